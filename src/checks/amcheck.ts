@@ -1,0 +1,59 @@
+// Structural check of heap and btree: pg_amcheck (PG >= 14) or the amcheck functions.
+import { existsSync } from 'node:fs';
+import { run } from '../core/exec.ts';
+import { ToolError } from '../core/errors.ts';
+import { tool } from '../env/binaries.ts';
+import type { LocalCluster } from '../env/local-cluster.ts';
+import type { CheckResult } from '../report/result.ts';
+
+/** Run amcheck over every relation of `database`; corruption fails, an inability to check errors. */
+export async function amcheck(cluster: LocalCluster, database: string, options: { heapallindexed: boolean; jobs: number }): Promise<CheckResult> {
+  const started = performance.now();
+  const id = 'amcheck';
+  const done = (status: CheckResult['status'], message: string, actual?: unknown): CheckResult => ({
+    id, kind: 'amcheck', status, exactness: 'exact', expected: 'no corruption', ...(actual === undefined ? {} : { actual }), message,
+    durationMs: Math.round(performance.now() - started),
+  });
+  const binary = tool(cluster.bin, 'pg_amcheck');
+  if (!existsSync(binary)) return amcheckFunctions(cluster, database, options.heapallindexed, started);
+  const args = ['--install-missing', '--parent-check', '-j', String(options.jobs)];
+  if (options.heapallindexed) args.push('--heapallindexed');
+  args.push(database);
+  try {
+    await run(binary, args, { label: 'pg_amcheck', env: cluster.toolEnv() });
+    return done('passed', `pg_amcheck found no corruption in heap, TOAST or btree${options.heapallindexed ? ' (heapallindexed)' : ''}`);
+  } catch (error) {
+    if (!(error instanceof ToolError)) throw error;
+    const findings = `${error.stdout}\n${error.stderr}`.split('\n').map((l) => l.trim()).filter(Boolean);
+    // pg_amcheck exits 2 when it found corruption; other codes mean it could not check.
+    if (error.toolExitCode === 2 && findings.length) return done('failed', `corruption found: ${findings.slice(0, 4).join(' | ')}${findings.length > 4 ? ` (+${findings.length - 4} more lines)` : ''}`, findings.slice(0, 50));
+    return done('errored', `pg_amcheck could not run: ${error.message}`);
+  }
+}
+
+// PG 13 has no pg_amcheck: check every btree index with bt_index_parent_check.
+async function amcheckFunctions(cluster: LocalCluster, database: string, heapallindexed: boolean, started: number): Promise<CheckResult> {
+  const client = await cluster.connect(database);
+  const base = { id: 'amcheck', kind: 'amcheck', exactness: 'exact' as const, expected: 'no corruption' };
+  try {
+    await client.query('create extension if not exists amcheck');
+    const { rows } = await client.query<{ oid: number; name: string }>(
+      `select c.oid, c.oid::regclass::text as name from pg_index i join pg_class c on c.oid = i.indexrelid join pg_am a on a.oid = c.relam
+        where a.amname = 'btree' and c.relpersistence <> 't' and i.indisvalid`,
+    );
+    const findings: string[] = [];
+    for (const index of rows) {
+      try {
+        await client.query('select bt_index_parent_check($1::regclass, $2)', [index.oid, heapallindexed]);
+      } catch (error) {
+        findings.push(`${index.name}: ${(error as Error).message}`);
+      }
+    }
+    const durationMs = Math.round(performance.now() - started);
+    return findings.length
+      ? { ...base, status: 'failed', actual: findings, message: `btree corruption: ${findings.slice(0, 4).join(' | ')}`, durationMs }
+      : { ...base, status: 'passed', message: `${rows.length} btree indexes verified with bt_index_parent_check (no heap check before PostgreSQL 14)`, durationMs };
+  } finally {
+    await client.end();
+  }
+}

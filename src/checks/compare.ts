@@ -1,0 +1,120 @@
+// Compare a restored database's expectations with the backup's: one result per table and per aspect.
+import type { CheckResult, Exactness } from '../report/result.ts';
+import type { Expectations, TableExpectation } from './expectations.ts';
+
+export interface CompareOptions {
+  exactness: Exactness;
+  /** Which aspects the scenario asked for. */
+  kinds: ReadonlySet<string>;
+  /** A physical restore brings unlogged tables back empty: expect 0 rows for them. */
+  unloggedEmpty: boolean;
+  /** Time spent capturing the restored side, spread over the results it produced. */
+  durationMs: number;
+}
+
+const tableKey = (t: Pick<TableExpectation, 'schema' | 'name'>): string => `${t.schema}.${t.name}`;
+
+/** Compare expected (from the backup) against actual (the restored database). */
+export function compareExpectations(expected: Expectations, actual: Expectations, options: CompareOptions): CheckResult[] {
+  const results: CheckResult[] = [];
+  const actualTables = new Map(actual.tables.map((t) => [tableKey(t), t]));
+  const share = (n: number): number => Math.round(options.durationMs / Math.max(1, n));
+  const perTable = share(expected.tables.length * 2 + 6);
+  const exactness = options.exactness;
+
+  for (const want of expected.tables) {
+    const key = tableKey(want);
+    const got = actualTables.get(key);
+    const empty = options.unloggedEmpty && want.persistence === 'u';
+    const wantRows = empty ? 0 : want.rows;
+    if (options.kinds.has('rowcounts')) {
+      results.push(
+        !got
+          ? fail('rowcounts', `rowcount:${key}`, exactness, wantRows, null, `table ${key} is missing from the restored database`, perTable)
+          : got.rows === wantRows
+            ? pass('rowcounts', `rowcount:${key}`, exactness, wantRows, got.rows, `${key}: ${got.rows} rows${empty ? ' (unlogged: empty after a physical restore, as expected)' : ''}`, perTable)
+            : fail('rowcounts', `rowcount:${key}`, exactness, wantRows, got.rows, `${key} has ${got.rows} rows, the backup had ${wantRows} (${signed(got.rows - wantRows)})`, perTable),
+      );
+    }
+    if (options.kinds.has('fingerprints') && !empty) {
+      const id = `fingerprint:${key}`;
+      if (want.fingerprint === null || (got && got.fingerprint === null)) {
+        results.push({ id, kind: 'fingerprints', status: 'errored', exactness: 'not-available', message: `no fingerprint was computed for ${key}`, durationMs: perTable });
+      } else if (!got) {
+        results.push(fail('fingerprints', id, exactness, want.fingerprint, null, `table ${key} is missing from the restored database`, perTable));
+      } else if (got.fingerprint === want.fingerprint) {
+        results.push(pass('fingerprints', id, exactness, want.fingerprint, got.fingerprint, `${key}: content identical (${got.rows} rows hashed)`, perTable));
+      } else {
+        results.push(fail('fingerprints', id, exactness, want.fingerprint, got.fingerprint, `${key}: content differs from the backup although ${got.rows === want.rows ? 'the row count matches' : 'rows were counted'}: at least one row was changed, added or removed`, perTable));
+      }
+    }
+  }
+
+  if (options.kinds.has('schema')) {
+    results.push(compareSets('schema', 'schema:objects', 'objects', expected.objects, actual.objects, exactness, perTable));
+    results.push(compareSets('schema', 'schema:extensions', 'extensions', expected.extensions, actual.extensions, exactness, perTable));
+    const extra = actual.tables.filter((t) => !expected.tables.some((w) => tableKey(w) === tableKey(t))).map(tableKey);
+    if (extra.length) results.push(fail('schema', 'schema:unexpected-tables', exactness, 0, extra.length, `tables not in the backup: ${list(extra)}`, 0));
+  }
+  if (options.kinds.has('sequences')) {
+    const got = new Map(actual.sequences.map((s) => [tableKey(s), s]));
+    for (const want of expected.sequences) {
+      const key = tableKey(want);
+      const have = got.get(key);
+      const id = `sequence:${key}`;
+      if (!have) results.push(fail('sequences', id, 'bounded', `>= ${want.lastValue}`, null, `sequence ${key} is missing`, perTable));
+      else if (BigInt(have.lastValue) > BigInt(want.lastValue) || (have.lastValue === want.lastValue && (have.isCalled || !want.isCalled)))
+        results.push(pass('sequences', id, 'bounded', `>= ${want.lastValue}`, have.lastValue, `${key} at ${have.lastValue}, not behind the backup`, perTable));
+      else results.push(fail('sequences', id, 'bounded', `>= ${want.lastValue}`, have.lastValue, `sequence ${key} went back to ${have.lastValue} (backup: ${want.lastValue}): new rows would reuse ids`, perTable));
+    }
+  }
+  if (options.kinds.has('large-objects')) {
+    const w = expected.largeObjects;
+    const a = actual.largeObjects;
+    const same = w.count === a.count && w.fingerprint === a.fingerprint;
+    results.push(
+      same
+        ? pass('large-objects', 'large-objects', exactness, w.count, a.count, `${a.count} large objects, content identical`, perTable)
+        : fail('large-objects', 'large-objects', exactness, { count: w.count, fingerprint: w.fingerprint }, { count: a.count, fingerprint: a.fingerprint },
+            w.count !== a.count ? `${a.count} large objects restored, the backup had ${w.count}` : 'large object content differs from the backup', perTable),
+    );
+  }
+  if (options.kinds.has('roles')) {
+    const missing = expected.roles.filter((r) => !actual.roles.includes(r));
+    results.push(
+      missing.length === 0
+        ? pass('roles', 'roles', exactness, expected.roles.length, expected.roles.length, `all ${expected.roles.length} roles present with the same attributes`, perTable)
+        : fail('roles', 'roles', exactness, expected.roles.length, expected.roles.length - missing.length, `roles missing or with other attributes after restore: ${list(missing)}`, perTable),
+    );
+  }
+  return results;
+}
+
+// Set difference as one check: what is missing and what is extra.
+function compareSets(kind: string, id: string, noun: string, want: string[], got: string[], exactness: Exactness, durationMs: number): CheckResult {
+  const have = new Set(got);
+  const wanted = new Set(want);
+  const missing = want.filter((o) => !have.has(o));
+  const extra = got.filter((o) => !wanted.has(o));
+  if (!missing.length && !extra.length) return pass(kind, id, exactness, want.length, got.length, `all ${want.length} ${noun} present`, durationMs);
+  const parts = [missing.length ? `missing ${missing.length}: ${list(missing)}` : '', extra.length ? `unexpected ${extra.length}: ${list(extra)}` : ''].filter(Boolean);
+  return fail(kind, id, exactness, want.length, got.length, `${noun} differ from the backup: ${parts.join('; ')}`, durationMs);
+}
+
+function list(items: string[], max = 8): string {
+  return items.length <= max ? items.join(', ') : `${items.slice(0, max).join(', ')} and ${items.length - max} more`;
+}
+
+function signed(n: number): string {
+  return n > 0 ? `+${n}` : String(n);
+}
+
+/** A passed check result. */
+export function pass(kind: string, id: string, exactness: Exactness, expected: unknown, actual: unknown, message: string, durationMs: number): CheckResult {
+  return { id, kind, status: 'passed', exactness, expected, actual, message, durationMs };
+}
+
+/** A failed check result. */
+export function fail(kind: string, id: string, exactness: Exactness, expected: unknown, actual: unknown, message: string, durationMs: number): CheckResult {
+  return { id, kind, status: 'failed', exactness, expected, actual, message, durationMs };
+}

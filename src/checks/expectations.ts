@@ -1,0 +1,169 @@
+// What a database must contain: counted and hashed in SQL, comparable across a restore.
+import type pg from 'pg';
+import { ident } from './session.ts';
+
+export interface TableExpectation {
+  schema: string;
+  name: string;
+  /** r ordinary or partition leaf, m materialized view. */
+  relkind: 'r' | 'm';
+  /** p permanent, u unlogged. */
+  persistence: 'p' | 'u';
+  rows: number;
+  /** Order-independent hash of every row's text (128 bits as two decimal sums), null when not computed. */
+  fingerprint: string | null;
+}
+
+export interface SequenceExpectation {
+  schema: string;
+  name: string;
+  lastValue: string;
+  isCalled: boolean;
+}
+
+export interface Expectations {
+  database: string;
+  serverVersion: string;
+  tables: TableExpectation[];
+  sequences: SequenceExpectation[];
+  largeObjects: { count: number; fingerprint: string | null };
+  /** Every user object as "kind schema.name", sorted: schemas, relations, indexes, constraints, functions, types, triggers. */
+  objects: string[];
+  extensions: string[];
+  /** Roles as "name attributes", sorted, without built-in pg_ roles. */
+  roles: string[];
+}
+
+export interface CaptureOptions {
+  fingerprints: boolean;
+  largeObjectContent: boolean;
+}
+
+const USER_SCHEMAS = `n.nspname not in ('pg_catalog', 'information_schema') and n.nspname not like 'pg\\_toast%' and n.nspname not like 'pg\\_temp%'`;
+// Objects created by extensions come back with CREATE EXTENSION; inventory only what the dump must carry.
+const NOT_EXTENSION_MEMBER = (classid: string, objid: string): string =>
+  `not exists (select 1 from pg_depend d where d.classid = '${classid}'::regclass and d.objid = ${objid} and d.deptype = 'e')`;
+
+/** Capture expectations on `client` (run inside the backup's snapshot for exact ones). */
+export async function captureExpectations(client: pg.Client, options: CaptureOptions): Promise<Expectations> {
+  const meta = await client.query<{ db: string; version: string }>('select current_database() as db, current_setting(\'server_version\') as version');
+  const tables = await listTables(client);
+  for (const table of tables) Object.assign(table, await countTable(client, table, options.fingerprints));
+  return {
+    database: meta.rows[0]!.db,
+    serverVersion: meta.rows[0]!.version,
+    tables,
+    sequences: await readSequences(client),
+    largeObjects: await readLargeObjects(client, options.largeObjectContent),
+    objects: await inventory(client),
+    extensions: (await client.query<{ e: string }>("select extname || ' ' || extversion as e from pg_extension where extname <> 'plpgsql' order by 1")).rows.map((r) => r.e),
+    roles: await readRoles(client),
+  };
+}
+
+// Leaf tables and materialized views in user schemas (partitioned parents hold no rows of their own).
+async function listTables(client: pg.Client): Promise<TableExpectation[]> {
+  const { rows } = await client.query<{ schema: string; name: string; relkind: 'r' | 'm'; persistence: 'p' | 'u' }>(
+    `select n.nspname as schema, c.relname as name, c.relkind::text as relkind, c.relpersistence::text as persistence
+       from pg_class c join pg_namespace n on n.oid = c.relnamespace
+      where c.relkind in ('r', 'm') and ${USER_SCHEMAS} and c.relpersistence <> 't'
+        and ${NOT_EXTENSION_MEMBER('pg_class', 'c.oid')}
+      order by 1, 2`,
+  );
+  return rows.map((r) => ({ ...r, rows: 0, fingerprint: null }));
+}
+
+// One scan per table: row count and, if asked, two 64-bit sums of per-row md5 halves.
+async function countTable(client: pg.Client, table: TableExpectation, fingerprint: boolean): Promise<Pick<TableExpectation, 'rows' | 'fingerprint'>> {
+  const rel = `${ident(table.schema)}.${ident(table.name)}`;
+  if (!fingerprint) {
+    const { rows } = await client.query<{ n: string }>(`select count(*) as n from only ${rel}`);
+    return { rows: Number(rows[0]!.n), fingerprint: null };
+  }
+  const { rows } = await client.query<{ n: string; h1: string | null; h2: string | null }>(
+    `select count(*) as n,
+            sum(('x' || substr(h, 1, 16))::bit(64)::bigint::numeric) as h1,
+            sum(('x' || substr(h, 17, 16))::bit(64)::bigint::numeric) as h2
+       from (select md5(t::text) as h from only ${rel} t) s`,
+  );
+  const r = rows[0]!;
+  return { rows: Number(r.n), fingerprint: `${r.h1 ?? 0}:${r.h2 ?? 0}` };
+}
+
+// Sequence positions (non-transactional: a restore must be at or past them).
+async function readSequences(client: pg.Client): Promise<SequenceExpectation[]> {
+  const { rows: seqs } = await client.query<{ schema: string; name: string }>(
+    `select n.nspname as schema, c.relname as name from pg_class c join pg_namespace n on n.oid = c.relnamespace
+      where c.relkind = 'S' and ${USER_SCHEMAS} and ${NOT_EXTENSION_MEMBER('pg_class', 'c.oid')} order by 1, 2`,
+  );
+  const result: SequenceExpectation[] = [];
+  for (const s of seqs) {
+    const { rows } = await client.query<{ last_value: string; is_called: boolean }>(`select last_value::text, is_called from ${ident(s.schema)}.${ident(s.name)}`);
+    result.push({ ...s, lastValue: rows[0]!.last_value, isCalled: rows[0]!.is_called });
+  }
+  return result;
+}
+
+// Large objects keep their OIDs through pg_dump: hash oid + content.
+async function readLargeObjects(client: pg.Client, content: boolean): Promise<Expectations['largeObjects']> {
+  if (!content) {
+    const { rows } = await client.query<{ n: string }>('select count(*) as n from pg_largeobject_metadata');
+    return { count: Number(rows[0]!.n), fingerprint: null };
+  }
+  const { rows } = await client.query<{ n: string; h: string | null }>(
+    `select count(*) as n, md5(string_agg(oid::text || ':' || md5(lo_get(oid)), ',' order by oid)) as h from pg_largeobject_metadata`,
+  );
+  return { count: Number(rows[0]!.n), fingerprint: rows[0]!.h };
+}
+
+// The schema inventory: names that a restore must bring back, one string each.
+async function inventory(client: pg.Client): Promise<string[]> {
+  const { rows } = await client.query<{ o: string }>(
+    `select 'schema ' || n.nspname as o from pg_namespace n where ${USER_SCHEMAS} and n.nspname <> 'public'
+     union all
+     select case c.relkind when 'r' then 'table' when 'p' then 'table' when 'v' then 'view' when 'm' then 'materialized view'
+                           when 'S' then 'sequence' when 'f' then 'foreign table' when 'i' then 'index' when 'I' then 'index' else 'relation' end
+            || ' ' || n.nspname || '.' || c.relname
+       from pg_class c join pg_namespace n on n.oid = c.relnamespace
+      where c.relkind in ('r', 'p', 'v', 'm', 'S', 'f', 'i', 'I') and ${USER_SCHEMAS} and ${NOT_EXTENSION_MEMBER('pg_class', 'c.oid')}
+     union all
+     select 'constraint ' || n.nspname || '.' || coalesce(cl.relname, t.typname, '') || '.' || co.conname || ' (' || co.contype::text || ')'
+       from pg_constraint co join pg_namespace n on n.oid = co.connamespace
+       left join pg_class cl on cl.oid = co.conrelid left join pg_type t on t.oid = co.contypid
+      where ${USER_SCHEMAS} and ${NOT_EXTENSION_MEMBER('pg_constraint', 'co.oid')}
+     union all
+     select 'function ' || n.nspname || '.' || p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')'
+       from pg_proc p join pg_namespace n on n.oid = p.pronamespace
+      where ${USER_SCHEMAS} and ${NOT_EXTENSION_MEMBER('pg_proc', 'p.oid')}
+     union all
+     select 'type ' || n.nspname || '.' || t.typname
+       from pg_type t join pg_namespace n on n.oid = t.typnamespace
+      where t.typtype in ('e', 'd', 'r', 'm') and ${USER_SCHEMAS} and ${NOT_EXTENSION_MEMBER('pg_type', 't.oid')}
+     union all
+     select 'trigger ' || n.nspname || '.' || c.relname || '.' || tg.tgname
+       from pg_trigger tg join pg_class c on c.oid = tg.tgrelid join pg_namespace n on n.oid = c.relnamespace
+      where not tg.tgisinternal and ${USER_SCHEMAS}
+     order by 1`,
+  );
+  return rows.map((r) => r.o);
+}
+
+// Cluster roles with the attributes that matter for a restore; built-in roles left out.
+async function readRoles(client: pg.Client): Promise<string[]> {
+  const { rows } = await client.query<{ r: string }>(
+    `select rolname || ' ' || concat_ws(',', case when rolsuper then 'superuser' end, case when rolcanlogin then 'login' end,
+            case when rolcreatedb then 'createdb' end, case when rolcreaterole then 'createrole' end,
+            case when rolreplication then 'replication' end, case when rolbypassrls then 'bypassrls' end) as r
+       from pg_roles where rolname !~ '^pg_' order by 1`,
+  );
+  return rows.map((r) => r.r);
+}
+
+/** Indexes that are not valid or not ready (a failed CREATE INDEX during restore leaves these). */
+export async function invalidIndexes(client: pg.Client): Promise<string[]> {
+  const { rows } = await client.query<{ i: string }>(
+    `select n.nspname || '.' || c.relname as i from pg_index x join pg_class c on c.oid = x.indexrelid join pg_namespace n on n.oid = c.relnamespace
+      where not (x.indisvalid and x.indisready) order by 1`,
+  );
+  return rows.map((r) => r.i);
+}

@@ -1,0 +1,76 @@
+// Run a restore's checks against the restored cluster; results, never exceptions, for what was found.
+import type { Logger } from '../core/log.ts';
+import type { LocalCluster } from '../env/local-cluster.ts';
+import type { CheckResult, Exactness } from '../report/result.ts';
+import type { CheckSpec } from '../scenario/types.ts';
+import { captureExpectations, invalidIndexes, type Expectations } from './expectations.ts';
+import { compareExpectations, fail, pass } from './compare.ts';
+import { pinSession } from './session.ts';
+import { amcheck } from './amcheck.ts';
+import { sqlCheck } from './sql-check.ts';
+
+export interface RestoreCheckContext {
+  cluster: LocalCluster;
+  database: string;
+  expected: Expectations;
+  exactness: Exactness;
+  /** Physical restores bring unlogged tables back empty. */
+  physical: boolean;
+  jobs: number;
+  log: Logger;
+}
+
+const COMPARED = ['rowcounts', 'fingerprints', 'schema', 'sequences', 'large-objects', 'roles'];
+
+/** Run every check the scenario (and the target) asks for, in a fixed order: data, structure, assertions. */
+export async function runRestoreChecks(ctx: RestoreCheckContext, specs: readonly CheckSpec[]): Promise<CheckResult[]> {
+  const kinds = new Set<string>(specs.map((s) => s.kind));
+  const results: CheckResult[] = [];
+  const client = await ctx.cluster.connect(ctx.database);
+  try {
+    await pinSession(client);
+    // Step 1: expectations of the restored database, compared with the backup's.
+    if (COMPARED.some((k) => kinds.has(k))) {
+      const started = performance.now();
+      const actual = await captureExpectations(client, { fingerprints: kinds.has('fingerprints'), largeObjectContent: kinds.has('large-objects') });
+      results.push(...compareExpectations(ctx.expected, actual, { exactness: ctx.exactness, kinds, unloggedEmpty: ctx.physical, durationMs: performance.now() - started }));
+    }
+    // Step 2: every index usable (a failed CREATE INDEX leaves an invalid one behind).
+    if (kinds.has('schema')) {
+      const started = performance.now();
+      const invalid = await invalidIndexes(client);
+      const ms = Math.round(performance.now() - started);
+      results.push(invalid.length ? fail('schema', 'schema:index-validity', 'exact', 0, invalid.length, `invalid indexes after restore: ${invalid.join(', ')}`, ms) : pass('schema', 'schema:index-validity', 'exact', 0, 0, 'every index is valid and ready', ms));
+    }
+    // Step 3: the scenario's own assertions, each on its database.
+    let index = 0;
+    for (const spec of specs) {
+      if (spec.kind !== 'sql') continue;
+      if (spec.database && spec.database !== ctx.database) {
+        const other = await ctx.cluster.connect(spec.database).catch((error: Error) => error);
+        if (other instanceof Error) {
+          results.push({ id: `sql:${index + 1}:${spec.name}`, kind: 'sql', status: 'errored', message: `${spec.name}: cannot connect to database ${spec.database}: ${other.message}`, durationMs: 0 });
+        } else {
+          try {
+            await pinSession(other);
+            results.push(await sqlCheck(other, spec, index));
+          } finally {
+            await other.end();
+          }
+        }
+      } else {
+        results.push(await sqlCheck(client, spec, index));
+      }
+      index++;
+    }
+  } finally {
+    await client.end();
+  }
+  // Step 4: structural verification last (it installs the amcheck extension into the restored database).
+  const am = specs.find((s): s is Extract<CheckSpec, { kind: 'amcheck' }> => s.kind === 'amcheck');
+  if (am) {
+    ctx.log.info('amcheck: verifying heap, TOAST and btree structure');
+    results.push(await amcheck(ctx.cluster, ctx.database, { heapallindexed: am.heapallindexed, jobs: ctx.jobs }));
+  }
+  return results;
+}

@@ -1,0 +1,19 @@
+// `recoverable backup <scenario>`: take a backup alone, for a schedule; drills restore it with backup.use.
+import { loadScenario } from '../scenario/load.ts';
+import { LocalRepository } from '../repository/local-repository.ts';
+import { takeBackup } from '../drill/obtain-backup.ts';
+import { systemClock } from '../core/clock.ts';
+import { ScenarioError } from '../core/errors.ts';
+import type { CommandContext } from './context.ts';
+
+export async function handler(args: Record<string, unknown>, ctx: CommandContext): Promise<number> {
+  const scenario = await loadScenario(String(args.scenario), { cwd: ctx.cwd });
+  if (scenario.backup.method !== 'dump') {
+    throw new ScenarioError(`backup.method: ${scenario.backup.method} is not supported by this version of recoverable`, [
+      { path: 'backup.method', problem: `${scenario.backup.method} is not supported by this version`, fix: 'use backup.method: dump' },
+    ]);
+  }
+  const backup = await takeBackup(scenario, new LocalRepository(scenario.repository), ctx.log, systemClock);
+  process.stdout.write(`${backup.record.id}\n`);
+  return 0;
+}

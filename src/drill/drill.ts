@@ -1,0 +1,142 @@
+// The drill, as a recipe: obtain a backup, verify it, restore it to each target, check, judge.
+import { readFileSync } from 'node:fs';
+import type { Scenario } from '../scenario/types.ts';
+import type { Logger } from '../core/log.ts';
+import type { Clock } from '../core/clock.ts';
+import { timeId } from '../core/ids.ts';
+import { RecoverableError, ScenarioError, InterruptedError, ExitCode } from '../core/errors.ts';
+import { throwIfInterrupted } from '../core/interrupt.ts';
+import { RESULT_SCHEMA_VERSION, decideVerdict, type RunResult, type RestoreResult, type ObjectiveResult, type CheckResult } from '../report/result.ts';
+import { requireBinaries } from '../env/binaries.ts';
+import { manifestCheck } from '../checks/manifest-check.ts';
+import { obtainBackup, sourceBinaries } from './obtain-backup.ts';
+import { restoreDumpTarget, RESTORE_TOOLS, type AfterRestoreHook } from './restore-dump-target.ts';
+import { rtoObjective, dumpRpoObjective } from './objectives.ts';
+
+export interface DrillDeps {
+  log: Logger;
+  clock: Clock;
+  /** Test seam for fault injection between restore and checks. */
+  afterRestore?: AfterRestoreHook;
+}
+
+const TOOL_VERSION: string = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+/** A finished drill: its result and the exit code it maps to. */
+export interface DrillOutcome {
+  result: RunResult;
+  exitCode: number;
+}
+
+/** Run one scenario's drill end to end and return its result (reports are written by the caller). */
+export async function runDrill(scenario: Scenario, deps: DrillDeps): Promise<DrillOutcome> {
+  const { log, clock } = deps;
+  const startedAt = clock.date();
+  const result: RunResult = {
+    schemaVersion: RESULT_SCHEMA_VERSION, runId: timeId(startedAt), tool: { name: 'recoverable', version: TOOL_VERSION },
+    scenario: { name: scenario.name, path: scenario.path, sha256: scenario.sha256 },
+    startedAt: startedAt.toISOString(), finishedAt: '', verdict: 'errored', summary: '', backup: null, restores: [], objectives: [], checks: [],
+  };
+  // Step 1: refuse what this drill cannot do before anything starts, and find the binaries (exit 2 / 3).
+  preflight(scenario);
+  let exitCode: number = ExitCode.failed;
+  try {
+    await drillSteps(scenario, deps, result);
+  } catch (error) {
+    if (error instanceof InterruptedError) throw error;
+    // The backup could not be taken or read, or the machine gave out: a run-level finding, never a pass.
+    const e = error instanceof RecoverableError ? error : new RecoverableError('internal', ExitCode.failed, (error as Error).message, { cause: error });
+    if (!(error instanceof RecoverableError)) log.error({ err: error }, 'internal error');
+    result.error = { code: e.code, message: e.message, ...(e.hint ? { hint: e.hint } : {}) };
+    const environmentFault = e.exitCode === ExitCode.environment;
+    // A tool or the backup said no: the backup failed. The machine or the harness broke: errored.
+    const backupFault = error instanceof RecoverableError && !environmentFault;
+    const kind = environmentFault ? 'environment' : backupFault ? 'backup' : 'internal';
+    result.checks.push({ id: kind, kind, status: backupFault ? 'failed' : 'errored', message: e.message, durationMs: 0 });
+    if (environmentFault) exitCode = ExitCode.environment;
+  }
+  result.finishedAt = clock.date().toISOString();
+  result.verdict = decideVerdict(result);
+  result.summary = summarize(result);
+  if (result.verdict === 'passed') exitCode = ExitCode.passed;
+  return { result, exitCode };
+}
+
+// Steps 2 to 5: backup, manifest, restores, objectives; each fills `result` as it goes.
+async function drillSteps(scenario: Scenario, deps: DrillDeps, result: RunResult): Promise<void> {
+  const { log, clock } = deps;
+  // Step 2: the backup, taken now or picked from the repository.
+  const { backup, repo, taken } = await obtainBackup(scenario, log, clock);
+  result.backup = {
+    id: backup.record.id, method: backup.record.method, sizeBytes: backup.record.sizeBytes, durationMs: backup.record.durationMs,
+    taken, takenAt: backup.record.startedAt, sourceVersion: backup.record.source.major,
+  };
+  throwIfInterrupted();
+  // Step 3: the repository's manifest: every file as it was when the backup completed.
+  log.info(`verifying backup ${backup.record.id} against its manifest`);
+  const manifest = await manifestCheck(repo, backup);
+  result.checks.push(manifest);
+  // Step 4: one restore per target and version, each into its own disposable environment.
+  const versions = scenario.restore.matrix?.version ?? [scenario.restore.version ?? backup.record.source.major];
+  for (const version of versions) {
+    for (const target of scenario.restore.targets) {
+      throwIfInterrupted();
+      log.info(`restoring ${backup.record.id} to ${target.label} in a local PostgreSQL ${version} environment`);
+      const restore = await restoreDumpTarget(
+        {
+          backup, target, version, checks: [...scenario.checks, ...target.checks],
+          options: { jobs: scenario.backup.jobs, noOwner: scenario.restore.noOwner, noPrivileges: scenario.restore.noPrivileges },
+          sharedPhases: [{ name: 'fetch/verify', durationMs: manifest.durationMs }],
+          ...(deps.afterRestore ? { afterRestore: deps.afterRestore } : {}),
+        },
+        log, clock,
+      );
+      result.restores.push(restore);
+      logRestore(log, restore);
+    }
+  }
+  // Step 5: objectives against what was measured.
+  result.objectives = objectives(scenario, result.restores, new Date(backup.record.startedAt), new Date(result.startedAt));
+}
+
+// What this version of the drill supports, checked before any process starts.
+function preflight(scenario: Scenario): void {
+  if (scenario.backup.method !== 'dump') {
+    throw new ScenarioError(`backup.method: ${scenario.backup.method} drills are not supported by this version of recoverable`, [
+      { path: 'backup.method', problem: `${scenario.backup.method} is not supported by this version`, fix: 'use backup.method: dump' },
+    ]);
+  }
+  if (scenario.restore.environment !== 'local') {
+    throw new ScenarioError(`restore.environment: ${scenario.restore.environment} is not supported by this version of recoverable`, [
+      { path: 'restore.environment', problem: `${scenario.restore.environment} environments are not supported by this version`, fix: 'use restore.environment: local' },
+    ]);
+  }
+  sourceBinaries(scenario);
+  const versions = scenario.restore.matrix?.version ?? (scenario.restore.version ? [scenario.restore.version] : scenario.source.kind === 'managed' ? [scenario.source.version] : []);
+  for (const version of versions) requireBinaries(version, RESTORE_TOOLS);
+}
+
+function objectives(scenario: Scenario, restores: RestoreResult[], snapshotAt: Date, drillAt: Date): ObjectiveResult[] {
+  const list: ObjectiveResult[] = [];
+  if (scenario.objectives.rtoMs !== undefined) list.push(rtoObjective(scenario.objectives.rtoMs, restores));
+  if (scenario.objectives.rpoMs !== undefined) list.push(dumpRpoObjective(scenario.objectives.rpoMs, snapshotAt, null, drillAt));
+  return list;
+}
+
+function logRestore(log: Logger, restore: RestoreResult): void {
+  for (const check of restore.checks) {
+    if (check.status === 'passed') log.debug({ check: check.id }, check.message);
+    else log.warn({ check: check.id, status: check.status }, `${check.status}: ${check.id}: ${check.message}`);
+  }
+}
+
+// One line that says why the verdict is what it is.
+function summarize(result: RunResult): string {
+  const checks: CheckResult[] = [...result.checks, ...result.restores.flatMap((r) => r.checks)];
+  const count = (s: string): number => checks.filter((c) => c.status === s).length + result.objectives.filter((o) => o.status === s).length;
+  const head = `${count('passed')} passed, ${count('failed')} failed, ${count('errored')} errored, ${count('skipped')} skipped`;
+  const firstBad = checks.find((c) => c.status === 'failed' || c.status === 'errored') ?? result.objectives.find((o) => o.status !== 'passed');
+  if (!firstBad) return `${head}: the backup restores and matches what was backed up`;
+  return `${head}; first: ${'id' in firstBad ? `${firstBad.id}: ${firstBad.message}` : `${firstBad.name}: ${firstBad.basis}`}`;
+}
+

@@ -1,0 +1,65 @@
+// The backup a drill restores: taken now from the scenario's source, or one already in the repository.
+import type { Scenario } from '../scenario/types.ts';
+import type { Logger } from '../core/log.ts';
+import type { Clock } from '../core/clock.ts';
+import { discoverBinaries, requireBinaries, type PgBin } from '../env/binaries.ts';
+import { EnvironmentError } from '../core/errors.ts';
+import { LocalRepository, type StoredBackup } from '../repository/local-repository.ts';
+import { startManagedSource } from '../source/managed.ts';
+import { openUrlSource } from '../source/url.ts';
+import type { Source } from '../source/source.ts';
+import { takeDumpBackup } from '../backup/dump.ts';
+
+const SERVER_TOOLS = ['initdb', 'pg_ctl', 'postgres', 'psql'];
+const DUMP_TOOLS = ['pg_dump', 'pg_dumpall'];
+
+/** Binaries a managed source needs, resolved before anything starts (exit 3 when missing). */
+export function sourceBinaries(scenario: Scenario): PgBin | null {
+  if (scenario.source.kind !== 'managed') return null;
+  return requireBinaries(scenario.source.version, [...SERVER_TOOLS, ...DUMP_TOOLS]);
+}
+
+/** pg_dump must be at least the server's major: the newest installed one that qualifies. */
+function dumpBinaries(sourceMajor: number): PgBin {
+  const usable = discoverBinaries().filter((b) => b.major >= sourceMajor);
+  const bin = usable[0];
+  if (!bin) {
+    throw new EnvironmentError('binaries-missing', `pg_dump ${sourceMajor} or newer is needed to dump a PostgreSQL ${sourceMajor} server`, {
+      hint: `install postgresql-client-${sourceMajor} (or newer), or set RECOVERABLE_PG_BIN`,
+    });
+  }
+  return requireBinaries(bin.major, DUMP_TOOLS);
+}
+
+/** Start or open the scenario's source. */
+export async function openSource(scenario: Scenario, log: Logger): Promise<Source> {
+  if (scenario.source.kind === 'managed') {
+    const bin = sourceBinaries(scenario)!;
+    log.info(`starting managed PostgreSQL ${bin.version} source`);
+    return startManagedSource(scenario.source, bin, log);
+  }
+  return openUrlSource(scenario.source.url);
+}
+
+/** Take a new backup of the scenario's source (the `backup` command and drills without `backup.use`). */
+export async function takeBackup(scenario: Scenario, repo: LocalRepository, log: Logger, clock: Clock): Promise<StoredBackup> {
+  const source = await openSource(scenario, log);
+  try {
+    const bin = source.kind === 'managed' ? sourceBinaries(scenario)! : dumpBinaries(source.major);
+    const fingerprints = scenario.checks.some((c) => c.kind === 'fingerprints') || scenario.restore.targets.some((t) => t.checks.some((c) => c.kind === 'fingerprints'));
+    return await takeDumpBackup(source, bin, repo, { scenario: scenario.name, jobs: scenario.backup.jobs, fingerprints }, log, clock);
+  } finally {
+    await source.dispose();
+  }
+}
+
+/** The backup to restore: `backup.use` picks a stored one, otherwise a new one is taken. */
+export async function obtainBackup(scenario: Scenario, log: Logger, clock: Clock): Promise<{ backup: StoredBackup; repo: LocalRepository; taken: boolean }> {
+  const repo = new LocalRepository(scenario.repository);
+  if (scenario.backup.use) {
+    const backup = await repo.resolve(scenario.backup.use, scenario.backup.method);
+    log.info(`restoring stored backup ${backup.record.id} (taken ${backup.record.startedAt})`);
+    return { backup, repo, taken: false };
+  }
+  return { backup: await takeBackup(scenario, repo, log, clock), repo, taken: true };
+}

@@ -1,0 +1,94 @@
+// One restore of a dump backup into a fresh local environment, with its checks.
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Logger } from '../core/log.ts';
+import { timed, type Clock } from '../core/clock.ts';
+import { RecoverableError } from '../core/errors.ts';
+import { requireBinaries } from '../env/binaries.ts';
+import { LocalCluster } from '../env/local-cluster.ts';
+import type { StoredBackup } from '../repository/local-repository.ts';
+import type { StoredExpectations } from '../repository/backup-record.ts';
+import type { CheckResult, Phase, RestoreResult } from '../report/result.ts';
+import type { CheckSpec, Target } from '../scenario/types.ts';
+import { restoreDump, type DumpRestoreOptions } from '../restore/dump-restore.ts';
+import { runRestoreChecks } from '../checks/run-checks.ts';
+import { fail, pass } from '../checks/compare.ts';
+
+export const RESTORE_TOOLS = ['initdb', 'pg_ctl', 'postgres', 'psql', 'pg_restore'];
+
+/** Test seam: runs after the restore and before the checks (fault injection). */
+export type AfterRestoreHook = (cluster: LocalCluster, database: string) => Promise<void>;
+
+export interface DumpTargetInput {
+  backup: StoredBackup;
+  target: Target;
+  version: number;
+  checks: readonly CheckSpec[];
+  options: DumpRestoreOptions;
+  /** Phases already spent for every restore (fetch/verify), counted in each restore's RTO. */
+  sharedPhases: Phase[];
+  afterRestore?: AfterRestoreHook;
+}
+
+/** Restore, check, dispose: the environment is gone when this returns or throws. */
+export async function restoreDumpTarget(input: DumpTargetInput, log: Logger, clock: Clock): Promise<RestoreResult> {
+  const { backup, target, version } = input;
+  const phases: Phase[] = [...input.sharedPhases];
+  const checks: CheckResult[] = [];
+  const result: RestoreResult = {
+    target: target.label,
+    environment: { kind: 'local', version },
+    reached: { kind: 'immediate', proof: `pg_dump snapshot ${backup.record.dump?.snapshot ?? '?'} taken ${backup.record.startedAt}: a dump restores exactly to the snapshot it was taken in` },
+    phases,
+    checks,
+  };
+  const bin = requireBinaries(version, [...RESTORE_TOOLS, ...(version >= 14 ? ['pg_amcheck'] : [])]);
+  result.environment = { kind: 'local', version: bin.major };
+  // Step 1: a fresh disposable cluster of the target major.
+  const env = await timed(clock, async () => {
+    const cluster = await LocalCluster.init(bin, { dataChecksums: true }, log);
+    try {
+      await cluster.start();
+    } catch (error) {
+      await cluster.dispose();
+      throw error;
+    }
+    return cluster;
+  });
+  phases.push({ name: 'environment', durationMs: env.durationMs });
+  const cluster = env.value;
+  try {
+    // Step 2: globals, pg_restore, analyze.
+    const restored = await restoreDump(backup, cluster, input.options, log, clock);
+    phases.push(...restored.phases);
+    if (restored.warnings.length) result.warnings = restored.warnings;
+    checks.push(restoreCheck('restore:globals', 'roles and tablespaces (pg_dumpall --globals-only) restored', restored.globalsErrors));
+    checks.push(restoreCheck('restore:pg_restore', `pg_restore completed without errors`, restored.restoreErrors));
+    if (input.afterRestore) await input.afterRestore(cluster, restored.database);
+    // Step 3: the checks, against the expectations captured with the backup.
+    const expected = JSON.parse(await readFile(join(backup.dir, backup.record.expectationsFile), 'utf8')) as StoredExpectations;
+    log.info(`checking ${restored.database}: ${input.checks.map((c) => c.kind).join(', ')}`);
+    const checked = await timed(clock, () =>
+      runRestoreChecks({ cluster, database: restored.database, expected: expected.expectations, exactness: expected.exactness, physical: false, jobs: input.options.jobs, log }, input.checks),
+    );
+    checks.push(...checked.value);
+    phases.push({ name: 'checks', durationMs: checked.durationMs });
+    return result;
+  } catch (error) {
+    // The harness could not finish this restore: say so in the result, never as a pass.
+    const e = error instanceof RecoverableError ? { code: error.code, message: error.message, ...(error.hint ? { hint: error.hint } : {}) } : { code: 'internal', message: (error as Error).message };
+    if (error instanceof RecoverableError && error.code === 'interrupted') throw error;
+    result.error = e;
+    checks.push({ id: 'restore:completed', kind: 'restore', status: 'errored', message: `the restore could not be completed: ${e.message}`, durationMs: 0 });
+    return result;
+  } finally {
+    await cluster.dispose();
+  }
+}
+
+// A failed tool step is a failed check that quotes the tool's own words.
+function restoreCheck(id: string, okMessage: string, errors: string[]): CheckResult {
+  if (errors.length === 0) return pass('restore', id, 'exact', 0, 0, okMessage, 0);
+  const shown = errors.slice(0, 5).join(' | ');
+  return fail('restore', id, 'exact', 0, errors.length, `${errors.length} error(s) while restoring: ${shown}${errors.length > 5 ? ` (+${errors.length - 5} more)` : ''}`, 0);
+}

@@ -1,0 +1,230 @@
+// A disposable PostgreSQL cluster in a private temporary directory, on a free loopback port.
+import { mkdtemp, chmod, chown, writeFile, appendFile, readFile, rm, mkdir } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { run } from '../core/exec.ts';
+import { EnvironmentError, ToolError, tailLines } from '../core/errors.ts';
+import { clusterOsUser, type OsUser } from '../core/os-user.ts';
+import { interruption } from '../core/interrupt.ts';
+import type { Logger } from '../core/log.ts';
+import { tool, type PgBin } from './binaries.ts';
+import { freeLoopbackPort } from './port.ts';
+
+/** How to reach a cluster: loopback TCP with the superuser's generated password. */
+export interface ConnectionInfo {
+  host: string;
+  port: number;
+  user: string;
+  password: string;
+}
+
+export interface InitOptions {
+  dataChecksums: boolean;
+  /** Extra postgresql.conf settings for every start. */
+  settings?: Record<string, string>;
+}
+
+const SUPERUSER = 'postgres';
+
+/** Base directory for temporary clusters (RECOVERABLE_WORK_DIR, else the OS temp dir). */
+export function workRoot(): string {
+  return process.env.RECOVERABLE_WORK_DIR ?? tmpdir();
+}
+
+/** Make a private (0700) temporary directory owned by the cluster's OS user. */
+export async function privateTempDir(prefix: string, user: OsUser | null): Promise<string> {
+  const dir = await mkdtemp(join(workRoot(), `recoverable-${prefix}-`));
+  await chmod(dir, 0o700);
+  if (user) await chown(dir, user.uid, user.gid);
+  return dir;
+}
+
+/** A cluster this process created and will remove: call dispose() (or `await using`). */
+export class LocalCluster {
+  readonly bin: PgBin;
+  readonly dir: string;
+  readonly dataDir: string;
+  readonly socketDir: string;
+  readonly logFile: string;
+  readonly osUser: OsUser | null;
+  readonly connection: ConnectionInfo;
+  private disposed = false;
+  private readonly unregister: () => void;
+  private readonly log: Logger;
+
+  private constructor(bin: PgBin, dir: string, password: string, log: Logger) {
+    this.bin = bin;
+    this.dir = dir;
+    this.dataDir = join(dir, 'data');
+    this.socketDir = join(dir, 'sock');
+    this.logFile = join(dir, 'server.log');
+    this.osUser = clusterOsUser();
+    this.connection = { host: '127.0.0.1', port: 0, user: SUPERUSER, password };
+    this.log = log;
+    this.unregister = interruption.onInterrupt(() => this.dispose());
+  }
+
+  /** initdb a new cluster (UTF8, C.UTF-8, password auth over TCP) in a fresh private directory. */
+  static async init(bin: PgBin, options: InitOptions, log: Logger): Promise<LocalCluster> {
+    const user = clusterOsUser();
+    const dir = await privateTempDir(`pg${bin.major}`, user);
+    const cluster = new LocalCluster(bin, dir, randomBytes(18).toString('base64url'), log);
+    try {
+      await cluster.prepareDirs();
+      const pwfile = join(dir, 'pwfile');
+      await writeFile(pwfile, `${cluster.connection.password}\n`, { mode: 0o600 });
+      if (user) await chown(pwfile, user.uid, user.gid);
+      const args = ['-D', cluster.dataDir, '-U', SUPERUSER, '--pwfile', pwfile, '--auth-local=trust', '--auth-host=scram-sha-256', '-E', 'UTF8', '--locale=C.UTF-8', '--no-sync'];
+      if (options.dataChecksums) args.push('--data-checksums');
+      await run(tool(bin, 'initdb'), args, { user, label: 'initdb' });
+      await rm(pwfile);
+      await cluster.writeSettings(options.settings ?? {});
+      return cluster;
+    } catch (error) {
+      await cluster.dispose();
+      throw error;
+    }
+  }
+
+  /** Adopt an existing data directory inside `dir` (a restored physical backup); dispose() removes `dir`. */
+  static async adopt(bin: PgBin, dir: string, password: string, log: Logger): Promise<LocalCluster> {
+    const cluster = new LocalCluster(bin, dir, password, log);
+    await cluster.prepareDirs();
+    return cluster;
+  }
+
+  private async prepareDirs(): Promise<void> {
+    await mkdir(this.socketDir, { mode: 0o700, recursive: true });
+    if (this.osUser) await chown(this.socketDir, this.osUser.uid, this.osUser.gid);
+  }
+
+  /** Settings Recoverable owns live in their own file, included from postgresql.conf. */
+  async writeSettings(settings: Record<string, string>): Promise<void> {
+    const file = join(this.dataDir, 'recoverable.conf');
+    const base: Record<string, string> = {
+      listen_addresses: "'127.0.0.1'",
+      unix_socket_directories: `'${this.socketDir}'`,
+      fsync: 'on',
+      logging_collector: 'off',
+      log_line_prefix: "'%m [%p] '",
+      ...settings,
+    };
+    const fresh = !existsSync(file);
+    await writeFile(file, Object.entries(base).map(([k, v]) => `${k} = ${v}\n`).join(''), { mode: 0o600 });
+    if (this.osUser) await chown(file, this.osUser.uid, this.osUser.gid);
+    if (fresh) await appendFile(join(this.dataDir, 'postgresql.conf'), "\ninclude_if_exists = 'recoverable.conf'\n");
+  }
+
+  /** Start the server on a free loopback port and wait until it accepts connections. */
+  async start(options: { waitSeconds?: number } = {}): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      const port = await freeLoopbackPort();
+      this.connection.port = port;
+      try {
+        await run(tool(this.bin, 'pg_ctl'), ['-D', this.dataDir, '-l', this.logFile, '-w', '-t', String(options.waitSeconds ?? 120), '-o', `-p ${port}`, 'start'], {
+          user: this.osUser,
+          detached: true,
+          label: 'pg_ctl start',
+        });
+        this.log.debug({ port, dataDir: this.dataDir }, 'server started');
+        return;
+      } catch (error) {
+        const serverLog = await this.readLog();
+        if (attempt < 3 && /could not bind|Address already in use/.test(serverLog)) continue;
+        throw new EnvironmentError('server-start-failed', `PostgreSQL ${this.bin.major} did not start: ${tailLines(serverLog, 6) || (error as Error).message}`, {
+          hint: `read the server log for the cause (kept only with --keep): ${this.logFile}`,
+          cause: error,
+        });
+      }
+    }
+  }
+
+  /** Stop the server: fast (clean shutdown checkpoint) by default. */
+  async stop(mode: 'smart' | 'fast' | 'immediate' = 'fast'): Promise<void> {
+    if (!existsSync(join(this.dataDir, 'postmaster.pid'))) return;
+    await run(tool(this.bin, 'pg_ctl'), ['-D', this.dataDir, '-m', mode, '-w', '-t', '120', 'stop'], { user: this.osUser, label: 'pg_ctl stop' });
+  }
+
+  /** Whether postmaster.pid exists and names a live process. */
+  async isRunning(): Promise<boolean> {
+    const pid = await this.postmasterPid();
+    if (pid === null) return false;
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  private async postmasterPid(): Promise<number | null> {
+    try {
+      const first = (await readFile(join(this.dataDir, 'postmaster.pid'), 'utf8')).split('\n')[0];
+      const pid = Number(first);
+      return Number.isInteger(pid) && pid > 0 ? pid : null;
+    } catch {
+      return null;
+    }
+  }
+
+  /** A connected client to `database` over the private socket (the caller ends it). */
+  async connect(database = 'postgres'): Promise<pg.Client> {
+    const client = new pg.Client(this.clientConfig(database));
+    await client.connect();
+    return client;
+  }
+
+  /** node-postgres settings for this cluster: the private socket directory, trust inside it. */
+  clientConfig(database = 'postgres'): pg.ClientConfig {
+    return { host: this.socketDir, port: this.connection.port, user: this.connection.user, database, application_name: 'recoverable' };
+  }
+
+  /** A libpq conninfo for client tools (`-d`), without any password. */
+  conninfo(database = 'postgres'): string {
+    return `host='${this.socketDir}' port=${this.connection.port} user=${this.connection.user} dbname='${database.replace(/'/g, "\\'")}'`;
+  }
+
+  /** libpq environment for tools that take a database name rather than a conninfo (pg_amcheck). */
+  toolEnv(): Record<string, string> {
+    return { PGHOST: this.socketDir, PGPORT: String(this.connection.port), PGUSER: this.connection.user };
+  }
+
+  /** The server log so far (empty when there is none yet). */
+  async readLog(): Promise<string> {
+    try {
+      return await readFile(this.logFile, 'utf8');
+    } catch {
+      return '';
+    }
+  }
+
+  /** Stop the server (immediately if a fast stop fails) and remove every file; safe to call twice. */
+  async dispose(): Promise<void> {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.unregister();
+    if (await this.isRunning()) {
+      try {
+        await run(tool(this.bin, 'pg_ctl'), ['-D', this.dataDir, '-m', 'immediate', '-w', '-t', '30', 'stop'], { user: this.osUser, label: 'pg_ctl stop', cleanup: true });
+      } catch (error) {
+        const pid = await this.postmasterPid();
+        if (pid !== null) {
+          try {
+            process.kill(pid, 'SIGKILL');
+          } catch {
+            // already gone
+          }
+        }
+        if (!(error instanceof ToolError)) this.log.warn({ err: error }, 'could not stop a temporary server cleanly');
+      }
+    }
+    await rm(this.dir, { recursive: true, force: true, maxRetries: 3 });
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.dispose();
+  }
+}

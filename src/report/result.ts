@@ -1,0 +1,103 @@
+// The run result: the source of truth every reporter renders (result.json schema).
+
+export const RESULT_SCHEMA_VERSION = 1;
+
+export type CheckStatus = 'passed' | 'failed' | 'skipped' | 'errored';
+export type Verdict = 'passed' | 'failed' | 'errored';
+/** How exact an expectation is: compared to a value captured in the same snapshot, a bound, or none. */
+export type Exactness = 'exact' | 'bounded' | 'not-available';
+
+export interface CheckResult {
+  /** Stable id within a restore, e.g. `rowcount:shop.orders`. */
+  id: string;
+  /** The kind of check: rowcounts, fingerprints, schema, sequences, large-objects, roles, amcheck, sql, manifest ... */
+  kind: string;
+  status: CheckStatus;
+  exactness?: Exactness;
+  expected?: unknown;
+  actual?: unknown;
+  /** A message a person can act on. */
+  message: string;
+  durationMs: number;
+}
+
+export interface Phase {
+  name: string;
+  durationMs: number;
+}
+
+export interface ReachedTarget {
+  kind: string;
+  lsn?: string;
+  xid?: string;
+  time?: string;
+  proof: string;
+}
+
+export interface RestoreResult {
+  target: string;
+  environment: { kind: 'local' | 'docker'; version: number; image?: string; imageDigest?: string };
+  reached: ReachedTarget;
+  phases: Phase[];
+  checks: CheckResult[];
+  /** Server warnings and notices seen while restoring (pg_restore stderr, server log). */
+  warnings?: string[];
+  /** Set when the restore could not complete; its checks then hold an errored/failed entry. */
+  error?: { code: string; message: string; hint?: string };
+}
+
+export interface ObjectiveResult {
+  name: 'rto' | 'rpo';
+  objectiveMs: number;
+  measuredMs: number | null;
+  status: CheckStatus;
+  /** What the measurement rests on, in words (e.g. "sum of phases: fetch, restore, checks"). */
+  basis: string;
+}
+
+export interface BackupSummary {
+  id: string;
+  method: 'dump' | 'basebackup' | 'snapshot';
+  startLsn?: string;
+  stopLsn?: string;
+  sizeBytes: number;
+  durationMs: number;
+  /** Whether this run took the backup or reused one from the repository. */
+  taken: boolean;
+  takenAt: string;
+  sourceVersion: number;
+}
+
+export interface RunResult {
+  schemaVersion: typeof RESULT_SCHEMA_VERSION;
+  runId: string;
+  tool: { name: 'recoverable'; version: string };
+  scenario: { name: string; path: string; sha256: string };
+  startedAt: string;
+  finishedAt: string;
+  verdict: Verdict;
+  /** Why the verdict is what it is, in one line. */
+  summary: string;
+  backup: BackupSummary | null;
+  restores: RestoreResult[];
+  objectives: ObjectiveResult[];
+  /** Checks that belong to the run rather than one restore (e.g. backup manifest verification). */
+  checks: CheckResult[];
+  /** Set when the harness itself could not finish the run. */
+  error?: { code: string; message: string; hint?: string };
+}
+
+/** All checks of a run, run-level first, then per restore. */
+export function allChecks(result: RunResult): CheckResult[] {
+  return [...result.checks, ...result.restores.flatMap((r) => r.checks)];
+}
+
+/** A run passes only if every check and every objective passes; anything errored makes it errored. */
+export function decideVerdict(result: Pick<RunResult, 'checks' | 'restores' | 'objectives' | 'error'>): Verdict {
+  const checks = [...result.checks, ...result.restores.flatMap((r) => r.checks)];
+  const statuses = [...checks.map((c) => c.status), ...result.objectives.map((o) => o.status)];
+  if (statuses.some((s) => s === 'failed')) return 'failed';
+  if (result.error || statuses.some((s) => s === 'errored')) return 'errored';
+  if (checks.length === 0) return 'errored';
+  return 'passed';
+}

@@ -1,0 +1,120 @@
+// The repository on a local directory: backups appear only when complete (temp dir, fsync, rename).
+import { mkdir, readdir, readFile, rename, rm, chmod } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { randomInt } from 'node:crypto';
+import { ScenarioError, BackupUnusableError } from '../core/errors.ts';
+import { buildManifest, MANIFEST_FILE, type Manifest } from './manifest.ts';
+import { fsyncTree, fsyncPath, writeFileAtomic } from './durable.ts';
+import type { BackupRecord } from './backup-record.ts';
+
+const BACKUPS = 'backups';
+const STAGING_PREFIX = '.incomplete-';
+const RECORD_FILE = 'backup.json';
+
+/** A backup being written: only `commit()` makes it visible. */
+export interface StagedBackup {
+  id: string;
+  dir: string;
+}
+
+/** A complete backup in the repository. */
+export interface StoredBackup {
+  record: BackupRecord;
+  dir: string;
+}
+
+export class LocalRepository {
+  readonly root: string;
+
+  constructor(root: string) {
+    this.root = root;
+  }
+
+  private get backupsDir(): string {
+    return join(this.root, BACKUPS);
+  }
+
+  /** Create the staging directory of a new backup (private: it holds the data). */
+  async stage(id: string): Promise<StagedBackup> {
+    await mkdir(this.backupsDir, { recursive: true, mode: 0o700 });
+    const dir = join(this.backupsDir, `${STAGING_PREFIX}${id}`);
+    await mkdir(dir, { mode: 0o700 });
+    await chmod(dir, 0o700);
+    return { id, dir };
+  }
+
+  /** Write backup.json and the manifest, fsync everything, then rename into place. */
+  async commit(staged: StagedBackup, record: Omit<BackupRecord, 'sizeBytes'>): Promise<StoredBackup> {
+    const partial = await buildManifest(staged.dir);
+    const full: BackupRecord = { ...record, sizeBytes: partial.files.reduce((n, f) => n + f.size, 0) } as BackupRecord;
+    await writeFileAtomic(join(staged.dir, RECORD_FILE), `${JSON.stringify(full, null, 2)}\n`);
+    const manifest = await buildManifest(staged.dir);
+    await writeFileAtomic(join(staged.dir, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
+    await fsyncTree(staged.dir);
+    const finalDir = join(this.backupsDir, staged.id);
+    await rename(staged.dir, finalDir);
+    await fsyncPath(this.backupsDir);
+    return { record: full, dir: finalDir };
+  }
+
+  /** Throw away an incomplete backup. */
+  async abort(staged: StagedBackup): Promise<void> {
+    await rm(staged.dir, { recursive: true, force: true });
+  }
+
+  /** Complete backups, oldest first (ids sort by time). */
+  async list(): Promise<StoredBackup[]> {
+    if (!existsSync(this.backupsDir)) return [];
+    const names = (await readdir(this.backupsDir)).filter((n) => !n.startsWith('.')).sort();
+    const backups: StoredBackup[] = [];
+    for (const name of names) {
+      const dir = join(this.backupsDir, name);
+      try {
+        const record = JSON.parse(await readFile(join(dir, RECORD_FILE), 'utf8')) as BackupRecord;
+        backups.push({ record, dir });
+      } catch {
+        // not a backup this repository wrote (or its record is unreadable): verification reports it when used
+        backups.push({ record: unreadableRecord(name), dir });
+      }
+    }
+    return backups;
+  }
+
+  /** Pick a stored backup for `backup.use`: latest, random, or an id. */
+  async resolve(use: string, method?: BackupRecord['method']): Promise<StoredBackup> {
+    const all = (await this.list()).filter((b) => !method || b.record.method === method);
+    const kind = method ? `${method} backups` : 'backups';
+    if (all.length === 0) {
+      throw new ScenarioError(`backup.use: "${use}" but the repository ${this.root} holds no ${kind}`, [
+        { path: 'backup.use', problem: `no ${kind} in ${this.root}`, fix: 'take one first with `recoverable backup <scenario>`, or remove backup.use' },
+      ]);
+    }
+    if (use === 'latest') return all[all.length - 1] as StoredBackup;
+    if (use === 'random') return all[randomInt(all.length)] as StoredBackup;
+    const found = all.find((b) => b.record.id === use);
+    if (!found) {
+      throw new ScenarioError(`backup.use: no backup "${use}" in ${this.root}`, [
+        { path: 'backup.use', problem: `no backup with id "${use}"`, fix: `use latest, random, or one of: ${all.slice(-5).map((b) => b.record.id).join(', ')}` },
+      ]);
+    }
+    return found;
+  }
+
+  /** Read a stored backup's manifest; a missing or unreadable one makes the backup unusable. */
+  async readManifest(backup: StoredBackup): Promise<Manifest> {
+    try {
+      return JSON.parse(await readFile(join(backup.dir, MANIFEST_FILE), 'utf8')) as Manifest;
+    } catch (cause) {
+      throw new BackupUnusableError(`backup ${backup.record.id} has no readable ${MANIFEST_FILE}`, { cause, hint: 'the backup is incomplete or was altered: take a new one' });
+    }
+  }
+}
+
+// A placeholder record for a directory whose backup.json is unreadable, so listing still shows it.
+function unreadableRecord(id: string): BackupRecord {
+  return {
+    formatVersion: 1, id, method: 'dump', scenario: '?', startedAt: '', finishedAt: '', durationMs: 0, sizeBytes: 0,
+    source: { kind: 'url', major: 0, serverVersion: '', database: '' }, expectationsFile: 'expectations.json',
+  };
+}

@@ -1,0 +1,122 @@
+// Cross-field rules on a validated raw scenario: each returns the issues it finds, none throw.
+import type { ScenarioIssue } from '../core/errors.ts';
+import { normalizeTarget } from './normalize.ts';
+import type { RawScenario } from './schema.ts';
+import { redactUrl } from './secrets.ts';
+
+/** One cross-field rule. */
+export type ScenarioRule = (scenario: RawScenario) => ScenarioIssue[];
+
+/** `restore.image` picks a Docker image, so it needs the docker environment. */
+export function imageNeedsDocker(scenario: RawScenario): ScenarioIssue[] {
+  const { image, environment } = scenario.restore;
+  if (image === undefined || environment === 'docker') return [];
+  return [{ path: 'restore.image', problem: `an image applies only to the docker environment, not ${environment}`, fix: 'set restore.environment: docker, or remove restore.image' }];
+}
+
+/** A dump restores only to the moment it was taken: any other target needs WAL replay. */
+export function targetsNeedWal(scenario: RawScenario): ScenarioIssue[] {
+  if (scenario.backup.method !== 'dump') return [];
+  return scenario.restore.targets.flatMap((target, index) => {
+    if (target === 'immediate') return [];
+    const label = normalizeTarget(target).label;
+    return [{
+      path: `restore.targets[${index}]`,
+      problem: `a dump restores only to its snapshot, so it cannot reach target ${label}`,
+      fix: 'use targets: [immediate] or backup.method: basebackup',
+    }];
+  });
+}
+
+/** `backup.snapshot` is required with method snapshot and meaningless otherwise. */
+export function snapshotMatchesMethod(scenario: RawScenario): ScenarioIssue[] {
+  const { method, snapshot } = scenario.backup;
+  if (method === 'snapshot' && snapshot === undefined) {
+    return [{ path: 'backup.snapshot', problem: 'backup.method snapshot needs to know how to snapshot', fix: 'add snapshot: { driver: copy } or snapshot: { command: "...", restoreCommand: "..." }' }];
+  }
+  if (method !== 'snapshot' && snapshot !== undefined) {
+    return [{ path: 'backup.snapshot', problem: `snapshot settings apply only to backup.method snapshot, not ${method}`, fix: 'set backup.method: snapshot, or remove backup.snapshot' }];
+  }
+  return [];
+}
+
+/** `source.restoreCommand` replays another tool's archive of a real server: url sources only. */
+export function restoreCommandNeedsUrl(scenario: RawScenario): ScenarioIssue[] {
+  if (scenario.source.restoreCommand === undefined || scenario.source.url !== undefined) return [];
+  return [{ path: 'source.restoreCommand', problem: 'restoreCommand applies only to a url source', fix: 'remove source.restoreCommand, or use source.url' }];
+}
+
+/** A managed source always writes markers, so `markers: false` would be silently ignored. */
+export function managedHasMarkers(scenario: RawScenario): ScenarioIssue[] {
+  if (scenario.source.managed === undefined || scenario.source.markers !== false) return [];
+  return [{ path: 'source.markers', problem: 'a managed source always writes markers (Recoverable owns its workload)', fix: 'remove source.markers' }];
+}
+
+/** `restore.version` and `restore.matrix.version` both choose the version: keep one. */
+export function oneRestoreVersion(scenario: RawScenario): ScenarioIssue[] {
+  const { version, matrix } = scenario.restore;
+  if (version === undefined || matrix === undefined) return [];
+  return [{ path: 'restore.matrix', problem: 'restore.version and restore.matrix.version both choose the restore version', fix: 'keep one of them' }];
+}
+
+/** A physical backup (basebackup, snapshot) restores only into the major version it was taken from. */
+export function physicalKeepsMajor(scenario: RawScenario): ScenarioIssue[] {
+  const { managed } = scenario.source;
+  if (managed === undefined || scenario.backup.method === 'dump') return [];
+  const from = managed.version;
+  const { version, matrix } = scenario.restore;
+  const chosen = version === undefined ? [] : [{ path: 'restore.version', version }];
+  const each = (matrix?.version ?? []).map((v, index) => ({ path: `restore.matrix.version[${index}]`, version: v }));
+  return [...chosen, ...each]
+    .filter((entry) => entry.version !== from)
+    .map((entry) => ({
+      path: entry.path,
+      problem: `a ${scenario.backup.method} of PostgreSQL ${from} cannot be restored into PostgreSQL ${entry.version}`,
+      fix: `use backup.method: dump for an upgrade rehearsal, or restore into ${from}`,
+    }));
+}
+
+/** Each restore target and matrix version appears once. */
+export function noDuplicates(scenario: RawScenario): ScenarioIssue[] {
+  const labels = scenario.restore.targets.map((target) => normalizeTarget(target).label);
+  const versions = (scenario.restore.matrix?.version ?? []).map(String);
+  return [...repeats(labels, 'restore.targets', 'target'), ...repeats(versions, 'restore.matrix.version', 'version')];
+}
+
+// Issues for every entry that repeats an earlier one.
+function repeats(values: string[], path: string, what: string): ScenarioIssue[] {
+  return values.flatMap((value, index) => {
+    const first = values.indexOf(value);
+    if (first === index) return [];
+    return [{ path: `${path}[${index}]`, problem: `${what} ${value} repeats ${path}[${first}]`, fix: 'remove the repeat' }];
+  });
+}
+
+/** Every cross-field rule, in the order their issues are reported. */
+export const scenarioRules: readonly ScenarioRule[] = [
+  imageNeedsDocker,
+  targetsNeedWal,
+  snapshotMatchesMethod,
+  restoreCommandNeedsUrl,
+  managedHasMarkers,
+  oneRestoreVersion,
+  physicalKeepsMajor,
+  noDuplicates,
+];
+
+/** Runs every rule and returns all their issues. */
+export function checkRules(scenario: RawScenario): ScenarioIssue[] {
+  return scenarioRules.flatMap((rule) => rule(scenario));
+}
+
+/**
+ * Secrets come from the environment, never from the file: `written` is `source.url` as written,
+ * before `${VAR}` substitution.
+ */
+export function passwordNotInFile(written: unknown): ScenarioIssue[] {
+  if (typeof written !== 'string') return [];
+  // A password that is exactly a `${VAR}` reference masks to itself; anything else was written in the file.
+  const masked = written.replace(/\$\{[^}]*\}/g, '***');
+  if (redactUrl(masked) === masked) return [];
+  return [{ path: 'source.url', problem: 'the url contains a password written in the scenario file', fix: 'write url: ${DATABASE_URL} and export DATABASE_URL, or use PGPASSWORD or ~/.pgpass' }];
+}

@@ -1,0 +1,215 @@
+// The scenario file as written (raw YAML shape): parsed by zod, then normalized (normalize.ts).
+import * as z from 'zod';
+import { parseDuration } from './duration.ts';
+
+/** The check names that need no options. `amcheck` also has an object form. */
+export const CHECK_NAMES = ['rowcounts', 'fingerprints', 'schema', 'sequences', 'large-objects', 'roles', 'amcheck'] as const;
+/** Report formats, all written by default. */
+export const REPORT_FORMATS = ['json', 'junit', 'markdown', 'html'] as const;
+/** Checks run when a scenario lists none. */
+export const DEFAULT_CHECKS = ['rowcounts', 'fingerprints', 'schema', 'amcheck'] as const;
+
+const ALLOWED = 'allowed: ';
+const NAME = /^[a-z0-9][a-z0-9._-]*$/;
+const LSN = /^[0-9A-Fa-f]{1,8}\/[0-9A-Fa-f]{1,8}$/;
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?\s*(Z|[+-]\d{2}(:?\d{2})?)$/i;
+const CONNINFO = /^\s*[a-z_]+\s*=/i;
+
+type Ctx = z.core.$RefinementCtx;
+
+/** The keys a strict object accepts, read back from an `unrecognized_keys` issue raised by this schema. */
+export function allowedKeys(message: string): string[] | undefined {
+  return message.startsWith(ALLOWED) ? message.slice(ALLOWED.length).split(', ') : undefined;
+}
+
+/** The option closest to `word` (at most two edits away), for "did you mean" hints. */
+export function closest(word: string, options: readonly string[]): string | undefined {
+  let best: { option: string; distance: number } | undefined;
+  for (const option of options) {
+    const distance = editDistance(word.toLowerCase(), option.toLowerCase());
+    if (distance <= 2 && distance < word.length && (!best || distance < best.distance)) best = { option, distance };
+  }
+  return best?.option;
+}
+
+// Levenshtein distance, small inputs only (keys and option names).
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      current[j] = Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, (previous[j - 1] ?? 0) + cost);
+    }
+    previous = current;
+  }
+  return previous[b.length] ?? 0;
+}
+
+// Report a problem with its fix; the loader turns `params.fix` into the issue's fix.
+function fail(ctx: Ctx, problem: string, fix: string): typeof z.NEVER {
+  ctx.addIssue({ code: 'custom', message: problem, params: { fix } });
+  return z.NEVER;
+}
+
+// A strict object whose unknown-key issue carries the allowed keys.
+function strict<S extends z.ZodRawShape>(shape: S) {
+  const allowed = Object.keys(shape).join(', ');
+  return z.strictObject(shape, {
+    error: (issue) => (issue.code === 'unrecognized_keys' ? `${ALLOWED}${allowed}` : undefined),
+  });
+}
+
+// A block of optional settings: absent or empty (`backup:`) means all defaults.
+function block<S extends z.ZodRawShape>(shape: S) {
+  return z.preprocess((value) => value ?? {}, strict(shape));
+}
+
+// A block where `key:` with nothing after it means "present, with defaults".
+function presentBlock<S extends z.ZodRawShape>(shape: S) {
+  return z.preprocess((value) => (value === null ? {} : value), strict(shape));
+}
+
+// A whole number within bounds, with one message for both ends.
+function wholeNumber(min: number, max: number, what: string) {
+  return z
+    .number()
+    .int()
+    .superRefine((value, ctx) => {
+      if (value < min || value > max) fail(ctx, `${what} ${value} is out of range`, `use a whole number from ${min} to ${max}`);
+    });
+}
+
+// A string that must match `pattern`.
+function matching(pattern: RegExp, problem: (value: string) => string, fix: string) {
+  return z.string().superRefine((value, ctx) => {
+    if (!pattern.test(value)) fail(ctx, problem(value), fix);
+  });
+}
+
+const text = z.string().min(1);
+const pgMajor = wholeNumber(13, 18, 'PostgreSQL major version');
+
+const duration = z.unknown().transform((value, ctx) => {
+  const result = parseDuration(value);
+  return result.ok ? result.ms : fail(ctx, result.problem, result.fix);
+});
+
+const connection = z.string().superRefine((value, ctx) => {
+  if (/^postgres(ql)?:\/\//i.test(value) || CONNINFO.test(value) || value.includes('${')) return;
+  fail(ctx, 'expected a postgres:// URL or a conninfo string', 'write url: ${DATABASE_URL} and export DATABASE_URL=postgres://user@host:5432/db');
+});
+
+// A value that is one of `words`, or an object holding exactly one key of `branches` (e.g. `{ xid: 1234 }`).
+function choice<const W extends string, B extends Record<string, z.ZodType>>(what: string, words: readonly W[], branches: B) {
+  const keys = Object.keys(branches);
+  const forms = [...words, ...keys.map((key) => `{ ${key}: ... }`)].join(', ');
+  return z.unknown().transform((value, ctx): W | z.output<B[keyof B]> => {
+    if (typeof value === 'string') {
+      if ((words as readonly string[]).includes(value)) return value as W;
+      const near = closest(value, [...words, ...keys]);
+      return fail(ctx, `unknown ${what} "${value}"`, near ? `did you mean ${near}? the forms are ${forms}` : `use one of ${forms}`);
+    }
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+      return fail(ctx, `expected a ${what}, got ${Array.isArray(value) ? 'array' : value === null ? 'null' : typeof value}`, `use one of ${forms}`);
+    }
+    const present = keys.filter((key) => key in value);
+    const [key] = present;
+    if (present.length > 1) return fail(ctx, `a ${what} has one of ${keys.join(', ')}, got ${present.join(' and ')}`, `keep one of ${present.join(', ')}`);
+    if (key === undefined) {
+      const first = Object.keys(value)[0] ?? '';
+      if ((words as readonly string[]).includes(first)) return fail(ctx, `${what} "${first}" takes no options`, `write it as a plain word: - ${first}`);
+      const near = closest(first, [...words, ...keys]);
+      return fail(ctx, `unknown ${what} "${first}"`, near ? `did you mean ${near}? the forms are ${forms}` : `use one of ${forms}`);
+    }
+    const result = (branches[key] as z.ZodType).safeParse(value);
+    if (!result.success) {
+      for (const issue of result.error.issues) ctx.addIssue({ ...issue });
+      return z.NEVER;
+    }
+    return result.data as z.output<B[keyof B]>;
+  });
+}
+
+const sqlCheck = strict({
+  query: text,
+  expect: z.union([z.number(), z.string(), z.boolean(), z.null()]),
+  database: text.optional(),
+  name: text.optional(),
+});
+
+const check = choice('check', CHECK_NAMES, {
+  amcheck: strict({ amcheck: presentBlock({ heapallindexed: z.boolean().default(true) }) }),
+  sql: strict({ sql: sqlCheck }),
+});
+
+const checks = z.array(check).min(1);
+const inclusive = z.boolean().default(true);
+const targetChecks = checks.optional();
+
+const target = choice('target', ['immediate', 'latest'], {
+  time: strict({
+    time: matching(ISO_TIME, (value) => `"${value}" is not an ISO 8601 time with a UTC offset`, 'write e.g. 2024-05-01T12:00:00Z or 2024-05-01T14:00:00+02:00'),
+    inclusive,
+    checks: targetChecks,
+  }),
+  lsn: strict({ lsn: matching(LSN, (value) => `"${value}" is not an LSN`, 'write it as PostgreSQL prints it, e.g. 0/1A2B3C'), inclusive, checks: targetChecks }),
+  xid: strict({ xid: z.number().int().min(1), inclusive, checks: targetChecks }),
+  name: strict({ name: text.max(63), checks: targetChecks }),
+  marker: strict({ marker: text, inclusive, checks: targetChecks }),
+});
+
+const snapshot = choice('snapshot', [], {
+  driver: strict({ driver: z.enum(['btrfs', 'copy']) }),
+  command: strict({ command: text, restoreCommand: text, deleteCommand: text.optional(), timeout: duration.default(600_000) }),
+});
+
+const source = strict({
+  managed: presentBlock({
+    version: pgMajor.default(15),
+    database: text.default('app'),
+    fixtures: z.array(text).default([]),
+    workload: block({ seed: z.number().int().default(42), transactions: z.number().int().min(0).default(1000) }),
+    dataChecksums: z.boolean().default(true),
+  }).optional(),
+  url: connection.optional(),
+  restoreCommand: text.optional(),
+  markers: z.boolean().optional(),
+}).superRefine((value, ctx) => {
+  if ((value.managed === undefined) === (value.url === undefined)) {
+    const problem = value.managed ? 'source has both managed and url' : 'source has neither managed nor url';
+    fail(ctx, problem, 'keep exactly one: source: { managed: {} } or source: { url: ${DATABASE_URL} }');
+  }
+});
+
+/** The raw scenario schema: unknown keys are errors, defaults are filled in. */
+export const scenarioSchema = strict({
+  name: matching(NAME, (value) => `"${value}" is not a valid scenario name`, 'use lowercase letters, digits, ".", "_" and "-", starting with a letter or digit'),
+  source,
+  repository: text.default('.recoverable/repo'),
+  backup: block({
+    method: z.enum(['dump', 'basebackup', 'snapshot']).default('dump'),
+    jobs: wholeNumber(1, 64, 'jobs').default(2),
+    use: text.optional(),
+    snapshot: snapshot.optional(),
+  }),
+  restore: block({
+    environment: z.enum(['local', 'docker']).default('local'),
+    image: text.optional(),
+    version: pgMajor.optional(),
+    noOwner: z.boolean().default(false),
+    noPrivileges: z.boolean().default(false),
+    targets: z.array(target).min(1).prefault(['immediate']),
+    matrix: strict({ version: z.array(pgMajor).min(1) }).optional(),
+  }),
+  checks: checks.prefault([...DEFAULT_CHECKS]),
+  objectives: block({ rto: duration.optional(), rpo: duration.optional() }),
+  report: block({ dir: text.default('reports'), formats: z.array(z.enum(REPORT_FORMATS)).min(1).default([...REPORT_FORMATS]) }),
+});
+
+/** A scenario as written, validated and with defaults, before paths are resolved. */
+export type RawScenario = z.output<typeof scenarioSchema>;
+/** One raw restore target (`immediate`, `{ xid: 1234 }`, ...). */
+export type RawTarget = RawScenario['restore']['targets'][number];
+/** One raw check (`rowcounts`, `{ sql: {...} }`, ...). */
+export type RawCheck = RawScenario['checks'][number];

@@ -1,0 +1,69 @@
+// The normalized scenario: what the rest of Recoverable reads after loadScenario (design.md, Scenario shape).
+
+/** Where a restore stops replaying WAL. `inclusive` says whether the target's own transaction is recovered. */
+export type TargetSpec =
+  | { kind: 'immediate' }
+  | { kind: 'latest' }
+  | { kind: 'time'; time: string /* ISO 8601 with a UTC offset, as written */; inclusive: boolean }
+  | { kind: 'lsn'; lsn: string; inclusive: boolean }
+  | { kind: 'xid'; xid: number; inclusive: boolean }
+  | { kind: 'name'; name: string }
+  | { kind: 'marker'; marker: string; inclusive: boolean };
+
+/**
+ * One restore target with a stable label (`immediate`, `xid:1234`, `marker:after-batch-2`, and
+ * ` (exclusive)` appended when `inclusive` is false). `checks` are this target's own checks:
+ * the drill runs them in addition to {@link Scenario.checks}.
+ */
+export type Target = TargetSpec & { checks: CheckSpec[]; label: string };
+
+/** One verification to run on a restored cluster. */
+export type CheckSpec =
+  | { kind: 'rowcounts' }
+  | { kind: 'fingerprints' }
+  | { kind: 'schema' }
+  | { kind: 'sequences' }
+  | { kind: 'large-objects' }
+  | { kind: 'roles' }
+  | { kind: 'amcheck'; heapallindexed: boolean }
+  | { kind: 'sql'; query: string; expect: number | string | boolean | null; database?: string; name: string /* default: the query, trimmed to 60 chars */ };
+
+/** The database that is backed up: a cluster Recoverable owns, or a real server. */
+export type SourceSpec =
+  | {
+      kind: 'managed';
+      version: number;
+      database: string;
+      fixtures: string[] /* absolute */;
+      workload: { seed: number; transactions: number };
+      dataChecksums: boolean;
+      markers: true;
+    }
+  | { kind: 'url'; url: string; restoreCommand?: string; markers: boolean };
+
+/** How a snapshot backup snapshots the volume(s): a built-in driver or the user's commands. */
+export type SnapshotSpec =
+  | { driver: 'btrfs' | 'copy' }
+  | { command: string; restoreCommand: string; deleteCommand?: string; timeoutMs: number };
+
+/** A validated scenario with defaults applied and relative paths made absolute. */
+export interface Scenario {
+  name: string;
+  path: string /* absolute */;
+  sha256: string;
+  source: SourceSpec;
+  repository: string /* absolute */;
+  backup: { method: 'dump' | 'basebackup' | 'snapshot'; jobs: number; use?: string; snapshot?: SnapshotSpec };
+  restore: {
+    environment: 'local' | 'docker';
+    image?: string;
+    version?: number;
+    noOwner: boolean;
+    noPrivileges: boolean;
+    targets: Target[];
+    matrix?: { version: number[] };
+  };
+  checks: CheckSpec[];
+  objectives: { rtoMs?: number; rpoMs?: number };
+  report: { dir: string /* absolute */; formats: Array<'json' | 'junit' | 'markdown' | 'html'> };
+}

@@ -1,0 +1,74 @@
+// The managed source: a disposable cluster Recoverable starts, loads with fixtures and drives with a workload.
+import { LocalCluster } from '../env/local-cluster.ts';
+import { tool, type PgBin } from '../env/binaries.ts';
+import { run } from '../core/exec.ts';
+import { BackupUnusableError, ToolError } from '../core/errors.ts';
+import type { Logger } from '../core/log.ts';
+import type { SourceSpec } from '../scenario/types.ts';
+import { runWorkload } from './workload.ts';
+import { serverVersion, type Source } from './source.ts';
+import { ident } from '../checks/session.ts';
+
+type ManagedSpec = Extract<SourceSpec, { kind: 'managed' }>;
+
+/** A managed source also exposes its cluster (physical backups need its data directory). */
+export interface ManagedSource extends Source {
+  kind: 'managed';
+  cluster: LocalCluster;
+}
+
+/** Start the managed source: initdb (checksums), create the database, load fixtures, run the workload. */
+export async function startManagedSource(spec: ManagedSpec, bin: PgBin, log: Logger): Promise<ManagedSource> {
+  const cluster = await LocalCluster.init(bin, { dataChecksums: spec.dataChecksums }, log);
+  try {
+    await cluster.start();
+    const admin = await cluster.connect('postgres');
+    try {
+      await admin.query(`create database ${ident(spec.database)} template template0 encoding 'UTF8' locale 'C.UTF-8'`);
+    } finally {
+      await admin.end();
+    }
+    for (const fixture of spec.fixtures) {
+      log.info({ fixture }, `loading fixture ${fixture}`);
+      await loadFixture(cluster, spec.database, fixture);
+    }
+    const client = await cluster.connect(spec.database);
+    let version: { version: string; major: number };
+    try {
+      const summary = await runWorkload(client, { seed: spec.workload.seed, transactions: spec.workload.transactions });
+      log.info(summary, `workload: ${summary.transactions} transactions (seed ${spec.workload.seed})`);
+      version = await serverVersion(client);
+    } finally {
+      await client.end();
+    }
+    return managedSource(cluster, spec.database, version);
+  } catch (error) {
+    await cluster.dispose();
+    throw error;
+  }
+}
+
+// Fixtures run with ON_ERROR_STOP: a broken fixture is the scenario's problem, named with psql's words.
+async function loadFixture(cluster: LocalCluster, database: string, file: string): Promise<void> {
+  try {
+    await run(tool(cluster.bin, 'psql'), ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', cluster.conninfo(database), '-f', file], { label: `psql -f ${file}` });
+  } catch (error) {
+    if (error instanceof ToolError) throw new BackupUnusableError(`fixture ${file} failed to load: ${error.stderrTail.trim()}`, { cause: error, hint: 'fix the SQL in the fixture file' });
+    throw error;
+  }
+}
+
+function managedSource(cluster: LocalCluster, database: string, version: { version: string; major: number }): ManagedSource {
+  return {
+    kind: 'managed',
+    database,
+    major: version.major,
+    serverVersion: version.version,
+    clientConfig: (db = database) => cluster.clientConfig(db),
+    conninfo: (db = database) => cluster.conninfo(db),
+    toolEnv: () => ({}),
+    describe: () => `managed PostgreSQL ${version.version} (${cluster.dataDir})`,
+    dispose: () => cluster.dispose(),
+    cluster,
+  };
+}

@@ -1,0 +1,65 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { checkRules, passwordNotInFile } from '../../../src/scenario/rules.ts';
+import { scenarioSchema } from '../../../src/scenario/schema.ts';
+
+// A validated raw scenario from a plain object (the YAML as JS).
+function raw(fields: Record<string, unknown>) {
+  return scenarioSchema.parse({ name: 'q', source: { managed: {} }, ...fields });
+}
+
+// The paths of the issues the rules find.
+function paths(fields: Record<string, unknown>): string[] {
+  return checkRules(raw(fields)).map((issue) => issue.path);
+}
+
+test('a valid scenario breaks no rule', () => {
+  assert.deepEqual(paths({ backup: { method: 'basebackup' }, restore: { targets: ['immediate', 'latest', { xid: 5 }] }, objectives: { rpo: '1m' } }), []);
+  assert.deepEqual(paths({ objectives: { rto: '5m', rpo: '1m' } }), [], 'rpo with a dump is allowed');
+});
+
+test('restore.image needs the docker environment', () => {
+  assert.deepEqual(paths({ restore: { image: 'postgres:17' } }), ['restore.image']);
+  assert.deepEqual(paths({ restore: { image: 'postgres:17', environment: 'docker' } }), []);
+});
+
+test('a dump restores only to its snapshot', () => {
+  const issues = checkRules(raw({ restore: { targets: ['immediate', { marker: 'm' }] } }));
+  assert.deepEqual(issues, [{
+    path: 'restore.targets[1]',
+    problem: 'a dump restores only to its snapshot, so it cannot reach target marker:m',
+    fix: 'use targets: [immediate] or backup.method: basebackup',
+  }]);
+  assert.deepEqual(paths({ backup: { method: 'snapshot', snapshot: { driver: 'copy' } }, restore: { targets: [{ marker: 'm' }] } }), []);
+});
+
+test('backup.snapshot is present exactly when the method is snapshot', () => {
+  assert.deepEqual(paths({ backup: { method: 'snapshot' } }), ['backup.snapshot']);
+  assert.deepEqual(paths({ backup: { snapshot: { driver: 'btrfs' } } }), ['backup.snapshot']);
+});
+
+test('source.restoreCommand needs a url source; markers: false cannot apply to a managed one', () => {
+  assert.deepEqual(paths({ source: { managed: {}, restoreCommand: 'cp' } }), ['source.restoreCommand']);
+  assert.deepEqual(paths({ source: { url: 'host=db', restoreCommand: 'cp' } }), []);
+  assert.deepEqual(paths({ source: { managed: {}, markers: false } }), ['source.markers']);
+});
+
+test('a physical backup keeps its major version; version and matrix are not both set', () => {
+  assert.deepEqual(paths({ backup: { method: 'basebackup' }, restore: { matrix: { version: [15, 17] } } }), ['restore.matrix.version[1]']);
+  assert.deepEqual(paths({ restore: { version: 17 } }), [], 'a dump may restore into a newer major');
+  assert.deepEqual(paths({ restore: { version: 17, matrix: { version: [17] } } }), ['restore.matrix']);
+});
+
+test('targets and matrix versions appear once', () => {
+  assert.deepEqual(paths({ backup: { method: 'basebackup' }, restore: { targets: [{ xid: 5 }, { xid: 5, inclusive: false }, { xid: 5 }] } }), ['restore.targets[2]']);
+  assert.deepEqual(paths({ restore: { matrix: { version: [16, 16] } } }), ['restore.matrix.version[1]']);
+});
+
+test('a password written in the url is refused, a ${VAR} one is not', () => {
+  assert.equal(passwordNotInFile('postgres://u:pw@db/app').length, 1);
+  assert.equal(passwordNotInFile('host=db password=pw').length, 1);
+  assert.deepEqual(passwordNotInFile('postgres://u:${PW}@db/app'), []);
+  assert.deepEqual(passwordNotInFile('host=db password=${PW} user=u'), []);
+  assert.deepEqual(passwordNotInFile('${DATABASE_URL}'), []);
+  assert.deepEqual(passwordNotInFile(undefined), []);
+});
