@@ -51,7 +51,7 @@ export async function takeDumpBackup(source: Source, bin: PgBin, repo: LocalRepo
     const [, , expectations, dumpVersion] = await Promise.all([
       run(tool(bin, 'pg_dumpall'), globalsArgs, { env, label: 'pg_dumpall --globals-only' }),
       run(tool(bin, 'pg_dump'), ['-Fd', '-j', String(options.jobs), `--snapshot=${info.snapshot}`, '-d', source.conninfo(), '-f', join(staged.dir, DUMP_DIR)], { env, label: 'pg_dump' }),
-      captureExpectations(client, { fingerprints: options.fingerprints, largeObjectContent: true }),
+      captureExpectations(client, { fingerprints: options.fingerprints, largeObjectContent: true, matviewsAsRefreshed: true }),
       run(tool(bin, 'pg_dump'), ['--version']).then((r) => r.stdout.trim()),
     ]);
     await client.query('commit');

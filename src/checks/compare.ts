@@ -45,7 +45,8 @@ export function compareExpectations(expected: Expectations, actual: Expectations
       } else if (got.fingerprint === want.fingerprint) {
         results.push(pass('fingerprints', id, exactness, want.fingerprint, got.fingerprint, `${key}: content identical (${got.rows} rows hashed)`, perTable));
       } else {
-        results.push(fail('fingerprints', id, exactness, want.fingerprint, got.fingerprint, `${key}: content differs from the backup although ${got.rows === want.rows ? 'the row count matches' : 'rows were counted'}: at least one row was changed, added or removed`, perTable));
+        const what = want.relkind === 'm' ? 'materialized view (refreshed by the restore from its query)' : 'table';
+        results.push(fail('fingerprints', id, exactness, want.fingerprint, got.fingerprint, `${key}: ${what} content differs from the backup${got.rows === want.rows ? ' although the row count matches' : ''}: at least one row was changed, added or removed`, perTable));
       }
     }
   }

@@ -12,6 +12,8 @@ export interface TableExpectation {
   rows: number;
   /** Order-independent hash of every row's text (128 bits as two decimal sums), null when not computed. */
   fingerprint: string | null;
+  /** A materialized view never refreshed (WITH NO DATA): it has no rows to count, before or after. */
+  unpopulated?: boolean;
 }
 
 export interface SequenceExpectation {
@@ -37,6 +39,11 @@ export interface Expectations {
 export interface CaptureOptions {
   fingerprints: boolean;
   largeObjectContent: boolean;
+  /**
+   * pg_restore refreshes materialized views, so after a dump restore a matview holds its query's
+   * result over the restored data, not the (possibly stale) rows the source had: expect that.
+   */
+  matviewsAsRefreshed?: boolean;
 }
 
 const USER_SCHEMAS = `n.nspname not in ('pg_catalog', 'information_schema') and n.nspname not like 'pg\\_toast%' and n.nspname not like 'pg\\_temp%'`;
@@ -48,7 +55,7 @@ const NOT_EXTENSION_MEMBER = (classid: string, objid: string): string =>
 export async function captureExpectations(client: pg.Client, options: CaptureOptions): Promise<Expectations> {
   const meta = await client.query<{ db: string; version: string }>('select current_database() as db, current_setting(\'server_version\') as version');
   const tables = await listTables(client);
-  for (const table of tables) Object.assign(table, await countTable(client, table, options.fingerprints));
+  for (const table of tables) Object.assign(table, await countTable(client, table, options.fingerprints, options.matviewsAsRefreshed ?? false));
   return {
     database: meta.rows[0]!.db,
     serverVersion: meta.rows[0]!.version,
@@ -63,31 +70,39 @@ export async function captureExpectations(client: pg.Client, options: CaptureOpt
 
 // Leaf tables and materialized views in user schemas (partitioned parents hold no rows of their own).
 async function listTables(client: pg.Client): Promise<TableExpectation[]> {
-  const { rows } = await client.query<{ schema: string; name: string; relkind: 'r' | 'm'; persistence: 'p' | 'u' }>(
-    `select n.nspname as schema, c.relname as name, c.relkind::text as relkind, c.relpersistence::text as persistence
+  const { rows } = await client.query<{ schema: string; name: string; relkind: 'r' | 'm'; persistence: 'p' | 'u'; populated: boolean }>(
+    `select n.nspname as schema, c.relname as name, c.relkind::text as relkind, c.relpersistence::text as persistence, c.relispopulated as populated
        from pg_class c join pg_namespace n on n.oid = c.relnamespace
       where c.relkind in ('r', 'm') and ${USER_SCHEMAS} and c.relpersistence <> 't'
         and ${NOT_EXTENSION_MEMBER('pg_class', 'c.oid')}
       order by 1, 2`,
   );
-  return rows.map((r) => ({ ...r, rows: 0, fingerprint: null }));
+  return rows.map(({ populated, ...r }) => ({ ...r, ...(populated ? {} : { unpopulated: true }), rows: 0, fingerprint: null }));
 }
 
 // One scan per table: row count and, if asked, two 64-bit sums of per-row md5 halves.
-async function countTable(client: pg.Client, table: TableExpectation, fingerprint: boolean): Promise<Pick<TableExpectation, 'rows' | 'fingerprint'>> {
+async function countTable(client: pg.Client, table: TableExpectation, fingerprint: boolean, matviewsAsRefreshed: boolean): Promise<Pick<TableExpectation, 'rows' | 'fingerprint'>> {
+  if (table.unpopulated) return { rows: 0, fingerprint: fingerprint ? 'unpopulated' : null };
   const rel = `${ident(table.schema)}.${ident(table.name)}`;
+  const from = table.relkind === 'm' && matviewsAsRefreshed ? `(${await matviewQuery(client, rel)}) t` : `only ${rel} t`;
   if (!fingerprint) {
-    const { rows } = await client.query<{ n: string }>(`select count(*) as n from only ${rel}`);
+    const { rows } = await client.query<{ n: string }>(`select count(*) as n from ${from}`);
     return { rows: Number(rows[0]!.n), fingerprint: null };
   }
   const { rows } = await client.query<{ n: string; h1: string | null; h2: string | null }>(
     `select count(*) as n,
             sum(('x' || substr(h, 1, 16))::bit(64)::bigint::numeric) as h1,
             sum(('x' || substr(h, 17, 16))::bit(64)::bigint::numeric) as h2
-       from (select md5(t::text) as h from only ${rel} t) s`,
+       from (select md5(t::text) as h from ${from}) s`,
   );
   const r = rows[0]!;
   return { rows: Number(r.n), fingerprint: `${r.h1 ?? 0}:${r.h2 ?? 0}` };
+}
+
+// The defining query of a materialized view, runnable as a subquery.
+async function matviewQuery(client: pg.Client, rel: string): Promise<string> {
+  const { rows } = await client.query<{ def: string }>('select pg_get_viewdef($1::regclass) as def', [rel]);
+  return rows[0]!.def.trim().replace(/;$/, '');
 }
 
 // Sequence positions (non-transactional: a restore must be at or past them).

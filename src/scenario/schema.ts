@@ -7,7 +7,7 @@ export const CHECK_NAMES = ['rowcounts', 'fingerprints', 'schema', 'sequences', 
 /** Report formats, all written by default. */
 export const REPORT_FORMATS = ['json', 'junit', 'markdown', 'html'] as const;
 /** Checks run when a scenario lists none. */
-export const DEFAULT_CHECKS = ['rowcounts', 'fingerprints', 'schema', 'amcheck'] as const;
+export const DEFAULT_CHECKS = ['rowcounts', 'fingerprints', 'schema', 'sequences', 'large-objects', 'roles', 'amcheck'] as const;
 
 const ALLOWED = 'allowed: ';
 const NAME = /^[a-z0-9][a-z0-9._-]*$/;
@@ -111,16 +111,17 @@ function choice<const W extends string, B extends Record<string, z.ZodType>>(wha
       return fail(ctx, `unknown ${what} "${value}"`, near ? `did you mean ${near}? the forms are ${forms}` : `use one of ${forms}`);
     }
     if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-      return fail(ctx, `expected a ${what}, got ${Array.isArray(value) ? 'array' : value === null ? 'null' : typeof value}`, `use one of ${forms}`);
+      return fail(ctx, `expected a ${what}, got ${Array.isArray(value) ? 'list' : value === null ? 'null' : typeof value}`, `use one of ${forms}`);
     }
     const present = keys.filter((key) => key in value);
     const [key] = present;
-    if (present.length > 1) return fail(ctx, `a ${what} has one of ${keys.join(', ')}, got ${present.join(' and ')}`, `keep one of ${present.join(', ')}`);
+    if (present.length > 1) return fail(ctx, `a ${what} takes exactly one of ${keys.join(', ')}, got ${present.join(' and ')}`, `keep one of ${present.join(', ')}`);
     if (key === undefined) {
       const first = Object.keys(value)[0] ?? '';
       if ((words as readonly string[]).includes(first)) return fail(ctx, `${what} "${first}" takes no options`, `write it as a plain word: - ${first}`);
       const near = closest(first, [...words, ...keys]);
-      return fail(ctx, `unknown ${what} "${first}"`, near ? `did you mean ${near}? the forms are ${forms}` : `use one of ${forms}`);
+      if (near) return fail(ctx, `unknown ${what} "${first}"`, `did you mean ${near}? the forms are ${forms}`);
+      return fail(ctx, `a ${what} needs one of ${keys.join(', ')}, got ${Object.keys(value).join(', ') || 'an empty mapping'}`, `use one of ${forms}`);
     }
     const result = (branches[key] as z.ZodType).safeParse(value);
     if (!result.success) {

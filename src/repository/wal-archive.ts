@@ -1,0 +1,183 @@
+// The repository's WAL archive (`<repository>/wal/`): files stored as-is, durable, never overwritten.
+import { chown, copyFile, link, mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { ExitCode, RecoverableError } from '../core/errors.ts';
+import { fsyncPath } from './durable.ts';
+import { isArchivableName } from './wal-names.ts';
+
+const WAL_DIR = 'wal';
+
+/** Size and SHA-256 of one WAL file, for conflict messages. */
+export interface WalFileFacts {
+  size: number;
+  sha256: string;
+}
+
+/** Archiving found a file of the same name with different content: the archive is left unchanged. */
+export class WalConflictError extends RecoverableError {
+  readonly walName: string;
+  readonly archived: WalFileFacts;
+  readonly incoming: WalFileFacts;
+
+  constructor(walName: string, archived: WalFileFacts, incoming: WalFileFacts) {
+    super(
+      'wal-conflict',
+      ExitCode.failed,
+      `wal file ${walName} is already archived with different content (archived: ${archived.size} bytes, sha256 ${archived.sha256}; new: ${incoming.size} bytes, sha256 ${incoming.sha256})`,
+      { hint: 'two servers may be archiving into one repository (a second cluster, or a restored copy with archive_mode on): give each server its own repository; the archived file was not changed' },
+    );
+    this.walName = walName;
+    this.archived = archived;
+    this.incoming = incoming;
+  }
+}
+
+/** A name that is not a WAL segment, `.partial`, `.history` or `.backup` file: refused before any I/O. */
+export class InvalidWalNameError extends RecoverableError {
+  constructor(name: string) {
+    super('wal-name-invalid', ExitCode.usage, `"${name}" is not a WAL file name`, {
+      hint: 'expected a segment (24 hex digits, optionally .partial), a timeline history file (00000002.history) or a backup label (<segment>.<8 hex>.backup): pass %f as the name',
+    });
+  }
+}
+
+/** The WAL archive of a repository directory: what archive_command writes and restore_command reads. */
+export class WalArchive {
+  readonly root: string;
+  readonly dir: string;
+
+  constructor(root: string) {
+    this.root = root;
+    this.dir = join(root, WAL_DIR);
+  }
+
+  /** Where `name` lives in the archive (validated, so it cannot escape the directory). */
+  pathOf(name: string): string {
+    assertWalName(name);
+    return join(this.dir, name);
+  }
+
+  /** Store `sourcePath` as `name` without ever overwriting: the link is the arbiter between concurrent callers. */
+  async archive(sourcePath: string, name: string): Promise<'stored' | 'already-present'> {
+    const final = this.pathOf(name);
+    const temp = join(this.dir, `.${name}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+    try {
+      await this.ensureDir();
+      await this.copyDurably(sourcePath, temp);
+      try {
+        await link(temp, final);
+      } catch (error) {
+        if (errorCode(error) !== 'EEXIST') throw error;
+        await assertSameContent(name, final, temp);
+        // a retry after a crash may find a link that was never made durable: sync it now
+        await fsyncPath(final);
+        await fsyncPath(this.dir);
+        return 'already-present';
+      }
+      await rm(temp, { force: true });
+      await fsyncPath(this.dir);
+      return 'stored';
+    } catch (error) {
+      if (error instanceof RecoverableError) throw error;
+      throw new RecoverableError('wal-archive-failed', ExitCode.failed, `could not archive ${name} from ${sourcePath}: ${(error as Error).message}`, {
+        hint: `the repository's wal directory must be writable by the server's OS user: ${this.dir}`,
+        cause: error,
+      });
+    } finally {
+      await rm(temp, { force: true });
+    }
+  }
+
+  /** Copy `name` to `destPath` (temp + rename); false when the archive does not hold it. */
+  async fetch(name: string, destPath: string): Promise<boolean> {
+    const source = this.pathOf(name);
+    const temp = `${destPath}.recoverable-tmp`;
+    try {
+      await copyFile(source, temp);
+      await rename(temp, destPath);
+      return true;
+    } catch (error) {
+      await rm(temp, { force: true });
+      // ENOENT may also mean the destination directory is missing: only a missing source is "not found"
+      if (errorCode(error) === 'ENOENT' && !(await this.has(name))) return false;
+      throw new RecoverableError('wal-fetch-failed', ExitCode.failed, `could not fetch ${name} into ${destPath}: ${(error as Error).message}`, { cause: error });
+    }
+  }
+
+  /** The content of `name`, or null when the archive does not hold it (small files: `.history`). */
+  async read(name: string): Promise<Buffer | null> {
+    try {
+      return await readFile(this.pathOf(name));
+    } catch (error) {
+      if (errorCode(error) === 'ENOENT') return null;
+      throw error;
+    }
+  }
+
+  /** Size in bytes of an archived file, or null when it is missing. */
+  async size(name: string): Promise<number | null> {
+    try {
+      const facts = await stat(this.pathOf(name));
+      return facts.isFile() ? facts.size : null;
+    } catch (error) {
+      if (errorCode(error) === 'ENOENT') return null;
+      throw error;
+    }
+  }
+
+  /** Whether the archive holds `name`. */
+  async has(name: string): Promise<boolean> {
+    return (await this.size(name)) !== null;
+  }
+
+  /** Every archived WAL file name, sorted (temp files of writers in progress excluded). */
+  async list(): Promise<string[]> {
+    try {
+      return (await readdir(this.dir)).filter(isArchivableName).sort();
+    } catch (error) {
+      if (errorCode(error) === 'ENOENT') return [];
+      throw error;
+    }
+  }
+
+  private async ensureDir(): Promise<void> {
+    await mkdir(this.dir, { recursive: true, mode: 0o700 });
+  }
+
+  // Copy and fsync; as root, hand the file to the directory's owner so the server can read it back.
+  private async copyDurably(sourcePath: string, temp: string): Promise<void> {
+    await copyFile(sourcePath, temp);
+    if (process.getuid?.() === 0) {
+      const owner = await stat(this.dir);
+      if (owner.uid !== 0) await chown(temp, owner.uid, owner.gid);
+    }
+    await fsyncPath(temp);
+  }
+}
+
+/** Throw InvalidWalNameError unless `name` is a file PostgreSQL archives. */
+export function assertWalName(name: string): void {
+  if (!isArchivableName(name)) throw new InvalidWalNameError(name);
+}
+
+// Equal bytes mean a retry of the same segment (fine); anything else is a conflict.
+async function assertSameContent(name: string, archivedPath: string, incomingPath: string): Promise<void> {
+  const [archived, incoming] = await Promise.all([fileFacts(archivedPath), fileFacts(incomingPath)]);
+  if (archived.size !== incoming.size || archived.sha256 !== incoming.sha256) throw new WalConflictError(name, archived, incoming);
+}
+
+async function fileFacts(path: string): Promise<WalFileFacts> {
+  const hash = createHash('sha256');
+  let size = 0;
+  for await (const chunk of createReadStream(path)) {
+    hash.update(chunk as Buffer);
+    size += (chunk as Buffer).length;
+  }
+  return { size, sha256: hash.digest('hex') };
+}
+
+function errorCode(error: unknown): string | undefined {
+  return (error as NodeJS.ErrnoException | undefined)?.code;
+}
