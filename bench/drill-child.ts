@@ -20,8 +20,8 @@ export interface DrillRun {
   verdict: string;
 }
 
-/** Run one drill of the source reached by `conninfo` (passed as ${BENCH_DB_URL}); everything it writes stays in `dir`. */
-export async function drillRound(conninfo: string, dir: string, jobs: number): Promise<DrillRun> {
+/** Run one drill of the source at `sourceUrl` (passed as ${BENCH_DB_URL}); everything it writes stays in `dir`. */
+export async function drillRound(sourceUrl: string, dir: string, jobs: number): Promise<DrillRun> {
   await mkdir(dir, { recursive: true });
   const scenario = join(dir, 'bench.yaml');
   const reports = join(dir, 'reports');
@@ -43,7 +43,7 @@ export async function drillRound(conninfo: string, dir: string, jobs: number): P
 
   const started = performance.now();
   // Own process group, so an interruption reaches the drill (GNU time ignores SIGINT while it waits).
-  const child = spawn(file!, args, { cwd: ROOT, env: { ...process.env, BENCH_DB_URL: conninfo }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const child = spawn(file!, args, { cwd: ROOT, env: { ...process.env, BENCH_DB_URL: sourceUrl }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   const log = createWriteStream(logFile);
   child.stdout.pipe(log, { end: false });
   child.stderr.pipe(log, { end: false });

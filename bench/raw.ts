@@ -70,7 +70,7 @@ export async function rawRound(bin: PgBin, source: LocalCluster, workDir: string
     });
     const conninfo = (db: string): string => `host=${dir} port=${port} user=postgres dbname=${db}`;
     await step('restore globals', () => run(tool(bin, 'psql'), ['-X', '-q', '-d', conninfo('postgres'), '-f', globalsFile]));
-    await step('createdb', () => run(tool(bin, 'createdb'), ['-d', conninfo('postgres'), '-T', 'template0', '-E', 'UTF8', '--locale=C.UTF-8', DATABASE]));
+    await step('createdb', () => run(tool(bin, 'createdb'), [`--maintenance-db=${conninfo('postgres')}`, '-T', 'template0', '-E', 'UTF8', '--locale=C.UTF-8', DATABASE]));
     await step('pg_restore', () => run(tool(bin, 'pg_restore'), ['-j', String(jobs), '-d', conninfo(DATABASE), dumpDir]));
     await step('analyze', () => run(tool(bin, 'psql'), ['-X', '-q', '-d', conninfo(DATABASE), '-c', 'ANALYZE']));
 

@@ -52,14 +52,14 @@ export async function workspace(owner?: { uid: number; gid: number }): Promise<W
 }
 
 /** A small managed dump scenario rooted in the workspace. */
-export function dumpScenario(ws: Workspace, extra: { name?: string; transactions?: number; use?: string; checks?: string; restore?: string; version?: number } = {}): string {
+export function dumpScenario(ws: Workspace, extra: { name?: string; transactions?: number; use?: string; checks?: string; restore?: string; version?: number; repository?: string } = {}): string {
   return `name: ${extra.name ?? 'dump-drill'}
 source:
   managed:
     version: ${extra.version ?? 15}
     fixtures: [${ws.dir}/fixtures/shop.sql]
     workload: { seed: 7, transactions: ${extra.transactions ?? 200} }
-repository: ${ws.dir}/repo
+repository: ${extra.repository ?? `${ws.dir}/repo`}
 backup:
   method: dump
   jobs: 2${extra.use ? `\n  use: ${extra.use}` : ''}

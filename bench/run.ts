@@ -1,0 +1,157 @@
+// `npm run bench`: a dump drill of a pgbench database against the raw PostgreSQL tools doing the same work.
+// Usage: node bench/run.ts [--scale 20] [--rounds 3] [--jobs 2]
+import { parseArgs } from 'node:util';
+import { mkdtemp, mkdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { requireBinaries, tool } from '../src/env/binaries.ts';
+import { LocalCluster } from '../src/env/local-cluster.ts';
+import { run } from '../src/core/exec.ts';
+import { silentLogger } from '../src/core/log.ts';
+import { interruption } from '../src/core/interrupt.ts';
+import { rawRound, DATABASE, type RawTiming } from './raw.ts';
+import { drillRound, timeAvailable, type DrillRun } from './drill-child.ts';
+
+const TARGET = 1.15;
+const PG_MAJOR = 15;
+
+const { values } = parseArgs({ options: { scale: { type: 'string', default: '20' }, rounds: { type: 'string', default: '3' }, jobs: { type: 'string', default: '2' } } });
+const scale = positive('scale', values.scale);
+const rounds = positive('rounds', values.rounds);
+const jobs = positive('jobs', values.jobs);
+
+interruption.install((code) => process.exit(code));
+const work = await mkdtemp(join(tmpdir(), 'recoverable-bench-'));
+interruption.onInterrupt(() => rm(work, { recursive: true, force: true }));
+let source: LocalCluster | undefined;
+try {
+  process.exitCode = await main();
+} catch (error) {
+  if (interruption.signal.aborted) process.stderr.write('bench: interrupted, cleaning up\n');
+  else {
+    process.stderr.write(`bench: failed: ${(error as Error).stack ?? String(error)}\n`);
+    process.exitCode = 1;
+  }
+} finally {
+  await source?.dispose();
+  await rm(work, { recursive: true, force: true });
+}
+
+async function main(): Promise<number> {
+  const bin = requireBinaries(PG_MAJOR, ['initdb', 'pg_ctl', 'postgres', 'psql', 'createdb', 'pg_dump', 'pg_dumpall', 'pg_restore', 'pgbench']);
+  // Setup, once: a source cluster with a pgbench database.
+  const setupStarted = performance.now();
+  source = await LocalCluster.init(bin, { dataChecksums: true }, silentLogger());
+  await source.start();
+  await run(tool(bin, 'createdb'), [`--maintenance-db=${source.conninfo('postgres')}`, DATABASE]);
+  await run(tool(bin, 'pgbench'), ['-i', '-q', '-s', String(scale), source.conninfo(DATABASE)]);
+  const size = await databaseSize(source);
+  say(`setup: PostgreSQL ${bin.version} source, pgbench -i -s ${scale} into "${DATABASE}" (${size}) in ${seconds(performance.now() - setupStarted)}`);
+  say(`both sides: snapshot + row counts + fingerprints, pg_dumpall --globals-only, pg_dump -Fd -j ${jobs}; restore into a disposable`);
+  say(`cluster (initdb --data-checksums + start), globals, createdb, pg_restore -j ${jobs}, ANALYZE, counts + fingerprints, stop + remove`);
+
+  const raw: RawTiming[] = [];
+  const drills: DrillRun[] = [];
+  for (let round = 1; round <= rounds; round++) {
+    // Alternate which side goes first, so drift (cache, other load) does not favour one.
+    const order = round % 2 === 1 ? (['raw', 'recoverable'] as const) : (['recoverable', 'raw'] as const);
+    for (const side of order) {
+      const dir = join(work, `${side}-${round}`);
+      await mkdir(dir);
+      if (side === 'raw') {
+        const timing = await rawRound(bin, source, dir, jobs);
+        raw.push(timing);
+        say(`round ${round}: raw tools   ${seconds(timing.totalMs)}`);
+      } else {
+        // Same transport as the raw side (the private socket, trust); a URL, because a conninfo source does not connect (see the notes).
+        const url = `postgresql://postgres@${encodeURIComponent(source.socketDir)}:${source.connection.port}/${DATABASE}`;
+        const drill = await drillRound(url, dir, jobs);
+        if (drill.verdict !== 'passed') throw new Error(`the drill's verdict is ${drill.verdict}`);
+        drills.push(drill);
+        say(`round ${round}: recoverable ${seconds(drill.totalMs)}${drill.maxRssKb === null ? '' : `, peak RSS ${mib(drill.maxRssKb)}`}`);
+      }
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+
+  const rawMedian = median(raw.map((r) => r.totalMs));
+  const drillMedian = median(drills.map((d) => d.totalMs));
+  const ratio = drillMedian / rawMedian;
+  say('');
+  say(`median of ${rounds} round(s): raw tools ${seconds(rawMedian)}, recoverable drill ${seconds(drillMedian)}`);
+  say(timeAvailable ? `recoverable peak RSS (GNU time: node and the tools it waited for): ${mib(Math.max(...drills.map((d) => d.maxRssKb ?? 0)))}` : 'recoverable peak RSS: not measured (/usr/bin/time is not installed)');
+  printPhases(raw, drills, ratio > TARGET);
+  say(`ratio ${ratio.toFixed(2)}x (target <= ${TARGET.toFixed(2)}x): ${ratio <= TARGET ? 'ok' : 'OVER TARGET'}`);
+  return 0;
+}
+
+// Phase by phase, medians: the drill's result.json phases against the raw steps that do the same work.
+function printPhases(raw: RawTiming[], drills: DrillRun[], over: boolean): void {
+  const phase = (d: DrillRun, name: string): number => d.phases.find((p) => p.name === name)?.durationMs ?? 0;
+  const rows: Array<[string, (r: RawTiming) => number, (d: DrillRun) => number]> = [
+    ['backup (snapshot, counts, dumps)', (r) => r.steps.backup ?? 0, (d) => d.backupMs],
+    ['fetch/verify (manifest)', () => 0, (d) => phase(d, 'fetch/verify')],
+    ['environment (initdb + start)', (r) => r.steps.environment ?? 0, (d) => phase(d, 'environment')],
+    ['restore globals', (r) => r.steps['restore globals'] ?? 0, (d) => phase(d, 'restore globals')],
+    ['pg_restore', (r) => r.steps.pg_restore ?? 0, (d) => phase(d, 'pg_restore')],
+    ['analyze', (r) => r.steps.analyze ?? 0, (d) => phase(d, 'analyze')],
+    ['checks (counts + fingerprints)', (r) => r.steps.checks ?? 0, (d) => phase(d, 'checks')],
+    ['rest (createdb, stop+remove, process start, reports)', (r) => r.totalMs - sum(Object.entries(r.steps).filter(([k]) => !['createdb', 'dispose'].includes(k)).map(([, v]) => v)), (d) => d.totalMs - d.backupMs - sum(d.phases.map((p) => p.durationMs))],
+  ];
+  say('');
+  say(`${'phase (medians)'.padEnd(54)}${'raw'.padStart(9)}${'drill'.padStart(9)}${'diff'.padStart(9)}`);
+  const gaps: Array<[string, number]> = [];
+  for (const [name, rawMs, drillMs] of rows) {
+    const r = median(raw.map(rawMs));
+    const d = median(drills.map(drillMs));
+    gaps.push([name, d - r]);
+    say(`${name.padEnd(54)}${seconds(r).padStart(9)}${seconds(d).padStart(9)}${signed(d - r).padStart(9)}`);
+  }
+  if (!over) return;
+  const budget = median(raw.map((r) => r.totalMs)) * 0.02;
+  for (const [name, gap] of gaps.sort((a, b) => b[1] - a[1]).filter(([, g]) => g > budget)) say(`hint: ${name} costs ${signed(gap)} more than the raw tools`);
+}
+
+async function databaseSize(cluster: LocalCluster): Promise<string> {
+  const client = await cluster.connect(DATABASE);
+  try {
+    return (await client.query<{ s: string }>('select pg_size_pretty(pg_database_size(current_database())) as s')).rows[0]!.s;
+  } finally {
+    await client.end();
+  }
+}
+
+function positive(name: string, value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) {
+    process.stderr.write(`bench: --${name} must be a whole number >= 1, got ${value}\n`);
+    process.exit(2);
+  }
+  return n;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
+function sum(xs: number[]): number {
+  return xs.reduce((a, b) => a + b, 0);
+}
+
+function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(2)}s`;
+}
+
+function signed(ms: number): string {
+  return `${ms >= 0 ? '+' : '-'}${seconds(Math.abs(ms))}`;
+}
+
+function mib(kb: number): string {
+  return `${(kb / 1024).toFixed(0)} MiB`;
+}
+
+function say(line: string): void {
+  process.stdout.write(`${line}\n`);
+}
