@@ -1,8 +1,8 @@
 // A disposable PostgreSQL cluster in a private temporary directory, on a free loopback port.
-import { mkdtemp, chmod, chown, writeFile, appendFile, readFile, rm, mkdir } from 'node:fs/promises';
+import { mkdtemp, chmod, chown, writeFile, appendFile, readFile, rm, mkdir, stat } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve, dirname } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { run } from '../core/exec.ts';
@@ -36,10 +36,25 @@ export function workRoot(): string {
 
 /** Make a private (0700) temporary directory owned by the cluster's OS user. */
 export async function privateTempDir(prefix: string, user: OsUser | null): Promise<string> {
+  if (user) await assertTraversable(workRoot(), user);
   const dir = await mkdtemp(join(workRoot(), `recoverable-${prefix}-`));
   await chmod(dir, 0o700);
   if (user) await chown(dir, user.uid, user.gid);
   return dir;
+}
+
+// As root, clusters run as another user: every directory above theirs must let that user pass.
+async function assertTraversable(dir: string, user: OsUser): Promise<void> {
+  for (let path = resolve(dir); ; path = dirname(path)) {
+    const st = await stat(path);
+    const ok = st.uid === user.uid ? st.mode & 0o100 : st.gid === user.gid ? st.mode & 0o010 : st.mode & 0o001;
+    if (!ok) {
+      throw new EnvironmentError('work-dir-unreachable', `PostgreSQL runs as user ${user.name}, who cannot enter ${path} (mode ${(st.mode & 0o777).toString(8)})`, {
+        hint: `set RECOVERABLE_WORK_DIR to a directory ${user.name} can reach (e.g. /var/tmp), or chmod o+x ${path}`,
+      });
+    }
+    if (path === dirname(path)) return;
+  }
 }
 
 /** A cluster this process created and will remove: call dispose() (or `await using`). */

@@ -1,0 +1,19 @@
+// `recoverable archive-wal <path> <name>`: PostgreSQL's archive_command; silent on success, exit 1 on a conflict.
+import { resolve } from 'node:path';
+import { UsageError } from '../core/errors.ts';
+import { WalArchive } from '../repository/wal-archive.ts';
+import type { CommandContext } from './context.ts';
+
+// Kept tiny: the server runs this once per segment, so start-up time is archiving latency.
+export async function handler(args: Record<string, unknown>, ctx: CommandContext): Promise<number> {
+  const archive = new WalArchive(repositoryOption(args, ctx.cwd));
+  await archive.archive(resolve(ctx.cwd, String(args.path)), String(args.name));
+  return 0;
+}
+
+/** The repository directory from `--repository`, else RECOVERABLE_REPOSITORY (archive_command/restore_command). */
+export function repositoryOption(args: Record<string, unknown>, cwd: string, env: NodeJS.ProcessEnv = process.env): string {
+  const value = typeof args.repository === 'string' && args.repository !== '' ? args.repository : env.RECOVERABLE_REPOSITORY;
+  if (!value) throw new UsageError('no repository: pass --repository <dir> or set RECOVERABLE_REPOSITORY', { hint: "e.g. archive_command = 'recoverable archive-wal %p %f --repository /var/lib/recoverable/repo'" });
+  return resolve(cwd, value);
+}
