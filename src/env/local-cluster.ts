@@ -6,7 +6,7 @@ import { join, resolve, dirname } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { run } from '../core/exec.ts';
-import { EnvironmentError, ToolError, tailLines } from '../core/errors.ts';
+import { EnvironmentError, tailLines } from '../core/errors.ts';
 import { clusterOsUser, type OsUser } from '../core/os-user.ts';
 import { interruption } from '../core/interrupt.ts';
 import type { Logger } from '../core/log.ts';
@@ -216,27 +216,44 @@ export class LocalCluster {
     }
   }
 
-  /** Stop the server (immediately if a fast stop fails) and remove every file; safe to call twice. */
+  /** Stop the server immediately and remove every file; safe to call twice, never throws. */
   async dispose(): Promise<void> {
     if (this.disposed) return;
     this.disposed = true;
     this.unregister();
     if (await this.isRunning()) {
       try {
-        await run(tool(this.bin, 'pg_ctl'), ['-D', this.dataDir, '-m', 'immediate', '-w', '-t', '30', 'stop'], { user: this.osUser, label: 'pg_ctl stop', cleanup: true });
+        await run(tool(this.bin, 'pg_ctl'), ['-D', this.dataDir, '-m', 'immediate', '-w', '-t', '60', 'stop'], { user: this.osUser, label: 'pg_ctl stop', cleanup: true });
       } catch (error) {
-        const pid = await this.postmasterPid();
-        if (pid !== null) {
-          try {
-            process.kill(pid, 'SIGKILL');
-          } catch {
-            // already gone
-          }
-        }
-        if (!(error instanceof ToolError)) this.log.warn({ err: error }, 'could not stop a temporary server cleanly');
+        this.log.warn({ err: error, dataDir: this.dataDir }, 'a temporary server did not stop in time: killing it');
+        await this.kill();
       }
     }
-    await rm(this.dir, { recursive: true, force: true, maxRetries: 3 });
+    // A server that just died may still be unlinking its files: retry until the tree is gone.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await rm(this.dir, { recursive: true, force: true });
+        return;
+      } catch (error) {
+        if (attempt >= 20) {
+          this.log.error({ err: error, dir: this.dir }, `could not remove ${this.dir}: remove it by hand`);
+          return;
+        }
+        await new Promise((r) => setTimeout(r, 100 * attempt));
+      }
+    }
+  }
+
+  // Last resort: SIGKILL the postmaster and wait for it to be gone.
+  private async kill(): Promise<void> {
+    const pid = await this.postmasterPid();
+    if (pid === null) return;
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      return; // already gone
+    }
+    for (let i = 0; i < 50 && (await this.isRunning()); i++) await new Promise((r) => setTimeout(r, 100));
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

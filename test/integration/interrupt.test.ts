@@ -48,6 +48,6 @@ test('SIGTERM during the dump exits 130 and leaves no partial backup in the repo
   assert.equal(exitCode, 130, log);
   const backups = join(repository, 'backups');
   assert.deepEqual(existsSync(backups) ? await readdir(backups) : [], [], 'neither a complete nor an incomplete backup remains');
-  assert.deepEqual(await ws.leftoverDirs(), []);
+  assert.deepEqual(await ws.leftoverDirs(), [], log);
   assert.deepEqual(ws.leftoverProcesses(), []);
 });

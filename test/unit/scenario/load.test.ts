@@ -87,7 +87,7 @@ test('a minimal scenario gets every default', async () => {
   });
   assert.deepEqual(scenario.backup, { method: 'dump', jobs: 2 });
   assert.deepEqual(scenario.restore.targets, [{ kind: 'immediate', checks: [], label: 'immediate' }]);
-  assert.deepEqual(scenario.checks, [{ kind: 'rowcounts' }, { kind: 'fingerprints' }, { kind: 'schema' }, { kind: 'amcheck', heapallindexed: true }]);
+  assert.deepEqual(scenario.checks, [{ kind: 'rowcounts' }, { kind: 'fingerprints' }, { kind: 'schema' }, { kind: 'sequences' }, { kind: 'large-objects' }, { kind: 'roles' }, { kind: 'amcheck', heapallindexed: true }]);
   assert.deepEqual(scenario.objectives, {});
   assert.deepEqual(scenario.report, { dir: join(cwd, 'reports'), formats: ['json', 'junit', 'markdown', 'html'] });
   assert.equal(scenario.repository, join(cwd, '.recoverable/repo'));
