@@ -45,6 +45,9 @@ async function main(): Promise<number> {
   await source.start();
   await run(tool(bin, 'createdb'), [`--maintenance-db=${source.conninfo('postgres')}`, DATABASE]);
   await run(tool(bin, 'pgbench'), ['-i', '-q', '-s', String(scale), source.conninfo(DATABASE)]);
+  // Write the load out now, so a checkpoint or the kernel's writeback does not land inside a timed round.
+  await run(tool(bin, 'psql'), ['-X', '-q', '-d', source.conninfo(DATABASE), '-c', 'CHECKPOINT']);
+  await run('sync', []);
   const size = await databaseSize(source);
   say(`setup: PostgreSQL ${bin.version} source, pgbench -i -s ${scale} into "${DATABASE}" (${size}) in ${seconds(performance.now() - setupStarted)}`);
   say(`both sides: snapshot + row counts + fingerprints, pg_dumpall --globals-only, pg_dump -Fd -j ${jobs}; restore into a disposable`);
@@ -71,6 +74,7 @@ async function main(): Promise<number> {
         say(`round ${round}: recoverable ${seconds(drill.totalMs)}${drill.maxRssKb === null ? '' : `, peak RSS ${mib(drill.maxRssKb)}`}`);
       }
       await rm(dir, { recursive: true, force: true });
+      await run('sync', []); // the next side starts with no dirty pages of this one
     }
   }
 
