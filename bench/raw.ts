@@ -35,6 +35,7 @@ export async function rawRound(bin: PgBin, source: LocalCluster, workDir: string
   // (a) snapshot, counts + fingerprints in it, globals and pg_dump side by side.
   const expected = await step('backup', async () => {
     const client = new pg.Client(source.clientConfig(DATABASE));
+    client.on('error', () => undefined); // a server stopped by Ctrl-C must not crash the cleanup
     await client.connect();
     try {
       await client.query('begin isolation level repeatable read read only');
@@ -77,6 +78,7 @@ export async function rawRound(bin: PgBin, source: LocalCluster, workDir: string
     // (c) the same counts + fingerprints on the restored database, compared.
     await step('checks', async () => {
       const client = new pg.Client({ host: dir, port, user: 'postgres', database: DATABASE });
+      client.on('error', () => undefined);
       await client.connect();
       try {
         await pinSession(client);

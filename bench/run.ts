@@ -1,10 +1,11 @@
 // `npm run bench`: a dump drill of a pgbench database against the raw PostgreSQL tools doing the same work.
-// Usage: node bench/run.ts [--scale 20] [--rounds 3] [--jobs 2]
+// Usage: node bench/run.ts [--scale 20] [--rounds 3] [--jobs 2] [--verbose (each round's phases)]
 import { parseArgs } from 'node:util';
-import { mkdtemp, mkdir, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, mkdir, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { requireBinaries, tool } from '../src/env/binaries.ts';
+import { clusterOsUser } from '../src/core/os-user.ts';
 import { LocalCluster } from '../src/env/local-cluster.ts';
 import { run } from '../src/core/exec.ts';
 import { silentLogger } from '../src/core/log.ts';
@@ -15,14 +16,18 @@ import { drillRound, timeAvailable, type DrillRun } from './drill-child.ts';
 const TARGET = 1.15;
 const PG_MAJOR = 15;
 
-const { values } = parseArgs({ options: { scale: { type: 'string', default: '20' }, rounds: { type: 'string', default: '3' }, jobs: { type: 'string', default: '2' } } });
+const { values } = parseArgs({ options: { scale: { type: 'string', default: '20' }, rounds: { type: 'string', default: '3' }, jobs: { type: 'string', default: '2' }, verbose: { type: 'boolean', default: false } } });
 const scale = positive('scale', values.scale);
 const rounds = positive('rounds', values.rounds);
 const jobs = positive('jobs', values.jobs);
 
+const bin = requireBinaries(PG_MAJOR, ['initdb', 'pg_ctl', 'postgres', 'psql', 'createdb', 'pg_dump', 'pg_dumpall', 'pg_restore', 'pgbench']);
 interruption.install((code) => process.exit(code));
 const work = await mkdtemp(join(tmpdir(), 'recoverable-bench-'));
-interruption.onInterrupt(() => rm(work, { recursive: true, force: true }));
+await chmod(work, 0o711); // the postgres OS user must reach the clusters inside
+// Every cluster, ours and the drill's (the child inherits this), lives under `work`: one sweep removes whatever is left.
+process.env.RECOVERABLE_WORK_DIR = work;
+interruption.onInterrupt(() => sweep(work));
 let source: LocalCluster | undefined;
 try {
   process.exitCode = await main();
@@ -34,11 +39,10 @@ try {
   }
 } finally {
   await source?.dispose();
-  await rm(work, { recursive: true, force: true });
+  await sweep(work);
 }
 
 async function main(): Promise<number> {
-  const bin = requireBinaries(PG_MAJOR, ['initdb', 'pg_ctl', 'postgres', 'psql', 'createdb', 'pg_dump', 'pg_dumpall', 'pg_restore', 'pgbench']);
   // Setup, once: a source cluster with a pgbench database.
   const setupStarted = performance.now();
   source = await LocalCluster.init(bin, { dataChecksums: true }, silentLogger());
@@ -64,7 +68,7 @@ async function main(): Promise<number> {
       if (side === 'raw') {
         const timing = await rawRound(bin, source, dir, jobs);
         raw.push(timing);
-        say(`round ${round}: raw tools   ${seconds(timing.totalMs)}`);
+        say(`round ${round}: raw tools   ${seconds(timing.totalMs)}${values.verbose ? ` (${Object.entries(timing.steps).map(([k, v]) => `${k} ${seconds(v)}`).join(', ')})` : ''}`);
       } else {
         // Same transport as the raw side (the private socket, trust); a URL, because a conninfo source does not connect (see the notes).
         const url = `postgresql://postgres@${encodeURIComponent(source.socketDir)}:${source.connection.port}/${DATABASE}`;
@@ -72,6 +76,7 @@ async function main(): Promise<number> {
         if (drill.verdict !== 'passed') throw new Error(`the drill's verdict is ${drill.verdict}`);
         drills.push(drill);
         say(`round ${round}: recoverable ${seconds(drill.totalMs)}${drill.maxRssKb === null ? '' : `, peak RSS ${mib(drill.maxRssKb)}`}`);
+        if (values.verbose) say(`  (backup ${seconds(drill.backupMs)}, ${drill.phases.map((p) => `${p.name} ${seconds(p.durationMs)}`).join(', ')})`);
       }
       await rm(dir, { recursive: true, force: true });
       await run('sync', []); // the next side starts with no dirty pages of this one
@@ -114,6 +119,15 @@ function printPhases(raw: RawTiming[], drills: DrillRun[], over: boolean): void 
   if (!over) return;
   const budget = median(raw.map((r) => r.totalMs)) * 0.02;
   for (const [name, gap] of gaps.sort((a, b) => b[1] - a[1]).filter(([, g]) => g > budget)) say(`hint: ${name} costs ${signed(gap)} more than the raw tools`);
+}
+
+// Stop any server still running under `dir` (a drill that died before its own cleanup), then remove everything.
+async function sweep(dir: string): Promise<void> {
+  const files = await readdir(dir, { recursive: true }).catch(() => [] as string[]);
+  for (const file of files.filter((f) => basename(f) === 'postmaster.pid')) {
+    await run(tool(bin, 'pg_ctl'), ['-D', dirname(join(dir, file)), '-m', 'immediate', '-w', '-t', '30', 'stop'], { user: clusterOsUser(), cleanup: true }).catch(() => undefined);
+  }
+  await rm(dir, { recursive: true, force: true, maxRetries: 3 });
 }
 
 async function databaseSize(cluster: LocalCluster): Promise<string> {

@@ -46,7 +46,7 @@ export interface CaptureOptions {
   matviewsAsRefreshed?: boolean;
 }
 
-const USER_SCHEMAS = `n.nspname not in ('pg_catalog', 'information_schema') and n.nspname not like 'pg\\_toast%' and n.nspname not like 'pg\\_temp%'`;
+const USER_SCHEMAS = `n.nspname not in ('pg_catalog', 'information_schema', 'recoverable') and n.nspname not like 'pg\\_toast%' and n.nspname not like 'pg\\_temp%'`;
 // Objects created by extensions come back with CREATE EXTENSION; inventory only what the dump must carry.
 const NOT_EXTENSION_MEMBER = (classid: string, objid: string): string =>
   `not exists (select 1 from pg_depend d where d.classid = '${classid}'::regclass and d.objid = ${objid} and d.deptype = 'e')`;

@@ -6,7 +6,7 @@ import type { CommandContext } from './context.ts';
 
 // Kept tiny: the server runs this once per segment, so start-up time is archiving latency.
 export async function handler(args: Record<string, unknown>, ctx: CommandContext): Promise<number> {
-  const archive = new WalArchive(repositoryOption(args, ctx.cwd));
+  const archive = new WalArchive(repositoryOption(args, ctx.cwd), systemOption(args));
   await archive.archive(resolve(ctx.cwd, String(args.path)), String(args.name));
   return 0;
 }
@@ -16,4 +16,12 @@ export function repositoryOption(args: Record<string, unknown>, cwd: string, env
   const value = typeof args.repository === 'string' && args.repository !== '' ? args.repository : env.RECOVERABLE_REPOSITORY;
   if (!value) throw new UsageError('no repository: pass --repository <dir> or set RECOVERABLE_REPOSITORY', { hint: "e.g. archive_command = 'recoverable archive-wal %p %f --repository /var/lib/recoverable/repo'" });
   return resolve(cwd, value);
+}
+
+/** `--system <id>`: the cluster's own WAL directory inside the repository. */
+export function systemOption(args: Record<string, unknown>): string | undefined {
+  const value = args.system;
+  if (value === undefined || value === '') return undefined;
+  if (!/^\d+$/.test(String(value))) throw new UsageError(`--system must be a database system identifier (digits), got "${String(value)}"`, { hint: 'see pg_controldata: "Database system identifier"' });
+  return String(value);
 }

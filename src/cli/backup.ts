@@ -8,9 +8,9 @@ import type { CommandContext } from './context.ts';
 
 export async function handler(args: Record<string, unknown>, ctx: CommandContext): Promise<number> {
   const scenario = await loadScenario(String(args.scenario), { cwd: ctx.cwd });
-  if (scenario.backup.method !== 'dump') {
-    throw new ScenarioError(`backup.method: ${scenario.backup.method} is not supported by this version of recoverable`, [
-      { path: 'backup.method', problem: `${scenario.backup.method} is not supported by this version`, fix: 'use backup.method: dump' },
+  if (scenario.backup.method === 'snapshot') {
+    throw new ScenarioError('backup.method: snapshot is not supported by this version of recoverable', [
+      { path: 'backup.method', problem: 'snapshot is not supported by this version', fix: 'use backup.method: dump or basebackup' },
     ]);
   }
   const backup = await takeBackup(scenario, new LocalRepository(scenario.repository), ctx.log, systemClock);

@@ -3,11 +3,13 @@ import { UsageError } from '../core/errors.ts';
 import { WalArchive } from '../repository/wal-archive.ts';
 import { verifyWalContinuity, type WalContinuityOptions } from '../repository/wal-continuity.ts';
 import { DEFAULT_WAL_SEGMENT_SIZE, isSegmentName } from '../repository/wal-names.ts';
-import { repositoryOption } from './archive-wal.ts';
+import { repositoryOption, systemOption } from './archive-wal.ts';
 import type { CommandContext } from './context.ts';
 
 export async function handler(args: Record<string, unknown>, ctx: CommandContext): Promise<number> {
-  const archive = new WalArchive(repositoryOption(args, ctx.cwd));
+  const system = systemOption(args);
+  const root = repositoryOption(args, ctx.cwd);
+  const archive = system ? WalArchive.forSystem(root, system) : new WalArchive(root);
   const options: WalContinuityOptions = { startSegment: String(args.from), segSize: await segmentSize(archive) };
   if (typeof args.to === 'string') options.endSegment = args.to;
   if (args.timeline !== undefined) options.timeline = timelineOption(args.timeline);

@@ -6,12 +6,17 @@ import type { Clock } from '../core/clock.ts';
 import { timeId } from '../core/ids.ts';
 import { RecoverableError, ScenarioError, InterruptedError, ExitCode } from '../core/errors.ts';
 import { throwIfInterrupted } from '../core/interrupt.ts';
-import { RESULT_SCHEMA_VERSION, decideVerdict, type RunResult, type RestoreResult, type ObjectiveResult, type CheckResult } from '../report/result.ts';
+import { RESULT_SCHEMA_VERSION, decideVerdict, type RunResult, type RestoreResult, type ObjectiveResult, type CheckResult, type Phase } from '../report/result.ts';
 import { requireBinaries } from '../env/binaries.ts';
 import { manifestCheck } from '../checks/manifest-check.ts';
 import { obtainBackup, sourceBinaries } from './obtain-backup.ts';
 import { restoreDumpTarget, RESTORE_TOOLS, type AfterRestoreHook } from './restore-dump-target.ts';
-import { rtoObjective, dumpRpoObjective } from './objectives.ts';
+import { rtoObjective, dumpRpoObjective, latestRpoObjective } from './objectives.ts';
+import { restorePhysicalTarget, PHYSICAL_RESTORE_TOOLS } from './restore-physical-target.ts';
+import { verifyBackupCheck } from '../checks/verifybackup.ts';
+import { readHistory } from '../repository/history.ts';
+import { restoreCommand } from '../source/archive-command.ts';
+import type { LocalRepository, StoredBackup } from '../repository/local-repository.ts';
 
 export interface DrillDeps {
   log: Logger;
@@ -76,34 +81,80 @@ async function drillSteps(scenario: Scenario, deps: DrillDeps, result: RunResult
   log.info(`verifying backup ${backup.record.id} against its manifest`);
   const manifest = await manifestCheck(repo, backup);
   result.checks.push(manifest);
-  // Step 4: one restore per target and version, each into its own disposable environment.
+  // Step 4: one restore per target (and version), each into its own disposable environment.
+  const shared: Phase[] = [{ name: 'fetch/verify', durationMs: manifest.durationMs }];
+  let rpo: ObjectiveResult | null = null;
+  if (backup.record.method === 'dump') {
+    await restoreDumpTargets(scenario, deps, result, { repo, backup, shared });
+  } else {
+    rpo = await restorePhysicalTargets(scenario, deps, result, { repo, backup, shared });
+  }
+  // Step 5: objectives against what was measured.
+  result.objectives = objectives(scenario, result.restores, new Date(backup.record.startedAt), new Date(result.startedAt), rpo);
+}
+
+interface Restorable {
+  repo: LocalRepository;
+  backup: StoredBackup;
+  shared: Phase[];
+}
+
+// A dump restores to its snapshot, into each requested major.
+async function restoreDumpTargets(scenario: Scenario, deps: DrillDeps, result: RunResult, { repo, backup, shared }: Restorable): Promise<void> {
   const versions = scenario.restore.matrix?.version ?? [scenario.restore.version ?? backup.record.source.major];
   for (const version of versions) {
     for (const target of scenario.restore.targets) {
       throwIfInterrupted();
-      log.info(`restoring ${backup.record.id} to ${target.label} in a local PostgreSQL ${version} environment`);
+      deps.log.info(`restoring ${backup.record.id} to ${target.label} in a local PostgreSQL ${version} environment`);
       const restore = await restoreDumpTarget(
         {
-          backup, target, version, checks: [...scenario.checks, ...target.checks],
+          repo, backup, target, version, checks: [...scenario.checks, ...target.checks],
           options: { jobs: scenario.backup.jobs, noOwner: scenario.restore.noOwner, noPrivileges: scenario.restore.noPrivileges },
-          sharedPhases: [{ name: 'fetch/verify', durationMs: manifest.durationMs }],
+          sharedPhases: shared,
           ...(deps.afterRestore ? { afterRestore: deps.afterRestore } : {}),
         },
-        log, clock,
+        deps.log, deps.clock,
       );
       result.restores.push(restore);
-      logRestore(log, restore);
+      logRestore(deps.log, restore);
     }
   }
-  // Step 5: objectives against what was measured.
-  result.objectives = objectives(scenario, result.restores, new Date(backup.record.startedAt), new Date(result.startedAt));
 }
+
+// A physical backup: pg_verifybackup once, then WAL replay to each target; returns the measured RPO if `latest` ran.
+async function restorePhysicalTargets(scenario: Scenario, deps: DrillDeps, result: RunResult, { repo, backup, shared }: Restorable): Promise<ObjectiveResult | null> {
+  const { log, clock } = deps;
+  const verify = await verifyBackupCheck(backup);
+  result.checks.push(verify);
+  const phases = [...shared, { name: 'pg_verifybackup', durationMs: verify.durationMs }];
+  const expectations = (await repo.readExpectations(backup))?.expectations ?? null;
+  const history = await readHistory(repo.root, backup.record.id);
+  const external = scenario.source.kind === 'url' ? scenario.source.restoreCommand : undefined;
+  let rpo: ObjectiveResult | null = null;
+  for (const target of scenario.restore.targets) {
+    throwIfInterrupted();
+    const { restore, lastReplayedCommit } = await restorePhysicalTarget(
+      {
+        repo, backup, backupExpectations: expectations, history, target, checks: [...scenario.checks, ...target.checks],
+        restoreCommand: external ?? restoreCommand(repo.root, backup.record.physical!.systemIdentifier), ownArchive: external === undefined, jobs: scenario.backup.jobs,
+        sharedPhases: phases, recoveryTimeoutMs: RECOVERY_TIMEOUT_MS, ...(deps.afterRestore ? { afterRestore: deps.afterRestore } : {}),
+      },
+      log, clock,
+    );
+    result.restores.push(restore);
+    logRestore(log, restore);
+    if (target.kind === 'latest' && scenario.objectives.rpoMs !== undefined) rpo = latestRpoObjective(scenario.objectives.rpoMs, history, lastReplayedCommit);
+  }
+  return rpo;
+}
+
+const RECOVERY_TIMEOUT_MS = 30 * 60_000;
 
 // What this version of the drill supports, checked before any process starts.
 function preflight(scenario: Scenario): void {
-  if (scenario.backup.method !== 'dump') {
-    throw new ScenarioError(`backup.method: ${scenario.backup.method} drills are not supported by this version of recoverable`, [
-      { path: 'backup.method', problem: `${scenario.backup.method} is not supported by this version`, fix: 'use backup.method: dump' },
+  if (scenario.backup.method === 'snapshot') {
+    throw new ScenarioError('backup.method: snapshot drills are not supported by this version of recoverable', [
+      { path: 'backup.method', problem: 'snapshot is not supported by this version', fix: 'use backup.method: dump or basebackup' },
     ]);
   }
   if (scenario.restore.environment !== 'local') {
@@ -113,13 +164,13 @@ function preflight(scenario: Scenario): void {
   }
   sourceBinaries(scenario);
   const versions = scenario.restore.matrix?.version ?? (scenario.restore.version ? [scenario.restore.version] : scenario.source.kind === 'managed' ? [scenario.source.version] : []);
-  for (const version of versions) requireBinaries(version, RESTORE_TOOLS);
+  for (const version of versions) requireBinaries(version, scenario.backup.method === 'dump' ? RESTORE_TOOLS : PHYSICAL_RESTORE_TOOLS);
 }
 
-function objectives(scenario: Scenario, restores: RestoreResult[], snapshotAt: Date, drillAt: Date): ObjectiveResult[] {
+function objectives(scenario: Scenario, restores: RestoreResult[], snapshotAt: Date, drillAt: Date, measuredRpo: ObjectiveResult | null): ObjectiveResult[] {
   const list: ObjectiveResult[] = [];
   if (scenario.objectives.rtoMs !== undefined) list.push(rtoObjective(scenario.objectives.rtoMs, restores));
-  if (scenario.objectives.rpoMs !== undefined) list.push(dumpRpoObjective(scenario.objectives.rpoMs, snapshotAt, null, drillAt));
+  if (scenario.objectives.rpoMs !== undefined) list.push(measuredRpo ?? dumpRpoObjective(scenario.objectives.rpoMs, snapshotAt, null, drillAt));
   return list;
 }
 

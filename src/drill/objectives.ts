@@ -1,5 +1,6 @@
 // Objectives as pure functions of measured phases: RTO and RPO against the scenario.
 import type { ObjectiveResult, RestoreResult } from '../report/result.ts';
+import type { SourceHistory } from '../repository/history.ts';
 
 /** Recovery time of one restore: the sum of its phases (fetch/verify, environment, restore, checks). */
 export function recoveryTimeMs(restore: Pick<RestoreResult, 'phases'>): number {
@@ -30,4 +31,21 @@ export function dumpRpoObjective(objectiveMs: number, snapshotAt: Date, sourceLa
     name: 'rpo', objectiveMs, measuredMs, status: measuredMs <= objectiveMs ? 'passed' : 'failed',
     basis: 'estimate (upper bound): age of the backup snapshot when the drill ran; changes on the source after the snapshot are not in it',
   };
+}
+
+/** RPO of a replay to `latest`: the last commit on the source minus the last commit recovered (markers make both known). */
+export function latestRpoObjective(objectiveMs: number, history: SourceHistory | null, lastReplayedCommit: string | null): ObjectiveResult {
+  if (!history || !lastReplayedCommit) {
+    return { name: 'rpo', objectiveMs, measuredMs: null, status: 'errored', basis: history ? 'the restore did not report its last replayed commit' : 'no record of the source\'s last commit (markers are off): the data-loss window cannot be measured' };
+  }
+  const measuredMs = Math.max(0, parseUtc(history.end.lastCommitTime) - parseUtc(lastReplayedCommit));
+  return {
+    name: 'rpo', objectiveMs, measuredMs, status: measuredMs <= objectiveMs ? 'passed' : 'failed',
+    basis: `measured: last commit on the source (${history.end.lastCommitTime}) minus the last commit recovered (${lastReplayedCommit})`,
+  };
+}
+
+// "YYYY-MM-DD HH:MI:SS.US+00" to epoch milliseconds.
+function parseUtc(text: string): number {
+  return Date.parse(text.replace(' ', 'T').replace(/\+00$/, 'Z'));
 }

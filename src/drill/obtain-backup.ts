@@ -9,6 +9,8 @@ import { startManagedSource } from '../source/managed.ts';
 import { openUrlSource } from '../source/url.ts';
 import type { Source } from '../source/source.ts';
 import { takeDumpBackup } from '../backup/dump.ts';
+import { takeBasebackup } from '../backup/basebackup.ts';
+import { takeManagedBasebackup } from './managed-physical.ts';
 
 const SERVER_TOOLS = ['initdb', 'pg_ctl', 'postgres', 'psql'];
 const DUMP_TOOLS = ['pg_dump', 'pg_dumpall'];
@@ -43,6 +45,10 @@ export async function openSource(scenario: Scenario, log: Logger): Promise<Sourc
 
 /** Take a new backup of the scenario's source (the `backup` command and drills without `backup.use`). */
 export async function takeBackup(scenario: Scenario, repo: LocalRepository, log: Logger, clock: Clock): Promise<StoredBackup> {
+  if (scenario.backup.method === 'basebackup') {
+    if (scenario.source.kind === 'managed') return takeManagedBasebackup(scenario, repo, log, clock);
+    return takeUrlBasebackup(scenario, repo, log, clock);
+  }
   const source = await openSource(scenario, log);
   try {
     const bin = source.kind === 'managed' ? sourceBinaries(scenario)! : dumpBinaries(source.major);
@@ -52,6 +58,20 @@ export async function takeBackup(scenario: Scenario, repo: LocalRepository, log:
     await source.dispose();
   }
 }
+
+// A real server's basebackup: its archive_command must feed the repository (or the scenario names a restoreCommand).
+async function takeUrlBasebackup(scenario: Scenario, repo: LocalRepository, log: Logger, clock: Clock): Promise<StoredBackup> {
+  const source = await openSource(scenario, log);
+  try {
+    const bin = requireBinaries(source.major, ['pg_basebackup']);
+    const external = scenario.source.kind === 'url' && scenario.source.restoreCommand !== undefined;
+    return await takeBasebackup(source, bin, repo, { scenario: scenario.name, expectations: null, archiveTimeoutMs: external ? null : URL_ARCHIVE_TIMEOUT_MS }, log, clock);
+  } finally {
+    await source.dispose();
+  }
+}
+
+const URL_ARCHIVE_TIMEOUT_MS = 300_000;
 
 /** The backup to restore: `backup.use` picks a stored one, otherwise a new one is taken. */
 export async function obtainBackup(scenario: Scenario, log: Logger, clock: Clock): Promise<{ backup: StoredBackup; repo: LocalRepository; taken: boolean }> {

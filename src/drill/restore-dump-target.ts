@@ -1,13 +1,10 @@
 // One restore of a dump backup into a fresh local environment, with its checks.
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { Logger } from '../core/log.ts';
 import { timed, type Clock } from '../core/clock.ts';
-import { RecoverableError } from '../core/errors.ts';
+import { RecoverableError, BackupUnusableError } from '../core/errors.ts';
 import { requireBinaries } from '../env/binaries.ts';
 import { LocalCluster } from '../env/local-cluster.ts';
-import type { StoredBackup } from '../repository/local-repository.ts';
-import type { StoredExpectations } from '../repository/backup-record.ts';
+import type { StoredBackup, LocalRepository } from '../repository/local-repository.ts';
 import type { CheckResult, Phase, RestoreResult } from '../report/result.ts';
 import type { CheckSpec, Target } from '../scenario/types.ts';
 import { restoreDump, type DumpRestoreOptions } from '../restore/dump-restore.ts';
@@ -20,6 +17,7 @@ export const RESTORE_TOOLS = ['initdb', 'pg_ctl', 'postgres', 'psql', 'pg_restor
 export type AfterRestoreHook = (cluster: LocalCluster, database: string) => Promise<void>;
 
 export interface DumpTargetInput {
+  repo: LocalRepository;
   backup: StoredBackup;
   target: Target;
   version: number;
@@ -66,7 +64,8 @@ export async function restoreDumpTarget(input: DumpTargetInput, log: Logger, clo
     checks.push(restoreCheck('restore:pg_restore', `pg_restore completed without errors`, restored.restoreErrors));
     if (input.afterRestore) await input.afterRestore(cluster, restored.database);
     // Step 3: the checks, against the expectations captured with the backup.
-    const expected = JSON.parse(await readFile(join(backup.dir, backup.record.expectationsFile), 'utf8')) as StoredExpectations;
+    const expected = await input.repo.readExpectations(backup);
+    if (!expected) throw new BackupUnusableError(`backup ${backup.record.id} has no expectations to compare with`);
     log.info(`checking ${restored.database}: ${input.checks.map((c) => c.kind).join(', ')}`);
     const checked = await timed(clock, () =>
       runRestoreChecks({ cluster, database: restored.database, expected: expected.expectations, exactness: expected.exactness, physical: false, jobs: input.options.jobs, log }, input.checks),

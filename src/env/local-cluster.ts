@@ -43,8 +43,8 @@ export async function privateTempDir(prefix: string, user: OsUser | null): Promi
   return dir;
 }
 
-// As root, clusters run as another user: every directory above theirs must let that user pass.
-async function assertTraversable(dir: string, user: OsUser): Promise<void> {
+/** As root, clusters run as another user: every directory above theirs must let that user pass. */
+export async function assertTraversable(dir: string, user: OsUser): Promise<void> {
   for (let path = resolve(dir); ; path = dirname(path)) {
     const st = await stat(path);
     const ok = st.uid === user.uid ? st.mode & 0o100 : st.gid === user.gid ? st.mode & 0o010 : st.mode & 0o001;
@@ -66,9 +66,9 @@ export class LocalCluster {
   readonly logFile: string;
   readonly osUser: OsUser | null;
   readonly connection: ConnectionInfo;
+  readonly log: Logger;
   private disposed = false;
   private readonly unregister: () => void;
-  private readonly log: Logger;
 
   private constructor(bin: PgBin, dir: string, password: string, log: Logger) {
     this.bin = bin;
@@ -104,9 +104,10 @@ export class LocalCluster {
     }
   }
 
-  /** Adopt an existing data directory inside `dir` (a restored physical backup); dispose() removes `dir`. */
-  static async adopt(bin: PgBin, dir: string, password: string, log: Logger): Promise<LocalCluster> {
-    const cluster = new LocalCluster(bin, dir, password, log);
+  /** Adopt a data directory at `dir`/data (a restored physical backup), entered as `superuser`; dispose() removes `dir`. */
+  static async adopt(bin: PgBin, dir: string, superuser: string, log: Logger): Promise<LocalCluster> {
+    const cluster = new LocalCluster(bin, dir, '', log);
+    cluster.connection.user = superuser;
     await cluster.prepareDirs();
     return cluster;
   }
@@ -133,13 +134,14 @@ export class LocalCluster {
     if (fresh) await appendFile(join(this.dataDir, 'postgresql.conf'), "\ninclude_if_exists = 'recoverable.conf'\n");
   }
 
-  /** Start the server on a free loopback port and wait until it accepts connections. */
-  async start(options: { waitSeconds?: number } = {}): Promise<void> {
+  /** Start the server on a free loopback port and wait until it accepts connections (or not, with wait: false). */
+  async start(options: { waitSeconds?: number; wait?: boolean } = {}): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       const port = await freeLoopbackPort();
       this.connection.port = port;
+      const wait = options.wait === false ? ['-W'] : ['-w', '-t', String(options.waitSeconds ?? 120)];
       try {
-        await run(tool(this.bin, 'pg_ctl'), ['-D', this.dataDir, '-l', this.logFile, '-w', '-t', String(options.waitSeconds ?? 120), '-o', `-p ${port}`, 'start'], {
+        await run(tool(this.bin, 'pg_ctl'), ['-D', this.dataDir, '-l', this.logFile, ...wait, '-o', `-p ${port}`, 'start'], {
           user: this.osUser,
           detached: true,
           label: 'pg_ctl start',

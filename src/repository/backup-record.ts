@@ -18,6 +18,35 @@ export interface DumpDetails {
   pgDumpVersion: string;
 }
 
+/** A tablespace of a physical backup: its OID, name, where it lived on the source, and where it is in the backup. */
+export interface TablespaceRecord {
+  oid: string;
+  name: string;
+  sourceLocation: string;
+  /** Relative path inside the backup. */
+  path: string;
+}
+
+export interface PhysicalDetails {
+  /** Relative path of the data directory inside the backup. */
+  dataDir: string;
+  label: string;
+  startLsn: string;
+  stopLsn: string;
+  timeline: number;
+  startSegment: string;
+  stopSegment: string;
+  walSegmentSize: number;
+  systemIdentifier: string;
+  dataChecksums: boolean;
+  /** The bootstrap superuser (OID 10): who a restored cluster is entered as. */
+  superuser: string;
+  tablespaces: TablespaceRecord[];
+  /** Files the backup carried that a restore must not use as-is (standby.signal, primary_conninfo). */
+  hazards: string[];
+  toolVersion: string;
+}
+
 export interface BackupRecord {
   formatVersion: 1;
   id: string;
@@ -30,8 +59,9 @@ export interface BackupRecord {
   sizeBytes: number;
   source: { kind: 'managed' | 'url'; major: number; serverVersion: string; database: string; systemIdentifier?: string };
   dump?: DumpDetails;
-  /** Relative path of the expectations file, captured with the backup. */
-  expectationsFile: string;
+  physical?: PhysicalDetails;
+  /** Relative path of the expectations file, captured with the backup (null: none could be exact). */
+  expectationsFile: string | null;
 }
 
 /** Expectations are stored in their own file, next to backup.json. */

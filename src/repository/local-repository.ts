@@ -6,7 +6,7 @@ import { randomInt } from 'node:crypto';
 import { ScenarioError, BackupUnusableError } from '../core/errors.ts';
 import { buildManifest, MANIFEST_FILE, type Manifest } from './manifest.ts';
 import { fsyncTree, fsyncPath, writeFileAtomic } from './durable.ts';
-import type { BackupRecord } from './backup-record.ts';
+import type { BackupRecord, StoredExpectations } from './backup-record.ts';
 
 const BACKUPS = 'backups';
 const STAGING_PREFIX = '.incomplete-';
@@ -37,6 +37,7 @@ export class LocalRepository {
 
   /** Create the staging directory of a new backup (private: it holds the data). */
   async stage(id: string): Promise<StagedBackup> {
+    await mkdir(this.root, { recursive: true, mode: 0o755 });
     await mkdir(this.backupsDir, { recursive: true, mode: 0o700 });
     const dir = join(this.backupsDir, `${STAGING_PREFIX}${id}`);
     await mkdir(dir, { mode: 0o700 });
@@ -74,8 +75,7 @@ export class LocalRepository {
         const record = JSON.parse(await readFile(join(dir, RECORD_FILE), 'utf8')) as BackupRecord;
         backups.push({ record, dir });
       } catch {
-        // not a backup this repository wrote (or its record is unreadable): verification reports it when used
-        backups.push({ record: unreadableRecord(name), dir });
+        // not a backup this repository wrote, or its record is unreadable: it cannot be restored, so it is not listed
       }
     }
     return backups;
@@ -101,6 +101,16 @@ export class LocalRepository {
     return found;
   }
 
+  /** The expectations stored with a backup, or null when it has none (they could not be exact). */
+  async readExpectations(backup: StoredBackup): Promise<StoredExpectations | null> {
+    if (!backup.record.expectationsFile) return null;
+    try {
+      return JSON.parse(await readFile(join(backup.dir, backup.record.expectationsFile), 'utf8')) as StoredExpectations;
+    } catch (cause) {
+      throw new BackupUnusableError(`backup ${backup.record.id} lost its expectations file ${backup.record.expectationsFile}`, { cause, hint: 'the backup was altered: take a new one' });
+    }
+  }
+
   /** Read a stored backup's manifest; a missing or unreadable one makes the backup unusable. */
   async readManifest(backup: StoredBackup): Promise<Manifest> {
     try {
@@ -109,12 +119,4 @@ export class LocalRepository {
       throw new BackupUnusableError(`backup ${backup.record.id} has no readable ${MANIFEST_FILE}`, { cause, hint: 'the backup is incomplete or was altered: take a new one' });
     }
   }
-}
-
-// A placeholder record for a directory whose backup.json is unreadable, so listing still shows it.
-function unreadableRecord(id: string): BackupRecord {
-  return {
-    formatVersion: 1, id, method: 'dump', scenario: '?', startedAt: '', finishedAt: '', durationMs: 0, sizeBytes: 0,
-    source: { kind: 'url', major: 0, serverVersion: '', database: '' }, expectationsFile: 'expectations.json',
-  };
 }

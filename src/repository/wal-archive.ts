@@ -1,5 +1,6 @@
 // The repository's WAL archive (`<repository>/wal/`): files stored as-is, durable, never overwritten.
-import { chown, copyFile, link, mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { chown, copyFile, link, mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { createReadStream } from 'node:fs';
 import { createHash, randomBytes } from 'node:crypto';
 import { join } from 'node:path';
@@ -48,9 +49,15 @@ export class WalArchive {
   readonly root: string;
   readonly dir: string;
 
-  constructor(root: string) {
+  /** `system`: the cluster's system identifier; one repository holds each cluster's WAL apart. */
+  constructor(root: string, system?: string) {
     this.root = root;
-    this.dir = join(root, WAL_DIR);
+    this.dir = system ? join(root, WAL_DIR, system) : join(root, WAL_DIR);
+  }
+
+  /** The archive of cluster `system`, or the repository's flat archive when that cluster has no directory of its own. */
+  static forSystem(root: string, system: string): WalArchive {
+    return existsSync(join(root, WAL_DIR, system)) ? new WalArchive(root, system) : new WalArchive(root);
   }
 
   /** Where `name` lives in the archive (validated, so it cannot escape the directory). */
@@ -180,4 +187,16 @@ async function fileFacts(path: string): Promise<WalFileFacts> {
 
 function errorCode(error: unknown): string | undefined {
   return (error as NodeJS.ErrnoException | undefined)?.code;
+}
+
+/** The system identifier written in a WAL segment's first (long) page header, as a decimal string. */
+export async function segmentSystemId(path: string): Promise<string | null> {
+  const handle = await open(path, 'r');
+  try {
+    const header = Buffer.alloc(32);
+    const { bytesRead } = await handle.read(header, 0, 32, 0);
+    return bytesRead < 32 ? null : header.readBigUInt64LE(24).toString();
+  } finally {
+    await handle.close();
+  }
 }

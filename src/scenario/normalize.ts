@@ -91,7 +91,7 @@ function targetSpec(raw: Exclude<RawTarget, string>): TargetSpec {
   if ('lsn' in raw) return { kind: 'lsn', lsn: raw.lsn.toUpperCase(), inclusive: raw.inclusive };
   if ('xid' in raw) return { kind: 'xid', xid: raw.xid, inclusive: raw.inclusive };
   if ('name' in raw) return { kind: 'name', name: raw.name };
-  return { kind: 'marker', marker: raw.marker, inclusive: raw.inclusive };
+  return { kind: 'marker', marker: raw.marker, inclusive: raw.inclusive, via: raw.via };
 }
 
 // `kind:value`, marked when the target's own transaction is excluded.
@@ -103,7 +103,7 @@ function targetLabel(spec: TargetSpec): string {
     case 'name':
       return `name:${spec.name}`;
     default: {
-      const value = spec.kind === 'time' ? spec.time : spec.kind === 'lsn' ? spec.lsn : spec.kind === 'xid' ? String(spec.xid) : spec.marker;
+      const value = spec.kind === 'time' ? spec.time : spec.kind === 'lsn' ? spec.lsn : spec.kind === 'xid' ? String(spec.xid) : `${spec.marker}${spec.via === 'xid' ? '' : ` via ${spec.via}`}`;
       return `${spec.kind}:${value}${spec.inclusive ? '' : ' (exclusive)'}`;
     }
   }

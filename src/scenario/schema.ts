@@ -157,7 +157,7 @@ const target = choice('target', ['immediate', 'latest'], {
   lsn: strict({ lsn: matching(LSN, (value) => `"${value}" is not an LSN`, 'write it as PostgreSQL prints it, e.g. 0/1A2B3C'), inclusive, checks: targetChecks }),
   xid: strict({ xid: z.number().int().min(1), inclusive, checks: targetChecks }),
   name: strict({ name: text.max(63), checks: targetChecks }),
-  marker: strict({ marker: text, inclusive, checks: targetChecks }),
+  marker: strict({ marker: text, via: z.enum(['xid', 'time', 'lsn', 'name']).default('xid'), inclusive, checks: targetChecks }),
 });
 
 const snapshot = choice('snapshot', [], {

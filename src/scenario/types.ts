@@ -8,7 +8,7 @@ export type TargetSpec =
   | { kind: 'lsn'; lsn: string; inclusive: boolean }
   | { kind: 'xid'; xid: number; inclusive: boolean }
   | { kind: 'name'; name: string }
-  | { kind: 'marker'; marker: string; inclusive: boolean };
+  | { kind: 'marker'; marker: string; inclusive: boolean; /** Which recovery target proves the marker: its xid, commit time, LSN or restore point. */ via: 'xid' | 'time' | 'lsn' | 'name' };
 
 /**
  * One restore target with a stable label (`immediate`, `xid:1234`, `marker:after-batch-2`, and

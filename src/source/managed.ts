@@ -18,9 +18,11 @@ export interface ManagedSource extends Source {
 }
 
 /** Start the managed source: initdb (checksums), create the database, load fixtures, run the workload. */
-export async function startManagedSource(spec: ManagedSpec, bin: PgBin, log: Logger): Promise<ManagedSource> {
+export async function startManagedSource(spec: ManagedSpec, bin: PgBin, log: Logger, settings?: (systemIdentifier: string) => Promise<Record<string, string>>): Promise<ManagedSource> {
   const cluster = await LocalCluster.init(bin, { dataChecksums: spec.dataChecksums }, log);
   try {
+    // Settings that depend on the new cluster's identity (its WAL archive) are written before the first start.
+    if (settings) await cluster.writeSettings(await settings(await systemIdentifier(cluster)));
     await cluster.start();
     const admin = await cluster.connect('postgres');
     try {
@@ -46,6 +48,14 @@ export async function startManagedSource(spec: ManagedSpec, bin: PgBin, log: Log
     await cluster.dispose();
     throw error;
   }
+}
+
+/** The cluster's system identifier, from pg_controldata (readable before the server starts). */
+export async function systemIdentifier(cluster: LocalCluster): Promise<string> {
+  const { stdout } = await run(tool(cluster.bin, 'pg_controldata'), ['-D', cluster.dataDir], { user: cluster.osUser, env: { LC_ALL: 'C' }, label: 'pg_controldata' });
+  const match = /Database system identifier:\s+(\d+)/.exec(stdout);
+  if (!match) throw new Error('pg_controldata did not print the database system identifier');
+  return match[1]!;
 }
 
 // Fixtures run with ON_ERROR_STOP: a broken fixture is the scenario's problem, named with psql's words.

@@ -187,7 +187,7 @@ restore:
     { kind: 'lsn', lsn: '0/1A2B3C', inclusive: false, checks: [], label: 'lsn:0/1A2B3C (exclusive)' },
     { kind: 'xid', xid: 1234, inclusive: false, checks: [{ kind: 'sql', query: 'select 1', expect: 1, name: 'select 1' }], label: 'xid:1234 (exclusive)' },
     { kind: 'name', name: 'before-migration', checks: [], label: 'name:before-migration' },
-    { kind: 'marker', marker: 'after-batch-2', inclusive: true, checks: [{ kind: 'sequences' }], label: 'marker:after-batch-2' },
+    { kind: 'marker', marker: 'after-batch-2', inclusive: true, via: 'xid', checks: [{ kind: 'sequences' }], label: 'marker:after-batch-2' },
   ]);
 });
 

@@ -30,6 +30,7 @@ test('a SQL check is named after its query on one line, at most 60 characters', 
 test('target labels say the kind, the value, and when the target itself is excluded', () => {
   assert.equal(normalizeTarget('latest').label, 'latest');
   assert.equal(normalizeTarget({ xid: 7, inclusive: true }).label, 'xid:7');
-  assert.equal(normalizeTarget({ marker: 'b2', inclusive: false }).label, 'marker:b2 (exclusive)');
+  assert.equal(normalizeTarget({ marker: 'b2', via: 'xid', inclusive: false }).label, 'marker:b2 (exclusive)');
+  assert.equal(normalizeTarget({ marker: 'b2', via: 'time', inclusive: true }).label, 'marker:b2 via time');
   assert.equal(normalizeTarget({ name: 'rp' }).label, 'name:rp');
 });

@@ -1,0 +1,180 @@
+// Basebackup: pg_basebackup plain format with a manifest, WAL streamed; complete once its stop segment is archived.
+import pg from 'pg';
+import { join } from 'node:path';
+import { readFile, writeFile, mkdir } from 'node:fs/promises';
+import { run } from '../core/exec.ts';
+import { interruption } from '../core/interrupt.ts';
+import { timeId } from '../core/ids.ts';
+import { BackupUnusableError } from '../core/errors.ts';
+import type { Logger } from '../core/log.ts';
+import type { Clock } from '../core/clock.ts';
+import { tool, type PgBin } from '../env/binaries.ts';
+import type { Source } from '../source/source.ts';
+import type { LocalRepository, StoredBackup } from '../repository/local-repository.ts';
+import type { StoredExpectations, TablespaceRecord } from '../repository/backup-record.ts';
+import type { Expectations } from '../checks/expectations.ts';
+import { WalArchive, segmentSystemId } from '../repository/wal-archive.ts';
+import { segmentName } from '../repository/wal-names.ts';
+import { EXPECTATIONS_FILE } from './dump.ts';
+
+export const DATA_DIR = 'data';
+
+export interface BasebackupOptions {
+  scenario: string;
+  /** Exact expectations of the source while the backup ran (the workload is paused), or null. */
+  expectations: Expectations | null;
+  /** How long to wait for the stop segment to reach the archive; null when the archive is another tool's. */
+  archiveTimeoutMs: number | null;
+}
+
+interface SourceFacts {
+  systemIdentifier: string;
+  walSegmentSize: number;
+  dataChecksums: boolean;
+  superuser: string;
+  tablespaces: Array<{ oid: string; name: string; location: string }>;
+}
+
+/** Take a basebackup of `source` into `repo`; visible only when complete and its stop segment archived. */
+export async function takeBasebackup(source: Source, bin: PgBin, repo: LocalRepository, options: BasebackupOptions, log: Logger, clock: Clock): Promise<StoredBackup> {
+  const startedAt = clock.date();
+  const started = clock.now();
+  const staged = await repo.stage(timeId(startedAt));
+  const unregister = interruption.onInterrupt(() => repo.abort(staged));
+  try {
+    const facts = await sourceFacts(source);
+    const label = `recoverable ${staged.id}`;
+    // Step 1: pg_basebackup, tablespaces mapped into the backup so nothing is written over the source's own paths.
+    const tablespaces: TablespaceRecord[] = facts.tablespaces.map((t) => ({ oid: t.oid, name: t.name, sourceLocation: t.location, path: `tablespaces/${t.oid}` }));
+    const args = ['-d', source.conninfo(), '-D', join(staged.dir, DATA_DIR), '-Fp', '-X', 'stream', '-c', 'fast', '-l', label, '--manifest-checksums=SHA256', '-v', '-n'];
+    for (const t of tablespaces) {
+      await mkdir(join(staged.dir, t.path), { recursive: true, mode: 0o700 });
+      args.push(`--tablespace-mapping=${t.sourceLocation.replace(/=/g, '\\=')}=${join(staged.dir, t.path).replace(/=/g, '\\=')}`);
+    }
+    log.info(`pg_basebackup of ${source.describe()}`);
+    const result = await run(tool(bin, 'pg_basebackup'), args, { env: source.toolEnv(), label: 'pg_basebackup' });
+    const startLsn = match(result.stderr, /write-ahead log start point: ([0-9A-F]+\/[0-9A-F]+) on timeline (\d+)/i);
+    const stopLsn = match(result.stderr, /write-ahead log end point: ([0-9A-F]+\/[0-9A-F]+)/i);
+    const timeline = Number(match(result.stderr, /on timeline (\d+)/i));
+    const startSegment = segmentName(timeline, startLsn, facts.walSegmentSize);
+    const stopSegment = segmentName(timeline, stopLsn, facts.walSegmentSize);
+    // Step 2: the backup counts only once the archive holds its stop segment.
+    if (options.archiveTimeoutMs !== null) await waitForArchived(source, WalArchive.forSystem(repo.root, facts.systemIdentifier), stopSegment, facts.systemIdentifier, options.archiveTimeoutMs, log);
+    // Step 3: what the backup carries that a restore must neutralise, then the metadata and the manifest.
+    const hazards = await findHazards(join(staged.dir, DATA_DIR));
+    if (options.expectations) {
+      const stored: StoredExpectations = { formatVersion: 1, exactness: 'exact', capturedAt: startedAt.toISOString(), expectations: options.expectations };
+      await writeFile(join(staged.dir, EXPECTATIONS_FILE), `${JSON.stringify(stored)}\n`, { mode: 0o600 });
+    }
+    const backup = await repo.commit(staged, {
+      formatVersion: 1, id: staged.id, method: 'basebackup', scenario: options.scenario,
+      startedAt: startedAt.toISOString(), finishedAt: clock.date().toISOString(), durationMs: Math.round(clock.now() - started),
+      source: { kind: source.kind, major: source.major, serverVersion: source.serverVersion, database: source.database, systemIdentifier: facts.systemIdentifier },
+      physical: {
+        dataDir: DATA_DIR, label, startLsn, stopLsn, timeline, startSegment, stopSegment, walSegmentSize: facts.walSegmentSize,
+        systemIdentifier: facts.systemIdentifier, dataChecksums: facts.dataChecksums, superuser: facts.superuser, tablespaces, hazards,
+        toolVersion: (await run(tool(bin, 'pg_basebackup'), ['--version'])).stdout.trim(),
+      },
+      expectationsFile: options.expectations ? EXPECTATIONS_FILE : null,
+    });
+    log.info({ backup: backup.record.id, startLsn, stopLsn }, `backup ${backup.record.id} complete: WAL ${startSegment} to ${stopSegment}`);
+    return backup;
+  } catch (error) {
+    await repo.abort(staged);
+    throw error;
+  } finally {
+    unregister();
+  }
+}
+
+function match(text: string, re: RegExp): string {
+  const m = re.exec(text);
+  if (!m?.[1]) throw new BackupUnusableError(`pg_basebackup did not report ${re.source.split(':')[0]}`, { hint: 'run pg_basebackup -v by hand to see its output' });
+  return m[1];
+}
+
+// Facts of the source a restore needs: identity, WAL geometry, checksums, superuser, tablespaces.
+async function sourceFacts(source: Source): Promise<SourceFacts> {
+  const client = new pg.Client(source.clientConfig());
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ sysid: string; segsize: string; checksums: string; superuser: string }>(
+      `select (select system_identifier::text from pg_control_system()) as sysid, current_setting('wal_segment_size') as segsize,
+              current_setting('data_checksums') as checksums, (select rolname from pg_roles where oid = 10) as superuser`,
+    );
+    const spc = await client.query<{ oid: string; name: string; location: string }>(
+      `select oid::text, spcname as name, pg_tablespace_location(oid) as location from pg_tablespace where spcname not in ('pg_default', 'pg_global') order by oid`,
+    );
+    const r = rows[0]!;
+    return { systemIdentifier: r.sysid, walSegmentSize: parseSize(r.segsize), dataChecksums: r.checksums === 'on', superuser: r.superuser, tablespaces: spc.rows };
+  } finally {
+    await client.end();
+  }
+}
+
+// current_setting('wal_segment_size') prints e.g. "16MB".
+function parseSize(text: string): number {
+  const m = /^(\d+)\s*(kB|MB|GB)?$/.exec(text.trim());
+  if (!m) return 16 * 1024 * 1024;
+  const unit = m[2] === 'GB' ? 1024 ** 3 : m[2] === 'MB' ? 1024 ** 2 : m[2] === 'kB' ? 1024 : 1;
+  return Number(m[1]) * unit;
+}
+
+// Poll the archive for the stop segment; ask the server to switch once if it lingers.
+async function waitForArchived(source: Source, archive: WalArchive, segment: string, system: string, timeoutMs: number, log: Logger): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let switched = false;
+  while (!(await archive.has(segment))) {
+    if (Date.now() > deadline) {
+      throw new BackupUnusableError(`the backup's stop segment ${segment} never reached the archive in ${Math.round(timeoutMs / 1000)} s (${await archiverState(source)})`, {
+        hint: 'check archive_command on the source and the server log for why archiving fails',
+      });
+    }
+    if (!switched && Date.now() > deadline - timeoutMs + 3000) {
+      switched = true;
+      log.debug(`asking the source to switch WAL so ${segment} is archived`);
+      const client = new pg.Client(source.clientConfig());
+      await client.connect();
+      try {
+        await client.query('select pg_switch_wal()');
+      } finally {
+        await client.end();
+      }
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  // A segment of the same name from another cluster would make this backup look complete when it is not.
+  const owner = await segmentSystemId(archive.pathOf(segment));
+  if (owner !== system) {
+    throw new BackupUnusableError(`the archived ${segment} belongs to another cluster (system identifier ${owner ?? 'unreadable'}, this one is ${system})`, {
+      hint: 'two clusters archive into one WAL directory: give each its own --system in archive_command',
+    });
+  }
+}
+
+// pg_stat_archiver in one line, for the message when archiving stalls.
+async function archiverState(source: Source): Promise<string> {
+  const client = new pg.Client(source.clientConfig());
+  try {
+    await client.connect();
+    const { rows } = await client.query<{ archived: string; failed: string; last_failed: string | null }>(
+      "select archived_count::text as archived, failed_count::text as failed, last_failed_wal as last_failed from pg_stat_archiver",
+    );
+    const r = rows[0]!;
+    return `pg_stat_archiver: ${r.archived} archived, ${r.failed} failed${r.last_failed ? `, last failed ${r.last_failed}` : ''}`;
+  } catch (error) {
+    return `pg_stat_archiver unreadable: ${(error as Error).message}`;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+// A backup taken with -R or from a standby carries files that would make a restore follow a primary.
+async function findHazards(dataDir: string): Promise<string[]> {
+  const hazards: string[] = [];
+  const exists = async (f: string): Promise<string | null> => readFile(join(dataDir, f), 'utf8').catch(() => null);
+  if ((await exists('standby.signal')) !== null) hazards.push('standby.signal');
+  const auto = (await exists('postgresql.auto.conf')) ?? '';
+  for (const line of auto.split('\n')) if (/^\s*primary_conninfo\s*=\s*'.+'/.test(line)) hazards.push('primary_conninfo in postgresql.auto.conf');
+  return hazards;
+}

@@ -1,0 +1,101 @@
+// A physical backup of the managed source: archive into the repository, back up, then write marked batches.
+import pg from 'pg';
+import type { Scenario } from '../scenario/types.ts';
+import type { Logger } from '../core/log.ts';
+import type { Clock } from '../core/clock.ts';
+import { clusterOsUser } from '../core/os-user.ts';
+import { BackupUnusableError } from '../core/errors.ts';
+import { requireBinaries } from '../env/binaries.ts';
+import type { LocalRepository, StoredBackup } from '../repository/local-repository.ts';
+import { writeHistory, type SourceHistory } from '../repository/history.ts';
+import { WalArchive } from '../repository/wal-archive.ts';
+import { startManagedSource } from '../source/managed.ts';
+import { archiveCommand, prepareArchiveDir } from '../source/archive-command.ts';
+import { ensureMarkerTable, writeMarker, type MarkerRecord } from '../source/markers.ts';
+import { runWorkload } from '../source/workload.ts';
+import { captureExpectations, type Expectations } from '../checks/expectations.ts';
+import { pinSession } from '../checks/session.ts';
+import { confValue } from '../restore/recovery-config.ts';
+import { takeBasebackup } from '../backup/basebackup.ts';
+
+/** Batches written after the backup, each closed by a marker; what PITR targets point at. */
+export const MARKER_BATCHES = 3;
+const ARCHIVE_TIMEOUT_MS = 60_000;
+
+/** Settings that make the managed source archive through `recoverable archive-wal` and time its commits. */
+export function archiveSettings(repository: string, system: string): Record<string, string> {
+  return {
+    wal_level: 'replica',
+    archive_mode: 'on',
+    archive_command: confValue(archiveCommand(repository, system)),
+    track_commit_timestamp: 'on',
+    max_wal_senders: '10',
+  };
+}
+
+/** Start the managed source archiving into `repo`, take a basebackup, then record markers and the end state. */
+export async function takeManagedBasebackup(scenario: Scenario, repo: LocalRepository, log: Logger, clock: Clock): Promise<StoredBackup> {
+  const spec = scenario.source;
+  if (spec.kind !== 'managed') throw new Error('takeManagedBasebackup needs a managed source');
+  const bin = requireBinaries(spec.version, ['initdb', 'pg_ctl', 'postgres', 'psql', 'pg_basebackup', 'pg_controldata']);
+  log.info(`starting managed PostgreSQL ${bin.version} source, archiving into ${repo.root}`);
+  const source = await startManagedSource(spec, bin, log, async (system) => {
+    await prepareArchiveDir(repo.root, system, clusterOsUser());
+    return archiveSettings(repo.root, system);
+  });
+  const client = new pg.Client(source.clientConfig());
+  try {
+    await client.connect();
+    await pinSession(client);
+    await ensureMarkerTable(client);
+    // The workload is paused, so the backup's end state is exactly what is captured here.
+    const expectations = await capture(client);
+    const backup = await takeBasebackup(source, bin, repo, { scenario: scenario.name, expectations, archiveTimeoutMs: ARCHIVE_TIMEOUT_MS }, log, clock);
+    const history = await recordHistory(client, backup, spec.workload, repo, log);
+    await writeHistory(repo.root, history);
+    return backup;
+  } finally {
+    await client.end().catch(() => undefined);
+    await source.dispose();
+  }
+}
+
+// Data as a physical restore brings it back (materialized views as stored), in one snapshot.
+async function capture(client: pg.Client): Promise<Expectations> {
+  await client.query('begin isolation level repeatable read read only');
+  try {
+    return await captureExpectations(client, { fingerprints: true, largeObjectContent: true });
+  } finally {
+    await client.query('commit');
+  }
+}
+
+// Batches of the workload, each followed by its exact expectations and a marker; then an end marker, archived.
+async function recordHistory(client: pg.Client, backup: StoredBackup, workload: { seed: number; transactions: number }, repo: LocalRepository, log: Logger): Promise<SourceHistory> {
+  const markers: MarkerRecord[] = [];
+  const perBatch = Math.max(20, Math.floor(workload.transactions / 10));
+  let expectations: Expectations | null = null;
+  for (let batch = 1; batch <= MARKER_BATCHES; batch++) {
+    await runWorkload(client, { seed: workload.seed + batch, transactions: perBatch });
+    expectations = await capture(client);
+    markers.push(await writeMarker(client, `batch-${batch}`, expectations));
+  }
+  // A commit after the last marker lets an inclusive time target stop there; then archive everything.
+  const end = await writeMarker(client, 'end', null);
+  const { rows } = await client.query<{ segment: string }>('select pg_walfile_name(pg_switch_wal()) as segment');
+  const lastSegment = rows[0]!.segment;
+  await waitForSegment(new WalArchive(repo.root, backup.record.physical!.systemIdentifier), lastSegment);
+  log.info(`wrote ${markers.length} marked batches after backup ${backup.record.id}; WAL archived to ${lastSegment}`);
+  return {
+    formatVersion: 1, backupId: backup.record.id, systemIdentifier: backup.record.physical!.systemIdentifier, markers,
+    end: { expectations: expectations!, lastCommitTime: end.time, lsn: end.lsn, lastSegment },
+  };
+}
+
+async function waitForSegment(archive: WalArchive, segment: string): Promise<void> {
+  const deadline = Date.now() + ARCHIVE_TIMEOUT_MS;
+  while (!(await archive.has(segment))) {
+    if (Date.now() > deadline) throw new BackupUnusableError(`WAL segment ${segment} never reached the archive`, { hint: 'check archive_command and pg_stat_archiver on the source' });
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}

@@ -1,0 +1,196 @@
+// One restore of a physical backup to a target: continuity, replay, proof, then the data and structure checks.
+import { existsSync } from 'node:fs';
+import type { Logger } from '../core/log.ts';
+import { timed, type Clock } from '../core/clock.ts';
+import { RecoverableError, InterruptedError } from '../core/errors.ts';
+import { requireBinaries, tool } from '../env/binaries.ts';
+import type { LocalRepository, StoredBackup } from '../repository/local-repository.ts';
+import type { SourceHistory } from '../repository/history.ts';
+import { WalArchive } from '../repository/wal-archive.ts';
+import { segmentName } from '../repository/wal-names.ts';
+import { verifyWalContinuity } from '../repository/wal-continuity.ts';
+import type { CheckResult, Phase, RestoreResult } from '../report/result.ts';
+import type { CheckSpec, Target } from '../scenario/types.ts';
+import type { Expectations } from '../checks/expectations.ts';
+import { restorePhysical, type PhysicalRestoreOutcome } from '../restore/physical-restore.ts';
+import { resolveTarget, type ResolvedTarget } from '../restore/resolve-target.ts';
+import { stopMatchesTarget, targetNotReached } from '../restore/recovery-proof.ts';
+import { runRestoreChecks } from '../checks/run-checks.ts';
+import { readMarkers } from '../source/markers.ts';
+import { fail, pass } from '../checks/compare.ts';
+import type { AfterRestoreHook } from './restore-dump-target.ts';
+
+export const PHYSICAL_RESTORE_TOOLS = ['initdb', 'pg_ctl', 'postgres', 'psql'];
+
+export interface PhysicalTargetInput {
+  repo: LocalRepository;
+  backup: StoredBackup;
+  backupExpectations: Expectations | null;
+  history: SourceHistory | null;
+  target: Target;
+  checks: readonly CheckSpec[];
+  restoreCommand: string;
+  /** The archive is Recoverable's own (continuity can be verified), not another tool's. */
+  ownArchive: boolean;
+  jobs: number;
+  sharedPhases: Phase[];
+  recoveryTimeoutMs: number;
+  afterRestore?: AfterRestoreHook;
+}
+
+/** Restore, prove, check, dispose. Also returns the last replayed commit time (for RPO). */
+export async function restorePhysicalTarget(input: PhysicalTargetInput, log: Logger, clock: Clock): Promise<{ restore: RestoreResult; lastReplayedCommit: string | null }> {
+  const { backup, target } = input;
+  const physical = backup.record.physical!;
+  const bin = requireBinaries(backup.record.source.major, PHYSICAL_RESTORE_TOOLS);
+  const checks: CheckResult[] = [];
+  const phases: Phase[] = [...input.sharedPhases];
+  const restore: RestoreResult = { target: target.label, environment: { kind: 'local', version: bin.major }, reached: { kind: target.kind, proof: 'not reached' }, phases, checks };
+  // Step 1: what the target means here; an unknown marker is an error of this restore, not a pass.
+  const resolved = resolveTarget(target, input.backupExpectations, input.history, physical.stopLsn);
+  if (!resolved.ok) {
+    checks.push({ id: 'recovery:target', kind: 'recovery', status: 'errored', message: resolved.problem, durationMs: 0 });
+    return { restore, lastReplayedCommit: null };
+  }
+  const goal = resolved.target;
+  // Step 2: the archive must hold every segment from the backup's start to the target.
+  if (input.ownArchive) checks.push(await continuityCheck(input, goal));
+  // Step 3: copy, neutralise, replay, prove.
+  const checksums = physical.dataChecksums && existsSync(tool(bin, 'pg_checksums'));
+  log.info(`restoring ${backup.record.id} and replaying WAL to ${target.label}`);
+  let outcome: PhysicalRestoreOutcome | null = null;
+  try {
+    outcome = await restorePhysical({ backup, bin, target: goal.recovery, restoreCommand: input.restoreCommand, checksums, recoveryTimeoutMs: input.recoveryTimeoutMs }, log, clock);
+    phases.push(...outcome.phases);
+    checks.push(...recoveryChecks(outcome, goal, physical.dataChecksums, checksums));
+    restore.reached = reached(target.kind, outcome);
+    if (outcome.neutralised.length) restore.warnings = outcome.neutralised.map((n) => `removed from the restore: ${n}`);
+    if (outcome.failure) return { restore, lastReplayedCommit: null };
+    const database = backup.record.source.database;
+    if (input.afterRestore) await input.afterRestore(outcome.cluster, database);
+    // Step 4: markers, then the data and structure checks against what was true at the target.
+    const checked = await timed(clock, async () => {
+      const results = [await markersCheck(outcome!, database, goal)];
+      if (goal.expectations) {
+        results.push(...(await runRestoreChecks({ cluster: outcome!.cluster, database, expected: goal.expectations, exactness: 'exact', physical: true, jobs: input.jobs, log }, input.checks)));
+      } else {
+        const structural = input.checks.filter((c) => c.kind === 'amcheck' || c.kind === 'sql');
+        results.push({ id: 'expectations', kind: 'rowcounts', status: 'skipped', exactness: 'not-available', message: `no exact data expectations at ${target.label}: ${goal.noExpectationsBecause ?? 'none recorded'}`, durationMs: 0 });
+        if (structural.length) results.push(...(await runRestoreChecks({ cluster: outcome!.cluster, database, expected: emptyExpectations(), exactness: 'not-available', physical: true, jobs: input.jobs, log }, structural)));
+      }
+      return results;
+    });
+    checks.push(...checked.value);
+    phases.push({ name: 'checks', durationMs: checked.durationMs });
+    return { restore, lastReplayedCommit: outcome.state?.lastReplayedCommit ?? null };
+  } catch (error) {
+    if (error instanceof InterruptedError) throw error;
+    const e = error instanceof RecoverableError ? error : null;
+    restore.error = { code: e?.code ?? 'internal', message: (error as Error).message, ...(e?.hint ? { hint: e.hint } : {}) };
+    checks.push({ id: 'restore:completed', kind: 'restore', status: 'errored', message: `the restore could not be completed: ${(error as Error).message}`, durationMs: 0 });
+    return { restore, lastReplayedCommit: null };
+  } finally {
+    await outcome?.cluster.dispose();
+  }
+}
+
+// Every segment from the backup's start to the target's LSN (or the archive's end) must be archived.
+async function continuityCheck(input: PhysicalTargetInput, goal: ResolvedTarget): Promise<CheckResult> {
+  const started = performance.now();
+  const physical = input.backup.record.physical!;
+  const endSegment = goal.endLsn ? segmentName(physical.timeline, goal.endLsn, physical.walSegmentSize) : undefined;
+  const result = await verifyWalContinuity(WalArchive.forSystem(input.repo.root, physical.systemIdentifier), {
+    startSegment: physical.startSegment, ...(endSegment ? { endSegment } : {}), timeline: physical.timeline, segSize: physical.walSegmentSize,
+  });
+  const ms = Math.round(performance.now() - started);
+  const id = 'wal:continuity';
+  const inWindow = result.missing.filter((s) => s <= physical.stopSegment);
+  if (result.ok) return pass('wal', id, 'exact', 0, 0, result.message, ms);
+  const why = inWindow.length ? `the backup itself is unusable from the archive alone: WAL of its own window is missing (${inWindow.join(', ')})` : result.message;
+  return fail('wal', id, 'exact', 0, result.missing.length, why === result.message ? result.message : `${why}; ${result.message}`, ms);
+}
+
+// The recovery's own evidence: was backup_label used, was the target reached where asked, do the pages verify.
+function recoveryChecks(outcome: PhysicalRestoreOutcome, goal: ResolvedTarget, dataChecksums: boolean, checksumsRan: boolean): CheckResult[] {
+  const results: CheckResult[] = [];
+  const ev = outcome.evidence;
+  const signal = outcome.neutralised.find((n) => n === 'standby.signal');
+  results.push(signal
+    ? fail('backup', 'backup:standby-signal', 'exact', 'absent', 'present', 'the backup carries standby.signal (taken with -R or from a standby): restored as-is it would start as a standby following primary_conninfo; Recoverable removed it and restored with recovery.signal', 0)
+    : pass('backup', 'backup:standby-signal', 'exact', 'absent', 'absent', 'no standby.signal in the backup', 0));
+  // Whether backup_label was used can only be judged once the server began recovering.
+  const began = Boolean(ev.started || ev.backupRecovery || ev.consistent);
+  if (began) results.push(ev.backupRecovery
+    ? pass('recovery', 'recovery:backup-label', 'exact', 'backup recovery', 'backup recovery', `backup_label was used: "${ev.backupRecovery}"`, 0)
+    : fail('recovery', 'recovery:backup-label', 'exact', 'backup recovery', outcome.backupLabelPresent ? 'not logged' : 'crash recovery', outcome.backupLabelPresent
+        ? 'the server did not log "starting backup recovery with redo LSN": backup_label was not used'
+        : 'backup_label is missing from the backup: the server ran crash recovery instead of backup recovery, so changes made during the backup may be missing', 0));
+  const notReached = targetNotReached(ev);
+  if (outcome.failure) {
+    results.push(fail('recovery', 'recovery:target', 'exact', describeRecovery(goal), 'not reached', notReached ? `target not reached: the server said "${notReached}"` : `recovery failed: ${outcome.failure}`, 0));
+  } else {
+    const problem = stopMatchesTarget(goal.recovery, ev);
+    results.push(problem ? fail('recovery', 'recovery:target', 'exact', describeRecovery(goal), ev.stopping, problem, 0) : pass('recovery', 'recovery:target', 'exact', describeRecovery(goal), ev.stopping ?? ev.completed.join('; '), `reached: ${ev.stopping ?? ev.completed.join('; ')}`, 0));
+  }
+  if (!dataChecksums) results.push({ id: 'checksums', kind: 'checksums', status: 'skipped', message: 'data checksums are off in this cluster: pg_checksums has nothing to verify', durationMs: 0 });
+  else if (!checksumsRan) results.push({ id: 'checksums', kind: 'checksums', status: 'skipped', message: 'pg_checksums is not installed for this major', durationMs: 0 });
+  else if (outcome.checksums) {
+    results.push(outcome.checksums.ok
+      ? pass('checksums', 'checksums', 'exact', 'no bad blocks', 'no bad blocks', `pg_checksums on the cleanly stopped cluster: ${outcome.checksums.output.split('\n').find((l) => /Bad checksums/.test(l)) ?? 'ok'}`, 0)
+      : fail('checksums', 'checksums', 'exact', 'no bad blocks', 'bad blocks', `pg_checksums found damage: ${outcome.checksums.output.split('\n').filter((l) => /checksum verification failed|Bad checksums/.test(l)).slice(0, 3).join(' | ')}`, 0));
+  }
+  return results;
+}
+
+function describeRecovery(goal: ResolvedTarget): string {
+  const r = goal.recovery;
+  switch (r.kind) {
+    case 'immediate':
+    case 'latest':
+      return r.kind;
+    case 'name':
+      return `restore point ${r.name}`;
+    default:
+      return `${r.kind} ${r.kind === 'xid' ? r.xid : r.kind === 'time' ? r.time : r.lsn} (${r.inclusive ? 'inclusive' : 'exclusive'})`;
+  }
+}
+
+function reached(kind: string, outcome: PhysicalRestoreOutcome): RestoreResult['reached'] {
+  const ev = outcome.evidence;
+  const proof = [ev.backupRecovery, ev.stopping ?? ev.completed.join('; '), outcome.state?.pauseState ? `replay ${outcome.state.pauseState}` : null].filter(Boolean).join(' | ');
+  return {
+    kind,
+    ...(outcome.state?.replayLsn ? { lsn: outcome.state.replayLsn } : {}),
+    ...(ev.stopping && /transaction (\d+)/.test(ev.stopping) ? { xid: /transaction (\d+)/.exec(ev.stopping)![1]! } : {}),
+    ...(outcome.state?.lastReplayedCommit ? { time: outcome.state.lastReplayedCommit } : {}),
+    proof: proof || 'no proof in the server log',
+  };
+}
+
+// The last marker before the target present, the first after it absent.
+async function markersCheck(outcome: PhysicalRestoreOutcome, database: string, goal: ResolvedTarget): Promise<CheckResult> {
+  if (goal.markersPresent === null || goal.markersAbsent === null) {
+    return { id: 'markers', kind: 'markers', status: 'skipped', exactness: 'not-available', message: 'no markers were written on this source', durationMs: 0 };
+  }
+  const started = performance.now();
+  const client = await outcome.cluster.connect(database);
+  try {
+    const found = (await readMarkers(client)) ?? [];
+    const ms = Math.round(performance.now() - started);
+    const missing = goal.markersPresent.filter((m) => !found.includes(m));
+    const extra = goal.markersAbsent.filter((m) => found.includes(m));
+    const expected = { present: goal.markersPresent, absent: goal.markersAbsent };
+    if (!missing.length && !extra.length) {
+      const last = goal.markersPresent.at(-1);
+      const next = goal.markersAbsent[0];
+      return pass('markers', 'markers', 'exact', expected, found, `${last ? `last marker before the target (${last}) present` : 'no marker expected yet'}${next ? `, first after it (${next}) absent` : ''}`, ms);
+    }
+    return fail('markers', 'markers', 'exact', expected, found, `${missing.length ? `markers missing: ${missing.join(', ')}` : ''}${missing.length && extra.length ? '; ' : ''}${extra.length ? `markers past the target present: ${extra.join(', ')}` : ''}`, ms);
+  } finally {
+    await client.end();
+  }
+}
+
+function emptyExpectations(): Expectations {
+  return { database: '', serverVersion: '', tables: [], sequences: [], largeObjects: { count: 0, fingerprint: null }, objects: [], extensions: [], roles: [] };
+}

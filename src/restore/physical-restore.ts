@@ -1,0 +1,243 @@
+// Restore a physical backup into a disposable local cluster and replay WAL to a target, collecting proof.
+import { join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { readFile, writeFile, rm, mkdir, symlink, readdir } from 'node:fs/promises';
+import { run } from '../core/exec.ts';
+import type { Logger } from '../core/log.ts';
+import { timed, type Clock } from '../core/clock.ts';
+import { tool, type PgBin } from '../env/binaries.ts';
+import { LocalCluster, privateTempDir } from '../env/local-cluster.ts';
+import { clusterOsUser } from '../core/os-user.ts';
+import { EnvironmentError, ToolError } from '../core/errors.ts';
+import type { StoredBackup } from '../repository/local-repository.ts';
+import type { Phase } from '../report/result.ts';
+import { ISOLATION_SETTINGS, confValue, recoverySettings, rewriteAutoConf, dangerousLines, type RecoveryAction, type RecoveryTarget } from './recovery-config.ts';
+import { readRecoveryLog, type RecoveryEvidence } from './recovery-proof.ts';
+
+export interface PhysicalRestoreInput {
+  backup: StoredBackup;
+  bin: PgBin;
+  target: RecoveryTarget;
+  restoreCommand: string;
+  /** Run pg_checksums on the cleanly stopped cluster (data checksums on and the tool present). */
+  checksums: boolean;
+  recoveryTimeoutMs: number;
+}
+
+/** Where replay stopped, as the server itself reports it. */
+export interface ReplayState {
+  replayLsn: string | null;
+  pauseState: string | null;
+  lastReplayedCommit: string | null;
+}
+
+export interface PhysicalRestoreOutcome {
+  /** Running and promoted (writable) when `failure` is null; stopped otherwise. */
+  cluster: LocalCluster;
+  phases: Phase[];
+  evidence: RecoveryEvidence;
+  state: ReplayState | null;
+  /** What Recoverable had to neutralise in the backup before starting it. */
+  neutralised: string[];
+  backupLabelPresent: boolean;
+  checksums: { ran: boolean; ok: boolean; output: string } | null;
+  /** The server's own words when recovery failed (target not reached, missing WAL ...). */
+  failure: string | null;
+}
+
+/** Copy, neutralise, configure, replay, prove; the caller disposes `outcome.cluster`. */
+export async function restorePhysical(input: PhysicalRestoreInput, log: Logger, clock: Clock): Promise<PhysicalRestoreOutcome> {
+  const physical = input.backup.record.physical!;
+  const user = clusterOsUser();
+  const cluster = await LocalCluster.adopt(input.bin, await privateTempDir('restore', user), physical.superuser, log);
+  const phases: Phase[] = [];
+  const outcome: PhysicalRestoreOutcome = { cluster, phases, evidence: readRecoveryLog(''), state: null, neutralised: [], backupLabelPresent: false, checksums: null, failure: null };
+  try {
+    // Step 1: a full copy of the backup (never hard links: the server rewrites files in place).
+    const copy = await timed(clock, () => copyBackup(input.backup, cluster));
+    phases.push({ name: 'copy', durationMs: copy.durationMs });
+    // Step 2: take away anything that could follow or feed a production server, then configure recovery.
+    outcome.neutralised = await neutralise(cluster.dataDir);
+    outcome.backupLabelPresent = existsSync(join(cluster.dataDir, 'backup_label'));
+    const twoPass = input.checksums && input.target.kind !== 'latest';
+    await configure(cluster, input, twoPass ? 'shutdown' : 'pause');
+    // Step 3: replay. With checksums to check, stop at the target first, check offline, then start again.
+    const replay = await timed(clock, () => replayOnce(cluster, input.recoveryTimeoutMs, twoPass ? 'shutdown' : input.target.kind === 'latest' ? 'promoted' : 'paused'));
+    phases.push({ name: 'WAL replay', durationMs: replay.durationMs });
+    outcome.evidence = readRecoveryLog(await cluster.readLog());
+    if (replay.value.failed) {
+      outcome.failure = outcome.evidence.fatal.join(' | ') || 'the server stopped during recovery without saying why';
+      return outcome;
+    }
+    if (!twoPass) outcome.state = await replayState(cluster);
+    if (input.checksums) {
+      const check = await timed(clock, async () => {
+        if (await cluster.isRunning()) await cluster.stop('fast');
+        return checksumCluster(cluster);
+      });
+      outcome.checksums = check.value;
+      phases.push({ name: 'checksums', durationMs: check.durationMs });
+      const restart = await timed(clock, async () => {
+        if (twoPass) await configure(cluster, input, 'pause');
+        await cluster.start();
+        if (twoPass) {
+          await waitFor(cluster, input.recoveryTimeoutMs, 'paused');
+          outcome.state = await replayState(cluster);
+        }
+      });
+      phases.push({ name: 'start', durationMs: restart.durationMs });
+    }
+    // Step 4: promote a paused server so the checks may write (amcheck installs its extension).
+    if (outcome.state?.pauseState === 'paused') {
+      const client = await cluster.connect('postgres');
+      try {
+        await client.query('select pg_promote(wait => true, wait_seconds => 120)');
+      } finally {
+        await client.end();
+      }
+    }
+    return outcome;
+  } catch (error) {
+    outcome.evidence = readRecoveryLog(await cluster.readLog());
+    if (error instanceof EnvironmentError && error.code === 'server-start-failed') {
+      outcome.failure = outcome.evidence.fatal.join(' | ') || error.message;
+      return outcome;
+    }
+    await cluster.dispose();
+    throw error;
+  }
+}
+
+// cp -a as the invoking user, then hand the tree to the cluster user; tablespaces re-pointed at their copies.
+async function copyBackup(backup: StoredBackup, cluster: LocalCluster): Promise<void> {
+  const physical = backup.record.physical!;
+  await run('cp', ['-a', join(backup.dir, physical.dataDir), cluster.dataDir], { label: 'cp (backup)' });
+  for (const t of physical.tablespaces) {
+    const copy = join(cluster.dir, 'tablespaces', t.oid);
+    await mkdir(join(cluster.dir, 'tablespaces'), { recursive: true });
+    await run('cp', ['-a', join(backup.dir, t.path), copy], { label: 'cp (tablespace)' });
+    const link = join(cluster.dataDir, 'pg_tblspc', t.oid);
+    await rm(link, { force: true });
+    await symlink(copy, link);
+  }
+  const user = cluster.osUser;
+  if (user) await run('chown', ['-R', '-h', `${user.uid}:${user.gid}`, cluster.dir], { label: 'chown' });
+}
+
+// standby.signal and primary_conninfo would make the restore follow a primary: remove them and say so.
+async function neutralise(dataDir: string): Promise<string[]> {
+  const removed: string[] = [];
+  if (existsSync(join(dataDir, 'standby.signal'))) {
+    await rm(join(dataDir, 'standby.signal'));
+    removed.push('standby.signal');
+  }
+  for (const stale of ['postmaster.pid', 'postmaster.opts']) if (existsSync(join(dataDir, stale))) await rm(join(dataDir, stale));
+  const auto = await readFile(join(dataDir, 'postgresql.auto.conf'), 'utf8').catch(() => '');
+  for (const line of dangerousLines(auto)) removed.push(`postgresql.auto.conf: ${line.replace(/password=\S+/gi, 'password=***').trim()}`);
+  return removed;
+}
+
+// Our own pg_hba (trust on the private socket only) and every setting in postgresql.auto.conf, which wins over the backup's.
+async function configure(cluster: LocalCluster, input: PhysicalRestoreInput, action: RecoveryAction): Promise<void> {
+  const hba = join(cluster.dir, 'pg_hba.conf');
+  const ident = join(cluster.dir, 'pg_ident.conf');
+  await writeFile(hba, 'local all all trust\nlocal replication all trust\n');
+  await writeFile(ident, '');
+  const conf = join(cluster.dataDir, 'postgresql.conf');
+  if (!existsSync(conf)) await writeFile(conf, '# the source kept its configuration outside the data directory\n');
+  const settings: Record<string, string> = {
+    ...ISOLATION_SETTINGS,
+    listen_addresses: "'127.0.0.1'",
+    unix_socket_directories: confValue(cluster.socketDir),
+    hba_file: confValue(hba),
+    ident_file: confValue(ident),
+    logging_collector: 'off',
+    ...recoverySettings(input.target, input.restoreCommand, action),
+  };
+  const autoFile = join(cluster.dataDir, 'postgresql.auto.conf');
+  await writeFile(autoFile, rewriteAutoConf(await readFile(autoFile, 'utf8').catch(() => ''), settings));
+  await writeFile(join(cluster.dataDir, 'recovery.signal'), '');
+  const user = cluster.osUser;
+  if (user) await run('chown', [`${user.uid}:${user.gid}`, hba, ident, conf, autoFile, join(cluster.dataDir, 'recovery.signal')], { label: 'chown' });
+}
+
+type EndState = 'shutdown' | 'paused' | 'promoted';
+
+// Start recovery and wait for the end state the action leads to; `failed` when the server died instead.
+async function replayOnce(cluster: LocalCluster, timeoutMs: number, until: EndState): Promise<{ failed: boolean }> {
+  if (until === 'shutdown') {
+    await cluster.start({ wait: false });
+    const deadline = Date.now() + timeoutMs;
+    // pg_ctl -W returns before postmaster.pid exists: give the server a moment to appear.
+    await new Promise((r) => setTimeout(r, 300));
+    while (await cluster.isRunning()) {
+      if (Date.now() > deadline) throw new EnvironmentError('recovery-timeout', `recovery did not finish within ${Math.round(timeoutMs / 1000)} s`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    return { failed: !/database system is shut down/.test(await cluster.readLog()) };
+  }
+  try {
+    await cluster.start();
+  } catch (error) {
+    if (error instanceof EnvironmentError) return { failed: true };
+    throw error;
+  }
+  return { failed: !(await waitFor(cluster, timeoutMs, until)) };
+}
+
+// Poll until the server is paused at its target or promoted; false if it died on the way.
+async function waitFor(cluster: LocalCluster, timeoutMs: number, until: 'paused' | 'promoted'): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (!(await cluster.isRunning())) return false;
+    try {
+      const client = await cluster.connect('postgres');
+      try {
+        const { rows } = await client.query<{ recovering: boolean; pause: string | null }>(
+          "select pg_is_in_recovery() as recovering, case when pg_is_in_recovery() then pg_get_wal_replay_pause_state() end as pause",
+        );
+        const r = rows[0]!;
+        if (until === 'paused' && r.pause === 'paused') return true;
+        if (!r.recovering) return true;
+      } finally {
+        await client.end();
+      }
+    } catch {
+      // not accepting connections yet, or shutting down: look again
+    }
+    if (Date.now() > deadline) throw new EnvironmentError('recovery-timeout', `recovery did not reach its target within ${Math.round(timeoutMs / 1000)} s`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+// The server's own view of where replay stopped.
+async function replayState(cluster: LocalCluster): Promise<ReplayState> {
+  const client = await cluster.connect('postgres');
+  try {
+    const { rows } = await client.query<{ lsn: string | null; pause: string | null; ts: string | null }>(
+      `select pg_last_wal_replay_lsn()::text as lsn,
+              case when pg_is_in_recovery() then pg_get_wal_replay_pause_state() end as pause,
+              to_char(pg_last_xact_replay_timestamp() at time zone 'UTC', 'YYYY-MM-DD HH24:MI:SS.US') || '+00' as ts`,
+    );
+    const r = rows[0]!;
+    return { replayLsn: r.lsn, pauseState: r.pause, lastReplayedCommit: r.ts };
+  } finally {
+    await client.end();
+  }
+}
+
+// pg_checksums --check on the stopped cluster: exit 1 with "checksum verification failed" lines on damage.
+async function checksumCluster(cluster: LocalCluster): Promise<{ ran: boolean; ok: boolean; output: string }> {
+  try {
+    const r = await run(tool(cluster.bin, 'pg_checksums'), ['--check', '-D', cluster.dataDir], { user: cluster.osUser, label: 'pg_checksums' });
+    return { ran: true, ok: true, output: r.stdout.trim() };
+  } catch (error) {
+    if (!(error instanceof ToolError)) throw error;
+    return { ran: true, ok: false, output: `${error.stderr}\n${error.stdout}`.trim() };
+  }
+}
+
+/** Names of files in pg_wal of a data directory (for messages about what the backup carried). */
+export async function walFilesIn(dataDir: string): Promise<string[]> {
+  return (await readdir(join(dataDir, 'pg_wal')).catch(() => [])).filter((n) => /^[0-9A-F]{24}$/.test(n));
+}

@@ -1,0 +1,90 @@
+// Turn a scenario target into a recovery target plus what must be true there: pure, from the backup's history.
+import type { Target } from '../scenario/types.ts';
+import type { Expectations } from '../checks/expectations.ts';
+import type { SourceHistory } from '../repository/history.ts';
+import type { MarkerRecord } from '../source/markers.ts';
+import type { RecoveryTarget } from './recovery-config.ts';
+import { lsnToBigInt } from '../repository/wal-names.ts';
+
+export interface ResolvedTarget {
+  recovery: RecoveryTarget;
+  /** The data expected at the target, or null when nothing exact is known there. */
+  expectations: Expectations | null;
+  /** Why there are no expectations, when there are none. */
+  noExpectationsBecause?: string;
+  /** Markers that must be present / absent after recovery (null: markers say nothing here). */
+  markersPresent: string[] | null;
+  markersAbsent: string[] | null;
+  /** LSN up to which the archive must be continuous (null: to the end of the archive). */
+  endLsn: string | null;
+}
+
+export type ResolveResult = { ok: true; target: ResolvedTarget } | { ok: false; problem: string };
+
+/** Resolve `target` against the backup's expectations and the source history written after it. */
+export function resolveTarget(target: Target, backupExpectations: Expectations | null, history: SourceHistory | null, stopLsn: string): ResolveResult {
+  const markers = history?.markers ?? [];
+  const labels = (list: MarkerRecord[]): string[] => list.map((m) => m.label);
+  const noHistory = 'no markers were recorded after this backup (a url source without markers, or a backup taken alone)';
+  switch (target.kind) {
+    case 'immediate':
+      return ok({ recovery: { kind: 'immediate' }, expectations: backupExpectations, ...(backupExpectations ? {} : { noExpectationsBecause: 'the source kept changing while the backup ran' }), markersPresent: history ? [] : null, markersAbsent: history ? labels(markers) : null, endLsn: stopLsn });
+    case 'latest':
+      return ok({ recovery: { kind: 'latest' }, expectations: history?.end.expectations ?? null, ...(history ? {} : { noExpectationsBecause: noHistory }), markersPresent: history ? labels(markers) : null, markersAbsent: history ? [] : null, endLsn: history?.end.lsn ?? null });
+    case 'marker': {
+      const index = markers.findIndex((m) => m.label === target.marker);
+      if (index < 0) return { ok: false, problem: `marker "${target.marker}" was not written after this backup (${history ? `markers: ${labels(markers).join(', ') || 'none'}` : noHistory})` };
+      return ok(atMarker(markers, index, target.via, target.inclusive));
+    }
+    case 'name': {
+      const index = markers.findIndex((m) => m.restorePoint === target.name);
+      if (index >= 0) return ok(atMarker(markers, index, 'name', true));
+      return ok({ recovery: { kind: 'name', name: target.name }, expectations: null, noExpectationsBecause: `restore point "${target.name}" is not one Recoverable created`, markersPresent: null, markersAbsent: null, endLsn: null });
+    }
+    case 'xid': {
+      const index = markers.findIndex((m) => m.xid === String(target.xid));
+      if (index >= 0) return ok(atMarker(markers, index, 'xid', target.inclusive));
+      return ok({ recovery: { kind: 'xid', xid: String(target.xid), inclusive: target.inclusive }, expectations: null, noExpectationsBecause: `transaction ${target.xid} is not a marker`, markersPresent: null, markersAbsent: null, endLsn: null });
+    }
+    case 'time': {
+      const index = markers.findIndex((m) => sameInstant(m.time, target.time));
+      if (index >= 0) return ok(atMarker(markers, index, 'time', target.inclusive));
+      const at = Date.parse(target.time);
+      const before = markers.filter((m) => Date.parse(m.time.replace(' ', 'T').replace(/\+00$/, 'Z')) < at);
+      return ok({ recovery: { kind: 'time', time: target.time, inclusive: target.inclusive }, expectations: null, noExpectationsBecause: `${target.time} is not a marker's commit time`, markersPresent: history ? labels(before) : null, markersAbsent: history ? labels(markers.slice(before.length)) : null, endLsn: null });
+    }
+    case 'lsn': {
+      const index = markers.findIndex((m) => m.lsn === target.lsn);
+      if (index >= 0) return ok(atMarker(markers, index, 'lsn', target.inclusive));
+      const at = lsnToBigInt(target.lsn);
+      const before = markers.filter((m) => lsnToBigInt(m.lsn) <= at);
+      return ok({ recovery: { kind: 'lsn', lsn: target.lsn, inclusive: target.inclusive }, expectations: null, noExpectationsBecause: `${target.lsn} is not a marker's LSN`, markersPresent: history ? labels(before) : null, markersAbsent: history ? labels(markers.slice(before.length)) : null, endLsn: target.lsn });
+    }
+  }
+}
+
+// At a marker: its data, the markers before it present, and the marker itself present unless excluded by xid or time.
+function atMarker(markers: MarkerRecord[], index: number, via: 'xid' | 'time' | 'lsn' | 'name', inclusive: boolean): ResolvedTarget {
+  const marker = markers[index]!;
+  const markerIncluded = via === 'lsn' || via === 'name' || inclusive;
+  const present = markers.slice(0, markerIncluded ? index + 1 : index).map((m) => m.label);
+  const absent = markers.slice(markerIncluded ? index + 1 : index).map((m) => m.label);
+  const recovery: RecoveryTarget =
+    via === 'xid' ? { kind: 'xid', xid: marker.xid, inclusive }
+    : via === 'time' ? { kind: 'time', time: marker.time, inclusive }
+    : via === 'lsn' ? { kind: 'lsn', lsn: marker.lsn, inclusive }
+    : { kind: 'name', name: marker.restorePoint };
+  return { recovery, expectations: marker.expectations, markersPresent: present, markersAbsent: absent, endLsn: marker.restorePointLsn };
+}
+
+function ok(target: ResolvedTarget): ResolveResult {
+  return { ok: true, target };
+}
+
+// Marker times are "YYYY-MM-DD HH:MI:SS.US+00"; scenario times are ISO 8601: compare to the microsecond in UTC.
+function sameInstant(markerTime: string, iso: string): boolean {
+  const utc = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}:\d{2})(?:\.(\d{1,6}))?(?:Z|\+00(?::?00)?)$/;
+  const a = utc.exec(markerTime);
+  const b = utc.exec(iso);
+  return Boolean(a && b && a[1] === b[1] && a[2] === b[2] && (a[3] ?? '').padEnd(6, '0') === (b[3] ?? '').padEnd(6, '0'));
+}

@@ -1,0 +1,38 @@
+// archive_command / restore_command strings that call this same Recoverable for the repository.
+import { fileURLToPath } from 'node:url';
+import { extname } from 'node:path';
+import { chown, mkdir } from 'node:fs/promises';
+import { join, dirname } from 'node:path';
+import { assertTraversable } from '../env/local-cluster.ts';
+import type { OsUser } from '../core/os-user.ts';
+
+// The CLI entry beside this module: src/cli/main.ts when run from source, dist/cli/main.js when built.
+const here = fileURLToPath(import.meta.url);
+const CLI_ENTRY = fileURLToPath(new URL(`../cli/main${extname(here)}`, import.meta.url));
+
+/** Quote for /bin/sh, and double % so the server does not expand it. */
+function shellWord(value: string): string {
+  return `'${value.replace(/'/g, `'\\''`).replace(/%/g, '%%')}'`;
+}
+
+/** The command line PostgreSQL runs per segment to archive into `repository`. */
+export function archiveCommand(repository: string, system: string): string {
+  return `${shellWord(process.execPath)} ${shellWord(CLI_ENTRY)} archive-wal %p %f --repository ${shellWord(repository)} --system ${system}`;
+}
+
+/** The command line PostgreSQL runs to fetch a segment (or .history) from `repository`. */
+export function restoreCommand(repository: string, system: string): string {
+  return `${shellWord(process.execPath)} ${shellWord(CLI_ENTRY)} fetch-wal %f %p --repository ${shellWord(repository)} --system ${system}`;
+}
+
+/** The archive directory exists and, when clusters run as another user, belongs to that user. */
+export async function prepareArchiveDir(repository: string, system: string, user: OsUser | null): Promise<void> {
+  // Parents are created passable (0755): the archiver runs as the cluster user and must reach wal/<system>.
+  await mkdir(repository, { recursive: true, mode: 0o755 });
+  await mkdir(join(repository, 'wal'), { recursive: true, mode: 0o755 });
+  await mkdir(join(repository, 'wal', system), { recursive: true, mode: 0o700 });
+  if (user) {
+    await assertTraversable(dirname(repository), user);
+    await chown(join(repository, 'wal', system), user.uid, user.gid);
+  }
+}
