@@ -1,5 +1,6 @@
 // Basebackup: pg_basebackup plain format with a manifest, WAL streamed; complete once its stop segment is archived.
-import pg from 'pg';
+import type pg from 'pg';
+import { pgClient } from '../core/pg-client.ts';
 import { join } from 'node:path';
 import { readFile, writeFile, mkdir } from 'node:fs/promises';
 import { run } from '../core/exec.ts';
@@ -95,7 +96,7 @@ function match(text: string, re: RegExp): string {
 
 // Facts of the source a restore needs: identity, WAL geometry, checksums, superuser, tablespaces.
 async function sourceFacts(source: Source): Promise<SourceFacts> {
-  const client = new pg.Client(source.clientConfig());
+  const client = pgClient(source.clientConfig());
   await client.connect();
   try {
     const { rows } = await client.query<{ sysid: string; segsize: string; checksums: string; superuser: string }>(
@@ -133,7 +134,7 @@ async function waitForArchived(source: Source, archive: WalArchive, segment: str
     if (!switched && Date.now() > deadline - timeoutMs + 3000) {
       switched = true;
       log.debug(`asking the source to switch WAL so ${segment} is archived`);
-      const client = new pg.Client(source.clientConfig());
+      const client = pgClient(source.clientConfig());
       await client.connect();
       try {
         await client.query('select pg_switch_wal()');
@@ -154,7 +155,7 @@ async function waitForArchived(source: Source, archive: WalArchive, segment: str
 
 // pg_stat_archiver in one line, for the message when archiving stalls.
 async function archiverState(source: Source): Promise<string> {
-  const client = new pg.Client(source.clientConfig());
+  const client = pgClient(source.clientConfig());
   try {
     await client.connect();
     const { rows } = await client.query<{ archived: string; failed: string; last_failed: string | null }>(

@@ -1,5 +1,6 @@
 // Dump backup: globals plus pg_dump -Fd inside an exported snapshot, with expectations from that snapshot.
-import pg from 'pg';
+import type pg from 'pg';
+import { pgClient } from '../core/pg-client.ts';
 import { join } from 'node:path';
 import { writeFile } from 'node:fs/promises';
 import { run } from '../core/exec.ts';
@@ -31,7 +32,7 @@ export async function takeDumpBackup(source: Source, bin: PgBin, repo: LocalRepo
   const started = clock.now();
   const staged = await repo.stage(timeId(startedAt));
   const unregister = interruption.onInterrupt(() => repo.abort(staged));
-  const client = new pg.Client(source.clientConfig());
+  const client = pgClient(source.clientConfig());
   try {
     await client.connect();
     // Step 1: open a repeatable-read snapshot and export it, so pg_dump and the counts see the same data.

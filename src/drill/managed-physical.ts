@@ -1,5 +1,6 @@
 // A physical backup of the managed source: archive into the repository, back up, then write marked batches.
-import pg from 'pg';
+import type pg from 'pg';
+import { pgClient } from '../core/pg-client.ts';
 import type { Scenario } from '../scenario/types.ts';
 import type { Logger } from '../core/log.ts';
 import type { Clock } from '../core/clock.ts';
@@ -43,7 +44,7 @@ export async function takeManagedBasebackup(scenario: Scenario, repo: LocalRepos
     await prepareArchiveDir(repo.root, system, clusterOsUser());
     return archiveSettings(repo.root, system);
   });
-  const client = new pg.Client(source.clientConfig());
+  const client = pgClient(source.clientConfig());
   try {
     await client.connect();
     await pinSession(client);

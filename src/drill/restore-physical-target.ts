@@ -6,8 +6,8 @@ import { RecoverableError, InterruptedError } from '../core/errors.ts';
 import { requireBinaries, tool } from '../env/binaries.ts';
 import type { LocalRepository, StoredBackup } from '../repository/local-repository.ts';
 import type { SourceHistory } from '../repository/history.ts';
-import { WalArchive } from '../repository/wal-archive.ts';
-import { segmentName } from '../repository/wal-names.ts';
+import { WalArchive, segmentSystemId } from '../repository/wal-archive.ts';
+import { segmentName, segmentsBetween } from '../repository/wal-names.ts';
 import { verifyWalContinuity } from '../repository/wal-continuity.ts';
 import type { CheckResult, Phase, RestoreResult } from '../report/result.ts';
 import type { CheckSpec, Target } from '../scenario/types.ts';
@@ -102,12 +102,32 @@ async function continuityCheck(input: PhysicalTargetInput, goal: ResolvedTarget)
   const result = await verifyWalContinuity(WalArchive.forSystem(input.repo.root, physical.systemIdentifier), {
     startSegment: physical.startSegment, ...(endSegment ? { endSegment } : {}), timeline: physical.timeline, segSize: physical.walSegmentSize,
   });
-  const ms = Math.round(performance.now() - started);
   const id = 'wal:continuity';
   const inWindow = result.missing.filter((s) => s <= physical.stopSegment);
-  if (result.ok) return pass('wal', id, 'exact', 0, 0, result.message, ms);
+  if (result.ok) {
+    // Present is not enough: each segment must be this cluster's (a garbage or foreign file has another header).
+    const foreign = await foreignSegments(input, result.first, result.last);
+    const ms = Math.round(performance.now() - started);
+    if (foreign.length) return fail('wal', id, 'exact', 0, foreign.length, `WAL segments that are not this cluster's: ${foreign.join(', ')} (overwritten or from another cluster)`, ms);
+    return pass('wal', id, 'exact', 0, 0, result.message, ms);
+  }
+  const ms = Math.round(performance.now() - started);
   const why = inWindow.length ? `the backup itself is unusable from the archive alone: WAL of its own window is missing (${inWindow.join(', ')})` : result.message;
   return fail('wal', id, 'exact', 0, result.missing.length, why === result.message ? result.message : `${why}; ${result.message}`, ms);
+}
+
+// Segments in [first, last] on the backup's timeline whose page header names another system (or is unreadable).
+async function foreignSegments(input: PhysicalTargetInput, first: string | undefined, last: string | undefined): Promise<string[]> {
+  const physical = input.backup.record.physical!;
+  if (!first || !last || first.slice(0, 8) !== last.slice(0, 8)) return [];
+  const archive = WalArchive.forSystem(input.repo.root, physical.systemIdentifier);
+  const foreign: string[] = [];
+  for (const name of segmentsBetween(first, last, physical.walSegmentSize)) {
+    if (!(await archive.has(name))) continue;
+    const system = await segmentSystemId(archive.pathOf(name)).catch(() => null);
+    if (system !== physical.systemIdentifier) foreign.push(name);
+  }
+  return foreign;
 }
 
 // The recovery's own evidence: was backup_label used, was the target reached where asked, do the pages verify.

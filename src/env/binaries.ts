@@ -45,14 +45,21 @@ function probe(dir: string): PgBin | null {
   return null;
 }
 
-/** All usable PostgreSQL installations, newest major first, one per major. */
+const discovered = new Map<string, PgBin[]>();
+
+/** All usable PostgreSQL installations, newest major first, one per major (probed once per search path). */
 export function discoverBinaries(env: NodeJS.ProcessEnv = process.env): PgBin[] {
+  const key = `${env.RECOVERABLE_PG_BIN ?? ''}\0${env.PATH ?? ''}`;
+  const cached = discovered.get(key);
+  if (cached) return cached;
   const found = new Map<number, PgBin>();
   for (const dir of candidateBinDirs(env)) {
     const bin = probe(dir);
     if (bin && !found.has(bin.major)) found.set(bin.major, bin);
   }
-  return [...found.values()].sort((a, b) => b.major - a.major);
+  const result = [...found.values()].sort((a, b) => b.major - a.major);
+  discovered.set(key, result);
+  return result;
 }
 
 /** The binaries of one major, with every tool a drill needs; exit 3 with what to install otherwise. */

@@ -4,9 +4,10 @@ import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import pg from 'pg';
+import type pg from 'pg';
+import { pgClient } from '../core/pg-client.ts';
 import { run } from '../core/exec.ts';
-import { EnvironmentError, tailLines } from '../core/errors.ts';
+import { EnvironmentError, InterruptedError, tailLines } from '../core/errors.ts';
 import { clusterOsUser, type OsUser } from '../core/os-user.ts';
 import { interruption } from '../core/interrupt.ts';
 import type { Logger } from '../core/log.ts';
@@ -67,7 +68,7 @@ export class LocalCluster {
   readonly osUser: OsUser | null;
   readonly connection: ConnectionInfo;
   readonly log: Logger;
-  private disposed = false;
+  private disposing: Promise<void> | null = null;
   private readonly unregister: () => void;
 
   private constructor(bin: PgBin, dir: string, password: string, log: Logger) {
@@ -149,6 +150,7 @@ export class LocalCluster {
         this.log.debug({ port, dataDir: this.dataDir }, 'server started');
         return;
       } catch (error) {
+        if (error instanceof InterruptedError) throw error;
         const serverLog = await this.readLog();
         if (attempt < 3 && /could not bind|Address already in use/.test(serverLog)) continue;
         throw new EnvironmentError('server-start-failed', `PostgreSQL ${this.bin.major} did not start: ${tailLines(serverLog, 6) || (error as Error).message}`, {
@@ -189,7 +191,7 @@ export class LocalCluster {
 
   /** A connected client to `database` over the private socket (the caller ends it). */
   async connect(database = 'postgres'): Promise<pg.Client> {
-    const client = new pg.Client(this.clientConfig(database));
+    const client = pgClient(this.clientConfig(database));
     await client.connect();
     return client;
   }
@@ -218,10 +220,13 @@ export class LocalCluster {
     }
   }
 
-  /** Stop the server immediately and remove every file; safe to call twice, never throws. */
-  async dispose(): Promise<void> {
-    if (this.disposed) return;
-    this.disposed = true;
+  /** Stop the server immediately and remove every file; a second call waits for the first; never throws. */
+  dispose(): Promise<void> {
+    this.disposing ??= this.disposeOnce();
+    return this.disposing;
+  }
+
+  private async disposeOnce(): Promise<void> {
     this.unregister();
     if (await this.isRunning()) {
       try {

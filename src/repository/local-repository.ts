@@ -2,7 +2,7 @@
 import { mkdir, readdir, readFile, rename, rm, chmod } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { randomInt } from 'node:crypto';
+import { randomInt, createHash } from 'node:crypto';
 import { ScenarioError, BackupUnusableError } from '../core/errors.ts';
 import { buildManifest, MANIFEST_FILE, type Manifest } from './manifest.ts';
 import { fsyncTree, fsyncPath, writeFileAtomic } from './durable.ts';
@@ -47,10 +47,13 @@ export class LocalRepository {
 
   /** Write backup.json and the manifest, fsync everything, then rename into place. */
   async commit(staged: StagedBackup, record: Omit<BackupRecord, 'sizeBytes'>): Promise<StoredBackup> {
-    const partial = await buildManifest(staged.dir);
-    const full: BackupRecord = { ...record, sizeBytes: partial.files.reduce((n, f) => n + f.size, 0) } as BackupRecord;
-    await writeFileAtomic(join(staged.dir, RECORD_FILE), `${JSON.stringify(full, null, 2)}\n`);
     const manifest = await buildManifest(staged.dir);
+    const full: BackupRecord = { ...record, sizeBytes: manifest.files.reduce((n, f) => n + f.size, 0) } as BackupRecord;
+    const recordText = `${JSON.stringify(full, null, 2)}\n`;
+    await writeFileAtomic(join(staged.dir, RECORD_FILE), recordText);
+    // Every other file was hashed once above; only backup.json is new.
+    manifest.files.push({ path: RECORD_FILE, size: Buffer.byteLength(recordText), sha256: createHash('sha256').update(recordText).digest('hex') });
+    manifest.files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
     await writeFileAtomic(join(staged.dir, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
     await fsyncTree(staged.dir);
     const finalDir = join(this.backupsDir, staged.id);

@@ -174,7 +174,9 @@ async function replayOnce(cluster: LocalCluster, timeoutMs: number, until: EndSt
       if (Date.now() > deadline) throw new EnvironmentError('recovery-timeout', `recovery did not finish within ${Math.round(timeoutMs / 1000)} s`);
       await new Promise((r) => setTimeout(r, 200));
     }
-    return { failed: !/database system is shut down/.test(await cluster.readLog()) };
+    // A startup process that died (target not reached, WAL missing) also ends in "database system is shut down".
+    const log = await cluster.readLog();
+    return { failed: readRecoveryLog(log).fatal.length > 0 || /startup process \(PID \d+\) exited with exit code/.test(log) || !/database system is shut down/.test(log) };
   }
   try {
     await cluster.start();

@@ -28,6 +28,14 @@ export function confValue(value: string): string {
   return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "''")}'`;
 }
 
+/** recovery_target_time refuses ISO's "T" and "Z": write "YYYY-MM-DD HH:MM:SS[.ffffff]+HH:MM", microseconds kept. */
+export function serverTime(time: string): string {
+  const iso = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)\s*(Z|[+-]\d{2}(?::?\d{2})?)$/i.exec(time.trim());
+  if (!iso) return time;
+  const zone = iso[3]!.toUpperCase() === 'Z' ? '+00:00' : iso[3]!;
+  return `${iso[1]} ${iso[2]}${zone}`;
+}
+
 /** Exactly one recovery_target* (none for latest), its inclusiveness, and the action at the target. */
 export function recoverySettings(target: RecoveryTarget, restoreCommand: string, action: RecoveryAction): Record<string, string> {
   const settings: Record<string, string> = { restore_command: confValue(restoreCommand), recovery_target_timeline: "'latest'" };
@@ -42,7 +50,7 @@ export function recoverySettings(target: RecoveryTarget, restoreCommand: string,
       settings.recovery_target_inclusive = target.inclusive ? 'on' : 'off';
       break;
     case 'time':
-      settings.recovery_target_time = confValue(target.time);
+      settings.recovery_target_time = confValue(serverTime(target.time));
       settings.recovery_target_inclusive = target.inclusive ? 'on' : 'off';
       break;
     case 'lsn':

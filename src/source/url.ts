@@ -1,5 +1,6 @@
 // A real server named by a URL or conninfo; the password goes to tools through PGPASSWORD only.
-import pg from 'pg';
+import type pg from 'pg';
+import { pgClient, conninfoToConfig } from '../core/pg-client.ts';
 import { parse } from 'pg-connection-string';
 import { EnvironmentError } from '../core/errors.ts';
 import { redactSecrets } from '../core/redact.ts';
@@ -7,12 +8,15 @@ import { serverVersion, type Source } from './source.ts';
 
 /** Connect once to learn the version and the database; fail with exit 3 when it is unreachable. */
 export async function openUrlSource(url: string): Promise<Source> {
-  const parsed = parse(url);
+  const isUrl = /^postgres(ql)?:\/\//i.test(url);
+  const parsed = isUrl ? parse(url) : conninfoToConfig(url);
   const database = parsed.database ?? parsed.user ?? 'postgres';
-  const password = parsed.password ?? undefined;
+  const password = typeof parsed.password === 'string' ? parsed.password : undefined;
   const withoutPassword = stripPassword(url);
-  const config = (db: string): pg.ClientConfig => ({ connectionString: withDatabase(url, db), application_name: 'recoverable' });
-  const client = new pg.Client(config(database));
+  // URLs go to node-postgres whole; a conninfo is given as fields (node-postgres does not parse key=value strings).
+  const config = (db: string): pg.ClientConfig =>
+    isUrl ? { connectionString: withDatabase(url, db), application_name: 'recoverable' } : { ...conninfoToConfig(url), database: db, application_name: 'recoverable' };
+  const client = pgClient(config(database));
   try {
     await client.connect();
   } catch (cause) {

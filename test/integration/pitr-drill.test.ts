@@ -1,0 +1,215 @@
+// Physical drills: scenarios/pitr.yaml end to end, then the faults a WAL-based restore must catch.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFile, writeFile, readdir, rm, cp, open, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { cli, ROOT } from '../helpers/cli.ts';
+import { workspace, type Workspace } from '../helpers/workspace.ts';
+import { buildManifest, MANIFEST_FILE } from '../../src/repository/manifest.ts';
+import type { RunResult, RestoreResult, CheckResult } from '../../src/report/result.ts';
+import type { SourceHistory } from '../../src/repository/history.ts';
+import type { BackupRecord } from '../../src/repository/backup-record.ts';
+
+let ws: Workspace;
+let pitr: RunResult;
+let record: BackupRecord;
+let history: SourceHistory;
+
+async function results(name: string): Promise<RunResult> {
+  const reports = join(ws.dir, 'reports');
+  for (const run of (await readdir(reports)).sort().reverse()) {
+    const result = JSON.parse(await readFile(join(reports, run, 'result.json'), 'utf8')) as RunResult;
+    if (result.scenario.name === name) return result;
+  }
+  throw new Error(`no result for ${name}`);
+}
+
+const restoreOf = (result: RunResult, label: string): RestoreResult => {
+  const found = result.restores.find((r) => r.target === label);
+  assert.ok(found, `a restore to ${label} in ${result.restores.map((r) => r.target).join(', ')}`);
+  return found;
+};
+const checkOf = (restore: RestoreResult, id: string): CheckResult | undefined => restore.checks.find((c) => c.id === id);
+
+before(async () => {
+  ws = await workspace();
+  await cp(join(ROOT, 'scenarios'), join(ws.dir, 'scenarios'), { recursive: true });
+  const run = await cli(['drill', 'scenarios/pitr.yaml'], { cwd: ws.dir, env: ws.env });
+  assert.equal(run.exitCode, 0, `${run.stdout}\n${run.stderr.slice(-3000)}`);
+  pitr = await results('pitr');
+  const backups = join(ws.dir, '.recoverable/pitr/backups');
+  const id = (await readdir(backups))[0]!;
+  record = JSON.parse(await readFile(join(backups, id, 'backup.json'), 'utf8')) as BackupRecord;
+  history = JSON.parse(await readFile(join(ws.dir, '.recoverable/pitr/history', `${id}.json`), 'utf8')) as SourceHistory;
+});
+
+after(async () => {
+  assert.deepEqual(await ws.leftoverDirs(), [], 'no temporary cluster left behind');
+  assert.deepEqual(ws.leftoverProcesses(), [], 'no server left running');
+  await ws.dispose();
+});
+
+test('scenarios/pitr.yaml passes: every target reached where asked, proved by the log, markers and exact data', () => {
+  assert.equal(pitr.verdict, 'passed');
+  assert.equal(pitr.backup?.method, 'basebackup');
+  assert.equal(pitr.checks.find((c) => c.id === 'pg_verifybackup')?.status, 'passed');
+  const [b1, b2, b3] = history.markers;
+  const expectStop: Record<string, RegExp> = {
+    immediate: /recovery stopping after reaching consistency/,
+    'marker:batch-1': new RegExp(`recovery stopping after commit of transaction ${b1!.xid},`),
+    'marker:batch-1 (exclusive)': new RegExp(`recovery stopping before commit of transaction ${b1!.xid},`),
+    'marker:batch-2 via time': /recovery stopping before commit of transaction \d+,/,
+    'marker:batch-2 via time (exclusive)': new RegExp(`recovery stopping before commit of transaction ${b2!.xid},`),
+    'marker:batch-2 via lsn': /recovery stopping (after|before) WAL location \(LSN\)/,
+    'name:recoverable-batch-3': /recovery stopping at restore point "recoverable-batch-3"/,
+    latest: /redo done at/,
+  };
+  for (const [label, stop] of Object.entries(expectStop)) {
+    const restore = restoreOf(pitr, label);
+    assert.match(restore.reached.proof, /starting backup recovery with redo LSN/, `${label}: backup_label used`);
+    assert.match(restore.reached.proof, stop, `${label}: ${restore.reached.proof}`);
+    assert.ok(restore.reached.lsn, `${label}: replay LSN recorded`);
+    for (const id of ['recovery:target', 'recovery:backup-label', 'markers', 'checksums', 'wal:continuity', 'amcheck', 'rowcount:shop.order_lines', 'fingerprint:shop.order_lines']) {
+      assert.equal(checkOf(restore, id)?.status, 'passed', `${label}: ${id}: ${checkOf(restore, id)?.message}`);
+    }
+    // Unlogged tables come back empty after a physical restore: expected, not a failure.
+    assert.equal(checkOf(restore, 'rowcount:audit.scratch')?.actual, 0);
+  }
+  // The targets are different points in time: the data grows batch by batch.
+  const rows = (label: string): number => checkOf(restoreOf(pitr, label), 'rowcount:shop.order_lines')!.actual as number;
+  assert.ok(rows('immediate') < rows('marker:batch-1') && rows('marker:batch-1') < rows('marker:batch-2 via lsn') && rows('marker:batch-2 via lsn') < rows('latest'));
+  assert.equal(rows('marker:batch-1'), rows('marker:batch-1 (exclusive)'), 'the exclusive marker target stops one transaction earlier: only the marker differs');
+  assert.match(checkOf(restoreOf(pitr, 'marker:batch-1 (exclusive)'), 'markers')!.message, /first after it \(batch-1\) absent/);
+  assert.match(checkOf(restoreOf(pitr, 'marker:batch-2 via time'), 'markers')!.message, /\(batch-2\) present, first after it \(batch-3\) absent/);
+  const rpo = pitr.objectives.find((o) => o.name === 'rpo');
+  assert.equal(rpo?.status, 'passed');
+  assert.equal(rpo?.measuredMs, 0);
+  assert.match(rpo!.basis, /^measured/);
+  void b3;
+});
+
+// A copy of the pitr repository for one fault (cp -a keeps the archive's owner).
+async function cloneRepository(name: string): Promise<{ repository: string; backup: string; wal: string }> {
+  const repository = join(ws.dir, `repo-${name}`);
+  execFileSync('cp', ['-a', join(ws.dir, '.recoverable/pitr'), repository]);
+  return { repository, backup: join(repository, 'backups', record.id), wal: join(repository, 'wal', record.physical!.systemIdentifier) };
+}
+
+async function drill(name: string, repository: string, targets: string): Promise<{ exitCode: number; result: RunResult; output: string }> {
+  const file = await ws.scenario(`${name}.yaml`, `name: ${name}
+source:
+  managed: { version: 15, fixtures: [${ws.dir}/fixtures/shop.sql] }
+repository: ${repository}
+backup: { method: basebackup, use: latest }
+restore:
+  targets: ${targets}
+checks: [rowcounts, fingerprints, schema]
+report: { dir: ${ws.dir}/reports, formats: [json, junit] }
+`);
+  const run = await cli(['drill', file], { cwd: ws.dir, env: ws.env });
+  return { exitCode: run.exitCode, result: await results(name), output: run.stdout + run.stderr };
+}
+
+async function rewriteOurManifest(backup: string): Promise<void> {
+  await writeFile(join(backup, MANIFEST_FILE), JSON.stringify(await buildManifest(backup)));
+}
+
+test('a WAL segment removed before the target: target not reached, in the server\'s words, and the gap named', async () => {
+  const { repository, wal } = await cloneRepository('gap');
+  const segment = record.physical!.stopSegment.replace(/[0-9A-F]{8}$/, (n) => (parseInt(n, 16) + 1).toString(16).toUpperCase().padStart(8, '0'));
+  await rm(join(wal, segment));
+  const { exitCode, result } = await drill('gap', repository, '[{ marker: batch-2 }]');
+  assert.equal(exitCode, 1);
+  const restore = result.restores[0]!;
+  assert.match(checkOf(restore, 'recovery:target')!.message, /recovery ended before configured recovery target was reached/);
+  assert.equal(checkOf(restore, 'recovery:target')!.status, 'failed');
+  assert.match(checkOf(restore, 'wal:continuity')!.message, new RegExp(`WAL gap: ${segment} missing`));
+});
+
+test('a WAL segment of the backup window removed from the archive: the backup is unusable from the archive', async () => {
+  const { repository, wal } = await cloneRepository('window');
+  await rm(join(wal, record.physical!.startSegment));
+  const { exitCode, result } = await drill('window', repository, '[immediate]');
+  assert.equal(exitCode, 1);
+  const continuity = checkOf(result.restores[0]!, 'wal:continuity')!;
+  assert.equal(continuity.status, 'failed');
+  assert.match(continuity.message, new RegExp(`backup itself is unusable from the archive alone.*${record.physical!.startSegment}`));
+});
+
+test('a WAL segment overwritten with garbage: not this cluster\'s WAL, and replay cannot reach the target', async () => {
+  const { repository, wal } = await cloneRepository('garbage');
+  const victim = history.end.lastSegment;
+  await writeFile(join(wal, victim), randomBytes((await stat(join(wal, victim))).size));
+  const { exitCode, result } = await drill('garbage', repository, '[{ marker: batch-3 }]');
+  assert.equal(exitCode, 1);
+  const restore = result.restores[0]!;
+  assert.match(checkOf(restore, 'wal:continuity')!.message, new RegExp(`not this cluster's: ${victim}`));
+  assert.equal(checkOf(restore, 'recovery:target')!.status, 'failed');
+});
+
+test('a target later than the end of the archive fails with the server\'s own message', async () => {
+  const { repository } = await cloneRepository('beyond');
+  const { exitCode, result } = await drill('beyond', repository, '[{ time: "2099-01-01T00:00:00Z" }]');
+  assert.equal(exitCode, 1);
+  const target = checkOf(result.restores[0]!, 'recovery:target')!;
+  assert.equal(target.status, 'failed');
+  assert.match(target.message, /target not reached: the server said "FATAL: recovery ended before configured recovery target was reached"/);
+});
+
+test('a changed data file of the backup: the manifests and pg_verifybackup name it, pg_checksums finds the bad block', async () => {
+  const { repository, backup } = await cloneRepository('datafile');
+  const base = join(backup, 'data', 'base');
+  const candidates: Array<{ file: string; size: number }> = [];
+  for (const db of await readdir(base)) {
+    for (const f of await readdir(join(base, db))) if (/^\d+$/.test(f)) candidates.push({ file: join(base, db, f), size: (await stat(join(base, db, f))).size });
+  }
+  const victim = candidates.sort((a, b) => b.size - a.size)[0]!;
+  const handle = await open(victim.file, 'r+');
+  try {
+    await handle.write(Buffer.from([0xde, 0xad, 0xbe, 0xef]), 0, 4, 8192 + 4000);
+  } finally {
+    await handle.close();
+  }
+  const { exitCode, result } = await drill('datafile', repository, '[immediate]');
+  assert.equal(exitCode, 1);
+  const relative = victim.file.slice(join(backup, 'data').length + 1);
+  assert.match(result.checks.find((c) => c.id === 'manifest')!.message, new RegExp(relative));
+  const verify = result.checks.find((c) => c.id === 'pg_verifybackup')!;
+  assert.equal(verify.status, 'failed');
+  assert.match(verify.message, new RegExp(`${relative.replace(/\//g, '\\/')}.*checksum mismatch|checksum mismatch.*${relative}`));
+  const checksums = checkOf(result.restores[0]!, 'checksums')!;
+  assert.equal(checksums.status, 'failed', checksums.message);
+  assert.match(checksums.message, /checksum verification failed/);
+});
+
+test('standby.signal and primary_conninfo in the backup: removed for the restore, and the backup fails naming them', async () => {
+  const { repository, backup } = await cloneRepository('standby');
+  await writeFile(join(backup, 'data', 'standby.signal'), '');
+  await writeFile(join(backup, 'data', 'postgresql.auto.conf'), "primary_conninfo = 'host=192.0.2.1 user=replicator password=secret'\n", { flag: 'a' });
+  await rewriteOurManifest(backup);
+  const { exitCode, result, output } = await drill('standby', repository, '[immediate]');
+  assert.equal(exitCode, 1);
+  const restore = result.restores[0]!;
+  assert.equal(checkOf(restore, 'backup:standby-signal')!.status, 'failed');
+  assert.match(checkOf(restore, 'backup:standby-signal')!.message, /standby\.signal.*removed/);
+  assert.equal(checkOf(restore, 'recovery:target')!.status, 'passed', 'recovered as archive recovery, not as a standby');
+  assert.ok(restore.warnings?.some((w) => /standby\.signal/.test(w)));
+  assert.ok(restore.warnings?.some((w) => /primary_conninfo/.test(w)));
+  assert.doesNotMatch(JSON.stringify(result) + output, /secret/, 'the password never reaches reports or logs');
+});
+
+test('backup_label removed: the server runs crash recovery instead of backup recovery, and that is caught', async () => {
+  const { repository, backup } = await cloneRepository('label');
+  await rm(join(backup, 'data', 'backup_label'));
+  await rewriteOurManifest(backup);
+  const { exitCode, result } = await drill('label', repository, '[immediate]');
+  assert.equal(exitCode, 1);
+  assert.equal(result.checks.find((c) => c.id === 'pg_verifybackup')!.status, 'failed');
+  const label = checkOf(result.restores[0]!, 'recovery:backup-label')!;
+  assert.equal(label.status, 'failed');
+  assert.equal(label.actual, 'crash recovery');
+  assert.match(label.message, /backup_label is missing from the backup: the server ran crash recovery instead of backup recovery/);
+  assert.doesNotMatch(result.restores[0]!.reached.proof, /starting backup recovery/);
+});
