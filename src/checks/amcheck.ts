@@ -1,26 +1,22 @@
 // Structural check of heap and btree: pg_amcheck (PG >= 14) or the amcheck functions.
-import { existsSync } from 'node:fs';
-import { run } from '../core/exec.ts';
 import { ToolError } from '../core/errors.ts';
-import { tool } from '../env/binaries.ts';
-import type { LocalCluster } from '../env/local-cluster.ts';
+import type { Cluster } from '../env/cluster.ts';
 import type { CheckResult } from '../report/result.ts';
 
 /** Run amcheck over every relation of `database`; corruption fails, an inability to check errors. */
-export async function amcheck(cluster: LocalCluster, database: string, options: { heapallindexed: boolean; jobs: number }): Promise<CheckResult> {
+export async function amcheck(cluster: Cluster, database: string, options: { heapallindexed: boolean; jobs: number }): Promise<CheckResult> {
   const started = performance.now();
   const id = 'amcheck';
   const done = (status: CheckResult['status'], message: string, actual?: unknown): CheckResult => ({
     id, kind: 'amcheck', status, exactness: 'exact', expected: 'no corruption', ...(actual === undefined ? {} : { actual }), message,
     durationMs: Math.round(performance.now() - started),
   });
-  const binary = tool(cluster.bin, 'pg_amcheck');
-  if (!existsSync(binary)) return amcheckFunctions(cluster, database, options.heapallindexed, started);
+  if (!cluster.runtime.has('pg_amcheck')) return amcheckFunctions(cluster, database, options.heapallindexed, started);
   const args = ['--install-missing', '--parent-check', '-j', String(options.jobs)];
   if (options.heapallindexed) args.push('--heapallindexed');
   args.push(database);
   try {
-    await run(binary, args, { label: 'pg_amcheck', env: cluster.toolEnv() });
+    await cluster.runtime.tool('pg_amcheck', args, { env: cluster.toolEnv() });
     return done('passed', `pg_amcheck found no corruption in heap, TOAST or btree${options.heapallindexed ? ' (heapallindexed)' : ''}`);
   } catch (error) {
     if (!(error instanceof ToolError)) throw error;
@@ -32,7 +28,7 @@ export async function amcheck(cluster: LocalCluster, database: string, options: 
 }
 
 // PG 13 has no pg_amcheck: check every btree index with bt_index_parent_check.
-async function amcheckFunctions(cluster: LocalCluster, database: string, heapallindexed: boolean, started: number): Promise<CheckResult> {
+async function amcheckFunctions(cluster: Cluster, database: string, heapallindexed: boolean, started: number): Promise<CheckResult> {
   const client = await cluster.connect(database);
   const base = { id: 'amcheck', kind: 'amcheck', exactness: 'exact' as const, expected: 'no corruption' };
   try {

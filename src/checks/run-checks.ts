@@ -1,6 +1,6 @@
 // Run a restore's checks against the restored cluster; results, never exceptions, for what was found.
 import type { Logger } from '../core/log.ts';
-import type { LocalCluster } from '../env/local-cluster.ts';
+import type { Cluster } from '../env/cluster.ts';
 import type { CheckResult, Exactness } from '../report/result.ts';
 import type { CheckSpec } from '../scenario/types.ts';
 import { captureExpectations, invalidIndexes, type Expectations } from './expectations.ts';
@@ -10,7 +10,7 @@ import { amcheck } from './amcheck.ts';
 import { sqlCheck } from './sql-check.ts';
 
 export interface RestoreCheckContext {
-  cluster: LocalCluster;
+  cluster: Cluster;
   database: string;
   expected: Expectations;
   exactness: Exactness;

@@ -3,7 +3,8 @@ import type { Logger } from '../core/log.ts';
 import { timed, type Clock } from '../core/clock.ts';
 import { RecoverableError, BackupUnusableError } from '../core/errors.ts';
 import { requireBinaries } from '../env/binaries.ts';
-import { LocalCluster } from '../env/local-cluster.ts';
+import { Cluster } from '../env/cluster.ts';
+import { LocalRuntime } from '../env/local-runtime.ts';
 import type { StoredBackup, LocalRepository } from '../repository/local-repository.ts';
 import type { CheckResult, Phase, RestoreResult } from '../report/result.ts';
 import type { CheckSpec, Target } from '../scenario/types.ts';
@@ -14,7 +15,7 @@ import { fail, pass } from '../checks/compare.ts';
 export const RESTORE_TOOLS = ['initdb', 'pg_ctl', 'postgres', 'psql', 'pg_restore'];
 
 /** Test seam: runs after the restore and before the checks (fault injection). */
-export type AfterRestoreHook = (cluster: LocalCluster, database: string) => Promise<void>;
+export type AfterRestoreHook = (cluster: Cluster, database: string) => Promise<void>;
 
 export interface DumpTargetInput {
   repo: LocalRepository;
@@ -44,7 +45,7 @@ export async function restoreDumpTarget(input: DumpTargetInput, log: Logger, clo
   result.environment = { kind: 'local', version: bin.major };
   // Step 1: a fresh disposable cluster of the target major.
   const env = await timed(clock, async () => {
-    const cluster = await LocalCluster.init(bin, { dataChecksums: true }, log);
+    const cluster = await Cluster.init(new LocalRuntime(bin), { dataChecksums: true }, log);
     try {
       await cluster.start();
     } catch (error) {

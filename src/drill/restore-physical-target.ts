@@ -1,9 +1,9 @@
 // One restore of a physical backup to a target: continuity, replay, proof, then the data and structure checks.
-import { existsSync } from 'node:fs';
 import type { Logger } from '../core/log.ts';
 import { timed, type Clock } from '../core/clock.ts';
 import { RecoverableError, InterruptedError } from '../core/errors.ts';
-import { requireBinaries, tool } from '../env/binaries.ts';
+import { requireBinaries } from '../env/binaries.ts';
+import { LocalRuntime } from '../env/local-runtime.ts';
 import type { LocalRepository, StoredBackup } from '../repository/local-repository.ts';
 import type { SourceHistory } from '../repository/history.ts';
 import { WalArchive, segmentSystemId } from '../repository/wal-archive.ts';
@@ -56,11 +56,12 @@ export async function restorePhysicalTarget(input: PhysicalTargetInput, log: Log
   // Step 2: the archive must hold every segment from the backup's start to the target.
   if (input.ownArchive) checks.push(await continuityCheck(input, goal));
   // Step 3: copy, neutralise, replay, prove.
-  const checksums = physical.dataChecksums && existsSync(tool(bin, 'pg_checksums'));
+  const runtime = new LocalRuntime(bin);
+  const checksums = physical.dataChecksums && runtime.has('pg_checksums');
   log.info(`restoring ${backup.record.id} and replaying WAL to ${target.label}`);
   let outcome: PhysicalRestoreOutcome | null = null;
   try {
-    outcome = await restorePhysical({ backup, bin, target: goal.recovery, restoreCommand: input.restoreCommand, checksums, recoveryTimeoutMs: input.recoveryTimeoutMs }, log, clock);
+    outcome = await restorePhysical({ backup, runtime, target: goal.recovery, restoreCommand: input.restoreCommand, checksums, recoveryTimeoutMs: input.recoveryTimeoutMs }, log, clock);
     phases.push(...outcome.phases);
     checks.push(...recoveryChecks(outcome, goal, physical.dataChecksums, checksums));
     restore.reached = reached(target.kind, outcome);

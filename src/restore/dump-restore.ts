@@ -1,10 +1,8 @@
 // Restore a dump backup: globals first, then the database with pg_restore -j, then ANALYZE.
 import { join } from 'node:path';
-import { run } from '../core/exec.ts';
 import { ToolError } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
-import { tool } from '../env/binaries.ts';
-import type { LocalCluster } from '../env/local-cluster.ts';
+import type { Cluster } from '../env/cluster.ts';
 import type { StoredBackup } from '../repository/local-repository.ts';
 import { ident } from '../checks/session.ts';
 import { timed, type Clock } from '../core/clock.ts';
@@ -26,15 +24,14 @@ export interface DumpRestoreOutcome {
 }
 
 /** Restore `backup` into the running `cluster`; tool errors become findings, not exceptions. */
-export async function restoreDump(backup: StoredBackup, cluster: LocalCluster, options: DumpRestoreOptions, log: Logger, clock: Clock): Promise<DumpRestoreOutcome> {
+export async function restoreDump(backup: StoredBackup, cluster: Cluster, options: DumpRestoreOptions, log: Logger, clock: Clock): Promise<DumpRestoreOutcome> {
   const dump = backup.record.dump;
   if (!dump) throw new Error(`backup ${backup.record.id} is not a dump backup`);
   const phases: Phase[] = [];
-  const psql = tool(cluster.bin, 'psql');
 
   // Step 1: roles and tablespaces; the restore cluster's own superuser already exists, so that error is expected.
   const globals = await timed(clock, () =>
-    run(psql, ['-X', '-q', '-d', cluster.conninfo('postgres'), '-f', join(backup.dir, dump.globalsFile)], { label: 'psql (globals)' }),
+    cluster.runtime.tool('psql', ['-X', '-q', '-d', cluster.conninfo('postgres'), '-f', join(backup.dir, dump.globalsFile)], { label: 'psql (globals)' }),
   );
   phases.push({ name: 'restore globals', durationMs: globals.durationMs });
   const globalsErrors = errorLines(globals.value.stderr).filter((line) => !new RegExp(`role "${cluster.connection.user}" already exists`).test(line));
@@ -54,12 +51,12 @@ export async function restoreDump(backup: StoredBackup, cluster: LocalCluster, o
   if (options.noOwner) args.push('--no-owner');
   if (options.noPrivileges) args.push('--no-privileges');
   args.push(join(backup.dir, dump.dumpDir));
-  log.info(`pg_restore -j ${options.jobs} into PostgreSQL ${cluster.bin.version}`);
+  log.info(`pg_restore -j ${options.jobs} into PostgreSQL ${cluster.runtime.version}`);
   let restoreErrors: string[] = [];
   let stderr = '';
   const restore = await timed(clock, async () => {
     try {
-      stderr = (await run(tool(cluster.bin, 'pg_restore'), args, { label: 'pg_restore' })).stderr;
+      stderr = (await cluster.runtime.tool('pg_restore', args)).stderr;
     } catch (error) {
       if (!(error instanceof ToolError)) throw error;
       stderr = error.stderr;

@@ -2,12 +2,10 @@
 import { join } from 'node:path';
 import { existsSync } from 'node:fs';
 import { readFile, writeFile, rm, mkdir, symlink, readdir } from 'node:fs/promises';
-import { run } from '../core/exec.ts';
 import type { Logger } from '../core/log.ts';
 import { timed, type Clock } from '../core/clock.ts';
-import { tool, type PgBin } from '../env/binaries.ts';
-import { LocalCluster, privateTempDir } from '../env/local-cluster.ts';
-import { clusterOsUser } from '../core/os-user.ts';
+import type { Runtime } from '../env/runtime.ts';
+import { Cluster, privateTempDir } from '../env/cluster.ts';
 import { EnvironmentError, ToolError } from '../core/errors.ts';
 import type { StoredBackup } from '../repository/local-repository.ts';
 import type { Phase } from '../report/result.ts';
@@ -16,7 +14,7 @@ import { readRecoveryLog, type RecoveryEvidence } from './recovery-proof.ts';
 
 export interface PhysicalRestoreInput {
   backup: StoredBackup;
-  bin: PgBin;
+  runtime: Runtime;
   target: RecoveryTarget;
   restoreCommand: string;
   /** Run pg_checksums on the cleanly stopped cluster (data checksums on and the tool present). */
@@ -33,7 +31,7 @@ export interface ReplayState {
 
 export interface PhysicalRestoreOutcome {
   /** Running and promoted (writable) when `failure` is null; stopped otherwise. */
-  cluster: LocalCluster;
+  cluster: Cluster;
   phases: Phase[];
   evidence: RecoveryEvidence;
   state: ReplayState | null;
@@ -48,8 +46,7 @@ export interface PhysicalRestoreOutcome {
 /** Copy, neutralise, configure, replay, prove; the caller disposes `outcome.cluster`. */
 export async function restorePhysical(input: PhysicalRestoreInput, log: Logger, clock: Clock): Promise<PhysicalRestoreOutcome> {
   const physical = input.backup.record.physical!;
-  const user = clusterOsUser();
-  const cluster = await LocalCluster.adopt(input.bin, await privateTempDir('restore', user), physical.superuser, log);
+  const cluster = await Cluster.adopt(input.runtime, await privateTempDir('restore', input.runtime), physical.superuser, log);
   const phases: Phase[] = [];
   const outcome: PhysicalRestoreOutcome = { cluster, phases, evidence: readRecoveryLog(''), state: null, neutralised: [], backupLabelPresent: false, checksums: null, failure: null };
   try {
@@ -109,19 +106,18 @@ export async function restorePhysical(input: PhysicalRestoreInput, log: Logger, 
 }
 
 // cp -a as the invoking user, then hand the tree to the cluster user; tablespaces re-pointed at their copies.
-async function copyBackup(backup: StoredBackup, cluster: LocalCluster): Promise<void> {
+async function copyBackup(backup: StoredBackup, cluster: Cluster): Promise<void> {
   const physical = backup.record.physical!;
-  await run('cp', ['-a', join(backup.dir, physical.dataDir), cluster.dataDir], { label: 'cp (backup)' });
+  await cluster.runtime.system('cp', ['-a', join(backup.dir, physical.dataDir), cluster.dataDir], { label: 'cp (backup)' });
   for (const t of physical.tablespaces) {
     const copy = join(cluster.dir, 'tablespaces', t.oid);
     await mkdir(join(cluster.dir, 'tablespaces'), { recursive: true });
-    await run('cp', ['-a', join(backup.dir, t.path), copy], { label: 'cp (tablespace)' });
+    await cluster.runtime.system('cp', ['-a', join(backup.dir, t.path), copy], { label: 'cp (tablespace)' });
     const link = join(cluster.dataDir, 'pg_tblspc', t.oid);
     await rm(link, { force: true });
     await symlink(copy, link);
   }
-  const user = cluster.osUser;
-  if (user) await run('chown', ['-R', '-h', `${user.uid}:${user.gid}`, cluster.dir], { label: 'chown' });
+  await cluster.runtime.adopt(cluster.dir, true);
 }
 
 // standby.signal and primary_conninfo would make the restore follow a primary: remove them and say so.
@@ -138,7 +134,7 @@ async function neutralise(dataDir: string): Promise<string[]> {
 }
 
 // Our own pg_hba (trust on the private socket only) and every setting in postgresql.auto.conf, which wins over the backup's.
-async function configure(cluster: LocalCluster, input: PhysicalRestoreInput, action: RecoveryAction): Promise<void> {
+async function configure(cluster: Cluster, input: PhysicalRestoreInput, action: RecoveryAction): Promise<void> {
   const hba = join(cluster.dir, 'pg_hba.conf');
   const ident = join(cluster.dir, 'pg_ident.conf');
   await writeFile(hba, 'local all all trust\nlocal replication all trust\n');
@@ -157,14 +153,13 @@ async function configure(cluster: LocalCluster, input: PhysicalRestoreInput, act
   const autoFile = join(cluster.dataDir, 'postgresql.auto.conf');
   await writeFile(autoFile, rewriteAutoConf(await readFile(autoFile, 'utf8').catch(() => ''), settings));
   await writeFile(join(cluster.dataDir, 'recovery.signal'), '');
-  const user = cluster.osUser;
-  if (user) await run('chown', [`${user.uid}:${user.gid}`, hba, ident, conf, autoFile, join(cluster.dataDir, 'recovery.signal')], { label: 'chown' });
+  for (const file of [hba, ident, conf, autoFile, join(cluster.dataDir, 'recovery.signal')]) await cluster.runtime.adopt(file);
 }
 
 type EndState = 'shutdown' | 'paused' | 'promoted';
 
 // Start recovery and wait for the end state the action leads to; `failed` when the server died instead.
-async function replayOnce(cluster: LocalCluster, timeoutMs: number, until: EndState): Promise<{ failed: boolean }> {
+async function replayOnce(cluster: Cluster, timeoutMs: number, until: EndState): Promise<{ failed: boolean }> {
   if (until === 'shutdown') {
     await cluster.start({ wait: false });
     const deadline = Date.now() + timeoutMs;
@@ -188,7 +183,7 @@ async function replayOnce(cluster: LocalCluster, timeoutMs: number, until: EndSt
 }
 
 // Poll until the server is paused at its target or promoted; false if it died on the way.
-async function waitFor(cluster: LocalCluster, timeoutMs: number, until: 'paused' | 'promoted'): Promise<boolean> {
+async function waitFor(cluster: Cluster, timeoutMs: number, until: 'paused' | 'promoted'): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (!(await cluster.isRunning())) return false;
@@ -213,7 +208,7 @@ async function waitFor(cluster: LocalCluster, timeoutMs: number, until: 'paused'
 }
 
 // The server's own view of where replay stopped.
-async function replayState(cluster: LocalCluster): Promise<ReplayState> {
+async function replayState(cluster: Cluster): Promise<ReplayState> {
   const client = await cluster.connect('postgres');
   try {
     const { rows } = await client.query<{ lsn: string | null; pause: string | null; ts: string | null }>(
@@ -229,9 +224,9 @@ async function replayState(cluster: LocalCluster): Promise<ReplayState> {
 }
 
 // pg_checksums --check on the stopped cluster: exit 1 with "checksum verification failed" lines on damage.
-async function checksumCluster(cluster: LocalCluster): Promise<{ ran: boolean; ok: boolean; output: string }> {
+async function checksumCluster(cluster: Cluster): Promise<{ ran: boolean; ok: boolean; output: string }> {
   try {
-    const r = await run(tool(cluster.bin, 'pg_checksums'), ['--check', '-D', cluster.dataDir], { user: cluster.osUser, label: 'pg_checksums' });
+    const r = await cluster.runtime.tool('pg_checksums', ['--check', '-D', cluster.dataDir], { asClusterUser: true });
     return { ran: true, ok: true, output: r.stdout.trim() };
   } catch (error) {
     if (!(error instanceof ToolError)) throw error;

@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { extname } from 'node:path';
 import { chown, mkdir } from 'node:fs/promises';
 import { join, dirname } from 'node:path';
-import { assertTraversable } from '../env/local-cluster.ts';
+import { assertTraversable } from '../env/cluster.ts';
 import type { OsUser } from '../core/os-user.ts';
 
 // The CLI entry beside this module: src/cli/main.ts when run from source, dist/cli/main.js when built.

@@ -1,7 +1,7 @@
 // The managed source: a disposable cluster Recoverable starts, loads with fixtures and drives with a workload.
-import { LocalCluster } from '../env/local-cluster.ts';
-import { tool, type PgBin } from '../env/binaries.ts';
-import { run } from '../core/exec.ts';
+import { Cluster } from '../env/cluster.ts';
+import type { PgBin } from '../env/binaries.ts';
+import { LocalRuntime } from '../env/local-runtime.ts';
 import { BackupUnusableError, ToolError } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
 import type { SourceSpec } from '../scenario/types.ts';
@@ -14,12 +14,12 @@ type ManagedSpec = Extract<SourceSpec, { kind: 'managed' }>;
 /** A managed source also exposes its cluster (physical backups need its data directory). */
 export interface ManagedSource extends Source {
   kind: 'managed';
-  cluster: LocalCluster;
+  cluster: Cluster;
 }
 
 /** Start the managed source: initdb (checksums), create the database, load fixtures, run the workload. */
 export async function startManagedSource(spec: ManagedSpec, bin: PgBin, log: Logger, settings?: (systemIdentifier: string) => Promise<Record<string, string>>): Promise<ManagedSource> {
-  const cluster = await LocalCluster.init(bin, { dataChecksums: spec.dataChecksums }, log);
+  const cluster = await Cluster.init(new LocalRuntime(bin), { dataChecksums: spec.dataChecksums }, log);
   try {
     // Settings that depend on the new cluster's identity (its WAL archive) are written before the first start.
     if (settings) await cluster.writeSettings(await settings(await systemIdentifier(cluster)));
@@ -51,24 +51,24 @@ export async function startManagedSource(spec: ManagedSpec, bin: PgBin, log: Log
 }
 
 /** The cluster's system identifier, from pg_controldata (readable before the server starts). */
-export async function systemIdentifier(cluster: LocalCluster): Promise<string> {
-  const { stdout } = await run(tool(cluster.bin, 'pg_controldata'), ['-D', cluster.dataDir], { user: cluster.osUser, env: { LC_ALL: 'C' }, label: 'pg_controldata' });
+export async function systemIdentifier(cluster: Cluster): Promise<string> {
+  const { stdout } = await cluster.runtime.tool('pg_controldata', ['-D', cluster.dataDir], { asClusterUser: true, env: { LC_ALL: 'C' } });
   const match = /Database system identifier:\s+(\d+)/.exec(stdout);
   if (!match) throw new Error('pg_controldata did not print the database system identifier');
   return match[1]!;
 }
 
 // Fixtures run with ON_ERROR_STOP: a broken fixture is the scenario's problem, named with psql's words.
-async function loadFixture(cluster: LocalCluster, database: string, file: string): Promise<void> {
+async function loadFixture(cluster: Cluster, database: string, file: string): Promise<void> {
   try {
-    await run(tool(cluster.bin, 'psql'), ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', cluster.conninfo(database), '-f', file], { label: `psql -f ${file}` });
+    await cluster.runtime.tool('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', cluster.conninfo(database), '-f', file], { label: `psql -f ${file}` });
   } catch (error) {
     if (error instanceof ToolError) throw new BackupUnusableError(`fixture ${file} failed to load: ${error.stderrTail.trim()}`, { cause: error, hint: 'fix the SQL in the fixture file' });
     throw error;
   }
 }
 
-function managedSource(cluster: LocalCluster, database: string, version: { version: string; major: number }): ManagedSource {
+function managedSource(cluster: Cluster, database: string, version: { version: string; major: number }): ManagedSource {
   return {
     kind: 'managed',
     database,

@@ -7,8 +7,9 @@ import { chown, copyFile, mkdtemp, readdir, readFile, rm, stat, unlink, writeFil
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { LocalRuntime } from '../../src/env/local-runtime.ts';
 import { requireBinaries, type PgBin } from '../../src/env/binaries.ts';
-import { LocalCluster } from '../../src/env/local-cluster.ts';
+import { Cluster } from '../../src/env/cluster.ts';
 import { silentLogger } from '../../src/core/log.ts';
 import { WalArchive } from '../../src/repository/wal-archive.ts';
 import { verifyWalContinuity } from '../../src/repository/wal-continuity.ts';
@@ -25,7 +26,7 @@ try {
   missingBinaries = (error as Error).message;
 }
 
-let cluster: LocalCluster | undefined;
+let cluster: Cluster | undefined;
 let repo: string;
 let scratch: string;
 let archive: WalArchive;
@@ -42,7 +43,7 @@ before(async () => {
   repo = await mkdtemp(join(tmpdir(), 'recoverable-wal-repo-'));
   archive = new WalArchive(repo);
   const command = `${shellWord(NODE)} ${shellWord(MAIN)} archive-wal %p %f --repository ${shellWord(repo)}`;
-  cluster = await LocalCluster.init(bin, { dataChecksums: true, settings: { wal_level: 'replica', archive_mode: 'on', archive_command: confString(command) } }, silentLogger());
+  cluster = await Cluster.init(new LocalRuntime(bin), { dataChecksums: true, settings: { wal_level: 'replica', archive_mode: 'on', archive_command: confString(command) } }, silentLogger());
   // The archive command runs as the server's OS user: the repository must be its own.
   if (cluster.osUser) await chown(repo, cluster.osUser.uid, cluster.osUser.gid);
   await cluster.start();

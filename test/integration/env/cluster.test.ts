@@ -5,12 +5,13 @@ import { stat, mkdtemp, rm, readdir, chmod } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LocalCluster } from '../../../src/env/local-cluster.ts';
+import { Cluster } from '../../../src/env/cluster.ts';
 import { requireBinaries } from '../../../src/env/binaries.ts';
+import { LocalRuntime } from '../../../src/env/local-runtime.ts';
 import { silentLogger } from '../../../src/core/log.ts';
 import { EnvironmentError } from '../../../src/core/errors.ts';
 
-const bin = requireBinaries(15, ['initdb', 'pg_ctl', 'postgres']);
+const bin = new LocalRuntime(requireBinaries(15, ['initdb', 'pg_ctl', 'postgres']));
 let root: string;
 before(async () => {
   root = await mkdtemp(join(tmpdir(), 'recoverable-envtest-'));
@@ -22,7 +23,7 @@ after(async () => {
 });
 
 test('a cluster lives in a 0700 directory, listens on loopback only, and is gone after dispose', async () => {
-  const cluster = await LocalCluster.init(bin, { dataChecksums: true }, silentLogger());
+  const cluster = await Cluster.init(bin, { dataChecksums: true }, silentLogger());
   try {
     await cluster.start();
     assert.equal((await stat(cluster.dir)).mode & 0o777, 0o700);
@@ -45,7 +46,7 @@ test('a cluster lives in a 0700 directory, listens on loopback only, and is gone
 test('an exception inside `await using` still stops the server and removes its files', async () => {
   let dir = '';
   await assert.rejects(async () => {
-    await using cluster = await LocalCluster.init(bin, { dataChecksums: false }, silentLogger());
+    await using cluster = await Cluster.init(bin, { dataChecksums: false }, silentLogger());
     dir = cluster.dir;
     await cluster.start();
     throw new Error('boom');
@@ -55,7 +56,7 @@ test('an exception inside `await using` still stops the server and removes its f
 });
 
 test('a server that cannot start is an environment error quoting its log, and leaves nothing', async () => {
-  const cluster = await LocalCluster.init(bin, { dataChecksums: false, settings: { shared_buffers: "'1TB'" } }, silentLogger());
+  const cluster = await Cluster.init(bin, { dataChecksums: false, settings: { shared_buffers: "'1TB'" } }, silentLogger());
   try {
     await assert.rejects(cluster.start({ waitSeconds: 20 }), (error: unknown) => {
       assert.ok(error instanceof EnvironmentError);
@@ -71,7 +72,7 @@ test('a server that cannot start is an environment error quoting its log, and le
 test('as root, a work directory the cluster user cannot enter is refused up front with what to do', { skip: process.getuid?.() === 0 ? false : 'only root switches to another user for clusters' }, async () => {
   await chmod(root, 0o700);
   try {
-    await assert.rejects(LocalCluster.init(bin, { dataChecksums: false }, silentLogger()), (error: unknown) => {
+    await assert.rejects(Cluster.init(bin, { dataChecksums: false }, silentLogger()), (error: unknown) => {
       assert.ok(error instanceof EnvironmentError);
       assert.match(error.message, /cannot enter/);
       assert.match(error.hint ?? '', /RECOVERABLE_WORK_DIR/);

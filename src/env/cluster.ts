@@ -1,17 +1,16 @@
-// A disposable PostgreSQL cluster in a private temporary directory, on a free loopback port.
-import { mkdtemp, chmod, chown, writeFile, appendFile, readFile, rm, mkdir, stat } from 'node:fs/promises';
+// A disposable PostgreSQL cluster in a private temporary directory, on a free loopback port, run through a runtime.
+import { mkdtemp, chmod, writeFile, appendFile, readFile, rm, mkdir, stat } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type pg from 'pg';
 import { pgClient } from '../core/pg-client.ts';
-import { run } from '../core/exec.ts';
 import { EnvironmentError, InterruptedError, tailLines } from '../core/errors.ts';
-import { clusterOsUser, type OsUser } from '../core/os-user.ts';
+import type { OsUser } from '../core/os-user.ts';
 import { interruption } from '../core/interrupt.ts';
 import type { Logger } from '../core/log.ts';
-import { tool, type PgBin } from './binaries.ts';
+import type { Runtime } from './runtime.ts';
+import { ToolError } from '../core/errors.ts';
 import { freeLoopbackPort } from './port.ts';
 
 /** How to reach a cluster: loopback TCP with the superuser's generated password. */
@@ -30,17 +29,13 @@ export interface InitOptions {
 
 const SUPERUSER = 'postgres';
 
-/** Base directory for temporary clusters (RECOVERABLE_WORK_DIR, else the OS temp dir). */
-export function workRoot(): string {
-  return process.env.RECOVERABLE_WORK_DIR ?? tmpdir();
-}
-
-/** Make a private (0700) temporary directory owned by the cluster's OS user. */
-export async function privateTempDir(prefix: string, user: OsUser | null): Promise<string> {
-  if (user) await assertTraversable(workRoot(), user);
-  const dir = await mkdtemp(join(workRoot(), `recoverable-${prefix}-`));
+/** Make a private (0700) temporary directory under the runtime's work root, owned by the cluster's user. */
+export async function privateTempDir(prefix: string, runtime: Runtime): Promise<string> {
+  const root = runtime.workRoot();
+  if (runtime.clusterUser) await assertTraversable(root, runtime.clusterUser);
+  const dir = await mkdtemp(join(root, `recoverable-${prefix}-`));
   await chmod(dir, 0o700);
-  if (user) await chown(dir, user.uid, user.gid);
+  await runtime.adopt(dir);
   return dir;
 }
 
@@ -59,8 +54,8 @@ export async function assertTraversable(dir: string, user: OsUser): Promise<void
 }
 
 /** A cluster this process created and will remove: call dispose() (or `await using`). */
-export class LocalCluster {
-  readonly bin: PgBin;
+export class Cluster {
+  readonly runtime: Runtime;
   readonly dir: string;
   readonly dataDir: string;
   readonly socketDir: string;
@@ -71,31 +66,30 @@ export class LocalCluster {
   private disposing: Promise<void> | null = null;
   private readonly unregister: () => void;
 
-  private constructor(bin: PgBin, dir: string, password: string, log: Logger) {
-    this.bin = bin;
+  private constructor(runtime: Runtime, dir: string, password: string, log: Logger) {
+    this.runtime = runtime;
     this.dir = dir;
     this.dataDir = join(dir, 'data');
     this.socketDir = join(dir, 'sock');
     this.logFile = join(dir, 'server.log');
-    this.osUser = clusterOsUser();
+    this.osUser = runtime.clusterUser;
     this.connection = { host: '127.0.0.1', port: 0, user: SUPERUSER, password };
     this.log = log;
     this.unregister = interruption.onInterrupt(() => this.dispose());
   }
 
   /** initdb a new cluster (UTF8, C.UTF-8, password auth over TCP) in a fresh private directory. */
-  static async init(bin: PgBin, options: InitOptions, log: Logger): Promise<LocalCluster> {
-    const user = clusterOsUser();
-    const dir = await privateTempDir(`pg${bin.major}`, user);
-    const cluster = new LocalCluster(bin, dir, randomBytes(18).toString('base64url'), log);
+  static async init(runtime: Runtime, options: InitOptions, log: Logger): Promise<Cluster> {
+    const dir = await privateTempDir(`pg${runtime.major}`, runtime);
+    const cluster = new Cluster(runtime, dir, randomBytes(18).toString('base64url'), log);
     try {
       await cluster.prepareDirs();
       const pwfile = join(dir, 'pwfile');
       await writeFile(pwfile, `${cluster.connection.password}\n`, { mode: 0o600 });
-      if (user) await chown(pwfile, user.uid, user.gid);
+      await runtime.adopt(pwfile);
       const args = ['-D', cluster.dataDir, '-U', SUPERUSER, '--pwfile', pwfile, '--auth-local=trust', '--auth-host=scram-sha-256', '-E', 'UTF8', '--locale=C.UTF-8', '--no-sync'];
       if (options.dataChecksums) args.push('--data-checksums');
-      await run(tool(bin, 'initdb'), args, { user, label: 'initdb' });
+      await runtime.tool('initdb', args, { asClusterUser: true });
       await rm(pwfile);
       await cluster.writeSettings(options.settings ?? {});
       return cluster;
@@ -106,8 +100,8 @@ export class LocalCluster {
   }
 
   /** Adopt a data directory at `dir`/data (a restored physical backup), entered as `superuser`; dispose() removes `dir`. */
-  static async adopt(bin: PgBin, dir: string, superuser: string, log: Logger): Promise<LocalCluster> {
-    const cluster = new LocalCluster(bin, dir, '', log);
+  static async adopt(runtime: Runtime, dir: string, superuser: string, log: Logger): Promise<Cluster> {
+    const cluster = new Cluster(runtime, dir, '', log);
     cluster.connection.user = superuser;
     await cluster.prepareDirs();
     return cluster;
@@ -115,7 +109,7 @@ export class LocalCluster {
 
   private async prepareDirs(): Promise<void> {
     await mkdir(this.socketDir, { mode: 0o700, recursive: true });
-    if (this.osUser) await chown(this.socketDir, this.osUser.uid, this.osUser.gid);
+    await this.runtime.adopt(this.socketDir);
   }
 
   /** Settings Recoverable owns live in their own file, included from postgresql.conf. */
@@ -131,7 +125,7 @@ export class LocalCluster {
     };
     const fresh = !existsSync(file);
     await writeFile(file, Object.entries(base).map(([k, v]) => `${k} = ${v}\n`).join(''), { mode: 0o600 });
-    if (this.osUser) await chown(file, this.osUser.uid, this.osUser.gid);
+    await this.runtime.adopt(file);
     if (fresh) await appendFile(join(this.dataDir, 'postgresql.conf'), "\ninclude_if_exists = 'recoverable.conf'\n");
   }
 
@@ -142,18 +136,14 @@ export class LocalCluster {
       this.connection.port = port;
       const wait = options.wait === false ? ['-W'] : ['-w', '-t', String(options.waitSeconds ?? 120)];
       try {
-        await run(tool(this.bin, 'pg_ctl'), ['-D', this.dataDir, '-l', this.logFile, ...wait, '-o', `-p ${port}`, 'start'], {
-          user: this.osUser,
-          detached: true,
-          label: 'pg_ctl start',
-        });
+        await this.runtime.tool('pg_ctl', ['-D', this.dataDir, '-l', this.logFile, ...wait, '-o', `-p ${port}`, 'start'], { asClusterUser: true, detached: true, label: 'pg_ctl start' });
         this.log.debug({ port, dataDir: this.dataDir }, 'server started');
         return;
       } catch (error) {
         if (error instanceof InterruptedError) throw error;
         const serverLog = await this.readLog();
         if (attempt < 3 && /could not bind|Address already in use/.test(serverLog)) continue;
-        throw new EnvironmentError('server-start-failed', `PostgreSQL ${this.bin.major} did not start: ${tailLines(serverLog, 6) || (error as Error).message}`, {
+        throw new EnvironmentError('server-start-failed', `PostgreSQL ${this.runtime.major} did not start: ${tailLines(serverLog, 6) || (error as Error).message}`, {
           hint: `read the server log for the cause (kept only with --keep): ${this.logFile}`,
           cause: error,
         });
@@ -164,18 +154,18 @@ export class LocalCluster {
   /** Stop the server: fast (clean shutdown checkpoint) by default. */
   async stop(mode: 'smart' | 'fast' | 'immediate' = 'fast'): Promise<void> {
     if (!existsSync(join(this.dataDir, 'postmaster.pid'))) return;
-    await run(tool(this.bin, 'pg_ctl'), ['-D', this.dataDir, '-m', mode, '-w', '-t', '120', 'stop'], { user: this.osUser, label: 'pg_ctl stop' });
+    await this.runtime.tool('pg_ctl', ['-D', this.dataDir, '-m', mode, '-w', '-t', '120', 'stop'], { asClusterUser: true, label: 'pg_ctl stop' });
   }
 
-  /** Whether postmaster.pid exists and names a live process. */
+  /** Whether the server is running: `pg_ctl status` (exit 0), which works wherever the runtime's processes live. */
   async isRunning(): Promise<boolean> {
-    const pid = await this.postmasterPid();
-    if (pid === null) return false;
+    if (!existsSync(join(this.dataDir, 'postmaster.pid'))) return false;
     try {
-      process.kill(pid, 0);
+      await this.runtime.tool('pg_ctl', ['-D', this.dataDir, 'status'], { asClusterUser: true, cleanup: true, label: 'pg_ctl status' });
       return true;
-    } catch {
-      return false;
+    } catch (error) {
+      if (error instanceof ToolError) return false;
+      throw error;
     }
   }
 
@@ -230,7 +220,7 @@ export class LocalCluster {
     this.unregister();
     if (await this.isRunning()) {
       try {
-        await run(tool(this.bin, 'pg_ctl'), ['-D', this.dataDir, '-m', 'immediate', '-w', '-t', '60', 'stop'], { user: this.osUser, label: 'pg_ctl stop', cleanup: true });
+        await this.runtime.tool('pg_ctl', ['-D', this.dataDir, '-m', 'immediate', '-w', '-t', '60', 'stop'], { asClusterUser: true, label: 'pg_ctl stop', cleanup: true });
       } catch (error) {
         this.log.warn({ err: error, dataDir: this.dataDir }, 'a temporary server did not stop in time: killing it');
         await this.kill();
@@ -256,7 +246,7 @@ export class LocalCluster {
     const pid = await this.postmasterPid();
     if (pid === null) return;
     try {
-      process.kill(pid, 'SIGKILL');
+      await this.runtime.system('kill', ['-KILL', String(pid)], { cleanup: true, label: 'kill' });
     } catch {
       return; // already gone
     }

@@ -1,0 +1,37 @@
+// Where a disposable cluster's PostgreSQL tools run: this machine's binaries, or a container's.
+import type { RunResult } from '../core/exec.ts';
+import type { OsUser } from '../core/os-user.ts';
+
+export interface ToolOptions {
+  env?: Record<string, string>;
+  input?: string;
+  label?: string;
+  /** Servers started by pg_ctl must outlive a Ctrl-C until we stop them. */
+  detached?: boolean;
+  /** Cleanup commands still run after an interruption. */
+  cleanup?: boolean;
+  /** Server-side tools (initdb, pg_ctl, pg_checksums) run as the cluster's user. */
+  asClusterUser?: boolean;
+}
+
+/** One PostgreSQL major's tools and the place they run; clusters and restores go through it. */
+export interface Runtime {
+  readonly kind: 'local' | 'docker';
+  readonly major: number;
+  /** e.g. "15.18". */
+  readonly version: string;
+  /** The user that owns data directories and runs servers (null: the invoking user). */
+  readonly clusterUser: OsUser | null;
+  /** Whether the runtime has this PostgreSQL tool. */
+  has(tool: string): boolean;
+  /** Run a PostgreSQL tool of this runtime's version. */
+  tool(name: string, args: readonly string[], options?: ToolOptions): Promise<RunResult>;
+  /** Run a system command (cp, kill) where the data lives; privileged where the runtime can be. */
+  system(file: string, args: readonly string[], options?: ToolOptions): Promise<RunResult>;
+  /** Give `path` (and, if asked, everything under it) to the cluster user. */
+  adopt(path: string, recursive?: boolean): Promise<void>;
+  /** Directory under which private cluster directories are made (visible at the same path to the tools). */
+  workRoot(): string;
+  /** One line for logs and reports, e.g. "local PostgreSQL 15.18 (/usr/lib/postgresql/15/bin)". */
+  describe(): string;
+}
