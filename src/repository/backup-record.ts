@@ -47,6 +47,27 @@ export interface PhysicalDetails {
   toolVersion: string;
 }
 
+/** How a snapshot backup's volumes were captured, and how to get them back or delete them. */
+export interface SnapshotDetails {
+  /** RECOVERABLE_SNAPSHOT_NAME given to the commands (unique per backup). */
+  name: string;
+  driver: 'btrfs' | 'copy' | 'command';
+  /** The source's data directory and tablespace locations when the snapshot was taken. */
+  pgdata: string;
+  /** btrfs: read-only snapshot subvolumes, by what they capture ("data" or a tablespace OID). */
+  subvolumes?: Record<string, string>;
+  /** command driver: the scenario's restore and delete commands, kept so prune and later drills use the same. */
+  restoreCommand?: string;
+  deleteCommand?: string;
+  /** What pg_backup_stop returned, stored byte for byte beside backup.json, with SHA-256 for each. */
+  labelFile: string;
+  labelSha256: string;
+  spcmapFile: string | null;
+  spcmapSha256: string | null;
+  /** The source was a standby whose archive_mode=always was checked. */
+  fromStandby: boolean;
+}
+
 export interface BackupRecord {
   formatVersion: 1;
   id: string;
@@ -59,7 +80,9 @@ export interface BackupRecord {
   sizeBytes: number;
   source: { kind: 'managed' | 'url'; major: number; serverVersion: string; database: string; systemIdentifier?: string };
   dump?: DumpDetails;
+  /** Basebackups and snapshot backups: WAL range, identity, tablespaces. */
   physical?: PhysicalDetails;
+  snapshot?: SnapshotDetails;
   /** Relative path of the expectations file, captured with the backup (null: none could be exact). */
   expectationsFile: string | null;
 }
