@@ -28,7 +28,7 @@ export interface BasebackupOptions {
   archiveTimeoutMs: number | null;
 }
 
-interface SourceFacts {
+export interface SourceFacts {
   systemIdentifier: string;
   walSegmentSize: number;
   dataChecksums: boolean;
@@ -95,7 +95,7 @@ function match(text: string, re: RegExp): string {
 }
 
 // Facts of the source a restore needs: identity, WAL geometry, checksums, superuser, tablespaces.
-async function sourceFacts(source: Source): Promise<SourceFacts> {
+export async function sourceFacts(source: Source): Promise<SourceFacts> {
   const client = pgClient(source.clientConfig());
   await client.connect();
   try {
@@ -122,7 +122,7 @@ function parseSize(text: string): number {
 }
 
 // Poll the archive for the stop segment; ask the server to switch once if it lingers.
-async function waitForArchived(source: Source, archive: WalArchive, segment: string, system: string, timeoutMs: number, log: Logger): Promise<void> {
+export async function waitForArchived(source: Source, archive: WalArchive, segment: string, system: string, timeoutMs: number, log: Logger): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let switched = false;
   while (!(await archive.has(segment))) {

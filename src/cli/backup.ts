@@ -3,16 +3,10 @@ import { loadScenario } from '../scenario/load.ts';
 import { LocalRepository } from '../repository/local-repository.ts';
 import { takeBackup } from '../drill/obtain-backup.ts';
 import { systemClock } from '../core/clock.ts';
-import { ScenarioError } from '../core/errors.ts';
 import type { CommandContext } from './context.ts';
 
 export async function handler(args: Record<string, unknown>, ctx: CommandContext): Promise<number> {
   const scenario = await loadScenario(String(args.scenario), { cwd: ctx.cwd });
-  if (scenario.backup.method === 'snapshot') {
-    throw new ScenarioError('backup.method: snapshot is not supported by this version of recoverable', [
-      { path: 'backup.method', problem: 'snapshot is not supported by this version', fix: 'use backup.method: dump or basebackup' },
-    ]);
-  }
   const backup = await takeBackup(scenario, new LocalRepository(scenario.repository), ctx.log, systemClock);
   process.stdout.write(`${backup.record.id}\n`);
   return 0;

@@ -1,23 +1,106 @@
-// `recoverable list <scenario>`: the backups in the repository, oldest first.
+// `recoverable list <scenario>`: the backups in the repository, oldest first, and whether each one's WAL is all archived.
 import { loadScenario } from '../scenario/load.ts';
-import { LocalRepository } from '../repository/local-repository.ts';
+import { LocalRepository, type StoredBackup } from '../repository/local-repository.ts';
+import { readHistory } from '../repository/history.ts';
+import { WalArchive } from '../repository/wal-archive.ts';
+import { verifyWalContinuity, type WalContinuity } from '../repository/wal-continuity.ts';
+import { isSegmentName, parseSegmentName } from '../repository/wal-names.ts';
+import type { PhysicalDetails } from '../repository/backup-record.ts';
 import { formatBytes, formatDuration } from '../report/format.ts';
 import type { CommandContext } from './context.ts';
 
+/** The WAL a physical or snapshot backup reads, and whether the archive holds all of it. */
+export interface WalStatus {
+  /** The archive directory read (`wal/<system>/` or the flat `wal/`). */
+  archive: string;
+  startSegment: string;
+  stopSegment: string;
+  /** The last segment recorded by markers after the backup (its history), when there is one. */
+  historyEndSegment: string | null;
+  /** The newest complete segment in the archive (what restoring to latest reaches). */
+  archiveLastSegment: string | null;
+  /** Every segment from the start to the archive's end (and at least to the stop and history end) is archived. */
+  continuous: boolean;
+  missing: string[];
+  message: string;
+}
+
 export async function handler(args: Record<string, unknown>, ctx: CommandContext): Promise<number> {
   const scenario = await loadScenario(String(args.scenario), { cwd: ctx.cwd });
-  const backups = await new LocalRepository(scenario.repository).list();
+  const repo = new LocalRepository(scenario.repository);
+  const backups = await repo.list();
+  const statuses: Array<WalStatus | null> = [];
+  for (const backup of backups) statuses.push(await walStatus(repo.root, backup));
   if (args.json) {
-    process.stdout.write(`${JSON.stringify(backups.map((b) => b.record), null, 2)}\n`);
+    const listed = backups.map((b, i) => ({ ...b.record, wal: statuses[i] ?? null }));
+    process.stdout.write(`${JSON.stringify(listed, null, 2)}\n`);
     return 0;
   }
   if (backups.length === 0) {
     process.stdout.write(`no backups in ${scenario.repository}\n`);
     return 0;
   }
+  for (const line of renderList(backups, statuses)) process.stdout.write(`${line}\n`);
+  return 0;
+}
+
+/** A table of backups; physical ones get a second line with their WAL range and its state. */
+export function renderList(backups: readonly StoredBackup[], statuses: ReadonlyArray<WalStatus | null>): string[] {
   const rows = backups.map((b) => [b.record.id, b.record.method, `PostgreSQL ${b.record.source.serverVersion}`, b.record.startedAt, formatBytes(b.record.sizeBytes), formatDuration(b.record.durationMs)]);
   const header = ['id', 'method', 'source', 'taken', 'size', 'took'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
-  for (const row of [header, ...rows]) process.stdout.write(`${row.map((c, i) => String(c).padEnd(widths[i]!)).join('  ').trimEnd()}\n`);
-  return 0;
+  const line = (row: string[]): string => row.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  const lines = [line(header)];
+  rows.forEach((row, i) => {
+    lines.push(line(row));
+    const status = statuses[i];
+    if (status) lines.push(`  WAL ${status.startSegment} → ${status.stopSegment}, archive ${status.archive} ends at ${status.archiveLastSegment ?? '(empty)'}: ${status.continuous ? 'all present' : 'INCOMPLETE'} (${status.message})`);
+  });
+  return lines;
+}
+
+// Continuity from the start segment to the end of the archive (PITR to latest), and at least to what the backup promises.
+async function walStatus(root: string, backup: StoredBackup): Promise<WalStatus | null> {
+  const physical = backup.record.physical;
+  if (!physical) return null;
+  const archive = WalArchive.forSystem(root, physical.systemIdentifier);
+  const history = await readHistory(root, backup.record.id);
+  const promised = history?.end.lastSegment ?? physical.stopSegment;
+  const status: WalStatus = {
+    archive: archive.dir, startSegment: physical.startSegment, stopSegment: physical.stopSegment, historyEndSegment: history?.end.lastSegment ?? null,
+    archiveLastSegment: lastSegment(await archive.list(), physical.walSegmentSize), continuous: false, missing: [], message: '',
+  };
+  const checks = [
+    await continuity(archive, physical, promised),
+    await continuity(archive, physical, undefined),
+  ];
+  status.continuous = checks.every((c) => c.ok);
+  status.missing = [...new Set(checks.flatMap((c) => c.missing))];
+  status.message = (checks.find((c) => !c.ok) ?? checks[1]!).message;
+  return status;
+}
+
+// One continuity check; a check that cannot run (bad names, unreadable history) counts as not continuous.
+async function continuity(archive: WalArchive, physical: PhysicalDetails, endSegment: string | undefined): Promise<Pick<WalContinuity, 'ok' | 'missing' | 'message'>> {
+  try {
+    return await verifyWalContinuity(archive, { startSegment: physical.startSegment, segSize: physical.walSegmentSize, ...(endSegment ? { endSegment } : {}) });
+  } catch (error) {
+    return { ok: false, missing: [], message: `cannot check the WAL: ${(error as Error).message}` };
+  }
+}
+
+// The complete segment furthest along the WAL stream (the newer timeline on a tie), or null.
+function lastSegment(names: readonly string[], segSize: number): string | null {
+  let best: { name: string; segNo: bigint; timeline: number } | null = null;
+  for (const name of names) {
+    if (!isSegmentName(name)) continue;
+    let parsed;
+    try {
+      parsed = parseSegmentName(name, segSize);
+    } catch {
+      continue;
+    }
+    if (!best || parsed.segNo > best.segNo || (parsed.segNo === best.segNo && parsed.timeline > best.timeline)) best = { name, segNo: parsed.segNo, timeline: parsed.timeline };
+  }
+  return best?.name ?? null;
 }

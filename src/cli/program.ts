@@ -30,6 +30,23 @@ const commands: Array<{ name: string; describe: string; options?: (y: Argv) => A
     load: () => import('./list.ts'),
   },
   {
+    name: 'prune <scenario>',
+    describe: "remove the scenario's backups a retention policy lets go, and the WAL no remaining backup reads",
+    options: (y) =>
+      y
+        .positional('scenario', { type: 'string', describe: 'scenario YAML file' })
+        .option('keep', { type: 'number', describe: 'keep the N newest backups' })
+        .option('max-age', { type: 'string', describe: 'keep every backup younger than this (e.g. 7d, 12h, 30m)' })
+        .option('dry-run', { type: 'boolean', default: false, describe: 'print what would be removed, remove nothing' })
+        .option('prune-orphan-wal', { type: 'boolean', default: false, describe: 'also empty WAL archives no kept backup reads (.history files stay)' })
+        .epilogue(
+          'A backup is kept if it is among the --keep newest OR younger than --max-age; give at least one. The newest backup is never removed. ' +
+            "Only this scenario's backups are considered. WAL is removed per cluster only before the oldest start segment of its kept backups, " +
+            'so every kept backup can still be restored to the end of the archive.',
+        ),
+    load: () => import('./prune.ts'),
+  },
+  {
     name: 'report <run>',
     describe: 'render the reports of a run again from its result.json',
     options: (y) => y.positional('run', { type: 'string', describe: 'a reports/<run-id> directory or its result.json' }),
@@ -70,6 +87,12 @@ const commands: Array<{ name: string; describe: string; options?: (y: Argv) => A
         .option('to', { type: 'string', describe: 'last segment needed (default: the newest archived on the timeline)' })
         .option('timeline', { type: 'number', describe: 'timeline to follow to (default: that of --to, else the newest descending from --from)' }),
     load: () => import('./verify-wal.ts'),
+  },
+  {
+    name: 'cleanup',
+    describe: 'remove Docker containers (and their work directories) left behind by runs whose process is gone',
+    options: (y) => y.option('all', { type: 'boolean', default: false, describe: 'remove every container Recoverable labelled, including those of live runs and other hosts' }),
+    load: () => import('./cleanup.ts'),
   },
 ];
 

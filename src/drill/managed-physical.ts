@@ -34,16 +34,21 @@ export function archiveSettings(repository: string, system: string): Record<stri
   };
 }
 
+/** Settings callback: the managed source archives into `repo`, in its own system's directory. */
+export function archiving(repo: LocalRepository): (system: string) => Promise<Record<string, string>> {
+  return async (system) => {
+    await prepareArchiveDir(repo.root, system, clusterOsUser());
+    return archiveSettings(repo.root, system);
+  };
+}
+
 /** Start the managed source archiving into `repo`, take a basebackup, then record markers and the end state. */
 export async function takeManagedBasebackup(scenario: Scenario, repo: LocalRepository, log: Logger, clock: Clock): Promise<StoredBackup> {
   const spec = scenario.source;
   if (spec.kind !== 'managed') throw new Error('takeManagedBasebackup needs a managed source');
   const bin = requireBinaries(spec.version, ['initdb', 'pg_ctl', 'postgres', 'psql', 'pg_basebackup', 'pg_controldata']);
   log.info(`starting managed PostgreSQL ${bin.version} source, archiving into ${repo.root}`);
-  const source = await startManagedSource(spec, bin, log, async (system) => {
-    await prepareArchiveDir(repo.root, system, clusterOsUser());
-    return archiveSettings(repo.root, system);
-  });
+  const source = await startManagedSource(spec, bin, log, { settings: archiving(repo) });
   const client = pgClient(source.clientConfig());
   try {
     await client.connect();
@@ -62,7 +67,7 @@ export async function takeManagedBasebackup(scenario: Scenario, repo: LocalRepos
 }
 
 // Data as a physical restore brings it back (materialized views as stored), in one snapshot.
-async function capture(client: pg.Client): Promise<Expectations> {
+export async function capture(client: pg.Client): Promise<Expectations> {
   await client.query('begin isolation level repeatable read read only');
   try {
     return await captureExpectations(client, { fingerprints: true, largeObjectContent: true });
@@ -72,7 +77,7 @@ async function capture(client: pg.Client): Promise<Expectations> {
 }
 
 // Batches of the workload, each followed by its exact expectations and a marker; then an end marker, archived.
-async function recordHistory(client: pg.Client, backup: StoredBackup, workload: { seed: number; transactions: number }, repo: LocalRepository, log: Logger): Promise<SourceHistory> {
+export async function recordHistory(client: pg.Client, backup: StoredBackup, workload: { seed: number; transactions: number }, repo: LocalRepository, log: Logger): Promise<SourceHistory> {
   const markers: MarkerRecord[] = [];
   const perBatch = Math.max(20, Math.floor(workload.transactions / 10));
   let expectations: Expectations | null = null;

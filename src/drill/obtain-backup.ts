@@ -11,6 +11,9 @@ import type { Source } from '../source/source.ts';
 import { takeDumpBackup } from '../backup/dump.ts';
 import { takeBasebackup } from '../backup/basebackup.ts';
 import { takeManagedBasebackup } from './managed-physical.ts';
+import { takeManagedSnapshot } from './managed-snapshot.ts';
+import { takeSnapshotBackup } from '../backup/snapshot/take.ts';
+import { snapshotDriver } from '../backup/snapshot/drivers.ts';
 
 const SERVER_TOOLS = ['initdb', 'pg_ctl', 'postgres', 'psql'];
 const DUMP_TOOLS = ['pg_dump', 'pg_dumpall'];
@@ -45,6 +48,10 @@ export async function openSource(scenario: Scenario, log: Logger): Promise<Sourc
 
 /** Take a new backup of the scenario's source (the `backup` command and drills without `backup.use`). */
 export async function takeBackup(scenario: Scenario, repo: LocalRepository, log: Logger, clock: Clock): Promise<StoredBackup> {
+  if (scenario.backup.method === 'snapshot') {
+    if (scenario.source.kind === 'managed') return takeManagedSnapshot(scenario, repo, log, clock);
+    return takeUrlSnapshot(scenario, repo, log, clock);
+  }
   if (scenario.backup.method === 'basebackup') {
     if (scenario.source.kind === 'managed') return takeManagedBasebackup(scenario, repo, log, clock);
     return takeUrlBasebackup(scenario, repo, log, clock);
@@ -72,6 +79,22 @@ async function takeUrlBasebackup(scenario: Scenario, repo: LocalRepository, log:
 }
 
 const URL_ARCHIVE_TIMEOUT_MS = 300_000;
+
+// A real server's snapshot: the scenario's commands (or a built-in driver on this host) between start and stop.
+async function takeUrlSnapshot(scenario: Scenario, repo: LocalRepository, log: Logger, clock: Clock): Promise<StoredBackup> {
+  const snap = scenario.backup.snapshot!;
+  const source = await openSource(scenario, log);
+  try {
+    const external = scenario.source.kind === 'url' && scenario.source.restoreCommand !== undefined;
+    return await takeSnapshotBackup(source, repo, {
+      scenario: scenario.name, driver: snapshotDriver(snap),
+      ...('command' in snap ? { restoreCommand: snap.restoreCommand, ...(snap.deleteCommand ? { deleteCommand: snap.deleteCommand } : {}) } : {}),
+      timeoutMs: snap.timeoutMs, allowStandby: snap.allowStandby, archiveTimeoutMs: external ? null : URL_ARCHIVE_TIMEOUT_MS,
+    }, log, clock);
+  } finally {
+    await source.dispose();
+  }
+}
 
 /** The backup to restore: `backup.use` picks a stored one, otherwise a new one is taken. */
 export async function obtainBackup(scenario: Scenario, log: Logger, clock: Clock): Promise<{ backup: StoredBackup; repo: LocalRepository; taken: boolean }> {

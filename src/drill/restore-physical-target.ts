@@ -63,7 +63,7 @@ export async function restorePhysicalTarget(input: PhysicalTargetInput, log: Log
   try {
     outcome = await restorePhysical({ backup, runtime, target: goal.recovery, restoreCommand: input.restoreCommand, checksums, recoveryTimeoutMs: input.recoveryTimeoutMs }, log, clock);
     phases.push(...outcome.phases);
-    checks.push(...recoveryChecks(outcome, goal, physical.dataChecksums, checksums));
+    checks.push(...snapshotChecks(backup, outcome), ...recoveryChecks(outcome, goal, physical.dataChecksums, checksums, backup.record.snapshot?.fromStandby ?? false));
     restore.reached = reached(target.kind, outcome);
     if (outcome.neutralised.length) restore.warnings = outcome.neutralised.map((n) => `removed from the restore: ${n}`);
     if (outcome.failure) return { restore, lastReplayedCommit: null };
@@ -117,6 +117,24 @@ async function continuityCheck(input: PhysicalTargetInput, goal: ResolvedTarget)
   return fail('wal', id, 'exact', 0, result.missing.length, why === result.message ? result.message : `${why}; ${result.message}`, ms);
 }
 
+// Snapshot backups: the stored backup_label and tablespace_map, and every volume, as pg_backup_stop and the driver left them.
+function snapshotChecks(backup: StoredBackup, outcome: PhysicalRestoreOutcome): CheckResult[] {
+  const details = backup.record.snapshot;
+  if (!details) return [];
+  const finding = (id: string): string | undefined => outcome.snapshotFindings.find((f) => f.id === id)?.message;
+  const results: CheckResult[] = [];
+  const volumes = finding('snapshot:volumes');
+  results.push(volumes ? fail('snapshot', 'snapshot:volumes', 'exact', 'every volume cloned', 'missing', volumes, 0) : pass('snapshot', 'snapshot:volumes', 'exact', 'every volume cloned', 'cloned', `PGDATA and ${backup.record.physical!.tablespaces.length} tablespace(s) cloned from snapshot ${details.name} (${details.driver})`, 0));
+  if (volumes) return results;
+  const label = finding('snapshot:backup-label');
+  results.push(label ? fail('snapshot', 'snapshot:backup-label', 'exact', details.labelSha256, 'differs', label, 0) : pass('snapshot', 'snapshot:backup-label', 'exact', details.labelSha256, details.labelSha256, 'backup_label written from the bytes pg_backup_stop returned (SHA-256 matches)', 0));
+  if (backup.record.physical!.tablespaces.length) {
+    const map = finding('snapshot:tablespace-map');
+    results.push(map ? fail('snapshot', 'snapshot:tablespace-map', 'exact', details.spcmapSha256, 'differs', map, 0) : pass('snapshot', 'snapshot:tablespace-map', 'exact', details.spcmapSha256, details.spcmapSha256, 'tablespace_map from pg_backup_stop (SHA-256 matches), its paths pointed at the restored clones', 0));
+  }
+  return results;
+}
+
 // Segments in [first, last] on the backup's timeline whose page header names another system (or is unreadable).
 async function foreignSegments(input: PhysicalTargetInput, first: string | undefined, last: string | undefined): Promise<string[]> {
   const physical = input.backup.record.physical!;
@@ -132,11 +150,13 @@ async function foreignSegments(input: PhysicalTargetInput, first: string | undef
 }
 
 // The recovery's own evidence: was backup_label used, was the target reached where asked, do the pages verify.
-function recoveryChecks(outcome: PhysicalRestoreOutcome, goal: ResolvedTarget, dataChecksums: boolean, checksumsRan: boolean): CheckResult[] {
+function recoveryChecks(outcome: PhysicalRestoreOutcome, goal: ResolvedTarget, dataChecksums: boolean, checksumsRan: boolean, fromStandby: boolean): CheckResult[] {
   const results: CheckResult[] = [];
   const ev = outcome.evidence;
   const signal = outcome.neutralised.find((n) => n === 'standby.signal');
-  results.push(signal
+  // A snapshot of a standby carries its standby.signal by nature: removed, and not held against the backup.
+  if (signal && fromStandby) results.push(pass('backup', 'backup:standby-signal', 'exact', 'present (standby source)', 'present', 'the standby\'s standby.signal was removed: the restore ran as archive recovery', 0));
+  else results.push(signal
     ? fail('backup', 'backup:standby-signal', 'exact', 'absent', 'present', 'the backup carries standby.signal (taken with -R or from a standby): restored as-is it would start as a standby following primary_conninfo; Recoverable removed it and restored with recovery.signal', 0)
     : pass('backup', 'backup:standby-signal', 'exact', 'absent', 'absent', 'no standby.signal in the backup', 0));
   // Whether backup_label was used can only be judged once the server began recovering.

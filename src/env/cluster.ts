@@ -25,6 +25,8 @@ export interface InitOptions {
   dataChecksums: boolean;
   /** Extra postgresql.conf settings for every start. */
   settings?: Record<string, string>;
+  /** Create the (empty) data directory before initdb, e.g. as a btrfs subvolume. */
+  prepareDataDir?: (dataDir: string) => Promise<void>;
 }
 
 const SUPERUSER = 'postgres';
@@ -87,6 +89,10 @@ export class Cluster {
       const pwfile = join(dir, 'pwfile');
       await writeFile(pwfile, `${cluster.connection.password}\n`, { mode: 0o600 });
       await runtime.adopt(pwfile);
+      if (options.prepareDataDir) {
+        await options.prepareDataDir(cluster.dataDir);
+        await runtime.adopt(cluster.dataDir);
+      }
       const args = ['-D', cluster.dataDir, '-U', SUPERUSER, '--pwfile', pwfile, '--auth-local=trust', '--auth-host=scram-sha-256', '-E', 'UTF8', '--locale=C.UTF-8', '--no-sync'];
       if (options.dataChecksums) args.push('--data-checksums');
       await runtime.tool('initdb', args, { asClusterUser: true });

@@ -1,7 +1,9 @@
 // Restore a physical backup into a disposable local cluster and replay WAL to a target, collecting proof.
 import { join } from 'node:path';
 import { existsSync } from 'node:fs';
-import { readFile, writeFile, rm, mkdir, symlink, readdir } from 'node:fs/promises';
+import { readFile, writeFile, rm, mkdir, symlink, readdir, lstat } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { restoringDriver, scrubDataDir, SnapshotMissingError } from '../backup/snapshot/drivers.ts';
 import type { Logger } from '../core/log.ts';
 import { timed, type Clock } from '../core/clock.ts';
 import type { Runtime } from '../env/runtime.ts';
@@ -41,6 +43,8 @@ export interface PhysicalRestoreOutcome {
   checksums: { ran: boolean; ok: boolean; output: string } | null;
   /** The server's own words when recovery failed (target not reached, missing WAL ...). */
   failure: string | null;
+  /** Snapshot backups: what was wrong with the stored label, map or volumes (id → message). */
+  snapshotFindings: Array<{ id: string; message: string }>;
 }
 
 /** Copy, neutralise, configure, replay, prove; the caller disposes `outcome.cluster`. */
@@ -48,11 +52,22 @@ export async function restorePhysical(input: PhysicalRestoreInput, log: Logger, 
   const physical = input.backup.record.physical!;
   const cluster = await Cluster.adopt(input.runtime, await privateTempDir('restore', input.runtime), physical.superuser, log);
   const phases: Phase[] = [];
-  const outcome: PhysicalRestoreOutcome = { cluster, phases, evidence: readRecoveryLog(''), state: null, neutralised: [], backupLabelPresent: false, checksums: null, failure: null };
+  const outcome: PhysicalRestoreOutcome = { cluster, phases, evidence: readRecoveryLog(''), state: null, neutralised: [], backupLabelPresent: false, checksums: null, failure: null, snapshotFindings: [] };
   try {
     // Step 1: a full copy of the backup (never hard links: the server rewrites files in place).
-    const copy = await timed(clock, () => copyBackup(input.backup, cluster));
-    phases.push({ name: 'copy', durationMs: copy.durationMs });
+    const copy = await timed(clock, async (): Promise<Materialised | null> => {
+      if (input.backup.record.snapshot) return materialiseSnapshot(input.backup, cluster);
+      await copyBackup(input.backup, cluster);
+      return null;
+    }).finally(() => cluster.runtime.adopt(cluster.dir, true));
+    phases.push({ name: input.backup.record.snapshot ? 'clone snapshot' : 'copy', durationMs: copy.durationMs });
+    if (copy.value) {
+      outcome.snapshotFindings = copy.value.findings;
+      if (copy.value.missing) {
+        outcome.failure = copy.value.missing;
+        return outcome;
+      }
+    }
     // Step 2: take away anything that could follow or feed a production server, then configure recovery.
     outcome.neutralised = await neutralise(cluster.dataDir);
     outcome.backupLabelPresent = existsSync(join(cluster.dataDir, 'backup_label'));
@@ -117,7 +132,69 @@ async function copyBackup(backup: StoredBackup, cluster: Cluster): Promise<void>
     await rm(link, { force: true });
     await symlink(copy, link);
   }
-  await cluster.runtime.adopt(cluster.dir, true);
+}
+
+// A snapshot backup: clone the volumes, drop what a backup must not carry, then write backup_label and
+// tablespace_map from the bytes pg_backup_stop returned (the map's paths pointed at the clones, never the source's).
+interface Materialised {
+  findings: Array<{ id: string; message: string }>;
+  /** Set when a volume could not be cloned: the restore cannot go on. */
+  missing: string | null;
+}
+
+async function materialiseSnapshot(backup: StoredBackup, cluster: Cluster): Promise<Materialised> {
+  const details = backup.record.snapshot!;
+  const tablespaces = backup.record.physical!.tablespaces;
+  const findings: Array<{ id: string; message: string }> = [];
+  const targets = Object.fromEntries(tablespaces.map((t) => [t.oid, join(cluster.dir, 'tablespaces', t.oid)]));
+  if (tablespaces.length) await mkdir(join(cluster.dir, 'tablespaces'), { recursive: true });
+  try {
+    await restoringDriver(details).restore({ details, backupDir: backup.dir, dataTarget: cluster.dataDir, tablespaceTargets: targets, runtime: cluster.runtime, timeoutMs: SNAPSHOT_RESTORE_TIMEOUT_MS });
+  } catch (error) {
+    if (error instanceof SnapshotMissingError) return { findings: [{ id: 'snapshot:volumes', message: error.message }], missing: error.message };
+    throw error;
+  }
+  await scrubDataDir(cluster.dataDir);
+  // A pg_wal symlink in the clone points at the source's live WAL directory: give the restore its own.
+  const wal = join(cluster.dataDir, 'pg_wal');
+  if ((await lstat(wal).catch(() => null))?.isSymbolicLink()) {
+    await rm(wal);
+    await mkdir(join(wal, 'archive_status'), { recursive: true, mode: 0o700 });
+  }
+  const label = await readFile(join(backup.dir, details.labelFile)).catch(() => null);
+  if (!label) findings.push({ id: 'snapshot:backup-label', message: `backup_label is missing from the backup (${details.labelFile}): without it the server would run crash recovery` });
+  else {
+    const sha = createHash('sha256').update(label).digest('hex');
+    if (sha !== details.labelSha256) findings.push({ id: 'snapshot:backup-label', message: `backup_label differs from what pg_backup_stop returned (SHA-256 ${sha.slice(0, 12)}…, recorded ${details.labelSha256.slice(0, 12)}…)` });
+    await writeFile(join(cluster.dataDir, 'backup_label'), label);
+  }
+  if (tablespaces.length) {
+    const map = details.spcmapFile ? await readFile(join(backup.dir, details.spcmapFile)).catch(() => null) : null;
+    if (!map) findings.push({ id: 'snapshot:tablespace-map', message: `tablespace_map is missing: the backup has ${tablespaces.length} tablespace(s) (${tablespaces.map((t) => t.name).join(', ')}) but no map from pg_backup_stop` });
+    else {
+      const sha = createHash('sha256').update(map).digest('hex');
+      if (sha !== details.spcmapSha256) findings.push({ id: 'snapshot:tablespace-map', message: `tablespace_map differs from what pg_backup_stop returned (SHA-256 ${sha.slice(0, 12)}…)` });
+      await writeFile(join(cluster.dataDir, 'tablespace_map'), rewriteTablespaceMap(map.toString('utf8'), targets));
+    }
+    for (const [oid, target] of Object.entries(targets)) {
+      const link = join(cluster.dataDir, 'pg_tblspc', oid);
+      await rm(link, { force: true });
+      await symlink(target, link);
+    }
+  }
+  return { findings, missing: null };
+}
+
+const SNAPSHOT_RESTORE_TIMEOUT_MS = 30 * 60_000;
+
+/** tablespace_map lines are "<oid> <path>": keep every OID, point each at its clone. */
+export function rewriteTablespaceMap(map: string, targets: Record<string, string>): string {
+  return map.split('\n').map((line) => {
+    const space = line.indexOf(' ');
+    if (space < 0) return line;
+    const oid = line.slice(0, space);
+    return targets[oid] ? `${oid} ${targets[oid]}` : line;
+  }).join('\n');
 }
 
 // standby.signal and primary_conninfo would make the restore follow a primary: remove them and say so.

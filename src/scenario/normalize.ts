@@ -56,6 +56,7 @@ function normalizeSource(raw: RawScenario['source'], cwd: string): SourceSpec {
       fixtures: managed.fixtures.map((fixture) => resolve(cwd, fixture)),
       workload: { seed: managed.workload.seed, transactions: managed.workload.transactions },
       dataChecksums: managed.dataChecksums,
+      tablespaces: managed.tablespaces,
       markers: true,
     };
   }
@@ -69,12 +70,13 @@ function normalizeSource(raw: RawScenario['source'], cwd: string): SourceSpec {
 
 // Built-in driver, or the user's commands with the timeout in milliseconds.
 function normalizeSnapshot(raw: NonNullable<RawScenario['backup']['snapshot']>): SnapshotSpec {
-  if ('driver' in raw) return { driver: raw.driver };
+  if ('driver' in raw) return { driver: raw.driver, timeoutMs: raw.timeout, allowStandby: raw.allowStandby };
   return {
     command: raw.command,
     restoreCommand: raw.restoreCommand,
     ...(raw.deleteCommand === undefined ? {} : { deleteCommand: raw.deleteCommand }),
     timeoutMs: raw.timeout,
+    allowStandby: raw.allowStandby,
   };
 }
 

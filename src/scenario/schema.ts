@@ -161,8 +161,8 @@ const target = choice('target', ['immediate', 'latest'], {
 });
 
 const snapshot = choice('snapshot', [], {
-  driver: strict({ driver: z.enum(['btrfs', 'copy']) }),
-  command: strict({ command: text, restoreCommand: text, deleteCommand: text.optional(), timeout: duration.default(600_000) }),
+  driver: strict({ driver: z.enum(['btrfs', 'copy']), allowStandby: z.boolean().default(false), timeout: duration.default(600_000) }),
+  command: strict({ command: text, restoreCommand: text, deleteCommand: text.optional(), timeout: duration.default(600_000), allowStandby: z.boolean().default(false) }),
 });
 
 const source = strict({
@@ -172,6 +172,7 @@ const source = strict({
     fixtures: z.array(text).default([]),
     workload: block({ seed: z.number().int().default(42), transactions: z.number().int().min(0).default(1000) }),
     dataChecksums: z.boolean().default(true),
+    tablespaces: z.array(z.string().regex(/^[a-z_][a-z0-9_]*$/, 'a tablespace name: lowercase letters, digits, _')).default([]),
   }).optional(),
   url: connection.optional(),
   restoreCommand: text.optional(),

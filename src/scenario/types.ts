@@ -37,14 +37,16 @@ export type SourceSpec =
       fixtures: string[] /* absolute */;
       workload: { seed: number; transactions: number };
       dataChecksums: boolean;
+      /** Tablespaces created outside PGDATA before the fixtures load (fixtures may use them). */
+      tablespaces: string[];
       markers: true;
     }
   | { kind: 'url'; url: string; restoreCommand?: string; markers: boolean };
 
 /** How a snapshot backup snapshots the volume(s): a built-in driver or the user's commands. */
 export type SnapshotSpec =
-  | { driver: 'btrfs' | 'copy' }
-  | { command: string; restoreCommand: string; deleteCommand?: string; timeoutMs: number };
+  | { driver: 'btrfs' | 'copy'; timeoutMs: number; allowStandby: boolean }
+  | { command: string; restoreCommand: string; deleteCommand?: string; timeoutMs: number; allowStandby: boolean };
 
 /** A validated scenario with defaults applied and relative paths made absolute. */
 export interface Scenario {

@@ -8,6 +8,8 @@ import type { SourceSpec } from '../scenario/types.ts';
 import { runWorkload } from './workload.ts';
 import { serverVersion, type Source } from './source.ts';
 import { ident } from '../checks/session.ts';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
 
 type ManagedSpec = Extract<SourceSpec, { kind: 'managed' }>;
 
@@ -18,8 +20,16 @@ export interface ManagedSource extends Source {
 }
 
 /** Start the managed source: initdb (checksums), create the database, load fixtures, run the workload. */
-export async function startManagedSource(spec: ManagedSpec, bin: PgBin, log: Logger, settings?: (systemIdentifier: string) => Promise<Record<string, string>>): Promise<ManagedSource> {
-  const cluster = await Cluster.init(new LocalRuntime(bin), { dataChecksums: spec.dataChecksums }, log);
+export interface ManagedOptions {
+  /** Settings that depend on the new cluster's identity (its WAL archive), written before the first start. */
+  settings?: (systemIdentifier: string) => Promise<Record<string, string>>;
+  /** Make PGDATA and each tablespace a volume of its own (btrfs subvolumes for the btrfs snapshot driver). */
+  volume?: (path: string) => Promise<void>;
+}
+
+export async function startManagedSource(spec: ManagedSpec, bin: PgBin, log: Logger, options: ManagedOptions = {}): Promise<ManagedSource> {
+  const { settings, volume } = options;
+  const cluster = await Cluster.init(new LocalRuntime(bin), { dataChecksums: spec.dataChecksums, ...(volume ? { prepareDataDir: volume } : {}) }, log);
   try {
     // Settings that depend on the new cluster's identity (its WAL archive) are written before the first start.
     if (settings) await cluster.writeSettings(await settings(await systemIdentifier(cluster)));
@@ -30,6 +40,7 @@ export async function startManagedSource(spec: ManagedSpec, bin: PgBin, log: Log
     } finally {
       await admin.end();
     }
+    await createTablespaces(cluster, spec.tablespaces, volume);
     for (const fixture of spec.fixtures) {
       log.info({ fixture }, `loading fixture ${fixture}`);
       await loadFixture(cluster, spec.database, fixture);
@@ -47,6 +58,25 @@ export async function startManagedSource(spec: ManagedSpec, bin: PgBin, log: Log
   } catch (error) {
     await cluster.dispose();
     throw error;
+  }
+}
+
+// Tablespaces live beside PGDATA (outside it), so a backup has to capture them on their own.
+async function createTablespaces(cluster: Cluster, names: string[], volume: ManagedOptions['volume']): Promise<void> {
+  if (names.length === 0) return;
+  await mkdir(join(cluster.dir, 'tablespaces'), { recursive: true, mode: 0o700 });
+  await cluster.runtime.adopt(join(cluster.dir, 'tablespaces'));
+  const admin = await cluster.connect('postgres');
+  try {
+    for (const name of names) {
+      const location = join(cluster.dir, 'tablespaces', name);
+      if (volume) await volume(location);
+      else await mkdir(location, { mode: 0o700 });
+      await cluster.runtime.adopt(location);
+      await admin.query(`create tablespace ${ident(name)} location '${location.replace(/'/g, "''")}'`);
+    }
+  } finally {
+    await admin.end();
   }
 }
 

@@ -65,7 +65,7 @@ test('the design quickstart loads, with defaults and absolute paths', async () =
   assert.equal(scenario.sha256, createHash('sha256').update(QUICKSTART).digest('hex'));
   assert.deepEqual(scenario.source, {
     kind: 'managed', version: 15, database: 'app', fixtures: [join(cwd, 'fixtures/shop.sql')],
-    workload: { seed: 42, transactions: 2000 }, dataChecksums: true, markers: true,
+    workload: { seed: 42, transactions: 2000 }, dataChecksums: true, tablespaces: [], markers: true,
   });
   assert.equal(scenario.repository, join(cwd, '.recoverable/repo'));
   assert.deepEqual(scenario.backup, { method: 'dump', jobs: 2 });
@@ -83,7 +83,7 @@ test('the design quickstart loads, with defaults and absolute paths', async () =
 test('a minimal scenario gets every default', async () => {
   const { cwd, scenario } = await load('name: minimal\nsource:\n  managed:\n');
   assert.deepEqual(scenario.source, {
-    kind: 'managed', version: 15, database: 'app', fixtures: [], workload: { seed: 42, transactions: 1000 }, dataChecksums: true, markers: true,
+    kind: 'managed', version: 15, database: 'app', fixtures: [], workload: { seed: 42, transactions: 1000 }, dataChecksums: true, tablespaces: [], markers: true,
   });
   assert.deepEqual(scenario.backup, { method: 'dump', jobs: 2 });
   assert.deepEqual(scenario.restore.targets, [{ kind: 'immediate', checks: [], label: 'immediate' }]);
@@ -224,7 +224,7 @@ checks:
   - sql: { query: "select exists (select 1 from app.orders where total < 0 and created_at > now())", expect: false }
 `);
   assert.deepEqual(scenario.source, { kind: 'url', url: 'host=db dbname=app', markers: true });
-  assert.deepEqual(scenario.backup, { method: 'snapshot', jobs: 2, use: 'latest', snapshot: { command: 'snap', restoreCommand: 'unsnap', timeoutMs: 600_000 } });
+  assert.deepEqual(scenario.backup, { method: 'snapshot', jobs: 2, use: 'latest', snapshot: { command: 'snap', restoreCommand: 'unsnap', timeoutMs: 600_000, allowStandby: false } });
   assert.deepEqual(scenario.restore.matrix, { version: [15, 17, 18] });
   assert.equal(scenario.restore.image, 'postgres:17');
   assert.equal(scenario.checks.length, 10);

@@ -1,0 +1,45 @@
+// The non-exclusive low-level backup API, by version, with named arguments (the stop call's booleans changed meaning).
+import type pg from 'pg';
+
+export interface BackupStop {
+  stopLsn: string;
+  /** What to write as backup_label and tablespace_map, byte for byte. */
+  labelfile: string;
+  spcmapfile: string;
+}
+
+/** Start a non-exclusive backup on this (dedicated) connection; returns the start LSN. */
+export async function startBackup(client: pg.Client, major: number, label: string): Promise<string> {
+  const sql = major >= 15
+    ? 'select pg_backup_start(label => $1, fast => true)::text as lsn'
+    : 'select pg_start_backup(label => $1, fast => true, exclusive => false)::text as lsn';
+  const { rows } = await client.query<{ lsn: string }>(sql, [label]);
+  return rows[0]!.lsn;
+}
+
+/** Stop it on the same connection, waiting for the stop segment to be archived (bounded by statement_timeout). */
+export async function stopBackup(client: pg.Client, major: number, timeoutMs: number): Promise<BackupStop> {
+  await client.query(`set statement_timeout = ${Math.max(1, Math.round(timeoutMs))}`);
+  try {
+    const sql = major >= 15
+      ? 'select lsn::text as lsn, labelfile, spcmapfile from pg_backup_stop(wait_for_archive => true)'
+      : 'select lsn::text as lsn, labelfile, spcmapfile from pg_stop_backup(exclusive => false, wait_for_archive => true)';
+    const { rows } = await client.query<{ lsn: string; labelfile: string; spcmapfile: string | null }>(sql);
+    const r = rows[0]!;
+    return { stopLsn: r.lsn, labelfile: r.labelfile, spcmapfile: r.spcmapfile ?? '' };
+  } finally {
+    await client.query('reset statement_timeout').catch(() => undefined);
+  }
+}
+
+/** The START WAL LOCATION line of a backup label: "START WAL LOCATION: 0/2000028 (file 000000010000000000000002)". */
+export function labelStart(labelfile: string): { lsn: string; file: string } | null {
+  const m = /START WAL LOCATION: ([0-9A-F]+\/[0-9A-F]+) \(file ([0-9A-F]{24})\)/.exec(labelfile);
+  return m ? { lsn: m[1]!, file: m[2]! } : null;
+}
+
+/** The timeline of a backup label ("START TIMELINE: 1"). */
+export function labelTimeline(labelfile: string): number | null {
+  const m = /START TIMELINE: (\d+)/.exec(labelfile);
+  return m ? Number(m[1]) : null;
+}

@@ -1,0 +1,58 @@
+// A snapshot backup of the managed source: volumes captured while the workload writes, then marked batches.
+import type { Scenario } from '../scenario/types.ts';
+import type { Logger } from '../core/log.ts';
+import type { Clock } from '../core/clock.ts';
+import { run } from '../core/exec.ts';
+import { pgClient } from '../core/pg-client.ts';
+import { requireBinaries } from '../env/binaries.ts';
+import type { LocalRepository, StoredBackup } from '../repository/local-repository.ts';
+import { writeHistory } from '../repository/history.ts';
+import { startManagedSource } from '../source/managed.ts';
+import { ensureMarkerTable } from '../source/markers.ts';
+import { runWorkload } from '../source/workload.ts';
+import { pinSession } from '../checks/session.ts';
+import { snapshotDriver } from '../backup/snapshot/drivers.ts';
+import { takeSnapshotBackup } from '../backup/snapshot/take.ts';
+import { archiving, capture, recordHistory } from './managed-physical.ts';
+
+const ARCHIVE_TIMEOUT_MS = 60_000;
+
+/** Start the managed source (btrfs subvolumes for the btrfs driver), snapshot it under load, record markers. */
+export async function takeManagedSnapshot(scenario: Scenario, repo: LocalRepository, log: Logger, clock: Clock): Promise<StoredBackup> {
+  const spec = scenario.source;
+  const snap = scenario.backup.snapshot;
+  if (spec.kind !== 'managed' || !snap) throw new Error('takeManagedSnapshot needs a managed source and backup.snapshot');
+  const bin = requireBinaries(spec.version, ['initdb', 'pg_ctl', 'postgres', 'psql', 'pg_controldata']);
+  const btrfs = 'driver' in snap && snap.driver === 'btrfs';
+  log.info(`starting managed PostgreSQL ${bin.version} source${btrfs ? ' on btrfs subvolumes' : ''}, archiving into ${repo.root}`);
+  const source = await startManagedSource(spec, bin, log, {
+    settings: archiving(repo),
+    ...(btrfs ? { volume: async (path: string) => void (await run('btrfs', ['subvolume', 'create', path], { label: 'btrfs subvolume create' })) } : {}),
+  });
+  const client = pgClient(source.clientConfig());
+  const writer = pgClient(source.clientConfig());
+  try {
+    await client.connect();
+    await writer.connect();
+    await pinSession(client);
+    await ensureMarkerTable(client);
+    const perBatch = Math.max(20, Math.floor(spec.workload.transactions / 10));
+    const backup = await takeSnapshotBackup(source, repo, {
+      scenario: scenario.name,
+      driver: snapshotDriver(snap),
+      ...('command' in snap ? { restoreCommand: snap.restoreCommand, ...(snap.deleteCommand ? { deleteCommand: snap.deleteCommand } : {}) } : {}),
+      timeoutMs: snap.timeoutMs,
+      allowStandby: snap.allowStandby,
+      // The workload keeps writing while the volumes are captured: backup recovery must make that consistent.
+      during: async () => void (await runWorkload(writer, { seed: spec.workload.seed + 100, transactions: perBatch })),
+      beforeStop: () => capture(client),
+      archiveTimeoutMs: ARCHIVE_TIMEOUT_MS,
+    }, log, clock);
+    await writeHistory(repo.root, await recordHistory(client, backup, spec.workload, repo, log));
+    return backup;
+  } finally {
+    await writer.end().catch(() => undefined);
+    await client.end().catch(() => undefined);
+    await source.dispose();
+  }
+}

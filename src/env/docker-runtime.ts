@@ -1,0 +1,296 @@
+// The docker runtime: PostgreSQL tools of an image, run in a container that sees the work dir at the same path as this machine.
+import { mkdtemp, chmod, rm, writeFile } from 'node:fs/promises';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import type { GenericContainer } from 'testcontainers';
+import { EnvironmentError, InterruptedError, ToolError, tailLines } from '../core/errors.ts';
+import { interruption } from '../core/interrupt.ts';
+import type { RunResult } from '../core/exec.ts';
+import type { Logger } from '../core/log.ts';
+import type { OsUser } from '../core/os-user.ts';
+import type { Runtime, ToolOptions } from './runtime.ts';
+import { LABEL, connectEngine, ensureImage, execInContainer, removeContainer, type DockerEngine, type ExecOutcome } from './docker-engine.ts';
+
+/** A directory of this machine to show the container at the same path. */
+export interface DockerMount {
+  path: string;
+  readOnly: boolean;
+}
+
+export interface DockerRuntimeOptions {
+  /** Any image with PostgreSQL on PATH, e.g. `postgres:17`. */
+  image: string;
+  /** Directories the tools must read or write besides the work dir (repository, backups). */
+  mounts?: DockerMount[];
+  log: Logger;
+  /** Names the run on the container (`org.recoverable.run`); random when not given. */
+  runLabel?: string;
+  /** How long a missing image may take to pull (default 10 minutes). */
+  pullTimeoutMs?: number;
+}
+
+/** Tools `has()` answers for, looked up once in the container. */
+const KNOWN_TOOLS = ['initdb', 'pg_ctl', 'postgres', 'psql', 'pg_dump', 'pg_dumpall', 'pg_restore', 'pg_amcheck', 'pg_checksums', 'pg_verifybackup', 'pg_waldump', 'pg_controldata', 'pg_upgrade', 'pg_basebackup'];
+
+const CLUSTER_USER = 'postgres';
+const SHM_BYTES = 1024 * 1024 * 1024;
+
+// What the container says about itself once it runs.
+interface ContainerIdentity {
+  major: number;
+  version: string;
+  clusterUser: OsUser;
+  tools: Set<string>;
+}
+
+/** Start a container of `options.image` for one run's tools; exit 3 when the engine or the image is not there. Call dispose(). */
+export async function startDockerRuntime(options: DockerRuntimeOptions): Promise<DockerRuntime> {
+  const engine = await connectEngine(options.log);
+  const image = await ensureImage(engine, options.image, { log: options.log, pullTimeoutMs: options.pullTimeoutMs ?? 600_000 });
+  const workDir = await makeWorkDir();
+  const runtime = new DockerRuntime(engine, options.image, image.digest, workDir, options.runLabel ?? `run-${randomBytes(6).toString('hex')}`, options.log);
+  try {
+    await runtime.boot(options.mounts ?? []);
+    return runtime;
+  } catch (error) {
+    await runtime.dispose();
+    throw error;
+  }
+}
+
+// The host side of the work dir: 0755 so the container's postgres (another uid) can reach the private dirs made inside it.
+async function makeWorkDir(): Promise<string> {
+  const dir = await mkdtemp(join(process.env.RECOVERABLE_WORK_DIR ?? tmpdir(), 'recoverable-docker-'));
+  await chmod(dir, 0o755);
+  return dir;
+}
+
+/** One container running `sleep` under an init, in which every tool runs via `docker exec`; dispose() removes it and its work dir. */
+export class DockerRuntime implements Runtime {
+  readonly kind = 'docker' as const;
+  /** The image as asked for, e.g. `postgres:17`. */
+  readonly image: string;
+  /** The engine's identity of that image: RepoDigests[0], else its Id. */
+  readonly imageDigest: string;
+  readonly runLabel: string;
+  private readonly engine: DockerEngine;
+  private readonly workDir: string;
+  private readonly log: Logger;
+  private readonly unregister: () => void;
+  private id: string | null = null;
+  private identity: ContainerIdentity | null = null;
+  private disposing: Promise<void> | null = null;
+  /** Milliseconds from asking the engine to start the container until it answered an exec. */
+  startupMs = 0;
+
+  constructor(engine: DockerEngine, image: string, imageDigest: string, workDir: string, runLabel: string, log: Logger) {
+    this.engine = engine;
+    this.image = image;
+    this.imageDigest = imageDigest;
+    this.workDir = workDir;
+    this.runLabel = runLabel;
+    this.log = log;
+    this.unregister = interruption.onInterrupt(() => this.dispose());
+  }
+
+  /** The container's id (null before it was created). */
+  get containerId(): string | null {
+    return this.id;
+  }
+
+  get major(): number {
+    return this.known().major;
+  }
+
+  get version(): string {
+    return this.known().version;
+  }
+
+  get clusterUser(): OsUser {
+    return this.known().clusterUser;
+  }
+
+  /** Create and start the container, then learn its PostgreSQL version, postgres uid and tools. */
+  async boot(mounts: readonly DockerMount[]): Promise<void> {
+    const started = performance.now();
+    const container = await this.containerSpec(mounts);
+    try {
+      await container.start();
+    } catch (error) {
+      if (this.disposing) throw new InterruptedError(interruption.reason ?? 'SIGINT');
+      throw new EnvironmentError('docker-start-failed', `a container of ${this.image} did not start: ${(error as Error).message}`, {
+        hint: 'check the engine (`docker info`) and that the image runs `sleep` (any Linux image with coreutils does)',
+        cause: error,
+      });
+    }
+    // Ctrl-C while the engine was starting it: dispose() ran before the id was known to it.
+    if (this.disposing) {
+      if (this.id) await removeContainer(this.engine, this.id).catch(() => undefined);
+      throw new InterruptedError(interruption.reason ?? 'SIGINT');
+    }
+    this.identity = await this.learnIdentity();
+    this.startupMs = performance.now() - started;
+    this.log.debug({ image: this.image, container: this.id, startupMs: Math.round(this.startupMs), hostNetwork: this.engine.hostNetwork }, `docker runtime ready: ${this.describe()}`);
+  }
+
+  // The container: sleep forever under an init (it reaps the servers pg_ctl daemonizes), work dir and mounts at their own paths.
+  private async containerSpec(mounts: readonly DockerMount[]): Promise<GenericContainer> {
+    const { GenericContainer } = await import('testcontainers');
+    const runtime = this;
+    // The only way to ask testcontainers for an init process and to learn the id before start() returns.
+    class RecoverableContainer extends GenericContainer {
+      withInit(): this {
+        this.hostConfig.Init = true;
+        return this;
+      }
+      protected override async containerCreated(containerId: string): Promise<void> {
+        runtime.id = containerId;
+      }
+    }
+    const container = new RecoverableContainer(this.image)
+      .withInit()
+      .withEntrypoint(['sleep', 'infinity'])
+      .withLabels({
+        [LABEL.owner]: 'true',
+        [LABEL.pid]: String(process.pid),
+        [LABEL.host]: hostname(),
+        [LABEL.run]: this.runLabel,
+        [LABEL.workDir]: this.workDir,
+      })
+      .withBindMounts([{ source: this.workDir, target: this.workDir, mode: 'rw' }, ...mounts.map((m) => ({ source: m.path, target: m.path, mode: m.readOnly ? ('ro' as const) : ('rw' as const) }))])
+      .withSharedMemorySize(SHM_BYTES);
+    // Without a bridge network the host's is the only one; either way the host connects through the socket in the work dir.
+    if (this.engine.hostNetwork) container.withNetworkMode('host');
+    return container;
+  }
+
+  // Version, postgres's uid/gid and the available tools, asked of the container (uids differ between images: 999, 100...).
+  private async learnIdentity(): Promise<ContainerIdentity> {
+    const script = `postgres --version; id -u ${CLUSTER_USER}; id -g ${CLUSTER_USER}; for t in ${KNOWN_TOOLS.join(' ')}; do command -v "$t" >/dev/null 2>&1 && echo "tool $t"; done; true`;
+    const out = await this.exec(['sh', '-c', script], 'root', {});
+    const lines = out.stdout.split('\n');
+    const match = /\(PostgreSQL\) (\d+)(?:\.(\d+))?/.exec(lines[0] ?? '');
+    const uid = Number(lines[1]);
+    const gid = Number(lines[2]);
+    if (!match || !Number.isInteger(uid) || !Number.isInteger(gid) || lines[1] === '' || lines[2] === '') {
+      throw new EnvironmentError('docker-image-unusable', `image ${this.image} has no PostgreSQL server on PATH or no user ${CLUSTER_USER}: ${tailLines(out.stderr || out.stdout, 3)}`, {
+        hint: 'use an image with PostgreSQL on PATH and a postgres user (e.g. the official postgres:<major>) and set restore.image',
+      });
+    }
+    const tools = new Set(lines.filter((l) => l.startsWith('tool ')).map((l) => l.slice(5)));
+    return { major: Number(match[1]), version: `${match[1]}.${match[2] ?? '0'}`, clusterUser: { uid, gid, name: CLUSTER_USER }, tools };
+  }
+
+  has(name: string): boolean {
+    return this.known().tools.has(name);
+  }
+
+  /** Run a PostgreSQL tool as the container's postgres user: the socket dirs are its own, 0700. */
+  tool(name: string, args: readonly string[], options: ToolOptions = {}): Promise<RunResult> {
+    return this.run([name, ...args], CLUSTER_USER, options, options.label ?? name);
+  }
+
+  /** Run a system command (cp, kill, chown) as the container's root. */
+  system(file: string, args: readonly string[], options: ToolOptions = {}): Promise<RunResult> {
+    return this.run([file, ...args], 'root', options, options.label ?? file);
+  }
+
+  async adopt(path: string, recursive = false): Promise<void> {
+    const { uid, gid } = this.clusterUser;
+    await this.system('chown', [...(recursive ? ['-R', '-h'] : []), `${uid}:${gid}`, path], { label: 'chown' });
+  }
+
+  workRoot(): string {
+    return this.workDir;
+  }
+
+  describe(): string {
+    return `docker ${this.image} (PostgreSQL ${this.identity?.version ?? 'unknown'})`;
+  }
+
+  // Same contract as run() in core/exec.ts: a non-zero exit throws ToolError; Ctrl-C throws InterruptedError unless cleaning up.
+  private async run(command: string[], user: string, options: ToolOptions, label: string): Promise<RunResult> {
+    if (!options.cleanup && interruption.signal.aborted) throw new InterruptedError(interruption.reason ?? 'SIGINT');
+    const started = performance.now();
+    const { command: full, inputFile } = await this.withInput(command, user, options.input);
+    let outcome: ExecOutcome;
+    try {
+      outcome = await this.exec(full, user, { ...(options.env ? { env: options.env } : {}), ...(options.cleanup ? {} : { signal: interruption.signal }) });
+    } catch (error) {
+      if (!options.cleanup && interruption.signal.aborted) throw new InterruptedError(interruption.reason ?? 'SIGINT');
+      throw new EnvironmentError('docker-exec-failed', `could not run ${label} in the container of ${this.image}: ${(error as Error).message}`, {
+        hint: 'the container may have been removed (e.g. by `recoverable cleanup --all`) or the engine stopped; run again',
+        cause: error,
+      });
+    } finally {
+      if (inputFile) await rm(inputFile, { force: true });
+    }
+    const durationMs = performance.now() - started;
+    if (outcome.exitCode !== 0) {
+      throw new ToolError({
+        command: label,
+        exitCode: outcome.exitCode,
+        stderrTail: tailLines(outcome.stderr || outcome.stdout),
+        durationMs,
+        stderr: outcome.stderr,
+        stdout: outcome.stdout,
+      });
+    }
+    return { stdout: outcome.stdout, stderr: outcome.stderr, durationMs };
+  }
+
+  // Exec has no stdin here: hand input over as a private file in the work dir, redirected by a shell.
+  private async withInput(command: string[], user: string, input: string | undefined): Promise<{ command: string[]; inputFile: string | null }> {
+    if (input === undefined) return { command, inputFile: null };
+    const file = join(this.workDir, `.input-${randomBytes(8).toString('hex')}`);
+    await writeFile(file, input, { mode: 0o600 });
+    if (user !== 'root') await this.exec(['chown', `${this.clusterUser.uid}:${this.clusterUser.gid}`, file], 'root', {});
+    return { command: ['sh', '-c', 'f=$1; shift; exec "$@" < "$f"', 'sh', file, ...command], inputFile: file };
+  }
+
+  private async exec(command: readonly string[], user: string, options: { env?: Record<string, string>; signal?: AbortSignal }): Promise<ExecOutcome> {
+    if (!this.id) throw new EnvironmentError('docker-not-started', `the container of ${this.image} is not running`);
+    return execInContainer(this.engine, this.id, command, { user, ...options });
+  }
+
+  private known(): ContainerIdentity {
+    if (!this.identity) throw new EnvironmentError('docker-not-started', `the container of ${this.image} has not started yet`);
+    return this.identity;
+  }
+
+  /** Remove the container and the work dir; safe twice, also on Ctrl-C; never throws. */
+  dispose(): Promise<void> {
+    this.disposing ??= this.disposeOnce();
+    return this.disposing;
+  }
+
+  private async disposeOnce(): Promise<void> {
+    this.unregister();
+    if (this.id) {
+      // Files the container's users own may be out of reach of an unprivileged host user: delete them from inside.
+      if (process.getuid?.() !== 0) await this.exec(['find', this.workDir, '-mindepth', '1', '-delete'], 'root', {}).catch(() => undefined);
+      try {
+        await removeContainer(this.engine, this.id);
+      } catch (error) {
+        this.log.error({ err: error, container: this.id }, `could not remove container ${this.id}: run \`recoverable cleanup\``);
+      }
+    }
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await rm(this.workDir, { recursive: true, force: true });
+        return;
+      } catch (error) {
+        if (attempt >= 10) {
+          this.log.error({ err: error, dir: this.workDir }, `could not remove ${this.workDir}: remove it by hand`);
+          return;
+        }
+        await new Promise((r) => setTimeout(r, 100 * attempt));
+      }
+    }
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.dispose();
+  }
+}
