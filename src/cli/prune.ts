@@ -1,5 +1,4 @@
 // `recoverable prune <scenario>`: apply a retention policy to the scenario's backups and the WAL they no longer need.
-import { dirname } from 'node:path';
 import { run } from '../core/exec.ts';
 import { UsageError } from '../core/errors.ts';
 import { LocalRepository } from '../repository/local-repository.ts';
@@ -26,7 +25,7 @@ export async function handler(args: Record<string, unknown>, ctx: CommandContext
   if (dryRun) {
     for (const line of renderPlan(plan, contents.interrupted)) out(line);
   } else {
-    const outcome = await applyRetentionPlan(repo, plan, contents, policy.pruneOrphanWal, { run, log: ctx.log, cwd: dirname(scenario.path) });
+    const outcome = await applyRetentionPlan(repo, plan, contents, policy.pruneOrphanWal, { run, log: ctx.log, cwd: ctx.cwd });
     for (const line of renderOutcome(plan, outcome)) out(line);
     failures.push(...outcome.failed.map((f) => `backup ${f.backup.record.id} was not removed: ${f.message}`));
   }

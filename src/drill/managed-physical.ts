@@ -56,7 +56,7 @@ export async function takeManagedBasebackup(scenario: Scenario, repo: LocalRepos
     await ensureMarkerTable(client);
     // The workload is paused, so the backup's end state is exactly what is captured here.
     const expectations = await capture(client);
-    const backup = await takeBasebackup(source, bin, repo, { scenario: scenario.name, expectations, archiveTimeoutMs: ARCHIVE_TIMEOUT_MS }, log, clock);
+    const backup = await takeBasebackup(source, bin, repo, { scenario: scenario.name, expectations, archiveTimeoutMs: scenario.backup.archiveTimeoutMs }, log, clock);
     const history = await recordHistory(client, backup, spec.workload, repo, log);
     await writeHistory(repo.root, history);
     return backup;

@@ -15,8 +15,6 @@ import { snapshotDriver } from '../backup/snapshot/drivers.ts';
 import { takeSnapshotBackup } from '../backup/snapshot/take.ts';
 import { archiving, capture, recordHistory } from './managed-physical.ts';
 
-const ARCHIVE_TIMEOUT_MS = 60_000;
-
 /** Start the managed source (btrfs subvolumes for the btrfs driver), snapshot it under load, record markers. */
 export async function takeManagedSnapshot(scenario: Scenario, repo: LocalRepository, log: Logger, clock: Clock): Promise<StoredBackup> {
   const spec = scenario.source;
@@ -46,7 +44,7 @@ export async function takeManagedSnapshot(scenario: Scenario, repo: LocalReposit
       // The workload keeps writing while the volumes are captured: backup recovery must make that consistent.
       during: async () => void (await runWorkload(writer, { seed: spec.workload.seed + 100, transactions: perBatch })),
       beforeStop: () => capture(client),
-      archiveTimeoutMs: ARCHIVE_TIMEOUT_MS,
+      archiveTimeoutMs: scenario.backup.archiveTimeoutMs,
     }, log, clock);
     await writeHistory(repo.root, await recordHistory(client, backup, spec.workload, repo, log));
     return backup;

@@ -72,13 +72,11 @@ async function takeUrlBasebackup(scenario: Scenario, repo: LocalRepository, log:
   try {
     const bin = requireBinaries(source.major, ['pg_basebackup']);
     const external = scenario.source.kind === 'url' && scenario.source.restoreCommand !== undefined;
-    return await takeBasebackup(source, bin, repo, { scenario: scenario.name, expectations: null, archiveTimeoutMs: external ? null : URL_ARCHIVE_TIMEOUT_MS }, log, clock);
+    return await takeBasebackup(source, bin, repo, { scenario: scenario.name, expectations: null, archiveTimeoutMs: external ? null : scenario.backup.archiveTimeoutMs }, log, clock);
   } finally {
     await source.dispose();
   }
 }
-
-const URL_ARCHIVE_TIMEOUT_MS = 300_000;
 
 // A real server's snapshot: the scenario's commands (or a built-in driver on this host) between start and stop.
 async function takeUrlSnapshot(scenario: Scenario, repo: LocalRepository, log: Logger, clock: Clock): Promise<StoredBackup> {
@@ -89,7 +87,7 @@ async function takeUrlSnapshot(scenario: Scenario, repo: LocalRepository, log: L
     return await takeSnapshotBackup(source, repo, {
       scenario: scenario.name, driver: snapshotDriver(snap),
       ...('command' in snap ? { restoreCommand: snap.restoreCommand, ...(snap.deleteCommand ? { deleteCommand: snap.deleteCommand } : {}) } : {}),
-      timeoutMs: snap.timeoutMs, allowStandby: snap.allowStandby, archiveTimeoutMs: external ? null : URL_ARCHIVE_TIMEOUT_MS,
+      timeoutMs: snap.timeoutMs, allowStandby: snap.allowStandby, archiveTimeoutMs: external ? null : scenario.backup.archiveTimeoutMs,
     }, log, clock);
   } finally {
     await source.dispose();

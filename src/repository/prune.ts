@@ -41,7 +41,7 @@ export interface PruneOutcome {
 export interface PruneDeps {
   run: (file: string, args: readonly string[], options?: RunOptions) => Promise<RunResult>;
   log: Logger;
-  /** Where snapshot delete commands run (the scenario's directory). */
+  /** Where snapshot delete commands run (where the snapshot command ran: the caller's directory). */
   cwd: string;
 }
 

@@ -24,6 +24,7 @@ export function normalizeScenario(raw: RawScenario, origin: ScenarioOrigin): Sce
     backup: {
       method: backup.method,
       jobs: backup.jobs,
+      archiveTimeoutMs: backup.archiveTimeout,
       ...(backup.use === undefined ? {} : { use: backup.use }),
       ...(backup.snapshot === undefined ? {} : { snapshot: normalizeSnapshot(backup.snapshot) }),
     },

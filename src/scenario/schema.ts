@@ -194,6 +194,7 @@ export const scenarioSchema = strict({
     jobs: wholeNumber(1, 64, 'jobs').default(2),
     use: text.optional(),
     snapshot: snapshot.optional(),
+    archiveTimeout: duration.default(300_000),
   }),
   restore: block({
     environment: z.enum(['local', 'docker']).default('local'),

@@ -55,7 +55,7 @@ export interface Scenario {
   sha256: string;
   source: SourceSpec;
   repository: string /* absolute */;
-  backup: { method: 'dump' | 'basebackup' | 'snapshot'; jobs: number; use?: string; snapshot?: SnapshotSpec };
+  backup: { method: 'dump' | 'basebackup' | 'snapshot'; jobs: number; /** How long a physical backup waits for its stop segment to be archived. */ archiveTimeoutMs: number; use?: string; snapshot?: SnapshotSpec };
   restore: {
     environment: 'local' | 'docker';
     image?: string;

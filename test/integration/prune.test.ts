@@ -163,3 +163,23 @@ test('list shows each physical backup WAL range, the archive end, and whether ev
     await ws.dispose();
   }
 });
+
+test('prune finishes a removal a crash interrupted (the .deleting- directory and its history), and --max-age alone keeps young backups', async () => {
+  const ws = await workspace();
+  try {
+    const { repo, scenario } = await buildRepository(ws, 'true');
+    const crashed = '20241231T000000Z-ffffff';
+    await mkdir(join(repo, 'backups', `.deleting-${crashed}`, 'data'), { recursive: true });
+    await writeFile(join(repo, 'history', `${crashed}.json`), '{}');
+    // Every backup is from 2025-01: a 100000-day maximum age keeps them all.
+    const run = await cli(['prune', scenario, '--max-age', '100000d'], { cwd: ws.dir, env: ws.env });
+    assert.equal(run.exitCode, 0, run.stderr);
+    assert.match(run.stdout, new RegExp(`finished removing backup ${crashed}`));
+    assert.deepEqual(await backupsIn(repo), [...IDS]);
+    assert.equal(existsSync(join(repo, 'history', `${crashed}.json`)), false);
+    assert.deepEqual(await walIn(repo), WAL.filter((n) => n !== seg(1)).sort(), 'only the segment before the oldest start goes');
+    assert.match(run.stdout, /total: removed 0 backups \(0 B\) and 1 WAL file \(1\.0 KiB\)/);
+  } finally {
+    await ws.dispose();
+  }
+});

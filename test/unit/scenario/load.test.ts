@@ -68,7 +68,7 @@ test('the design quickstart loads, with defaults and absolute paths', async () =
     workload: { seed: 42, transactions: 2000 }, dataChecksums: true, tablespaces: [], markers: true,
   });
   assert.equal(scenario.repository, join(cwd, '.recoverable/repo'));
-  assert.deepEqual(scenario.backup, { method: 'dump', jobs: 2 });
+  assert.deepEqual(scenario.backup, { method: 'dump', jobs: 2, archiveTimeoutMs: 300_000 });
   assert.deepEqual(scenario.restore, {
     environment: 'local', noOwner: false, noPrivileges: false, targets: [{ kind: 'immediate', checks: [], label: 'immediate' }],
   });
@@ -85,7 +85,7 @@ test('a minimal scenario gets every default', async () => {
   assert.deepEqual(scenario.source, {
     kind: 'managed', version: 15, database: 'app', fixtures: [], workload: { seed: 42, transactions: 1000 }, dataChecksums: true, tablespaces: [], markers: true,
   });
-  assert.deepEqual(scenario.backup, { method: 'dump', jobs: 2 });
+  assert.deepEqual(scenario.backup, { method: 'dump', jobs: 2, archiveTimeoutMs: 300_000 });
   assert.deepEqual(scenario.restore.targets, [{ kind: 'immediate', checks: [], label: 'immediate' }]);
   assert.deepEqual(scenario.checks, [{ kind: 'rowcounts' }, { kind: 'fingerprints' }, { kind: 'schema' }, { kind: 'sequences' }, { kind: 'large-objects' }, { kind: 'roles' }, { kind: 'amcheck', heapallindexed: true }]);
   assert.deepEqual(scenario.objectives, {});
@@ -99,8 +99,8 @@ test('an unknown field is named by its path and the fix lists the allowed keys',
   const [issue] = error.issues;
   assert.equal(issue?.path, 'backup.jbos');
   assert.equal(issue?.problem, 'unknown field "jbos"');
-  assert.equal(issue?.fix, 'rename it to jobs; allowed here: method, jobs, use, snapshot');
-  assert.equal(error.message, 'scenario.yaml: backup.jbos: unknown field "jbos" (fix: rename it to jobs; allowed here: method, jobs, use, snapshot)');
+  assert.equal(issue?.fix, 'rename it to jobs; allowed here: method, jobs, use, snapshot, archiveTimeout');
+  assert.equal(error.message, 'scenario.yaml: backup.jbos: unknown field "jbos" (fix: rename it to jobs; allowed here: method, jobs, use, snapshot, archiveTimeout)');
 });
 
 test('a wrong type names the path, the expected and the actual type', async () => {
@@ -224,7 +224,7 @@ checks:
   - sql: { query: "select exists (select 1 from app.orders where total < 0 and created_at > now())", expect: false }
 `);
   assert.deepEqual(scenario.source, { kind: 'url', url: 'host=db dbname=app', markers: true });
-  assert.deepEqual(scenario.backup, { method: 'snapshot', jobs: 2, use: 'latest', snapshot: { command: 'snap', restoreCommand: 'unsnap', timeoutMs: 600_000, allowStandby: false } });
+  assert.deepEqual(scenario.backup, { method: 'snapshot', jobs: 2, archiveTimeoutMs: 300_000, use: 'latest', snapshot: { command: 'snap', restoreCommand: 'unsnap', timeoutMs: 600_000, allowStandby: false } });
   assert.deepEqual(scenario.restore.matrix, { version: [15, 17, 18] });
   assert.equal(scenario.restore.image, 'postgres:17');
   assert.equal(scenario.checks.length, 10);

@@ -15,7 +15,7 @@ test('relative paths resolve against the given directory; absolute ones stay', (
 
 test('optional settings are left out, never set to undefined', () => {
   const scenario = normalizeScenario(scenarioSchema.parse({ name: 'q', source: { url: 'host=db' } }), origin);
-  assert.deepEqual(Object.keys(scenario.backup), ['method', 'jobs']);
+  assert.deepEqual(Object.keys(scenario.backup), ['method', 'jobs', 'archiveTimeoutMs']);
   assert.deepEqual(Object.keys(scenario.restore), ['environment', 'noOwner', 'noPrivileges', 'targets']);
   assert.deepEqual(Object.keys(scenario.source), ['kind', 'url', 'markers']);
 });
