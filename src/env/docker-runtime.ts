@@ -81,8 +81,7 @@ export class DockerRuntime implements Runtime {
   private id: string | null = null;
   private identity: ContainerIdentity | null = null;
   private disposing: Promise<void> | null = null;
-  /** Milliseconds from asking the engine to start the container until it answered an exec. */
-  startupMs = 0;
+  private startup = 0;
 
   constructor(engine: DockerEngine, image: string, imageDigest: string, workDir: string, runLabel: string, log: Logger) {
     this.engine = engine;
@@ -97,6 +96,11 @@ export class DockerRuntime implements Runtime {
   /** The container's id (null before it was created). */
   get containerId(): string | null {
     return this.id;
+  }
+
+  /** Milliseconds from creating the container until it answered its first exec (for RTO phases and logs). */
+  get startupMs(): number {
+    return this.startup;
   }
 
   get major(): number {
@@ -130,7 +134,7 @@ export class DockerRuntime implements Runtime {
       throw new InterruptedError(interruption.reason ?? 'SIGINT');
     }
     this.identity = await this.learnIdentity();
-    this.startupMs = performance.now() - started;
+    this.startup = performance.now() - started;
     this.log.debug({ image: this.image, container: this.id, startupMs: Math.round(this.startupMs), hostNetwork: this.engine.hostNetwork }, `docker runtime ready: ${this.describe()}`);
   }
 
