@@ -203,3 +203,52 @@ test('the stop segment never archived: the backup fails after archiveTimeout and
   assert.match(output, /could not be stopped cleanly: canceling statement due to statement timeout/);
   assert.deepEqual(existsSync(join(repository, 'backups')) ? await readdir(join(repository, 'backups')) : [], []);
 });
+
+test('prune keeps every WAL segment a kept snapshot backup needs, and the oldest kept backup still drills after pruning', async () => {
+  const repository = join(ws.dir, 'repo-prune');
+  const { cluster, url } = await sourceCluster(repository);
+  try {
+    const file = await ws.scenario('prune.yaml', `name: prune
+source: { url: "${url}" }
+repository: ${repository}
+backup: { method: snapshot, snapshot: { driver: copy } }
+restore: { targets: [latest] }
+checks: [amcheck, { sql: { query: "select count(*) from t", expect: 3000 } }]
+report: { dir: ${ws.dir}/reports, formats: [json] }
+`);
+    const client = await cluster.connect('postgres');
+    const ids: string[] = [];
+    try {
+      await client.query('create table t (id int primary key, payload text)');
+      for (let round = 0; round < 3; round++) {
+        await client.query("insert into t select g, repeat('x', 500) from generate_series($1::int, $2::int) g", [round * 1000 + 1, round * 1000 + 1000]);
+        await client.query('select pg_switch_wal()');
+        const taken = await cli(['backup', file], { cwd: ws.dir, env: ws.env });
+        assert.equal(taken.exitCode, 0, taken.stderr);
+        ids.push(taken.stdout.trim());
+      }
+      await client.query('select pg_switch_wal()');
+    } finally {
+      await client.end();
+    }
+    const records = await Promise.all(ids.map(async (id) => JSON.parse(await readFile(join(repository, 'backups', id, 'backup.json'), 'utf8')) as BackupRecord));
+    const walDir = join(repository, 'wal', records[0]!.physical!.systemIdentifier);
+    const before = (await readdir(walDir)).filter((n) => /^[0-9A-F]{24}$/.test(n)).sort();
+    assert.ok(before[0]! < records[1]!.physical!.startSegment, 'there is WAL older than the second backup to prune');
+    const pruned = await cli(['prune', file, '--keep', '2'], { cwd: ws.dir, env: ws.env });
+    assert.equal(pruned.exitCode, 0, pruned.stdout + pruned.stderr);
+    assert.deepEqual((await readdir(join(repository, 'backups'))).sort(), ids.slice(1).sort());
+    const after = (await readdir(walDir)).filter((n) => /^[0-9A-F]{24}$/.test(n)).sort();
+    assert.ok(after.length < before.length, 'WAL older than the oldest kept backup was removed');
+    assert.equal(after[0], records[1]!.physical!.startSegment, 'nothing from the oldest kept start segment on was removed');
+    const drillFile = await ws.scenario('prune-drill.yaml', (await readFile(file, 'utf8')).replace('snapshot: { driver: copy } }', `snapshot: { driver: copy }, use: ${ids[1]} }`));
+    const run = await cli(['drill', drillFile], { cwd: ws.dir, env: ws.env });
+    assert.equal(run.exitCode, 0, run.stdout + run.stderr.slice(-2000));
+    const result = await results('prune');
+    assert.equal(result.backup?.id, ids[1]);
+    assert.equal(checkOf(result.restores[0]!, 'wal:continuity')?.status, 'passed');
+    assert.equal(checkOf(result.restores[0]!, 'sql:1:select count(*) from t')?.actual, 3000, 'latest replays everything after the kept backup');
+  } finally {
+    await cluster.dispose();
+  }
+});
