@@ -3,12 +3,11 @@ import type pg from 'pg';
 import { pgClient } from '../core/pg-client.ts';
 import { join } from 'node:path';
 import { writeFile } from 'node:fs/promises';
-import { run } from '../core/exec.ts';
 import { interruption } from '../core/interrupt.ts';
 import { timeId } from '../core/ids.ts';
 import type { Logger } from '../core/log.ts';
 import type { Clock } from '../core/clock.ts';
-import { tool, type PgBin } from '../env/binaries.ts';
+import type { Runtime } from '../env/runtime.ts';
 import type { Source } from '../source/source.ts';
 import type { LocalRepository, StoredBackup } from '../repository/local-repository.ts';
 import type { StoredExpectations } from '../repository/backup-record.ts';
@@ -27,7 +26,7 @@ export const DUMP_DIR = 'db.dump';
 export const EXPECTATIONS_FILE = 'expectations.json';
 
 /** Take a dump backup of `source` into `repo`; visible only once complete. */
-export async function takeDumpBackup(source: Source, bin: PgBin, repo: LocalRepository, options: DumpBackupOptions, log: Logger, clock: Clock): Promise<StoredBackup> {
+export async function takeDumpBackup(source: Source, runtime: Runtime, repo: LocalRepository, options: DumpBackupOptions, log: Logger, clock: Clock): Promise<StoredBackup> {
   const startedAt = clock.date();
   const started = clock.now();
   const staged = await repo.stage(timeId(startedAt));
@@ -50,10 +49,10 @@ export async function takeDumpBackup(source: Source, bin: PgBin, repo: LocalRepo
     const globalsArgs = ['--globals-only', '-d', source.conninfo('postgres'), '-f', join(staged.dir, GLOBALS_FILE)];
     if (!info.superuser) globalsArgs.push('--no-role-passwords');
     const [, , expectations, dumpVersion] = await Promise.all([
-      run(tool(bin, 'pg_dumpall'), globalsArgs, { env, label: 'pg_dumpall --globals-only' }),
-      run(tool(bin, 'pg_dump'), ['-Fd', '-j', String(options.jobs), `--snapshot=${info.snapshot}`, '-d', source.conninfo(), '-f', join(staged.dir, DUMP_DIR)], { env, label: 'pg_dump' }),
+      runtime.tool('pg_dumpall', globalsArgs, { env, label: 'pg_dumpall --globals-only' }),
+      runtime.tool('pg_dump', ['-Fd', '-j', String(options.jobs), `--snapshot=${info.snapshot}`, '-d', source.conninfo(), '-f', join(staged.dir, DUMP_DIR)], { env, label: 'pg_dump' }),
       captureExpectations(client, { fingerprints: options.fingerprints, largeObjectContent: true, matviewsAsRefreshed: true }),
-      run(tool(bin, 'pg_dump'), ['--version']).then((r) => r.stdout.trim()),
+      runtime.tool('pg_dump', ['--version']).then((r) => r.stdout.trim()),
     ]);
     await client.query('commit');
     // Step 3: store the expectations next to the dump, then make the backup visible.

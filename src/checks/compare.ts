@@ -53,7 +53,7 @@ export function compareExpectations(expected: Expectations, actual: Expectations
 
   if (options.kinds.has('schema')) {
     results.push(compareSets('schema', 'schema:objects', 'objects', expected.objects, actual.objects, exactness, perTable));
-    results.push(compareSets('schema', 'schema:extensions', 'extensions', expected.extensions, actual.extensions, exactness, perTable));
+    results.push(compareExtensions(expected, actual, exactness, perTable));
     const extra = actual.tables.filter((t) => !expected.tables.some((w) => tableKey(w) === tableKey(t))).map(tableKey);
     if (extra.length) results.push(fail('schema', 'schema:unexpected-tables', exactness, 0, extra.length, `tables not in the backup: ${list(extra)}`, 0));
   }
@@ -89,6 +89,22 @@ export function compareExpectations(expected: Expectations, actual: Expectations
     );
   }
   return results;
+}
+
+// Across majors an extension comes back at the new server's default version: compare names, report the versions.
+function compareExtensions(expected: Expectations, actual: Expectations, exactness: Exactness, durationMs: number): CheckResult {
+  if (major(expected.serverVersion) === major(actual.serverVersion)) return compareSets('schema', 'schema:extensions', 'extensions', expected.extensions, actual.extensions, exactness, durationMs);
+  const name = (e: string): string => e.split(' ')[0]!;
+  const result = compareSets('schema', 'schema:extensions', 'extensions', expected.extensions.map(name), actual.extensions.map(name), exactness, durationMs);
+  const moved = expected.extensions.filter((e) => !actual.extensions.includes(e) && actual.extensions.some((a) => name(a) === name(e)));
+  if (result.status === 'passed' && moved.length) {
+    result.message += ` (upgraded with the server: ${moved.map((e) => `${e} → ${actual.extensions.find((a) => name(a) === name(e))!.split(' ')[1]}`).join(', ')})`;
+  }
+  return result;
+}
+
+function major(version: string): number {
+  return Number.parseInt(version, 10);
 }
 
 // Set difference as one check: what is missing and what is extra.

@@ -146,6 +146,13 @@ async function inventory(client: pg.Client): Promise<string[]> {
        from pg_constraint co join pg_namespace n on n.oid = co.connamespace
        left join pg_class cl on cl.oid = co.conrelid left join pg_type t on t.oid = co.contypid
       where ${USER_SCHEMAS} and ${NOT_EXTENSION_MEMBER('pg_constraint', 'co.oid')}
+        -- NOT NULL became a constraint in 18 and partitions' FK clones changed shape: inventoried the same way in every major
+        and co.contype::text <> 'n' and co.conparentid = 0
+     union all
+     select 'not null ' || n.nspname || '.' || c.relname || '.' || a.attname
+       from pg_attribute a join pg_class c on c.oid = a.attrelid join pg_namespace n on n.oid = c.relnamespace
+      where a.attnotnull and a.attnum > 0 and not a.attisdropped and c.relkind in ('r', 'p', 'f') and ${USER_SCHEMAS}
+        and ${NOT_EXTENSION_MEMBER('pg_class', 'c.oid')}
      union all
      select 'function ' || n.nspname || '.' || p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')'
        from pg_proc p join pg_namespace n on n.oid = p.pronamespace

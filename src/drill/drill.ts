@@ -43,7 +43,7 @@ export async function runDrill(scenario: Scenario, deps: DrillDeps): Promise<Dri
     startedAt: startedAt.toISOString(), finishedAt: '', verdict: 'errored', summary: '', backup: null, restores: [], objectives: [], checks: [],
   };
   // Step 1: refuse what this drill cannot do before anything starts, and find the binaries (exit 2 / 3).
-  preflight(scenario);
+  await preflight(scenario, log);
   let exitCode: number = ExitCode.failed;
   try {
     await drillSteps(scenario, deps, result);
@@ -105,10 +105,10 @@ async function restoreDumpTargets(scenario: Scenario, deps: DrillDeps, result: R
   for (const version of versions) {
     for (const target of scenario.restore.targets) {
       throwIfInterrupted();
-      deps.log.info(`restoring ${backup.record.id} to ${target.label} in a local PostgreSQL ${version} environment`);
+      deps.log.info(`restoring ${backup.record.id} to ${target.label} in a ${scenario.restore.environment} PostgreSQL ${version} environment`);
       const restore = await restoreDumpTarget(
         {
-          repo, backup, target, version, checks: [...scenario.checks, ...target.checks],
+          repo, backup, target, version, environment: environmentOf(scenario, result.runId, version), checks: [...scenario.checks, ...target.checks],
           options: { jobs: scenario.backup.jobs, noOwner: scenario.restore.noOwner, noPrivileges: scenario.restore.noPrivileges },
           sharedPhases: shared,
           ...(deps.afterRestore ? { afterRestore: deps.afterRestore } : {}),
@@ -140,6 +140,7 @@ async function restorePhysicalTargets(scenario: Scenario, deps: DrillDeps, resul
     const { restore, lastReplayedCommit } = await restorePhysicalTarget(
       {
         repo, backup, backupExpectations: expectations, history, target, checks: [...scenario.checks, ...target.checks],
+        environment: environmentOf(scenario, result.runId, backup.record.source.major),
         restoreCommand: external ?? restoreCommand(repo.root, backup.record.physical!.systemIdentifier), ownArchive: external === undefined, jobs: scenario.backup.jobs,
         sharedPhases: phases, recoveryTimeoutMs: RECOVERY_TIMEOUT_MS, ...(deps.afterRestore ? { afterRestore: deps.afterRestore } : {}),
       },
@@ -154,16 +155,28 @@ async function restorePhysicalTargets(scenario: Scenario, deps: DrillDeps, resul
 
 const RECOVERY_TIMEOUT_MS = 30 * 60_000;
 
+// The scenario's restore environment for one major: a matrix over docker images names each by its major.
+function environmentOf(scenario: Scenario, runId: string, version: number): { kind: 'local' | 'docker'; image?: string; runLabel: string } {
+  if (scenario.restore.environment === 'local') return { kind: 'local', runLabel: runId };
+  const image = scenario.restore.matrix ? undefined : scenario.restore.image;
+  return { kind: 'docker', ...(image ? { image } : { image: `postgres:${version}` }), runLabel: runId };
+}
+
 // What this version of the drill supports, checked before any process starts.
-function preflight(scenario: Scenario): void {
-  if (scenario.restore.environment !== 'local') {
-    throw new ScenarioError(`restore.environment: ${scenario.restore.environment} is not supported by this version of recoverable`, [
-      { path: 'restore.environment', problem: `${scenario.restore.environment} environments are not supported by this version`, fix: 'use restore.environment: local' },
-    ]);
-  }
+async function preflight(scenario: Scenario, log: Logger): Promise<void> {
   sourceBinaries(scenario);
   const versions = scenario.restore.matrix?.version ?? (scenario.restore.version ? [scenario.restore.version] : scenario.source.kind === 'managed' ? [scenario.source.version] : []);
-  for (const version of versions) requireBinaries(version, scenario.backup.method === 'dump' ? RESTORE_TOOLS : PHYSICAL_RESTORE_TOOLS);
+  if (scenario.restore.environment === 'local') {
+    for (const version of versions) requireBinaries(version, scenario.backup.method === 'dump' ? RESTORE_TOOLS : PHYSICAL_RESTORE_TOOLS);
+    return;
+  }
+  // Docker: the engine must answer and every image be there (or pullable) before a backup is taken for nothing.
+  const { connectEngine, ensureImage } = await import('../env/docker-engine.ts');
+  const engine = await connectEngine(log);
+  for (const version of versions) {
+    const image = environmentOf(scenario, '', version).image!;
+    await ensureImage(engine, image, { log, pullTimeoutMs: 600_000 });
+  }
 }
 
 function objectives(scenario: Scenario, restores: RestoreResult[], snapshotAt: Date, drillAt: Date, measuredRpo: ObjectiveResult | null): ObjectiveResult[] {

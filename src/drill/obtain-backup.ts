@@ -5,7 +5,10 @@ import type { Clock } from '../core/clock.ts';
 import { discoverBinaries, requireBinaries, type PgBin } from '../env/binaries.ts';
 import { EnvironmentError } from '../core/errors.ts';
 import { LocalRepository, type StoredBackup } from '../repository/local-repository.ts';
-import { startManagedSource } from '../source/managed.ts';
+import { startManagedSource, type ManagedSource } from '../source/managed.ts';
+import { LocalRuntime } from '../env/local-runtime.ts';
+import { openEnvironment } from '../env/environment.ts';
+import type { Runtime } from '../env/runtime.ts';
 import { openUrlSource } from '../source/url.ts';
 import type { Source } from '../source/source.ts';
 import { takeDumpBackup } from '../backup/dump.ts';
@@ -24,9 +27,9 @@ export function sourceBinaries(scenario: Scenario): PgBin | null {
   return requireBinaries(scenario.source.version, [...SERVER_TOOLS, ...DUMP_TOOLS]);
 }
 
-/** pg_dump must be at least the server's major: the newest installed one that qualifies. */
-function dumpBinaries(sourceMajor: number): PgBin {
-  const usable = discoverBinaries().filter((b) => b.major >= sourceMajor);
+/** pg_dump must be at least the server's major: the installed one closest to `wanted` (the restore's major) that qualifies. */
+function dumpBinaries(sourceMajor: number, wanted: number): PgBin {
+  const usable = discoverBinaries().filter((b) => b.major >= sourceMajor).sort((a, b) => Math.abs(a.major - wanted) - Math.abs(b.major - wanted));
   const bin = usable[0];
   if (!bin) {
     throw new EnvironmentError('binaries-missing', `pg_dump ${sourceMajor} or newer is needed to dump a PostgreSQL ${sourceMajor} server`, {
@@ -34,6 +37,23 @@ function dumpBinaries(sourceMajor: number): PgBin {
     });
   }
   return requireBinaries(bin.major, DUMP_TOOLS);
+}
+
+// pg_dump must be at least the source's major, and an upgrade rehearsal dumps with the target's own pg_dump:
+// in a container of the newest target image when restoring into docker, else the newest local one that qualifies.
+async function dumpRuntime(scenario: Scenario, source: Source, repo: LocalRepository, log: Logger): Promise<{ runtime: Runtime; dispose: () => Promise<void> }> {
+  const targets = scenario.restore.matrix?.version ?? [scenario.restore.version ?? source.major];
+  const newest = Math.max(source.major, ...targets);
+  if (scenario.restore.environment === 'docker' && newest > source.major) {
+    const socket = scenario.source.kind === 'managed' ? (source as ManagedSource).cluster.socketDir : null;
+    const mounts = [{ path: repo.root, readOnly: false }, ...(socket ? [{ path: socket, readOnly: false }] : [])];
+    const image = scenario.restore.matrix ? `postgres:${newest}` : scenario.restore.image ?? `postgres:${newest}`;
+    log.info(`dumping with pg_dump ${newest} from ${image}, as an upgrade to ${newest} would`);
+    const environment = await openEnvironment({ kind: 'docker', version: newest, image, mounts, tools: DUMP_TOOLS, runLabel: `dump-${process.pid}` }, log);
+    return { runtime: environment.runtime, dispose: () => environment.dispose() };
+  }
+  const bin = source.kind === 'managed' && newest === source.major ? sourceBinaries(scenario)! : dumpBinaries(source.major, newest);
+  return { runtime: new LocalRuntime(bin), dispose: async () => {} };
 }
 
 /** Start or open the scenario's source. */
@@ -58,9 +78,13 @@ export async function takeBackup(scenario: Scenario, repo: LocalRepository, log:
   }
   const source = await openSource(scenario, log);
   try {
-    const bin = source.kind === 'managed' ? sourceBinaries(scenario)! : dumpBinaries(source.major);
     const fingerprints = scenario.checks.some((c) => c.kind === 'fingerprints') || scenario.restore.targets.some((t) => t.checks.some((c) => c.kind === 'fingerprints'));
-    return await takeDumpBackup(source, bin, repo, { scenario: scenario.name, jobs: scenario.backup.jobs, fingerprints }, log, clock);
+    const dumper = await dumpRuntime(scenario, source, repo, log);
+    try {
+      return await takeDumpBackup(source, dumper.runtime, repo, { scenario: scenario.name, jobs: scenario.backup.jobs, fingerprints }, log, clock);
+    } finally {
+      await dumper.dispose();
+    }
   } finally {
     await source.dispose();
   }

@@ -2,9 +2,8 @@
 import type { Logger } from '../core/log.ts';
 import { timed, type Clock } from '../core/clock.ts';
 import { RecoverableError, BackupUnusableError } from '../core/errors.ts';
-import { requireBinaries } from '../env/binaries.ts';
 import { Cluster } from '../env/cluster.ts';
-import { LocalRuntime } from '../env/local-runtime.ts';
+import { openEnvironment } from '../env/environment.ts';
 import type { StoredBackup, LocalRepository } from '../repository/local-repository.ts';
 import type { CheckResult, Phase, RestoreResult } from '../report/result.ts';
 import type { CheckSpec, Target } from '../scenario/types.ts';
@@ -19,6 +18,8 @@ export type AfterRestoreHook = (cluster: Cluster, database: string) => Promise<v
 
 export interface DumpTargetInput {
   repo: LocalRepository;
+  /** Where to restore: local binaries or a container image (default postgres:<version>). */
+  environment: { kind: 'local' | 'docker'; image?: string; runLabel: string };
   backup: StoredBackup;
   target: Target;
   version: number;
@@ -41,26 +42,26 @@ export async function restoreDumpTarget(input: DumpTargetInput, log: Logger, clo
     phases,
     checks,
   };
-  const bin = requireBinaries(version, [...RESTORE_TOOLS, ...(version >= 14 ? ['pg_amcheck'] : [])]);
-  result.environment = { kind: 'local', version: bin.major };
-  // Step 1: a fresh disposable cluster of the target major.
-  const env = await timed(clock, async () => {
-    const cluster = await Cluster.init(new LocalRuntime(bin), { dataChecksums: true }, log);
-    try {
-      await cluster.start();
-    } catch (error) {
-      await cluster.dispose();
-      throw error;
-    }
-    return cluster;
-  });
-  phases.push({ name: 'environment', durationMs: env.durationMs });
-  const cluster = env.value;
+  // Step 1: a fresh disposable cluster of the target major, here or in a container (a missing engine or image: exit 3).
+  const started = clock.now();
+  const environment = await openEnvironment({ ...input.environment, version, mounts: [{ path: input.repo.root, readOnly: true }], tools: RESTORE_TOOLS }, log);
+  result.environment = environment.summary;
+  let cluster: Cluster;
   try {
+    cluster = await Cluster.init(environment.runtime, { dataChecksums: true }, log);
+  } catch (error) {
+    await environment.dispose();
+    throw error;
+  }
+  try {
+    await cluster.start();
+    phases.push({ name: 'environment', durationMs: Math.round(clock.now() - started) });
     // Step 2: globals, pg_restore, analyze.
     const restored = await restoreDump(backup, cluster, input.options, log, clock);
     phases.push(...restored.phases);
-    if (restored.warnings.length) result.warnings = restored.warnings;
+    // What pg_restore warned about, and what the server itself logged as a warning while restoring.
+    const serverWarnings = (await cluster.readLog()).split('\n').filter((l) => /\bWARNING:/.test(l)).map((l) => l.replace(/^.*?WARNING:\s+/, 'server: '));
+    if (restored.warnings.length + serverWarnings.length) result.warnings = [...restored.warnings, ...serverWarnings];
     checks.push(restoreCheck('restore:globals', 'roles and tablespaces (pg_dumpall --globals-only) restored', restored.globalsErrors));
     checks.push(restoreCheck('restore:pg_restore', `pg_restore completed without errors`, restored.restoreErrors));
     if (input.afterRestore) await input.afterRestore(cluster, restored.database);
@@ -83,6 +84,7 @@ export async function restoreDumpTarget(input: DumpTargetInput, log: Logger, clo
     return result;
   } finally {
     await cluster.dispose();
+    await environment.dispose();
   }
 }
 

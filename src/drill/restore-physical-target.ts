@@ -2,8 +2,9 @@
 import type { Logger } from '../core/log.ts';
 import { timed, type Clock } from '../core/clock.ts';
 import { RecoverableError, InterruptedError } from '../core/errors.ts';
-import { requireBinaries } from '../env/binaries.ts';
-import { LocalRuntime } from '../env/local-runtime.ts';
+import { openEnvironment } from '../env/environment.ts';
+import type { Runtime } from '../env/runtime.ts';
+import { join } from 'node:path';
 import type { LocalRepository, StoredBackup } from '../repository/local-repository.ts';
 import type { SourceHistory } from '../repository/history.ts';
 import { WalArchive, segmentSystemId } from '../repository/wal-archive.ts';
@@ -24,6 +25,8 @@ export const PHYSICAL_RESTORE_TOOLS = ['initdb', 'pg_ctl', 'postgres', 'psql'];
 
 export interface PhysicalTargetInput {
   repo: LocalRepository;
+  /** Where to restore: local binaries or a container image (default postgres:<major>). */
+  environment: { kind: 'local' | 'docker'; image?: string; runLabel: string };
   backup: StoredBackup;
   backupExpectations: Expectations | null;
   history: SourceHistory | null;
@@ -42,10 +45,9 @@ export interface PhysicalTargetInput {
 export async function restorePhysicalTarget(input: PhysicalTargetInput, log: Logger, clock: Clock): Promise<{ restore: RestoreResult; lastReplayedCommit: string | null }> {
   const { backup, target } = input;
   const physical = backup.record.physical!;
-  const bin = requireBinaries(backup.record.source.major, PHYSICAL_RESTORE_TOOLS);
   const checks: CheckResult[] = [];
   const phases: Phase[] = [...input.sharedPhases];
-  const restore: RestoreResult = { target: target.label, environment: { kind: 'local', version: bin.major }, reached: { kind: target.kind, proof: 'not reached' }, phases, checks };
+  const restore: RestoreResult = { target: target.label, environment: { kind: input.environment.kind, version: backup.record.source.major }, reached: { kind: target.kind, proof: 'not reached' }, phases, checks };
   // Step 1: what the target means here; an unknown marker is an error of this restore, not a pass.
   const resolved = resolveTarget(target, input.backupExpectations, input.history, physical.stopLsn);
   if (!resolved.ok) {
@@ -55,13 +57,18 @@ export async function restorePhysicalTarget(input: PhysicalTargetInput, log: Log
   const goal = resolved.target;
   // Step 2: the archive must hold every segment from the backup's start to the target.
   if (input.ownArchive) checks.push(await continuityCheck(input, goal));
-  // Step 3: copy, neutralise, replay, prove.
-  const runtime = new LocalRuntime(bin);
+  // Step 3: an environment of the backup's major (a missing engine or image: exit 3), then copy, neutralise, replay, prove.
+  const started = clock.now();
+  const environment = await openEnvironment({ ...input.environment, version: backup.record.source.major, mounts: [{ path: input.repo.root, readOnly: true }], tools: PHYSICAL_RESTORE_TOOLS }, log);
+  restore.environment = environment.summary;
+  const runtime = environment.runtime;
   const checksums = physical.dataChecksums && runtime.has('pg_checksums');
-  log.info(`restoring ${backup.record.id} and replaying WAL to ${target.label}`);
+  log.info(`restoring ${backup.record.id} and replaying WAL to ${target.label} (${runtime.describe()})`);
   let outcome: PhysicalRestoreOutcome | null = null;
   try {
-    outcome = await restorePhysical({ backup, runtime, target: goal.recovery, restoreCommand: input.restoreCommand, checksums, recoveryTimeoutMs: input.recoveryTimeoutMs }, log, clock);
+    const restoreCommand = await restoreCommandFor(input, runtime);
+    phases.push({ name: 'environment', durationMs: Math.round(clock.now() - started) });
+    outcome = await restorePhysical({ backup, runtime, target: goal.recovery, restoreCommand, checksums, recoveryTimeoutMs: input.recoveryTimeoutMs }, log, clock);
     phases.push(...outcome.phases);
     checks.push(...snapshotChecks(backup, outcome), ...recoveryChecks(outcome, goal, physical.dataChecksums, checksums, backup.record.snapshot?.fromStandby ?? false));
     restore.reached = reached(target.kind, outcome);
@@ -92,7 +99,20 @@ export async function restorePhysicalTarget(input: PhysicalTargetInput, log: Log
     return { restore, lastReplayedCommit: null };
   } finally {
     await outcome?.cluster.dispose();
+    await environment.dispose();
   }
+}
+
+// Where the restored server fetches WAL: `recoverable fetch-wal` here; in a container (no Node there) a plain cp
+// from a copy of the archive the container's postgres may read (the repository's is private to the host's).
+async function restoreCommandFor(input: PhysicalTargetInput, runtime: Runtime): Promise<string> {
+  if (runtime.kind === 'local' || !input.ownArchive) return input.restoreCommand;
+  const physical = input.backup.record.physical!;
+  const archive = WalArchive.forSystem(input.repo.root, physical.systemIdentifier);
+  const copy = join(runtime.workRoot(), `wal-${physical.systemIdentifier}`);
+  await runtime.system('cp', ['-a', archive.dir, copy], { label: 'cp (WAL archive)' });
+  await runtime.adopt(copy, true);
+  return `cp '${copy}/%f' '%p'`;
 }
 
 // Every segment from the backup's start to the target's LSN (or the archive's end) must be archived.

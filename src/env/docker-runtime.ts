@@ -190,9 +190,9 @@ export class DockerRuntime implements Runtime {
     return this.known().tools.has(name);
   }
 
-  /** Run a PostgreSQL tool as the container's postgres user: the socket dirs are its own, 0700. */
+  /** Server-side tools run as the container's postgres; client tools as its root, who can read the mounted repository. */
   tool(name: string, args: readonly string[], options: ToolOptions = {}): Promise<RunResult> {
-    return this.run([name, ...args], CLUSTER_USER, options, options.label ?? name);
+    return this.run([name, ...args], options.asClusterUser ? CLUSTER_USER : 'root', options, options.label ?? name);
   }
 
   /** Run a system command (cp, kill, chown) as the container's root. */
