@@ -3,13 +3,12 @@ import type pg from 'pg';
 import { pgClient } from '../core/pg-client.ts';
 import { join } from 'node:path';
 import { readFile, writeFile, mkdir } from 'node:fs/promises';
-import { run } from '../core/exec.ts';
 import { interruption } from '../core/interrupt.ts';
 import { timeId } from '../core/ids.ts';
 import { BackupUnusableError } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
 import type { Clock } from '../core/clock.ts';
-import { tool, type PgBin } from '../env/binaries.ts';
+import type { Runtime } from '../env/runtime.ts';
 import type { Source } from '../source/source.ts';
 import type { LocalRepository, StoredBackup } from '../repository/local-repository.ts';
 import type { StoredExpectations, TablespaceRecord } from '../repository/backup-record.ts';
@@ -37,7 +36,7 @@ export interface SourceFacts {
 }
 
 /** Take a basebackup of `source` into `repo`; visible only when complete and its stop segment archived. */
-export async function takeBasebackup(source: Source, bin: PgBin, repo: LocalRepository, options: BasebackupOptions, log: Logger, clock: Clock): Promise<StoredBackup> {
+export async function takeBasebackup(source: Source, runtime: Runtime, repo: LocalRepository, options: BasebackupOptions, log: Logger, clock: Clock): Promise<StoredBackup> {
   const startedAt = clock.date();
   const started = clock.now();
   const staged = await repo.stage(timeId(startedAt));
@@ -53,7 +52,7 @@ export async function takeBasebackup(source: Source, bin: PgBin, repo: LocalRepo
       args.push(`--tablespace-mapping=${t.sourceLocation.replace(/=/g, '\\=')}=${join(staged.dir, t.path).replace(/=/g, '\\=')}`);
     }
     log.info(`pg_basebackup of ${source.describe()}`);
-    const result = await run(tool(bin, 'pg_basebackup'), args, { env: source.toolEnv(), label: 'pg_basebackup' });
+    const result = await runtime.tool('pg_basebackup', args, { env: source.toolEnv() });
     const startLsn = match(result.stderr, /write-ahead log start point: ([0-9A-F]+\/[0-9A-F]+) on timeline (\d+)/i);
     const stopLsn = match(result.stderr, /write-ahead log end point: ([0-9A-F]+\/[0-9A-F]+)/i);
     const timeline = Number(match(result.stderr, /on timeline (\d+)/i));
@@ -74,7 +73,7 @@ export async function takeBasebackup(source: Source, bin: PgBin, repo: LocalRepo
       physical: {
         dataDir: DATA_DIR, label, startLsn, stopLsn, timeline, startSegment, stopSegment, walSegmentSize: facts.walSegmentSize,
         systemIdentifier: facts.systemIdentifier, dataChecksums: facts.dataChecksums, superuser: facts.superuser, tablespaces, hazards,
-        toolVersion: (await run(tool(bin, 'pg_basebackup'), ['--version'])).stdout.trim(),
+        toolVersion: (await runtime.tool('pg_basebackup', ['--version'])).stdout.trim(),
       },
       expectationsFile: options.expectations ? EXPECTATIONS_FILE : null,
     });

@@ -15,6 +15,7 @@ import { rtoObjective, dumpRpoObjective, latestRpoObjective } from './objectives
 import { restorePhysicalTarget, PHYSICAL_RESTORE_TOOLS } from './restore-physical-target.ts';
 import { verifyBackupCheck } from '../checks/verifybackup.ts';
 import { readHistory } from '../repository/history.ts';
+import { openEnvironment } from '../env/environment.ts';
 import { restoreCommand } from '../source/archive-command.ts';
 import type { LocalRepository, StoredBackup } from '../repository/local-repository.ts';
 
@@ -127,9 +128,14 @@ async function restorePhysicalTargets(scenario: Scenario, deps: DrillDeps, resul
   // A basebackup carries PostgreSQL's own backup_manifest; a snapshot's files are covered by the repository's manifest.
   const phases = [...shared];
   if (backup.record.method === 'basebackup') {
-    const verify = await verifyBackupCheck(backup);
-    result.checks.push(verify);
-    phases.push({ name: 'pg_verifybackup', durationMs: verify.durationMs });
+    const environment = await openEnvironment({ ...environmentOf(scenario, result.runId, backup.record.source.major), version: backup.record.source.major, mounts: [{ path: repo.root, readOnly: true }], tools: [], runLabel: result.runId }, log);
+    try {
+      const verify = await verifyBackupCheck(backup, environment.runtime);
+      result.checks.push(verify);
+      phases.push({ name: 'pg_verifybackup', durationMs: verify.durationMs });
+    } finally {
+      await environment.dispose();
+    }
   }
   const expectations = (await repo.readExpectations(backup))?.expectations ?? null;
   const history = await readHistory(repo.root, backup.record.id);
@@ -173,8 +179,10 @@ async function preflight(scenario: Scenario, log: Logger): Promise<void> {
   // Docker: the engine must answer and every image be there (or pullable) before a backup is taken for nothing.
   const { connectEngine, ensureImage } = await import('../env/docker-engine.ts');
   const engine = await connectEngine(log);
-  for (const version of versions) {
-    const image = environmentOf(scenario, '', version).image!;
+  // A managed source runs in a container of its own major too.
+  const majors = new Set([...versions, ...(scenario.source.kind === 'managed' ? [scenario.source.version] : [])]);
+  for (const version of majors) {
+    const image = scenario.source.kind === 'managed' && version === scenario.source.version && !versions.includes(version) ? `postgres:${version}` : environmentOf(scenario, '', version).image!;
     await ensureImage(engine, image, { log, pullTimeoutMs: 600_000 });
   }
 }

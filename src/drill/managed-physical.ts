@@ -4,14 +4,14 @@ import { pgClient } from '../core/pg-client.ts';
 import type { Scenario } from '../scenario/types.ts';
 import type { Logger } from '../core/log.ts';
 import type { Clock } from '../core/clock.ts';
-import { clusterOsUser } from '../core/os-user.ts';
 import { BackupUnusableError } from '../core/errors.ts';
-import { requireBinaries } from '../env/binaries.ts';
+import type { Runtime } from '../env/runtime.ts';
+import { managedRuntime } from './managed-runtime.ts';
 import type { LocalRepository, StoredBackup } from '../repository/local-repository.ts';
 import { writeHistory, type SourceHistory } from '../repository/history.ts';
 import { WalArchive } from '../repository/wal-archive.ts';
 import { startManagedSource } from '../source/managed.ts';
-import { archiveCommand, prepareArchiveDir } from '../source/archive-command.ts';
+import { archiveCommand, containerArchiveCommand, prepareArchiveDir } from '../source/archive-command.ts';
 import { ensureMarkerTable, writeMarker, type MarkerRecord } from '../source/markers.ts';
 import { runWorkload } from '../source/workload.ts';
 import { captureExpectations, type Expectations } from '../checks/expectations.ts';
@@ -24,21 +24,21 @@ export const MARKER_BATCHES = 3;
 const ARCHIVE_TIMEOUT_MS = 60_000;
 
 /** Settings that make the managed source archive through `recoverable archive-wal` and time its commits. */
-export function archiveSettings(repository: string, system: string): Record<string, string> {
+export function archiveSettings(repository: string, system: string, runtime: Runtime): Record<string, string> {
   return {
     wal_level: 'replica',
     archive_mode: 'on',
-    archive_command: confValue(archiveCommand(repository, system)),
+    archive_command: confValue(runtime.kind === 'local' ? archiveCommand(repository, system) : containerArchiveCommand(repository, system)),
     track_commit_timestamp: 'on',
     max_wal_senders: '10',
   };
 }
 
 /** Settings callback: the managed source archives into `repo`, in its own system's directory. */
-export function archiving(repo: LocalRepository): (system: string) => Promise<Record<string, string>> {
+export function archiving(repo: LocalRepository, runtime: Runtime): (system: string) => Promise<Record<string, string>> {
   return async (system) => {
-    await prepareArchiveDir(repo.root, system, clusterOsUser());
-    return archiveSettings(repo.root, system);
+    await prepareArchiveDir(repo.root, system, runtime);
+    return archiveSettings(repo.root, system, runtime);
   };
 }
 
@@ -46,9 +46,9 @@ export function archiving(repo: LocalRepository): (system: string) => Promise<Re
 export async function takeManagedBasebackup(scenario: Scenario, repo: LocalRepository, log: Logger, clock: Clock): Promise<StoredBackup> {
   const spec = scenario.source;
   if (spec.kind !== 'managed') throw new Error('takeManagedBasebackup needs a managed source');
-  const bin = requireBinaries(spec.version, ['initdb', 'pg_ctl', 'postgres', 'psql', 'pg_basebackup', 'pg_controldata']);
-  log.info(`starting managed PostgreSQL ${bin.version} source, archiving into ${repo.root}`);
-  const source = await startManagedSource(spec, bin, log, { settings: archiving(repo) });
+  const { runtime, dispose } = await managedRuntime(scenario, repo, ['pg_basebackup', 'pg_controldata'], log);
+  log.info(`starting managed PostgreSQL ${runtime.version} source (${runtime.kind}), archiving into ${repo.root}`);
+  const source = await startManagedSource(spec, runtime, log, { settings: archiving(repo, runtime), disposeRuntime: dispose });
   const client = pgClient(source.clientConfig());
   try {
     await client.connect();
@@ -56,7 +56,7 @@ export async function takeManagedBasebackup(scenario: Scenario, repo: LocalRepos
     await ensureMarkerTable(client);
     // The workload is paused, so the backup's end state is exactly what is captured here.
     const expectations = await capture(client);
-    const backup = await takeBasebackup(source, bin, repo, { scenario: scenario.name, expectations, archiveTimeoutMs: scenario.backup.archiveTimeoutMs }, log, clock);
+    const backup = await takeBasebackup(source, runtime, repo, { scenario: scenario.name, expectations, archiveTimeoutMs: scenario.backup.archiveTimeoutMs }, log, clock);
     const history = await recordHistory(client, backup, spec.workload, repo, log);
     await writeHistory(repo.root, history);
     return backup;

@@ -4,7 +4,7 @@ import type { Logger } from '../core/log.ts';
 import type { Clock } from '../core/clock.ts';
 import { run } from '../core/exec.ts';
 import { pgClient } from '../core/pg-client.ts';
-import { requireBinaries } from '../env/binaries.ts';
+import { managedRuntime } from './managed-runtime.ts';
 import type { LocalRepository, StoredBackup } from '../repository/local-repository.ts';
 import { writeHistory } from '../repository/history.ts';
 import { startManagedSource } from '../source/managed.ts';
@@ -20,11 +20,12 @@ export async function takeManagedSnapshot(scenario: Scenario, repo: LocalReposit
   const spec = scenario.source;
   const snap = scenario.backup.snapshot;
   if (spec.kind !== 'managed' || !snap) throw new Error('takeManagedSnapshot needs a managed source and backup.snapshot');
-  const bin = requireBinaries(spec.version, ['initdb', 'pg_ctl', 'postgres', 'psql', 'pg_controldata']);
+  const { runtime, dispose } = await managedRuntime(scenario, repo, ['pg_controldata'], log);
   const btrfs = 'driver' in snap && snap.driver === 'btrfs';
-  log.info(`starting managed PostgreSQL ${bin.version} source${btrfs ? ' on btrfs subvolumes' : ''}, archiving into ${repo.root}`);
-  const source = await startManagedSource(spec, bin, log, {
-    settings: archiving(repo),
+  log.info(`starting managed PostgreSQL ${runtime.version} source (${runtime.kind})${btrfs ? ' on btrfs subvolumes' : ''}, archiving into ${repo.root}`);
+  const source = await startManagedSource(spec, runtime, log, {
+    settings: archiving(repo, runtime),
+    disposeRuntime: dispose,
     ...(btrfs ? { volume: async (path: string) => void (await run('btrfs', ['subvolume', 'create', path], { label: 'btrfs subvolume create' })) } : {}),
   });
   const client = pgClient(source.clientConfig());

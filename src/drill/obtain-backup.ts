@@ -15,15 +15,16 @@ import { takeDumpBackup } from '../backup/dump.ts';
 import { takeBasebackup } from '../backup/basebackup.ts';
 import { takeManagedBasebackup } from './managed-physical.ts';
 import { takeManagedSnapshot } from './managed-snapshot.ts';
+import { managedRuntime } from './managed-runtime.ts';
 import { takeSnapshotBackup } from '../backup/snapshot/take.ts';
 import { snapshotDriver } from '../backup/snapshot/drivers.ts';
 
 const SERVER_TOOLS = ['initdb', 'pg_ctl', 'postgres', 'psql'];
 const DUMP_TOOLS = ['pg_dump', 'pg_dumpall'];
 
-/** Binaries a managed source needs, resolved before anything starts (exit 3 when missing). */
+/** Binaries a managed source needs here, resolved before anything starts (exit 3 when missing); a container brings its own. */
 export function sourceBinaries(scenario: Scenario): PgBin | null {
-  if (scenario.source.kind !== 'managed') return null;
+  if (scenario.source.kind !== 'managed' || scenario.restore.environment !== 'local') return null;
   return requireBinaries(scenario.source.version, [...SERVER_TOOLS, ...DUMP_TOOLS]);
 }
 
@@ -39,29 +40,30 @@ function dumpBinaries(sourceMajor: number, wanted: number): PgBin {
   return requireBinaries(bin.major, DUMP_TOOLS);
 }
 
-// pg_dump must be at least the source's major, and an upgrade rehearsal dumps with the target's own pg_dump:
-// in a container of the newest target image when restoring into docker, else the newest local one that qualifies.
+// pg_dump must be at least the source's major and no newer than the oldest restore target (pg_restore cannot
+// read a newer archive format): an upgrade rehearsal to one newer major dumps with that major's own pg_dump.
 async function dumpRuntime(scenario: Scenario, source: Source, repo: LocalRepository, log: Logger): Promise<{ runtime: Runtime; dispose: () => Promise<void> }> {
   const targets = scenario.restore.matrix?.version ?? [scenario.restore.version ?? source.major];
-  const newest = Math.max(source.major, ...targets);
-  if (scenario.restore.environment === 'docker' && newest > source.major) {
+  const wanted = Math.max(source.major, Math.min(...targets));
+  if (scenario.restore.environment === 'docker' && wanted > source.major) {
     const socket = scenario.source.kind === 'managed' ? (source as ManagedSource).cluster.socketDir : null;
     const mounts = [{ path: repo.root, readOnly: false }, ...(socket ? [{ path: socket, readOnly: false }] : [])];
-    const image = scenario.restore.matrix ? `postgres:${newest}` : scenario.restore.image ?? `postgres:${newest}`;
-    log.info(`dumping with pg_dump ${newest} from ${image}, as an upgrade to ${newest} would`);
-    const environment = await openEnvironment({ kind: 'docker', version: newest, image, mounts, tools: DUMP_TOOLS, runLabel: `dump-${process.pid}` }, log);
+    const image = scenario.restore.matrix ? `postgres:${wanted}` : scenario.restore.image ?? `postgres:${wanted}`;
+    log.info(`dumping with pg_dump ${wanted} from ${image}, as an upgrade to ${wanted} would`);
+    const environment = await openEnvironment({ kind: 'docker', version: wanted, image, mounts, tools: DUMP_TOOLS, runLabel: `dump-${process.pid}` }, log);
     return { runtime: environment.runtime, dispose: () => environment.dispose() };
   }
-  const bin = source.kind === 'managed' && newest === source.major ? sourceBinaries(scenario)! : dumpBinaries(source.major, newest);
-  return { runtime: new LocalRuntime(bin), dispose: async () => {} };
+  // The managed source's own runtime has its major's pg_dump (in its container, when it runs in one).
+  if (source.kind === 'managed' && wanted === source.major) return { runtime: (source as ManagedSource).cluster.runtime, dispose: async () => {} };
+  return { runtime: new LocalRuntime(dumpBinaries(source.major, wanted)), dispose: async () => {} };
 }
 
 /** Start or open the scenario's source. */
-export async function openSource(scenario: Scenario, log: Logger): Promise<Source> {
+export async function openSource(scenario: Scenario, repo: LocalRepository, log: Logger): Promise<Source> {
   if (scenario.source.kind === 'managed') {
-    const bin = sourceBinaries(scenario)!;
-    log.info(`starting managed PostgreSQL ${bin.version} source`);
-    return startManagedSource(scenario.source, bin, log);
+    const { runtime, dispose } = await managedRuntime(scenario, repo, DUMP_TOOLS, log);
+    log.info(`starting managed PostgreSQL ${runtime.version} source (${runtime.kind})`);
+    return startManagedSource(scenario.source, runtime, log, { disposeRuntime: dispose });
   }
   return openUrlSource(scenario.source.url);
 }
@@ -76,7 +78,7 @@ export async function takeBackup(scenario: Scenario, repo: LocalRepository, log:
     if (scenario.source.kind === 'managed') return takeManagedBasebackup(scenario, repo, log, clock);
     return takeUrlBasebackup(scenario, repo, log, clock);
   }
-  const source = await openSource(scenario, log);
+  const source = await openSource(scenario, repo, log);
   try {
     const fingerprints = scenario.checks.some((c) => c.kind === 'fingerprints') || scenario.restore.targets.some((t) => t.checks.some((c) => c.kind === 'fingerprints'));
     const dumper = await dumpRuntime(scenario, source, repo, log);
@@ -92,11 +94,11 @@ export async function takeBackup(scenario: Scenario, repo: LocalRepository, log:
 
 // A real server's basebackup: its archive_command must feed the repository (or the scenario names a restoreCommand).
 async function takeUrlBasebackup(scenario: Scenario, repo: LocalRepository, log: Logger, clock: Clock): Promise<StoredBackup> {
-  const source = await openSource(scenario, log);
+  const source = await openSource(scenario, repo, log);
   try {
-    const bin = requireBinaries(source.major, ['pg_basebackup']);
+    const runtime = new LocalRuntime(requireBinaries(source.major, ['pg_basebackup']));
     const external = scenario.source.kind === 'url' && scenario.source.restoreCommand !== undefined;
-    return await takeBasebackup(source, bin, repo, { scenario: scenario.name, expectations: null, archiveTimeoutMs: external ? null : scenario.backup.archiveTimeoutMs }, log, clock);
+    return await takeBasebackup(source, runtime, repo, { scenario: scenario.name, expectations: null, archiveTimeoutMs: external ? null : scenario.backup.archiveTimeoutMs }, log, clock);
   } finally {
     await source.dispose();
   }
@@ -105,7 +107,7 @@ async function takeUrlBasebackup(scenario: Scenario, repo: LocalRepository, log:
 // A real server's snapshot: the scenario's commands (or a built-in driver on this host) between start and stop.
 async function takeUrlSnapshot(scenario: Scenario, repo: LocalRepository, log: Logger, clock: Clock): Promise<StoredBackup> {
   const snap = scenario.backup.snapshot!;
-  const source = await openSource(scenario, log);
+  const source = await openSource(scenario, repo, log);
   try {
     const external = scenario.source.kind === 'url' && scenario.source.restoreCommand !== undefined;
     return await takeSnapshotBackup(source, repo, {

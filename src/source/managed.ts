@@ -1,7 +1,6 @@
 // The managed source: a disposable cluster Recoverable starts, loads with fixtures and drives with a workload.
 import { Cluster } from '../env/cluster.ts';
-import type { PgBin } from '../env/binaries.ts';
-import { LocalRuntime } from '../env/local-runtime.ts';
+import type { Runtime } from '../env/runtime.ts';
 import { BackupUnusableError, ToolError } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
 import type { SourceSpec } from '../scenario/types.ts';
@@ -21,15 +20,20 @@ export interface ManagedSource extends Source {
 
 /** Start the managed source: initdb (checksums), create the database, load fixtures, run the workload. */
 export interface ManagedOptions {
+  /** Dispose what the source runs in (a container) after the cluster. */
+  disposeRuntime?: () => Promise<void>;
   /** Settings that depend on the new cluster's identity (its WAL archive), written before the first start. */
   settings?: (systemIdentifier: string) => Promise<Record<string, string>>;
   /** Make PGDATA and each tablespace a volume of its own (btrfs subvolumes for the btrfs snapshot driver). */
   volume?: (path: string) => Promise<void>;
 }
 
-export async function startManagedSource(spec: ManagedSpec, bin: PgBin, log: Logger, options: ManagedOptions = {}): Promise<ManagedSource> {
+export async function startManagedSource(spec: ManagedSpec, runtime: Runtime, log: Logger, options: ManagedOptions = {}): Promise<ManagedSource> {
   const { settings, volume } = options;
-  const cluster = await Cluster.init(new LocalRuntime(bin), { dataChecksums: spec.dataChecksums, ...(volume ? { prepareDataDir: volume } : {}) }, log);
+  const cluster = await Cluster.init(runtime, { dataChecksums: spec.dataChecksums, ...(volume ? { prepareDataDir: volume } : {}) }, log).catch(async (error: unknown) => {
+    await options.disposeRuntime?.();
+    throw error;
+  });
   try {
     // Settings that depend on the new cluster's identity (its WAL archive) are written before the first start.
     if (settings) await cluster.writeSettings(await settings(await systemIdentifier(cluster)));
@@ -54,9 +58,10 @@ export async function startManagedSource(spec: ManagedSpec, bin: PgBin, log: Log
     } finally {
       await client.end();
     }
-    return managedSource(cluster, spec.database, version);
+    return managedSource(cluster, spec.database, version, options.disposeRuntime);
   } catch (error) {
     await cluster.dispose();
+    await options.disposeRuntime?.();
     throw error;
   }
 }
@@ -98,7 +103,7 @@ async function loadFixture(cluster: Cluster, database: string, file: string): Pr
   }
 }
 
-function managedSource(cluster: Cluster, database: string, version: { version: string; major: number }): ManagedSource {
+function managedSource(cluster: Cluster, database: string, version: { version: string; major: number }, disposeRuntime?: () => Promise<void>): ManagedSource {
   return {
     kind: 'managed',
     database,
@@ -107,8 +112,11 @@ function managedSource(cluster: Cluster, database: string, version: { version: s
     clientConfig: (db = database) => cluster.clientConfig(db),
     conninfo: (db = database) => cluster.conninfo(db),
     toolEnv: () => ({}),
-    describe: () => `managed PostgreSQL ${version.version} (${cluster.dataDir})`,
-    dispose: () => cluster.dispose(),
+    describe: () => `managed PostgreSQL ${version.version} (${cluster.runtime.kind === 'docker' ? `${cluster.runtime.describe()}, ` : ''}${cluster.dataDir})`,
+    dispose: async () => {
+      await cluster.dispose();
+      await disposeRuntime?.();
+    },
     cluster,
   };
 }

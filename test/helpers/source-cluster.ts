@@ -11,7 +11,7 @@ import { confValue } from '../../src/restore/recovery-config.ts';
 export async function sourceCluster(repository: string, options: { archiveCommand?: string } = {}): Promise<{ cluster: Cluster; url: string }> {
   const cluster = await Cluster.init(new LocalRuntime(requireBinaries(15, ['initdb', 'pg_ctl', 'postgres'])), { dataChecksums: true }, silentLogger());
   const system = await systemIdentifier(cluster);
-  await prepareArchiveDir(repository, system, cluster.osUser);
+  await prepareArchiveDir(repository, system, cluster.runtime);
   await cluster.writeSettings({ wal_level: 'replica', archive_mode: 'on', archive_command: confValue(options.archiveCommand ?? archiveCommand(repository, system)) });
   await cluster.start();
   return { cluster, url: `host=${cluster.socketDir} port=${cluster.connection.port} user=postgres dbname=postgres` };
