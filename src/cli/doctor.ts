@@ -1,10 +1,36 @@
 // `recoverable doctor [scenario]`: what is installed, and whether a scenario can run here.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { run } from '../core/exec.ts';
 import { discoverBinaries, requireBinaries, candidateBinDirs } from '../env/binaries.ts';
 import { loadScenario } from '../scenario/load.ts';
 import { RecoverableError } from '../core/errors.ts';
 import type { CommandContext } from './context.ts';
 
 const TOOLS = ['initdb', 'pg_ctl', 'postgres', 'psql', 'pg_dump', 'pg_dumpall', 'pg_restore', 'pg_amcheck', 'pg_basebackup', 'pg_verifybackup', 'pg_checksums', 'pg_waldump'];
+
+// Whether the engine answers, and which postgres images it holds.
+async function dockerReport(out: (line: string) => boolean): Promise<void> {
+  const { engineEndpoint, probeEngine } = await import('../env/docker-engine.ts');
+  const endpoint = engineEndpoint();
+  const probe = await probeEngine(endpoint);
+  if (probe.reachable !== true) {
+    out(`docker: no engine answers at ${endpoint.description} (restore.environment: docker needs one)`);
+    return;
+  }
+  out(`docker: engine at ${endpoint.description}${probe.hasBridge === false ? ' (no bridge network: host networking)' : ''}`);
+  try {
+    const { stdout } = await run('docker', ['images', '--format', '{{.Repository}}:{{.Tag}}'], { label: 'docker images' });
+    const images = stdout.split('\n').filter((l) => /postgres/.test(l)).sort();
+    out(`  images: ${images.length ? images.join(', ') : 'none with postgres in the name (docker pull postgres:17)'}`);
+  } catch {
+    out('  images: unknown (no docker CLI on PATH)');
+  }
+}
+
+function hasCommand(name: string): boolean {
+  return (process.env.PATH ?? '').split(':').some((dir) => dir && existsSync(join(dir, name)));
+}
 
 export async function handler(args: Record<string, unknown>, ctx: CommandContext): Promise<number> {
   const out = (line: string): boolean => process.stdout.write(`${line}\n`);
@@ -22,12 +48,23 @@ export async function handler(args: Record<string, unknown>, ctx: CommandContext
     });
     out(`  ${bin.major} (${bin.version}) ${bin.dir}${missing.length ? `  missing: ${missing.join(', ')}` : ''}`);
   }
+  await dockerReport(out);
+  out(`snapshots: copy driver always; btrfs driver ${hasCommand('btrfs') ? 'available (btrfs-progs installed; PGDATA and tablespaces must be subvolumes)' : 'unavailable (install btrfs-progs)'}`);
   if (!args.scenario) return found.length ? 0 : 3;
   const scenario = await loadScenario(String(args.scenario), { cwd: ctx.cwd });
   const majors = new Set<number>();
   if (scenario.source.kind === 'managed') majors.add(scenario.source.version);
   for (const v of scenario.restore.matrix?.version ?? (scenario.restore.version ? [scenario.restore.version] : [])) majors.add(v);
   let ok = true;
+  if (scenario.restore.environment === 'docker') {
+    for (const major of majors) {
+      const image = scenario.restore.image && !scenario.restore.matrix && major !== (scenario.source.kind === 'managed' ? scenario.source.version : -1) ? scenario.restore.image : `postgres:${major}`;
+      const present = await run('docker', ['image', 'inspect', image], { label: 'docker image inspect' }).then(() => true, () => false);
+      if (!present) ok = false;
+      out(`scenario ${scenario.name}: ${image} ${present ? 'present' : `missing (docker pull ${image}, or build one with PostgreSQL ${major} on PATH)`}`);
+    }
+    return ok ? 0 : 3;
+  }
   for (const major of majors) {
     try {
       requireBinaries(major, ['initdb', 'pg_ctl', 'postgres', 'psql', 'pg_dump', 'pg_dumpall', 'pg_restore']);
