@@ -1,4 +1,4 @@
-// Recoverable's side: write a scenario, run `recoverable drill` as a child process, time it, read its result.json.
+// Recoverable's side: write a scenario, run `recoverable drill` (or `backup`) as a child process, time it, read what it wrote.
 import { spawn } from 'node:child_process';
 import { existsSync, createWriteStream } from 'node:fs';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
@@ -17,34 +17,77 @@ export interface DrillRun {
   maxRssKb: number | null;
   backupMs: number;
   phases: Array<{ name: string; durationMs: number }>;
+  /** The restore's checks (id, status, message, duration), for what the drill did and did not verify. */
+  checks: Array<{ id: string; kind: string; status: string; message: string; durationMs: number }>;
   verdict: string;
+}
+
+/** One run of the CLI: wall time, peak RSS and its stdout. */
+export interface ChildRun {
+  totalMs: number;
+  maxRssKb: number | null;
+  stdout: string;
 }
 
 /** Run one drill of the source at `sourceUrl` (passed as ${BENCH_DB_URL}); everything it writes stays in `dir`. */
 export async function drillRound(sourceUrl: string, dir: string, jobs: number): Promise<DrillRun> {
   await mkdir(dir, { recursive: true });
   const scenario = join(dir, 'bench.yaml');
-  const reports = join(dir, 'reports');
-  await writeFile(scenario, [
+  await writeScenario(scenario, dir, [`backup: { method: dump, jobs: ${jobs} }`, 'restore: { environment: local, targets: [immediate] }']);
+  const child = await runRecoverable(['drill', scenario], sourceUrl, dir, 'drill');
+  return { ...child, ...(await readResult(join(dir, 'reports'))) };
+}
+
+/** `recoverable backup` of a basebackup scenario into `dir`/repo (the source archives there already); returns the backup id. */
+export async function physicalBackup(sourceUrl: string, dir: string): Promise<ChildRun & { backupId: string }> {
+  const scenario = join(dir, 'backup.yaml');
+  await writeScenario(scenario, dir, ['backup: { method: basebackup }', 'restore: { environment: local, targets: [latest] }']);
+  const child = await runRecoverable(['backup', scenario], sourceUrl, dir, 'backup');
+  const backupId = child.stdout.trim().split('\n').at(-1) ?? '';
+  if (!backupId) throw new Error('recoverable backup printed no backup id');
+  return { ...child, backupId };
+}
+
+/**
+ * `recoverable drill` of the latest basebackup in `dir`/repo to `latest`.
+ * `restoreCommand`: replay through this command instead of Recoverable's own fetch-wal (a diagnostic).
+ */
+export async function physicalDrill(sourceUrl: string, dir: string, restoreCommand?: string): Promise<DrillRun> {
+  const scenario = join(dir, 'drill.yaml');
+  const source = restoreCommand ? ['source:', '  url: ${BENCH_DB_URL}', `  restoreCommand: ${JSON.stringify(restoreCommand)}`] : undefined;
+  await writeScenario(scenario, dir, ['backup: { method: basebackup, use: latest }', 'restore: { environment: local, targets: [latest] }'], source);
+  const child = await runRecoverable(['drill', scenario], sourceUrl, dir, 'drill');
+  return { ...child, ...(await readResult(join(dir, 'reports'))) };
+}
+
+async function writeScenario(file: string, dir: string, lines: string[], source = ['source:', '  url: ${BENCH_DB_URL}']): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  await writeFile(file, [
     'name: bench',
-    'source:',
-    '  url: ${BENCH_DB_URL}',
+    ...source,
     `repository: ${JSON.stringify(join(dir, 'repo'))}`,
-    `backup: { method: dump, jobs: ${jobs} }`,
-    'restore: { environment: local, targets: [immediate] }',
+    ...lines,
     'checks: [rowcounts, fingerprints]',
-    `report: { dir: ${JSON.stringify(reports)} }`,
+    `report: { dir: ${JSON.stringify(join(dir, 'reports'))} }`,
     '',
   ].join('\n'));
-  const timeFile = join(dir, 'time.txt');
-  const logFile = join(dir, 'drill.log');
-  const drill = [process.execPath, join(ROOT, 'src/cli/main.ts'), 'drill', scenario, '--log-format', 'json'];
-  const [file, ...args] = timeAvailable ? [TIME, '-v', '-o', timeFile, ...drill] : drill;
+}
+
+// Run the CLI as a child (under GNU time when installed); logs go to `dir`/<name>.log; a non-zero exit throws.
+async function runRecoverable(command: string[], sourceUrl: string, dir: string, name: string): Promise<ChildRun> {
+  const timeFile = join(dir, `${name}.time.txt`);
+  const logFile = join(dir, `${name}.log`);
+  const cli = [process.execPath, join(ROOT, 'src/cli/main.ts'), ...command, '--log-format', 'json'];
+  const [file, ...args] = timeAvailable ? [TIME, '-v', '-o', timeFile, ...cli] : cli;
 
   const started = performance.now();
   // Own process group, so an interruption reaches the drill (GNU time ignores SIGINT while it waits).
   const child = spawn(file!, args, { cwd: ROOT, env: { ...process.env, BENCH_DB_URL: sourceUrl }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   const log = createWriteStream(logFile);
+  let stdout = '';
+  child.stdout.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString();
+  });
   child.stdout.pipe(log, { end: false });
   child.stderr.pipe(log, { end: false });
   const exited = new Promise<number>((resolve, reject) => {
@@ -77,16 +120,21 @@ export async function drillRound(sourceUrl: string, dir: string, jobs: number): 
   await new Promise<void>((resolve) => log.end(resolve));
   if (code !== 0) {
     const tail = (await readFile(logFile, 'utf8')).split('\n').slice(-15).join('\n');
-    throw new Error(`recoverable drill exited ${code}; last log lines:\n${tail}`);
+    throw new Error(`recoverable ${command[0]} exited ${code}; last log lines:\n${tail}`);
   }
-
   const maxRssKb = timeAvailable ? Number(/Maximum resident set size \(kbytes\): (\d+)/.exec(await readFile(timeFile, 'utf8'))?.[1] ?? NaN) : null;
+  return { totalMs, maxRssKb, stdout };
+}
+
+// The one run's result.json under `reports`.
+async function readResult(reports: string): Promise<Omit<DrillRun, 'totalMs' | 'maxRssKb'>> {
   const runs = await readdir(reports);
   if (runs.length !== 1) throw new Error(`expected one run in ${reports}, found ${runs.length}`);
   const result = JSON.parse(await readFile(join(reports, runs[0]!, 'result.json'), 'utf8')) as {
     verdict: string;
     backup: { durationMs: number } | null;
-    restores: Array<{ phases: Array<{ name: string; durationMs: number }> }>;
+    restores: Array<{ phases: Array<{ name: string; durationMs: number }>; checks: DrillRun['checks'] }>;
   };
-  return { totalMs, maxRssKb, backupMs: result.backup?.durationMs ?? NaN, phases: result.restores[0]?.phases ?? [], verdict: result.verdict };
+  const restore = result.restores[0];
+  return { backupMs: result.backup?.durationMs ?? NaN, phases: restore?.phases ?? [], checks: restore?.checks ?? [], verdict: result.verdict };
 }

@@ -6,7 +6,8 @@ import { run } from '../src/core/exec.ts';
 import { tool, type PgBin } from '../src/env/binaries.ts';
 import { captureExpectations, type Expectations } from '../src/checks/expectations.ts';
 import { pinSession } from '../src/checks/session.ts';
-import { privateTempDir, type LocalCluster } from '../src/env/local-cluster.ts';
+import { privateTempDir, type Cluster } from '../src/env/cluster.ts';
+import { LocalRuntime } from '../src/env/local-runtime.ts';
 import { clusterOsUser } from '../src/core/os-user.ts';
 import { freeLoopbackPort } from '../src/env/port.ts';
 import { interruption } from '../src/core/interrupt.ts';
@@ -20,7 +21,7 @@ export interface RawTiming {
 export const DATABASE = 'bench';
 
 /** One raw round: dump `source` into `workDir`, restore into a fresh cluster, count and hash both sides. */
-export async function rawRound(bin: PgBin, source: LocalCluster, workDir: string, jobs: number): Promise<RawTiming> {
+export async function rawRound(bin: PgBin, source: Cluster, workDir: string, jobs: number): Promise<RawTiming> {
   const steps: Record<string, number> = {};
   const step = async <T>(name: string, work: () => Promise<T>): Promise<T> => {
     const started = performance.now();
@@ -55,7 +56,7 @@ export async function rawRound(bin: PgBin, source: LocalCluster, workDir: string
 
   // (b) a disposable cluster (initdb + start, same initdb options as the drill's environment), then restore.
   const user = clusterOsUser();
-  const dir = await privateTempDir('bench-raw', user);
+  const dir = await privateTempDir('bench-raw', new LocalRuntime(bin));
   const dataDir = join(dir, 'data');
   const stop = async (): Promise<void> => {
     await run(tool(bin, 'pg_ctl'), ['-D', dataDir, '-m', 'immediate', '-w', 'stop'], { user, cleanup: true }).catch(() => undefined);
@@ -96,8 +97,8 @@ export async function rawRound(bin: PgBin, source: LocalCluster, workDir: string
   return { totalMs: performance.now() - started, steps };
 }
 
-// The raw path must do the whole job: a mismatch means the baseline is wrong, not fast.
-function assertSameTables(expected: Expectations, actual: Expectations): void {
+// The raw path must do the whole job: a mismatch means the baseline is wrong, not fast (the physical raw side uses it too).
+export function assertSameTables(expected: Expectations, actual: Expectations): void {
   const key = (e: Expectations): string => JSON.stringify(e.tables.map((t) => [t.schema, t.name, t.rows, t.fingerprint]));
   if (key(expected) !== key(actual)) throw new Error('raw restore: row counts or fingerprints differ from the source');
 }

@@ -1,34 +1,57 @@
-// `npm run bench`: a dump drill of a pgbench database against the raw PostgreSQL tools doing the same work.
-// Usage: node bench/run.ts [--scale 20] [--rounds 3] [--jobs 2] [--verbose (each round's phases)]
+// `npm run bench`: drills of a pgbench database against the raw PostgreSQL tools doing the same work:
+// a dump drill (pg_dump/pg_restore) and a physical drill to `latest` (pg_basebackup + cp + recovery).
+// Usage: node bench/run.ts [--only dump|physical] [--scale 20] [--rounds 3] [--jobs 2] [--verbose (each round's phases)]
+//        physical: [--transactions 2000 (pgbench, after each backup)] [--history (the drill gets exact expectations at latest)]
+//                  [--cp-restore (diagnostic: the drill replays with restore_command cp, not recoverable fetch-wal)]
 import { parseArgs } from 'node:util';
 import { chmod, mkdtemp, mkdir, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { requireBinaries, tool } from '../src/env/binaries.ts';
 import { clusterOsUser } from '../src/core/os-user.ts';
-import { LocalCluster } from '../src/env/local-cluster.ts';
+import { Cluster } from '../src/env/cluster.ts';
+import { LocalRuntime } from '../src/env/local-runtime.ts';
 import { run } from '../src/core/exec.ts';
 import { silentLogger } from '../src/core/log.ts';
 import { interruption } from '../src/core/interrupt.ts';
 import { rawRound, DATABASE, type RawTiming } from './raw.ts';
 import { drillRound, timeAvailable, type DrillRun } from './drill-child.ts';
+import { physicalBench, physicalSourceSettings } from './physical.ts';
+import { median, mib, phaseHeader, phaseRow, say, seconds, signed, sum } from './util.ts';
 
 const TARGET = 1.15;
 const PG_MAJOR = 15;
 
-const { values } = parseArgs({ options: { scale: { type: 'string', default: '20' }, rounds: { type: 'string', default: '3' }, jobs: { type: 'string', default: '2' }, verbose: { type: 'boolean', default: false } } });
+const { values } = parseArgs({
+  options: {
+    only: { type: 'string' }, scale: { type: 'string', default: '20' }, rounds: { type: 'string', default: '3' }, jobs: { type: 'string', default: '2' },
+    verbose: { type: 'boolean', default: false }, transactions: { type: 'string', default: '2000' }, history: { type: 'boolean', default: false },
+    'cp-restore': { type: 'boolean', default: false },
+  },
+});
+if (values.only !== undefined && values.only !== 'dump' && values.only !== 'physical') {
+  process.stderr.write(`bench: --only must be dump or physical, got ${values.only}\n`);
+  process.exit(2);
+}
+const dump = values.only !== 'physical';
+const physical = values.only !== 'dump';
 const scale = positive('scale', values.scale);
 const rounds = positive('rounds', values.rounds);
 const jobs = positive('jobs', values.jobs);
+const transactions = positive('transactions', values.transactions);
 
-const bin = requireBinaries(PG_MAJOR, ['initdb', 'pg_ctl', 'postgres', 'psql', 'createdb', 'pg_dump', 'pg_dumpall', 'pg_restore', 'pgbench']);
+const bin = requireBinaries(PG_MAJOR, [
+  'initdb', 'pg_ctl', 'postgres', 'psql', 'createdb', 'pgbench',
+  ...(dump ? ['pg_dump', 'pg_dumpall', 'pg_restore'] : []),
+  ...(physical ? ['pg_basebackup', 'pg_verifybackup', 'pg_checksums', 'pg_controldata'] : []),
+]);
 interruption.install((code) => process.exit(code));
 const work = await mkdtemp(join(tmpdir(), 'recoverable-bench-'));
 await chmod(work, 0o711); // the postgres OS user must reach the clusters inside
 // Every cluster, ours and the drill's (the child inherits this), lives under `work`: one sweep removes whatever is left.
 process.env.RECOVERABLE_WORK_DIR = work;
 interruption.onInterrupt(() => sweep(work));
-let source: LocalCluster | undefined;
+let source: Cluster | undefined;
 try {
   process.exitCode = await main();
 } catch (error) {
@@ -45,7 +68,8 @@ try {
 async function main(): Promise<number> {
   // Setup, once: a source cluster with a pgbench database.
   const setupStarted = performance.now();
-  source = await LocalCluster.init(bin, { dataChecksums: true }, silentLogger());
+  // Archiving needs archive_mode, which only a (re)start applies: the physical section's settings go in before the first start.
+  source = await Cluster.init(new LocalRuntime(bin), { dataChecksums: true, ...(physical ? { settings: physicalSourceSettings() } : {}) }, silentLogger());
   await source.start();
   await run(tool(bin, 'createdb'), [`--maintenance-db=${source.conninfo('postgres')}`, DATABASE]);
   await run(tool(bin, 'pgbench'), ['-i', '-q', '-s', String(scale), source.conninfo(DATABASE)]);
@@ -54,7 +78,14 @@ async function main(): Promise<number> {
   await run('sync', []);
   const size = await databaseSize(source);
   say(`setup: PostgreSQL ${bin.version} source, pgbench -i -s ${scale} into "${DATABASE}" (${size}) in ${seconds(performance.now() - setupStarted)}`);
-  say(`both sides: snapshot + row counts + fingerprints, pg_dumpall --globals-only, pg_dump -Fd -j ${jobs}; restore into a disposable`);
+  if (dump) await dumpBench(source);
+  if (physical) await physicalBench(bin, source, work, { rounds, verbose: values.verbose, transactions, history: values.history, cpRestore: values['cp-restore'] }, TARGET);
+  return 0;
+}
+
+async function dumpBench(source: Cluster): Promise<void> {
+  say('');
+  say(`dump: both sides: snapshot + row counts + fingerprints, pg_dumpall --globals-only, pg_dump -Fd -j ${jobs}; restore into a disposable`);
   say(`cluster (initdb --data-checksums + start), globals, createdb, pg_restore -j ${jobs}, ANALYZE, counts + fingerprints, stop + remove`);
 
   const raw: RawTiming[] = [];
@@ -87,11 +118,10 @@ async function main(): Promise<number> {
   const drillMedian = median(drills.map((d) => d.totalMs));
   const ratio = drillMedian / rawMedian;
   say('');
-  say(`median of ${rounds} round(s): raw tools ${seconds(rawMedian)}, recoverable drill ${seconds(drillMedian)}`);
+  say(`dump: median of ${rounds} round(s): raw tools ${seconds(rawMedian)}, recoverable drill ${seconds(drillMedian)}`);
   say(timeAvailable ? `recoverable peak RSS (GNU time: node and the tools it waited for): ${mib(Math.max(...drills.map((d) => d.maxRssKb ?? 0)))}` : 'recoverable peak RSS: not measured (/usr/bin/time is not installed)');
   printPhases(raw, drills, ratio > TARGET);
-  say(`ratio ${ratio.toFixed(2)}x (target <= ${TARGET.toFixed(2)}x): ${ratio <= TARGET ? 'ok' : 'OVER TARGET'}`);
-  return 0;
+  say(`dump ratio ${ratio.toFixed(2)}x (target <= ${TARGET.toFixed(2)}x): ${ratio <= TARGET ? 'ok' : 'OVER TARGET'}`);
 }
 
 // Phase by phase, medians: the drill's result.json phases against the raw steps that do the same work.
@@ -108,13 +138,13 @@ function printPhases(raw: RawTiming[], drills: DrillRun[], over: boolean): void 
     ['rest (createdb, stop+remove, process start, reports)', (r) => r.totalMs - sum(Object.entries(r.steps).filter(([k]) => !['createdb', 'dispose'].includes(k)).map(([, v]) => v)), (d) => d.totalMs - d.backupMs - sum(d.phases.map((p) => p.durationMs))],
   ];
   say('');
-  say(`${'phase (medians)'.padEnd(54)}${'raw'.padStart(9)}${'drill'.padStart(9)}${'diff'.padStart(9)}`);
+  say(phaseHeader());
   const gaps: Array<[string, number]> = [];
   for (const [name, rawMs, drillMs] of rows) {
     const r = median(raw.map(rawMs));
     const d = median(drills.map(drillMs));
     gaps.push([name, d - r]);
-    say(`${name.padEnd(54)}${seconds(r).padStart(9)}${seconds(d).padStart(9)}${signed(d - r).padStart(9)}`);
+    say(phaseRow(name, r, d));
   }
   if (!over) return;
   const budget = median(raw.map((r) => r.totalMs)) * 0.02;
@@ -130,7 +160,7 @@ async function sweep(dir: string): Promise<void> {
   await rm(dir, { recursive: true, force: true, maxRetries: 3 });
 }
 
-async function databaseSize(cluster: LocalCluster): Promise<string> {
+async function databaseSize(cluster: Cluster): Promise<string> {
   const client = await cluster.connect(DATABASE);
   try {
     return (await client.query<{ s: string }>('select pg_size_pretty(pg_database_size(current_database())) as s')).rows[0]!.s;
@@ -146,30 +176,4 @@ function positive(name: string, value: string): number {
     process.exit(2);
   }
   return n;
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-}
-
-function sum(xs: number[]): number {
-  return xs.reduce((a, b) => a + b, 0);
-}
-
-function seconds(ms: number): string {
-  return `${(ms / 1000).toFixed(2)}s`;
-}
-
-function signed(ms: number): string {
-  return `${ms >= 0 ? '+' : '-'}${seconds(Math.abs(ms))}`;
-}
-
-function mib(kb: number): string {
-  return `${(kb / 1024).toFixed(0)} MiB`;
-}
-
-function say(line: string): void {
-  process.stdout.write(`${line}\n`);
 }
