@@ -1,5 +1,4 @@
 // Basebackup: pg_basebackup plain format with a manifest, WAL streamed; complete once its stop segment is archived.
-import type pg from 'pg';
 import { pgClient } from '../core/pg-client.ts';
 import { join } from 'node:path';
 import { readFile, writeFile, mkdir } from 'node:fs/promises';

@@ -1,5 +1,4 @@
 // Dump backup: globals plus pg_dump -Fd inside an exported snapshot, with expectations from that snapshot.
-import type pg from 'pg';
 import { pgClient } from '../core/pg-client.ts';
 import { join } from 'node:path';
 import { writeFile } from 'node:fs/promises';

@@ -5,6 +5,7 @@ import { RecoverableError, InterruptedError } from '../core/errors.ts';
 import { openEnvironment } from '../env/environment.ts';
 import type { Runtime } from '../env/runtime.ts';
 import { join } from 'node:path';
+import { copyRestoreCommand } from '../source/archive-command.ts';
 import type { LocalRepository, StoredBackup } from '../repository/local-repository.ts';
 import type { SourceHistory } from '../repository/history.ts';
 import { WalArchive, segmentSystemId } from '../repository/wal-archive.ts';
@@ -112,7 +113,7 @@ async function restoreCommandFor(input: PhysicalTargetInput, runtime: Runtime): 
   const copy = join(runtime.workRoot(), `wal-${physical.systemIdentifier}`);
   await runtime.system('cp', ['-a', archive.dir, copy], { label: 'cp (WAL archive)' });
   await runtime.adopt(copy, true);
-  return `cp '${copy}/%f' '%p'`;
+  return copyRestoreCommand(copy);
 }
 
 // Every segment from the backup's start to the target's LSN (or the archive's end) must be archived.

@@ -1,6 +1,7 @@
 // Durable file operations: fsync files and directories, write atomically.
 import { open, rename, writeFile, readdir } from 'node:fs/promises';
 import { join, dirname, basename } from 'node:path';
+import { mapLimit } from '../core/parallel.ts';
 import { randomBytes } from 'node:crypto';
 
 /** fsync a file or a directory by path. */
@@ -13,13 +14,14 @@ export async function fsyncPath(path: string): Promise<void> {
   }
 }
 
-/** fsync every file and directory under `dir`, then `dir` itself. */
-export async function fsyncTree(dir: string): Promise<void> {
-  for (const entry of await readdir(dir, { withFileTypes: true })) {
-    const full = join(dir, entry.name);
-    if (entry.isDirectory()) await fsyncTree(full);
-    else if (entry.isFile()) await fsyncPath(full);
-  }
+/** fsync every file under `dir` (many at once: the device queues them), then every directory, deepest first; `synced` subtrees' files are skipped. */
+export async function fsyncTree(dir: string, synced: readonly string[] = []): Promise<void> {
+  const inSynced = (path: string): boolean => synced.some((s) => path.startsWith(`${s}/`));
+  const entries = (await readdir(dir, { withFileTypes: true, recursive: true })).map((e) => ({ path: join(e.parentPath, e.name), file: e.isFile(), directory: e.isDirectory() }));
+  const files = entries.filter((e) => e.file && !inSynced(e.path)).map((e) => e.path);
+  const dirs = entries.filter((e) => e.directory && !inSynced(e.path)).map((e) => e.path).sort((a, b) => b.length - a.length);
+  await mapLimit(files, 16, fsyncPath);
+  await mapLimit(dirs, 16, fsyncPath);
   await fsyncPath(dir);
 }
 

@@ -4,7 +4,8 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomInt, createHash } from 'node:crypto';
 import { ScenarioError, BackupUnusableError } from '../core/errors.ts';
-import { buildManifest, MANIFEST_FILE, type Manifest } from './manifest.ts';
+import { buildManifest, keepWalOfBasebackup, listFiles, MANIFEST_FILE, type Delegation, type Manifest } from './manifest.ts';
+import { stat } from 'node:fs/promises';
 import { fsyncTree, fsyncPath, writeFileAtomic } from './durable.ts';
 import type { BackupRecord, StoredExpectations } from './backup-record.ts';
 
@@ -47,15 +48,20 @@ export class LocalRepository {
 
   /** Write backup.json and the manifest, fsync everything, then rename into place. */
   async commit(staged: StagedBackup, record: Omit<BackupRecord, 'sizeBytes'>): Promise<StoredBackup> {
-    const manifest = await buildManifest(staged.dir);
-    const full: BackupRecord = { ...record, sizeBytes: manifest.files.reduce((n, f) => n + f.size, 0) } as BackupRecord;
+    // A basebackup's data/ carries PostgreSQL's backup_manifest (SHA-256 per file, checked by pg_verifybackup).
+    const delegations: Delegation[] = record.method === 'basebackup' && record.physical
+      ? [{ dir: record.physical.dataDir, manifest: `${record.physical.dataDir}/backup_manifest`, verifiedBy: 'pg_verifybackup', keep: keepWalOfBasebackup }]
+      : [];
+    const manifest = await buildManifest(staged.dir, delegations);
+    const full: BackupRecord = { ...record, sizeBytes: await treeSize(staged.dir) } as BackupRecord;
     const recordText = `${JSON.stringify(full, null, 2)}\n`;
     await writeFileAtomic(join(staged.dir, RECORD_FILE), recordText);
     // Every other file was hashed once above; only backup.json is new.
     manifest.files.push({ path: RECORD_FILE, size: Buffer.byteLength(recordText), sha256: createHash('sha256').update(recordText).digest('hex') });
     manifest.files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
     await writeFileAtomic(join(staged.dir, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
-    await fsyncTree(staged.dir);
+    // pg_basebackup fsyncs what it writes; everything else is synced here.
+    await fsyncTree(staged.dir, delegations.map((d) => join(staged.dir, d.dir)));
     const finalDir = join(this.backupsDir, staged.id);
     await rename(staged.dir, finalDir);
     await fsyncPath(this.backupsDir);
@@ -122,4 +128,11 @@ export class LocalRepository {
       throw new BackupUnusableError(`backup ${backup.record.id} has no readable ${MANIFEST_FILE}`, { cause, hint: 'the backup is incomplete or was altered: take a new one' });
     }
   }
+}
+
+// Bytes of every file under `dir` (the backup's size, whoever's manifest covers them).
+async function treeSize(dir: string): Promise<number> {
+  let total = 0;
+  for (const path of await listFiles(dir)) total += (await stat(join(dir, path))).size;
+  return total;
 }

@@ -1,6 +1,6 @@
 // Per-backup manifest: size and SHA-256 of every file, and its verification.
-import { createReadStream } from 'node:fs';
-import { readdir, stat } from 'node:fs/promises';
+import { open, readdir, stat } from 'node:fs/promises';
+import { mapLimit } from '../core/parallel.ts';
 import { createHash } from 'node:crypto';
 import { join, relative, sep } from 'node:path';
 
@@ -14,7 +14,29 @@ export interface Manifest {
   formatVersion: 1;
   algorithm: 'sha256';
   files: ManifestEntry[];
+  /**
+   * Directories whose files PostgreSQL's own manifest already covers with SHA-256 (a basebackup's data/,
+   * checked by pg_verifybackup): here only that manifest and the WAL beside it are hashed, not every file twice.
+   */
+  delegated?: Array<{ dir: string; manifest: string; verifiedBy: string }>;
 }
+
+/** A directory covered by its own manifest: which of its files this manifest still lists. */
+export interface Delegation {
+  dir: string;
+  manifest: string;
+  verifiedBy: string;
+  /** Files under `dir` the delegated manifest does not cover (e.g. pg_wal/), listed here as usual. */
+  keep: (relativePath: string) => boolean;
+}
+
+// Whether a path falls to a delegation (and is therefore not listed here).
+function delegatedAway(path: string, delegations: readonly Pick<Delegation, 'dir' | 'manifest'>[], keep: (d: Pick<Delegation, 'dir' | 'manifest'>, rest: string) => boolean): boolean {
+  return delegations.some((d) => path.startsWith(`${d.dir}/`) && path !== d.manifest && !keep(d, path.slice(d.dir.length + 1)));
+}
+
+/** A basebackup's pg_wal is not in backup_manifest: those files stay in ours. */
+export const keepWalOfBasebackup = (rest: string): boolean => rest.startsWith('pg_wal/');
 
 /** What verification found wrong with one file. */
 export interface ManifestFinding {
@@ -26,11 +48,38 @@ export interface ManifestFinding {
 
 export const MANIFEST_FILE = 'manifest.json';
 
-/** SHA-256 of a file, streamed. */
-export async function sha256File(file: string): Promise<string> {
+const CHUNK = 1 << 20;
+const HASHERS = 4;
+
+/** SHA-256 of a file, read in chunks into `buffer` (reused across files: a fresh 1 MiB per file was mostly GC). */
+export async function sha256File(file: string, buffer: Buffer = Buffer.allocUnsafe(CHUNK)): Promise<string> {
   const hash = createHash('sha256');
-  for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
+  const handle = await open(file, 'r');
+  try {
+    for (;;) {
+      const { bytesRead } = await handle.read(buffer, 0, buffer.length, null);
+      if (bytesRead === 0) break;
+      hash.update(buffer.subarray(0, bytesRead));
+    }
+  } finally {
+    await handle.close();
+  }
   return hash.digest('hex');
+}
+
+// Size and hash of each file, a few files at a time, each worker with its own buffer.
+async function describeFiles(dir: string, paths: readonly string[]): Promise<ManifestEntry[]> {
+  const buffers = Array.from({ length: HASHERS }, () => Buffer.allocUnsafe(CHUNK));
+  let free = [...buffers];
+  return mapLimit(paths, HASHERS, async (path) => {
+    const buffer = free.pop()!;
+    try {
+      const full = join(dir, path);
+      return { path, size: (await stat(full)).size, sha256: await sha256File(full, buffer) };
+    } finally {
+      free = [...free, buffer];
+    }
+  });
 }
 
 /** Every regular file under `dir`, as paths relative to it with `/` separators, sorted. */
@@ -42,35 +91,37 @@ export async function listFiles(dir: string): Promise<string[]> {
     .sort();
 }
 
-/** Build the manifest of `dir`, leaving out the manifest file itself. */
-export async function buildManifest(dir: string): Promise<Manifest> {
-  const files: ManifestEntry[] = [];
-  for (const path of await listFiles(dir)) {
-    if (path === MANIFEST_FILE) continue;
-    const full = join(dir, path);
-    files.push({ path, size: (await stat(full)).size, sha256: await sha256File(full) });
-  }
-  return { formatVersion: 1, algorithm: 'sha256', files };
+/** Build the manifest of `dir`, leaving out the manifest file itself and what a delegation covers. */
+export async function buildManifest(dir: string, delegations: readonly Delegation[] = []): Promise<Manifest> {
+  const paths = (await listFiles(dir)).filter((p) => p !== MANIFEST_FILE && !delegatedAway(p, delegations, (d, rest) => (d as Delegation).keep(rest)));
+  const files = await describeFiles(dir, paths);
+  return {
+    formatVersion: 1, algorithm: 'sha256', files,
+    ...(delegations.length ? { delegated: delegations.map(({ dir: d, manifest, verifiedBy }) => ({ dir: d, manifest, verifiedBy })) } : {}),
+  };
 }
 
 /** Compare `dir` against its manifest: missing, unexpected, resized or changed files. */
 export async function verifyManifest(dir: string, manifest: Manifest): Promise<ManifestFinding[]> {
   const findings: ManifestFinding[] = [];
-  const present = new Set((await listFiles(dir)).filter((p) => p !== MANIFEST_FILE));
+  const listed = new Set(manifest.files.map((f) => f.path));
+  const delegated = manifest.delegated ?? [];
+  // Under a delegated directory only what this manifest lists is its business; the rest is the other manifest's.
+  const present = new Set((await listFiles(dir)).filter((p) => p !== MANIFEST_FILE && (listed.has(p) || !delegatedAway(p, delegated, () => false))));
+  const toHash: ManifestEntry[] = [];
   for (const entry of manifest.files) {
     if (!present.delete(entry.path)) {
       findings.push({ path: entry.path, problem: 'missing' });
       continue;
     }
-    const full = join(dir, entry.path);
-    const size = (await stat(full)).size;
-    if (size !== entry.size) {
-      findings.push({ path: entry.path, problem: 'size', expected: entry.size, actual: size });
-      continue;
-    }
-    const sha256 = await sha256File(full);
-    if (sha256 !== entry.sha256) findings.push({ path: entry.path, problem: 'checksum', expected: entry.sha256, actual: sha256 });
+    const size = (await stat(join(dir, entry.path))).size;
+    if (size !== entry.size) findings.push({ path: entry.path, problem: 'size', expected: entry.size, actual: size });
+    else toHash.push(entry);
   }
+  const actual = await describeFiles(dir, toHash.map((e) => e.path));
+  toHash.forEach((entry, i) => {
+    if (actual[i]!.sha256 !== entry.sha256) findings.push({ path: entry.path, problem: 'checksum', expected: entry.sha256, actual: actual[i]!.sha256 });
+  });
   for (const path of present) findings.push({ path, problem: 'unexpected' });
   return findings;
 }

@@ -20,6 +20,11 @@ export function archiveCommand(repository: string, system: string): string {
   return `${shellWord(process.execPath)} ${shellWord(CLI_ENTRY)} archive-wal %p %f --repository ${shellWord(repository)} --system ${system}`;
 }
 
+/** restore_command for a drill's own archive directory: a plain cp (exits non-zero for a missing file, .history too). */
+export function copyRestoreCommand(archiveDir: string): string {
+  return `cp '${archiveDir.replace(/'/g, `'\\''`).replace(/%/g, '%%')}/%f' '%p'`;
+}
+
 /** The command line PostgreSQL runs to fetch a segment (or .history) from `repository`. */
 export function restoreCommand(repository: string, system: string): string {
   return `${shellWord(process.execPath)} ${shellWord(CLI_ENTRY)} fetch-wal %f %p --repository ${shellWord(repository)} --system ${system}`;

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { readFile, readdir, cp } from 'node:fs/promises';
 import { join } from 'node:path';
 import { cli, startCli, ROOT } from '../helpers/cli.ts';
+import { latestResult } from '../helpers/results.ts';
 import { workspace, type Workspace } from '../helpers/workspace.ts';
 import { dockerAvailable, requireDockerInCi, requireImage } from '../helpers/docker.ts';
 import type { RunResult, CheckResult } from '../../src/report/result.ts';
@@ -32,14 +33,7 @@ function leftoverContainers(): string[] {
     .filter((id) => execFileSync('docker', ['inspect', '-f', '{{index .Config.Labels "org.recoverable.workdir"}}', id], { encoding: 'utf8' }).includes(ws.workDir));
 }
 
-async function results(name: string): Promise<RunResult> {
-  const reports = join(ws.dir, 'reports');
-  for (const run of (await readdir(reports)).sort().reverse()) {
-    const result = JSON.parse(await readFile(join(reports, run, 'result.json'), 'utf8')) as RunResult;
-    if (result.scenario.name === name) return result;
-  }
-  throw new Error(`no result for ${name}`);
-}
+const results = (name: string): Promise<RunResult> => latestResult(join(ws.dir, 'reports'), name);
 const check = (result: RunResult, id: string): CheckResult | undefined => result.restores.flatMap((r) => r.checks).find((c) => c.id === id);
 
 function scenario(name: string, body: string): Promise<string> {

@@ -13,7 +13,6 @@ import { buildManifest, MANIFEST_FILE } from '../../src/repository/manifest.ts';
 import type { RunResult, CheckResult } from '../../src/report/result.ts';
 
 let ws: Workspace;
-let backupDir: string;
 
 before(async () => {
   ws = await workspace();
@@ -21,7 +20,7 @@ before(async () => {
   const file = await ws.scenario('backup.yaml', dumpScenario(ws, { transactions: 150 }));
   const taken = await cli(['backup', file], { cwd: ws.dir, env: ws.env });
   assert.equal(taken.exitCode, 0, taken.stderr);
-  backupDir = join(ws.dir, 'repo', 'backups', taken.stdout.trim());
+  assert.match(taken.stdout.trim(), /^\d{8}T\d{6}Z-[0-9a-f]{6}$/, 'the backup command prints the new backup id');
 });
 
 after(async () => {

@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { cli, ROOT } from '../helpers/cli.ts';
+import { latestResult } from '../helpers/results.ts';
 import { workspace, type Workspace } from '../helpers/workspace.ts';
 import { sourceCluster } from '../helpers/source-cluster.ts';
 import { buildManifest, MANIFEST_FILE } from '../../src/repository/manifest.ts';
@@ -15,14 +16,7 @@ import type { BackupRecord } from '../../src/repository/backup-record.ts';
 let ws: Workspace;
 let record: BackupRecord;
 
-async function results(name: string): Promise<RunResult> {
-  const reports = join(ws.dir, 'reports');
-  for (const run of (await readdir(reports)).sort().reverse()) {
-    const result = JSON.parse(await readFile(join(reports, run, 'result.json'), 'utf8')) as RunResult;
-    if (result.scenario.name === name) return result;
-  }
-  throw new Error(`no result for ${name}`);
-}
+const results = (name: string): Promise<RunResult> => latestResult(join(ws.dir, 'reports'), name);
 const checkOf = (restore: RestoreResult, id: string): CheckResult | undefined => restore.checks.find((c) => c.id === id);
 
 // Every target of a passing snapshot drill: backup recovery proved, tablespace content exact.
