@@ -2,7 +2,6 @@
 import { pgClient } from '../core/pg-client.ts';
 import { join } from 'node:path';
 import { readFile, writeFile, mkdir } from 'node:fs/promises';
-import { interruption } from '../core/interrupt.ts';
 import { timeId } from '../core/ids.ts';
 import { BackupUnusableError } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
@@ -38,52 +37,45 @@ export interface SourceFacts {
 export async function takeBasebackup(source: Source, runtime: Runtime, repo: LocalRepository, options: BasebackupOptions, log: Logger, clock: Clock): Promise<StoredBackup> {
   const startedAt = clock.date();
   const started = clock.now();
-  const staged = await repo.stage(timeId(startedAt));
-  const unregister = interruption.onInterrupt(() => repo.abort(staged));
-  try {
-    const facts = await sourceFacts(source);
-    const label = `recoverable ${staged.id}`;
-    // Step 1: pg_basebackup, tablespaces mapped into the backup so nothing is written over the source's own paths.
-    const tablespaces: TablespaceRecord[] = facts.tablespaces.map((t) => ({ oid: t.oid, name: t.name, sourceLocation: t.location, path: `tablespaces/${t.oid}` }));
-    const args = ['-d', source.conninfo(), '-D', join(staged.dir, DATA_DIR), '-Fp', '-X', 'stream', '-c', 'fast', '-l', label, '--manifest-checksums=SHA256', '-v', '-n'];
-    for (const t of tablespaces) {
-      await mkdir(join(staged.dir, t.path), { recursive: true, mode: 0o700 });
-      args.push(`--tablespace-mapping=${t.sourceLocation.replace(/=/g, '\\=')}=${join(staged.dir, t.path).replace(/=/g, '\\=')}`);
-    }
-    log.info(`pg_basebackup of ${source.describe()}`);
-    const result = await runtime.tool('pg_basebackup', args, { env: source.toolEnv() });
-    const startLsn = match(result.stderr, /write-ahead log start point: ([0-9A-F]+\/[0-9A-F]+) on timeline (\d+)/i);
-    const stopLsn = match(result.stderr, /write-ahead log end point: ([0-9A-F]+\/[0-9A-F]+)/i);
-    const timeline = Number(match(result.stderr, /on timeline (\d+)/i));
-    const startSegment = segmentName(timeline, startLsn, facts.walSegmentSize);
-    const stopSegment = segmentName(timeline, stopLsn, facts.walSegmentSize);
-    // Step 2: the backup counts only once the archive holds its stop segment.
-    if (options.archiveTimeoutMs !== null) await waitForArchived(source, WalArchive.forSystem(repo.root, facts.systemIdentifier), stopSegment, facts.systemIdentifier, options.archiveTimeoutMs, log);
-    // Step 3: what the backup carries that a restore must neutralise, then the metadata and the manifest.
-    const hazards = await findHazards(join(staged.dir, DATA_DIR));
-    if (options.expectations) {
-      const stored: StoredExpectations = { formatVersion: 1, exactness: 'exact', capturedAt: startedAt.toISOString(), expectations: options.expectations };
-      await writeFile(join(staged.dir, EXPECTATIONS_FILE), `${JSON.stringify(stored)}\n`, { mode: 0o600 });
-    }
-    const backup = await repo.commit(staged, {
-      formatVersion: 1, id: staged.id, method: 'basebackup', scenario: options.scenario,
-      startedAt: startedAt.toISOString(), finishedAt: clock.date().toISOString(), durationMs: Math.round(clock.now() - started),
-      source: { kind: source.kind, major: source.major, serverVersion: source.serverVersion, database: source.database, systemIdentifier: facts.systemIdentifier },
-      physical: {
-        dataDir: DATA_DIR, label, startLsn, stopLsn, timeline, startSegment, stopSegment, walSegmentSize: facts.walSegmentSize,
-        systemIdentifier: facts.systemIdentifier, dataChecksums: facts.dataChecksums, superuser: facts.superuser, tablespaces, hazards,
-        toolVersion: (await runtime.tool('pg_basebackup', ['--version'])).stdout.trim(),
-      },
-      expectationsFile: options.expectations ? EXPECTATIONS_FILE : null,
-    });
-    log.info({ backup: backup.record.id, startLsn, stopLsn }, `backup ${backup.record.id} complete: WAL ${startSegment} to ${stopSegment}`);
-    return backup;
-  } catch (error) {
-    await repo.abort(staged);
-    throw error;
-  } finally {
-    unregister();
-  }
+  return repo.writeBackup(timeId(startedAt), async (staged) => {
+      const facts = await sourceFacts(source);
+      const label = `recoverable ${staged.id}`;
+      // Step 1: pg_basebackup, tablespaces mapped into the backup so nothing is written over the source's own paths.
+      const tablespaces: TablespaceRecord[] = facts.tablespaces.map((t) => ({ oid: t.oid, name: t.name, sourceLocation: t.location, path: `tablespaces/${t.oid}` }));
+      const args = ['-d', source.conninfo(), '-D', join(staged.dir, DATA_DIR), '-Fp', '-X', 'stream', '-c', 'fast', '-l', label, '--manifest-checksums=SHA256', '-v', '-n'];
+      for (const t of tablespaces) {
+        await mkdir(join(staged.dir, t.path), { recursive: true, mode: 0o700 });
+        args.push(`--tablespace-mapping=${t.sourceLocation.replace(/=/g, '\\=')}=${join(staged.dir, t.path).replace(/=/g, '\\=')}`);
+      }
+      log.info(`pg_basebackup of ${source.describe()}`);
+      const result = await runtime.tool('pg_basebackup', args, { env: source.toolEnv() });
+      const startLsn = match(result.stderr, /write-ahead log start point: ([0-9A-F]+\/[0-9A-F]+) on timeline (\d+)/i);
+      const stopLsn = match(result.stderr, /write-ahead log end point: ([0-9A-F]+\/[0-9A-F]+)/i);
+      const timeline = Number(match(result.stderr, /on timeline (\d+)/i));
+      const startSegment = segmentName(timeline, startLsn, facts.walSegmentSize);
+      const stopSegment = segmentName(timeline, stopLsn, facts.walSegmentSize);
+      // Step 2: the backup counts only once the archive holds its stop segment.
+      if (options.archiveTimeoutMs !== null) await waitForArchived(source, WalArchive.forSystem(repo.root, facts.systemIdentifier), stopSegment, facts.systemIdentifier, options.archiveTimeoutMs, log);
+      // Step 3: what the backup carries that a restore must neutralise, then the metadata and the manifest.
+      const hazards = await findHazards(join(staged.dir, DATA_DIR));
+      if (options.expectations) {
+        const stored: StoredExpectations = { formatVersion: 1, exactness: 'exact', capturedAt: startedAt.toISOString(), expectations: options.expectations };
+        await writeFile(join(staged.dir, EXPECTATIONS_FILE), `${JSON.stringify(stored)}\n`, { mode: 0o600 });
+      }
+      const backup = await repo.commit(staged, {
+        formatVersion: 1, id: staged.id, method: 'basebackup', scenario: options.scenario,
+        startedAt: startedAt.toISOString(), finishedAt: clock.date().toISOString(), durationMs: Math.round(clock.now() - started),
+        source: { kind: source.kind, major: source.major, serverVersion: source.serverVersion, database: source.database, systemIdentifier: facts.systemIdentifier },
+        physical: {
+          dataDir: DATA_DIR, label, startLsn, stopLsn, timeline, startSegment, stopSegment, walSegmentSize: facts.walSegmentSize,
+          systemIdentifier: facts.systemIdentifier, dataChecksums: facts.dataChecksums, superuser: facts.superuser, tablespaces, hazards,
+          toolVersion: (await runtime.tool('pg_basebackup', ['--version'])).stdout.trim(),
+        },
+        expectationsFile: options.expectations ? EXPECTATIONS_FILE : null,
+      });
+      log.info({ backup: backup.record.id, startLsn, stopLsn }, `backup ${backup.record.id} complete: WAL ${startSegment} to ${stopSegment}`);
+      return backup;
+  });
 }
 
 function match(text: string, re: RegExp): string {

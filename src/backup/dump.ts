@@ -2,7 +2,6 @@
 import { pgClient } from '../core/pg-client.ts';
 import { join } from 'node:path';
 import { writeFile } from 'node:fs/promises';
-import { interruption } from '../core/interrupt.ts';
 import { timeId } from '../core/ids.ts';
 import type { Logger } from '../core/log.ts';
 import type { Clock } from '../core/clock.ts';
@@ -28,58 +27,54 @@ export const EXPECTATIONS_FILE = 'expectations.json';
 export async function takeDumpBackup(source: Source, runtime: Runtime, repo: LocalRepository, options: DumpBackupOptions, log: Logger, clock: Clock): Promise<StoredBackup> {
   const startedAt = clock.date();
   const started = clock.now();
-  const staged = await repo.stage(timeId(startedAt));
-  const unregister = interruption.onInterrupt(() => repo.abort(staged));
-  const client = pgClient(source.clientConfig());
-  try {
-    await client.connect();
-    // Step 1: open a repeatable-read snapshot and export it, so pg_dump and the counts see the same data.
-    await client.query('begin isolation level repeatable read read only');
-    await pinSession(client);
-    const { rows } = await client.query<{ snapshot: string; encoding: string; collate: string; ctype: string; superuser: boolean }>(
-      `select pg_export_snapshot() as snapshot, pg_encoding_to_char(encoding) as encoding, datcollate as collate, datctype as ctype,
-              (select rolsuper from pg_roles where rolname = current_user) as superuser
-         from pg_database where datname = current_database()`,
-    );
-    const info = rows[0]!;
-    log.info({ snapshot: info.snapshot }, `dumping ${source.database} in snapshot ${info.snapshot} with ${options.jobs} jobs`);
-    const env = source.toolEnv();
-    // Step 2: globals, the dump, and the expectations, side by side while the snapshot is held.
-    const globalsArgs = ['--globals-only', '-d', source.conninfo('postgres'), '-f', join(staged.dir, GLOBALS_FILE)];
-    if (!info.superuser) globalsArgs.push('--no-role-passwords');
-    const [, , expectations, dumpVersion] = await Promise.all([
-      runtime.tool('pg_dumpall', globalsArgs, { env, label: 'pg_dumpall --globals-only' }),
-      runtime.tool('pg_dump', ['-Fd', '-j', String(options.jobs), `--snapshot=${info.snapshot}`, '-d', source.conninfo(), '-f', join(staged.dir, DUMP_DIR)], { env, label: 'pg_dump' }),
-      captureExpectations(client, { fingerprints: options.fingerprints, largeObjectContent: true, matviewsAsRefreshed: true }),
-      runtime.tool('pg_dump', ['--version']).then((r) => r.stdout.trim()),
-    ]);
-    await client.query('commit');
-    // Step 3: store the expectations next to the dump, then make the backup visible.
-    const stored: StoredExpectations = { formatVersion: 1, exactness: 'exact', capturedAt: startedAt.toISOString(), expectations };
-    await writeFile(join(staged.dir, EXPECTATIONS_FILE), `${JSON.stringify(stored, null, 1)}\n`, { mode: 0o600 });
-    const finished = clock.date();
-    const backup = await repo.commit(staged, {
-      formatVersion: 1,
-      id: staged.id,
-      method: 'dump',
-      scenario: options.scenario,
-      startedAt: startedAt.toISOString(),
-      finishedAt: finished.toISOString(),
-      durationMs: Math.round(clock.now() - started),
-      source: { kind: source.kind, major: source.major, serverVersion: source.serverVersion, database: source.database },
-      dump: {
-        database: source.database, snapshot: info.snapshot, jobs: options.jobs, globalsFile: GLOBALS_FILE, dumpDir: DUMP_DIR,
-        encoding: info.encoding, collate: info.collate, ctype: info.ctype, pgDumpVersion: dumpVersion,
-      },
-      expectationsFile: EXPECTATIONS_FILE,
-    });
-    log.info({ backup: backup.record.id, sizeBytes: backup.record.sizeBytes }, `backup ${backup.record.id} complete`);
-    return backup;
-  } catch (error) {
-    await repo.abort(staged);
-    throw error;
-  } finally {
-    unregister();
-    await client.end().catch(() => undefined);
-  }
+  return repo.writeBackup(timeId(startedAt), async (staged) => {
+    const client = pgClient(source.clientConfig());
+    try {
+      await client.connect();
+      // Step 1: open a repeatable-read snapshot and export it, so pg_dump and the counts see the same data.
+      await client.query('begin isolation level repeatable read read only');
+      await pinSession(client);
+      const { rows } = await client.query<{ snapshot: string; encoding: string; collate: string; ctype: string; superuser: boolean }>(
+        `select pg_export_snapshot() as snapshot, pg_encoding_to_char(encoding) as encoding, datcollate as collate, datctype as ctype,
+                (select rolsuper from pg_roles where rolname = current_user) as superuser
+           from pg_database where datname = current_database()`,
+      );
+      const info = rows[0]!;
+      log.info({ snapshot: info.snapshot }, `dumping ${source.database} in snapshot ${info.snapshot} with ${options.jobs} jobs`);
+      const env = source.toolEnv();
+      // Step 2: globals, the dump, and the expectations, side by side while the snapshot is held.
+      const globalsArgs = ['--globals-only', '-d', source.conninfo('postgres'), '-f', join(staged.dir, GLOBALS_FILE)];
+      if (!info.superuser) globalsArgs.push('--no-role-passwords');
+      const [, , expectations, dumpVersion] = await Promise.all([
+        runtime.tool('pg_dumpall', globalsArgs, { env, label: 'pg_dumpall --globals-only' }),
+        runtime.tool('pg_dump', ['-Fd', '-j', String(options.jobs), `--snapshot=${info.snapshot}`, '-d', source.conninfo(), '-f', join(staged.dir, DUMP_DIR)], { env, label: 'pg_dump' }),
+        captureExpectations(client, { fingerprints: options.fingerprints, largeObjectContent: true, matviewsAsRefreshed: true }),
+        runtime.tool('pg_dump', ['--version']).then((r) => r.stdout.trim()),
+      ]);
+      await client.query('commit');
+      // Step 3: store the expectations next to the dump, then make the backup visible.
+      const stored: StoredExpectations = { formatVersion: 1, exactness: 'exact', capturedAt: startedAt.toISOString(), expectations };
+      await writeFile(join(staged.dir, EXPECTATIONS_FILE), `${JSON.stringify(stored, null, 1)}\n`, { mode: 0o600 });
+      const finished = clock.date();
+      const backup = await repo.commit(staged, {
+        formatVersion: 1,
+        id: staged.id,
+        method: 'dump',
+        scenario: options.scenario,
+        startedAt: startedAt.toISOString(),
+        finishedAt: finished.toISOString(),
+        durationMs: Math.round(clock.now() - started),
+        source: { kind: source.kind, major: source.major, serverVersion: source.serverVersion, database: source.database },
+        dump: {
+          database: source.database, snapshot: info.snapshot, jobs: options.jobs, globalsFile: GLOBALS_FILE, dumpDir: DUMP_DIR,
+          encoding: info.encoding, collate: info.collate, ctype: info.ctype, pgDumpVersion: dumpVersion,
+        },
+        expectationsFile: EXPECTATIONS_FILE,
+      });
+      log.info({ backup: backup.record.id, sizeBytes: backup.record.sizeBytes }, `backup ${backup.record.id} complete`);
+      return backup;
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+  });
 }

@@ -209,6 +209,8 @@ function summarize(result: RunResult): string {
   const count = (s: string): number => checks.filter((c) => c.status === s).length + result.objectives.filter((o) => o.status === s).length;
   const head = `${count('passed')} passed, ${count('failed')} failed, ${count('errored')} errored, ${count('skipped')} skipped`;
   const firstBad = checks.find((c) => c.status === 'failed' || c.status === 'errored') ?? result.objectives.find((o) => o.status !== 'passed');
+  const notCompared = checks.filter((c) => c.status === 'skipped' && c.exactness === 'not-available').length;
+  if (!firstBad && notCompared) return `${head}: the backup restores; ${notCompared} data comparison(s) had no exact expectation and were not made (see the report)`;
   if (!firstBad) return `${head}: the backup restores and matches what was backed up`;
   return `${head}; first: ${'id' in firstBad ? `${firstBad.id}: ${firstBad.message}` : `${firstBad.name}: ${firstBad.basis}`}`;
 }

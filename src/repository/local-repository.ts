@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomInt, createHash } from 'node:crypto';
 import { ScenarioError, BackupUnusableError } from '../core/errors.ts';
+import { interruption } from '../core/interrupt.ts';
 import { buildManifest, keepWalOfBasebackup, listFiles, MANIFEST_FILE, type Delegation, type Manifest } from './manifest.ts';
 import { stat } from 'node:fs/promises';
 import { fsyncTree, fsyncPath, writeFileAtomic } from './durable.ts';
@@ -66,6 +67,20 @@ export class LocalRepository {
     await rename(staged.dir, finalDir);
     await fsyncPath(this.backupsDir);
     return { record: full, dir: finalDir };
+  }
+
+  /** Write a new backup: `body` fills the staged directory and commits it; on an error or Ctrl-C nothing is left. */
+  async writeBackup(id: string, body: (staged: StagedBackup) => Promise<StoredBackup>): Promise<StoredBackup> {
+    const staged = await this.stage(id);
+    const unregister = interruption.onInterrupt(() => this.abort(staged));
+    try {
+      return await body(staged);
+    } catch (error) {
+      await this.abort(staged);
+      throw error;
+    } finally {
+      unregister();
+    }
   }
 
   /** Throw away an incomplete backup. */

@@ -2,7 +2,6 @@
 import { join } from 'node:path';
 import { writeFile, mkdir } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
-import { interruption } from '../../core/interrupt.ts';
 import { timeId } from '../../core/ids.ts';
 import { BackupUnusableError, ScenarioError, RecoverableError } from '../../core/errors.ts';
 import { pgClient } from '../../core/pg-client.ts';
@@ -42,82 +41,78 @@ export const LABEL_DIR = 'label';
 export async function takeSnapshotBackup(source: Source, repo: LocalRepository, options: SnapshotBackupOptions, log: Logger, clock: Clock): Promise<StoredBackup> {
   const startedAt = clock.date();
   const started = clock.now();
-  const staged = await repo.stage(timeId(startedAt));
-  const unregister = interruption.onInterrupt(() => repo.abort(staged));
-  const client = pgClient(source.clientConfig());
-  try {
-    const facts = await sourceFacts(source);
-    await client.connect();
-    const place = await placeOf(client, options.allowStandby);
-    const name = `recoverable-${staged.id}`;
-    const label = `recoverable ${staged.id}`;
-    // Step 1: start, on this connection, which stays open until stop.
-    const startLsn = await startBackup(client, source.major, label);
-    const timeline = place.timeline;
-    const startWalFile = segmentName(timeline, startLsn, facts.walSegmentSize);
-    log.info(`backup started at ${startLsn}: snapshotting ${place.pgdata}${facts.tablespaces.length ? ` and ${facts.tablespaces.length} tablespace(s)` : ''} (${options.driver.kind})`);
-    // Step 2: the snapshot (and the workload, if any), then expectations; stop runs whatever happened.
-    let taken: Awaited<ReturnType<SnapshotDriver['take']>> = {};
-    let expectations: Expectations | null = null;
-    let stop;
+  return repo.writeBackup(timeId(startedAt), async (staged) => {
+    const client = pgClient(source.clientConfig());
     try {
-      const [snap, during] = await Promise.allSettled([
-        options.driver.take({
-          name, pgdata: place.pgdata, tablespaces: Object.fromEntries(facts.tablespaces.map((t) => [t.oid, t.location])),
-          startLsn, startWalFile, stagedDir: staged.dir, repository: repo.root, timeoutMs: options.timeoutMs,
-        }),
-        options.during?.() ?? Promise.resolve(),
-      ]);
-      if (snap.status === 'rejected') throw snapshotFailed(snap.reason);
-      if (during.status === 'rejected') throw during.reason;
-      taken = snap.value;
-      if (options.beforeStop) expectations = await options.beforeStop();
-    } finally {
-      stop = await stopBackup(client, source.major, options.archiveTimeoutMs ?? 3_600_000).catch((error: Error) => error);
-    }
-    if (stop instanceof Error) {
-      throw new BackupUnusableError(`the backup could not be stopped cleanly: ${stop.message}`, {
-        hint: /statement timeout/.test(stop.message) ? 'the stop segment was never archived: check archive_command and pg_stat_archiver' : 'see the source server log', cause: stop,
+      const facts = await sourceFacts(source);
+      await client.connect();
+      const place = await placeOf(client, options.allowStandby);
+      const name = `recoverable-${staged.id}`;
+      const label = `recoverable ${staged.id}`;
+      // Step 1: start, on this connection, which stays open until stop.
+      const startLsn = await startBackup(client, source.major, label);
+      const timeline = place.timeline;
+      const startWalFile = segmentName(timeline, startLsn, facts.walSegmentSize);
+      log.info(`backup started at ${startLsn}: snapshotting ${place.pgdata}${facts.tablespaces.length ? ` and ${facts.tablespaces.length} tablespace(s)` : ''} (${options.driver.kind})`);
+      // Step 2: the snapshot (and the workload, if any), then expectations; stop runs whatever happened.
+      let taken: Awaited<ReturnType<SnapshotDriver['take']>> = {};
+      let expectations: Expectations | null = null;
+      let stop;
+      try {
+        const [snap, during] = await Promise.allSettled([
+          options.driver.take({
+            name, pgdata: place.pgdata, tablespaces: Object.fromEntries(facts.tablespaces.map((t) => [t.oid, t.location])),
+            startLsn, startWalFile, stagedDir: staged.dir, repository: repo.root, timeoutMs: options.timeoutMs,
+          }),
+          options.during?.() ?? Promise.resolve(),
+        ]);
+        if (snap.status === 'rejected') throw snapshotFailed(snap.reason);
+        if (during.status === 'rejected') throw during.reason;
+        taken = snap.value;
+        if (options.beforeStop) expectations = await options.beforeStop();
+      } finally {
+        stop = await stopBackup(client, source.major, options.archiveTimeoutMs ?? 3_600_000).catch((error: Error) => error);
+      }
+      if (stop instanceof Error) {
+        throw new BackupUnusableError(`the backup could not be stopped cleanly: ${stop.message}`, {
+          hint: /statement timeout/.test(stop.message) ? 'the stop segment was never archived: check archive_command and pg_stat_archiver' : 'see the source server log', cause: stop,
+        });
+      }
+      // Step 3: the bytes pg_backup_stop returned, stored as they are.
+      await mkdir(join(staged.dir, LABEL_DIR), { mode: 0o700 });
+      await writeFile(join(staged.dir, LABEL_DIR, 'backup_label'), stop.labelfile, { mode: 0o600 });
+      if (stop.spcmapfile) await writeFile(join(staged.dir, LABEL_DIR, 'tablespace_map'), stop.spcmapfile, { mode: 0o600 });
+      const stopSegment = segmentName(labelTimeline(stop.labelfile) ?? timeline, stop.stopLsn, facts.walSegmentSize);
+      if (options.archiveTimeoutMs !== null) await waitForArchived(source, WalArchive.forSystem(repo.root, facts.systemIdentifier), stopSegment, facts.systemIdentifier, options.archiveTimeoutMs, log);
+      if (expectations) {
+        const stored: StoredExpectations = { formatVersion: 1, exactness: 'exact', capturedAt: startedAt.toISOString(), expectations };
+        await writeFile(join(staged.dir, EXPECTATIONS_FILE), `${JSON.stringify(stored)}\n`, { mode: 0o600 });
+      }
+      const tablespaces: TablespaceRecord[] = facts.tablespaces.map((t) => ({ oid: t.oid, name: t.name, sourceLocation: t.location, path: `tablespaces/${t.oid}` }));
+      const sha = (text: string): string => createHash('sha256').update(text).digest('hex');
+      const backup = await repo.commit(staged, {
+        formatVersion: 1, id: staged.id, method: 'snapshot', scenario: options.scenario,
+        startedAt: startedAt.toISOString(), finishedAt: clock.date().toISOString(), durationMs: Math.round(clock.now() - started),
+        source: { kind: source.kind, major: source.major, serverVersion: source.serverVersion, database: source.database, systemIdentifier: facts.systemIdentifier },
+        physical: {
+          dataDir: 'data', label, startLsn, stopLsn: stop.stopLsn, timeline, startSegment: startWalFile, stopSegment, walSegmentSize: facts.walSegmentSize,
+          systemIdentifier: facts.systemIdentifier, dataChecksums: facts.dataChecksums, superuser: facts.superuser, tablespaces, hazards: [], toolVersion: `PostgreSQL ${source.serverVersion} low-level backup API`,
+        },
+        snapshot: {
+          name, driver: options.driver.kind, pgdata: place.pgdata, ...taken,
+          ...(options.restoreCommand ? { restoreCommand: options.restoreCommand } : {}), ...(options.deleteCommand ? { deleteCommand: options.deleteCommand } : {}),
+          labelFile: `${LABEL_DIR}/backup_label`, labelSha256: sha(stop.labelfile),
+          spcmapFile: stop.spcmapfile ? `${LABEL_DIR}/tablespace_map` : null, spcmapSha256: stop.spcmapfile ? sha(stop.spcmapfile) : null,
+          fromStandby: place.standby,
+        },
+        expectationsFile: expectations ? EXPECTATIONS_FILE : null,
       });
+      log.info({ backup: backup.record.id, startLsn, stopLsn: stop.stopLsn }, `snapshot backup ${backup.record.id} complete: WAL ${startWalFile} to ${stopSegment}`);
+      return backup;
+    } finally {
+      await client.end().catch(() => undefined);
     }
-    // Step 3: the bytes pg_backup_stop returned, stored as they are.
-    await mkdir(join(staged.dir, LABEL_DIR), { mode: 0o700 });
-    await writeFile(join(staged.dir, LABEL_DIR, 'backup_label'), stop.labelfile, { mode: 0o600 });
-    if (stop.spcmapfile) await writeFile(join(staged.dir, LABEL_DIR, 'tablespace_map'), stop.spcmapfile, { mode: 0o600 });
-    const stopSegment = segmentName(labelTimeline(stop.labelfile) ?? timeline, stop.stopLsn, facts.walSegmentSize);
-    if (options.archiveTimeoutMs !== null) await waitForArchived(source, WalArchive.forSystem(repo.root, facts.systemIdentifier), stopSegment, facts.systemIdentifier, options.archiveTimeoutMs, log);
-    if (expectations) {
-      const stored: StoredExpectations = { formatVersion: 1, exactness: 'exact', capturedAt: startedAt.toISOString(), expectations };
-      await writeFile(join(staged.dir, EXPECTATIONS_FILE), `${JSON.stringify(stored)}\n`, { mode: 0o600 });
-    }
-    const tablespaces: TablespaceRecord[] = facts.tablespaces.map((t) => ({ oid: t.oid, name: t.name, sourceLocation: t.location, path: `tablespaces/${t.oid}` }));
-    const sha = (text: string): string => createHash('sha256').update(text).digest('hex');
-    const backup = await repo.commit(staged, {
-      formatVersion: 1, id: staged.id, method: 'snapshot', scenario: options.scenario,
-      startedAt: startedAt.toISOString(), finishedAt: clock.date().toISOString(), durationMs: Math.round(clock.now() - started),
-      source: { kind: source.kind, major: source.major, serverVersion: source.serverVersion, database: source.database, systemIdentifier: facts.systemIdentifier },
-      physical: {
-        dataDir: 'data', label, startLsn, stopLsn: stop.stopLsn, timeline, startSegment: startWalFile, stopSegment, walSegmentSize: facts.walSegmentSize,
-        systemIdentifier: facts.systemIdentifier, dataChecksums: facts.dataChecksums, superuser: facts.superuser, tablespaces, hazards: [], toolVersion: `PostgreSQL ${source.serverVersion} low-level backup API`,
-      },
-      snapshot: {
-        name, driver: options.driver.kind, pgdata: place.pgdata, ...taken,
-        ...(options.restoreCommand ? { restoreCommand: options.restoreCommand } : {}), ...(options.deleteCommand ? { deleteCommand: options.deleteCommand } : {}),
-        labelFile: `${LABEL_DIR}/backup_label`, labelSha256: sha(stop.labelfile),
-        spcmapFile: stop.spcmapfile ? `${LABEL_DIR}/tablespace_map` : null, spcmapSha256: stop.spcmapfile ? sha(stop.spcmapfile) : null,
-        fromStandby: place.standby,
-      },
-      expectationsFile: expectations ? EXPECTATIONS_FILE : null,
-    });
-    log.info({ backup: backup.record.id, startLsn, stopLsn: stop.stopLsn }, `snapshot backup ${backup.record.id} complete: WAL ${startWalFile} to ${stopSegment}`);
-    return backup;
-  } catch (error) {
-    await repo.abort(staged);
-    throw error;
-  } finally {
-    unregister();
-    await client.end().catch(() => undefined);
-  }
+  });
 }
 
 // Where PGDATA is, the timeline, and whether this is a standby (accepted only with archive_mode=always).
