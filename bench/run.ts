@@ -1,7 +1,7 @@
 // `npm run bench`: drills of a pgbench database against the raw PostgreSQL tools doing the same work:
 // a dump drill (pg_dump/pg_restore) and a physical drill to `latest` (pg_basebackup + cp + recovery).
 // Usage: node bench/run.ts [--only dump|physical] [--scale 20] [--rounds 3] [--jobs 2] [--verbose (each round's phases)]
-//        physical: [--transactions 2000 (pgbench, after each backup)] [--history (the drill gets exact expectations at latest)]
+//        physical: [--transactions 2000 (pgbench, after each backup)] [--no-history (default: the drill gets exact expectations at latest and runs the same queries as the raw side)]
 //                  [--cp-restore (diagnostic: the drill replays with restore_command cp, not recoverable fetch-wal)]
 import { parseArgs } from 'node:util';
 import { chmod, mkdtemp, mkdir, readdir, rm } from 'node:fs/promises';
@@ -23,9 +23,10 @@ const TARGET = 1.15;
 const PG_MAJOR = 15;
 
 const { values } = parseArgs({
+  allowNegative: true,
   options: {
     only: { type: 'string' }, scale: { type: 'string', default: '20' }, rounds: { type: 'string', default: '3' }, jobs: { type: 'string', default: '2' },
-    verbose: { type: 'boolean', default: false }, transactions: { type: 'string', default: '2000' }, history: { type: 'boolean', default: false },
+    verbose: { type: 'boolean', default: false }, transactions: { type: 'string', default: '2000' }, history: { type: 'boolean', default: true },
     'cp-restore': { type: 'boolean', default: false },
   },
 });

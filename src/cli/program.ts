@@ -1,7 +1,7 @@
 // The command line: parse, run one command, map errors to exit codes (only here).
 import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { RecoverableError, ExitCode } from '../core/errors.ts';
+import { RecoverableError, ScenarioError, ExitCode } from '../core/errors.ts';
 import { createLogger, type LogFormat } from '../core/log.ts';
 import { interruption } from '../core/interrupt.ts';
 import { redactSecrets } from '../core/redact.ts';
@@ -134,6 +134,10 @@ try {
 function reportError(error: unknown): number {
   if (error instanceof RecoverableError) {
     process.stderr.write(`recoverable: ${redactSecrets(error.message)}\n`);
+    // A scenario problem found at run time: name the field and the fix, as a load error does.
+    if (error instanceof ScenarioError) {
+      for (const issue of error.issues.filter((i) => !error.message.includes(i.path))) process.stderr.write(`${issue.path}: ${issue.problem} (fix: ${issue.fix})\n`);
+    }
     if (error.hint) process.stderr.write(`hint: ${redactSecrets(error.hint)}\n`);
     return error.exitCode;
   }

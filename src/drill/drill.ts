@@ -50,7 +50,8 @@ export async function runDrill(scenario: Scenario, deps: DrillDeps): Promise<Dri
   try {
     await drillSteps(scenario, deps, result);
   } catch (error) {
-    if (error instanceof InterruptedError) throw error;
+    // Interrupted, or the scenario does not fit the source (a standby, say): exit 130 / 2, not a finding about the backup.
+    if (error instanceof InterruptedError || (error instanceof RecoverableError && error.exitCode === ExitCode.usage)) throw error;
     // The backup could not be taken or read, or the machine gave out: a run-level finding, never a pass.
     const e = error instanceof RecoverableError ? error : new RecoverableError('internal', ExitCode.failed, (error as Error).message, { cause: error });
     if (!(error instanceof RecoverableError)) log.error({ err: error }, 'internal error');

@@ -9,6 +9,8 @@ import { cli, ROOT } from '../helpers/cli.ts';
 import { latestResult } from '../helpers/results.ts';
 import { workspace, type Workspace } from '../helpers/workspace.ts';
 import { sourceCluster } from '../helpers/source-cluster.ts';
+import { Cluster, privateTempDir } from '../../src/env/cluster.ts';
+import { silentLogger } from '../../src/core/log.ts';
 import { buildManifest, MANIFEST_FILE } from '../../src/repository/manifest.ts';
 import type { RunResult, RestoreResult, CheckResult } from '../../src/report/result.ts';
 import type { BackupRecord } from '../../src/repository/backup-record.ts';
@@ -244,5 +246,43 @@ report: { dir: ${ws.dir}/reports, formats: [json] }
     assert.equal(checkOf(result.restores[0]!, 'sql:1:select count(*) from t')?.actual, 3000, 'latest replays everything after the kept backup');
   } finally {
     await cluster.dispose();
+  }
+});
+
+test('a standby source is refused (its stop does not wait for archiving), and allowStandby still needs archive_mode = always', async () => {
+  const repository = join(ws.dir, 'repo-standby');
+  const { cluster: primary, url: primaryUrl } = await sourceCluster(repository);
+  const runtime = primary.runtime;
+  const standby = await Cluster.adopt(runtime, await privateTempDir('standby', runtime), 'postgres', silentLogger());
+  try {
+    await runtime.tool('pg_basebackup', ['-d', primaryUrl, '-D', standby.dataDir, '-R', '-X', 'stream', '-c', 'fast'], { asClusterUser: true });
+    await standby.writeSettings({ hot_standby: 'on' });
+    await standby.start();
+    const client = await standby.connect();
+    try {
+      assert.equal((await client.query('select pg_is_in_recovery() as r')).rows[0].r, true, 'the source really is a standby');
+    } finally {
+      await client.end();
+    }
+    const url = `host=${standby.socketDir} port=${standby.connection.port} user=postgres dbname=postgres`;
+    for (const [name, allow, message] of [
+      ['standby-refused', false, /the source is a standby: on a standby the backup stop does not wait for WAL archiving/],
+      ['standby-archive', true, /the source is a standby with archive_mode = (on|off): its archive is not complete/],
+    ] as const) {
+      const file = await ws.scenario(`${name}.yaml`, `name: ${name}
+source: { url: "${url}" }
+repository: ${repository}
+backup: { method: snapshot, snapshot: { driver: copy, allowStandby: ${allow} } }
+report: { dir: ${ws.dir}/reports, formats: [json] }
+`);
+      const run = await cli(['drill', file], { cwd: ws.dir, env: ws.env });
+      assert.equal(run.exitCode, 2, run.stderr);
+      assert.match(run.stderr, message);
+      assert.match(run.stderr, /backup\.snapshot\.allowStandby/);
+    }
+    assert.deepEqual(existsSync(join(repository, 'backups')) ? await readdir(join(repository, 'backups')) : [], []);
+  } finally {
+    await standby.dispose();
+    await primary.dispose();
   }
 });
