@@ -75,6 +75,22 @@ checks: [rowcounts, fingerprints, schema, amcheck]
   });
 }
 
+test('a snapshot drill (copy driver, a tablespace, writes during the snapshot) restores into docker as it does locally', { skip: images[15] }, async () => {
+  const file = await scenario('docker-snapshot', `source: { managed: { fixtures: [${ws.dir}/fixtures/shop.sql, ${join(ROOT, 'fixtures/tablespace.sql')}], tablespaces: [archive], workload: { seed: 9, transactions: 200 } } }
+backup: { method: snapshot, snapshot: { driver: copy } }
+restore: { environment: docker, targets: [immediate, latest] }
+checks: [rowcounts, fingerprints, schema, amcheck]
+`);
+  const run = await cli(['drill', file], { cwd: ws.dir, env: ws.env });
+  assert.equal(run.exitCode, 0, run.stdout + run.stderr.slice(-2000));
+  const result = await results('docker-snapshot');
+  for (const restore of result.restores) {
+    assert.equal(restore.environment.kind, 'docker');
+    assert.match(restore.reached.proof, /starting backup recovery with redo LSN/);
+    for (const id of ['snapshot:backup-label', 'snapshot:tablespace-map', 'recovery:target', 'fingerprint:shop.orders_2024_01', 'fingerprint:audit.cold_events']) assert.equal(restore.checks.find((c) => c.id === id)?.status, 'passed', `${restore.target}: ${id}`);
+  }
+});
+
 for (const major of [17, 18]) {
   test(`the 15 -> ${major} upgrade rehearsal passes with exact fingerprints, dumped by pg_dump ${major}`, { skip: images[15] || images[major] }, async () => {
     const run = await cli(['drill', `scenarios/upgrade-15-to-${major}.yaml`], { cwd: ws.dir, env: ws.env });
