@@ -1,7 +1,7 @@
 // Restore a physical backup into a disposable local cluster and replay WAL to a target, collecting proof.
 import { join } from 'node:path';
 import { existsSync } from 'node:fs';
-import { readFile, writeFile, rm, mkdir, symlink, readdir, lstat } from 'node:fs/promises';
+import { readFile, writeFile, rm, mkdir, symlink, lstat } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { restoringDriver, scrubDataDir, SnapshotMissingError } from '../backup/snapshot/drivers.ts';
 import type { Logger } from '../core/log.ts';
@@ -309,9 +309,4 @@ async function checksumCluster(cluster: Cluster): Promise<{ ran: boolean; ok: bo
     if (!(error instanceof ToolError)) throw error;
     return { ran: true, ok: false, output: `${error.stderr}\n${error.stdout}`.trim() };
   }
-}
-
-/** Names of files in pg_wal of a data directory (for messages about what the backup carried). */
-export async function walFilesIn(dataDir: string): Promise<string[]> {
-  return (await readdir(join(dataDir, 'pg_wal')).catch(() => [])).filter((n) => /^[0-9A-F]{24}$/.test(n));
 }

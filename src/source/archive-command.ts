@@ -25,11 +25,6 @@ export function copyRestoreCommand(archiveDir: string): string {
   return `cp '${archiveDir.replace(/'/g, `'\\''`).replace(/%/g, '%%')}/%f' '%p'`;
 }
 
-/** The command line PostgreSQL runs to fetch a segment (or .history) from `repository`. */
-export function restoreCommand(repository: string, system: string): string {
-  return `${shellWord(process.execPath)} ${shellWord(CLI_ENTRY)} fetch-wal %f %p --repository ${shellWord(repository)} --system ${system}`;
-}
-
 /** The archive directory exists and, when clusters run as another user, belongs to that user. */
 export async function prepareArchiveDir(repository: string, system: string, runtime: Runtime): Promise<void> {
   // Parents are created passable (0755): the archiver runs as the cluster user and must reach wal/<system>.

@@ -32,12 +32,6 @@ export async function stopBackup(client: pg.Client, major: number, timeoutMs: nu
   }
 }
 
-/** The START WAL LOCATION line of a backup label: "START WAL LOCATION: 0/2000028 (file 000000010000000000000002)". */
-export function labelStart(labelfile: string): { lsn: string; file: string } | null {
-  const m = /START WAL LOCATION: ([0-9A-F]+\/[0-9A-F]+) \(file ([0-9A-F]{24})\)/.exec(labelfile);
-  return m ? { lsn: m[1]!, file: m[2]! } : null;
-}
-
 /** The timeline of a backup label ("START TIMELINE: 1"). */
 export function labelTimeline(labelfile: string): number | null {
   const m = /START TIMELINE: (\d+)/.exec(labelfile);
