@@ -18,7 +18,7 @@ import { writeHistory } from '../src/repository/history.ts';
 import { DATABASE, type RawTiming } from './raw.ts';
 import { rawBasebackup, rawPhysicalRestore, type PhysicalRawTiming } from './physical-raw.ts';
 import { physicalBackup, physicalDrill, timeAvailable, type ChildRun, type DrillRun } from './drill-child.ts';
-import { median, mib, phaseHeader, phaseRow, say, seconds, signed, sum } from './util.ts';
+import { median, mib, printPhaseTable, say, seconds, signed, sum } from './util.ts';
 
 /** What the source archives with until a round points it at a repository: nothing (setup's WAL is not wanted). */
 const DISCARD = '/bin/true';
@@ -185,14 +185,7 @@ function report(raw: PhysicalRawTiming[], drills: PhysicalRun[], options: Physic
   say(`physical: median of ${options.rounds} round(s): raw tools ${seconds(rawMedian)}, recoverable ${seconds(drillMedian)} (backup ${seconds(median(drills.map((d) => d.backup.totalMs)))} + drill ${seconds(median(drills.map((d) => d.drill.totalMs)))})`);
   if (timeAvailable) say(`recoverable peak RSS (GNU time, backup and drill processes): ${mib(Math.max(...drills.flatMap((d) => [d.backup.maxRssKb ?? 0, d.drill.maxRssKb ?? 0])))}`);
   say('');
-  say(phaseHeader());
-  const gaps: Array<[string, number]> = [];
-  for (const [name, rawMs, drillMs] of rows) {
-    const r = median(raw.map(rawMs));
-    const d = median(drills.map(drillMs));
-    gaps.push([name, d - r]);
-    say(phaseRow(name, r, d));
-  }
+  const gaps = printPhaseTable(rows, raw, drills);
 
   // What the drill verified at latest: with a url source and no history it has no expectations, so no data checks ran.
   const last = drills.at(-1)!.drill;

@@ -17,7 +17,7 @@ import { interruption } from '../src/core/interrupt.ts';
 import { rawRound, DATABASE, type RawTiming } from './raw.ts';
 import { drillRound, timeAvailable, type DrillRun } from './drill-child.ts';
 import { physicalBench, physicalSourceSettings } from './physical.ts';
-import { median, mib, phaseHeader, phaseRow, say, seconds, signed, sum } from './util.ts';
+import { median, mib, printPhaseTable, say, seconds, signed, sum } from './util.ts';
 
 const TARGET = 1.15;
 const PG_MAJOR = 15;
@@ -139,14 +139,7 @@ function printPhases(raw: RawTiming[], drills: DrillRun[], over: boolean): void 
     ['rest (createdb, stop+remove, process start, reports)', (r) => r.totalMs - sum(Object.entries(r.steps).filter(([k]) => !['createdb', 'dispose'].includes(k)).map(([, v]) => v)), (d) => d.totalMs - d.backupMs - sum(d.phases.map((p) => p.durationMs))],
   ];
   say('');
-  say(phaseHeader());
-  const gaps: Array<[string, number]> = [];
-  for (const [name, rawMs, drillMs] of rows) {
-    const r = median(raw.map(rawMs));
-    const d = median(drills.map(drillMs));
-    gaps.push([name, d - r]);
-    say(phaseRow(name, r, d));
-  }
+  const gaps = printPhaseTable(rows, raw, drills);
   if (!over) return;
   const budget = median(raw.map((r) => r.totalMs)) * 0.02;
   for (const [name, gap] of gaps.sort((a, b) => b[1] - a[1]).filter(([, g]) => g > budget)) say(`hint: ${name} costs ${signed(gap)} more than the raw tools`);

@@ -34,3 +34,14 @@ export function phaseRow(name: string, raw: number, drill: number): string {
 export function phaseHeader(): string {
   return `${'phase (medians)'.padEnd(54)}${'raw'.padStart(9)}${'drill'.padStart(9)}${'diff'.padStart(9)}`;
 }
+
+/** Print the per-phase table (medians of raw vs drill) and return each phase's gap in milliseconds. */
+export function printPhaseTable<R, D>(rows: ReadonlyArray<readonly [string, (r: R) => number, (d: D) => number]>, raw: readonly R[], drills: readonly D[]): Array<[string, number]> {
+  say(phaseHeader());
+  return rows.map(([name, rawMs, drillMs]) => {
+    const r = median(raw.map(rawMs));
+    const d = median(drills.map(drillMs));
+    say(phaseRow(name, r, d));
+    return [name, d - r];
+  });
+}
