@@ -9,8 +9,8 @@ import type { Runtime } from '../env/runtime.ts';
 import type { Source } from '../source/source.ts';
 import type { LocalRepository, StoredBackup } from '../repository/local-repository.ts';
 import type { StoredExpectations } from '../repository/backup-record.ts';
-import { captureExpectations } from '../checks/expectations.ts';
-import { pinSession } from '../checks/session.ts';
+import { captureExpectations } from '../expectations/capture.ts';
+import { pinSession } from '../expectations/session.ts';
 
 export interface DumpBackupOptions {
   scenario: string;

@@ -1,7 +1,7 @@
 // Structural check of heap and btree: pg_amcheck (PG >= 14) or the amcheck functions.
 import { ToolError } from '../core/errors.ts';
 import type { Cluster } from '../env/cluster.ts';
-import type { CheckResult } from '../report/result.ts';
+import type { CheckResult } from '../run/result.ts';
 
 /** Run amcheck over every relation of `database`; corruption fails, an inability to check errors. */
 export async function amcheck(cluster: Cluster, database: string, options: { heapallindexed: boolean; jobs: number }): Promise<CheckResult> {

@@ -1,5 +1,5 @@
 // Verify a stored backup against its manifest before restoring it.
-import type { CheckResult } from '../report/result.ts';
+import type { CheckResult } from '../run/result.ts';
 import type { LocalRepository, StoredBackup } from '../repository/local-repository.ts';
 import { verifyManifest, describeFinding } from '../repository/manifest.ts';
 import { BackupUnusableError } from '../core/errors.ts';

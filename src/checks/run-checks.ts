@@ -1,11 +1,12 @@
 // Run a restore's checks against the restored cluster; results, never exceptions, for what was found.
 import type { Logger } from '../core/log.ts';
 import type { Cluster } from '../env/cluster.ts';
-import type { CheckResult, Exactness } from '../report/result.ts';
+import type { CheckResult, Exactness } from '../run/result.ts';
 import type { CheckSpec } from '../scenario/types.ts';
-import { captureExpectations, invalidIndexes, type Expectations } from './expectations.ts';
-import { compareExpectations, fail, pass } from './compare.ts';
-import { pinSession } from './session.ts';
+import { captureExpectations, invalidIndexes, type Expectations } from '../expectations/capture.ts';
+import { compareExpectations } from '../expectations/compare.ts';
+import { fail, pass } from '../run/check.ts';
+import { pinSession } from '../expectations/session.ts';
 import { amcheck } from './amcheck.ts';
 import { sqlCheck } from './sql-check.ts';
 

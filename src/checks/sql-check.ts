@@ -1,6 +1,6 @@
 // The scenario's own assertions: one query, its first value compared with `expect`.
 import type pg from 'pg';
-import type { CheckResult } from '../report/result.ts';
+import type { CheckResult } from '../run/result.ts';
 import type { CheckSpec } from '../scenario/types.ts';
 
 type SqlSpec = Extract<CheckSpec, { kind: 'sql' }>;

@@ -2,7 +2,7 @@
 import { join } from 'node:path';
 import { ToolError } from '../core/errors.ts';
 import type { Runtime } from '../env/runtime.ts';
-import type { CheckResult } from '../report/result.ts';
+import type { CheckResult } from '../run/result.ts';
 import type { StoredBackup } from '../repository/local-repository.ts';
 
 /** Run pg_verifybackup of the backup's major in `runtime` (which sees the repository); a mismatch fails naming the file. */

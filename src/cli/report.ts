@@ -3,7 +3,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { writeReports } from '../report/write.ts';
 import { UsageError } from '../core/errors.ts';
-import type { RunResult } from '../report/result.ts';
+import type { RunResult } from '../run/result.ts';
 import type { CommandContext } from './context.ts';
 
 export async function handler(args: Record<string, unknown>, _ctx: CommandContext): Promise<number> {

@@ -6,7 +6,8 @@ import type { Clock } from '../core/clock.ts';
 import { timeId } from '../core/ids.ts';
 import { RecoverableError, InterruptedError, ExitCode } from '../core/errors.ts';
 import { throwIfInterrupted } from '../core/interrupt.ts';
-import { RESULT_SCHEMA_VERSION, decideVerdict, type RunResult, type RestoreResult, type ObjectiveResult, type CheckResult, type Phase } from '../report/result.ts';
+import { RESULT_SCHEMA_VERSION, type RunResult, type RestoreResult, type ObjectiveResult, type Phase } from '../run/result.ts';
+import { decideVerdict, summarize } from '../run/verdict.ts';
 import { requireBinaries } from '../env/binaries.ts';
 import { manifestCheck } from '../checks/manifest-check.ts';
 import { obtainBackup, sourceBinaries } from './obtain-backup.ts';
@@ -203,16 +204,3 @@ function logRestore(log: Logger, restore: RestoreResult): void {
     else log.warn({ check: check.id, status: check.status }, `${check.status}: ${check.id}: ${check.message}`);
   }
 }
-
-// One line that says why the verdict is what it is.
-function summarize(result: RunResult): string {
-  const checks: CheckResult[] = [...result.checks, ...result.restores.flatMap((r) => r.checks)];
-  const count = (s: string): number => checks.filter((c) => c.status === s).length + result.objectives.filter((o) => o.status === s).length;
-  const head = `${count('passed')} passed, ${count('failed')} failed, ${count('errored')} errored, ${count('skipped')} skipped`;
-  const firstBad = checks.find((c) => c.status === 'failed' || c.status === 'errored') ?? result.objectives.find((o) => o.status !== 'passed');
-  const notCompared = checks.filter((c) => c.status === 'skipped' && c.exactness === 'not-available').length;
-  if (!firstBad && notCompared) return `${head}: the backup restores; ${notCompared} data comparison(s) had no exact expectation and were not made (see the report)`;
-  if (!firstBad) return `${head}: the backup restores and matches what was backed up`;
-  return `${head}; first: ${'id' in firstBad ? `${firstBad.id}: ${firstBad.message}` : `${firstBad.name}: ${firstBad.basis}`}`;
-}
-

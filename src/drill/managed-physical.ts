@@ -14,8 +14,8 @@ import { startManagedSource } from '../source/managed.ts';
 import { archiveCommand, containerArchiveCommand, prepareArchiveDir } from '../source/archive-command.ts';
 import { ensureMarkerTable, writeMarker, type MarkerRecord } from '../source/markers.ts';
 import { runWorkload } from '../source/workload.ts';
-import { captureExpectations, type Expectations } from '../checks/expectations.ts';
-import { pinSession } from '../checks/session.ts';
+import { captureExpectations, type Expectations } from '../expectations/capture.ts';
+import { pinSession } from '../expectations/session.ts';
 import { confValue } from '../restore/recovery-config.ts';
 import { takeBasebackup } from '../backup/basebackup.ts';
 

@@ -10,7 +10,7 @@ import { writeHistory } from '../repository/history.ts';
 import { startManagedSource } from '../source/managed.ts';
 import { ensureMarkerTable } from '../source/markers.ts';
 import { runWorkload } from '../source/workload.ts';
-import { pinSession } from '../checks/session.ts';
+import { pinSession } from '../expectations/session.ts';
 import { snapshotDriver } from '../backup/snapshot/drivers.ts';
 import { takeSnapshotBackup } from '../backup/snapshot/take.ts';
 import { archiving, capture, recordHistory } from './managed-physical.ts';

@@ -1,5 +1,5 @@
 // Objectives as pure functions of measured phases: RTO and RPO against the scenario.
-import type { ObjectiveResult, RestoreResult } from '../report/result.ts';
+import type { ObjectiveResult, RestoreResult } from '../run/result.ts';
 import type { SourceHistory } from '../repository/history.ts';
 
 /** Recovery time of one restore: the sum of its phases (fetch/verify, environment, restore, checks). */

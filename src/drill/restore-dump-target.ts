@@ -5,11 +5,11 @@ import { RecoverableError, BackupUnusableError } from '../core/errors.ts';
 import { Cluster } from '../env/cluster.ts';
 import { openEnvironment } from '../env/environment.ts';
 import type { StoredBackup, LocalRepository } from '../repository/local-repository.ts';
-import type { CheckResult, Phase, RestoreResult } from '../report/result.ts';
+import type { CheckResult, Phase, RestoreResult } from '../run/result.ts';
 import type { CheckSpec, Target } from '../scenario/types.ts';
 import { restoreDump, type DumpRestoreOptions } from '../restore/dump-restore.ts';
 import { runRestoreChecks } from '../checks/run-checks.ts';
-import { fail, pass } from '../checks/compare.ts';
+import { fail, pass } from '../run/check.ts';
 
 export const RESTORE_TOOLS = ['initdb', 'pg_ctl', 'postgres', 'psql', 'pg_restore'];
 

@@ -11,15 +11,15 @@ import type { SourceHistory } from '../repository/history.ts';
 import { WalArchive, segmentSystemId } from '../repository/wal-archive.ts';
 import { segmentName, segmentsBetween } from '../repository/wal-names.ts';
 import { verifyWalContinuity } from '../repository/wal-continuity.ts';
-import type { CheckResult, Phase, RestoreResult } from '../report/result.ts';
+import type { CheckResult, Phase, RestoreResult } from '../run/result.ts';
 import type { CheckSpec, Target } from '../scenario/types.ts';
-import type { Expectations } from '../checks/expectations.ts';
+import type { Expectations } from '../expectations/capture.ts';
 import { restorePhysical, type PhysicalRestoreOutcome } from '../restore/physical-restore.ts';
 import { resolveTarget, type ResolvedTarget } from '../restore/resolve-target.ts';
 import { stopMatchesTarget, targetNotReached } from '../restore/recovery-proof.ts';
 import { runRestoreChecks } from '../checks/run-checks.ts';
 import { readMarkers } from '../source/markers.ts';
-import { fail, pass } from '../checks/compare.ts';
+import { fail, pass } from '../run/check.ts';
 import type { AfterRestoreHook } from './restore-dump-target.ts';
 
 export const PHYSICAL_RESTORE_TOOLS = ['initdb', 'pg_ctl', 'postgres', 'psql'];

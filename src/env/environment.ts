@@ -1,6 +1,6 @@
 // The disposable place a restore runs in: this machine's binaries or a container, behind one Runtime.
 import type { Logger } from '../core/log.ts';
-import type { RestoreResult } from '../report/result.ts';
+import type { RestoreResult } from '../run/result.ts';
 import { requireBinaries } from './binaries.ts';
 import { LocalRuntime } from './local-runtime.ts';
 import type { Runtime } from './runtime.ts';

@@ -1,6 +1,6 @@
 // Text helpers shared by the human-readable reporters (Markdown, HTML, JUnit messages).
 
-import type { CheckStatus, ObjectiveResult, RestoreResult, RunResult } from './result.ts';
+import type { CheckStatus, ObjectiveResult, RestoreResult, RunResult } from '../run/result.ts';
 
 const BYTE_UNITS = ['KiB', 'MiB', 'GiB', 'TiB', 'PiB'] as const;
 

@@ -8,7 +8,7 @@ import type {
   ReachedTarget,
   RestoreResult,
   RunResult,
-} from './result.ts';
+} from '../run/result.ts';
 
 type ErrorInfo = NonNullable<RunResult['error']>;
 

@@ -3,7 +3,7 @@
 import junitReportBuilder from 'junit-report-builder';
 import type { Builder, TestCase, TestSuite } from 'junit-report-builder';
 import { describeObjective, describeValue, restoreLabel } from './format.ts';
-import type { CheckResult, ObjectiveResult, RestoreResult, RunResult } from './result.ts';
+import type { CheckResult, ObjectiveResult, RestoreResult, RunResult } from '../run/result.ts';
 
 // The package's types declare an ES default export, but its CommonJS entry sets module.exports to the
 // builder itself, which is what Node hands an ESM default import; accept either shape.

@@ -10,7 +10,7 @@ import {
   truncate,
   type Finding,
 } from './format.ts';
-import type { BackupSummary, CheckResult, ObjectiveResult, RestoreResult, RunResult } from './result.ts';
+import type { BackupSummary, CheckResult, ObjectiveResult, RestoreResult, RunResult } from '../run/result.ts';
 
 const CELL_MAX = 80;
 

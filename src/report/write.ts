@@ -8,7 +8,7 @@ import { renderHtml } from './html.ts';
 import { renderJson } from './json.ts';
 import { renderJunit } from './junit.ts';
 import { renderMarkdown } from './markdown.ts';
-import type { RunResult } from './result.ts';
+import type { RunResult } from '../run/result.ts';
 
 export type ReportFormat = 'json' | 'junit' | 'markdown' | 'html';
 

@@ -1,5 +1,5 @@
 // What the repository stores about one backup (backup.json), beside its files.
-import type { Expectations } from '../checks/expectations.ts';
+import type { Expectations } from '../expectations/capture.ts';
 
 export type BackupMethod = 'dump' | 'basebackup' | 'snapshot';
 

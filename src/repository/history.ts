@@ -1,7 +1,7 @@
 // What happened on a managed source after a physical backup: markers and the final state.
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Expectations } from '../checks/expectations.ts';
+import type { Expectations } from '../expectations/capture.ts';
 import type { MarkerRecord } from '../source/markers.ts';
 import { writeFileAtomic } from './durable.ts';
 

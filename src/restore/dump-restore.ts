@@ -4,9 +4,9 @@ import { ToolError } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
 import type { Cluster } from '../env/cluster.ts';
 import type { StoredBackup } from '../repository/local-repository.ts';
-import { ident } from '../checks/session.ts';
+import { ident } from '../expectations/session.ts';
 import { timed, type Clock } from '../core/clock.ts';
-import type { Phase } from '../report/result.ts';
+import type { Phase } from '../run/result.ts';
 
 export interface DumpRestoreOptions {
   jobs: number;

@@ -10,7 +10,7 @@ import type { Runtime } from '../env/runtime.ts';
 import { Cluster, privateTempDir } from '../env/cluster.ts';
 import { EnvironmentError, ToolError } from '../core/errors.ts';
 import type { StoredBackup } from '../repository/local-repository.ts';
-import type { Phase } from '../report/result.ts';
+import type { Phase } from '../run/result.ts';
 import { ISOLATION_SETTINGS, confValue, recoverySettings, rewriteAutoConf, dangerousLines, type RecoveryAction, type RecoveryTarget } from './recovery-config.ts';
 import { readRecoveryLog, type RecoveryEvidence } from './recovery-proof.ts';
 

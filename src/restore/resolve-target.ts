@@ -1,6 +1,6 @@
 // Turn a scenario target into a recovery target plus what must be true there: pure, from the backup's history.
 import type { Target } from '../scenario/types.ts';
-import type { Expectations } from '../checks/expectations.ts';
+import type { Expectations } from '../expectations/capture.ts';
 import type { SourceHistory } from '../repository/history.ts';
 import type { MarkerRecord } from '../source/markers.ts';
 import type { RecoveryTarget } from './recovery-config.ts';

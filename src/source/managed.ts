@@ -6,7 +6,7 @@ import type { Logger } from '../core/log.ts';
 import type { SourceSpec } from '../scenario/types.ts';
 import { runWorkload } from './workload.ts';
 import { serverVersion, type Source } from './source.ts';
-import { ident } from '../checks/session.ts';
+import { ident } from '../expectations/session.ts';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 

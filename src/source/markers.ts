@@ -1,6 +1,6 @@
 // PITR markers: a transaction with a known xid, commit time and LSN, plus a named restore point.
 import type pg from 'pg';
-import type { Expectations } from '../checks/expectations.ts';
+import type { Expectations } from '../expectations/capture.ts';
 
 /** One marker as written on the source, with the exact expectations just before it. */
 export interface MarkerRecord {

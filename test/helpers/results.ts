@@ -1,7 +1,7 @@
 // Read what a drill wrote: the newest result.json of a scenario under a reports directory.
 import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { RunResult } from '../../src/report/result.ts';
+import type { RunResult } from '../../src/run/result.ts';
 
 /** The newest run result of scenario `name` in `reportsDir`. */
 export async function latestResult(reportsDir: string, name: string): Promise<RunResult> {

@@ -7,7 +7,7 @@ import { cli, startCli, ROOT } from '../helpers/cli.ts';
 import { latestResult } from '../helpers/results.ts';
 import { workspace, type Workspace } from '../helpers/workspace.ts';
 import { dockerAvailable, requireDockerInCi, requireImage } from '../helpers/docker.ts';
-import type { RunResult, CheckResult } from '../../src/report/result.ts';
+import type { RunResult, CheckResult } from '../../src/run/result.ts';
 import { execFileSync } from 'node:child_process';
 
 const unavailable = requireDockerInCi(await dockerAvailable());

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { cli, ROOT } from '../helpers/cli.ts';
 import { workspace, dumpScenario } from '../helpers/workspace.ts';
-import type { RunResult } from '../../src/report/result.ts';
+import type { RunResult } from '../../src/run/result.ts';
 
 // Count <testcase> and <failure> elements of a JUnit file.
 function junitCounts(xml: string): { cases: number; failures: number } {

@@ -10,7 +10,7 @@ import { runDrill } from '../../src/drill/drill.ts';
 import { silentLogger } from '../../src/core/log.ts';
 import { systemClock } from '../../src/core/clock.ts';
 import { buildManifest, MANIFEST_FILE } from '../../src/repository/manifest.ts';
-import type { RunResult, CheckResult } from '../../src/report/result.ts';
+import type { RunResult, CheckResult } from '../../src/run/result.ts';
 
 let ws: Workspace;
 

@@ -9,7 +9,7 @@ import { cli, ROOT } from '../helpers/cli.ts';
 import { latestResult } from '../helpers/results.ts';
 import { workspace, type Workspace } from '../helpers/workspace.ts';
 import { buildManifest, MANIFEST_FILE } from '../../src/repository/manifest.ts';
-import type { RunResult, RestoreResult, CheckResult } from '../../src/report/result.ts';
+import type { RunResult, RestoreResult, CheckResult } from '../../src/run/result.ts';
 import type { SourceHistory } from '../../src/repository/history.ts';
 import type { BackupRecord } from '../../src/repository/backup-record.ts';
 

@@ -12,7 +12,7 @@ import { sourceCluster } from '../helpers/source-cluster.ts';
 import { Cluster, privateTempDir } from '../../src/env/cluster.ts';
 import { silentLogger } from '../../src/core/log.ts';
 import { buildManifest, MANIFEST_FILE } from '../../src/repository/manifest.ts';
-import type { RunResult, RestoreResult, CheckResult } from '../../src/report/result.ts';
+import type { RunResult, RestoreResult, CheckResult } from '../../src/run/result.ts';
 import type { BackupRecord } from '../../src/repository/backup-record.ts';
 
 let ws: Workspace;

@@ -10,7 +10,7 @@ import type { Clock } from '../../core/clock.ts';
 import type { Source } from '../../source/source.ts';
 import type { LocalRepository, StoredBackup } from '../../repository/local-repository.ts';
 import type { StoredExpectations, TablespaceRecord } from '../../repository/backup-record.ts';
-import type { Expectations } from '../../checks/expectations.ts';
+import type { Expectations } from '../../expectations/capture.ts';
 import { WalArchive } from '../../repository/wal-archive.ts';
 import { segmentName } from '../../repository/wal-names.ts';
 import { EXPECTATIONS_FILE } from '../dump.ts';

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { renderJson } from '../../../src/report/json.ts';
-import type { RunResult } from '../../../src/report/result.ts';
+import type { RunResult } from '../../../src/run/result.ts';
 import { failingResult } from './sample-result.ts';
 
 test('renderJson round-trips the run result', () => {

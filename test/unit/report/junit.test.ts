@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { renderJunit } from '../../../src/report/junit.ts';
-import { allChecks } from '../../../src/report/result.ts';
+import { allChecks } from '../../../src/run/verdict.ts';
 import { countStatus, failingResult, HOSTILE_MESSAGE, passingResult } from './sample-result.ts';
 
 interface XmlElement {

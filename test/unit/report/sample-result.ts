@@ -1,7 +1,8 @@
 // Fixture run results for the reporter tests: one that failed in several ways, one that passed.
 
-import { allChecks, decideVerdict, RESULT_SCHEMA_VERSION } from '../../../src/report/result.ts';
-import type { CheckResult, ObjectiveResult, RestoreResult, RunResult } from '../../../src/report/result.ts';
+import { RESULT_SCHEMA_VERSION } from '../../../src/run/result.ts';
+import { allChecks, decideVerdict } from '../../../src/run/verdict.ts';
+import type { CheckResult, ObjectiveResult, RestoreResult, RunResult } from '../../../src/run/result.ts';
 
 export const HOSTILE_MESSAGE = 'row count differs <script>alert("x")</script> | see pg_restore log';
 export const LONG_VALUE = 'x'.repeat(300);

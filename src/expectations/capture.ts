@@ -1,50 +1,9 @@
-// What a database must contain: counted and hashed in SQL, comparable across a restore.
+// Capture what a database contains: counted and hashed in SQL, comparable across a restore.
 import type pg from 'pg';
 import { ident } from './session.ts';
+import type { CaptureOptions, Expectations, SequenceExpectation, TableExpectation } from './types.ts';
 
-export interface TableExpectation {
-  schema: string;
-  name: string;
-  /** r ordinary or partition leaf, m materialized view. */
-  relkind: 'r' | 'm';
-  /** p permanent, u unlogged. */
-  persistence: 'p' | 'u';
-  rows: number;
-  /** Order-independent hash of every row's text (128 bits as two decimal sums), null when not computed. */
-  fingerprint: string | null;
-  /** A materialized view never refreshed (WITH NO DATA): it has no rows to count, before or after. */
-  unpopulated?: boolean;
-}
-
-export interface SequenceExpectation {
-  schema: string;
-  name: string;
-  lastValue: string;
-  isCalled: boolean;
-}
-
-export interface Expectations {
-  database: string;
-  serverVersion: string;
-  tables: TableExpectation[];
-  sequences: SequenceExpectation[];
-  largeObjects: { count: number; fingerprint: string | null };
-  /** Every user object as "kind schema.name", sorted: schemas, relations, indexes, constraints, functions, types, triggers. */
-  objects: string[];
-  extensions: string[];
-  /** Roles as "name attributes", sorted, without built-in pg_ roles. */
-  roles: string[];
-}
-
-export interface CaptureOptions {
-  fingerprints: boolean;
-  largeObjectContent: boolean;
-  /**
-   * pg_restore refreshes materialized views, so after a dump restore a matview holds its query's
-   * result over the restored data, not the (possibly stale) rows the source had: expect that.
-   */
-  matviewsAsRefreshed?: boolean;
-}
+export type { CaptureOptions, Expectations, SequenceExpectation, TableExpectation } from './types.ts';
 
 const USER_SCHEMAS = `n.nspname not in ('pg_catalog', 'information_schema', 'recoverable') and n.nspname not like 'pg\\_toast%' and n.nspname not like 'pg\\_temp%'`;
 // Objects created by extensions come back with CREATE EXTENSION; inventory only what the dump must carry.
@@ -53,6 +12,17 @@ const NOT_EXTENSION_MEMBER = (classid: string, objid: string): string =>
 
 /** Capture expectations on `client` (run inside the backup's snapshot for exact ones). */
 export async function captureExpectations(client: pg.Client, options: CaptureOptions): Promise<Expectations> {
+  // regclass and deparsed definitions print relative to search_path: pin it (pg_restore refreshes matviews with it empty).
+  const before = (await client.query<{ p: string }>("select current_setting('search_path') as p")).rows[0]!.p;
+  await client.query("select set_config('search_path', 'pg_catalog', false)");
+  try {
+    return await captureWithPinnedPath(client, options);
+  } finally {
+    await client.query("select set_config('search_path', $1, false)", [before]);
+  }
+}
+
+async function captureWithPinnedPath(client: pg.Client, options: CaptureOptions): Promise<Expectations> {
   const meta = await client.query<{ db: string; version: string }>('select current_database() as db, current_setting(\'server_version\') as version');
   const tables = await listTables(client);
   for (const table of tables) Object.assign(table, await countTable(client, table, options.fingerprints, options.matviewsAsRefreshed ?? false));
@@ -80,7 +50,8 @@ async function listTables(client: pg.Client): Promise<TableExpectation[]> {
   return rows.map(({ populated, ...r }) => ({ ...r, ...(populated ? {} : { unpopulated: true }), rows: 0, fingerprint: null }));
 }
 
-// One scan per table: row count and, if asked, two 64-bit sums of per-row md5 halves.
+// One scan per table: row count and, if asked, two 64-bit sums of per-row md5 halves. `row(t.*)` is the whole
+// row even when a column is named `t` (a bare `t` would then be that column).
 async function countTable(client: pg.Client, table: TableExpectation, fingerprint: boolean, matviewsAsRefreshed: boolean): Promise<Pick<TableExpectation, 'rows' | 'fingerprint'>> {
   if (table.unpopulated) return { rows: 0, fingerprint: fingerprint ? 'unpopulated' : null };
   const rel = `${ident(table.schema)}.${ident(table.name)}`;
@@ -93,7 +64,7 @@ async function countTable(client: pg.Client, table: TableExpectation, fingerprin
     `select count(*) as n,
             sum(('x' || substr(h, 1, 16))::bit(64)::bigint::numeric) as h1,
             sum(('x' || substr(h, 17, 16))::bit(64)::bigint::numeric) as h2
-       from (select md5(t::text) as h from ${from}) s`,
+       from (select md5(row(t.*)::text) as h from ${from}) s`,
   );
   const r = rows[0]!;
   return { rows: Number(r.n), fingerprint: `${r.h1 ?? 0}:${r.h2 ?? 0}` };

@@ -1,6 +1,7 @@
 // Compare a restored database's expectations with the backup's: one result per table and per aspect.
-import type { CheckResult, Exactness } from '../report/result.ts';
-import type { Expectations, TableExpectation } from './expectations.ts';
+import type { CheckResult, Exactness } from '../run/result.ts';
+import { fail, pass } from '../run/check.ts';
+import type { Expectations, TableExpectation } from './types.ts';
 
 export interface CompareOptions {
   exactness: Exactness;
@@ -124,14 +125,4 @@ function list(items: string[], max = 8): string {
 
 function signed(n: number): string {
   return n > 0 ? `+${n}` : String(n);
-}
-
-/** A passed check result. */
-export function pass(kind: string, id: string, exactness: Exactness, expected: unknown, actual: unknown, message: string, durationMs: number): CheckResult {
-  return { id, kind, status: 'passed', exactness, expected, actual, message, durationMs };
-}
-
-/** A failed check result. */
-export function fail(kind: string, id: string, exactness: Exactness, expected: unknown, actual: unknown, message: string, durationMs: number): CheckResult {
-  return { id, kind, status: 'failed', exactness, expected, actual, message, durationMs };
 }

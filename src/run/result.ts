@@ -86,18 +86,3 @@ export interface RunResult {
   /** Set when the harness itself could not finish the run. */
   error?: { code: string; message: string; hint?: string };
 }
-
-/** All checks of a run, run-level first, then per restore. */
-export function allChecks(result: RunResult): CheckResult[] {
-  return [...result.checks, ...result.restores.flatMap((r) => r.checks)];
-}
-
-/** A run passes only if every check and every objective passes; anything errored makes it errored. */
-export function decideVerdict(result: Pick<RunResult, 'checks' | 'restores' | 'objectives' | 'error'>): Verdict {
-  const checks = [...result.checks, ...result.restores.flatMap((r) => r.checks)];
-  const statuses = [...checks.map((c) => c.status), ...result.objectives.map((o) => o.status)];
-  if (statuses.some((s) => s === 'failed')) return 'failed';
-  if (result.error || statuses.some((s) => s === 'errored')) return 'errored';
-  if (checks.length === 0) return 'errored';
-  return 'passed';
-}
