@@ -2,7 +2,8 @@
 import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { parseDocument } from 'yaml';
+import { isScalar, parseDocument, visit, type Document } from 'yaml';
+import { parseDecimal, sameDecimal } from '../checks/exact-value.ts';
 import type * as z from 'zod';
 import { ScenarioError, type ScenarioIssue } from '../core/errors.ts';
 import { normalizeScenario } from './normalize.ts';
@@ -60,9 +61,21 @@ async function readScenario(file: string, path: string): Promise<Buffer> {
   }
 }
 
+// An SQL assertion's `expect: 9007199254740993` would become ...992 as a JS number: keep such numbers as their decimal text.
+function keepExactExpectations(document: Document): void {
+  visit(document, {
+    Pair(_, pair) {
+      if (!isScalar(pair.key) || pair.key.value !== 'expect' || !isScalar(pair.value) || typeof pair.value.value !== 'number') return;
+      const source = pair.value.srcToken && 'source' in pair.value.srcToken ? pair.value.srcToken.source : undefined;
+      if (source === undefined || parseDecimal(source) === null || sameDecimal(source, String(pair.value.value))) return;
+      pair.value.value = { decimal: source.trim() };
+    },
+  });
+}
+
 // Parse YAML; syntax errors become issues located by line:column.
 function parseYaml(file: string, text: string): unknown {
-  const document = parseDocument(text, { prettyErrors: true, schema: 'core', uniqueKeys: true });
+  const document = parseDocument(text, { prettyErrors: true, schema: 'core', uniqueKeys: true, keepSourceTokens: true });
   const problems = [...document.errors, ...document.warnings];
   if (problems.length > 0) {
     throw scenarioError(file, problems.map((error) => {
@@ -71,6 +84,7 @@ function parseYaml(file: string, text: string): unknown {
       return { path: at ? `${at.line}:${at.col}` : FILE, problem, fix: yamlFix(error.code) };
     }));
   }
+  keepExactExpectations(document);
   const value: unknown = document.toJS();
   if (value === null || value === undefined) {
     throw scenarioError(file, [{ path: FILE, problem: 'the scenario is empty', fix: 'start from the commented starter: `recoverable init`' }]);

@@ -134,7 +134,8 @@ function choice<const W extends string, B extends Record<string, z.ZodType>>(wha
 
 const sqlCheck = strict({
   query: text,
-  expect: z.union([z.number(), z.string(), z.boolean(), z.null()]),
+  // { decimal } is how the loader keeps a number YAML would round (9007199254740993, 100.000000000000000001).
+  expect: z.union([z.number(), z.string(), z.boolean(), z.null(), z.strictObject({ decimal: z.string().regex(/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/) })]),
   database: text.optional(),
   name: text.optional(),
 });

@@ -26,7 +26,7 @@ export type CheckSpec =
   | { kind: 'large-objects' }
   | { kind: 'roles' }
   | { kind: 'amcheck'; heapallindexed: boolean }
-  | { kind: 'sql'; query: string; expect: number | string | boolean | null; database?: string; name: string /* default: the query, trimmed to 60 chars */ };
+  | { kind: 'sql'; query: string; expect: number | string | boolean | null | { decimal: string }; database?: string; name: string /* default: the query, trimmed to 60 chars */ };
 
 /** The database that is backed up: a cluster Recoverable owns, or a real server. */
 export type SourceSpec =
