@@ -7,7 +7,7 @@ import { timeId } from '../core/ids.ts';
 import { RecoverableError, InterruptedError, ExitCode } from '../core/errors.ts';
 import { throwIfInterrupted } from '../core/interrupt.ts';
 import { RESULT_SCHEMA_VERSION, type RunResult, type RestoreResult, type ObjectiveResult, type Phase } from '../run/result.ts';
-import { decideVerdict, summarize } from '../run/verdict.ts';
+import { coverageOf, decideVerdict, summarize } from '../run/verdict.ts';
 import { requireBinaries } from '../env/binaries.ts';
 import { manifestCheck } from '../checks/manifest-check.ts';
 import { obtainBackup, sourceBinaries } from './obtain-backup.ts';
@@ -66,6 +66,8 @@ export async function runDrill(scenario: Scenario, deps: DrillDeps): Promise<Dri
   }
   result.finishedAt = clock.date().toISOString();
   result.verdict = decideVerdict(result);
+  const requested = new Set([...scenario.checks, ...scenario.restore.targets.flatMap((t) => t.checks)].map((c) => c.kind));
+  result.coverage = coverageOf(result, requested);
   result.summary = summarize(result);
   if (result.verdict === 'passed') exitCode = ExitCode.passed;
   return { result, exitCode };

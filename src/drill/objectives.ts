@@ -7,13 +7,24 @@ export function recoveryTimeMs(restore: Pick<RestoreResult, 'phases'>): number {
   return restore.phases.reduce((sum, p) => sum + p.durationMs, 0);
 }
 
-/** RTO: the slowest restore of the run must fit the objective. */
+/** Why a restore's recovery time proves nothing: it did not complete, or it completed wrong. Null when it is sound. */
+export function unsoundRestore(restore: Pick<RestoreResult, 'target' | 'error' | 'checks'>): string | null {
+  if (restore.error) return `the restore to ${restore.target} did not complete`;
+  const bad = restore.checks.filter((c) => c.status === 'failed' || c.status === 'errored');
+  return bad.length ? `the restore to ${restore.target} has ${bad.length} failed or errored check(s) (first: ${bad[0]!.id})` : null;
+}
+
+/** RTO: the slowest restore of the run must fit the objective, and only restores that reached a sound state count. */
 export function rtoObjective(objectiveMs: number, restores: readonly RestoreResult[]): ObjectiveResult {
-  const measured = restores.filter((r) => !r.error).map(recoveryTimeMs);
-  if (measured.length === 0 || measured.length < restores.length) {
-    return { name: 'rto', objectiveMs, measuredMs: measured.length ? Math.max(...measured) : null, status: 'errored', basis: 'a restore did not complete, so its recovery time is unknown' };
+  const measured = restores.map(recoveryTimeMs);
+  const worst = measured.length ? Math.max(...measured) : null;
+  const unsound = restores.map(unsoundRestore).filter((why): why is string => why !== null);
+  if (worst === null) return { name: 'rto', objectiveMs, measuredMs: null, status: 'errored', basis: 'no restore ran, so there is no recovery time' };
+  if (unsound.length) {
+    // A time over the objective is a finding even so; a time within it proves nothing about a broken restore.
+    const over = worst > objectiveMs;
+    return { name: 'rto', objectiveMs, measuredMs: worst, status: over ? 'failed' : 'errored', basis: `${over ? 'over the objective, and ' : ''}not a recovery time of a working restore: ${unsound.join('; ')}` };
   }
-  const worst = Math.max(...measured);
   return {
     name: 'rto', objectiveMs, measuredMs: worst, status: worst <= objectiveMs ? 'passed' : 'failed',
     basis: `slowest restore, sum of its phases (${restores[0]!.phases.map((p) => p.name).join(', ')})`,

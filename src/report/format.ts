@@ -1,5 +1,6 @@
 // Text helpers shared by the human-readable reporters (Markdown, HTML, JUnit messages).
 
+import type { Coverage } from '../run/verdict.ts';
 import type { CheckStatus, ObjectiveResult, RestoreResult, RunResult } from '../run/result.ts';
 
 const BYTE_UNITS = ['KiB', 'MiB', 'GiB', 'TiB', 'PiB'] as const;
@@ -130,4 +131,13 @@ export function elapsedMs(startedAt: string, finishedAt: string): number | null 
   const start = Date.parse(startedAt);
   const end = Date.parse(finishedAt);
   return Number.isNaN(start) || Number.isNaN(end) ? null : end - start;
+}
+
+/** The "what was compared" table as plain cells: comparison, coverage, checks, why not (shared by Markdown and HTML). */
+export function coverageRows(coverage: readonly Coverage[]): string[][] {
+  return coverage.map((c) => {
+    const state = !c.requested ? 'not requested' : c.ran === 0 ? 'not compared' : c.skipped + c.errored > 0 ? 'partly compared' : 'compared';
+    const counts = c.ran + c.skipped + c.errored === 0 ? '' : `${c.passed} passed, ${c.ran - c.passed} failed${c.skipped ? `, ${c.skipped} skipped` : ''}${c.errored ? `, ${c.errored} errored` : ''}`;
+    return [c.noun, state, counts, c.reasons.join('; ')];
+  });
 }

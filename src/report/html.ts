@@ -1,6 +1,7 @@
 // report.html: one self-contained page (inline CSS and SVG, no scripts, no external resources).
 
 import {
+  coverageRows,
   describeValue,
   elapsedMs,
   findingsOf,
@@ -35,6 +36,7 @@ export function renderHtml(result: RunResult): string {
     runSection(result),
     backupSection(result.backup),
     objectivesSection(result.objectives),
+    result.coverage ? `<section><h2>What was compared</h2>${dataTable(['Comparison', 'Coverage', 'Checks', 'Why not'], coverageRows(result.coverage).map((r) => r.map(escapeHtml)))}</section>` : '',
     result.checks.length > 0 ? `<section><h2>Run-level checks</h2>${checksTable(result.checks)}</section>` : '',
     ...result.restores.map((restore) => restoreSection(result.scenario.name, restore)),
     `<footer>${escapeHtml(`${result.tool.name} ${result.tool.version} · result.json schema v${result.schemaVersion}`)}</footer>`,

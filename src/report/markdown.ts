@@ -1,6 +1,7 @@
 // summary.md: what an auditor reads first — the verdict, what failed, then the evidence behind it.
 
 import {
+  coverageRows,
   describeValue,
   elapsedMs,
   findingsOf,
@@ -23,6 +24,7 @@ export function renderMarkdown(result: RunResult): string {
     runSection(result),
     backupSection(result.backup),
     objectivesSection(result.objectives),
+    ...(result.coverage ? [`## What was compared\n\n${table(['Comparison', 'Coverage', 'Checks', 'Why not'], coverageRows(result.coverage).map((r) => r.map(cell)))}`] : []),
     ...(result.checks.length > 0 ? [`## Run-level checks\n\n${checksTable(result.checks)}`] : []),
     ...result.restores.map((restore) => restoreSection(result.scenario.name, restore)),
   ];

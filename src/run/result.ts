@@ -1,4 +1,5 @@
 // The run result: the source of truth every reporter renders (result.json schema).
+import type { Coverage } from './verdict.ts';
 
 export const RESULT_SCHEMA_VERSION = 1;
 
@@ -83,6 +84,8 @@ export interface RunResult {
   objectives: ObjectiveResult[];
   /** Checks that belong to the run rather than one restore (e.g. backup manifest verification). */
   checks: CheckResult[];
+  /** Which comparisons ran, which were skipped and why, which were not requested: what the verdict covers. */
+  coverage?: Coverage[];
   /** Set when the harness itself could not finish the run. */
   error?: { code: string; message: string; hint?: string };
 }

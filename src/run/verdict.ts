@@ -16,15 +16,62 @@ export function decideVerdict(result: Pick<RunResult, 'checks' | 'restores' | 'o
   return 'passed';
 }
 
-// One line that says why the verdict is what it is.
-export function summarize(result: RunResult): string {
+/** The comparisons a drill can make, in the order reports list them, with the words they are reported in. */
+export const COMPARISONS: ReadonlyArray<{ kind: string; noun: string }> = [
+  { kind: 'manifest', noun: 'backup files against their manifest' },
+  { kind: 'rowcounts', noun: 'row counts' },
+  { kind: 'fingerprints', noun: 'row content (fingerprints)' },
+  { kind: 'schema', noun: 'schema' },
+  { kind: 'sequences', noun: 'sequences' },
+  { kind: 'large-objects', noun: 'large objects' },
+  { kind: 'roles', noun: 'roles' },
+  { kind: 'amcheck', noun: 'amcheck' },
+  { kind: 'sql', noun: 'SQL assertions' },
+];
+
+/**
+ * What one kind of comparison amounted to over the whole run: how many checks of it ran (passed or failed), how many
+ * were skipped or errored and why, or that the scenario did not ask for it.
+ */
+export interface Coverage {
+  kind: string;
+  noun: string;
+  requested: boolean;
+  ran: number;
+  passed: number;
+  skipped: number;
+  errored: number;
+  /** Why checks of this kind did not run (distinct messages of skipped checks), or "not requested by the scenario". */
+  reasons: string[];
+}
+
+/** Coverage of every comparison kind, from the run's checks and the kinds the scenario requested. */
+export function coverageOf(result: Pick<RunResult, 'checks' | 'restores'>, requested: ReadonlySet<string>): Coverage[] {
+  const checks = allChecks(result as RunResult);
+  const extra = [...new Set(checks.map((c) => c.kind))].filter((k) => !COMPARISONS.some((c) => c.kind === k)).map((kind) => ({ kind, noun: kind }));
+  return [...COMPARISONS, ...extra].map(({ kind, noun }) => {
+    const own = checks.filter((c) => c.kind === kind);
+    const count = (status: string): number => own.filter((c) => c.status === status).length;
+    const skipped = own.filter((c) => c.status === 'skipped');
+    const wanted = requested.has(kind) || kind === 'manifest' || own.length > 0;
+    return {
+      kind, noun, requested: wanted, ran: count('passed') + count('failed'), passed: count('passed'), skipped: skipped.length, errored: count('errored'),
+      reasons: wanted ? [...new Set(skipped.map((c) => c.message))].slice(0, 5) : ['not requested by the scenario'],
+    };
+  }).filter((c) => c.requested || COMPARISONS.some((k) => k.kind === c.kind));
+}
+
+// One line that says why the verdict is what it is, naming exactly what was compared and what was not.
+export function summarize(result: RunResult, coverage: readonly Coverage[] = result.coverage ?? []): string {
   const checks: CheckResult[] = [...result.checks, ...result.restores.flatMap((r) => r.checks)];
   const count = (s: string): number => checks.filter((c) => c.status === s).length + result.objectives.filter((o) => o.status === s).length;
   const head = `${count('passed')} passed, ${count('failed')} failed, ${count('errored')} errored, ${count('skipped')} skipped`;
   const firstBad = checks.find((c) => c.status === 'failed' || c.status === 'errored') ?? result.objectives.find((o) => o.status !== 'passed');
-  const notCompared = checks.filter((c) => c.status === 'skipped' && c.exactness === 'not-available').length;
-  if (!firstBad && notCompared) return `${head}: the backup restores; ${notCompared} data comparison(s) had no exact expectation and were not made (see the report)`;
-  if (!firstBad) return `${head}: the backup restores and matches what was backed up`;
-  return `${head}; first: ${'id' in firstBad ? `${firstBad.id}: ${firstBad.message}` : `${firstBad.name}: ${firstBad.basis}`}`;
+  if (firstBad) return `${head}; first: ${'id' in firstBad ? `${firstBad.id}: ${firstBad.message}` : `${firstBad.name}: ${firstBad.basis}`}`;
+  const compared = coverage.filter((c) => c.ran > 0 && c.kind !== 'manifest').map((c) => c.noun);
+  const partly = coverage.filter((c) => c.ran > 0 && c.skipped > 0).map((c) => `${c.noun} at ${c.skipped} place(s)`);
+  const notRun = coverage.filter((c) => c.ran === 0).map((c) => `${c.noun} (${c.requested ? c.reasons[0] ?? 'no check ran' : 'not requested'})`);
+  const claim = compared.length ? `the backup restores; compared and matching: ${compared.join(', ')}` : 'the backup restores, but nothing in it was compared';
+  const missing = [...partly, ...notRun];
+  return `${head}: ${claim}${missing.length ? `; not compared: ${missing.join('; ')}` : ''}`;
 }
-

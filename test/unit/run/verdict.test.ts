@@ -1,0 +1,34 @@
+// The summary claims only what was compared; coverage names what ran, what was skipped and why, what was not asked.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { coverageOf, summarize } from '../../../src/run/verdict.ts';
+import type { CheckResult, RunResult } from '../../../src/run/result.ts';
+
+const check = (kind: string, status: CheckResult['status'], message = kind): CheckResult => ({ id: `${kind}:1`, kind, status, message, durationMs: 0 });
+const run = (checks: CheckResult[]): RunResult => ({
+  schemaVersion: 1, runId: 'r', tool: { name: 'recoverable', version: '0' }, scenario: { name: 's', path: 's.yaml', sha256: '' }, startedAt: '', finishedAt: '',
+  verdict: 'passed', summary: '', backup: null, objectives: [], checks: [check('manifest', 'passed')],
+  restores: [{ target: 'immediate', environment: { kind: 'local', version: 15 }, reached: { kind: 'immediate', proof: '' }, phases: [], checks }],
+});
+
+test('with only an SQL assertion the summary does not claim the backup matches', () => {
+  const result = run([check('sql', 'passed')]);
+  const summary = summarize(result, coverageOf(result, new Set(['sql'])));
+  assert.doesNotMatch(summary, /matches what was backed up/);
+  assert.match(summary, /compared and matching: SQL assertions/);
+  assert.match(summary, /not compared: .*row counts \(not requested\).*roles \(not requested\)/);
+});
+
+test('skipped comparisons are named with their reason, never counted as compared', () => {
+  const result = run([check('rowcounts', 'passed'), check('fingerprints', 'skipped', 'no exact expectation at xid:5')]);
+  const coverage = coverageOf(result, new Set(['rowcounts', 'fingerprints']));
+  const fingerprints = coverage.find((c) => c.kind === 'fingerprints')!;
+  assert.equal(fingerprints.ran, 0);
+  assert.deepEqual(fingerprints.reasons, ['no exact expectation at xid:5']);
+  assert.match(summarize(result, coverage), /row content \(fingerprints\) \(no exact expectation at xid:5\)/);
+});
+
+test('a failure leads the summary', () => {
+  const result = run([check('rowcounts', 'failed', 'shop.orders has 3 rows')]);
+  assert.match(summarize(result, coverageOf(result, new Set(['rowcounts']))), /first: rowcounts:1: shop.orders has 3 rows/);
+});
