@@ -29,6 +29,18 @@ export const COMPARISONS: ReadonlyArray<{ kind: string; noun: string }> = [
   { kind: 'sql', noun: 'SQL assertions' },
 ];
 
+// Checks a drill always makes when they apply (not chosen in the scenario): listed only when they ran.
+const PROOF_NOUNS: Readonly<Record<string, string>> = {
+  restore: 'restore steps (globals, pg_restore)',
+  recovery: 'recovery proof (backup_label used, target reached)',
+  wal: 'WAL continuity',
+  markers: 'PITR markers',
+  checksums: 'page checksums',
+  verifybackup: 'pg_verifybackup',
+  backup: 'backup contents',
+  snapshot: 'snapshot volumes, label and map',
+};
+
 /**
  * What one kind of comparison amounted to over the whole run: how many checks of it ran (passed or failed), how many
  * were skipped or errored and why, or that the scenario did not ask for it.
@@ -48,7 +60,7 @@ export interface Coverage {
 /** Coverage of every comparison kind, from the run's checks and the kinds the scenario requested. */
 export function coverageOf(result: Pick<RunResult, 'checks' | 'restores'>, requested: ReadonlySet<string>): Coverage[] {
   const checks = allChecks(result as RunResult);
-  const extra = [...new Set(checks.map((c) => c.kind))].filter((k) => !COMPARISONS.some((c) => c.kind === k)).map((kind) => ({ kind, noun: kind }));
+  const extra = [...new Set(checks.map((c) => c.kind))].filter((k) => !COMPARISONS.some((c) => c.kind === k)).map((kind) => ({ kind, noun: PROOF_NOUNS[kind] ?? kind }));
   return [...COMPARISONS, ...extra].map(({ kind, noun }) => {
     const own = checks.filter((c) => c.kind === kind);
     const count = (status: string): number => own.filter((c) => c.status === status).length;
