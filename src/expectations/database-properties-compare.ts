@@ -70,7 +70,7 @@ export function compareRelationTablespaces(expected: DatabaseProperties, actual:
     .map((r) => `${r}: backup ${where(want, r, expected.tablespace)}, restored ${where(got, r, actual.tablespace)}`);
   if (moved.length === 0) {
     const spaces = [...new Set(expected.relationTablespaces.map((r) => r.tablespace))];
-    return pass('schema', id, exactness, want.size, got.size, want.size ? `all ${want.size} relations outside the default tablespace are in the same tablespace (${spaces.join(', ')})` : 'no relation has a tablespace of its own, in the backup or the restore', durationMs);
+    return pass('schema', id, exactness, Object.fromEntries(want), Object.fromEntries(got), want.size ? `all ${want.size} relations outside the default tablespace are in the same tablespace (${spaces.join(', ')})` : 'no relation has a tablespace of its own, in the backup or the restore', durationMs);
   }
   return fail('schema', id, exactness, Object.fromEntries(want), Object.fromEntries(got), `relations in another tablespace than in the backup: ${moved.slice(0, 8).join('; ')}${moved.length > 8 ? ` and ${moved.length - 8} more` : ''}`, durationMs);
 }
