@@ -1,7 +1,7 @@
 // The database's own properties (owner, settings, grants, comment, locale, tablespaces), which a restore of its
 // contents alone would lose without a word.
 import type pg from 'pg';
-import { atLeast } from './roles.ts';
+import { serverVersionNum } from './roles.ts';
 
 /** Encoding and locale as CREATE DATABASE sets them. */
 export interface DatabaseLocale {
@@ -48,11 +48,11 @@ const KINDS = `case c.relkind when 'r' then 'table' when 'p' then 'table' when '
 
 /** Read the properties of the database `client` is connected to. */
 export async function readDatabaseProperties(client: pg.Client): Promise<DatabaseProperties> {
-  const provider = (await atLeast(client, 150000))
-    ? "case d.datlocprovider when 'i' then 'icu' when 'b' then 'builtin' else 'libc' end"
-    : "'libc'";
-  const locale = (await atLeast(client, 170000)) ? 'd.datlocale' : (await atLeast(client, 150000)) ? 'd.daticulocale' : 'null::text';
-  const rules = (await atLeast(client, 160000)) ? 'd.daticurules' : 'null::text';
+  // Locale providers came in 15, ICU rules in 16; 17 renamed daticulocale to datlocale (and added builtin).
+  const version = await serverVersionNum(client);
+  const provider = version >= 150000 ? "case d.datlocprovider when 'i' then 'icu' when 'b' then 'builtin' else 'libc' end" : "'libc'";
+  const locale = version >= 170000 ? 'd.datlocale' : version >= 150000 ? 'd.daticulocale' : 'null::text';
+  const rules = version >= 160000 ? 'd.daticurules' : 'null::text';
   const { rows } = await client.query<{
     owner: string; encoding: string; provider: DatabaseLocale['provider']; collate: string; ctype: string; locale: string | null; rules: string | null;
     connlimit: number; allowconn: boolean; istemplate: boolean; tablespace: string; settings: string[]; privileges: string[]; comment: string | null;

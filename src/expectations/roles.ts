@@ -85,8 +85,7 @@ async function readPasswords(client: pg.Client): Promise<Map<string, RolePasswor
 
 // Memberships of non-built-in roles; one entry per distinct set of options (PostgreSQL 16+ keeps one grant per grantor).
 async function readMemberships(client: pg.Client): Promise<Map<string, RoleMembership[]>> {
-  const modern = await atLeast(client, 160000);
-  const options = modern ? 'am.inherit_option as inherit, am.set_option as set' : 'null::boolean as inherit, null::boolean as set';
+  const options = (await serverVersionNum(client)) >= 160000 ? 'am.inherit_option as inherit, am.set_option as set' : 'null::boolean as inherit, null::boolean as set';
   const { rows } = await client.query<{ member: string } & RoleMembership>(
     `select distinct m.rolname as member, r.rolname as role, am.admin_option as admin, ${options}
        from pg_catalog.pg_auth_members am join pg_catalog.pg_roles r on r.oid = am.roleid join pg_catalog.pg_roles m on m.oid = am.member
@@ -106,8 +105,8 @@ async function readRoleSettings(client: pg.Client): Promise<Map<string, string[]
   return new Map(rows.map((r) => [r.name, r.settings]));
 }
 
-/** Whether the server's version number is at least `num` (e.g. 160000). */
-export async function atLeast(client: pg.Client, num: number): Promise<boolean> {
+/** The server's version number, e.g. 150018: which catalog columns exist. */
+export async function serverVersionNum(client: pg.Client): Promise<number> {
   const { rows } = await client.query<{ n: string }>("select current_setting('server_version_num') as n");
-  return Number(rows[0]!.n) >= num;
+  return Number(rows[0]!.n);
 }

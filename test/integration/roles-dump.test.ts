@@ -13,7 +13,7 @@ import type { RunResult, CheckResult } from '../../src/run/result.ts';
 let ws: Workspace;
 
 // The shop plus fixtures/roles.sql: roles with memberships, settings, a password, validity, a limit; database properties.
-function scenario(name: string, use?: string): string {
+function scenario(name: string, use?: string, restore = ''): string {
   return `name: ${name}
 source:
   managed:
@@ -25,7 +25,7 @@ backup:
   method: dump
   jobs: 2${use ? `\n  use: ${use}` : ''}
 restore:
-  environment: local
+  environment: local${restore}
 checks: [schema, roles]
 objectives: { rto: 10m }
 report: { dir: ${ws.dir}/reports, formats: [json] }
@@ -52,8 +52,8 @@ function check(result: RunResult, id: string): CheckResult {
 }
 
 // Restore the stored backup; `alter` changes the restored cluster before the checks run (as a bad restore would).
-async function drill(name: string, alter?: (cluster: Cluster, database: string) => Promise<void>): Promise<RunResult> {
-  const loaded = await loadScenario(await ws.scenario(`${name}.yaml`, scenario(name, 'latest')));
+async function drill(name: string, alter?: (cluster: Cluster, database: string) => Promise<void>, restore = ''): Promise<RunResult> {
+  const loaded = await loadScenario(await ws.scenario(`${name}.yaml`, scenario(name, 'latest', restore)));
   const { result } = await runDrill(loaded, { log: silentLogger(), clock: systemClock, ...(alter ? { afterRestore: alter } : {}) });
   return result;
 }
@@ -163,4 +163,16 @@ test('an extra role in the restore fails, naming it', async () => {
 
 test('a changed attribute (NOINHERIT lost) fails, with both attribute sets', async () => {
   await failsWith('role-inherit', 'alter role app_reader inherit', 'role:app_reader', /attributes: backup NOINHERIT, restored none \(NOLOGIN, INHERIT\)/);
+});
+
+test('with restore.noOwner and noPrivileges the database owner and grants are not expected back: skipped, saying why', async () => {
+  const result = await drill('no-owner', undefined, '\n  noOwner: true\n  noPrivileges: true');
+  assert.equal(result.verdict, 'passed', result.summary);
+  const owner = check(result, 'database:owner');
+  assert.equal(owner.status, 'skipped');
+  assert.match(owner.message, /^not compared: the scenario sets restore\.noOwner \(pg_restore --no-owner\); database app owner differs: backup app_writer, restored postgres$/);
+  const grants = check(result, 'database:privileges');
+  assert.equal(grants.status, 'skipped');
+  assert.match(grants.message, /restore\.noPrivileges/);
+  assert.equal(check(result, 'database:settings').status, 'passed', 'the rest of the properties still compare');
 });
