@@ -34,9 +34,9 @@ export async function takeDumpBackup(source: Source, runtime: Runtime, repo: Loc
       // Step 1: open a repeatable-read snapshot and export it, so pg_dump and the counts see the same data.
       await client.query('begin isolation level repeatable read read only');
       await pinSession(client);
-      const { rows } = await client.query<{ snapshot: string; encoding: string; collate: string; ctype: string; superuser: boolean }>(
+      const { rows } = await client.query<{ snapshot: string; encoding: string; collate: string; ctype: string; passwords: boolean }>(
         `select pg_export_snapshot() as snapshot, pg_encoding_to_char(encoding) as encoding, datcollate as collate, datctype as ctype,
-                (select rolsuper from pg_roles where rolname = current_user) as superuser
+                has_table_privilege('pg_catalog.pg_authid', 'select') as passwords
            from pg_database where datname = current_database()`,
       );
       const info = rows[0]!;
@@ -44,7 +44,8 @@ export async function takeDumpBackup(source: Source, runtime: Runtime, repo: Loc
       const env = source.toolEnv();
       // Step 2: globals, the dump, and the expectations, side by side while the snapshot is held.
       const globalsArgs = ['--globals-only', '-d', source.conninfo('postgres'), '-f', join(staged.dir, GLOBALS_FILE)];
-      if (!info.superuser) globalsArgs.push('--no-role-passwords');
+      // pg_dumpall reads password verifiers from pg_authid, as the roles' expectations do (readRoles): without it, neither has them.
+      if (!info.passwords) globalsArgs.push('--no-role-passwords');
       const [, , expectations, dumpVersion] = await Promise.all([
         runtime.tool('pg_dumpall', globalsArgs, { env, label: 'pg_dumpall --globals-only' }),
         runtime.tool('pg_dump', ['-Fd', '-j', String(options.jobs), `--snapshot=${info.snapshot}`, '-d', source.conninfo(), '-f', join(staged.dir, DUMP_DIR)], { env, label: 'pg_dump' }),

@@ -10,6 +10,8 @@ import type { CheckSpec, Target } from '../scenario/types.ts';
 import { restoreDump, type DumpRestoreOptions } from '../restore/dump-restore.ts';
 import { runRestoreChecks } from '../checks/run-checks.ts';
 import { fail, pass } from '../run/check.ts';
+import { readTablespaceLocations, tablespaceLocationsCheck } from '../checks/tablespace-locations.ts';
+import { PASSWORDS_NOT_DUMPED, passwordsUnknown } from '../expectations/roles-compare.ts';
 
 export const RESTORE_TOOLS = ['initdb', 'pg_ctl', 'postgres', 'psql', 'pg_restore'];
 
@@ -65,14 +67,17 @@ export async function restoreDumpTarget(input: DumpTargetInput, log: Logger, clo
     checks.push(restoreCheck('restore:globals', 'roles and tablespaces (pg_dumpall --globals-only) restored', restored.globalsErrors));
     checks.push(restoreCheck('restore:pg_restore', `pg_restore completed without errors`, restored.restoreErrors));
     if (input.afterRestore) await input.afterRestore(cluster, restored.database);
-    // Step 3: the checks, against the expectations captured with the backup.
+    // Step 3: tablespaces in this environment's own directory, then the checks against the backup's expectations.
+    const tablespaces = await readTablespaceLocations(cluster);
+    if (restored.tablespaces.length || tablespaces.length) checks.push(tablespaceLocationsCheck(cluster.dir, restored.tablespaces, tablespaces));
     const expected = await input.repo.readExpectations(backup);
     if (!expected) throw new BackupUnusableError(`backup ${backup.record.id} has no expectations to compare with`);
+    if (passwordsUnknown(expected.expectations.roles)) result.warnings = [...(result.warnings ?? []), PASSWORDS_NOT_DUMPED];
     log.info(`checking ${restored.database}: ${input.checks.map((c) => c.kind).join(', ')}`);
     const checked = await timed(clock, () =>
       runRestoreChecks({ cluster, database: restored.database, expected: expected.expectations, exactness: expected.exactness, physical: false, jobs: input.options.jobs, log }, input.checks),
     );
-    checks.push(...checked.value);
+    checks.push(...checked.value.map((c) => optedOut(c, input.options)));
     phases.push({ name: 'checks', durationMs: checked.durationMs });
     return result;
   } catch (error) {
@@ -86,6 +91,14 @@ export async function restoreDumpTarget(input: DumpTargetInput, log: Logger, clo
     await cluster.dispose();
     await environment.dispose();
   }
+}
+
+// The scenario asked pg_restore not to restore owners or grants: the database's own are then not expected back.
+function optedOut(check: CheckResult, options: DumpRestoreOptions): CheckResult {
+  const why = check.id === 'database:owner' && options.noOwner ? 'restore.noOwner (pg_restore --no-owner)'
+    : check.id === 'database:privileges' && options.noPrivileges ? 'restore.noPrivileges (pg_restore --no-privileges)' : null;
+  if (!why || check.status !== 'failed') return check;
+  return { ...check, status: 'skipped', exactness: 'not-available', message: `not compared: the scenario sets ${why}; ${check.message}` };
 }
 
 // A failed tool step is a failed check that quotes the tool's own words.

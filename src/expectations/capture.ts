@@ -1,6 +1,8 @@
 // Capture what a database contains: counted and hashed in SQL, comparable across a restore.
 import type pg from 'pg';
 import { ident } from './session.ts';
+import { readRoles } from './roles.ts';
+import { readDatabaseProperties } from './database-properties.ts';
 import type { CaptureOptions, Expectations, SequenceExpectation, TableExpectation } from './types.ts';
 
 export type { CaptureOptions, Expectations, SequenceExpectation, TableExpectation } from './types.ts';
@@ -35,6 +37,7 @@ async function captureWithPinnedPath(client: pg.Client, options: CaptureOptions)
     objects: await inventory(client),
     extensions: (await client.query<{ e: string }>("select extname || ' ' || extversion as e from pg_extension where extname <> 'plpgsql' order by 1")).rows.map((r) => r.e),
     roles: await readRoles(client),
+    databaseProperties: await readDatabaseProperties(client),
   };
 }
 
@@ -139,17 +142,6 @@ async function inventory(client: pg.Client): Promise<string[]> {
      order by 1`,
   );
   return rows.map((r) => r.o);
-}
-
-// Cluster roles with the attributes that matter for a restore; built-in roles left out.
-async function readRoles(client: pg.Client): Promise<string[]> {
-  const { rows } = await client.query<{ r: string }>(
-    `select rolname || ' ' || concat_ws(',', case when rolsuper then 'superuser' end, case when rolcanlogin then 'login' end,
-            case when rolcreatedb then 'createdb' end, case when rolcreaterole then 'createrole' end,
-            case when rolreplication then 'replication' end, case when rolbypassrls then 'bypassrls' end) as r
-       from pg_roles where rolname !~ '^pg_' order by 1`,
-  );
-  return rows.map((r) => r.r);
 }
 
 /** Indexes that are not valid or not ready (a failed CREATE INDEX during restore leaves these). */

@@ -2,6 +2,8 @@
 import type { CheckResult, Exactness } from '../run/result.ts';
 import { fail, pass } from '../run/check.ts';
 import type { Expectations, TableExpectation } from './types.ts';
+import { compareRoles } from './roles-compare.ts';
+import { compareDatabaseProperties } from './database-properties-compare.ts';
 
 export interface CompareOptions {
   exactness: Exactness;
@@ -81,14 +83,8 @@ export function compareExpectations(expected: Expectations, actual: Expectations
             w.count !== a.count ? `${a.count} large objects restored, the backup had ${w.count}` : 'large object content differs from the backup', perTable),
     );
   }
-  if (options.kinds.has('roles')) {
-    const missing = expected.roles.filter((r) => !actual.roles.includes(r));
-    results.push(
-      missing.length === 0
-        ? pass('roles', 'roles', exactness, expected.roles.length, expected.roles.length, `all ${expected.roles.length} roles present with the same attributes`, perTable)
-        : fail('roles', 'roles', exactness, expected.roles.length, expected.roles.length - missing.length, `roles missing or with other attributes after restore: ${list(missing)}`, perTable),
-    );
-  }
+  if (options.kinds.has('roles')) results.push(...compareRoles(expected.roles, actual.roles, exactness, perTable));
+  results.push(...compareDatabaseProperties(expected.database, expected.databaseProperties, actual.databaseProperties, { kinds: options.kinds, exactness, durationMs: perTable }));
   return results;
 }
 

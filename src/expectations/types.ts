@@ -1,4 +1,6 @@
 // What a database must contain, as captured with a backup and again from its restore.
+import type { RoleExpectation } from './roles.ts';
+import type { DatabaseProperties } from './database-properties.ts';
 
 export interface TableExpectation {
   schema: string;
@@ -30,8 +32,10 @@ export interface Expectations {
   /** Every user object as "kind schema.name", sorted: schemas, relations, indexes, constraints, functions, types, triggers. */
   objects: string[];
   extensions: string[];
-  /** Roles as "name attributes", sorted, without built-in pg_ roles. */
-  roles: string[];
+  /** Cluster roles with attributes, memberships, settings and passwords, sorted by name, without built-in pg_ roles. */
+  roles: RoleExpectation[];
+  /** The database's own properties (absent in expectations stored before they were captured). */
+  databaseProperties?: DatabaseProperties;
 }
 
 export interface CaptureOptions {

@@ -1,5 +1,8 @@
-// Restore a dump backup: globals first, then the database with pg_restore -j, then ANALYZE.
+// Restore a dump backup: globals first (tablespaces relocated), then the database and its properties with
+// pg_restore --create -j, then ANALYZE.
 import { join } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { relocateTablespaces, tablespaceDirName, type RelocatedTablespace } from './globals-tablespaces.ts';
 import { ToolError } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
 import type { Cluster } from '../env/cluster.ts';
@@ -21,6 +24,8 @@ export interface DumpRestoreOutcome {
   restoreErrors: string[];
   warnings: string[];
   phases: Phase[];
+  /** Tablespaces the globals created, each moved from the source's path into this environment's directory. */
+  tablespaces: RelocatedTablespace[];
 }
 
 /** Restore `backup` into the running `cluster`; tool errors become findings, not exceptions. */
@@ -29,29 +34,19 @@ export async function restoreDump(backup: StoredBackup, cluster: Cluster, option
   if (!dump) throw new Error(`backup ${backup.record.id} is not a dump backup`);
   const phases: Phase[] = [];
 
-  // Step 1: roles and tablespaces; the restore cluster's own superuser already exists, so that error is expected.
-  const globals = await timed(clock, () =>
-    cluster.runtime.tool('psql', ['-X', '-q', '-d', cluster.conninfo('postgres'), '-f', join(backup.dir, dump.globalsFile)], { label: 'psql (globals)' }),
-  );
+  // Step 1: roles and tablespaces, the tablespaces moved into this environment's own directory.
+  const globals = await timed(clock, () => restoreGlobals(cluster, join(backup.dir, dump.globalsFile)));
   phases.push({ name: 'restore globals', durationMs: globals.durationMs });
-  const globalsErrors = errorLines(globals.value.stderr).filter((line) => !new RegExp(`role "${cluster.connection.user}" already exists`).test(line));
 
-  // Step 2: the database, with the source's encoding and locale.
-  const admin = await cluster.connect('postgres');
-  try {
-    await admin.query(
-      `create database ${ident(dump.database)} template template0 encoding '${dump.encoding}' lc_collate '${dump.collate.replace(/'/g, "''")}' lc_ctype '${dump.ctype.replace(/'/g, "''")}'`,
-    );
-  } finally {
-    await admin.end();
-  }
-
-  // Step 3: pg_restore in parallel; without --exit-on-error it restores what it can and counts errors.
-  const args = ['-j', String(options.jobs), '-d', cluster.conninfo(dump.database)];
+  // Step 2: the database with its own properties (owner, settings, grants, comment, locale, per-role settings):
+  // pg_restore --create issues CREATE DATABASE from the dump; without --exit-on-error it restores what it can and counts errors.
+  const maintenance = dump.database === 'postgres' ? 'template1' : 'postgres';
+  await dropFreshDatabase(cluster, dump.database, maintenance);
+  const args = ['--create', '-j', String(options.jobs), '-d', cluster.conninfo(maintenance)];
   if (options.noOwner) args.push('--no-owner');
   if (options.noPrivileges) args.push('--no-privileges');
   args.push(join(backup.dir, dump.dumpDir));
-  log.info(`pg_restore -j ${options.jobs} into PostgreSQL ${cluster.runtime.version}`);
+  log.info(`pg_restore --create -j ${options.jobs} into PostgreSQL ${cluster.runtime.version}`);
   let restoreErrors: string[] = [];
   let stderr = '';
   const restore = await timed(clock, async () => {
@@ -66,15 +61,65 @@ export async function restoreDump(backup: StoredBackup, cluster: Cluster, option
   });
   phases.push({ name: 'pg_restore', durationMs: restore.durationMs });
 
-  // Step 4: planner statistics, as any restore runbook does before handing the database over.
-  const client = await cluster.connect(dump.database);
-  try {
-    const analyze = await timed(clock, () => client.query('analyze'));
-    phases.push({ name: 'analyze', durationMs: analyze.durationMs });
-  } finally {
-    await client.end();
+  // Step 3: planner statistics, as any restore runbook does before handing the database over.
+  if (await databaseExists(cluster, dump.database, maintenance)) {
+    const client = await cluster.connect(dump.database);
+    try {
+      const analyze = await timed(clock, () => client.query('analyze'));
+      phases.push({ name: 'analyze', durationMs: analyze.durationMs });
+    } finally {
+      await client.end();
+    }
   }
-  return { database: dump.database, globalsErrors, restoreErrors, warnings: warningLines(stderr), phases };
+  return { database: dump.database, globalsErrors: globals.value.errors, restoreErrors, warnings: warningLines(stderr), phases, tablespaces: globals.value.tablespaces };
+}
+
+// The globals through psql, each CREATE TABLESPACE pointed at a directory of this cluster's private directory.
+async function restoreGlobals(cluster: Cluster, file: string): Promise<{ errors: string[]; tablespaces: RelocatedTablespace[] }> {
+  const root = join(cluster.dir, 'tablespaces');
+  const taken = new Set<string>();
+  const relocated = relocateTablespaces(await readFile(file, 'utf8'), (name, index) => {
+    const dir = tablespaceDirName(name, index, taken);
+    taken.add(dir);
+    return join(root, dir);
+  });
+  if (relocated.tablespaces.length) {
+    // Made where the server runs (this host or the container), owned by the cluster's user, private to it.
+    await cluster.runtime.system('mkdir', ['-m', '700', '-p', ...relocated.tablespaces.map((t) => t.location)], { label: 'mkdir (tablespaces)' });
+    await cluster.runtime.adopt(root, true);
+  }
+  // The environment's own superuser got a password from initdb: clear it, so the globals leave it as the source had it.
+  const admin = await cluster.connect('postgres');
+  try {
+    await admin.query(`alter role ${ident(cluster.connection.user)} password null`);
+  } finally {
+    await admin.end();
+  }
+  const run = await cluster.runtime.tool('psql', ['-X', '-q', '-d', cluster.conninfo('postgres'), '-f', '-'], { input: relocated.sql, label: 'psql (globals)' });
+  // The restore cluster's own superuser already exists, so that error is expected.
+  const own = new RegExp(`role "${cluster.connection.user}" already exists`);
+  return { errors: [...relocated.problems, ...errorLines(run.stderr).filter((line) => !own.test(line))], tablespaces: relocated.tablespaces };
+}
+
+// A fresh cluster already has postgres and template1: a dump of one of them replaces it.
+async function dropFreshDatabase(cluster: Cluster, database: string, maintenance: string): Promise<void> {
+  if (!(await databaseExists(cluster, database, maintenance))) return;
+  const admin = await cluster.connect(maintenance);
+  try {
+    await admin.query(`alter database ${ident(database)} is_template false`);
+    await admin.query(`drop database ${ident(database)}`);
+  } finally {
+    await admin.end();
+  }
+}
+
+async function databaseExists(cluster: Cluster, database: string, maintenance: string): Promise<boolean> {
+  const admin = await cluster.connect(maintenance);
+  try {
+    return (await admin.query('select 1 from pg_database where datname = $1', [database])).rowCount === 1;
+  } finally {
+    await admin.end();
+  }
 }
 
 // "psql:file:12: ERROR:  role ... already exists" and "pg_restore: error: ..." lines.
