@@ -23,3 +23,12 @@ export async function pinSession(client: pg.Client): Promise<void> {
 export function ident(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;
 }
+
+/**
+ * The pinned settings for a tool's sessions (pg_restore's REFRESH MATERIALIZED VIEW must compute what the capture did):
+ * PGOPTIONS wins over database and role settings, and PGTZ/PGDATESTYLE from this process's environment are switched off.
+ */
+export function pinnedToolEnv(): Record<string, string> {
+  const options = Object.entries(PINNED_SETTINGS).map(([name, value]) => `-c ${name}=${value.replace(/\\/g, '\\\\').replace(/ /g, '\\ ')}`);
+  return { PGOPTIONS: options.join(' '), PGTZ: 'default', PGDATESTYLE: 'default' };
+}

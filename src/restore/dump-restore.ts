@@ -7,7 +7,7 @@ import { ToolError } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
 import type { Cluster } from '../env/cluster.ts';
 import type { StoredBackup } from '../repository/local-repository.ts';
-import { ident } from '../expectations/session.ts';
+import { ident, pinnedToolEnv } from '../expectations/session.ts';
 import { timed, type Clock } from '../core/clock.ts';
 import type { Phase } from '../run/result.ts';
 
@@ -51,7 +51,8 @@ export async function restoreDump(backup: StoredBackup, cluster: Cluster, option
   let stderr = '';
   const restore = await timed(clock, async () => {
     try {
-      stderr = (await cluster.runtime.tool('pg_restore', args)).stderr;
+      // Materialized views are refreshed in these sessions: with the settings the expectations were captured under.
+      stderr = (await cluster.runtime.tool('pg_restore', args, { env: pinnedToolEnv() })).stderr;
     } catch (error) {
       if (!(error instanceof ToolError)) throw error;
       stderr = error.stderr;

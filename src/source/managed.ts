@@ -52,8 +52,11 @@ export async function startManagedSource(spec: ManagedSpec, runtime: Runtime, lo
     const client = await cluster.connect(spec.database);
     let version: { version: string; major: number };
     try {
-      const summary = await runWorkload(client, { seed: spec.workload.seed, transactions: spec.workload.transactions });
-      log.info(summary, `workload: ${summary.transactions} transactions (seed ${spec.workload.seed})`);
+      // transactions: 0 is how a scenario with fixtures of its own (no shop schema) runs without the workload.
+      if (spec.workload.transactions > 0) {
+        const summary = await runWorkload(client, { seed: spec.workload.seed, transactions: spec.workload.transactions });
+        log.info(summary, `workload: ${summary.transactions} transactions (seed ${spec.workload.seed})`);
+      }
       version = await serverVersion(client);
     } finally {
       await client.end();
