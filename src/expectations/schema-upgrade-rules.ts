@@ -1,0 +1,96 @@
+// What a major upgrade legitimately changes in object definitions: each rule says why, and applies only across
+// the majors where that change happened. Pure: definitions in, definitions out.
+import type { SchemaObject } from './types.ts';
+
+/** What a rule may use besides the two sides. */
+export interface UpgradeContext {
+  /** The backup's view and materialized view definitions as the restored server deparses the same text. */
+  deparsedHere: Readonly<Record<string, string>>;
+}
+
+/** One normalisation of a restore into a newer major. */
+export interface UpgradeRule {
+  id: string;
+  /** Why the definitions differ although nothing was lost. */
+  reason: string;
+  /** The major that introduced the change: the rule applies when the source is older and the restore is at or past it. */
+  since: number;
+  /** Rewrite the restored side (or the backup's, into the restored server's spelling) so that only real differences remain. */
+  apply(expected: SchemaObject[], actual: SchemaObject[], context: UpgradeContext): { expected: SchemaObject[]; actual: SchemaObject[] };
+}
+
+/** Every rule, oldest change first. */
+export const UPGRADE_RULES: readonly UpgradeRule[] = [
+  {
+    id: 'view-deparse',
+    reason: 'PostgreSQL 16 deparses view queries differently (no table qualification of columns when a query reads one relation): the backup\'s view definitions are compared as the restored server deparses the same text',
+    since: 16,
+    apply: (expected, actual, context) => ({ expected: expected.map((o) => deparsedHere(o, context)), actual }),
+  },
+  {
+    id: 'domain-not-null-constraint',
+    reason: 'PostgreSQL 17 records a domain\'s NOT NULL as a pg_constraint row; older majors keep it only in pg_type.typnotnull, which is compared on the domain',
+    since: 17,
+    apply: (expected, actual) => ({ expected, actual: actual.filter((o) => o.kind !== 'domain not-null constraint') }),
+  },
+  {
+    id: 'maintain-privilege',
+    reason: 'PostgreSQL 17 added the MAINTAIN privilege (m) on relations: owners hold it by default and GRANT ALL includes it, which an older source cannot show',
+    since: 17,
+    apply: (expected, actual) => ({ expected, actual: actual.map(withoutMaintain) }),
+  },
+  {
+    id: 'not-null-constraint',
+    reason: 'PostgreSQL 18 records NOT NULL on table columns as named pg_constraint rows; older majors keep it only in pg_attribute.attnotnull, which is compared on the column',
+    since: 18,
+    apply: (expected, actual) => ({ expected, actual: actual.filter((o) => o.kind !== 'not-null constraint') }),
+  },
+];
+
+/** The rules that apply to a restore from major `from` into major `to` (none within one major). */
+export function upgradeRules(from: number, to: number): UpgradeRule[] {
+  return UPGRADE_RULES.filter((rule) => from < rule.since && to >= rule.since);
+}
+
+/** Apply the rules for `from` → `to`; returns the normalised sides and the rules that changed anything. */
+export function normaliseForUpgrade(
+  expected: SchemaObject[], actual: SchemaObject[], from: number, to: number, context: UpgradeContext = { deparsedHere: {} },
+): { expected: SchemaObject[]; actual: SchemaObject[]; applied: UpgradeRule[] } {
+  const applied: UpgradeRule[] = [];
+  let sides = { expected, actual };
+  for (const rule of upgradeRules(from, to)) {
+    const next = rule.apply(sides.expected, sides.actual, context);
+    if (JSON.stringify(next) !== JSON.stringify(sides)) applied.push(rule);
+    sides = next;
+  }
+  return { ...sides, applied };
+}
+
+// A view's definition in the restored server's words, when that server could deparse the backup's text.
+function deparsedHere(object: SchemaObject, context: UpgradeContext): SchemaObject {
+  const text = context.deparsedHere[object.name];
+  if (text === undefined || object.definition.definition === undefined) return object;
+  return { ...object, definition: { ...object.definition, definition: text } };
+}
+
+const RELATION_ACL_KINDS = new Set(['table', 'view', 'materialized view', 'foreign table']);
+
+// Drop `m` (and its grant option `m*`) from relation ACL items and from default privileges on tables.
+function withoutMaintain(object: SchemaObject): SchemaObject {
+  const acl = object.definition.acl;
+  const relation = RELATION_ACL_KINDS.has(object.kind) || (object.kind === 'default privileges' && object.name.endsWith(' on tables'));
+  if (!relation || acl === undefined) return object;
+  return { ...object, definition: { ...object.definition, acl: stripPrivilege(acl, 'm') } };
+}
+
+/** Remove privilege `letter` from every item of an ACL as sorted text ("grantee=privs/grantor ..."); items left empty go. */
+export function stripPrivilege(acl: string, letter: string): string {
+  if (acl === '') return acl;
+  const items = acl.split(' ').map((item) => {
+    const match = /^(.*)=([^=/]*)\/(.*)$/.exec(item);
+    if (!match) return item;
+    const privileges = match[2]!.replace(new RegExp(`${letter}\\*?`, 'g'), '');
+    return privileges === '' ? null : `${match[1]}=${privileges}/${match[3]}`;
+  });
+  return items.filter((i): i is string => i !== null).sort().join(' ');
+}
