@@ -35,7 +35,7 @@ export const UPGRADE_RULES: readonly UpgradeRule[] = [
   },
   {
     id: 'maintain-privilege',
-    reason: 'PostgreSQL 17 added the MAINTAIN privilege (m) on relations: owners hold it by default and GRANT ALL includes it, which an older source cannot show',
+    reason: 'PostgreSQL 17 added the MAINTAIN privilege (m) on relations: an owner\'s default privileges and GRANT ALL include it there, where an older source had all privileges without it',
     since: 17,
     apply: (expected, actual) => ({ expected, actual: actual.map(withoutMaintain) }),
   },
@@ -74,23 +74,27 @@ function deparsedHere(object: SchemaObject, context: UpgradeContext): SchemaObje
 }
 
 const RELATION_ACL_KINDS = new Set(['table', 'view', 'materialized view', 'foreign table']);
+// Every table privilege an older major knows (INSERT SELECT UPDATE DELETE TRUNCATE REFERENCES TRIGGER): GRANT ALL there.
+const ALL_BEFORE_MAINTAIN = 'arwdDxt';
 
-// Drop `m` (and its grant option `m*`) from relation ACL items and from default privileges on tables.
+// Drop the MAINTAIN that 17 adds to "all privileges" on relations and on default privileges for tables.
 function withoutMaintain(object: SchemaObject): SchemaObject {
   const acl = object.definition.acl;
   const relation = RELATION_ACL_KINDS.has(object.kind) || (object.kind === 'default privileges' && object.name.endsWith(' on tables'));
   if (!relation || acl === undefined) return object;
-  return { ...object, definition: { ...object.definition, acl: stripPrivilege(acl, 'm') } };
+  return { ...object, definition: { ...object.definition, acl: withoutImpliedMaintain(acl) } };
 }
 
-/** Remove privilege `letter` from every item of an ACL as sorted text ("grantee=privs/grantor ..."); items left empty go. */
-export function stripPrivilege(acl: string, letter: string): string {
+/**
+ * Remove MAINTAIN (m, with its grant option) from the items of an ACL ("grantee=privs/grantor ...") that hold every
+ * privilege an older major had: there it came with ALL (an owner's default or GRANT ALL). A MAINTAIN granted on
+ * its own or with fewer privileges stays, and shows as a difference.
+ */
+export function withoutImpliedMaintain(acl: string): string {
   if (acl === '') return acl;
-  const items = acl.split(' ').map((item) => {
+  return acl.split(' ').map((item) => {
     const match = /^(.*)=([^=/]*)\/(.*)$/.exec(item);
-    if (!match) return item;
-    const privileges = match[2]!.replace(new RegExp(`${letter}\\*?`, 'g'), '');
-    return privileges === '' ? null : `${match[1]}=${privileges}/${match[3]}`;
-  });
-  return items.filter((i): i is string => i !== null).sort().join(' ');
+    if (!match || ![...ALL_BEFORE_MAINTAIN].every((p) => match[2]!.includes(p))) return item;
+    return `${match[1]}=${match[2]!.replace(/m\*?/, '')}/${match[3]}`;
+  }).join(' ');
 }

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { normaliseForUpgrade, stripPrivilege, upgradeRules, UPGRADE_RULES } from '../../../src/expectations/schema-upgrade-rules.ts';
+import { normaliseForUpgrade, upgradeRules, withoutImpliedMaintain, UPGRADE_RULES } from '../../../src/expectations/schema-upgrade-rules.ts';
 import type { SchemaObject } from '../../../src/expectations/types.ts';
 
 const object = (kind: string, name: string, definition: Record<string, string>): SchemaObject => ({ kind, name: `${kind} ${name}`, definition });
@@ -28,19 +28,20 @@ test('NOT NULL constraints a newer major records as rows are dropped from the re
   assert.equal(within18.actual.length, 3, 'within 18 they are compared like any constraint');
 });
 
-test('MAINTAIN (m) is removed from restored relation ACLs and table default privileges, nowhere else', () => {
-  assert.equal(stripPrivilege('shop_owner=arwdDxtm/shop_owner shop_reader=r/shop_owner', 'm'), 'shop_owner=arwdDxt/shop_owner shop_reader=r/shop_owner');
-  assert.equal(stripPrivilege('a=m*r/o b=m/o', 'm'), 'a=r/o', 'a grant of MAINTAIN alone goes entirely');
-  assert.equal(stripPrivilege('"we=ird"=arm/o', 'm'), '"we=ird"=ar/o');
-  assert.equal(stripPrivilege('', 'm'), '');
+test('MAINTAIN (m) that came with ALL is removed from restored relation ACLs and table default privileges, nowhere else', () => {
+  assert.equal(withoutImpliedMaintain('shop_owner=arwdDxtm/shop_owner shop_reader=r/shop_owner'), 'shop_owner=arwdDxt/shop_owner shop_reader=r/shop_owner');
+  assert.equal(withoutImpliedMaintain('a=a*r*w*d*D*x*t*m*/o'), 'a=a*r*w*d*D*x*t*/o', 'ALL WITH GRANT OPTION');
+  assert.equal(withoutImpliedMaintain('a=rm/o b=m/o'), 'a=rm/o b=m/o', 'MAINTAIN granted on its own is a real difference');
+  assert.equal(withoutImpliedMaintain('"we=ird"=arwdDxtm/o'), '"we=ird"=arwdDxt/o');
+  assert.equal(withoutImpliedMaintain(''), '');
   const actual = [
-    object('table', 'shop.t', { acl: 'o=arwdDxtm/o' }),
+    object('table', 'shop.t', { acl: 'o=arwdDxtm/o r=rm/o' }),
     object('default privileges', 'for role o in schema shop on tables', { acl: 'r=arwdDxtm/o' }),
     object('default privileges', 'for role o in schema shop on sequences', { acl: 'r=rwUm/o' }),
     object('schema', 'shop', { acl: 'o=UCm/o' }),
   ];
   const { actual: normalised } = normaliseForUpgrade([], actual, 16, 17);
-  assert.deepEqual(normalised.map((o) => o.definition.acl), ['o=arwdDxt/o', 'r=arwdDxt/o', 'r=rwUm/o', 'o=UCm/o']);
+  assert.deepEqual(normalised.map((o) => o.definition.acl), ['o=arwdDxt/o r=rm/o', 'r=arwdDxt/o', 'r=rwUm/o', 'o=UCm/o']);
 });
 
 test('a view definition is taken in the restored server\'s words when it could deparse the backup\'s text', () => {
