@@ -8,7 +8,6 @@ import { unpredictableMatviews } from './schema-matviews.ts';
 
 export type { CaptureOptions, Expectations, SequenceExpectation, TableExpectation } from './types.ts';
 
-
 /** Capture expectations on `client` (run inside the backup's snapshot for exact ones). */
 export async function captureExpectations(client: pg.Client, options: CaptureOptions): Promise<Expectations> {
   // regclass and deparsed definitions print relative to search_path: pin it (pg_restore refreshes matviews with it empty).
