@@ -13,43 +13,48 @@ export interface UpgradeRule {
   id: string;
   /** Why the definitions differ although nothing was lost. */
   reason: string;
-  /** The major that introduced the change: the rule applies when the source is older and the restore is at or past it. */
-  since: number;
+  /** Whether the rule applies to a restore from major `from` into major `to`. */
+  applies(from: number, to: number): boolean;
   /** Rewrite the restored side (or the backup's, into the restored server's spelling) so that only real differences remain. */
   apply(expected: SchemaObject[], actual: SchemaObject[], context: UpgradeContext): { expected: SchemaObject[]; actual: SchemaObject[] };
 }
 
-/** Every rule, oldest change first. */
+/** Every rule, in the order they apply. */
 export const UPGRADE_RULES: readonly UpgradeRule[] = [
   {
     id: 'view-deparse',
-    reason: 'PostgreSQL 16 deparses view queries differently (no table qualification of columns when a query reads one relation): the backup\'s view definitions are compared as the restored server deparses the same text',
-    since: 16,
+    reason: 'a newer major may deparse the same view query differently (16 stopped qualifying columns when a query reads one relation): the backup\'s view definitions are compared as the restored server deparses the same text, which is what pg_restore gave it',
+    applies: (from, to) => from < to,
     apply: (expected, actual, context) => ({ expected: expected.map((o) => deparsedHere(o, context)), actual }),
   },
   {
     id: 'domain-not-null-constraint',
     reason: 'PostgreSQL 17 records a domain\'s NOT NULL as a pg_constraint row; older majors keep it only in pg_type.typnotnull, which is compared on the domain',
-    since: 17,
+    applies: changedIn(17),
     apply: (expected, actual) => ({ expected, actual: actual.filter((o) => o.kind !== 'domain not-null constraint') }),
   },
   {
     id: 'maintain-privilege',
     reason: 'PostgreSQL 17 added the MAINTAIN privilege (m) on relations: an owner\'s default privileges and GRANT ALL include it there, where an older source had all privileges without it',
-    since: 17,
+    applies: changedIn(17),
     apply: (expected, actual) => ({ expected, actual: actual.map(withoutMaintain) }),
   },
   {
     id: 'not-null-constraint',
     reason: 'PostgreSQL 18 records NOT NULL on table columns as named pg_constraint rows; older majors keep it only in pg_attribute.attnotnull, which is compared on the column',
-    since: 18,
+    applies: changedIn(18),
     apply: (expected, actual) => ({ expected, actual: actual.filter((o) => o.kind !== 'not-null constraint') }),
   },
 ];
 
 /** The rules that apply to a restore from major `from` into major `to` (none within one major). */
 export function upgradeRules(from: number, to: number): UpgradeRule[] {
-  return UPGRADE_RULES.filter((rule) => from < rule.since && to >= rule.since);
+  return UPGRADE_RULES.filter((rule) => rule.applies(from, to));
+}
+
+// A change made in `major`: it shows when the source is older and the restore is at or past it.
+function changedIn(major: number): (from: number, to: number) => boolean {
+  return (from, to) => from < major && to >= major;
 }
 
 /** Apply the rules for `from` → `to`; returns the normalised sides and the rules that changed anything. */

@@ -12,7 +12,8 @@ test('every rule says why, and applies only from an older source into the major 
   assert.deepEqual(upgradeRules(15, 16).map((r) => r.id), ['view-deparse']);
   assert.deepEqual(upgradeRules(15, 17).map((r) => r.id), ['view-deparse', 'domain-not-null-constraint', 'maintain-privilege']);
   assert.deepEqual(upgradeRules(15, 18).map((r) => r.id), ['view-deparse', 'domain-not-null-constraint', 'maintain-privilege', 'not-null-constraint']);
-  assert.deepEqual(upgradeRules(17, 18).map((r) => r.id), ['not-null-constraint']);
+  assert.deepEqual(upgradeRules(17, 18).map((r) => r.id), ['view-deparse', 'not-null-constraint']);
+  assert.deepEqual(upgradeRules(13, 14).map((r) => r.id), ['view-deparse'], 'any newer major may deparse a view differently');
   assert.deepEqual(upgradeRules(18, 17).map((r) => r.id), [], 'no rule for a restore into an older major');
 });
 
