@@ -5,6 +5,8 @@ import type { CheckResult, Exactness } from '../run/result.ts';
 import type { CheckSpec } from '../scenario/types.ts';
 import { captureExpectations, invalidIndexes, type Expectations } from '../expectations/capture.ts';
 import { compareExpectations } from '../expectations/compare.ts';
+import type { NotRestored } from '../expectations/compare-schema.ts';
+import { deparseBackupViews } from '../expectations/schema-redeparse.ts';
 import { fail, pass } from '../run/check.ts';
 import { pinSession } from '../expectations/session.ts';
 import { amcheck } from './amcheck.ts';
@@ -19,6 +21,8 @@ export interface RestoreCheckContext {
   physical: boolean;
   jobs: number;
   log: Logger;
+  /** What the restore was told not to bring back (pg_restore --no-owner / --no-privileges). */
+  notRestored?: NotRestored;
 }
 
 const COMPARED = ['rowcounts', 'fingerprints', 'schema', 'sequences', 'large-objects', 'roles'];
@@ -34,7 +38,10 @@ export async function runRestoreChecks(ctx: RestoreCheckContext, specs: readonly
     if (COMPARED.some((k) => kinds.has(k))) {
       const started = performance.now();
       const actual = await captureExpectations(client, { fingerprints: kinds.has('fingerprints'), largeObjectContent: kinds.has('large-objects') });
-      results.push(...compareExpectations(ctx.expected, actual, { exactness: ctx.exactness, kinds, unloggedEmpty: ctx.physical, durationMs: performance.now() - started }));
+      const deparsedHere = kinds.has('schema') ? await deparseBackupViews(client, ctx.expected, actual) : {};
+      results.push(...compareExpectations(ctx.expected, actual, {
+        exactness: ctx.exactness, kinds, unloggedEmpty: ctx.physical, durationMs: performance.now() - started, deparsedHere, ...(ctx.notRestored ? { notRestored: ctx.notRestored } : {}),
+      }));
     }
     // Step 2: every index usable (a failed CREATE INDEX leaves an invalid one behind).
     if (kinds.has('schema')) {

@@ -75,7 +75,10 @@ export async function restoreDumpTarget(input: DumpTargetInput, log: Logger, clo
     if (passwordsUnknown(expected.expectations.roles)) result.warnings = [...(result.warnings ?? []), PASSWORDS_NOT_DUMPED];
     log.info(`checking ${restored.database}: ${input.checks.map((c) => c.kind).join(', ')}`);
     const checked = await timed(clock, () =>
-      runRestoreChecks({ cluster, database: restored.database, expected: expected.expectations, exactness: expected.exactness, physical: false, jobs: input.options.jobs, log }, input.checks),
+      runRestoreChecks({
+        cluster, database: restored.database, expected: expected.expectations, exactness: expected.exactness, physical: false, jobs: input.options.jobs, log,
+        notRestored: { owners: input.options.noOwner, privileges: input.options.noPrivileges },
+      }, input.checks),
     );
     checks.push(...checked.value.map((c) => optedOut(c, input.options)));
     phases.push({ name: 'checks', durationMs: checked.durationMs });

@@ -254,5 +254,5 @@ async function markersCheck(outcome: PhysicalRestoreOutcome, database: string, g
 }
 
 function emptyExpectations(): Expectations {
-  return { database: '', serverVersion: '', tables: [], sequences: [], largeObjects: { count: 0, fingerprint: null }, objects: [], extensions: [], roles: [] };
+  return { database: '', serverVersion: '', tables: [], sequences: [], largeObjects: { count: 0, fingerprint: null }, schemaObjects: [], extensions: [], roles: [] };
 }

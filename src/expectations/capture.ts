@@ -4,13 +4,11 @@ import { ident } from './session.ts';
 import { readRoles } from './roles.ts';
 import { readDatabaseProperties } from './database-properties.ts';
 import type { CaptureOptions, Expectations, SequenceExpectation, TableExpectation } from './types.ts';
+import { resolveScope, userRelation, type CaptureScope } from './schema-scope.ts';
+import { captureSchemaObjects } from './schema-objects.ts';
+import { unpredictableMatviews } from './schema-matviews.ts';
 
 export type { CaptureOptions, Expectations, SequenceExpectation, TableExpectation } from './types.ts';
-
-const USER_SCHEMAS = `n.nspname not in ('pg_catalog', 'information_schema', 'recoverable') and n.nspname not like 'pg\\_toast%' and n.nspname not like 'pg\\_temp%'`;
-// Objects created by extensions come back with CREATE EXTENSION; inventory only what the dump must carry.
-const NOT_EXTENSION_MEMBER = (classid: string, objid: string): string =>
-  `not exists (select 1 from pg_depend d where d.classid = '${classid}'::regclass and d.objid = ${objid} and d.deptype = 'e')`;
 
 /** Capture expectations on `client` (run inside the backup's snapshot for exact ones). */
 export async function captureExpectations(client: pg.Client, options: CaptureOptions): Promise<Expectations> {
@@ -26,31 +24,47 @@ export async function captureExpectations(client: pg.Client, options: CaptureOpt
 
 async function captureWithPinnedPath(client: pg.Client, options: CaptureOptions): Promise<Expectations> {
   const meta = await client.query<{ db: string; version: string }>('select current_database() as db, current_setting(\'server_version\') as version');
-  const tables = await listTables(client);
+  const scope = await resolveScope(client);
+  const tables = await listTables(client, scope);
+  // A restore refreshes materialized views: one whose query is not immutable cannot be predicted.
+  if (options.matviewsAsRefreshed) {
+    const reasons = await unpredictableMatviews(client, scope);
+    for (const table of tables) {
+      const why = reasons.get(`${table.schema}.${table.name}`);
+      if (why && table.relkind === 'm') table.notComparable = why;
+    }
+  }
   for (const table of tables) Object.assign(table, await countTable(client, table, options.fingerprints, options.matviewsAsRefreshed ?? false));
   return {
     database: meta.rows[0]!.db,
     serverVersion: meta.rows[0]!.version,
     tables,
-    sequences: await readSequences(client),
+    sequences: await readSequences(client, scope),
     largeObjects: await readLargeObjects(client, options.largeObjectContent),
-    objects: await inventory(client),
+    schemaObjects: await captureSchemaObjects(client, scope),
     extensions: (await client.query<{ e: string }>("select extname || ' ' || extversion as e from pg_extension where extname <> 'plpgsql' order by 1")).rows.map((r) => r.e),
     roles: await readRoles(client),
     databaseProperties: await readDatabaseProperties(client),
   };
 }
 
-// Leaf tables and materialized views in user schemas (partitioned parents hold no rows of their own).
-async function listTables(client: pg.Client): Promise<TableExpectation[]> {
-  const { rows } = await client.query<{ schema: string; name: string; relkind: 'r' | 'm'; persistence: 'p' | 'u'; populated: boolean }>(
-    `select n.nspname as schema, c.relname as name, c.relkind::text as relkind, c.relpersistence::text as persistence, c.relispopulated as populated
+// Leaf tables and materialized views in user schemas (partitioned parents hold no rows of their own), plus the
+// configuration tables of extensions: pg_dump carries their rows (those matching extcondition) though the tables are extension members.
+async function listTables(client: pg.Client, scope: CaptureScope): Promise<TableExpectation[]> {
+  const { rows } = await client.query<{ schema: string; name: string; relkind: 'r' | 'm'; persistence: 'p' | 'u'; populated: boolean; filter: string | null }>(
+    `select n.nspname as schema, c.relname as name, c.relkind::text as relkind, c.relpersistence::text as persistence, c.relispopulated as populated, null as filter
        from pg_class c join pg_namespace n on n.oid = c.relnamespace
-      where c.relkind in ('r', 'm') and ${USER_SCHEMAS} and c.relpersistence <> 't'
-        and ${NOT_EXTENSION_MEMBER('pg_class', 'c.oid')}
+      where c.relkind in ('r', 'm') and c.relpersistence <> 't' and ${userRelation('c', 'n', scope)}
+     union all
+     select n.nspname, c.relname, c.relkind::text, c.relpersistence::text, c.relispopulated, coalesce(x.extcondition[i], '')
+       from pg_extension x cross join generate_subscripts(x.extconfig, 1) i
+       join pg_class c on c.oid = x.extconfig[i] join pg_namespace n on n.oid = c.relnamespace
+      where c.relkind = 'r'
       order by 1, 2`,
   );
-  return rows.map(({ populated, ...r }) => ({ ...r, ...(populated ? {} : { unpopulated: true }), rows: 0, fingerprint: null }));
+  return rows.map(({ populated, filter, ...r }) => ({
+    ...r, ...(populated ? {} : { unpopulated: true }), ...(filter === null ? {} : { extensionFilter: filter }), rows: 0, fingerprint: null,
+  }));
 }
 
 // One scan per table: row count and, if asked, two 64-bit sums of per-row md5 halves. A table's columns are hashed
@@ -58,9 +72,12 @@ async function listTables(client: pg.Client): Promise<TableExpectation[]> {
 // while every value stays under its name. A materialized view keeps its query's order (restores cannot move it).
 async function countTable(client: pg.Client, table: TableExpectation, fingerprint: boolean, matviewsAsRefreshed: boolean): Promise<Pick<TableExpectation, 'rows' | 'fingerprint'>> {
   if (table.unpopulated) return { rows: 0, fingerprint: fingerprint ? 'unpopulated' : null };
+  if (table.notComparable) return { rows: 0, fingerprint: null };
   const rel = `${ident(table.schema)}.${ident(table.name)}`;
   const refreshed = table.relkind === 'm' && matviewsAsRefreshed;
-  const from = refreshed ? `(${await matviewQuery(client, rel)}) t` : `only ${rel} t`;
+  const from = refreshed
+    ? `(${await matviewQuery(client, rel)}) t`
+    : table.extensionFilter ? `(select * from only ${rel} ${table.extensionFilter}) t` : `only ${rel} t`;
   // A refresh runs the view's query as its owner: so does its expectation (and never with the capture's own rights).
   const scan = <R extends pg.QueryResultRow>(sql: string): Promise<pg.QueryResult<R>> => (refreshed ? asOwnerOf(client, rel, () => client.query<R>(sql)) : client.query<R>(sql));
   if (!fingerprint) {
@@ -116,11 +133,11 @@ async function matviewQuery(client: pg.Client, rel: string): Promise<string> {
   return rows[0]!.def.trim().replace(/;$/, '');
 }
 
-// Sequence positions (non-transactional: a restore must be at or past them).
-async function readSequences(client: pg.Client): Promise<SequenceExpectation[]> {
+// Sequence positions (non-transactional: a restore must be at or past them), extensions' configuration sequences included.
+async function readSequences(client: pg.Client, scope: CaptureScope): Promise<SequenceExpectation[]> {
   const { rows: seqs } = await client.query<{ schema: string; name: string }>(
     `select n.nspname as schema, c.relname as name from pg_class c join pg_namespace n on n.oid = c.relnamespace
-      where c.relkind = 'S' and ${USER_SCHEMAS} and ${NOT_EXTENSION_MEMBER('pg_class', 'c.oid')} order by 1, 2`,
+      where c.relkind = 'S' and (${userRelation('c', 'n', scope)} or c.oid in (select unnest(extconfig) from pg_extension)) order by 1, 2`,
   );
   const result: SequenceExpectation[] = [];
   for (const s of seqs) {
@@ -140,45 +157,6 @@ async function readLargeObjects(client: pg.Client, content: boolean): Promise<Ex
     `select count(*) as n, md5(string_agg(oid::text || ':' || md5(lo_get(oid)), ',' order by oid)) as h from pg_largeobject_metadata`,
   );
   return { count: Number(rows[0]!.n), fingerprint: rows[0]!.h };
-}
-
-// The schema inventory: names that a restore must bring back, one string each.
-async function inventory(client: pg.Client): Promise<string[]> {
-  const { rows } = await client.query<{ o: string }>(
-    `select 'schema ' || n.nspname as o from pg_namespace n where ${USER_SCHEMAS} and n.nspname <> 'public'
-     union all
-     select case c.relkind when 'r' then 'table' when 'p' then 'table' when 'v' then 'view' when 'm' then 'materialized view'
-                           when 'S' then 'sequence' when 'f' then 'foreign table' when 'i' then 'index' when 'I' then 'index' else 'relation' end
-            || ' ' || n.nspname || '.' || c.relname
-       from pg_class c join pg_namespace n on n.oid = c.relnamespace
-      where c.relkind in ('r', 'p', 'v', 'm', 'S', 'f', 'i', 'I') and ${USER_SCHEMAS} and ${NOT_EXTENSION_MEMBER('pg_class', 'c.oid')}
-     union all
-     select 'constraint ' || n.nspname || '.' || coalesce(cl.relname, t.typname, '') || '.' || co.conname || ' (' || co.contype::text || ')'
-       from pg_constraint co join pg_namespace n on n.oid = co.connamespace
-       left join pg_class cl on cl.oid = co.conrelid left join pg_type t on t.oid = co.contypid
-      where ${USER_SCHEMAS} and ${NOT_EXTENSION_MEMBER('pg_constraint', 'co.oid')}
-        -- NOT NULL became a constraint in 18 and partitions' FK clones changed shape: inventoried the same way in every major
-        and co.contype::text <> 'n' and co.conparentid = 0
-     union all
-     select 'not null ' || n.nspname || '.' || c.relname || '.' || a.attname
-       from pg_attribute a join pg_class c on c.oid = a.attrelid join pg_namespace n on n.oid = c.relnamespace
-      where a.attnotnull and a.attnum > 0 and not a.attisdropped and c.relkind in ('r', 'p', 'f') and ${USER_SCHEMAS}
-        and ${NOT_EXTENSION_MEMBER('pg_class', 'c.oid')}
-     union all
-     select 'function ' || n.nspname || '.' || p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')'
-       from pg_proc p join pg_namespace n on n.oid = p.pronamespace
-      where ${USER_SCHEMAS} and ${NOT_EXTENSION_MEMBER('pg_proc', 'p.oid')}
-     union all
-     select 'type ' || n.nspname || '.' || t.typname
-       from pg_type t join pg_namespace n on n.oid = t.typnamespace
-      where t.typtype in ('e', 'd', 'r', 'm') and ${USER_SCHEMAS} and ${NOT_EXTENSION_MEMBER('pg_type', 't.oid')}
-     union all
-     select 'trigger ' || n.nspname || '.' || c.relname || '.' || tg.tgname
-       from pg_trigger tg join pg_class c on c.oid = tg.tgrelid join pg_namespace n on n.oid = c.relnamespace
-      where not tg.tgisinternal and ${USER_SCHEMAS}
-     order by 1`,
-  );
-  return rows.map((r) => r.o);
 }
 
 /** Indexes that are not valid or not ready (a failed CREATE INDEX during restore leaves these). */

@@ -14,6 +14,13 @@ export interface TableExpectation {
   fingerprint: string | null;
   /** A materialized view never refreshed (WITH NO DATA): it has no rows to count, before or after. */
   unpopulated?: boolean;
+  /**
+   * Why this materialized view's content cannot be predicted after a restore refreshes it (its query calls a
+   * function that is not immutable, or reads what a dump does not carry); its count and fingerprint are not compared.
+   */
+  notComparable?: string;
+  /** An extension's configuration table: only rows matching this condition (pg_extension.extcondition) are dumped and compared. */
+  extensionFilter?: string;
 }
 
 export interface SequenceExpectation {
@@ -29,13 +36,25 @@ export interface Expectations {
   tables: TableExpectation[];
   sequences: SequenceExpectation[];
   largeObjects: { count: number; fingerprint: string | null };
-  /** Every user object as "kind schema.name", sorted: schemas, relations, indexes, constraints, functions, types, triggers. */
-  objects: string[];
+  /**
+   * Every user object with its definition as the catalog deparses it, sorted by name. Absent from expectations
+   * stored before definitions were captured: such a backup's schema cannot be compared by definition.
+   */
+  schemaObjects?: SchemaObject[];
   extensions: string[];
   /** Cluster roles with attributes, memberships, settings and passwords, sorted by name, without built-in pg_ roles. */
   roles: RoleExpectation[];
   /** The database's own properties (absent in expectations stored before they were captured). */
   databaseProperties?: DatabaseProperties;
+}
+
+/** One schema object: a stable identity and its definition, one entry per aspect (owner, acl, definition, ...). */
+export interface SchemaObject {
+  /** What it is: schema, table, column, index, constraint, function, trigger, policy, ... */
+  kind: string;
+  /** Kind plus schema-qualified identity, e.g. "column shop.orders.total", "function shop.f(integer)". */
+  name: string;
+  definition: Record<string, string>;
 }
 
 export interface CaptureOptions {

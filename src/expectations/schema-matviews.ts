@@ -1,0 +1,42 @@
+// Materialized views whose content a restore cannot reproduce: pg_restore refreshes them, and a query that calls a
+// function that is not immutable (now(), random(), ...) or reads what the dump does not carry gives other rows.
+import type pg from 'pg';
+import { userRelation, type CaptureScope } from './schema-scope.ts';
+
+/**
+ * Why each unpredictable materialized view ("schema.name") cannot be predicted, read from the catalog: the stored
+ * query tree of its _RETURN rule (and of the views and matviews it reads). pg_depend cannot answer this, because
+ * dependencies on built-in objects such as now() are never recorded; the tree names every function (funcid,
+ * opfuncid, aggfnoid, winfnoid), operator (opno) and relation (relid) it uses.
+ */
+export async function unpredictableMatviews(client: pg.Client, scope: CaptureScope): Promise<Map<string, string>> {
+  const { rows } = await client.query<{ matview: string; why: string }>(
+    `with recursive reads(root, rel) as (
+       select c.oid, c.oid from pg_class c join pg_namespace n on n.oid = c.relnamespace where c.relkind = 'm' and ${userRelation('c', 'n', scope)}
+       union
+       select r.root, v.oid from reads r join pg_rewrite w on w.ev_class = r.rel and w.rulename = '_RETURN'
+         cross join lateral regexp_matches(w.ev_action::text, ':relid (\\d+)', 'g') m
+         join pg_class v on v.oid = m[1]::oid and v.oid <> r.rel and v.relkind in ('v', 'm')
+          and v.relnamespace not in ('pg_catalog'::regnamespace, 'information_schema'::regnamespace)),
+     trees as (
+       select r.root, w.ev_action::text as tree from reads r join pg_rewrite w on w.ev_class = r.rel and w.rulename = '_RETURN'),
+     functions as (
+       select t.root, m[1]::oid as fn from trees t cross join lateral regexp_matches(t.tree, ':(?:funcid|opfuncid|aggfnoid|winfnoid) (\\d+)', 'g') m
+       union
+       select t.root, o.oprcode::oid from trees t cross join lateral regexp_matches(t.tree, ':opno (\\d+)', 'g') m join pg_operator o on o.oid = m[1]::oid),
+     reasons as (
+       select f.root, 'calls ' || p.oid::regprocedure || ' (' || case p.provolatile when 'v' then 'volatile' else 'stable' end || ')' as why
+         from functions f join pg_proc p on p.oid = f.fn where p.provolatile <> 'i'
+       union
+       select t.root, 'uses CURRENT_DATE, CURRENT_TIMESTAMP, CURRENT_USER or another SQL value function' from trees t where t.tree like '%{SQLVALUEFUNCTION %'
+       union
+       select t.root, case when c.relkind = 'f' then 'reads foreign table ' else 'reads system catalog ' end || n.nspname || '.' || c.relname
+         from trees t cross join lateral regexp_matches(t.tree, ':relid (\\d+)', 'g') m
+         join pg_class c on c.oid = m[1]::oid join pg_namespace n on n.oid = c.relnamespace
+        where c.relkind = 'f' or n.nspname in ('pg_catalog', 'information_schema'))
+     select n.nspname || '.' || c.relname as matview, string_agg(why, ', ' order by why collate "C") as why
+       from reasons r join pg_class c on c.oid = r.root join pg_namespace n on n.oid = c.relnamespace
+      group by 1`,
+  );
+  return new Map(rows.map((r) => [r.matview, r.why]));
+}
