@@ -36,7 +36,9 @@ before(async () => {
   const backups = join(ws.dir, '.recoverable/pitr/backups');
   const id = (await readdir(backups))[0]!;
   record = JSON.parse(await readFile(join(backups, id, 'backup.json'), 'utf8')) as BackupRecord;
-  history = JSON.parse(await readFile(join(ws.dir, '.recoverable/pitr/history', `${id}.json`), 'utf8')) as SourceHistory;
+  // The history lives inside the backup, named by its record and covered by its manifest.
+  assert.equal(record.historyFile, 'history.json');
+  history = JSON.parse(await readFile(join(backups, id, record.historyFile), 'utf8')) as SourceHistory;
 });
 
 after(async () => {
