@@ -75,7 +75,7 @@ test('a truncated dump file fails the manifest and the restore, naming the file'
   const name = victim.split('/').pop()!;
   assert.match(manifest!.message, new RegExp(`db\\.dump/${name.replace('.', '\\.')} is \\d+ bytes, the manifest says \\d+`));
   assert.equal(check(result, 'restore:pg_restore')?.status, 'failed', 'pg_restore itself stumbles on the truncated file');
-  assert.match(stdout, /^FAILED truncated/m);
+  assert.match(stdout, /^FAILED dump-drill/m);
 });
 
 test('one byte changed in a dump data file fails the manifest with the file and its checksum', async () => {
