@@ -48,8 +48,8 @@ export async function handler(args: Record<string, unknown>, ctx: CommandContext
   return 0;
 }
 
-/** One line counting the backups of other scenarios in the repository, or null when there are none. */
-export function otherScenarios(others: readonly StoredBackup[]): string | null {
+// One line counting the backups of other scenarios in the repository, or null when there are none.
+function otherScenarios(others: readonly StoredBackup[]): string | null {
   if (others.length === 0) return null;
   const counts = new Map<string, number>();
   for (const b of others) counts.set(b.record.scenario, (counts.get(b.record.scenario) ?? 0) + 1);

@@ -125,7 +125,7 @@ export class LocalRepository {
     const others = all.length - own.length;
     if (use === 'latest' || use === 'random') {
       if (own.length === 0) {
-        const aside = others ? ` (it holds ${others} backup${others === 1 ? '' : 's'} of other scenarios or sources, which this one never restores)` : '';
+        const aside = others ? `; it holds ${others} backup${others === 1 ? '' : 's'} of other scenarios or sources, which this one never restores` : '';
         throw new ScenarioError(`backup.use: "${use}" but the repository ${this.root} holds no backups of ${describeIdentity(wanted)}${aside}`, [
           { path: 'backup.use', problem: `no backups of this scenario's source in ${this.root}`, fix: 'take one first with `recoverable backup <scenario>`, or remove backup.use' },
         ]);

@@ -167,7 +167,11 @@ test('list shows each physical backup WAL range, the archive end, and whether ev
       [IDS[0], seg(2), false, [seg(3)]], [IDS[1], seg(4), true, []], [IDS[2], seg(6), true, []], [IDS[3], seg(8), true, []],
     ]);
     assert.equal(rows[0]!.wal.archiveLastSegment, seg(9));
+    // The snapshot was taken by this scenario's name with another method: listed, but backup.use would refuse it.
+    const restorable = (JSON.parse(listed.stdout) as Array<{ restorable: boolean; otherSource?: string[] }>).map((r) => [r.restorable, r.otherSource]);
+    assert.deepEqual(restorable, [[true, undefined], [false, ['a snapshot, not a basebackup']], [true, undefined], [true, undefined]]);
     const human = await cli(['list', scenario], { cwd: ws.dir, env: ws.env });
+    assert.match(human.stdout, new RegExp(`${IDS[1]}  snapshot .*\n  another source \\(backup\\.use never picks it\\): a snapshot, not a basebackup`));
     assert.match(human.stdout, /WAL 000000010000000000000002 → 000000010000000000000002, archive .*wal\/7412345678901234567 ends at 000000010000000000000009: INCOMPLETE \(WAL gap: 000000010000000000000003 missing/);
     assert.match(human.stdout, /WAL 000000010000000000000008 → 000000010000000000000008, .*: all present \(WAL continuous: 2 segments from 000000010000000000000008 to 000000010000000000000009 across timelines 1 → 2\)/);
   } finally {

@@ -68,7 +68,7 @@ test('latest and random choose only among the scenario\'s own backups, never a n
   assert.equal(billing.record.scenario, 'billing');
   const none = await refusal(repo.resolve('latest', { ...SHOP, method: 'snapshot' }));
   assert.ok(none instanceof ScenarioError);
-  assert.match(none.message, /holds no backups of scenario "shop" \(managed source, database app, snapshot\) \(it holds 4 backups of other scenarios or sources/);
+  assert.match(none.message, /holds no backups of scenario "shop" \(managed source, database app, snapshot\); it holds 4 backups of other scenarios or sources, which this one never restores/);
 });
 
 test('an explicit id of another source\'s backup is refused with exit 2, naming both sources', async () => {
