@@ -3,9 +3,10 @@
 // Per side and round: point the source's archive_command at a fresh repository (`recoverable archive-wal`, both sides),
 // take the backup (timed), then, untimed and identical for both sides, run pgbench transactions, CHECKPOINT,
 // pg_switch_wal() and wait until that segment is archived, so `latest` has WAL to replay; then restore (timed).
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { createHash } from 'node:crypto';
 import type { Cluster } from '../src/env/cluster.ts';
 import { tool, type PgBin } from '../src/env/binaries.ts';
 import { run } from '../src/core/exec.ts';
@@ -14,7 +15,8 @@ import { pinSession } from '../src/expectations/session.ts';
 import { confValue } from '../src/restore/recovery-config.ts';
 import { archiveCommand, prepareArchiveDir } from '../src/source/archive-command.ts';
 import { systemIdentifier } from '../src/source/managed.ts';
-import { writeHistory } from '../src/repository/history.ts';
+import { HISTORY_FILE, type SourceHistory } from '../src/repository/history.ts';
+import { MANIFEST_FILE, type Manifest } from '../src/repository/manifest.ts';
 import { DATABASE, type RawTiming } from './raw.ts';
 import { rawBasebackup, rawPhysicalRestore, type PhysicalRawTiming } from './physical-raw.ts';
 import { physicalBackup, physicalDrill, timeAvailable, type ChildRun, type DrillRun } from './drill-child.ts';
@@ -85,7 +87,7 @@ export async function physicalBench(bin: PgBin, source: Cluster, work: string, o
         const backup = await physicalBackup(url, dir);
         const end = await writeAfterBackup(bin, source, archiveDir, options.transactions);
         if (options.history) {
-          await writeHistory(repo, {
+          await attachHistory(repo, backup.backupId, {
             formatVersion: 1, backupId: backup.backupId, systemIdentifier: system, markers: [],
             end: { expectations: end.expectations, lastCommitTime: end.time, lsn: end.lsn, lastSegment: end.segment },
           });
@@ -103,6 +105,23 @@ export async function physicalBench(bin: PgBin, source: Cluster, work: string, o
     }
   }
   report(raw, drills, options, target);
+}
+
+// --history: the bench's end state put into the url-source backup as a managed source's history is (a url source
+// records none): the file, the record naming it, and the manifest covering both, so the drill trusts it.
+async function attachHistory(repo: string, backupId: string, history: SourceHistory): Promise<void> {
+  const dir = join(repo, 'backups', backupId);
+  const historyText = `${JSON.stringify(history)}\n`;
+  await writeFile(join(dir, HISTORY_FILE), historyText, { mode: 0o600 });
+  const record = JSON.parse(await readFile(join(dir, 'backup.json'), 'utf8')) as { historyFile: string | null };
+  record.historyFile = HISTORY_FILE;
+  const recordText = `${JSON.stringify(record, null, 2)}\n`;
+  await writeFile(join(dir, 'backup.json'), recordText);
+  const manifest = JSON.parse(await readFile(join(dir, MANIFEST_FILE), 'utf8')) as Manifest;
+  const entry = (path: string, text: string) => ({ path, size: Buffer.byteLength(text), sha256: createHash('sha256').update(text).digest('hex') });
+  manifest.files = [...manifest.files.filter((f) => f.path !== 'backup.json' && f.path !== HISTORY_FILE), entry('backup.json', recordText), entry(HISTORY_FILE, historyText)]
+    .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  await writeFile(join(dir, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
 }
 
 // A fresh repository for this side: its WAL directory owned by the cluster user, archive_command pointed at it.

@@ -11,6 +11,8 @@ import type { Source } from '../source/source.ts';
 import type { LocalRepository, StoredBackup } from '../repository/local-repository.ts';
 import type { StoredExpectations, TablespaceRecord } from '../repository/backup-record.ts';
 import type { Expectations } from '../expectations/capture.ts';
+import { writeHistory, type SourceHistory } from '../repository/history.ts';
+import { sourceRecord } from '../source/source-record.ts';
 import { WalArchive, segmentSystemId } from '../repository/wal-archive.ts';
 import { segmentName } from '../repository/wal-names.ts';
 import { EXPECTATIONS_FILE } from './dump.ts';
@@ -23,7 +25,12 @@ export interface BasebackupOptions {
   expectations: Expectations | null;
   /** How long to wait for the stop segment to reach the archive; null when the archive is another tool's. */
   archiveTimeoutMs: number | null;
+  /** A managed source: what happened after the backup (markers, end state), recorded before the backup is committed. */
+  afterBackup?: AfterBackup;
 }
+
+/** Records the source's history once the backup is complete; its file goes into the backup, under its manifest. */
+export type AfterBackup = (backup: { id: string; systemIdentifier: string }) => Promise<SourceHistory>;
 
 export interface SourceFacts {
   systemIdentifier: string;
@@ -62,16 +69,21 @@ export async function takeBasebackup(source: Source, runtime: Runtime, repo: Loc
         const stored: StoredExpectations = { formatVersion: 1, exactness: 'exact', capturedAt: startedAt.toISOString(), expectations: options.expectations };
         await writeFile(join(staged.dir, EXPECTATIONS_FILE), `${JSON.stringify(stored)}\n`, { mode: 0o600 });
       }
+      const finishedAt = clock.date().toISOString();
+      const durationMs = Math.round(clock.now() - started);
+      const toolVersion = (await runtime.tool('pg_basebackup', ['--version'])).stdout.trim();
+      // Step 4: a managed source's markers, inside the backup before it is committed: no backup without its history.
+      const historyFile = options.afterBackup ? await writeHistory(staged.dir, await options.afterBackup({ id: staged.id, systemIdentifier: facts.systemIdentifier })) : null;
       const backup = await repo.commit(staged, {
-        formatVersion: 1, id: staged.id, method: 'basebackup', scenario: options.scenario,
-        startedAt: startedAt.toISOString(), finishedAt: clock.date().toISOString(), durationMs: Math.round(clock.now() - started),
-        source: { kind: source.kind, major: source.major, serverVersion: source.serverVersion, database: source.database, systemIdentifier: facts.systemIdentifier },
+        id: staged.id, method: 'basebackup', scenario: options.scenario, startedAt: startedAt.toISOString(), finishedAt, durationMs,
+        source: sourceRecord(source, facts.systemIdentifier),
         physical: {
           dataDir: DATA_DIR, label, startLsn, stopLsn, timeline, startSegment, stopSegment, walSegmentSize: facts.walSegmentSize,
           systemIdentifier: facts.systemIdentifier, dataChecksums: facts.dataChecksums, superuser: facts.superuser, tablespaces, hazards,
-          toolVersion: (await runtime.tool('pg_basebackup', ['--version'])).stdout.trim(),
+          toolVersion,
         },
         expectationsFile: options.expectations ? EXPECTATIONS_FILE : null,
+        historyFile,
       });
       log.info({ backup: backup.record.id, startLsn, stopLsn }, `backup ${backup.record.id} complete: WAL ${startSegment} to ${stopSegment}`);
       return backup;

@@ -11,6 +11,7 @@ import type { LocalRepository, StoredBackup } from '../repository/local-reposito
 import type { StoredExpectations } from '../repository/backup-record.ts';
 import { captureExpectations } from '../expectations/capture.ts';
 import { pinSession } from '../expectations/session.ts';
+import { readSystemIdentifier, sourceRecord } from '../source/source-record.ts';
 
 export interface DumpBackupOptions {
   scenario: string;
@@ -65,7 +66,7 @@ export async function takeDumpBackup(source: Source, runtime: Runtime, repo: Loc
         startedAt: startedAt.toISOString(),
         finishedAt: finished.toISOString(),
         durationMs: Math.round(clock.now() - started),
-        source: { kind: source.kind, major: source.major, serverVersion: source.serverVersion, database: source.database },
+        source: sourceRecord(source, await readSystemIdentifier(client)),
         dump: {
           database: source.database, snapshot: info.snapshot, jobs: options.jobs, globalsFile: GLOBALS_FILE, dumpDir: DUMP_DIR,
           encoding: info.encoding, collate: info.collate, ctype: info.ctype, pgDumpVersion: dumpVersion,

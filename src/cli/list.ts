@@ -1,6 +1,7 @@
 // `recoverable list <scenario>`: the backups in the repository, oldest first, and whether each one's WAL is all archived.
 import { loadScenario } from '../scenario/load.ts';
 import { LocalRepository, type StoredBackup } from '../repository/local-repository.ts';
+import { describeIdentity, identityDifferences, recordIdentity, scenarioIdentity } from '../repository/source-identity.ts';
 import { readHistory } from '../repository/history.ts';
 import { WalArchive } from '../repository/wal-archive.ts';
 import { verifyWalContinuity, type WalContinuity } from '../repository/wal-continuity.ts';
@@ -28,24 +29,36 @@ export interface WalStatus {
 export async function handler(args: Record<string, unknown>, ctx: CommandContext): Promise<number> {
   const scenario = await loadScenario(String(args.scenario), { cwd: ctx.cwd });
   const repo = new LocalRepository(scenario.repository);
-  const backups = await repo.list();
+  // The scenario's backups (as prune scopes them); the repository may be shared with other scenarios.
+  const identity = scenarioIdentity(scenario);
+  const all = await repo.list();
+  const backups = all.filter((b) => b.record.scenario === scenario.name);
+  // What backup.use would refuse: taken by this scenario's name but of another source or method.
+  const foreign = backups.map((b) => identityDifferences(identity, recordIdentity(b.record)));
   const statuses: Array<WalStatus | null> = [];
-  for (const backup of backups) statuses.push(await walStatus(repo.root, backup));
+  for (const backup of backups) statuses.push(await walStatus(repo, backup));
   if (args.json) {
-    const listed = backups.map((b, i) => ({ ...b.record, wal: statuses[i] ?? null }));
+    const listed = backups.map((b, i) => ({ ...b.record, restorable: foreign[i]!.length === 0, ...(foreign[i]!.length ? { otherSource: foreign[i] } : {}), wal: statuses[i] ?? null }));
     process.stdout.write(`${JSON.stringify(listed, null, 2)}\n`);
     return 0;
   }
-  if (backups.length === 0) {
-    process.stdout.write(`no backups in ${scenario.repository}\n`);
-    return 0;
-  }
-  for (const line of renderList(backups, statuses)) process.stdout.write(`${line}\n`);
+  const lines = backups.length === 0 ? [`no backups of ${describeIdentity(identity)} in ${scenario.repository}`] : renderList(backups, statuses, foreign);
+  const others = otherScenarios(all.filter((b) => b.record.scenario !== scenario.name));
+  for (const line of others ? [...lines, others] : lines) process.stdout.write(`${line}\n`);
   return 0;
 }
 
-/** A table of backups; physical ones get a second line with their WAL range and its state. */
-export function renderList(backups: readonly StoredBackup[], statuses: ReadonlyArray<WalStatus | null>): string[] {
+// One line counting the backups of other scenarios in the repository, or null when there are none.
+function otherScenarios(others: readonly StoredBackup[]): string | null {
+  if (others.length === 0) return null;
+  const counts = new Map<string, number>();
+  for (const b of others) counts.set(b.record.scenario, (counts.get(b.record.scenario) ?? 0) + 1);
+  const named = [...counts].map(([name, n]) => `${name}: ${n}`).join(', ');
+  return `not shown: ${others.length} backup${others.length === 1 ? '' : 's'} of other scenarios (${named}); this scenario never restores them`;
+}
+
+/** A table of backups; physical ones get a second line with their WAL range and its state, another source's a line saying so. */
+export function renderList(backups: readonly StoredBackup[], statuses: ReadonlyArray<WalStatus | null>, foreign: ReadonlyArray<readonly string[]> = []): string[] {
   const rows = backups.map((b) => [b.record.id, b.record.method, `PostgreSQL ${b.record.source.serverVersion}`, b.record.startedAt, formatBytes(b.record.sizeBytes), formatDuration(b.record.durationMs)]);
   const header = ['id', 'method', 'source', 'taken', 'size', 'took'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
@@ -53,6 +66,8 @@ export function renderList(backups: readonly StoredBackup[], statuses: ReadonlyA
   const lines = [line(header)];
   rows.forEach((row, i) => {
     lines.push(line(row));
+    const other = foreign[i] ?? [];
+    if (other.length) lines.push(`  another source (backup.use never picks it): ${other.join('; ')}`);
     const status = statuses[i];
     if (status) lines.push(`  WAL ${status.startSegment} → ${status.stopSegment}, archive ${status.archive} ends at ${status.archiveLastSegment ?? '(empty)'}: ${status.continuous ? 'all present' : 'INCOMPLETE'} (${status.message})`);
   });
@@ -60,23 +75,24 @@ export function renderList(backups: readonly StoredBackup[], statuses: ReadonlyA
 }
 
 // Continuity from the start segment to the end of the archive (PITR to latest), and at least to what the backup promises.
-async function walStatus(root: string, backup: StoredBackup): Promise<WalStatus | null> {
+async function walStatus(repo: LocalRepository, backup: StoredBackup): Promise<WalStatus | null> {
   const physical = backup.record.physical;
   if (!physical) return null;
-  const archive = WalArchive.forSystem(root, physical.systemIdentifier);
-  const history = await readHistory(root, backup.record.id);
-  const promised = history?.end.lastSegment ?? physical.stopSegment;
+  const archive = WalArchive.forSystem(repo.root, physical.systemIdentifier);
+  // A history that is missing or altered is reported, never read as "no markers".
+  const history = await readHistory(repo, backup).then((h) => ({ h, problem: null }), (error: Error) => ({ h: null, problem: error.message }));
+  const promised = history.h?.end.lastSegment ?? physical.stopSegment;
   const status: WalStatus = {
-    archive: archive.dir, startSegment: physical.startSegment, stopSegment: physical.stopSegment, historyEndSegment: history?.end.lastSegment ?? null,
+    archive: archive.dir, startSegment: physical.startSegment, stopSegment: physical.stopSegment, historyEndSegment: history.h?.end.lastSegment ?? null,
     archiveLastSegment: lastSegment(await archive.list(), physical.walSegmentSize), continuous: false, missing: [], message: '',
   };
   const checks = [
     await continuity(archive, physical, promised),
     await continuity(archive, physical, undefined),
   ];
-  status.continuous = checks.every((c) => c.ok);
+  status.continuous = checks.every((c) => c.ok) && history.problem === null;
   status.missing = [...new Set(checks.flatMap((c) => c.missing))];
-  status.message = (checks.find((c) => !c.ok) ?? checks[1]!).message;
+  status.message = [history.problem, (checks.find((c) => !c.ok) ?? checks[1]!).message].filter((m) => m !== null).join('; ');
   return status;
 }
 

@@ -143,7 +143,7 @@ async function restorePhysicalTargets(scenario: Scenario, deps: DrillDeps, resul
     }
   }
   const expectations = (await repo.readExpectations(backup))?.expectations ?? null;
-  const history = await readHistory(repo.root, backup.record.id);
+  const history = await readHistory(repo, backup);
   const external = scenario.source.kind === 'url' ? scenario.source.restoreCommand : undefined;
   let rpo: ObjectiveResult | null = null;
   for (const target of scenario.restore.targets) {

@@ -8,7 +8,7 @@ import { BackupUnusableError } from '../core/errors.ts';
 import type { Runtime } from '../env/runtime.ts';
 import { managedRuntime } from './managed-runtime.ts';
 import type { LocalRepository, StoredBackup } from '../repository/local-repository.ts';
-import { writeHistory, type SourceHistory } from '../repository/history.ts';
+import type { SourceHistory } from '../repository/history.ts';
 import { WalArchive } from '../repository/wal-archive.ts';
 import { startManagedSource } from '../source/managed.ts';
 import { archiveCommand, containerArchiveCommand, prepareArchiveDir } from '../source/archive-command.ts';
@@ -42,7 +42,7 @@ export function archiving(repo: LocalRepository, runtime: Runtime): (system: str
   };
 }
 
-/** Start the managed source archiving into `repo`, take a basebackup, then record markers and the end state. */
+/** Start the managed source archiving into `repo`, take a basebackup, record markers and the end state into it, then commit it. */
 export async function takeManagedBasebackup(scenario: Scenario, repo: LocalRepository, log: Logger, clock: Clock): Promise<StoredBackup> {
   const spec = scenario.source;
   if (spec.kind !== 'managed') throw new Error('takeManagedBasebackup needs a managed source');
@@ -56,10 +56,11 @@ export async function takeManagedBasebackup(scenario: Scenario, repo: LocalRepos
     await ensureMarkerTable(client);
     // The workload is paused, so the backup's end state is exactly what is captured here.
     const expectations = await capture(client);
-    const backup = await takeBasebackup(source, runtime, repo, { scenario: scenario.name, expectations, archiveTimeoutMs: scenario.backup.archiveTimeoutMs }, log, clock);
-    const history = await recordHistory(client, backup, spec.workload, repo, log);
-    await writeHistory(repo.root, history);
-    return backup;
+    // The marked batches run before the backup is committed: it becomes visible with its history, or not at all.
+    return await takeBasebackup(source, runtime, repo, {
+      scenario: scenario.name, expectations, archiveTimeoutMs: scenario.backup.archiveTimeoutMs,
+      afterBackup: (backup) => recordHistory(client, backup, spec.workload, repo, log),
+    }, log, clock);
   } finally {
     await client.end().catch(() => undefined);
     await source.dispose();
@@ -77,7 +78,7 @@ export async function capture(client: pg.Client): Promise<Expectations> {
 }
 
 // Batches of the workload, each followed by its exact expectations and a marker; then an end marker, archived.
-export async function recordHistory(client: pg.Client, backup: StoredBackup, workload: { seed: number; transactions: number }, repo: LocalRepository, log: Logger): Promise<SourceHistory> {
+export async function recordHistory(client: pg.Client, backup: { id: string; systemIdentifier: string }, workload: { seed: number; transactions: number }, repo: LocalRepository, log: Logger): Promise<SourceHistory> {
   const markers: MarkerRecord[] = [];
   const perBatch = Math.max(20, Math.floor(workload.transactions / 10));
   let expectations: Expectations | null = null;
@@ -90,10 +91,10 @@ export async function recordHistory(client: pg.Client, backup: StoredBackup, wor
   const end = await writeMarker(client, 'end', null);
   const { rows } = await client.query<{ segment: string }>('select pg_walfile_name(pg_switch_wal()) as segment');
   const lastSegment = rows[0]!.segment;
-  await waitForSegment(new WalArchive(repo.root, backup.record.physical!.systemIdentifier), lastSegment);
-  log.info(`wrote ${markers.length} marked batches after backup ${backup.record.id}; WAL archived to ${lastSegment}`);
+  await waitForSegment(new WalArchive(repo.root, backup.systemIdentifier), lastSegment);
+  log.info(`wrote ${markers.length} marked batches after backup ${backup.id}; WAL archived to ${lastSegment}`);
   return {
-    formatVersion: 1, backupId: backup.record.id, systemIdentifier: backup.record.physical!.systemIdentifier, markers,
+    formatVersion: 1, backupId: backup.id, systemIdentifier: backup.systemIdentifier, markers,
     end: { expectations: expectations!, lastCommitTime: end.time, lsn: end.lsn, lastSegment },
   };
 }

@@ -6,7 +6,6 @@ import { run } from '../core/exec.ts';
 import { pgClient } from '../core/pg-client.ts';
 import { managedRuntime } from './managed-runtime.ts';
 import type { LocalRepository, StoredBackup } from '../repository/local-repository.ts';
-import { writeHistory } from '../repository/history.ts';
 import { startManagedSource } from '../source/managed.ts';
 import { ensureMarkerTable } from '../source/markers.ts';
 import { runWorkload } from '../source/workload.ts';
@@ -36,7 +35,8 @@ export async function takeManagedSnapshot(scenario: Scenario, repo: LocalReposit
     await pinSession(client);
     await ensureMarkerTable(client);
     const perBatch = Math.max(20, Math.floor(spec.workload.transactions / 10));
-    const backup = await takeSnapshotBackup(source, repo, {
+    // The marked batches run before the backup is committed: it becomes visible with its history, or not at all.
+    return await takeSnapshotBackup(source, repo, {
       scenario: scenario.name,
       driver: snapshotDriver(snap),
       ...('command' in snap ? { restoreCommand: snap.restoreCommand, ...(snap.deleteCommand ? { deleteCommand: snap.deleteCommand } : {}) } : {}),
@@ -46,9 +46,8 @@ export async function takeManagedSnapshot(scenario: Scenario, repo: LocalReposit
       during: async () => void (await runWorkload(writer, { seed: spec.workload.seed + 100, transactions: perBatch })),
       beforeStop: () => capture(client),
       archiveTimeoutMs: scenario.backup.archiveTimeoutMs,
+      afterBackup: (backup) => recordHistory(client, backup, spec.workload, repo, log),
     }, log, clock);
-    await writeHistory(repo.root, await recordHistory(client, backup, spec.workload, repo, log));
-    return backup;
   } finally {
     await writer.end().catch(() => undefined);
     await client.end().catch(() => undefined);

@@ -5,6 +5,7 @@ import type { Clock } from '../core/clock.ts';
 import { discoverBinaries, requireBinaries, type PgBin } from '../env/binaries.ts';
 import { EnvironmentError } from '../core/errors.ts';
 import { LocalRepository, type StoredBackup } from '../repository/local-repository.ts';
+import { scenarioIdentity } from '../repository/source-identity.ts';
 import { startManagedSource, type ManagedSource } from '../source/managed.ts';
 import { LocalRuntime } from '../env/local-runtime.ts';
 import { openEnvironment } from '../env/environment.ts';
@@ -124,7 +125,8 @@ async function takeUrlSnapshot(scenario: Scenario, repo: LocalRepository, log: L
 export async function obtainBackup(scenario: Scenario, log: Logger, clock: Clock): Promise<{ backup: StoredBackup; repo: LocalRepository; taken: boolean }> {
   const repo = new LocalRepository(scenario.repository);
   if (scenario.backup.use) {
-    const backup = await repo.resolve(scenario.backup.use, scenario.backup.method);
+    // Only this scenario's own backups: same name, method and source (another's is refused, exit 2).
+    const backup = await repo.resolve(scenario.backup.use, scenarioIdentity(scenario));
     log.info(`restoring stored backup ${backup.record.id} (taken ${backup.record.startedAt})`);
     return { backup, repo, taken: false };
   }

@@ -68,8 +68,24 @@ export interface SnapshotDetails {
   fromStandby: boolean;
 }
 
+/** The record format: 2 keeps the history inside the backup, under its manifest, and the source's identity. */
+export const RECORD_FORMAT = 2;
+
+/** The source a backup was taken from: what `backup.use` matches a scenario against. */
+export interface SourceRecord {
+  kind: 'managed' | 'url';
+  major: number;
+  serverVersion: string;
+  database: string;
+  /** pg_control_system()'s identifier: always for physical backups, for dumps when the role may read it. */
+  systemIdentifier?: string;
+  /** url sources: the host or socket directory and port, as the URL gave them (never the password). */
+  server?: string;
+}
+
 export interface BackupRecord {
-  formatVersion: 1;
+  /** RECORD_FORMAT when written; older records are listed (so prune can remove them) but never restored. */
+  formatVersion: number;
   id: string;
   method: BackupMethod;
   scenario: string;
@@ -78,13 +94,18 @@ export interface BackupRecord {
   durationMs: number;
   /** Sum of file sizes in the manifest. */
   sizeBytes: number;
-  source: { kind: 'managed' | 'url'; major: number; serverVersion: string; database: string; systemIdentifier?: string };
+  source: SourceRecord;
   dump?: DumpDetails;
   /** Basebackups and snapshot backups: WAL range, identity, tablespaces. */
   physical?: PhysicalDetails;
   snapshot?: SnapshotDetails;
   /** Relative path of the expectations file, captured with the backup (null: none could be exact). */
   expectationsFile: string | null;
+  /**
+   * Relative path of the source's history after the backup (markers, end state), written before the backup was
+   * committed and covered by its manifest. Null: none was recorded (a url source is not Recoverable's to write on).
+   */
+  historyFile: string | null;
 }
 
 /** Expectations are stored in their own file, next to backup.json. */

@@ -1,9 +1,10 @@
-// What happened on a managed source after a physical backup: markers and the final state.
-import { mkdir, readFile } from 'node:fs/promises';
+// What happened on a managed source after a physical backup (markers and the final state), kept inside the backup.
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { BackupUnusableError } from '../core/errors.ts';
 import type { Expectations } from '../expectations/capture.ts';
 import type { MarkerRecord } from '../source/markers.ts';
-import { writeFileAtomic } from './durable.ts';
+import { currentLayout, parseEvidence, type LocalRepository, type StoredBackup } from './local-repository.ts';
 
 export interface SourceHistory {
   formatVersion: 1;
@@ -15,19 +16,28 @@ export interface SourceHistory {
   end: { expectations: Expectations; lastCommitTime: string; lsn: string; lastSegment: string };
 }
 
-const dirOf = (repository: string): string => join(repository, 'history');
+/** Where the history lives inside a backup (the record names it, the manifest covers it). */
+export const HISTORY_FILE = 'history.json';
 
-/** Store the history of a backup's source (atomically). */
-export async function writeHistory(repository: string, history: SourceHistory): Promise<void> {
-  await mkdir(dirOf(repository), { recursive: true, mode: 0o700 });
-  await writeFileAtomic(join(dirOf(repository), `${history.backupId}.json`), `${JSON.stringify(history)}\n`, 0o600);
+/** Write the history into a backup being staged, before it is committed (so its manifest covers it). */
+export async function writeHistory(stagedDir: string, history: SourceHistory): Promise<string> {
+  await writeFile(join(stagedDir, HISTORY_FILE), `${JSON.stringify(history)}\n`, { mode: 0o600 });
+  return HISTORY_FILE;
 }
 
-/** The history recorded after a backup, or null when none was (a url source, or markers off). */
-export async function readHistory(repository: string, backupId: string): Promise<SourceHistory | null> {
-  try {
-    return JSON.parse(await readFile(join(dirOf(repository), `${backupId}.json`), 'utf8')) as SourceHistory;
-  } catch {
-    return null;
+/**
+ * The history recorded after a backup, checked against its manifest: null only when the record says none was
+ * kept (a url source); missing, altered or another backup's makes the backup unusable, naming the file.
+ */
+export async function readHistory(repo: LocalRepository, backup: StoredBackup): Promise<SourceHistory | null> {
+  const { record } = currentLayout(backup);
+  if (record.historyFile === null) return null;
+  const history = parseEvidence<SourceHistory>(backup, record.historyFile, 'history', await repo.readEvidence(backup, record.historyFile, 'history'));
+  const system = record.physical?.systemIdentifier;
+  if (history.backupId !== record.id || history.systemIdentifier !== system) {
+    throw new BackupUnusableError(`backup ${record.id}: its history file ${record.historyFile} is that of backup ${history.backupId} (system ${history.systemIdentifier}), not this one (system ${system ?? 'unknown'})`, {
+      hint: 'the backup was altered: take a new one',
+    });
   }
+  return history;
 }

@@ -5,10 +5,11 @@ import { join } from 'node:path';
 import { randomInt, createHash } from 'node:crypto';
 import { ScenarioError, BackupUnusableError } from '../core/errors.ts';
 import { interruption } from '../core/interrupt.ts';
-import { buildManifest, keepWalOfBasebackup, listFiles, MANIFEST_FILE, type Delegation, type Manifest } from './manifest.ts';
+import { buildManifest, keepOutsideBackupManifest, listFiles, MANIFEST_FILE, type Delegation, type Manifest } from './manifest.ts';
 import { stat } from 'node:fs/promises';
 import { fsyncTree, fsyncPath, writeFileAtomic } from './durable.ts';
-import type { BackupRecord, StoredExpectations } from './backup-record.ts';
+import { RECORD_FORMAT, type BackupRecord, type StoredExpectations } from './backup-record.ts';
+import { describeIdentity, identityDifferences, recordIdentity, type SourceIdentity } from './source-identity.ts';
 
 const BACKUPS = 'backups';
 const STAGING_PREFIX = '.incomplete-';
@@ -25,6 +26,13 @@ export interface StoredBackup {
   record: BackupRecord;
   dir: string;
 }
+
+/** What a backup step hands to `commit`: the repository adds the format, the size and (by default, none) the history. */
+export type RecordDraft = Omit<BackupRecord, 'sizeBytes' | 'formatVersion' | 'historyFile'> & {
+  historyFile?: string | null;
+  /** Ignored: the repository stamps the format it writes. */
+  formatVersion?: number;
+};
 
 export class LocalRepository {
   readonly root: string;
@@ -47,14 +55,14 @@ export class LocalRepository {
     return { id, dir };
   }
 
-  /** Write backup.json and the manifest, fsync everything, then rename into place. */
-  async commit(staged: StagedBackup, record: Omit<BackupRecord, 'sizeBytes'>): Promise<StoredBackup> {
+  /** Write backup.json and the manifest (over every file the backup holds, history included), fsync everything, then rename into place. */
+  async commit(staged: StagedBackup, draft: RecordDraft): Promise<StoredBackup> {
     // A basebackup's data/ carries PostgreSQL's backup_manifest (SHA-256 per file, checked by pg_verifybackup).
-    const delegations: Delegation[] = record.method === 'basebackup' && record.physical
-      ? [{ dir: record.physical.dataDir, manifest: `${record.physical.dataDir}/backup_manifest`, verifiedBy: 'pg_verifybackup', keep: keepWalOfBasebackup }]
+    const delegations: Delegation[] = draft.method === 'basebackup' && draft.physical
+      ? [{ dir: draft.physical.dataDir, manifest: `${draft.physical.dataDir}/backup_manifest`, verifiedBy: 'pg_verifybackup', keep: keepOutsideBackupManifest }]
       : [];
     const manifest = await buildManifest(staged.dir, delegations);
-    const full: BackupRecord = { ...record, sizeBytes: await treeSize(staged.dir) } as BackupRecord;
+    const full: BackupRecord = { ...draft, formatVersion: RECORD_FORMAT, historyFile: draft.historyFile ?? null, sizeBytes: await treeSize(staged.dir) };
     const recordText = `${JSON.stringify(full, null, 2)}\n`;
     await writeFileAtomic(join(staged.dir, RECORD_FILE), recordText);
     // Every other file was hashed once above; only backup.json is new.
@@ -88,7 +96,7 @@ export class LocalRepository {
     await rm(staged.dir, { recursive: true, force: true });
   }
 
-  /** Complete backups, oldest first (ids sort by time). */
+  /** Complete backups, oldest first (ids sort by time); records of older formats too, so prune can remove them. */
   async list(): Promise<StoredBackup[]> {
     if (!existsSync(this.backupsDir)) return [];
     const names = (await readdir(this.backupsDir)).filter((n) => !n.startsWith('.')).sort();
@@ -105,34 +113,64 @@ export class LocalRepository {
     return backups;
   }
 
-  /** Pick a stored backup for `backup.use`: latest, random, or an id. */
-  async resolve(use: string, method?: BackupRecord['method']): Promise<StoredBackup> {
-    const all = (await this.list()).filter((b) => !method || b.record.method === method);
-    const kind = method ? `${method} backups` : 'backups';
-    if (all.length === 0) {
-      throw new ScenarioError(`backup.use: "${use}" but the repository ${this.root} holds no ${kind}`, [
-        { path: 'backup.use', problem: `no ${kind} in ${this.root}`, fix: 'take one first with `recoverable backup <scenario>`, or remove backup.use' },
-      ]);
+  /** The backups of one source (same scenario, method and source identity), oldest first. */
+  async listOwn(wanted: SourceIdentity): Promise<StoredBackup[]> {
+    return (await this.list()).filter((b) => identityDifferences(wanted, recordIdentity(b.record)).length === 0);
+  }
+
+  /** Pick a stored backup for `backup.use` among the scenario's own: latest, random, or an id (another source's is refused). */
+  async resolve(use: string, wanted: SourceIdentity): Promise<StoredBackup> {
+    const all = await this.list();
+    const own = all.filter((b) => identityDifferences(wanted, recordIdentity(b.record)).length === 0);
+    const others = all.length - own.length;
+    if (use === 'latest' || use === 'random') {
+      if (own.length === 0) {
+        const aside = others ? `; it holds ${others} backup${others === 1 ? '' : 's'} of other scenarios or sources, which this one never restores` : '';
+        throw new ScenarioError(`backup.use: "${use}" but the repository ${this.root} holds no backups of ${describeIdentity(wanted)}${aside}`, [
+          { path: 'backup.use', problem: `no backups of this scenario's source in ${this.root}`, fix: 'take one first with `recoverable backup <scenario>`, or remove backup.use' },
+        ]);
+      }
+      return currentLayout(use === 'latest' ? own[own.length - 1]! : own[randomInt(own.length)]!);
     }
-    if (use === 'latest') return all[all.length - 1] as StoredBackup;
-    if (use === 'random') return all[randomInt(all.length)] as StoredBackup;
     const found = all.find((b) => b.record.id === use);
     if (!found) {
       throw new ScenarioError(`backup.use: no backup "${use}" in ${this.root}`, [
-        { path: 'backup.use', problem: `no backup with id "${use}"`, fix: `use latest, random, or one of: ${all.slice(-5).map((b) => b.record.id).join(', ')}` },
+        { path: 'backup.use', problem: `no backup with id "${use}"`, fix: own.length ? `use latest, random, or one of: ${own.slice(-5).map((b) => b.record.id).join(', ')}` : 'take one first with `recoverable backup <scenario>`' },
       ]);
     }
-    return found;
+    const differences = identityDifferences(wanted, recordIdentity(found.record));
+    if (differences.length > 0) {
+      const theirs = describeIdentity(recordIdentity(found.record));
+      throw new ScenarioError(`backup.use: backup ${use} is another source's: it was taken of ${theirs}, this scenario is ${describeIdentity(wanted)} (${differences.join('; ')})`, [
+        { path: 'backup.use', problem: `backup ${use} belongs to ${theirs}`, fix: own.length ? `use latest, random, or one of this scenario's: ${own.slice(-5).map((b) => b.record.id).join(', ')}` : 'take a backup of this scenario first with `recoverable backup <scenario>`' },
+      ]);
+    }
+    return currentLayout(found);
   }
 
-  /** The expectations stored with a backup, or null when it has none (they could not be exact). */
+  /** The expectations stored with a backup, checked against its manifest; null when the record says none could be exact. */
   async readExpectations(backup: StoredBackup): Promise<StoredExpectations | null> {
+    currentLayout(backup);
     if (!backup.record.expectationsFile) return null;
+    return parseEvidence<StoredExpectations>(backup, backup.record.expectationsFile, 'expectations', await this.readEvidence(backup, backup.record.expectationsFile, 'expectations'));
+  }
+
+  /** A file the record names (expectations, history): missing, not in the manifest or changed since the backup completed makes the backup unusable. */
+  async readEvidence(backup: StoredBackup, path: string, what: string): Promise<string> {
+    const id = backup.record.id;
+    const entry = (await this.readManifest(backup)).files.find((f) => f.path === path);
+    if (!entry) throw new BackupUnusableError(`backup ${id}: its ${what} file ${path} is not covered by its manifest`, { hint: 'the backup was altered: take a new one' });
+    let bytes: Buffer;
     try {
-      return JSON.parse(await readFile(join(backup.dir, backup.record.expectationsFile), 'utf8')) as StoredExpectations;
+      bytes = await readFile(join(backup.dir, path));
     } catch (cause) {
-      throw new BackupUnusableError(`backup ${backup.record.id} lost its expectations file ${backup.record.expectationsFile}`, { cause, hint: 'the backup was altered: take a new one' });
+      throw new BackupUnusableError(`backup ${id} lost its ${what} file ${path}`, { cause, hint: 'the backup was altered: take a new one' });
     }
+    const sha256 = createHash('sha256').update(bytes).digest('hex');
+    if (bytes.length !== entry.size || sha256 !== entry.sha256) {
+      throw new BackupUnusableError(`backup ${id}: its ${what} file ${path} was altered after the backup completed (SHA-256 ${sha256.slice(0, 12)}…, the manifest says ${entry.sha256.slice(0, 12)}…)`, { hint: 'the backup was altered: take a new one' });
+    }
+    return bytes.toString('utf8');
   }
 
   /** Read a stored backup's manifest; a missing or unreadable one makes the backup unusable. */
@@ -142,6 +180,26 @@ export class LocalRepository {
     } catch (cause) {
       throw new BackupUnusableError(`backup ${backup.record.id} has no readable ${MANIFEST_FILE}`, { cause, hint: 'the backup is incomplete or was altered: take a new one' });
     }
+  }
+}
+
+/** A backup of an older record format is never restored: its history lived outside it, under no manifest. */
+export function currentLayout(backup: StoredBackup): StoredBackup {
+  const format = backup.record.formatVersion;
+  if (format !== RECORD_FORMAT) {
+    throw new BackupUnusableError(`backup ${backup.record.id} was written in an older repository layout (record format ${String(format)}, this version reads ${RECORD_FORMAT}): its history and source identity are not covered by its manifest, so it cannot be drilled`, {
+      hint: 'take a new backup with `recoverable backup <scenario>` (or a drill without backup.use), then remove the old ones with `recoverable prune`',
+    });
+  }
+  return backup;
+}
+
+/** JSON of an evidence file already checked against the manifest; unparseable makes the backup unusable. */
+export function parseEvidence<T>(backup: StoredBackup, path: string, what: string, text: string): T {
+  try {
+    return JSON.parse(text) as T;
+  } catch (cause) {
+    throw new BackupUnusableError(`backup ${backup.record.id}: its ${what} file ${path} is not valid JSON`, { cause, hint: 'take a new backup' });
   }
 }
 

@@ -31,12 +31,23 @@ export interface Delegation {
 }
 
 // Whether a path falls to a delegation (and is therefore not listed here).
-function delegatedAway(path: string, delegations: readonly Pick<Delegation, 'dir' | 'manifest'>[], keep: (d: Pick<Delegation, 'dir' | 'manifest'>, rest: string) => boolean): boolean {
+function delegatedAway<D extends Pick<Delegation, 'dir' | 'manifest'>>(path: string, delegations: readonly D[], keep: (d: D, rest: string) => boolean): boolean {
   return delegations.some((d) => path.startsWith(`${d.dir}/`) && path !== d.manifest && !keep(d, path.slice(d.dir.length + 1)));
 }
 
-/** A basebackup's pg_wal is not in backup_manifest: those files stay in ours. */
-export const keepWalOfBasebackup = (rest: string): boolean => rest.startsWith('pg_wal/');
+// Files pg_verifybackup skips by design (pg_basebackup -R may edit them after the manifest is written).
+const UNVERIFIED_BY_PG = new Set(['postgresql.auto.conf', 'standby.signal', 'recovery.signal']);
+
+/**
+ * What a basebackup's backup_manifest leaves uncovered, so ours lists it: pg_wal/ (never in it) and the files
+ * pg_verifybackup ignores, postgresql.auto.conf above all (its settings reach the restore).
+ */
+export const keepOutsideBackupManifest = (rest: string): boolean => rest.startsWith('pg_wal/') || UNVERIFIED_BY_PG.has(rest);
+
+// Files a delegated manifest never covers, so an unlisted one is an addition ("unexpected"), not the other manifest's.
+function uncoveredBy(verifiedBy: string, rest: string): boolean {
+  return verifiedBy === 'pg_verifybackup' && keepOutsideBackupManifest(rest);
+}
 
 /** What verification found wrong with one file. */
 export interface ManifestFinding {
@@ -93,7 +104,7 @@ export async function listFiles(dir: string): Promise<string[]> {
 
 /** Build the manifest of `dir`, leaving out the manifest file itself and what a delegation covers. */
 export async function buildManifest(dir: string, delegations: readonly Delegation[] = []): Promise<Manifest> {
-  const paths = (await listFiles(dir)).filter((p) => p !== MANIFEST_FILE && !delegatedAway(p, delegations, (d, rest) => (d as Delegation).keep(rest)));
+  const paths = (await listFiles(dir)).filter((p) => p !== MANIFEST_FILE && !delegatedAway(p, delegations, (d, rest) => d.keep(rest)));
   const files = await describeFiles(dir, paths);
   return {
     formatVersion: 1, algorithm: 'sha256', files,
@@ -106,8 +117,8 @@ export async function verifyManifest(dir: string, manifest: Manifest): Promise<M
   const findings: ManifestFinding[] = [];
   const listed = new Set(manifest.files.map((f) => f.path));
   const delegated = manifest.delegated ?? [];
-  // Under a delegated directory only what this manifest lists is its business; the rest is the other manifest's.
-  const present = new Set((await listFiles(dir)).filter((p) => p !== MANIFEST_FILE && (listed.has(p) || !delegatedAway(p, delegated, () => false))));
+  // Under a delegated directory the other manifest covers the rest, except what it cannot cover (those must all be listed here).
+  const present = new Set((await listFiles(dir)).filter((p) => p !== MANIFEST_FILE && (listed.has(p) || !delegatedAway(p, delegated, (d, rest) => uncoveredBy(d.verifiedBy, rest)))));
   const toHash: ManifestEntry[] = [];
   for (const entry of manifest.files) {
     if (!present.delete(entry.path)) {

@@ -1,4 +1,4 @@
-// Apply a retention plan: delete each pruned backup's snapshot, then its directory and history, then WAL no remaining backup reads.
+// Apply a retention plan: delete each pruned backup's snapshot, then its directory (history inside), then WAL no remaining backup reads.
 import { existsSync, type Dirent } from 'node:fs';
 import { readdir, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
@@ -13,6 +13,7 @@ import { isArchivableName } from './wal-names.ts';
 
 const DELETING_PREFIX = '.deleting-';
 const SNAPSHOT_DELETE_TIMEOUT_MS = 10 * 60_000;
+const LEGACY_HISTORY_DIR = 'history';
 
 /** What the planner reads from a repository, plus removals a crash left half done. */
 export interface RepositoryContents {
@@ -111,7 +112,7 @@ async function deleteSnapshot(backup: PrunedBackup, deps: PruneDeps): Promise<st
   }
 }
 
-// Out of the listing first (one rename), then the history, then the bytes: a crash never leaves half a backup listed.
+// Out of the listing first (one rename), then the bytes: a crash never leaves half a backup listed.
 async function removeBackup(repo: LocalRepository, dir: string, id: string): Promise<void> {
   const doomed = join(dirname(dir), `${DELETING_PREFIX}${basename(dir)}`);
   await rename(dir, doomed);
@@ -119,8 +120,9 @@ async function removeBackup(repo: LocalRepository, dir: string, id: string): Pro
   await removeDirectoryAndHistory(repo, doomed, id);
 }
 
+// The history is inside the backup; backups of the older layout kept theirs in history/<id>.json, removed with them.
 async function removeDirectoryAndHistory(repo: LocalRepository, doomed: string, id: string): Promise<void> {
-  await rm(join(repo.root, 'history', `${id}.json`), { force: true });
+  await rm(join(repo.root, LEGACY_HISTORY_DIR, `${id}.json`), { force: true });
   await rm(doomed, { recursive: true, force: true });
 }
 

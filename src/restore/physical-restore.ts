@@ -11,7 +11,8 @@ import { Cluster, privateTempDir } from '../env/cluster.ts';
 import { EnvironmentError, ToolError } from '../core/errors.ts';
 import type { StoredBackup } from '../repository/local-repository.ts';
 import type { Phase } from '../run/result.ts';
-import { ISOLATION_SETTINGS, confValue, recoverySettings, rewriteAutoConf, dangerousLines, type RecoveryAction, type RecoveryTarget } from './recovery-config.ts';
+import { ISOLATION_SETTINGS, confValue, neutralSettings, ownedLines, parseConf, recoverySettings, rewriteAutoConf, type RecoveryAction, type RecoveryTarget } from './recovery-config.ts';
+import { readConfigTree } from './config-files.ts';
 import { readRecoveryLog, type RecoveryEvidence } from './recovery-proof.ts';
 
 export interface PhysicalRestoreInput {
@@ -197,7 +198,8 @@ export function rewriteTablespaceMap(map: string, targets: Record<string, string
   }).join('\n');
 }
 
-// standby.signal and primary_conninfo would make the restore follow a primary: remove them and say so.
+// standby.signal would make the restore follow a primary: remove it. Every recovery, archiving and replication
+// setting the backup carries is the restore's to write (configure): say which lines it takes away.
 async function neutralise(dataDir: string): Promise<string[]> {
   const removed: string[] = [];
   if (existsSync(join(dataDir, 'standby.signal'))) {
@@ -205,12 +207,16 @@ async function neutralise(dataDir: string): Promise<string[]> {
     removed.push('standby.signal');
   }
   for (const stale of ['postmaster.pid', 'postmaster.opts']) if (existsSync(join(dataDir, stale))) await rm(join(dataDir, stale));
-  const auto = await readFile(join(dataDir, 'postgresql.auto.conf'), 'utf8').catch(() => '');
-  for (const line of dangerousLines(auto)) removed.push(`postgresql.auto.conf: ${line.replace(/password=\S+/gi, 'password=***').trim()}`);
+  const auto = parseConf(await readFile(join(dataDir, 'postgresql.auto.conf'), 'utf8').catch(() => ''));
+  for (const line of ownedLines(auto.settings, 'auto.conf')) removed.push(`postgresql.auto.conf: ${line}`);
+  for (const include of auto.includes) removed.push(`postgresql.auto.conf: ${include.kind} '${include.path}'`);
+  for (const file of await readConfigTree(dataDir)) {
+    for (const line of ownedLines(file.settings, 'elsewhere')) removed.push(`${file.name}: ${line} (overridden in postgresql.auto.conf)`);
+  }
   return removed;
 }
 
-// Our own pg_hba (trust on the private socket only) and every setting in postgresql.auto.conf, which wins over the backup's.
+// Our own pg_hba (trust on the private socket only) and every setting in postgresql.auto.conf, read last, so it wins over the backup's.
 async function configure(cluster: Cluster, input: PhysicalRestoreInput, action: RecoveryAction): Promise<void> {
   const hba = join(cluster.dir, 'pg_hba.conf');
   const ident = join(cluster.dir, 'pg_ident.conf');
@@ -218,14 +224,17 @@ async function configure(cluster: Cluster, input: PhysicalRestoreInput, action: 
   await writeFile(ident, '');
   const conf = join(cluster.dataDir, 'postgresql.conf');
   if (!existsSync(conf)) await writeFile(conf, '# the source kept its configuration outside the data directory\n');
+  const recovery = recoverySettings(input.target, input.restoreCommand, action);
   const settings: Record<string, string> = {
+    // Every recovery, archiving and replication setting the restore does not choose, neutral, before the ones it does.
+    ...neutralSettings(input.backup.record.source.major, recovery),
     ...ISOLATION_SETTINGS,
     listen_addresses: "'127.0.0.1'",
     unix_socket_directories: confValue(cluster.socketDir),
     hba_file: confValue(hba),
     ident_file: confValue(ident),
     logging_collector: 'off',
-    ...recoverySettings(input.target, input.restoreCommand, action),
+    ...recovery,
   };
   const autoFile = join(cluster.dataDir, 'postgresql.auto.conf');
   await writeFile(autoFile, rewriteAutoConf(await readFile(autoFile, 'utf8').catch(() => ''), settings));

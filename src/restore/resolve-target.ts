@@ -5,6 +5,7 @@ import type { SourceHistory } from '../repository/history.ts';
 import type { MarkerRecord } from '../source/markers.ts';
 import type { RecoveryTarget } from './recovery-config.ts';
 import { lsnToBigInt } from '../repository/wal-names.ts';
+import { parseInstant } from '../scenario/instant.ts';
 
 export interface ResolvedTarget {
   recovery: RecoveryTarget;
@@ -25,7 +26,7 @@ export type ResolveResult = { ok: true; target: ResolvedTarget } | { ok: false; 
 export function resolveTarget(target: Target, backupExpectations: Expectations | null, history: SourceHistory | null, stopLsn: string): ResolveResult {
   const markers = history?.markers ?? [];
   const labels = (list: MarkerRecord[]): string[] => list.map((m) => m.label);
-  const noHistory = 'no markers were recorded after this backup (a url source without markers, or a backup taken alone)';
+  const noHistory = 'no markers were recorded after this backup (its record keeps no history: a url source)';
   switch (target.kind) {
     case 'immediate':
       return ok({ recovery: { kind: 'immediate' }, expectations: backupExpectations, ...(backupExpectations ? {} : { noExpectationsBecause: 'the source kept changing while the backup ran' }), markersPresent: history ? [] : null, markersAbsent: history ? labels(markers) : null, endLsn: stopLsn });
@@ -47,11 +48,17 @@ export function resolveTarget(target: Target, backupExpectations: Expectations |
       return ok({ recovery: { kind: 'xid', xid: String(target.xid), inclusive: target.inclusive }, expectations: null, noExpectationsBecause: `transaction ${target.xid} is not a marker`, markersPresent: null, markersAbsent: null, endLsn: null });
     }
     case 'time': {
-      const index = markers.findIndex((m) => sameInstant(m.time, target.time));
+      // To the microsecond on both sides: commits less than a millisecond apart are told apart, as the server does.
+      const at = parseInstant(target.time);
+      if (!at.ok) return { ok: false, problem: `time target: ${at.problem}` };
+      const times = markerInstants(markers);
+      if ('problem' in times) return { ok: false, problem: times.problem };
+      const index = times.findIndex((t) => t === at.micros);
       if (index >= 0) return ok(atMarker(markers, index, 'time', target.inclusive));
-      const at = Date.parse(target.time);
-      const before = markers.filter((m) => Date.parse(m.time.replace(' ', 'T').replace(/\+00$/, 'Z')) < at);
-      return ok({ recovery: { kind: 'time', time: target.time, inclusive: target.inclusive }, expectations: null, noExpectationsBecause: `${target.time} is not a marker's commit time`, markersPresent: history ? labels(before) : null, markersAbsent: history ? labels(markers.slice(before.length)) : null, endLsn: null });
+      // The server stops before the first commit later than the target (at or later, when exclusive).
+      const recovered = markers.filter((_, i) => (target.inclusive ? times[i]! <= at.micros : times[i]! < at.micros));
+      const notRecovered = markers.filter((m) => !recovered.includes(m));
+      return ok({ recovery: { kind: 'time', time: target.time, inclusive: target.inclusive }, expectations: null, noExpectationsBecause: `${target.time} is not a marker's commit time`, markersPresent: history ? labels(recovered) : null, markersAbsent: history ? labels(notRecovered) : null, endLsn: null });
     }
     case 'lsn': {
       const index = markers.findIndex((m) => m.lsn === target.lsn);
@@ -81,10 +88,13 @@ function ok(target: ResolvedTarget): ResolveResult {
   return { ok: true, target };
 }
 
-// Marker times are "YYYY-MM-DD HH:MI:SS.US+00"; scenario times are ISO 8601: compare to the microsecond in UTC.
-function sameInstant(markerTime: string, iso: string): boolean {
-  const utc = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}:\d{2})(?:\.(\d{1,6}))?(?:Z|\+00(?::?00)?)$/;
-  const a = utc.exec(markerTime);
-  const b = utc.exec(iso);
-  return Boolean(a && b && a[1] === b[1] && a[2] === b[2] && (a[3] ?? '').padEnd(6, '0') === (b[3] ?? '').padEnd(6, '0'));
+// Marker commit times ("YYYY-MM-DD HH:MI:SS.US+00") in microseconds; an unreadable one is a problem, never a guess.
+function markerInstants(markers: readonly MarkerRecord[]): bigint[] | { problem: string } {
+  const times: bigint[] = [];
+  for (const marker of markers) {
+    const parsed = parseInstant(marker.time);
+    if (!parsed.ok) return { problem: `marker ${marker.label} has an unreadable commit time: ${parsed.problem}` };
+    times.push(parsed.micros);
+  }
+  return times;
 }

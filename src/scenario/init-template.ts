@@ -26,7 +26,8 @@ backup:
   method: dump                  # dump (pg_dump) | basebackup (pg_basebackup) | snapshot (your volume snapshot)
   jobs: 2                       # parallel jobs for dump and restore, 1 to 64
   # use: latest                 # restore a backup already in the repository (latest | random | <id>)
-  #                             # instead of taking one: nightly drills of last night's backup
+  #                             # instead of taking one: nightly drills of last night's backup;
+  #                             # only this scenario's own backups (same name, method and source)
   # snapshot: { driver: copy }  # method snapshot only: driver btrfs | copy, or your own commands:
   # snapshot: { command: "...", restoreCommand: "...", deleteCommand: "...", timeout: 10m }
 
@@ -38,7 +39,8 @@ restore:
   noPrivileges: false           # pg_restore --no-privileges: do not restore grants
   targets: [immediate]          # immediate | latest | {time} | {lsn} | {xid} | {name} | {marker};
   #                             # anything but immediate needs backup.method basebackup or snapshot
-  #   - { time: "2024-05-01T12:00:00Z" }        # a time with a UTC offset
+  #   - { latest: true, checks: [amcheck] }     # every kind has an object form that may carry checks
+  #   - { time: "2024-05-01T12:00:00.123456Z" } # a time with a UTC offset, to the microsecond
   #   - { lsn: "0/1A2B3C", inclusive: false }   # inclusive (default true): recover the target itself
   #   - { xid: 1234, checks: [ { sql: { query: "select count(*) from shop.orders", expect: 2000 } } ] }
   #                             # a target may carry its own checks, run in addition to the ones below

@@ -81,7 +81,7 @@ function normalizeSnapshot(raw: NonNullable<RawScenario['backup']['snapshot']>):
   };
 }
 
-/** Normalizes one raw target and gives it its label (`immediate`, `xid:1234`, `lsn:0/1A2B3C (exclusive)`). */
+/** Normalizes one raw target and gives it its label (`immediate`, `xid:1234`, `lsn:0/1A2B3C (exclusive)`); `{ latest: true }` is `latest`. */
 export function normalizeTarget(raw: RawTarget): Target {
   if (typeof raw === 'string') return { kind: raw, checks: [], label: raw };
   const spec = targetSpec(raw);
@@ -90,6 +90,8 @@ export function normalizeTarget(raw: RawTarget): Target {
 
 // The tagged form of an object target.
 function targetSpec(raw: Exclude<RawTarget, string>): TargetSpec {
+  if ('immediate' in raw) return { kind: 'immediate' };
+  if ('latest' in raw) return { kind: 'latest' };
   if ('time' in raw) return { kind: 'time', time: raw.time, inclusive: raw.inclusive };
   if ('lsn' in raw) return { kind: 'lsn', lsn: raw.lsn.toUpperCase(), inclusive: raw.inclusive };
   if ('xid' in raw) return { kind: 'xid', xid: raw.xid, inclusive: raw.inclusive };

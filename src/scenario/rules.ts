@@ -18,8 +18,8 @@ export function imageNeedsDocker(scenario: RawScenario): ScenarioIssue[] {
 export function targetsNeedWal(scenario: RawScenario): ScenarioIssue[] {
   if (scenario.backup.method !== 'dump') return [];
   return scenario.restore.targets.flatMap((target, index) => {
-    if (target === 'immediate') return [];
-    const label = normalizeTarget(target).label;
+    const { kind, label } = normalizeTarget(target);
+    if (kind === 'immediate') return [];
     return [{
       path: `restore.targets[${index}]`,
       problem: `a dump restores only to its snapshot, so it cannot reach target ${label}`,

@@ -1,6 +1,8 @@
 // The scenario file as written (raw YAML shape): parsed by zod, then normalized (normalize.ts).
 import * as z from 'zod';
 import { parseDuration } from './duration.ts';
+import { parseInstant } from './instant.ts';
+import { parseConnection } from '../source/connection-string.ts';
 
 /** The check names that need no options. `amcheck` also has an object form. */
 export const CHECK_NAMES = ['rowcounts', 'fingerprints', 'schema', 'sequences', 'large-objects', 'roles', 'amcheck'] as const;
@@ -12,8 +14,6 @@ export const DEFAULT_CHECKS = ['rowcounts', 'fingerprints', 'schema', 'sequences
 const ALLOWED = 'allowed: ';
 const NAME = /^[a-z0-9][a-z0-9._-]*$/;
 const LSN = /^[0-9A-Fa-f]{1,8}\/[0-9A-Fa-f]{1,8}$/;
-const ISO_TIME = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?\s*(Z|[+-]\d{2}(:?\d{2})?)$/i;
-const CONNINFO = /^\s*[a-z_]+\s*=/i;
 
 type Ctx = z.core.$RefinementCtx;
 
@@ -95,10 +95,26 @@ const duration = z.unknown().transform((value, ctx) => {
   return result.ok ? result.ms : fail(ctx, result.problem, result.fix);
 });
 
+// A URL or conninfo that parses as libpq would read it; an unset ${VAR} is reported by the loader instead.
 const connection = z.string().superRefine((value, ctx) => {
-  if (/^postgres(ql)?:\/\//i.test(value) || CONNINFO.test(value) || value.includes('${')) return;
-  fail(ctx, 'expected a postgres:// URL or a conninfo string', 'write url: ${DATABASE_URL} and export DATABASE_URL=postgres://user@host:5432/db');
+  if (value.includes('${')) return;
+  const parsed = parseConnection(value);
+  if (!parsed.ok) fail(ctx, parsed.problem, parsed.fix);
 });
+
+// A time with a UTC offset, to the microsecond (kept as written: PostgreSQL reads it, never Date).
+const instant = z.string().superRefine((value, ctx) => {
+  const parsed = parseInstant(value);
+  if (!parsed.ok) fail(ctx, parsed.problem, parsed.fix);
+});
+
+// `{ latest: true }`: the object form of a plain-word target, so it can carry its own checks.
+function present(word: string) {
+  return z.unknown().transform((value, ctx): true => {
+    if (value === true || value === null) return true;
+    return fail(ctx, `${word}: ${JSON.stringify(value)} is not a setting`, `write { ${word}: true, checks: [...] }, or the plain word ${word}`);
+  });
+}
 
 // A value that is one of `words`, or an object holding exactly one key of `branches` (e.g. `{ xid: 1234 }`).
 function choice<const W extends string, B extends Record<string, z.ZodType>>(what: string, words: readonly W[], branches: B) {
@@ -150,11 +166,9 @@ const inclusive = z.boolean().default(true);
 const targetChecks = checks.optional();
 
 const target = choice('target', ['immediate', 'latest'], {
-  time: strict({
-    time: matching(ISO_TIME, (value) => `"${value}" is not an ISO 8601 time with a UTC offset`, 'write e.g. 2024-05-01T12:00:00Z or 2024-05-01T14:00:00+02:00'),
-    inclusive,
-    checks: targetChecks,
-  }),
+  immediate: strict({ immediate: present('immediate'), checks: targetChecks }),
+  latest: strict({ latest: present('latest'), checks: targetChecks }),
+  time: strict({ time: instant, inclusive, checks: targetChecks }),
   lsn: strict({ lsn: matching(LSN, (value) => `"${value}" is not an LSN`, 'write it as PostgreSQL prints it, e.g. 0/1A2B3C'), inclusive, checks: targetChecks }),
   xid: strict({ xid: z.number().int().min(1), inclusive, checks: targetChecks }),
   name: strict({ name: text.max(63), checks: targetChecks }),

@@ -1,22 +1,31 @@
 // A real server named by a URL or conninfo; the password goes to tools through PGPASSWORD only.
 import type pg from 'pg';
 import { pgClient, conninfoToConfig } from '../core/pg-client.ts';
-import { parse } from 'pg-connection-string';
-import { EnvironmentError } from '../core/errors.ts';
+import { EnvironmentError, ScenarioError } from '../core/errors.ts';
 import { redactSecrets } from '../core/redact.ts';
 import { serverVersion, type Source } from './source.ts';
+import { databaseOf, parseConnection, withDatabase, withoutPassword } from './connection-string.ts';
 
-/** Connect once to learn the version and the database; fail with exit 3 when it is unreachable. */
+/** Connect once to learn the version and the database; exit 2 for a malformed string, 3 when the server is unreachable. */
 export async function openUrlSource(url: string): Promise<Source> {
-  const isUrl = /^postgres(ql)?:\/\//i.test(url);
-  const parsed = isUrl ? parse(url) : conninfoToConfig(url);
-  const database = parsed.database ?? parsed.user ?? 'postgres';
-  const password = typeof parsed.password === 'string' ? parsed.password : undefined;
-  const withoutPassword = stripPassword(url);
-  // URLs go to node-postgres whole; a conninfo is given as fields (node-postgres does not parse key=value strings).
+  const parsed = parseConnection(url);
+  if (!parsed.ok) {
+    throw new ScenarioError(`source.url: ${parsed.problem}`, [{ path: 'source.url', problem: parsed.problem, fix: parsed.fix }]);
+  }
+  const database = databaseOf(parsed.keywords);
+  const password = parsed.keywords.password;
+  const stripped = withoutPassword(url);
+  // URLs go to node-postgres whole (socket URLs included); a conninfo is given as fields (node-postgres does not parse key=value strings).
   const config = (db: string): pg.ClientConfig =>
-    isUrl ? { connectionString: withDatabase(url, db), application_name: 'recoverable' } : { ...conninfoToConfig(url), database: db, application_name: 'recoverable' };
-  const client = pgClient(config(database));
+    parsed.form === 'url' ? { connectionString: withDatabase(url, db), application_name: 'recoverable' } : { ...conninfoToConfig(url), database: db, application_name: 'recoverable' };
+  let client;
+  try {
+    client = pgClient(config(database));
+  } catch (cause) {
+    // node-postgres refuses some settings only here (sslmode=verify-ca without sslrootcert, unreadable certificate files).
+    const problem = `node-postgres cannot use it: ${redactSecrets((cause as Error).message)}`;
+    throw new ScenarioError(`source.url: ${problem}`, [{ path: 'source.url', problem, fix: 'check the ssl settings and the certificate files they name' }], { cause });
+  }
   try {
     await client.connect();
   } catch (cause) {
@@ -37,29 +46,9 @@ export async function openUrlSource(url: string): Promise<Source> {
     major: version.major,
     serverVersion: version.version,
     clientConfig: (db = database) => config(db),
-    conninfo: (db = database) => withDatabase(withoutPassword, db),
+    conninfo: (db = database) => withDatabase(stripped, db),
     toolEnv: () => (password ? { PGPASSWORD: password } : {}),
-    describe: () => `PostgreSQL ${version.version} at ${redactSecrets(url)}`,
+    describe: () => `PostgreSQL ${version.version} at ${redactSecrets(stripped)}`,
     dispose: async () => {},
   };
-}
-
-// Remove the password from a URL or a conninfo string.
-function stripPassword(url: string): string {
-  if (/^postgres(ql)?:\/\//i.test(url)) {
-    const u = new URL(url);
-    u.password = '';
-    return u.toString();
-  }
-  return url.replace(/\bpassword\s*=\s*('(?:[^'\\]|\\.)*'|\S+)/gi, '').trim();
-}
-
-// Point a URL or conninfo at another database.
-function withDatabase(url: string, database: string): string {
-  if (/^postgres(ql)?:\/\//i.test(url)) {
-    const u = new URL(url);
-    u.pathname = `/${encodeURIComponent(database)}`;
-    return u.toString();
-  }
-  return `${url.replace(/\bdbname\s*=\s*('(?:[^'\\]|\\.)*'|\S+)/gi, '').trim()} dbname='${database.replace(/'/g, "\\'")}'`;
 }

@@ -44,15 +44,16 @@ async function largestDataFile(backup: string): Promise<string> {
   return join(dir, sized.sort((a, b) => b.size - a.size)[0]!.f);
 }
 
+// The backup's own scenario (backup.use picks only its own backups) against a copy of the repository, reporting apart.
 async function drillCli(repository: string, name: string): Promise<{ exitCode: number; result: RunResult; stdout: string }> {
-  const file = await ws.scenario(`${name}.yaml`, dumpScenario(ws, { name, use: 'latest', repository }));
+  const file = await ws.scenario(`${name}.yaml`, dumpScenario(ws, { use: 'latest', repository }).replace(`${ws.dir}/reports`, `${ws.dir}/reports-${name}`));
   const run = await cli(['drill', file], { cwd: ws.dir, env: ws.env });
-  const reports = join(ws.dir, 'reports');
+  const reports = join(ws.dir, `reports-${name}`);
   const runs = (await readdir(reports)).sort();
   let result: RunResult | undefined;
   for (const r of runs) {
     const candidate = JSON.parse(await readFile(join(reports, r, 'result.json'), 'utf8')) as RunResult;
-    if (candidate.scenario.name === name) result = candidate;
+    if (candidate.scenario.name === 'dump-drill') result = candidate;
   }
   assert.ok(result, `a result for ${name}\n${run.stderr}`);
   return { exitCode: run.exitCode, result, stdout: run.stdout };
@@ -74,7 +75,7 @@ test('a truncated dump file fails the manifest and the restore, naming the file'
   const name = victim.split('/').pop()!;
   assert.match(manifest!.message, new RegExp(`db\\.dump/${name.replace('.', '\\.')} is \\d+ bytes, the manifest says \\d+`));
   assert.equal(check(result, 'restore:pg_restore')?.status, 'failed', 'pg_restore itself stumbles on the truncated file');
-  assert.match(stdout, /^FAILED truncated/m);
+  assert.match(stdout, /^FAILED dump-drill/m);
 });
 
 test('one byte changed in a dump data file fails the manifest with the file and its checksum', async () => {
@@ -118,7 +119,7 @@ test('a role missing from the globals makes the restore with owners fail, naming
 
 // Change the restored database between restore and checks, as damage or a bad restore would.
 async function drillWithTamper(name: string, sql: string): Promise<RunResult> {
-  const file = await ws.scenario(`${name}.yaml`, dumpScenario(ws, { name, use: 'latest' }));
+  const file = await ws.scenario(`${name}.yaml`, dumpScenario(ws, { use: 'latest' }));
   const scenario = await loadScenario(file);
   const { result, exitCode } = await runDrill(scenario, {
     log: silentLogger(),

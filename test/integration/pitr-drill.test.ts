@@ -36,7 +36,9 @@ before(async () => {
   const backups = join(ws.dir, '.recoverable/pitr/backups');
   const id = (await readdir(backups))[0]!;
   record = JSON.parse(await readFile(join(backups, id, 'backup.json'), 'utf8')) as BackupRecord;
-  history = JSON.parse(await readFile(join(ws.dir, '.recoverable/pitr/history', `${id}.json`), 'utf8')) as SourceHistory;
+  // The history lives inside the backup, named by its record and covered by its manifest.
+  assert.equal(record.historyFile, 'history.json');
+  history = JSON.parse(await readFile(join(backups, id, record.historyFile), 'utf8')) as SourceHistory;
 });
 
 after(async () => {
@@ -91,8 +93,9 @@ async function cloneRepository(name: string): Promise<{ repository: string; back
   return { repository, backup: join(repository, 'backups', record.id), wal: join(repository, 'wal', record.physical!.systemIdentifier) };
 }
 
+// The pitr scenario again (backup.use picks only its own backups), against a copy of its repository, reporting apart.
 async function drill(name: string, repository: string, targets: string): Promise<{ exitCode: number; result: RunResult; output: string }> {
-  const file = await ws.scenario(`${name}.yaml`, `name: ${name}
+  const file = await ws.scenario(`${name}.yaml`, `name: pitr
 source:
   managed: { version: 15, fixtures: [${ws.dir}/fixtures/shop.sql] }
 repository: ${repository}
@@ -100,10 +103,10 @@ backup: { method: basebackup, use: latest }
 restore:
   targets: ${targets}
 checks: [rowcounts, fingerprints, schema]
-report: { dir: ${ws.dir}/reports, formats: [json, junit] }
+report: { dir: ${ws.dir}/reports-${name}, formats: [json, junit] }
 `);
   const run = await cli(['drill', file], { cwd: ws.dir, env: ws.env });
-  return { exitCode: run.exitCode, result: await results(name), output: run.stdout + run.stderr };
+  return { exitCode: run.exitCode, result: await latestResult(join(ws.dir, `reports-${name}`), 'pitr'), output: run.stdout + run.stderr };
 }
 
 async function rewriteOurManifest(backup: string): Promise<void> {
@@ -207,4 +210,43 @@ test('backup_label removed: the server runs crash recovery instead of backup rec
   assert.equal(label.actual, 'crash recovery');
   assert.match(label.message, /backup_label is missing from the backup: the server ran crash recovery instead of backup recovery/);
   assert.doesNotMatch(result.restores[0]!.reached.proof, /starting backup recovery/);
+});
+
+// A backup's history is evidence: without it `latest` and every marker target would lose their expectations.
+test('the history file deleted: the drill fails at latest and at a marker target, naming the file, before any restore', async () => {
+  const { repository, backup } = await cloneRepository('nohistory');
+  await rm(join(backup, 'history.json'));
+  const { exitCode, result } = await drill('nohistory', repository, '[latest, { marker: batch-2 }]');
+  assert.equal(exitCode, 1);
+  assert.equal(result.verdict, 'failed');
+  assert.equal(result.checks.find((c) => c.id === 'manifest')?.status, 'failed');
+  assert.match(result.checks.find((c) => c.id === 'manifest')!.message, /history\.json is missing/);
+  const lost = result.checks.find((c) => c.id === 'backup');
+  assert.equal(lost?.status, 'failed');
+  assert.match(lost!.message, new RegExp(`backup ${record.id} lost its history file history\\.json`));
+  assert.deepEqual(result.restores, [], 'nothing restored without the history: no target can pass with its expectations gone');
+});
+
+test('the history file deleted and the manifest rewritten without it: the record still expects it, so the drill fails naming it', async () => {
+  const { repository, backup } = await cloneRepository('nohistory-manifest');
+  await rm(join(backup, 'history.json'));
+  await rewriteOurManifest(backup);
+  const { exitCode, result } = await drill('nohistory-manifest', repository, '[latest]');
+  assert.equal(exitCode, 1);
+  assert.equal(result.checks.find((c) => c.id === 'manifest')?.status, 'passed', 'the manifest itself matches the altered backup');
+  assert.match(result.checks.find((c) => c.id === 'backup')!.message, /its history file history\.json is not covered by its manifest/);
+  assert.deepEqual(result.restores, []);
+});
+
+test('the history file edited (a marker moved): the manifest and the history read both fail naming it', async () => {
+  const { repository, backup } = await cloneRepository('edited-history');
+  const file = join(backup, 'history.json');
+  const edited = JSON.parse(await readFile(file, 'utf8')) as SourceHistory;
+  edited.markers[1]!.xid = String(Number(edited.markers[1]!.xid) + 1);
+  await writeFile(file, `${JSON.stringify(edited)}\n`);
+  const { exitCode, result } = await drill('edited-history', repository, '[{ marker: batch-2 }]');
+  assert.equal(exitCode, 1);
+  assert.match(result.checks.find((c) => c.id === 'manifest')!.message, /history\.json (has SHA-256|is \d+ bytes).* the manifest says/);
+  assert.match(result.checks.find((c) => c.id === 'backup')!.message, /its history file history\.json was altered after the backup completed/);
+  assert.deepEqual(result.restores, []);
 });

@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BackupRecord } from '../../src/repository/backup-record.ts';
+import { buildManifest, MANIFEST_FILE } from '../../src/repository/manifest.ts';
 import { cli } from '../helpers/cli.ts';
 import { workspace, type Workspace } from '../helpers/workspace.ts';
 
@@ -22,18 +23,27 @@ function seg(n: number): string {
 const HISTORY = `1\t0/A000000\tno recovery target specified\n`.padEnd(1024, ' ');
 const WAL = ['00000002.history', seg(1), seg(2), `${seg(2)}.00000028.backup`, seg(3), seg(4), seg(5), seg(6), `${seg(6)}.00000028.backup`, seg(7), seg(8), seg(9)];
 
-// A repository of three basebackups and one command-driver snapshot (second oldest) of one cluster, with its WAL.
-async function buildRepository(ws: Workspace, deleteCommand: string): Promise<{ repo: string; scenario: string }> {
+// A repository of three basebackups and one command-driver snapshot (second oldest) of one cluster, with its WAL;
+// each backup holds its history under its manifest, except those of the older layout (history in history/<id>.json).
+async function buildRepository(ws: Workspace, deleteCommand: string, legacy: readonly string[] = []): Promise<{ repo: string; scenario: string }> {
   const repo = join(ws.dir, 'repo');
   const starts = [2, 4, 6, 8];
   for (const [i, id] of IDS.entries()) {
     const dir = join(repo, 'backups', id);
     await mkdir(join(dir, 'data'), { recursive: true });
     await writeFile(join(dir, 'data', 'PG_VERSION'), '15\n');
-    await writeFile(join(dir, 'backup.json'), JSON.stringify(record(id, i === 1 ? 'snapshot' : 'basebackup', seg(starts[i]!), deleteCommand)));
+    const history = JSON.stringify({ formatVersion: 1, backupId: id, systemIdentifier: SYSTEM, markers: [], end: { lastSegment: seg(9) } });
+    const full = record(id, i === 1 ? 'snapshot' : 'basebackup', seg(starts[i]!), deleteCommand);
+    if (legacy.includes(id)) {
+      await mkdir(join(repo, 'history'), { recursive: true });
+      await writeFile(join(repo, 'history', `${id}.json`), history);
+      await writeFile(join(dir, 'backup.json'), JSON.stringify({ ...full, formatVersion: 1, historyFile: undefined }));
+    } else {
+      await writeFile(join(dir, 'history.json'), history);
+      await writeFile(join(dir, 'backup.json'), JSON.stringify(full));
+    }
+    await writeFile(join(dir, MANIFEST_FILE), JSON.stringify(await buildManifest(dir)));
   }
-  await mkdir(join(repo, 'history'), { recursive: true });
-  for (const id of IDS) await writeFile(join(repo, 'history', `${id}.json`), JSON.stringify({ formatVersion: 1, backupId: id, systemIdentifier: SYSTEM, markers: [], end: { lastSegment: seg(9) } }));
   await mkdir(join(repo, 'wal', SYSTEM), { recursive: true });
   for (const name of WAL) await writeFile(join(repo, 'wal', SYSTEM, name), name.endsWith('.history') ? HISTORY : Buffer.alloc(1024, 1));
   const scenario = await ws.scenario('prune.yaml', `name: ${SCENARIO}\nsource:\n  managed: { version: 15 }\nrepository: ${repo}\nbackup:\n  method: basebackup\n`);
@@ -43,13 +53,14 @@ async function buildRepository(ws: Workspace, deleteCommand: string): Promise<{ 
 function record(id: string, method: 'basebackup' | 'snapshot', startSegment: string, deleteCommand: string): BackupRecord {
   const stamp = `${id.slice(0, 4)}-${id.slice(4, 6)}-${id.slice(6, 8)}T00:00:00.000Z`;
   const full: BackupRecord = {
-    formatVersion: 1, id, method, scenario: SCENARIO, startedAt: stamp, finishedAt: stamp, durationMs: 1000, sizeBytes: 4096,
+    formatVersion: 2, id, method, scenario: SCENARIO, startedAt: stamp, finishedAt: stamp, durationMs: 1000, sizeBytes: 4096,
     source: { kind: 'managed', major: 15, serverVersion: '15.8', database: 'app', systemIdentifier: SYSTEM },
     physical: {
       dataDir: 'data', label: id, startLsn: '0/0', stopLsn: '0/0', timeline: 1, startSegment, stopSegment: startSegment, walSegmentSize: 16 * 1024 * 1024,
       systemIdentifier: SYSTEM, dataChecksums: true, superuser: 'postgres', tablespaces: [], hazards: [], toolVersion: '15.8',
     },
     expectationsFile: null,
+    historyFile: 'history.json',
   };
   if (method === 'snapshot') {
     full.snapshot = { name: SNAPSHOT_NAME, driver: 'command', pgdata: '/var/lib/postgresql/data', deleteCommand, labelFile: 'backup_label', labelSha256: 'x', spcmapFile: null, spcmapSha256: null, fromStandby: false };
@@ -65,7 +76,7 @@ async function walIn(repo: string): Promise<string[]> {
   return (await readdir(join(repo, 'wal', SYSTEM))).sort();
 }
 
-test('prune --keep 2 removes the two oldest backups, their history, the snapshot (by its deleteCommand) and the WAL before the oldest kept start', async () => {
+test('prune --keep 2 removes the two oldest backups (history inside), the snapshot (by its deleteCommand) and the WAL before the oldest kept start', async () => {
   const ws = await workspace();
   try {
     const marker = join(ws.dir, 'deleted-snapshot');
@@ -73,7 +84,7 @@ test('prune --keep 2 removes the two oldest backups, their history, the snapshot
     const run = await cli(['prune', scenario, '--keep', '2'], { cwd: ws.dir, env: ws.env });
     assert.equal(run.exitCode, 0, run.stderr + run.stdout);
     assert.deepEqual(await backupsIn(repo), [IDS[2], IDS[3]]);
-    assert.deepEqual((await readdir(join(repo, 'history'))).sort(), [`${IDS[2]}.json`, `${IDS[3]}.json`]);
+    for (const id of [IDS[2], IDS[3]]) assert.ok(existsSync(join(repo, 'backups', id, 'history.json')), `${id} keeps its history`);
     assert.equal(await readFile(marker, 'utf8'), SNAPSHOT_NAME, 'the deleteCommand got the snapshot name in its environment');
     assert.equal(existsSync(join(ws.dir, 'pwned')), false, 'the snapshot name was never spliced into the command');
     assert.deepEqual(await walIn(repo), ['00000002.history', seg(6), `${seg(6)}.00000028.backup`, seg(7), seg(8), seg(9)].sort());
@@ -99,7 +110,7 @@ test('prune --dry-run says what it would remove and removes nothing', async () =
     const run = await cli(['prune', scenario, '--keep', '2', '--dry-run'], { cwd: ws.dir, env: ws.env });
     assert.equal(run.exitCode, 0, run.stderr);
     assert.deepEqual(await backupsIn(repo), [...IDS]);
-    assert.equal((await readdir(join(repo, 'history'))).length, 4);
+    for (const id of IDS) assert.ok(existsSync(join(repo, 'backups', id, 'history.json')));
     assert.deepEqual(await walIn(repo), [...WAL].sort());
     assert.equal(existsSync(marker), false, 'no deleteCommand ran');
     assert.match(run.stdout, new RegExp(`would remove +${IDS[0]}`));
@@ -119,7 +130,7 @@ test('a failing deleteCommand keeps its backup and the WAL it reads, removes the
     assert.equal(run.exitCode, 1, run.stdout);
     assert.match(run.stderr, new RegExp(`backup ${IDS[1]} was not removed: the snapshot deleteCommand exited with code 3: snapshot is busy`));
     assert.deepEqual(await backupsIn(repo), [IDS[1], IDS[2], IDS[3]]);
-    assert.ok(existsSync(join(repo, 'history', `${IDS[1]}.json`)));
+    assert.ok(existsSync(join(repo, 'backups', IDS[1], 'history.json')));
     assert.deepEqual(await walIn(repo), ['00000002.history', seg(4), seg(5), seg(6), `${seg(6)}.00000028.backup`, seg(7), seg(8), seg(9)].sort());
     const listed = await cli(['list', scenario, '--json'], { cwd: ws.dir, env: ws.env });
     assert.deepEqual((JSON.parse(listed.stdout) as BackupRecord[]).map((b) => b.id), [IDS[1], IDS[2], IDS[3]]);
@@ -156,7 +167,11 @@ test('list shows each physical backup WAL range, the archive end, and whether ev
       [IDS[0], seg(2), false, [seg(3)]], [IDS[1], seg(4), true, []], [IDS[2], seg(6), true, []], [IDS[3], seg(8), true, []],
     ]);
     assert.equal(rows[0]!.wal.archiveLastSegment, seg(9));
+    // The snapshot was taken by this scenario's name with another method: listed, but backup.use would refuse it.
+    const restorable = (JSON.parse(listed.stdout) as Array<{ restorable: boolean; otherSource?: string[] }>).map((r) => [r.restorable, r.otherSource]);
+    assert.deepEqual(restorable, [[true, undefined], [false, ['a snapshot, not a basebackup']], [true, undefined], [true, undefined]]);
     const human = await cli(['list', scenario], { cwd: ws.dir, env: ws.env });
+    assert.match(human.stdout, new RegExp(`${IDS[1]}  snapshot .*\n  another source \\(backup\\.use never picks it\\): a snapshot, not a basebackup`));
     assert.match(human.stdout, /WAL 000000010000000000000002 → 000000010000000000000002, archive .*wal\/7412345678901234567 ends at 000000010000000000000009: INCOMPLETE \(WAL gap: 000000010000000000000003 missing/);
     assert.match(human.stdout, /WAL 000000010000000000000008 → 000000010000000000000008, .*: all present \(WAL continuous: 2 segments from 000000010000000000000008 to 000000010000000000000009 across timelines 1 → 2\)/);
   } finally {
@@ -170,6 +185,8 @@ test('prune finishes a removal a crash interrupted (the .deleting- directory and
     const { repo, scenario } = await buildRepository(ws, 'true');
     const crashed = '20241231T000000Z-ffffff';
     await mkdir(join(repo, 'backups', `.deleting-${crashed}`, 'data'), { recursive: true });
+    // A backup of the older layout kept its history outside its directory.
+    await mkdir(join(repo, 'history'), { recursive: true });
     await writeFile(join(repo, 'history', `${crashed}.json`), '{}');
     // Every backup is from 2025-01: a 100000-day maximum age keeps them all.
     const run = await cli(['prune', scenario, '--max-age', '100000d'], { cwd: ws.dir, env: ws.env });
@@ -179,6 +196,26 @@ test('prune finishes a removal a crash interrupted (the .deleting- directory and
     assert.equal(existsSync(join(repo, 'history', `${crashed}.json`)), false);
     assert.deepEqual(await walIn(repo), WAL.filter((n) => n !== seg(1)).sort(), 'only the segment before the oldest start goes');
     assert.match(run.stdout, /total: removed 0 backups \(0 B\) and 1 WAL file \(1\.0 KiB\)/);
+  } finally {
+    await ws.dispose();
+  }
+});
+
+test('a backup of the older layout is listed as such (never restorable), and prune removes it with its history/<id>.json', async () => {
+  const ws = await workspace();
+  try {
+    const { repo, scenario } = await buildRepository(ws, 'true', [IDS[0]]);
+    const listed = await cli(['list', scenario, '--json'], { cwd: ws.dir, env: ws.env });
+    assert.equal(listed.exitCode, 0, listed.stderr);
+    const rows = JSON.parse(listed.stdout) as Array<BackupRecord & { wal: { continuous: boolean; message: string } }>;
+    assert.equal(rows[0]!.id, IDS[0]);
+    assert.equal(rows[0]!.wal.continuous, false);
+    assert.match(rows[0]!.wal.message, /older repository layout \(record format 1/);
+    assert.equal(rows[1]!.wal.continuous, true, rows[1]!.wal.message);
+    const run = await cli(['prune', scenario, '--keep', '3'], { cwd: ws.dir, env: ws.env });
+    assert.equal(run.exitCode, 0, run.stderr);
+    assert.deepEqual(await backupsIn(repo), [IDS[1], IDS[2], IDS[3]]);
+    assert.equal(existsSync(join(repo, 'history', `${IDS[0]}.json`)), false, 'the old layout\'s history went with its backup');
   } finally {
     await ws.dispose();
   }

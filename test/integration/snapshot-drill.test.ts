@@ -115,18 +115,19 @@ async function cloneRepository(name: string): Promise<{ repository: string; back
   return { repository, backup: join(repository, 'backups', record.id) };
 }
 
+// The snapshot scenario again (backup.use picks only its own backups), against a copy of its repository, reporting apart.
 async function drill(name: string, repository: string): Promise<{ exitCode: number; restore: RestoreResult; result: RunResult }> {
-  const file = await ws.scenario(`${name}.yaml`, `name: ${name}
+  const file = await ws.scenario(`${name}.yaml`, `name: snapshot
 source:
   managed: { fixtures: [${ws.dir}/fixtures/shop.sql] }
 repository: ${repository}
 backup: { method: snapshot, use: latest, snapshot: { driver: copy } }
 restore: { targets: [immediate] }
 checks: [rowcounts, fingerprints]
-report: { dir: ${ws.dir}/reports, formats: [json] }
+report: { dir: ${ws.dir}/reports-${name}, formats: [json] }
 `);
   const run = await cli(['drill', file], { cwd: ws.dir, env: ws.env });
-  const result = await results(name);
+  const result = await latestResult(join(ws.dir, `reports-${name}`), 'snapshot');
   return { exitCode: run.exitCode, restore: result.restores[0]!, result };
 }
 

@@ -14,7 +14,9 @@ import type { Expectations } from '../../expectations/capture.ts';
 import { WalArchive } from '../../repository/wal-archive.ts';
 import { segmentName } from '../../repository/wal-names.ts';
 import { EXPECTATIONS_FILE } from '../dump.ts';
-import { sourceFacts, waitForArchived } from '../basebackup.ts';
+import { sourceFacts, waitForArchived, type AfterBackup } from '../basebackup.ts';
+import { writeHistory } from '../../repository/history.ts';
+import { sourceRecord } from '../../source/source-record.ts';
 import { startBackup, stopBackup, labelTimeline } from './backup-api.ts';
 import type { SnapshotDriver } from './driver.ts';
 
@@ -33,6 +35,8 @@ export interface SnapshotBackupOptions {
   beforeStop?: () => Promise<Expectations>;
   /** How long to wait for the stop segment in the archive; null when the archive is another tool's. */
   archiveTimeoutMs: number | null;
+  /** A managed source: markers and end state, recorded into the backup before it is committed. */
+  afterBackup?: AfterBackup;
 }
 
 export const LABEL_DIR = 'label';
@@ -90,10 +94,13 @@ export async function takeSnapshotBackup(source: Source, repo: LocalRepository, 
       }
       const tablespaces: TablespaceRecord[] = facts.tablespaces.map((t) => ({ oid: t.oid, name: t.name, sourceLocation: t.location, path: `tablespaces/${t.oid}` }));
       const sha = (text: string): string => createHash('sha256').update(text).digest('hex');
+      const finishedAt = clock.date().toISOString();
+      const durationMs = Math.round(clock.now() - started);
+      // Step 4: a managed source's markers, inside the backup before it is committed: no backup without its history.
+      const historyFile = options.afterBackup ? await writeHistory(staged.dir, await options.afterBackup({ id: staged.id, systemIdentifier: facts.systemIdentifier })) : null;
       const backup = await repo.commit(staged, {
-        formatVersion: 1, id: staged.id, method: 'snapshot', scenario: options.scenario,
-        startedAt: startedAt.toISOString(), finishedAt: clock.date().toISOString(), durationMs: Math.round(clock.now() - started),
-        source: { kind: source.kind, major: source.major, serverVersion: source.serverVersion, database: source.database, systemIdentifier: facts.systemIdentifier },
+        id: staged.id, method: 'snapshot', scenario: options.scenario, startedAt: startedAt.toISOString(), finishedAt, durationMs,
+        source: sourceRecord(source, facts.systemIdentifier),
         physical: {
           dataDir: 'data', label, startLsn, stopLsn: stop.stopLsn, timeline, startSegment: startWalFile, stopSegment, walSegmentSize: facts.walSegmentSize,
           systemIdentifier: facts.systemIdentifier, dataChecksums: facts.dataChecksums, superuser: facts.superuser, tablespaces, hazards: [], toolVersion: `PostgreSQL ${source.serverVersion} low-level backup API`,
@@ -106,6 +113,7 @@ export async function takeSnapshotBackup(source: Source, repo: LocalRepository, 
           fromStandby: place.standby,
         },
         expectationsFile: expectations ? EXPECTATIONS_FILE : null,
+        historyFile,
       });
       log.info({ backup: backup.record.id, startLsn, stopLsn: stop.stopLsn }, `snapshot backup ${backup.record.id} complete: WAL ${startWalFile} to ${stopSegment}`);
       return backup;

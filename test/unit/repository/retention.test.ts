@@ -15,8 +15,8 @@ function backup(id: string, daysAgo: number, options: { method?: BackupRecord['m
   const method = options.method ?? (options.start ? 'basebackup' : 'dump');
   const startedAt = new Date(NOW.getTime() - daysAgo * DAY).toISOString();
   const record: BackupRecord = {
-    formatVersion: 1, id, method, scenario: options.scenario ?? 'shop', startedAt, finishedAt: startedAt, durationMs: 1000, sizeBytes: 1000,
-    source: { kind: 'managed', major: 15, serverVersion: '15.8', database: 'app' }, expectationsFile: null,
+    formatVersion: 2, id, method, scenario: options.scenario ?? 'shop', startedAt, finishedAt: startedAt, durationMs: 1000, sizeBytes: 1000,
+    source: { kind: 'managed', major: 15, serverVersion: '15.8', database: 'app' }, expectationsFile: null, historyFile: null,
   };
   if (options.start) {
     record.physical = {

@@ -239,3 +239,47 @@ test('cross-field rules run after the schema and are reported like schema issues
   assert.deepEqual(error.issues.map((issue) => issue.path), ['restore.image', 'restore.targets[1]']);
   assert.equal(error.issues[1]?.fix, 'use targets: [immediate] or backup.method: basebackup');
 });
+
+test('every target kind has an object form that carries its own checks: { latest: true, checks }, { immediate: true, checks }', async () => {
+  const { scenario } = await load(`name: forms
+source: { managed: {} }
+backup: { method: basebackup }
+restore:
+  targets:
+    - { immediate: true, checks: [{ sql: { query: "select 1", expect: 1 } }] }
+    - latest: true
+      checks: [amcheck]
+    - { time: "2025-03-01T10:00:00.123456+01:00", checks: [rowcounts] }
+`);
+  const [immediate, latest, time] = scenario.restore.targets;
+  assert.deepEqual(immediate, { kind: 'immediate', label: 'immediate', checks: [{ kind: 'sql', query: 'select 1', expect: 1, name: 'select 1' }] });
+  assert.deepEqual(latest, { kind: 'latest', label: 'latest', checks: [{ kind: 'amcheck', heapallindexed: true }] });
+  assert.equal(time?.kind === 'time' && time.time, '2025-03-01T10:00:00.123456+01:00', 'the time is kept as written, microseconds included');
+  const plain = await load('name: q\nsource: { managed: {} }\nrestore: { targets: [{ immediate: }] }\n');
+  assert.deepEqual(plain.scenario.restore.targets, [{ kind: 'immediate', label: 'immediate', checks: [] }], '`immediate:` with nothing after it is the plain word');
+});
+
+test('a target object form is refused when it says nothing, repeats a plain word, or a dump cannot reach it', async () => {
+  const error = await loadError('name: q\nsource: { managed: {} }\nbackup: { method: basebackup }\nrestore: { targets: [{ latest: false }, { immediate: true, checks: [rowcounts] }, immediate, { time: "2025-03-01T10:00:00.1234567Z" }] }\n');
+  const byPath = new Map(error.issues.map((issue) => [issue.path, issue]));
+  assert.equal(byPath.get('restore.targets[0].latest')?.problem, 'latest: false is not a setting');
+  assert.match(byPath.get('restore.targets[0].latest')?.fix ?? '', /write \{ latest: true, checks: \[\.\.\.\] \}, or the plain word latest/);
+  assert.match(byPath.get('restore.targets[3].time')?.problem ?? '', /7 fractional digits: PostgreSQL keeps microseconds/);
+  const repeated = await loadError('name: q\nsource: { managed: {} }\nbackup: { method: basebackup }\nrestore: { targets: [{ immediate: true, checks: [rowcounts] }, immediate] }\n');
+  assert.deepEqual(repeated.issues.map((issue) => [issue.path, issue.problem]), [['restore.targets[1]', 'target immediate repeats restore.targets[0]']]);
+  const dump = await load('name: q\nsource: { managed: {} }\nrestore: { targets: [{ immediate: true, checks: [rowcounts] }] }\n');
+  assert.equal(dump.scenario.restore.targets[0]?.kind, 'immediate', 'a dump restores to { immediate: true } as to immediate');
+  const latestDump = await loadError('name: q\nsource: { managed: {} }\nrestore: { targets: [{ latest: true }] }\n');
+  assert.deepEqual(latestDump.issues.map((issue) => issue.path), ['restore.targets[0]']);
+});
+
+test('a socket URL is a valid source; a malformed URL is an error naming source.url and what is wrong, never the password', async () => {
+  const { scenario } = await load('name: q\nsource: { url: "postgresql://app@/shop?host=/var/run/postgresql" }\n');
+  assert.equal(scenario.source.kind === 'url' && scenario.source.url, 'postgresql://app@/shop?host=/var/run/postgresql');
+  const error = await loadError('name: q\nsource: { url: "${DATABASE_URL}" }\n', {}, { DATABASE_URL: 'postgresql://app:hunter2@db:54x2/shop' });
+  assert.deepEqual(error.issues.map((issue) => issue.path), ['source.url']);
+  assert.match(error.message, /source\.url: the port "54x2" is not a number from 1 to 65535/);
+  assert.doesNotMatch(error.message, /hunter2/);
+  const conninfo = await loadError("name: q\nsource: { url: \"host=db dbname='shop\" }\n");
+  assert.match(conninfo.issues[0]?.problem ?? '', /the value of dbname has no closing quote/);
+});
