@@ -59,7 +59,6 @@ export async function takeDumpBackup(source: Source, runtime: Runtime, repo: Loc
       await writeFile(join(staged.dir, EXPECTATIONS_FILE), `${JSON.stringify(stored, null, 1)}\n`, { mode: 0o600 });
       const finished = clock.date();
       const backup = await repo.commit(staged, {
-        formatVersion: 1,
         id: staged.id,
         method: 'dump',
         scenario: options.scenario,

@@ -47,7 +47,7 @@ export function dumpRpoObjective(objectiveMs: number, snapshotAt: Date, sourceLa
 /** RPO of a replay to `latest`: the last commit on the source minus the last commit recovered (markers make both known). */
 export function latestRpoObjective(objectiveMs: number, history: SourceHistory | null, lastReplayedCommit: string | null): ObjectiveResult {
   if (!history || !lastReplayedCommit) {
-    return { name: 'rpo', objectiveMs, measuredMs: null, status: 'errored', basis: history ? 'the restore did not report its last replayed commit' : 'no record of the source\'s last commit (markers are off): the data-loss window cannot be measured' };
+    return { name: 'rpo', objectiveMs, measuredMs: null, status: 'errored', basis: history ? 'the restore did not report its last replayed commit' : 'no record of the source\'s last commit (a url source without markers): the data-loss window cannot be measured' };
   }
   const measuredMs = Math.max(0, parseUtc(history.end.lastCommitTime) - parseUtc(lastReplayedCommit));
   return {
