@@ -18,7 +18,8 @@ export async function captureExpectations(client: pg.Client, options: CaptureOpt
   try {
     return await captureWithPinnedPath(client, options);
   } finally {
-    await client.query("select set_config('search_path', $1, false)", [before]);
+    // In a transaction a failed capture aborted, this fails too: the capture's own error is the one to report.
+    await client.query("select set_config('search_path', $1, false)", [before]).catch(() => undefined);
   }
 }
 

@@ -79,6 +79,7 @@ export function foreignDataQuery(): string {
     ['acl', aclText('s.srvacl', "'S'", 's.srvowner')],
     ['comment', commentOf('pg_foreign_server', 's.oid')],
   ]);
+  // pg_user_mappings, as pg_dump reads it: the catalog itself is superuser-only; options show where the role may see them.
   const mapping = definitionOf([['option names', `(select string_agg(split_part(o, '=', 1), ', ' order by o collate "C") from unnest(um.umoptions) o)`]]);
   return `select 'foreign-data wrapper' as kind, 'foreign-data wrapper ' || quote_ident(w.fdwname) as name, ${wrapper} as def
             from pg_foreign_data_wrapper w where ${notExtensionMember('pg_foreign_data_wrapper', 'w.oid')}
@@ -87,7 +88,7 @@ export function foreignDataQuery(): string {
             from pg_foreign_server s where ${notExtensionMember('pg_foreign_server', 's.oid')}
           union all
           select 'user mapping', 'user mapping for ' || case when um.umuser = 0 then 'public' else quote_ident(pg_get_userbyid(um.umuser)) end || ' server ' || quote_ident(s.srvname), ${mapping}
-            from pg_user_mapping um join pg_foreign_server s on s.oid = um.umserver where ${notExtensionMember('pg_foreign_server', 's.oid')}`;
+            from pg_user_mappings um join pg_foreign_server s on s.oid = um.srvid where ${notExtensionMember('pg_foreign_server', 's.oid')}`;
 }
 
 /** Casts and procedural languages created by the user (not by initdb or an extension). */

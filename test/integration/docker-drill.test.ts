@@ -132,7 +132,7 @@ restore: { environment: docker }
   let log = '';
   child.stderr!.on('data', (chunk: Buffer) => {
     log += chunk.toString();
-    if (!sent && /"msg":"pg_restore -j/.test(log)) {
+    if (!sent && /"msg":"pg_restore (--create )?-j/.test(log)) {
       sent = true;
       child.kill('SIGINT');
     }

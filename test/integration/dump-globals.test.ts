@@ -102,8 +102,9 @@ test('a dump taken by a non-superuser backup role passes with roles bounded and 
 });
 
 // The managed source puts part of the shop into tablespace "archive", outside its PGDATA.
+// A drill of the stored backup runs as the scenario that took it: `use` picks only a scenario's own backups.
 function tablespaceScenario(name: string, use?: string): string {
-  return `name: ${name}
+  return `name: ${use ? 'tablespace' : name}
 source:
   managed:
     version: 15

@@ -13,8 +13,9 @@ import type { RunResult, CheckResult } from '../../src/run/result.ts';
 let ws: Workspace;
 
 // The shop plus fixtures/roles.sql: roles with memberships, settings, a password, validity, a limit; database properties.
+// A drill of the stored backup runs as the scenario that took it: `use` picks only a scenario's own backups.
 function scenario(name: string, use?: string, restore = ''): string {
-  return `name: ${name}
+  return `name: ${use ? 'roles-backup' : name}
 source:
   managed:
     version: 15

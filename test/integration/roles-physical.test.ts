@@ -22,8 +22,9 @@ after(async () => {
   await ws.dispose();
 });
 
+// A drill of the stored backup runs as the scenario that took it: `use` picks only a scenario's own backups.
 function scenario(name: string, use?: string): string {
-  return `name: ${name}
+  return `name: ${use ? 'physical-clean' : name}
 source:
   managed:
     version: 15

@@ -80,7 +80,8 @@ report: { dir: ${ws.dir}/reports, formats: [json] }
 const check = (result: RunResult, id: string): CheckResult | undefined => result.restores.flatMap((r) => r.checks).find((c) => c.id === id);
 
 async function dumpDrill(name: string, alter?: string): Promise<{ result: RunResult; exitCode: number }> {
-  const scenarioFile = await ws.scenario(`${name}.yaml`, scenario(name, 'dump', '\n  use: latest'));
+  // Run as the scenario that took the backup: `use` picks only a scenario's own backups.
+  const scenarioFile = await ws.scenario(`${name}.yaml`, scenario('schema-dump', 'dump', '\n  use: latest'));
   return runDrill(await loadScenario(scenarioFile), {
     log: silentLogger(),
     clock: systemClock,

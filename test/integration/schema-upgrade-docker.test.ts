@@ -30,7 +30,8 @@ after(async () => {
 const check = (result: RunResult, id: string): CheckResult | undefined => result.restores.flatMap((r) => r.checks).find((c) => c.id === id);
 
 function scenario(name: string, major: number, use = ''): Promise<string> {
-  return ws.scenario(`${name}.yaml`, `name: ${name}
+  // A drill of a stored backup runs as the scenario that took it: `use` picks only a scenario's own backups.
+  return ws.scenario(`${name}.yaml`, `name: ${use ? `schema-upgrade-${major}` : name}
 source: { managed: { version: 15, fixtures: [${ws.dir}/fixtures/shop.sql, ${join(ROOT, 'test/fixtures/schema-classes.sql')}], workload: { seed: 5, transactions: 100 } } }
 repository: ${ws.dir}/repo-${major}
 backup: { method: dump${use} }
