@@ -61,7 +61,8 @@ export interface SelftestRun {
 export async function runSelftest(options: SelftestOptions, deps: SelftestDeps): Promise<SelftestRun> {
   const startedAt = deps.clock.date();
   const started = deps.clock.now();
-  const plan = options.methods.map((method) => ({ method, faults: faultsFor(method, options.environment, options.only) }));
+  // With --only, a method none of the named faults applies to is not run at all.
+  const plan = options.methods.map((method) => ({ method, faults: faultsFor(method, options.environment, options.only) })).filter((p) => !options.only || p.faults.length > 0);
   const total = plan.reduce((n, p) => n + 1 + p.faults.length, 0);
   const drills: SelftestRun['drills'] = [];
   const methods: MethodRun[] = [];
