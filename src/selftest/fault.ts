@@ -7,8 +7,11 @@ import type { CheckResult } from '../run/result.ts';
 import type { Scenario, Target } from '../scenario/types.ts';
 import type { BackupCopy } from './inject/backup-copy.ts';
 
+/** A backup method the self-test drills (the scenario's `backup.method`). */
 export type BackupMethod = 'dump' | 'basebackup' | 'snapshot';
+/** Every method, in the order `--method all` runs them. */
 export const BACKUP_METHODS: readonly BackupMethod[] = ['dump', 'basebackup', 'snapshot'];
+/** Where the source runs and backups are restored (the scenario's `restore.environment`). */
 export type EnvironmentKind = 'local' | 'docker';
 
 /**
@@ -42,6 +45,7 @@ export type Injection =
   /** A source of its own, changed before its backup is taken. */
   | { stage: 'source'; drill(base: Scenario, ctx: FaultContext, run: DrillRunner): Promise<{ injected: string; outcome: DrillOutcome }> };
 
+/** One registered fault: a file of src/selftest/faults/ exports it, registry.ts lists it. */
 export interface Fault {
   /** Stable name, as `--only` takes it. */
   id: string;
@@ -56,11 +60,6 @@ export interface Fault {
   /** Environments it can run in (default: every one). */
   environments?: readonly EnvironmentKind[];
   injection: Injection;
-}
-
-/** The stage of a fault. */
-export function stageOf(fault: Fault): Stage {
-  return fault.injection.stage;
 }
 
 /** Whether `fault` applies to `method` in `environment`. */

@@ -2,6 +2,7 @@
 import type { Verdict } from '../run/result.ts';
 import type { BackupMethod, EnvironmentKind, Stage } from './fault.ts';
 
+/** Version of selftest.json's shape. */
 export const SELFTEST_SCHEMA_VERSION = 1;
 
 /**
@@ -19,6 +20,7 @@ export interface CheckSighting {
   message: string;
 }
 
+/** One fault's drill, judged. */
 export interface FaultOutcome {
   id: string;
   family: string;
@@ -51,12 +53,14 @@ export interface CleanRun {
   durationMs: number;
 }
 
+/** One backup method: its clean drill and its faults. */
 export interface MethodRun {
   method: BackupMethod;
   clean: CleanRun;
   faults: FaultOutcome[];
 }
 
+/** What selftest.json holds: the source of truth every self-test report renders. */
 export interface SelftestResult {
   schemaVersion: typeof SELFTEST_SCHEMA_VERSION;
   kind: 'selftest';

@@ -19,6 +19,7 @@ import { SELFTEST_SCHEMA_VERSION, type CleanRun, type FaultOutcome, type MethodR
 import { cleanScenario, reuseBackup } from './scenario.ts';
 import { TOOL_VERSION } from './tool-version.ts';
 
+/** What to test: methods, where, which major, which faults. */
 export interface SelftestOptions {
   methods: readonly BackupMethod[];
   environment: EnvironmentKind;
@@ -44,6 +45,7 @@ export interface SelftestProgress {
   message?: string;
 }
 
+/** What the self-test is given: logger, clock, and where progress goes. */
 export interface SelftestDeps {
   log: Logger;
   clock: Clock;

@@ -9,6 +9,7 @@ import { writeSelftestFixture } from './fixture.ts';
 
 const FIXTURES = fileURLToPath(new URL('../../fixtures/', import.meta.url));
 
+/** One method's clean scenario: what it backs up and where it restores. */
 export interface CleanScenarioInput {
   method: BackupMethod;
   environment: EnvironmentKind;
