@@ -66,43 +66,26 @@ export async function runSelftest(options: SelftestOptions, deps: SelftestDeps):
   // With --only, a method none of the named faults applies to is not run at all.
   const plan = options.methods.map((method) => ({ method, faults: faultsFor(method, options.environment, options.only) })).filter((p) => !options.only || p.faults.length > 0);
   const total = plan.reduce((n, p) => n + 1 + p.faults.length, 0);
-  const drills: SelftestRun['drills'] = [];
-  const methods: MethodRun[] = [];
   let step = 0;
-  let environmentFault = false;
-  const quiet = quietLogger(deps.log);
-  const progress = (method: BackupMethod, name: string, outcome?: string, message?: string): void =>
-    deps.onProgress?.({ step, total, method, name, elapsedMs: Math.round(deps.clock.now() - started), ...(outcome ? { outcome } : {}), ...(message ? { message } : {}) });
+  const session: Session = {
+    options, clock: deps.clock, log: quietLogger(deps.log), drills: [],
+    progress: (method, name, outcome, message) => {
+      if (!outcome) step++;
+      deps.onProgress?.({ step, total, method, name, elapsedMs: Math.round(deps.clock.now() - started), ...(outcome ? { outcome } : {}), ...(message ? { message } : {}) });
+    },
+  };
   // One private directory for every repository, copy and fixture; gone after the run, an error or Ctrl-C.
   await mkdir(options.workRoot, { recursive: true });
   const dir = await mkdtemp(join(options.workRoot, 'recoverable-selftest-'));
   await chmod(dir, 0o755);
   const unregister = interruption.onInterrupt(() => rm(dir, { recursive: true, force: true }));
+  const methods: MethodRun[] = [];
+  let environmentFault = false;
   try {
     for (const { method, faults } of plan) {
-      const context = { method, environment: options.environment, version: options.version, log: quiet };
-      const drill = drillRunner(quiet, deps.clock, (name, result) => drills.push({ method, name, result }));
-      // Step 1: the clean drill takes the backup every fault reuses; it must pass.
-      step++;
-      progress(method, 'clean');
-      const base = await cleanScenario({ ...context, dir: join(dir, method), dropChecks: options.weaken?.dropChecks ?? [] });
-      const cleanStarted = deps.clock.now();
-      const clean = await drill(base);
-      if (clean.exitCode === ExitCode.environment) environmentFault = true;
-      const cleanRun = cleanRunOf(clean, base, Math.round(deps.clock.now() - cleanStarted));
-      progress(method, 'clean', cleanRun.verdict, cleanRun.summary);
-      // Step 2: each fault, injected at its stage, judged by which check failed.
-      const outcomes: FaultOutcome[] = [];
-      for (const fault of faults) {
-        throwIfInterrupted();
-        step++;
-        progress(method, fault.id);
-        const faultDir = join(dir, method, 'faults', fault.id);
-        const outcome = await runFault(fault, { ...context, dir: faultDir }, base, cleanRun.backupId, drill, deps.clock);
-        outcomes.push(outcome);
-        progress(method, fault.id, outcome.outcome, outcome.message);
-      }
-      methods.push({ method, clean: cleanRun, faults: outcomes });
+      const { run, machineGaveOut } = await runMethod(session, method, faults, join(dir, method));
+      methods.push(run);
+      environmentFault ||= machineGaveOut;
     }
   } finally {
     unregister();
@@ -114,7 +97,43 @@ export async function runSelftest(options: SelftestOptions, deps: SelftestDeps):
     startedAt: startedAt.toISOString(), finishedAt: deps.clock.date().toISOString(), verdict, summary,
     environment: { kind: options.environment, version: options.version }, weakened: [...(options.weaken?.dropChecks ?? [])], methods,
   };
-  return { result, exitCode: selftestExitCode(verdict, environmentFault), drills };
+  return { result, exitCode: selftestExitCode(verdict, environmentFault), drills: session.drills };
+}
+
+// What every method's steps share.
+interface Session {
+  options: SelftestOptions;
+  clock: Clock;
+  log: Logger;
+  drills: SelftestRun['drills'];
+  /** A step starts (no outcome) or ends. */
+  progress: (method: BackupMethod, name: string, outcome?: string, message?: string) => void;
+}
+
+// One method: the clean drill takes the backup every fault reuses and must pass; then each fault on it.
+async function runMethod(session: Session, method: BackupMethod, faults: readonly Fault[], dir: string): Promise<{ run: MethodRun; machineGaveOut: boolean }> {
+  const { options, clock } = session;
+  const context = { method, environment: options.environment, version: options.version, log: session.log };
+  const drill = drillRunner(session.log, clock, (name, result) => session.drills.push({ method, name, result }));
+  session.progress(method, 'clean');
+  const base = await cleanScenario({ ...context, dir, dropChecks: options.weaken?.dropChecks ?? [] });
+  const started = clock.now();
+  const clean = await drill(base);
+  const cleanRun = cleanRunOf(clean, base, Math.round(clock.now() - started));
+  session.progress(method, 'clean', cleanRun.verdict, cleanRun.summary);
+  // The machine gave out under the clean drill (a container engine gone, say): its faults would only error too.
+  const machineGaveOut = clean.exitCode === ExitCode.environment;
+  const outcomes: FaultOutcome[] = [];
+  for (const fault of faults) {
+    throwIfInterrupted();
+    session.progress(method, fault.id);
+    const outcome = machineGaveOut
+      ? notRun(fault, method, `the machine could not run the clean drill: ${cleanRun.summary}`)
+      : await runFault(fault, { ...context, dir: join(dir, 'faults', fault.id) }, base, cleanRun.backupId, drill, clock);
+    outcomes.push(outcome);
+    session.progress(method, fault.id, outcome.outcome, outcome.message);
+  }
+  return { run: { method, clean: cleanRun, faults: outcomes }, machineGaveOut };
 }
 
 // Drills of faults log their expected failures as warnings: only errors are worth showing beside the matrix, unless debugging.
@@ -143,16 +162,13 @@ function cleanRunOf(clean: DrillOutcome, scenario: Scenario, durationMs: number)
 
 // One fault: inject it at its stage, run the drill (or the probe), judge which check failed.
 async function runFault(fault: Fault, ctx: FaultContext, base: Scenario, backupId: string | undefined, drill: DrillRunner, clock: Clock): Promise<FaultOutcome> {
-  const expectedCheck = fault.caughtBy[ctx.method]!;
-  const head = { id: fault.id, family: fault.family, method: ctx.method, stage: fault.injection.stage, injects: fault.injects, expectedCheck, expectedReason: String(fault.reason) };
-  const judge = (checks: readonly CheckResult[]): Judgement => judgeChecks(expectedCheck, fault.reason, checks);
+  const head = outcomeHead(fault, ctx.method);
+  const judge = (checks: readonly CheckResult[]): Judgement => judgeChecks(head.expectedCheck, fault.reason, checks);
   const started = clock.now();
   const finish = (judged: Judgement, injected?: string, drillVerdict?: RunResult['verdict']): FaultOutcome => ({
     ...head, ...(injected ? { injected } : {}), ...judged, ...(drillVerdict ? { drillVerdict } : {}), durationMs: Math.round(clock.now() - started),
   });
-  if (!backupId && fault.injection.stage !== 'source') {
-    return finish({ outcome: 'not-run', failedChecks: [], message: 'the clean drill left no backup to inject into' });
-  }
+  if (!backupId && fault.injection.stage !== 'source') return notRun(fault, ctx.method, 'the clean drill left no backup to inject into');
   await mkdir(ctx.dir, { recursive: true, mode: 0o755 });
   try {
     const injection = fault.injection;
@@ -169,6 +185,8 @@ async function runFault(fault: Fault, ctx: FaultContext, base: Scenario, backupI
         const { result } = await drill(reuseBackup(base, base.repository, backupId!, fault.id), async (cluster, database) => {
           injected = await injection.apply(cluster, database, ctx);
         });
+        // Checks that failed on a restore the fault never reached prove nothing about the fault.
+        if (injected === undefined) return finish({ outcome: 'errored', failedChecks: [], message: `the fault was not injected (the restore failed before it, or the injection did): ${result.summary}` }, undefined, result.verdict);
         return finish(judge(allChecks(result)), injected, result.verdict);
       }
       case 'target': {
@@ -191,4 +209,13 @@ async function runFault(fault: Fault, ctx: FaultContext, base: Scenario, backupI
   } finally {
     await rm(ctx.dir, { recursive: true, force: true });
   }
+}
+
+// What an outcome says about its fault before anything ran.
+function outcomeHead(fault: Fault, method: BackupMethod): Pick<FaultOutcome, 'id' | 'family' | 'method' | 'stage' | 'injects' | 'expectedCheck' | 'expectedReason'> {
+  return { id: fault.id, family: fault.family, method, stage: fault.injection.stage, injects: fault.injects, expectedCheck: fault.caughtBy[method]!, expectedReason: String(fault.reason) };
+}
+
+function notRun(fault: Fault, method: BackupMethod, why: string): FaultOutcome {
+  return { ...outcomeHead(fault, method), outcome: 'not-run', failedChecks: [], message: why, durationMs: 0 };
 }
