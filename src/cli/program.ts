@@ -89,6 +89,21 @@ const commands: Array<{ name: string; describe: string; options?: (y: Argv) => A
     load: () => import('./verify-wal.ts'),
   },
   {
+    name: 'selftest',
+    describe: 'inject every fault the checks must catch into drills of a managed source, and show which check caught each',
+    options: (y) =>
+      y
+        // --version here is a PostgreSQL major, as the command line spells it, not the tool's version.
+        .version(false)
+        .option('method', { choices: ['dump', 'basebackup', 'snapshot', 'all'] as const, default: 'all', describe: 'backup method(s) to test' })
+        .option('environment', { choices: ['local', 'docker'] as const, default: 'local', describe: 'where the source runs and backups are restored' })
+        .option('version', { type: 'number', describe: 'PostgreSQL major of the source and the restores (default: the newest installed here, else 15)' })
+        .option('only', { type: 'string', array: true, describe: 'run only these faults (comma-separated names)' })
+        .option('report-dir', { type: 'string', default: 'reports', describe: 'reports go to <report-dir>/<run-id>/' })
+        .epilogue('Exit codes: 0 the clean drills passed and every fault was caught by the check meant for it, 1 otherwise, 2 bad flags or an unknown fault (the known ones are listed), 3 this machine cannot run the drills.'),
+    load: () => import('./selftest.ts'),
+  },
+  {
     name: 'cleanup',
     describe: 'remove Docker containers (and their work directories) left behind by runs whose process is gone',
     options: (y) => y.option('all', { type: 'boolean', default: false, describe: 'remove every container Recoverable labelled, including those of live runs and other hosts' }),

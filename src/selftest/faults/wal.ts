@@ -1,0 +1,73 @@
+// Faults in the WAL archive a physical backup restores from: a segment missing, overwritten, or gone from its own window.
+import { randomBytes } from 'node:crypto';
+import { readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Fault } from '../fault.ts';
+import type { BackupCopy } from '../inject/backup-copy.ts';
+import { isSegmentName, nextSegment } from '../../repository/wal-names.ts';
+import { normalizeTarget } from '../../scenario/normalize.ts';
+
+const CONTINUITY = 'wal:continuity';
+const latest = normalizeTarget('latest');
+const immediate = normalizeTarget('immediate');
+
+function archiveOf(copy: BackupCopy): { dir: string; physical: NonNullable<BackupCopy['backup']['record']['physical']> } {
+  const physical = copy.backup.record.physical;
+  if (!physical || !copy.walDir) throw new Error(`backup ${copy.backup.record.id} has no WAL archive`);
+  return { dir: copy.walDir, physical };
+}
+
+export const walSegmentMissing: Fault = {
+  id: 'wal-segment-missing',
+  family: 'wal',
+  injects: "the first WAL segment after the backup's stop segment removed from the archive; restored to latest",
+  reason: /WAL gap: [0-9A-F]{24} missing/,
+  caughtBy: { basebackup: CONTINUITY, snapshot: CONTINUITY },
+  injection: {
+    stage: 'archive',
+    targets: [latest],
+    async apply(copy) {
+      const { dir, physical } = archiveOf(copy);
+      const victim = nextSegment(physical.stopSegment, physical.walSegmentSize);
+      await rm(join(dir, victim));
+      return `${victim} removed (stop segment ${physical.stopSegment})`;
+    },
+  },
+};
+
+export const walSegmentCorrupt: Fault = {
+  id: 'wal-segment-corrupt',
+  family: 'wal',
+  injects: 'the newest archived WAL segment overwritten with random bytes of the same size; restored to latest',
+  reason: /not this cluster's/,
+  caughtBy: { basebackup: CONTINUITY, snapshot: CONTINUITY },
+  injection: {
+    stage: 'archive',
+    targets: [latest],
+    async apply(copy) {
+      const { dir } = archiveOf(copy);
+      const victim = copy.history?.end.lastSegment ?? (await readdir(dir)).filter((n) => isSegmentName(n)).sort().at(-1);
+      if (!victim) throw new Error(`the archive ${dir} holds no segment`);
+      const size = (await stat(join(dir, victim))).size;
+      await writeFile(join(dir, victim), randomBytes(size));
+      return `${victim} overwritten with ${size} random bytes`;
+    },
+  },
+};
+
+export const walWindowMissing: Fault = {
+  id: 'wal-window-missing',
+  family: 'wal',
+  injects: "the backup's start segment (WAL written while the backup ran) removed from the archive; restored to immediate",
+  reason: /unusable from the archive alone/,
+  caughtBy: { basebackup: CONTINUITY, snapshot: CONTINUITY },
+  injection: {
+    stage: 'archive',
+    targets: [immediate],
+    async apply(copy) {
+      const { dir, physical } = archiveOf(copy);
+      await rm(join(dir, physical.startSegment));
+      return `${physical.startSegment} removed (the backup ran from it to ${physical.stopSegment})`;
+    },
+  },
+};

@@ -1,0 +1,77 @@
+// A copy of the clean repository for one fault: the clean backup is reused by every fault and never changed.
+import { open, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { run } from '../../core/exec.ts';
+import { LocalRepository, type StoredBackup } from '../../repository/local-repository.ts';
+import { readHistory, type SourceHistory } from '../../repository/history.ts';
+import { buildManifest, keepWalOfBasebackup, MANIFEST_FILE, type Delegation, type Manifest } from '../../repository/manifest.ts';
+import { WalArchive } from '../../repository/wal-archive.ts';
+
+/** One backup in a repository, with what its faults reach for: its files, its WAL archive, its history. */
+export interface BackupCopy {
+  repository: string;
+  backup: StoredBackup;
+  /** The WAL archive of the backup's cluster (physical backups), else null. */
+  walDir: string | null;
+  /** Markers and end state recorded after a managed physical backup, else null. */
+  history: SourceHistory | null;
+}
+
+/** Open backup `id` of `repository`. */
+export async function openBackup(repository: string, id: string): Promise<BackupCopy> {
+  const backup = await new LocalRepository(repository).resolve(id);
+  const system = backup.record.physical?.systemIdentifier;
+  return {
+    repository,
+    backup,
+    walDir: system ? WalArchive.forSystem(repository, system).dir : null,
+    history: await readHistory(repository, backup.record.id),
+  };
+}
+
+/** Copy the whole repository at `from` to `to` (owners and modes kept: a restored server reads the archive as its own user). */
+export async function copyRepository(from: string, to: string, id: string): Promise<BackupCopy> {
+  await run('cp', ['-a', '--reflink=auto', from, to], { label: 'cp (repository copy)' });
+  return openBackup(to, id);
+}
+
+/**
+ * Write the repository manifest again over the backup as it now is, keeping the manifest's delegations: the fault is
+ * then in the backup as it was written, not an alteration the manifest check would catch.
+ */
+export async function resealManifest(copy: BackupCopy): Promise<void> {
+  const dir = copy.backup.dir;
+  const previous = JSON.parse(await readFile(join(dir, MANIFEST_FILE), 'utf8')) as Manifest;
+  // The only delegation there is: a basebackup's data/ to its backup_manifest, pg_wal/ kept in ours.
+  const delegations: Delegation[] = (previous.delegated ?? []).map((d) => ({ ...d, keep: keepWalOfBasebackup }));
+  await writeFile(join(dir, MANIFEST_FILE), `${JSON.stringify(await buildManifest(dir, delegations), null, 2)}\n`);
+}
+
+/** The largest file under `dir` whose name passes `accept`. */
+export async function largestFile(dir: string, accept: (name: string) => boolean): Promise<string> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  let best: { path: string; size: number } | null = null;
+  for (const entry of entries) {
+    if (!entry.isFile() || !accept(entry.name)) continue;
+    const path = join(entry.parentPath, entry.name);
+    const size = (await stat(path)).size;
+    if (!best || size > best.size) best = { path, size };
+  }
+  if (!best) throw new Error(`no file to damage under ${dir}`);
+  return best.path;
+}
+
+/** Overwrite `bytes.length` bytes of `file` at `offset` (the default: the middle) with `bytes` xor what was there. */
+export async function flipBytes(file: string, bytes: Buffer, offset?: number): Promise<number> {
+  const handle = await open(file, 'r+');
+  try {
+    const at = offset ?? Math.floor((await handle.stat()).size / 2);
+    const old = Buffer.alloc(bytes.length);
+    await handle.read(old, 0, bytes.length, at);
+    for (let i = 0; i < bytes.length; i++) old[i] = old[i]! ^ bytes[i]!;
+    await handle.write(old, 0, bytes.length, at);
+    return at;
+  } finally {
+    await handle.close();
+  }
+}
