@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { run } from '../../core/exec.ts';
 import { LocalRepository, type StoredBackup } from '../../repository/local-repository.ts';
 import { readHistory, type SourceHistory } from '../../repository/history.ts';
-import { buildManifest, keepWalOfBasebackup, MANIFEST_FILE, type Delegation, type Manifest } from '../../repository/manifest.ts';
+import { buildManifest, keepOutsideBackupManifest, MANIFEST_FILE, type Delegation, type Manifest } from '../../repository/manifest.ts';
 import { WalArchive } from '../../repository/wal-archive.ts';
 
 /** One backup in a repository, with what its faults reach for: its files, its WAL archive, its history. */
@@ -19,13 +19,15 @@ export interface BackupCopy {
 
 /** Open backup `id` of `repository`. */
 export async function openBackup(repository: string, id: string): Promise<BackupCopy> {
-  const backup = await new LocalRepository(repository).resolve(id);
+  const repo = new LocalRepository(repository);
+  const backup = (await repo.list()).find((b) => b.record.id === id);
+  if (!backup) throw new Error(`no backup ${id} in ${repository}`);
   const system = backup.record.physical?.systemIdentifier;
   return {
     repository,
     backup,
     walDir: system ? WalArchive.forSystem(repository, system).dir : null,
-    history: await readHistory(repository, backup.record.id),
+    history: await readHistory(repo, backup),
   };
 }
 
@@ -42,8 +44,8 @@ export async function copyRepository(from: string, to: string, id: string): Prom
 export async function resealManifest(copy: BackupCopy): Promise<void> {
   const dir = copy.backup.dir;
   const previous = JSON.parse(await readFile(join(dir, MANIFEST_FILE), 'utf8')) as Manifest;
-  // The only delegation there is: a basebackup's data/ to its backup_manifest, pg_wal/ kept in ours.
-  const delegations: Delegation[] = (previous.delegated ?? []).map((d) => ({ ...d, keep: keepWalOfBasebackup }));
+  // The only delegation there is: a basebackup's data/ to its backup_manifest; pg_wal/ and what pg_verifybackup skips kept in ours.
+  const delegations: Delegation[] = (previous.delegated ?? []).map((d) => ({ ...d, keep: keepOutsideBackupManifest }));
   await writeFile(join(dir, MANIFEST_FILE), `${JSON.stringify(await buildManifest(dir, delegations), null, 2)}\n`);
 }
 
