@@ -18,7 +18,7 @@ export type EnvironmentKind = 'local' | 'docker';
  * Where a fault enters, in the order a backup meets them: the source before the backup, the stored backup's files,
  * the WAL archive, a segment arriving at the archive, the target a restore asks for, the restored cluster.
  */
-export type Stage = 'source' | 'backup' | 'archive' | 'archiving' | 'target' | 'restored';
+export type Stage = 'source' | 'repository' | 'backup' | 'archive' | 'archiving' | 'target' | 'restored';
 
 /** What an injection may use: the run's settings and a private directory removed after the fault. */
 export interface FaultContext {
@@ -30,12 +30,17 @@ export interface FaultContext {
 }
 
 /** Runs one drill of a scenario the way the self-test runs every drill (same logger, clock and weakening). */
-export type DrillRunner = (scenario: Scenario, afterRestore?: AfterRestoreHook) => Promise<DrillOutcome>;
+export type DrillRunner = (scenario: Scenario, afterRestore?: AfterRestoreHook, label?: string) => Promise<DrillOutcome>;
 
 /** How and where a fault is injected; each returns a description of exactly what it changed. */
 export type Injection =
   /** Change a copy of the clean repository (the clean backup is reused, never changed); the drill restores the copy. */
   | { stage: 'backup' | 'archive'; apply(copy: BackupCopy, ctx: FaultContext): Promise<string>; targets?: Target[] }
+  /**
+   * Offer another backup in a copy of the repository and drill the one `apply` names: the drill must refuse it
+   * (exit 2, seen as a failed `backup.use` check), or restore it and fail.
+   */
+  | { stage: 'repository'; apply(copy: BackupCopy, ctx: FaultContext): Promise<{ injected: string; use: string }> }
   /** Change the restored cluster after the restore, before the checks (the drill's afterRestore seam). */
   | { stage: 'restored'; apply(cluster: Cluster, database: string, ctx: FaultContext): Promise<string> }
   /** Ask the clean backup for a target it cannot reach. */

@@ -8,7 +8,16 @@ export const SELFTEST_TABLES = {
   aliased: 'selftest.aliased',
   /** A unique btree index over several leaf pages. */
   index: 'selftest.indexed_pkey',
+  /** A view, a function and a partial index whose definitions are changed after a restore. */
+  view: 'selftest.large_amounts',
+  function: 'selftest.doubled',
+  partialIndex: 'selftest.indexed_label_idx',
 } as const;
+
+/** Roles of the fixture: a membership that a restore must keep. */
+export const SELFTEST_ROLES = { member: 'selftest_member', group: 'selftest_reader' } as const;
+/** A database setting (ALTER DATABASE ... SET) that a restore must keep. */
+export const SELFTEST_SETTING = { name: 'work_mem', value: '7MB' } as const;
 
 const FIXTURE = `-- Recoverable's self-test fixture: the tables its injected faults aim at, loaded after fixtures/shop.sql.
 SET client_min_messages = warning;
@@ -22,6 +31,14 @@ INSERT INTO selftest.aliased SELECT g, 'row ' || g, g * 1.5 FROM generate_series
 -- A unique btree index over several leaf pages: the index whose key order is damaged.
 CREATE TABLE selftest.indexed (id integer PRIMARY KEY, label text NOT NULL);
 INSERT INTO selftest.indexed SELECT g, 'label ' || g FROM generate_series(1, 2000) g;
+-- Definitions a restore must bring back as they were: a view, a function body, an index predicate.
+CREATE VIEW selftest.large_amounts AS SELECT id, amount FROM selftest.aliased WHERE amount > 100;
+CREATE FUNCTION selftest.doubled(x numeric) RETURNS numeric LANGUAGE sql IMMUTABLE AS 'SELECT x * 2';
+CREATE INDEX indexed_label_idx ON selftest.indexed (label) WHERE id > 10;
+-- A role membership and a database setting: cluster and database state a dump must carry beside the tables.
+CREATE ROLE selftest_reader NOLOGIN;
+CREATE ROLE selftest_member NOLOGIN IN ROLE selftest_reader;
+DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET work_mem = %L', current_database(), '7MB'); END $$;
 COMMIT;
 `;
 

@@ -10,13 +10,18 @@ import { heapPageCorrupt, indexPageCorrupt } from './faults/pages.ts';
 import { aliasColumnRowChanged } from './faults/rows.ts';
 import { targetBeyondArchive } from './faults/targets.ts';
 import { tableUnreadable } from './faults/source.ts';
+import { databaseSettingLost, functionBodyChanged, indexPredicateChanged, roleMembershipLost, viewDefinitionChanged } from './faults/definitions.ts';
+import { expectationsMissing, foreignBackup, historyMissing } from './faults/evidence.ts';
 
 /** Every registered fault, in the order the matrix lists them: by stage, from the source to the restored cluster. */
 export const FAULTS: readonly Fault[] = [
   tableUnreadable,
+  foreignBackup,
   dumpTruncated,
   dumpTampered,
   rolesMissing,
+  historyMissing,
+  expectationsMissing,
   backupFileTampered,
   backupLabelDeleted,
   backupLabelEdited,
@@ -31,6 +36,11 @@ export const FAULTS: readonly Fault[] = [
   heapPageCorrupt,
   indexPageCorrupt,
   aliasColumnRowChanged,
+  viewDefinitionChanged,
+  functionBodyChanged,
+  indexPredicateChanged,
+  databaseSettingLost,
+  roleMembershipLost,
 ];
 
 /**

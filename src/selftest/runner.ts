@@ -143,9 +143,9 @@ function quietLogger(log: Logger): Logger {
 
 // Every drill of the self-test runs the same way, its result kept as evidence.
 function drillRunner(log: Logger, clock: Clock, keep: (name: string, result: RunResult) => void): DrillRunner {
-  return async (scenario: Scenario, afterRestore?: AfterRestoreHook): Promise<DrillOutcome> => {
+  return async (scenario: Scenario, afterRestore?: AfterRestoreHook, label?: string): Promise<DrillOutcome> => {
     const outcome = await runDrill(scenario, { log, clock, ...(afterRestore ? { afterRestore } : {}) });
-    keep(scenario.name, outcome.result);
+    keep(label ?? scenario.name, outcome.result);
     return outcome;
   };
 }
@@ -177,20 +177,33 @@ async function runFault(fault: Fault, ctx: FaultContext, base: Scenario, backupI
       case 'archive': {
         const copy = await copyRepository(base.repository, join(ctx.dir, 'repository'), backupId!);
         const injected = await injection.apply(copy, ctx);
-        const { result } = await drill(reuseBackup(base, copy.repository, backupId!, fault.id, injection.targets));
+        const { result } = await drill(reuseBackup(base, copy.repository, backupId!, injection.targets), undefined, `${base.name}-${fault.id}`);
         return finish(judge(allChecks(result)), injected, result.verdict);
+      }
+      case 'repository': {
+        const copy = await copyRepository(base.repository, join(ctx.dir, 'repository'), backupId!);
+        const { injected, use } = await injection.apply(copy, ctx);
+        try {
+          const { result } = await drill(reuseBackup(base, copy.repository, use), undefined, `${base.name}-${fault.id}`);
+          return finish(judge(allChecks(result)), injected, result.verdict);
+        } catch (error) {
+          // A refusal before anything is restored is the drill's answer here: judged like a failed check.
+          if (!(error instanceof RecoverableError) || error.exitCode !== ExitCode.usage) throw error;
+          const refusal: CheckResult = { id: 'backup.use', kind: 'backup', status: 'failed', message: error.message, durationMs: 0 };
+          return finish(judge([refusal]), injected, 'failed');
+        }
       }
       case 'restored': {
         let injected: string | undefined;
-        const { result } = await drill(reuseBackup(base, base.repository, backupId!, fault.id), async (cluster, database) => {
+        const { result } = await drill(reuseBackup(base, base.repository, backupId!), async (cluster, database) => {
           injected = await injection.apply(cluster, database, ctx);
-        });
+        }, `${base.name}-${fault.id}`);
         // Checks that failed on a restore the fault never reached prove nothing about the fault.
         if (injected === undefined) return finish({ outcome: 'errored', failedChecks: [], message: `the fault was not injected (the restore failed before it, or the injection did): ${result.summary}` }, undefined, result.verdict);
         return finish(judge(allChecks(result)), injected, result.verdict);
       }
       case 'target': {
-        const { result } = await drill(reuseBackup(base, base.repository, backupId!, fault.id, injection.targets));
+        const { result } = await drill(reuseBackup(base, base.repository, backupId!, injection.targets), undefined, `${base.name}-${fault.id}`);
         return finish(judge(allChecks(result)), `restore targets: ${injection.targets.map((t) => t.label).join(', ')}`, result.verdict);
       }
       case 'archiving': {

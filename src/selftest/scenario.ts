@@ -52,11 +52,13 @@ export async function cleanScenario(input: CleanScenarioInput): Promise<Scenario
   return { ...scenario, checks: scenario.checks.filter((c) => !input.dropChecks.includes(c.kind)) };
 }
 
-/** The clean scenario restoring stored backup `id` of `repository` instead of taking one; one target unless told. */
-export function reuseBackup(base: Scenario, repository: string, id: string, name: string, targets?: Target[]): Scenario {
+/**
+ * The clean scenario restoring stored backup `id` of `repository` instead of taking one; one target unless told. It
+ * keeps the clean scenario's name: `backup.use` restores only backups of the scenario that asks.
+ */
+export function reuseBackup(base: Scenario, repository: string, id: string, targets?: Target[]): Scenario {
   return {
     ...base,
-    name: `${base.name}-${name}`,
     repository,
     backup: { ...base.backup, use: id },
     restore: { ...base.restore, targets: targets ?? base.restore.targets.slice(0, 1) },
