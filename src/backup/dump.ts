@@ -1,5 +1,6 @@
 // Dump backup: globals plus pg_dump -Fd inside an exported snapshot, with expectations from that snapshot.
 import { pgClient } from '../core/pg-client.ts';
+import { BackupUnusableError } from '../core/errors.ts';
 import { join } from 'node:path';
 import { writeFile } from 'node:fs/promises';
 import { timeId } from '../core/ids.ts';
@@ -47,12 +48,19 @@ export async function takeDumpBackup(source: Source, runtime: Runtime, repo: Loc
       const globalsArgs = ['--globals-only', '-d', source.conninfo('postgres'), '-f', join(staged.dir, GLOBALS_FILE)];
       // pg_dumpall reads password verifiers from pg_authid, as the roles' expectations do (readRoles): without it, neither has them.
       if (!info.passwords) globalsArgs.push('--no-role-passwords');
-      const [, , expectations, dumpVersion] = await Promise.all([
-        runtime.tool('pg_dumpall', globalsArgs, { env, label: 'pg_dumpall --globals-only' }),
+      // Every step runs to its end, then the first failure in this fixed order is the one reported: the same
+      // unreadable table must fail the same way on every run, whichever step met it first.
+      const settled = await Promise.allSettled([
         runtime.tool('pg_dump', ['-Fd', '-j', String(options.jobs), `--snapshot=${info.snapshot}`, '-d', source.conninfo(), '-f', join(staged.dir, DUMP_DIR)], { env, label: 'pg_dump' }),
-        captureExpectations(client, { fingerprints: options.fingerprints, largeObjectContent: true, matviewsAsRefreshed: true }),
+        captureExpectations(client, { fingerprints: options.fingerprints, largeObjectContent: true, matviewsAsRefreshed: true }).catch((error: unknown) => {
+          throw privilegeError(error) ?? error;
+        }),
+        runtime.tool('pg_dumpall', globalsArgs, { env, label: 'pg_dumpall --globals-only' }),
         runtime.tool('pg_dump', ['--version']).then((r) => r.stdout.trim()),
-      ]);
+      ] as const);
+      for (const step of settled) if (step.status === 'rejected') throw step.reason;
+      const expectations = (settled[1] as PromiseFulfilledResult<Awaited<ReturnType<typeof captureExpectations>>>).value;
+      const dumpVersion = (settled[3] as PromiseFulfilledResult<string>).value;
       await client.query('commit');
       // Step 3: store the expectations next to the dump, then make the backup visible.
       const stored: StoredExpectations = { formatVersion: 1, exactness: 'exact', capturedAt: startedAt.toISOString(), expectations };
@@ -77,5 +85,13 @@ export async function takeDumpBackup(source: Source, runtime: Runtime, repo: Loc
     } finally {
       await client.end().catch(() => undefined);
     }
+  });
+}
+
+// A relation the backup role may not read: the backup cannot be complete, said in words a DBA acts on.
+function privilegeError(error: unknown): BackupUnusableError | null {
+  if ((error as { code?: string }).code !== '42501') return null;
+  return new BackupUnusableError(`the backup role cannot read everything it must back up: ${(error as Error).message}`, {
+    cause: error, hint: 'grant the backup role pg_read_all_data (PostgreSQL 14+) or SELECT on the object named',
   });
 }

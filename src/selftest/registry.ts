@@ -9,13 +9,14 @@ import { tablespaceMapMissing, tablespaceMissing } from './faults/tablespaces.ts
 import { heapPageCorrupt, indexPageCorrupt } from './faults/pages.ts';
 import { aliasColumnRowChanged } from './faults/rows.ts';
 import { targetBeyondArchive } from './faults/targets.ts';
-import { tableUnreadable } from './faults/source.ts';
+import { tablePermissionDenied, tableUnreadable } from './faults/source.ts';
 import { databaseSettingLost, functionBodyChanged, indexPredicateChanged, roleMembershipLost, viewDefinitionChanged } from './faults/definitions.ts';
 import { expectationsMissing, foreignBackup, historyMissing } from './faults/evidence.ts';
 
 /** Every registered fault, in the order the matrix lists them: by stage, from the source to the restored cluster. */
 export const FAULTS: readonly Fault[] = [
   tableUnreadable,
+  tablePermissionDenied,
   foreignBackup,
   dumpTruncated,
   dumpTampered,
