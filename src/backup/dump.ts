@@ -9,7 +9,8 @@ import type { Runtime } from '../env/runtime.ts';
 import type { Source } from '../source/source.ts';
 import type { LocalRepository, StoredBackup } from '../repository/local-repository.ts';
 import type { StoredExpectations } from '../repository/backup-record.ts';
-import { captureExpectations } from '../expectations/capture.ts';
+import { captureExpectations, captureSequences } from '../expectations/capture.ts';
+import { markUnmovedDuringDump } from '../expectations/sequence-position.ts';
 import { pinSession } from '../expectations/session.ts';
 import { readSystemIdentifier, sourceRecord } from '../source/source-record.ts';
 
@@ -47,12 +48,16 @@ export async function takeDumpBackup(source: Source, runtime: Runtime, repo: Loc
       const globalsArgs = ['--globals-only', '-d', source.conninfo('postgres'), '-f', join(staged.dir, GLOBALS_FILE)];
       // pg_dumpall reads password verifiers from pg_authid, as the roles' expectations do (readRoles): without it, neither has them.
       if (!info.passwords) globalsArgs.push('--no-role-passwords');
+      // Sequences are not transactional and pg_dump reads them at a moment of its own: read them before it starts
+      // (so the dump holds them there or further on) and again once it has ended (unmoved: it holds exactly these).
+      const sequences = await captureSequences(client);
       const [, , expectations, dumpVersion] = await Promise.all([
         runtime.tool('pg_dumpall', globalsArgs, { env, label: 'pg_dumpall --globals-only' }),
         runtime.tool('pg_dump', ['-Fd', '-j', String(options.jobs), `--snapshot=${info.snapshot}`, '-d', source.conninfo(), '-f', join(staged.dir, DUMP_DIR)], { env, label: 'pg_dump' }),
-        captureExpectations(client, { fingerprints: options.fingerprints, largeObjectContent: true, matviewsAsRefreshed: true }),
+        captureExpectations(client, { fingerprints: options.fingerprints, largeObjectContent: true, matviewsAsRefreshed: true, sequences }),
         runtime.tool('pg_dump', ['--version']).then((r) => r.stdout.trim()),
       ]);
+      expectations.sequences = markUnmovedDuringDump(sequences, await captureSequences(client));
       await client.query('commit');
       // Step 3: store the expectations next to the dump, then make the backup visible.
       const stored: StoredExpectations = { formatVersion: 1, exactness: 'exact', capturedAt: startedAt.toISOString(), expectations };
