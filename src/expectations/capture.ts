@@ -19,11 +19,16 @@ export async function captureExpectations(client: pg.Client, options: CaptureOpt
   // regclass and deparsed definitions print relative to search_path: pin it (pg_restore refreshes matviews with it empty).
   const before = (await client.query<{ p: string }>("select current_setting('search_path') as p")).rows[0]!.p;
   await client.query("select set_config('search_path', 'pg_catalog', false)");
+  let captured: Expectations;
   try {
-    return await captureWithPinnedPath(client, options);
-  } finally {
-    await client.query("select set_config('search_path', $1, false)", [before]);
+    captured = await captureWithPinnedPath(client, options);
+  } catch (error) {
+    // In an aborted transaction the reset fails too (and the rollback undoes the setting): keep the capture's own error.
+    await client.query("select set_config('search_path', $1, false)", [before]).catch(() => undefined);
+    throw error;
   }
+  await client.query("select set_config('search_path', $1, false)", [before]);
+  return captured;
 }
 
 /** Every sequence's position and parameters (read around a dump, so they are known to be read before and after it). */
