@@ -10,7 +10,8 @@ import type { Runtime } from '../env/runtime.ts';
 import type { Source } from '../source/source.ts';
 import type { LocalRepository, StoredBackup } from '../repository/local-repository.ts';
 import type { StoredExpectations } from '../repository/backup-record.ts';
-import { captureExpectations } from '../expectations/capture.ts';
+import { captureExpectations, captureSequences } from '../expectations/capture.ts';
+import { markUnmovedDuringDump } from '../expectations/sequence-position.ts';
 import { pinSession } from '../expectations/session.ts';
 import { readSystemIdentifier, sourceRecord } from '../source/source-record.ts';
 
@@ -48,11 +49,17 @@ export async function takeDumpBackup(source: Source, runtime: Runtime, repo: Loc
       const globalsArgs = ['--globals-only', '-d', source.conninfo('postgres'), '-f', join(staged.dir, GLOBALS_FILE)];
       // pg_dumpall reads password verifiers from pg_authid, as the roles' expectations do (readRoles): without it, neither has them.
       if (!info.passwords) globalsArgs.push('--no-role-passwords');
+      // Sequences are not transactional and pg_dump reads them at a moment of its own: read them before it starts
+      // (so the dump holds them there or further on) and again once it has ended (unmoved: it holds exactly these).
+      const readSequences = (): ReturnType<typeof captureSequences> => captureSequences(client).catch((error: unknown) => {
+        throw privilegeError(error) ?? error;
+      });
+      const sequences = await readSequences();
       // Every step runs to its end, then the first failure in this fixed order is the one reported: the same
       // unreadable table must fail the same way on every run, whichever step met it first.
       const settled = await Promise.allSettled([
         runtime.tool('pg_dump', ['-Fd', '-j', String(options.jobs), `--snapshot=${info.snapshot}`, '-d', source.conninfo(), '-f', join(staged.dir, DUMP_DIR)], { env, label: 'pg_dump' }),
-        captureExpectations(client, { fingerprints: options.fingerprints, largeObjectContent: true, matviewsAsRefreshed: true }).catch((error: unknown) => {
+        captureExpectations(client, { fingerprints: options.fingerprints, largeObjectContent: true, matviewsAsRefreshed: true, sequences }).catch((error: unknown) => {
           throw privilegeError(error) ?? error;
         }),
         runtime.tool('pg_dumpall', globalsArgs, { env, label: 'pg_dumpall --globals-only' }),
@@ -61,6 +68,7 @@ export async function takeDumpBackup(source: Source, runtime: Runtime, repo: Loc
       for (const step of settled) if (step.status === 'rejected') throw step.reason;
       const expectations = (settled[1] as PromiseFulfilledResult<Awaited<ReturnType<typeof captureExpectations>>>).value;
       const dumpVersion = (settled[3] as PromiseFulfilledResult<string>).value;
+      expectations.sequences = markUnmovedDuringDump(sequences, await readSequences());
       await client.query('commit');
       // Step 3: store the expectations next to the dump, then make the backup visible.
       const stored: StoredExpectations = { formatVersion: 1, exactness: 'exact', capturedAt: startedAt.toISOString(), expectations };

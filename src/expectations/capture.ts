@@ -7,6 +7,10 @@ import type { CaptureOptions, Expectations, SequenceExpectation, TableExpectatio
 import { resolveScope, userRelation, type CaptureScope } from './schema-scope.ts';
 import { captureSchemaObjects } from './schema-objects.ts';
 import { unpredictableMatviews } from './schema-matviews.ts';
+import { relationKey } from './names.ts';
+import { withPartitionTrees, type TreeRoot } from './partition-trees.ts';
+import { matviewsReadBy, type LowerMatview } from './matview-nesting.ts';
+import { countTable } from './table-scan.ts';
 
 export type { CaptureOptions, Expectations, SequenceExpectation, TableExpectation } from './types.ts';
 
@@ -15,32 +19,48 @@ export async function captureExpectations(client: pg.Client, options: CaptureOpt
   // regclass and deparsed definitions print relative to search_path: pin it (pg_restore refreshes matviews with it empty).
   const before = (await client.query<{ p: string }>("select current_setting('search_path') as p")).rows[0]!.p;
   await client.query("select set_config('search_path', 'pg_catalog', false)");
+  let captured: Expectations;
   try {
-    return await captureWithPinnedPath(client, options);
-  } finally {
-    // In a transaction a failed capture aborted, this fails too: the capture's own error is the one to report.
+    captured = await captureWithPinnedPath(client, options);
+  } catch (error) {
+    // In an aborted transaction the reset fails too (and the rollback undoes the setting): keep the capture's own error.
     await client.query("select set_config('search_path', $1, false)", [before]).catch(() => undefined);
+    throw error;
   }
+  await client.query("select set_config('search_path', $1, false)", [before]);
+  return captured;
+}
+
+/** Every sequence's position and parameters (read around a dump, so they are known to be read before and after it). */
+export async function captureSequences(client: pg.Client): Promise<SequenceExpectation[]> {
+  return readSequences(client, await resolveScope(client));
 }
 
 async function captureWithPinnedPath(client: pg.Client, options: CaptureOptions): Promise<Expectations> {
   const meta = await client.query<{ db: string; version: string }>('select current_database() as db, current_setting(\'server_version\') as version');
   const scope = await resolveScope(client);
-  const tables = await listTables(client, scope);
+  const { tables, roots } = await listTables(client, scope);
+  const asRefreshed = options.matviewsAsRefreshed ?? false;
+  const nesting = asRefreshed ? await matviewsReadBy(client, scope) : new Map<string, LowerMatview[]>();
   // A restore refreshes materialized views: one whose query is not immutable cannot be predicted.
-  if (options.matviewsAsRefreshed) {
+  if (asRefreshed) {
     const reasons = await unpredictableMatviews(client, scope);
     for (const table of tables) {
-      const why = reasons.get(`${table.schema}.${table.name}`);
+      const why = reasons.get(relationKey(table)) ?? unrefreshable(nesting.get(relationKey(table)));
       if (why && table.relkind === 'm') table.notComparable = why;
     }
   }
-  for (const table of tables) Object.assign(table, await countTable(client, table, options.fingerprints, options.matviewsAsRefreshed ?? false));
+  for (const table of tables) Object.assign(table, await countTable(client, table, options.fingerprints, asRefreshed));
+  if (asRefreshed) await markRefreshedOverStale(client, tables, nesting, options.fingerprints);
+  // On a restored database: what the query of each view marked so in the backup gives here, next to what it holds.
+  for (const table of tables) {
+    if (table.relkind === 'm' && !table.unpopulated && options.queryResults?.has(relationKey(table))) table.queryResult = await countTable(client, table, options.fingerprints, true);
+  }
   return {
     database: meta.rows[0]!.db,
     serverVersion: meta.rows[0]!.version,
-    tables,
-    sequences: await readSequences(client, scope),
+    tables: withPartitionTrees(tables, roots),
+    sequences: options.sequences ?? (await readSequences(client, scope)),
     largeObjects: await readLargeObjects(client, options.largeObjectContent),
     schemaObjects: await captureSchemaObjects(client, scope),
     extensions: (await client.query<{ e: string }>("select extname || ' ' || extversion as e from pg_extension where extname <> 'plpgsql' order by 1")).rows.map((r) => r.e),
@@ -49,101 +69,86 @@ async function captureWithPinnedPath(client: pg.Client, options: CaptureOptions)
   };
 }
 
+// pg_restore refreshes only populated materialized views: one reading an unpopulated one fails to refresh.
+function unrefreshable(lowers: readonly LowerMatview[] | undefined): string | undefined {
+  const empty = lowers?.filter((l) => !l.populated) ?? [];
+  return empty.length ? `reads materialized view ${empty.map((l) => relationKey(l)).join(', ')}, which is not populated: a restore cannot refresh it` : undefined;
+}
+
+// An upper view's expectation, computed over the rows lower views store, holds only if those rows are what their
+// queries give now (what the restore's refresh puts there). Where a lower one is stale, or that is not known
+// (no fingerprints), the upper one is compared after the restore with its own query over the restored data.
+async function markRefreshedOverStale(client: pg.Client, tables: TableExpectation[], nesting: ReadonlyMap<string, LowerMatview[]>, fingerprints: boolean): Promise<void> {
+  const byKey = new Map(tables.map((t) => [relationKey(t), t]));
+  const stale = new Map<string, boolean>();
+  const isStale = async (key: string): Promise<boolean> => {
+    const lower = byKey.get(key);
+    if (!lower || !fingerprints) return true;
+    if (!stale.has(key)) {
+      const stored = await countTable(client, lower, true, false);
+      stale.set(key, stored.rows !== lower.rows || stored.fingerprint !== lower.fingerprint);
+    }
+    return stale.get(key)!;
+  };
+  for (const upper of tables) {
+    const lowers = nesting.get(relationKey(upper));
+    if (!lowers || upper.relkind !== 'm' || upper.notComparable || upper.unpopulated) continue;
+    const staleOnes: string[] = [];
+    for (const lower of lowers) if (await isStale(relationKey(lower))) staleOnes.push(relationKey(lower));
+    if (staleOnes.length) upper.refreshedOverStale = staleOnes;
+  }
+}
+
+// Hash partitioning on an enum hashes its OIDs, which a restore assigns anew: pg_dump then loads every leaf below
+// such a table through the partition root (its rule, at any level, since 11.20/15.3), so rows may change leaves below
+// the topmost one. That table is the tree compared as a whole.
+const ENUM_HASH_ROOT = `select an.nspname as schema, ac.relname as name
+    from pg_partition_ancestors(c.oid) with ordinality as a(relid, depth)
+    join pg_partitioned_table pt on pt.partrelid = a.relid
+    join pg_class ac on ac.oid = a.relid join pg_namespace an on an.oid = ac.relnamespace
+   where c.relispartition and (select o.oid from pg_opclass o join pg_am m on m.oid = o.opcmethod
+           where o.opcname = 'enum_ops' and o.opcnamespace = 'pg_catalog'::regnamespace and m.amname = 'hash') = any(pt.partclass)
+   order by a.depth desc limit 1`;
+
 // Leaf tables and materialized views in user schemas (partitioned parents hold no rows of their own), plus the
 // configuration tables of extensions: pg_dump carries their rows (those matching extcondition) though the tables are extension members.
-async function listTables(client: pg.Client, scope: CaptureScope): Promise<TableExpectation[]> {
-  const { rows } = await client.query<{ schema: string; name: string; relkind: 'r' | 'm'; persistence: 'p' | 'u'; populated: boolean; filter: string | null }>(
-    `select n.nspname as schema, c.relname as name, c.relkind::text as relkind, c.relpersistence::text as persistence, c.relispopulated as populated, null as filter
-       from pg_class c join pg_namespace n on n.oid = c.relnamespace
+async function listTables(client: pg.Client, scope: CaptureScope): Promise<{ tables: TableExpectation[]; roots: Map<string, TreeRoot> }> {
+  const { rows } = await client.query<{ schema: string; name: string; relkind: 'r' | 'm'; persistence: 'p' | 'u'; populated: boolean; filter: string | null; root_schema: string | null; root_name: string | null }>(
+    `select n.nspname as schema, c.relname as name, c.relkind::text as relkind, c.relpersistence::text as persistence, c.relispopulated as populated, null as filter,
+            r.schema as root_schema, r.name as root_name
+       from pg_class c join pg_namespace n on n.oid = c.relnamespace left join lateral (${ENUM_HASH_ROOT}) r on true
       where c.relkind in ('r', 'm') and c.relpersistence <> 't' and ${userRelation('c', 'n', scope)}
      union all
-     select n.nspname, c.relname, c.relkind::text, c.relpersistence::text, c.relispopulated, coalesce(x.extcondition[i], '')
+     select n.nspname, c.relname, c.relkind::text, c.relpersistence::text, c.relispopulated, coalesce(x.extcondition[i], ''), null, null
        from pg_extension x cross join generate_subscripts(x.extconfig, 1) i
        join pg_class c on c.oid = x.extconfig[i] join pg_namespace n on n.oid = c.relnamespace
       where c.relkind = 'r'
       order by 1, 2`,
   );
-  return rows.map(({ populated, filter, ...r }) => ({
-    ...r, ...(populated ? {} : { unpopulated: true }), ...(filter === null ? {} : { extensionFilter: filter }), rows: 0, fingerprint: null,
-  }));
+  const roots = new Map<string, TreeRoot>();
+  const tables = rows.map(({ populated, filter, root_schema, root_name, ...r }) => {
+    if (root_schema !== null && root_name !== null) roots.set(relationKey(r), { schema: root_schema, name: root_name });
+    return { ...r, ...(populated ? {} : { unpopulated: true }), ...(filter === null ? {} : { extensionFilter: filter }), rows: 0, fingerprint: null };
+  });
+  return { tables, roots };
 }
 
-// One scan per table: row count and, if asked, two 64-bit sums of per-row md5 halves. A table's columns are hashed
-// in name order: a dump restores an inheritance child with its inherited columns first, so positions may move
-// while every value stays under its name. A materialized view keeps its query's order (restores cannot move it).
-async function countTable(client: pg.Client, table: TableExpectation, fingerprint: boolean, matviewsAsRefreshed: boolean): Promise<Pick<TableExpectation, 'rows' | 'fingerprint'>> {
-  if (table.unpopulated) return { rows: 0, fingerprint: fingerprint ? 'unpopulated' : null };
-  if (table.notComparable) return { rows: 0, fingerprint: null };
-  const rel = `${ident(table.schema)}.${ident(table.name)}`;
-  const refreshed = table.relkind === 'm' && matviewsAsRefreshed;
-  const from = refreshed
-    ? `(${await matviewQuery(client, rel)}) t`
-    : table.extensionFilter ? `(select * from only ${rel} ${table.extensionFilter}) t` : `only ${rel} t`;
-  // A refresh runs the view's query as its owner: so does its expectation (and never with the capture's own rights).
-  const scan = <R extends pg.QueryResultRow>(sql: string): Promise<pg.QueryResult<R>> => (refreshed ? asOwnerOf(client, rel, () => client.query<R>(sql)) : client.query<R>(sql));
-  if (!fingerprint) {
-    const { rows } = await scan<{ n: string }>(`select count(*) as n from ${from}`);
-    return { rows: Number(rows[0]!.n), fingerprint: null };
-  }
-  const row = table.relkind === 'm' ? 'row(t.*)' : `row(${(await columnsByName(client, rel)).map((c) => `t.${ident(c)}`).join(', ')})`;
-  const { rows } = await scan<{ n: string; h1: string | null; h2: string | null }>(
-    `select count(*) as n,
-            sum(('x' || substr(h, 1, 16))::bit(64)::bigint::numeric) as h1,
-            sum(('x' || substr(h, 17, 16))::bit(64)::bigint::numeric) as h2
-       from (select md5(${row}::text) as h from ${from}) s`,
-  );
-  const r = rows[0]!;
-  return { rows: Number(r.n), fingerprint: `${r.h1 ?? 0}:${r.h2 ?? 0}` };
-}
-
-// A table's live columns sorted by name (bytewise), the order its fingerprint hashes them in.
-async function columnsByName(client: pg.Client, rel: string): Promise<string[]> {
-  const { rows } = await client.query<{ name: string }>(
-    `select attname as name from pg_attribute where attrelid = $1::regclass and attnum > 0 and not attisdropped order by attname collate "C"`,
-    [rel],
-  );
-  return rows.map((r) => r.name);
-}
-
-// Run `scan` as the owner of `rel` when this session may become it (SET needs the SET option from 16), then switch back.
-async function asOwnerOf<T>(client: pg.Client, rel: string, scan: () => Promise<T>): Promise<T> {
-  const { rows } = await client.query<{ me: string; owner: string; can: boolean }>(
-    `select current_user as me, c.relowner::regrole::text as owner,
-            case when current_setting('server_version_num')::int >= 160000 then pg_has_role(c.relowner, 'SET') else pg_has_role(c.relowner, 'MEMBER') end as can
-       from pg_class c where c.oid = $1::regclass`,
-    [rel],
-  );
-  const { me, owner, can } = rows[0]!;
-  if (!can) return scan();
-  await client.query(`set role ${owner}`);
-  let result: T;
-  try {
-    result = await scan();
-  } catch (error) {
-    // In an aborted transaction the switch back fails too (and the rollback undoes the SET): keep the scan's error.
-    await client.query(`set role ${ident(me)}`).catch(() => undefined);
-    throw error;
-  }
-  await client.query(`set role ${ident(me)}`);
-  return result;
-}
-
-// The defining query of a materialized view, runnable as a subquery.
-async function matviewQuery(client: pg.Client, rel: string): Promise<string> {
-  const { rows } = await client.query<{ def: string }>('select pg_get_viewdef($1::regclass) as def', [rel]);
-  return rows[0]!.def.trim().replace(/;$/, '');
-}
-
-// Sequence positions (non-transactional: a restore must be at or past them), extensions' configuration sequences included.
+// Sequence positions (non-transactional) and parameters, extensions' configuration sequences included. A sequence's
+// storage starts under its own oid as relfilenode; ALTER SEQUENCE rewrites it under another (and an unlogged one's init fork with it).
 async function readSequences(client: pg.Client, scope: CaptureScope): Promise<SequenceExpectation[]> {
-  const { rows: seqs } = await client.query<{ schema: string; name: string }>(
-    `select n.nspname as schema, c.relname as name from pg_class c join pg_namespace n on n.oid = c.relnamespace
+  const { rows: seqs } = await client.query<{ schema: string; name: string; increment: string; start: string; min: string; max: string; cycle: boolean; persistence: 'p' | 'u'; rewritten: boolean }>(
+    `select n.nspname as schema, c.relname as name, s.seqincrement::text as increment, s.seqstart::text as start, s.seqmin::text as min,
+            s.seqmax::text as max, s.seqcycle as cycle, c.relpersistence::text as persistence, c.relfilenode <> c.oid as rewritten
+       from pg_class c join pg_namespace n on n.oid = c.relnamespace join pg_sequence s on s.seqrelid = c.oid
       where c.relkind = 'S' and (${userRelation('c', 'n', scope)} or c.oid in (select unnest(extconfig) from pg_extension)) order by 1, 2`,
   );
   const result: SequenceExpectation[] = [];
   for (const s of seqs) {
     const { rows } = await client.query<{ last_value: string; is_called: boolean }>(`select last_value::text, is_called from ${ident(s.schema)}.${ident(s.name)}`);
-    result.push({ ...s, lastValue: rows[0]!.last_value, isCalled: rows[0]!.is_called });
+    result.push({
+      schema: s.schema, name: s.name, lastValue: rows[0]!.last_value, isCalled: rows[0]!.is_called,
+      increment: s.increment, start: s.start, minValue: s.min, maxValue: s.max, cycle: s.cycle, persistence: s.persistence, ...(s.rewritten ? { rewritten: true } : {}),
+    });
   }
   return result;
 }
@@ -163,7 +168,7 @@ async function readLargeObjects(client: pg.Client, content: boolean): Promise<Ex
 /** Indexes that are not valid or not ready (a failed CREATE INDEX during restore leaves these). */
 export async function invalidIndexes(client: pg.Client): Promise<string[]> {
   const { rows } = await client.query<{ i: string }>(
-    `select n.nspname || '.' || c.relname as i from pg_index x join pg_class c on c.oid = x.indexrelid join pg_namespace n on n.oid = c.relnamespace
+    `select quote_ident(n.nspname) || '.' || quote_ident(c.relname) as i from pg_index x join pg_class c on c.oid = x.indexrelid join pg_namespace n on n.oid = c.relnamespace
       where not (x.indisvalid and x.indisready) order by 1`,
   );
   return rows.map((r) => r.i);

@@ -5,12 +5,17 @@ import type { Expectations, TableExpectation } from './types.ts';
 import { compareRoles } from './roles-compare.ts';
 import { compareDatabaseProperties } from './database-properties-compare.ts';
 import { compareSchemaObjects, type NotRestored } from './compare-schema.ts';
+import { compareSequences } from './compare-sequences.ts';
+import { relationKey } from './names.ts';
 
 export interface CompareOptions {
   exactness: Exactness;
   /** Which aspects the scenario asked for. */
   kinds: ReadonlySet<string>;
-  /** A physical restore brings unlogged tables back empty: expect 0 rows for them. */
+  /**
+   * The restore is physical (a copy of the files): unlogged tables come back empty and unlogged sequences reset, and
+   * rows stay in the partitions they were in (a dump restore may move them within a tree hashed on an enum).
+   */
   unloggedEmpty: boolean;
   /** Time spent capturing the restored side, spread over the results it produced. */
   durationMs: number;
@@ -20,18 +25,18 @@ export interface CompareOptions {
   deparsedHere?: Readonly<Record<string, string>>;
 }
 
-const tableKey = (t: Pick<TableExpectation, 'schema' | 'name'>): string => `${t.schema}.${t.name}`;
-
 /** Compare expected (from the backup) against actual (the restored database). */
 export function compareExpectations(expected: Expectations, actual: Expectations, options: CompareOptions): CheckResult[] {
   const results: CheckResult[] = [];
-  const actualTables = new Map(actual.tables.map((t) => [tableKey(t), t]));
+  const actualTables = new Map(actual.tables.map((t) => [relationKey(t), t]));
   const share = (n: number): number => Math.round(options.durationMs / Math.max(1, n));
   const perTable = share(expected.tables.length * 2 + 6);
   const exactness = options.exactness;
 
   for (const want of expected.tables) {
-    const key = tableKey(want);
+    // A tree hashed on an enum is compared whole after a dump restore, leaf by leaf after a physical one.
+    if (want.relkind === 'p' ? options.unloggedEmpty : want.loadedViaRoot !== undefined && !options.unloggedEmpty) continue;
+    const key = relationKey(want);
     const got = actualTables.get(key);
     const empty = options.unloggedEmpty && want.persistence === 'u';
     const wantRows = empty ? 0 : want.rows;
@@ -39,13 +44,19 @@ export function compareExpectations(expected: Expectations, actual: Expectations
       results.push(...notComparable(want, options.kinds, perTable));
       continue;
     }
+    if (want.refreshedOverStale && !options.unloggedEmpty) {
+      results.push(...refreshedOverStale(want, got, options.kinds, exactness, perTable));
+      continue;
+    }
+    const what = want.relkind === 'p' ? partitionTree(want) : '';
+    const missing = `${want.relkind === 'p' ? 'partition tree' : 'table'} ${key} is missing from the restored database`;
     if (options.kinds.has('rowcounts')) {
       results.push(
         !got
-          ? fail('rowcounts', `rowcount:${key}`, exactness, wantRows, null, `table ${key} is missing from the restored database`, perTable)
+          ? fail('rowcounts', `rowcount:${key}`, exactness, wantRows, null, missing, perTable)
           : got.rows === wantRows
-            ? pass('rowcounts', `rowcount:${key}`, exactness, wantRows, got.rows, `${key}: ${got.rows} rows${empty ? ' (unlogged: empty after a physical restore, as expected)' : ''}`, perTable)
-            : fail('rowcounts', `rowcount:${key}`, exactness, wantRows, got.rows, `${key} has ${got.rows} rows, the backup had ${wantRows} (${signed(got.rows - wantRows)})`, perTable),
+            ? pass('rowcounts', `rowcount:${key}`, exactness, wantRows, got.rows, `${key}: ${got.rows} rows${empty ? ' (unlogged: empty after a physical restore, as expected)' : ''}${what}`, perTable)
+            : fail('rowcounts', `rowcount:${key}`, exactness, wantRows, got.rows, `${key} has ${got.rows} rows, the backup had ${wantRows} (${signed(got.rows - wantRows)})${what}`, perTable),
       );
     }
     if (options.kinds.has('fingerprints') && !empty) {
@@ -53,12 +64,12 @@ export function compareExpectations(expected: Expectations, actual: Expectations
       if (want.fingerprint === null || (got && got.fingerprint === null)) {
         results.push({ id, kind: 'fingerprints', status: 'errored', exactness: 'not-available', message: `no fingerprint was computed for ${key}`, durationMs: perTable });
       } else if (!got) {
-        results.push(fail('fingerprints', id, exactness, want.fingerprint, null, `table ${key} is missing from the restored database`, perTable));
+        results.push(fail('fingerprints', id, exactness, want.fingerprint, null, missing, perTable));
       } else if (got.fingerprint === want.fingerprint) {
-        results.push(pass('fingerprints', id, exactness, want.fingerprint, got.fingerprint, `${key}: content identical (${got.rows} rows hashed)`, perTable));
+        results.push(pass('fingerprints', id, exactness, want.fingerprint, got.fingerprint, `${key}: content identical (${got.rows} rows hashed)${what}`, perTable));
       } else {
-        const what = want.relkind === 'm' ? 'materialized view (refreshed by the restore from its query)' : 'table';
-        results.push(fail('fingerprints', id, exactness, want.fingerprint, got.fingerprint, `${key}: ${what} content differs from the backup${got.rows === want.rows ? ' although the row count matches' : ''}: at least one row was changed, added or removed`, perTable));
+        const noun = want.relkind === 'm' ? 'materialized view (refreshed by the restore from its query)' : want.relkind === 'p' ? 'partition tree' : 'table';
+        results.push(fail('fingerprints', id, exactness, want.fingerprint, got.fingerprint, `${key}: ${noun} content differs from the backup${got.rows === want.rows ? ' although the row count matches' : ''}: at least one row was changed, added or removed${what}`, perTable));
       }
     }
   }
@@ -68,18 +79,7 @@ export function compareExpectations(expected: Expectations, actual: Expectations
     results.push(...compareSchemaObjects(expected, actual, { exactness, durationMs: perTable, ...(notRestored ? { notRestored } : {}), ...(deparsedHere ? { deparsedHere } : {}) }));
     results.push(compareExtensions(expected, actual, exactness, perTable));
   }
-  if (options.kinds.has('sequences')) {
-    const got = new Map(actual.sequences.map((s) => [tableKey(s), s]));
-    for (const want of expected.sequences) {
-      const key = tableKey(want);
-      const have = got.get(key);
-      const id = `sequence:${key}`;
-      if (!have) results.push(fail('sequences', id, 'bounded', `>= ${want.lastValue}`, null, `sequence ${key} is missing`, perTable));
-      else if (BigInt(have.lastValue) > BigInt(want.lastValue) || (have.lastValue === want.lastValue && (have.isCalled || !want.isCalled)))
-        results.push(pass('sequences', id, 'bounded', `>= ${want.lastValue}`, have.lastValue, `${key} at ${have.lastValue}, not behind the backup`, perTable));
-      else results.push(fail('sequences', id, 'bounded', `>= ${want.lastValue}`, have.lastValue, `sequence ${key} went back to ${have.lastValue} (backup: ${want.lastValue}): new rows would reuse ids`, perTable));
-    }
-  }
+  if (options.kinds.has('sequences')) results.push(...compareSequences(expected.sequences, actual.sequences, { physical: options.unloggedEmpty, durationMs: perTable }));
   if (options.kinds.has('large-objects')) {
     const w = expected.largeObjects;
     const a = actual.largeObjects;
@@ -96,9 +96,32 @@ export function compareExpectations(expected: Expectations, actual: Expectations
   return results;
 }
 
+// What a tree compared whole is, in the words of its results.
+function partitionTree(tree: TableExpectation): string {
+  return ` (partition tree of ${tree.leaves?.length ?? 0} leaves: ${(tree.leaves ?? []).join(', ')}; hash-partitioned on an enum, so compared as a whole: pg_dump loads it through its root and the restored enum's OIDs may send rows to other leaves)`;
+}
+
+// A view over stale materialized views: its restored content must be what its query gives over the restored data.
+function refreshedOverStale(want: TableExpectation, got: TableExpectation | undefined, kinds: ReadonlySet<string>, exactness: Exactness, durationMs: number): CheckResult[] {
+  const key = relationKey(want);
+  const why = `its query over the restored data: it reads materialized view ${want.refreshedOverStale!.join(', ')}, stale in the backup, which the restore refreshes first`;
+  const results: CheckResult[] = [];
+  for (const [kind, id] of [['rowcounts', `rowcount:${key}`], ['fingerprints', `fingerprint:${key}`]] as const) {
+    if (!kinds.has(kind)) continue;
+    const query = got?.queryResult;
+    const [wanted, have] = kind === 'rowcounts' ? [query?.rows, got?.rows] : [query?.fingerprint, got?.fingerprint];
+    if (!got) results.push(fail(kind, id, exactness, null, null, `materialized view ${key} is missing from the restored database`, durationMs));
+    else if (got.unpopulated) results.push(fail(kind, id, exactness, wanted ?? null, 'unpopulated', `materialized view ${key} was not populated by the restore; it should hold ${why}`, durationMs));
+    else if (wanted === undefined || wanted === null || have === null) results.push({ id, kind, status: 'errored', exactness: 'not-available', message: `${key}: its query was not run on the restored database, so its content cannot be compared with ${why}`, durationMs });
+    else if (wanted === have) results.push(pass(kind, id, exactness, wanted, have, kind === 'rowcounts' ? `${key}: ${have} rows, as ${why}` : `${key}: content identical to ${why} (${got.rows} rows hashed)`, durationMs));
+    else results.push(fail(kind, id, exactness, wanted, have, `${key}: materialized view content differs from ${why}: the restore did not refresh it over its restored inputs`, durationMs));
+  }
+  return results;
+}
+
 // A refreshed materialized view over a query that is not immutable has no predictable content: say so, never pass.
 function notComparable(want: TableExpectation, kinds: ReadonlySet<string>, durationMs: number): CheckResult[] {
-  const key = tableKey(want);
+  const key = relationKey(want);
   const message = `${key}: materialized view refreshed by the restore from a query whose result cannot be predicted (${want.notComparable}): not comparable`;
   const results: CheckResult[] = [];
   if (kinds.has('rowcounts')) results.push({ id: `rowcount:${key}`, kind: 'rowcounts', status: 'skipped', exactness: 'not-available', message, durationMs });

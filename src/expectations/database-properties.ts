@@ -93,14 +93,15 @@ async function readRoleSettingsHere(client: pg.Client): Promise<string[]> {
   return rows.map((r) => r.s);
 }
 
-// reltablespace 0 means the database's default: only relations placed elsewhere are listed.
+// reltablespace 0 means the database's default: only relations placed elsewhere are listed, each name quoted where
+// needed ("a.b".c and a."b.c" are two relations).
 async function readRelationTablespaces(client: pg.Client): Promise<RelationTablespace[]> {
   const { rows } = await client.query<RelationTablespace>(
-    `select ${KINDS} || ' ' || n.nspname || '.' || c.relname as relation, t.spcname as tablespace
+    `select ${KINDS} || ' ' || quote_ident(n.nspname) || '.' || quote_ident(c.relname) as relation, t.spcname as tablespace
        from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid = c.relnamespace join pg_catalog.pg_tablespace t on t.oid = c.reltablespace
       where c.relkind in ('r', 'p', 'm', 'i', 'I') and c.relpersistence <> 't'
         and n.nspname not in ('pg_catalog', 'information_schema') and n.nspname !~ '^pg_(toast|temp)'
-      order by (${KINDS} || ' ' || n.nspname || '.' || c.relname) collate "C"`,
+      order by (${KINDS} || ' ' || quote_ident(n.nspname) || '.' || quote_ident(c.relname)) collate "C"`,
   );
   return rows;
 }

@@ -48,8 +48,12 @@ export function relationsQuery(scope: CaptureScope): string {
 /** Columns of tables, views, materialized views and foreign tables: position, type, default, collation, identity, generation, ACL, comment. */
 export function columnsQuery(scope: CaptureScope): string {
   const definition = definitionOf([
-    // Position among live columns: a restore compacts dropped columns away, the order of the rest must hold.
-    ['position', 'row_number() over (partition by a.attrelid order by a.attnum)'],
+    // Position among live columns: a restore compacts dropped columns away, the order of the rest must hold. pg_dump
+    // recreates an inheritance child with INHERITS, which puts the inherited columns first in its parents' order:
+    // there only the child's own columns keep their order (after the inherited ones, which its parents' columns fix).
+    ['position', `case when c.relispartition or not exists (select 1 from pg_inherits i where i.inhrelid = c.oid)
+       then (row_number() over (partition by a.attrelid order by a.attnum))::text
+       when a.attinhcount = 0 then 'after the inherited columns: ' || row_number() over (partition by a.attrelid, a.attinhcount = 0 order by a.attnum) end`],
     ['type', 'format_type(a.atttypid, a.atttypmod)'],
     ['not null', 'a.attnotnull'],
     ['default', `case when a.attgenerated = '' then pg_get_expr(ad.adbin, ad.adrelid) end`],

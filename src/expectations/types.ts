@@ -5,13 +5,28 @@ import type { DatabaseProperties } from './database-properties.ts';
 export interface TableExpectation {
   schema: string;
   name: string;
-  /** r ordinary or partition leaf, m materialized view. */
-  relkind: 'r' | 'm';
+  /** r ordinary or partition leaf, m materialized view, p a partition tree counted and hashed as a whole (see `leaves`). */
+  relkind: 'r' | 'm' | 'p';
   /** p permanent, u unlogged. */
   persistence: 'p' | 'u';
   rows: number;
   /** Order-independent hash of every row's text (128 bits as two decimal sums), null when not computed. */
   fingerprint: string | null;
+  /**
+   * A partition tree hash-partitioned on an enum (at some level): pg_dump loads it through its root and enum OIDs
+   * change, so a dump restore may put rows in other leaves. Its leaves' keys; its rows and fingerprint are their sums.
+   */
+  leaves?: string[];
+  /** A leaf of such a tree: the key of the tree it is compared in after a dump restore (one by one after a physical one). */
+  loadedViaRoot?: string;
+  /**
+   * A materialized view whose query reads these materialized views (keys), which were stale in the backup: a restore
+   * refreshes them first, so this one's content is known only after the restore. Its rows and fingerprint here are
+   * not used; the restored database must hold what its query gives over the restored data (`queryResult`).
+   */
+  refreshedOverStale?: string[];
+  /** Captured on a restored database for views marked `refreshedOverStale`: what the view's query gives there. */
+  queryResult?: { rows: number; fingerprint: string | null };
   /** A materialized view never refreshed (WITH NO DATA): it has no rows to count, before or after. */
   unpopulated?: boolean;
   /**
@@ -28,6 +43,21 @@ export interface SequenceExpectation {
   name: string;
   lastValue: string;
   isCalled: boolean;
+  /** Parameters (absent in expectations stored before they were captured: then taken as ascending by 1, logged, no cycle). */
+  increment?: string;
+  start?: string;
+  minValue?: string;
+  maxValue?: string;
+  cycle?: boolean;
+  /** p permanent, u unlogged (15+): a physical restore resets an unlogged sequence to its initial state. */
+  persistence?: 'p' | 'u';
+  /** Its storage was rewritten after creation (ALTER SEQUENCE): its initial state is then no longer known to be its start. */
+  rewritten?: boolean;
+  /**
+   * Read before pg_dump started and again after it ended, at the same position, and it does not cycle: pg_dump
+   * read exactly this, so a restore of that dump must set exactly this.
+   */
+  unmovedDuringDump?: boolean;
 }
 
 export interface Expectations {
@@ -65,4 +95,8 @@ export interface CaptureOptions {
    * result over the restored data, not the (possibly stale) rows the source had: expect that.
    */
   matviewsAsRefreshed?: boolean;
+  /** Materialized views (keys) whose query is run too, as their owner (`queryResult`): the backup's `refreshedOverStale` ones. */
+  queryResults?: ReadonlySet<string>;
+  /** Sequence positions already read (around a dump), used instead of reading them again. */
+  sequences?: SequenceExpectation[];
 }

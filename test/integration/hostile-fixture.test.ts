@@ -13,6 +13,7 @@ import { runDrill } from '../../src/drill/drill.ts';
 import { silentLogger } from '../../src/core/log.ts';
 import { systemClock } from '../../src/core/clock.ts';
 import type { RunResult, RestoreResult, CheckResult } from '../../src/run/result.ts';
+import { relationKey } from '../../src/expectations/names.ts';
 
 const unavailable = requireDockerInCi(await dockerAvailable());
 const images: Record<number, string | false> = {};
@@ -56,16 +57,16 @@ const HOSTILE_TABLES: FixtureTable[] = [
 ];
 // Hash partitions on an enum: pg_dump loads them through the root (enum OIDs change), so rows may change leaves.
 const BY_MOOD = { schema: 'hostile', root: 'by_mood', leaves: ['by_mood_0', 'by_mood_1', 'by_mood_2'], rows: 6 };
-const HOSTILE_SEQUENCES = [
-  'hostile.up_seq', 'hostile.down_seq', 'hostile.cycle_seq', 'hostile.fresh_seq', 'hostile.reset_seq', 'hostile.big_seq', 'hostile.Seq With Space',
-  'hostile.reshaped_id_seq', 'hostile.reshaped_serial_no_seq', 'hostile.scratch_id_seq', 'recoverable.user_seq',
+const HOSTILE_SEQUENCES: Array<[string, string]> = [
+  ['hostile', 'up_seq'], ['hostile', 'down_seq'], ['hostile', 'cycle_seq'], ['hostile', 'fresh_seq'], ['hostile', 'reset_seq'], ['hostile', 'big_seq'], ['hostile', 'Seq With Space'],
+  ['hostile', 'reshaped_id_seq'], ['hostile', 'reshaped_serial_no_seq'], ['hostile', 'scratch_id_seq'], ['recoverable', 'user_seq'],
 ];
 // shop.sql's three large objects plus the fixture's empty, small and 1.28 MB ones.
 const LARGE_OBJECTS = 6;
 const CHECKS = '[rowcounts, fingerprints, schema, sequences, large-objects, roles, { amcheck: { heapallindexed: true } }]';
 
-// How a check names a table (compare.ts): schema and name joined by a dot.
-const key = (schema: string, name: string): string => `${schema}.${name}`;
+// How a check names a table (compare.ts): schema and name joined by a dot, each quoted where quote_ident would.
+const key = (schema: string, name: string): string => relationKey({ schema, name });
 
 let ws: Workspace;
 before(async () => {
@@ -79,8 +80,9 @@ after(async () => {
 });
 
 // The workload needs the shop, so the hostile fixture loads on top of it (the shop's tables are checked too).
-function hostileScenario(name: string, body: { backup: string; restore: string; repository?: string }): Promise<string> {
-  return ws.scenario(`${name}.yaml`, `name: ${name}
+// `file` differs from `name` for a second drill of the same scenario (backup.use restores only a scenario's own backups).
+function hostileScenario(name: string, body: { backup: string; restore: string; repository?: string }, file = name): Promise<string> {
+  return ws.scenario(`${file}.yaml`, `name: ${name}
 source:
   managed:
     version: 15
@@ -135,7 +137,14 @@ function exactnessProblems(restore: RestoreResult, physical: boolean): string[] 
   // The enum-hash partition tree must be compared somewhere (its leaves or its root), and nowhere found different.
   const moodChecks = restore.checks.filter((c) => c.kind === 'fingerprints' && c.id.includes(key(BY_MOOD.schema, BY_MOOD.root)));
   if (!moodChecks.some((c) => c.status === 'passed')) problems.push(`no passed fingerprint covers ${BY_MOOD.schema}.${BY_MOOD.root}`);
-  for (const s of HOSTILE_SEQUENCES) if (!one(`sequence:${s}`)) problems.push(`no sequence check for ${s}`);
+  // A dump loads it through its root, so it is compared whole and says so; a physical restore keeps every row in its leaf.
+  const tree = one(`fingerprint:${key(BY_MOOD.schema, BY_MOOD.root)}`);
+  if (!physical && !/compared as a whole/.test(tree?.message ?? '')) problems.push(`fingerprint:${key(BY_MOOD.schema, BY_MOOD.root)} does not compare the tree as a whole: ${tree?.message}`);
+  if (physical) for (const leaf of BY_MOOD.leaves) if (one(`fingerprint:${key(BY_MOOD.schema, leaf)}`)?.status !== 'passed') problems.push(`fingerprint:${key(BY_MOOD.schema, leaf)} not passed after a physical restore`);
+  // A matview over a stale one holds, after a dump restore, its query over the restored data (the backup's rows cannot say).
+  const onStale = one(`fingerprint:${key('hostile', 'mv_on_stale')}`);
+  if (!physical && !/its query over the restored data/.test(onStale?.message ?? '')) problems.push(`fingerprint:hostile.mv_on_stale is not compared with its query over the restored data: ${onStale?.message}`);
+  for (const [schema, name] of HOSTILE_SEQUENCES) if (!one(`sequence:${key(schema, name)}`)) problems.push(`no sequence check for ${key(schema, name)}`);
   const lo = one('large-objects');
   if (lo?.actual !== LARGE_OBJECTS) problems.push(`large-objects: ${String(lo?.actual)} restored, the fixtures create ${LARGE_OBJECTS}`);
   return problems;
@@ -160,7 +169,8 @@ test('the same drill run on a machine in another time zone compares the same way
 test('one value changed after the restore, in a column that is hard to hash: the fingerprint fails naming that table', async () => {
   const backups = await readdir(join(ws.dir, 'repo-hostile-local', 'backups')).catch(() => []);
   assert.equal(backups.length, 1, 'the local drill left its backup in repo-hostile-local');
-  const file = await hostileScenario('hostile-tampered', { backup: '{ method: dump, jobs: 2, use: latest }', restore: '{ environment: local }', repository: `${ws.dir}/repo-hostile-local` });
+  // The local drill's own scenario, now restoring its stored backup: backup.use never restores another scenario's.
+  const file = await hostileScenario('hostile-local', { backup: '{ method: dump, jobs: 2, use: latest }', restore: '{ environment: local }', repository: `${ws.dir}/repo-hostile-local` }, 'hostile-tampered');
   // Each statement changes one row of its own table (or one large object, or a sequence): [checks that must fail, SQL].
   const tampering: Array<[string[], string]> = [
     [['fingerprint:hostile.numerics'], "update hostile.numerics set n = 1.00 where n::text = '1.0'"],
@@ -176,6 +186,10 @@ test('one value changed after the restore, in a column that is hard to hash: the
     [['fingerprint:hostile.toasty'], "update hostile.toasty set external = overlay(external placing 'X' from 100000 for 1) where id = 1"],
     [['fingerprint:recoverable.user_data'], "update recoverable.user_data set v = 'changed' where id = 1"],
     [['rowcount:hostile.no_columns', 'fingerprint:hostile.no_columns'], "delete from hostile.no_columns where ctid = '(0,1)'"],
+    // Two tables whose schema and name join to the same text: only the changed one fails.
+    [['fingerprint:a."b.c"'], "update a.\"b.c\" set v = 'changed' where v = 'a second row'"],
+    // A tree hashed on an enum, compared whole: a changed row fails the tree.
+    [['fingerprint:hostile.by_mood'], 'update hostile.by_mood set v = v + 100 where v = 1'],
     [['large-objects'], "select lo_put(920003, 500000, '\\x00')"],
     // A descending sequence set back toward its start would hand out values it already gave.
     [['sequence:hostile.down_seq'], "select setval('hostile.down_seq', -3)"],
@@ -209,12 +223,12 @@ test('one value changed after the restore, in a column that is hard to hash: the
     const found = checks.find((c) => c.id === id);
     if (!found) problems.push(`${id}: no such check, the change went unseen`);
     else if (found.status !== 'failed') problems.push(`${id}: ${found.status} (${found.message}) although one value was changed`);
-    else if (id.startsWith('fingerprint:') && id !== 'fingerprint:hostile.no_columns' && !found.message.includes(`${id.slice('fingerprint:'.length)}: table content differs from the backup although the row count matches`)) problems.push(`${id}: message does not name the table: ${found.message}`);
+    else if (id.startsWith('fingerprint:') && id !== 'fingerprint:hostile.no_columns' && !found.message.includes(`${id.slice('fingerprint:'.length)}: ${id === 'fingerprint:hostile.by_mood' ? 'partition tree' : 'table'} content differs from the backup although the row count matches`)) problems.push(`${id}: message does not name the table: ${found.message}`);
   }
   // Everything not tampered with still matches: no failure spreads to other tables.
   const tampered = new Set(tampering.flatMap(([ids]) => ids));
   for (const c of checks) if (c.status !== 'passed' && !tampered.has(c.id)) problems.push(`${c.id} ${c.status} but was not tampered with: ${c.message}`);
-  for (const id of ['fingerprint:hostile.jsonb_shapes', 'fingerprint:hostile.money', 'rowcount:hostile.numerics', 'fingerprint:hostile.car', 'fingerprint:hostile.system_refs']) {
+  for (const id of ['fingerprint:hostile.jsonb_shapes', 'fingerprint:hostile.money', 'rowcount:hostile.numerics', 'fingerprint:hostile.car', 'fingerprint:hostile.system_refs', 'fingerprint:"a.b".c']) {
     if (checks.find((c) => c.id === id)?.status !== 'passed') problems.push(`${id} should pass: nothing in it changed`);
   }
   assert.deepEqual(problems, []);
