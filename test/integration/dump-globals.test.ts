@@ -4,6 +4,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile, readdir, realpath } from 'node:fs/promises';
 import { join } from 'node:path';
+import { checkIn } from '../helpers/results.ts';
 import { workspace, type Workspace } from '../helpers/workspace.ts';
 import { sourceCluster } from '../helpers/source-cluster.ts';
 import { loadScenario } from '../../src/scenario/load.ts';
@@ -26,11 +27,7 @@ after(async () => {
   await ws.dispose();
 });
 
-function check(result: RunResult, id: string): CheckResult {
-  const found = [...result.checks, ...result.restores.flatMap((r) => r.checks)].find((c) => c.id === id);
-  assert.ok(found, `a check ${id} in ${JSON.stringify(result.restores.flatMap((r) => r.checks.map((c) => c.id)))}`);
-  return found;
-}
+const check = checkIn;
 
 async function drill(name: string, yaml: string, afterRestore?: (cluster: Cluster, database: string) => Promise<void>): Promise<RunResult> {
   const scenario = await loadScenario(await ws.scenario(`${name}.yaml`, yaml));

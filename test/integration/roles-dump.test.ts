@@ -2,6 +2,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { cli } from '../helpers/cli.ts';
+import { checkIn } from '../helpers/results.ts';
 import { workspace, type Workspace } from '../helpers/workspace.ts';
 import { loadScenario } from '../../src/scenario/load.ts';
 import { runDrill } from '../../src/drill/drill.ts';
@@ -46,11 +47,7 @@ after(async () => {
   await ws.dispose();
 });
 
-function check(result: RunResult, id: string): CheckResult {
-  const found = [...result.checks, ...result.restores.flatMap((r) => r.checks)].find((c) => c.id === id);
-  assert.ok(found, `a check ${id} in ${JSON.stringify(result.restores.flatMap((r) => r.checks.map((c) => c.id)))}`);
-  return found;
-}
+const check = checkIn;
 
 // Restore the stored backup; `alter` changes the restored cluster before the checks run (as a bad restore would).
 async function drill(name: string, alter?: (cluster: Cluster, database: string) => Promise<void>, restore = ''): Promise<RunResult> {
