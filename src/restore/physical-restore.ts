@@ -244,13 +244,22 @@ async function configure(cluster: Cluster, input: PhysicalRestoreInput, action: 
 
 type EndState = 'shutdown' | 'paused' | 'promoted';
 
+// What the log of a server that started and already stopped (or never got going) says.
+const SERVER_GONE = /database system is shut down|startup process \(PID \d+\) exited|FATAL:/;
+const SERVER_APPEAR_TIMEOUT_MS = 60_000;
+
 // Start recovery and wait for the end state the action leads to; `failed` when the server died instead.
 async function replayOnce(cluster: Cluster, timeoutMs: number, until: EndState): Promise<{ failed: boolean }> {
   if (until === 'shutdown') {
     await cluster.start({ wait: false });
     const deadline = Date.now() + timeoutMs;
-    // pg_ctl -W returns before postmaster.pid exists: give the server a moment to appear.
-    await new Promise((r) => setTimeout(r, 300));
+    // pg_ctl -W returns before postmaster.pid exists: wait until the server is up, or has already come and gone
+    // (a fixed pause lost that race on a loaded machine, and a recovery still starting was judged as failed).
+    const appeared = Date.now() + SERVER_APPEAR_TIMEOUT_MS;
+    while (!existsSync(join(cluster.dataDir, 'postmaster.pid')) && !SERVER_GONE.test(await cluster.readLog())) {
+      if (Date.now() > appeared) throw new EnvironmentError('server-start-failed', `the restored server did not start within ${SERVER_APPEAR_TIMEOUT_MS / 1000} s`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
     while (await cluster.isRunning()) {
       if (Date.now() > deadline) throw new EnvironmentError('recovery-timeout', `recovery did not finish within ${Math.round(timeoutMs / 1000)} s`);
       await new Promise((r) => setTimeout(r, 200));

@@ -45,6 +45,7 @@ export async function assertReports(reportDir: string, result: SelftestResult): 
   const summary = await readFile(join(reportDir, 'summary.md'), 'utf8');
   for (const fault of faults) assert.ok(summary.includes(`\`${fault.id}\``), `${fault.id} in summary.md`);
   const drills = await readdir(join(reportDir, 'drills'));
-  const stages = faults.filter((f) => f.stage !== 'archiving').length;
+  // A probe of the archive runs no drill, and a backup refused before it is restored leaves no result.
+  const stages = faults.filter((f) => f.stage !== 'archiving' && f.stage !== 'repository').length;
   assert.equal(drills.length, stages + result.methods.length, `a result.json per drill: ${drills.join(', ')}`);
 }
