@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { EnvironmentError } from '../core/errors.ts';
+import { redactDeep } from '../core/redact.ts';
 import { renderHtml } from './html.ts';
 import { renderJson } from './json.ts';
 import { renderJunit } from './junit.ts';
@@ -37,12 +38,14 @@ export async function writeReports(result: RunResult, dir: string, formats: read
   await mkdir(dir, { recursive: true }).catch((cause: unknown) => {
     throw writeFailed(dir, cause);
   });
+  // Tool output and messages may quote a connection string: no report ever holds a password.
+  const safe = redactDeep(result);
   const wanted = new Set<ReportFormat>(['json', ...formats]);
   const written: string[] = [];
   for (const format of ORDER) {
     if (!wanted.has(format)) continue;
     const path = join(dir, REPORT_FILES[format]);
-    const content = RENDERERS[format](result);
+    const content = RENDERERS[format](safe);
     await writeFileAtomic(path, content).catch((cause: unknown) => {
       throw writeFailed(path, cause);
     });

@@ -1,6 +1,5 @@
 // Recovery settings for a restored physical backup (PostgreSQL >= 12): pure, from a resolved target.
 import { redactSecrets } from '../core/redact.ts';
-import { redactUrl } from '../scenario/secrets.ts';
 
 /** A target with its values resolved (a marker becomes the xid, time, LSN or name it stands for). */
 export type RecoveryTarget =
@@ -179,5 +178,5 @@ function unquote(value: string): string {
 
 // Passwords in a conninfo or URL inside a configuration line (primary_conninfo) never reach a report.
 function maskPasswords(line: string): string {
-  return redactUrl(redactSecrets(line));
+  return redactSecrets(line);
 }

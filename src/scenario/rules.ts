@@ -2,7 +2,7 @@
 import type { ScenarioIssue } from '../core/errors.ts';
 import { normalizeTarget } from './normalize.ts';
 import type { RawScenario } from './schema.ts';
-import { redactUrl } from './secrets.ts';
+import { redactSecrets } from '../core/redact.ts';
 
 /** One cross-field rule. */
 export type ScenarioRule = (scenario: RawScenario) => ScenarioIssue[];
@@ -117,6 +117,6 @@ export function passwordNotInFile(written: unknown): ScenarioIssue[] {
   if (typeof written !== 'string') return [];
   // A password that is exactly a `${VAR}` reference masks to itself; anything else was written in the file.
   const masked = written.replace(/\$\{[^}]*\}/g, '***');
-  if (redactUrl(masked) === masked) return [];
+  if (redactSecrets(masked) === masked) return [];
   return [{ path: 'source.url', problem: 'the url contains a password written in the scenario file', fix: 'write url: ${DATABASE_URL} and export DATABASE_URL, or use PGPASSWORD or ~/.pgpass' }];
 }

@@ -56,7 +56,7 @@ test('ownedLines names each owned line the backup carries, passwords masked; els
     "recovery_end_command = 'touch /tmp/owned'",
     "recovery_min_apply_delay = '1h'",
     "archive_cleanup_command = 'rm -rf /'",
-    "primary_conninfo = 'host=192.0.2.1 user=replicator password=***",
+    "primary_conninfo = 'host=192.0.2.1 user=replicator password=***'",
     "recovery_target_name = 'elsewhere'",
     "promote_trigger_file = '/tmp/promote'",
   ], 'archive_command = \'\' is already neutral: not named');
