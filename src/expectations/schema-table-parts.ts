@@ -38,11 +38,16 @@ export function constraintsQuery(scope: CaptureScope): string {
              and (c.oid is null or (${userRelation('c', 'n', scope)})) and (t.oid is null or ${notExtensionMember('pg_type', 't.oid')})`;
 }
 
+// Triggers and rules share one firing-state code (session_replication_role decides which fire).
+function enabledState(column: string): string {
+  return `case ${column} when 'O' then 'origin' when 'D' then 'disabled' when 'R' then 'replica' when 'A' then 'always' end`;
+}
+
 /** Triggers by pg_get_triggerdef, with their enabled state (a dump carries ALTER TABLE ... DISABLE TRIGGER). */
 export function triggersQuery(scope: CaptureScope): string {
   const definition = definitionOf([
     ['definition', 'pg_get_triggerdef(tg.oid)'],
-    ['enabled', `case tg.tgenabled when 'O' then 'origin' when 'D' then 'disabled' when 'R' then 'replica' when 'A' then 'always' end`],
+    ['enabled', enabledState('tg.tgenabled')],
     ['comment', commentOf('pg_trigger', 'tg.oid')],
   ]);
   return `select 'trigger' as kind, 'trigger ' || ${TABLE} || '.' || quote_ident(tg.tgname) as name, ${definition} as def
@@ -69,7 +74,7 @@ export function policiesQuery(scope: CaptureScope): string {
 export function rulesQuery(scope: CaptureScope): string {
   const definition = definitionOf([
     ['definition', 'pg_get_ruledef(r.oid)'],
-    ['enabled', `case r.ev_enabled when 'O' then 'origin' when 'D' then 'disabled' when 'R' then 'replica' when 'A' then 'always' end`],
+    ['enabled', enabledState('r.ev_enabled')],
     ['comment', commentOf('pg_rewrite', 'r.oid')],
   ]);
   return `select 'rule' as kind, 'rule ' || ${TABLE} || '.' || quote_ident(r.rulename) as name, ${definition} as def
