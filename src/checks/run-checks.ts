@@ -10,6 +10,7 @@ import { deparseBackupViews } from '../expectations/schema-redeparse.ts';
 import { fail, pass } from '../run/check.ts';
 import { pinSession } from '../expectations/session.ts';
 import { relationKey } from '../expectations/names.ts';
+import { STORED_BEFORE_ALGORITHMS } from '../expectations/row-hash.ts';
 import { amcheck } from './amcheck.ts';
 import { sqlCheck } from './sql-check.ts';
 
@@ -40,7 +41,9 @@ export async function runRestoreChecks(ctx: RestoreCheckContext, specs: readonly
       const started = performance.now();
       // Views the backup could not predict (they read stale materialized views) are measured against their own query here.
       const queryResults = new Set(ctx.expected.tables.filter((t) => t.refreshedOverStale).map((t) => relationKey(t)));
-      const actual = await captureExpectations(client, { fingerprints: kinds.has('fingerprints'), largeObjectContent: kinds.has('large-objects'), queryResults });
+      // Fingerprints computed as the backup's were (stored backups keep theirs, whatever this version's default).
+      const fingerprintAlgorithm = ctx.expected.fingerprintAlgorithm ?? STORED_BEFORE_ALGORITHMS;
+      const actual = await captureExpectations(client, { fingerprints: kinds.has('fingerprints'), fingerprintAlgorithm, largeObjectContent: kinds.has('large-objects'), queryResults });
       const deparsedHere = kinds.has('schema') ? await deparseBackupViews(client, ctx.expected, actual) : {};
       results.push(...compareExpectations(ctx.expected, actual, {
         exactness: ctx.exactness, kinds, unloggedEmpty: ctx.physical, durationMs: performance.now() - started, deparsedHere, ...(ctx.notRestored ? { notRestored: ctx.notRestored } : {}),

@@ -10,7 +10,8 @@ import { unpredictableMatviews } from './schema-matviews.ts';
 import { relationKey } from './names.ts';
 import { withPartitionTrees, type TreeRoot } from './partition-trees.ts';
 import { matviewsReadBy, type LowerMatview } from './matview-nesting.ts';
-import { countTable } from './table-scan.ts';
+import { countTable, hasValueHash } from './table-scan.ts';
+import type { FingerprintAlgorithm } from './row-hash.ts';
 
 export type { CaptureOptions, Expectations, SequenceExpectation, TableExpectation } from './types.ts';
 
@@ -50,15 +51,20 @@ async function captureWithPinnedPath(client: pg.Client, options: CaptureOptions)
       if (why && table.relkind === 'm') table.notComparable = why;
     }
   }
-  for (const table of tables) Object.assign(table, await countTable(client, table, options.fingerprints, asRefreshed));
-  if (asRefreshed) await markRefreshedOverStale(client, tables, nesting, options.fingerprints);
+  const valueHash = await hasValueHash(client);
+  const algorithm = options.fingerprints ? (options.fingerprintAlgorithm ?? (valueHash ? 'value-hash' : 'md5-text')) : null;
+  // A server without hash_record_extended cannot compute value hashes: no fingerprint (compared as errored), never another one.
+  const hashing = algorithm === 'value-hash' && !valueHash ? null : algorithm;
+  for (const table of tables) Object.assign(table, await countTable(client, table, hashing, asRefreshed));
+  if (asRefreshed) await markRefreshedOverStale(client, tables, nesting, hashing);
   // On a restored database: what the query of each view marked so in the backup gives here, next to what it holds.
   for (const table of tables) {
-    if (table.relkind === 'm' && !table.unpopulated && options.queryResults?.has(relationKey(table))) table.queryResult = await countTable(client, table, options.fingerprints, true);
+    if (table.relkind === 'm' && !table.unpopulated && options.queryResults?.has(relationKey(table))) table.queryResult = await countTable(client, table, hashing, true);
   }
   return {
     database: meta.rows[0]!.db,
     serverVersion: meta.rows[0]!.version,
+    ...(algorithm ? { fingerprintAlgorithm: algorithm } : {}),
     tables: withPartitionTrees(tables, roots),
     sequences: options.sequences ?? (await readSequences(client, scope)),
     largeObjects: await readLargeObjects(client, options.largeObjectContent),
@@ -78,14 +84,14 @@ function unrefreshable(lowers: readonly LowerMatview[] | undefined): string | un
 // An upper view's expectation, computed over the rows lower views store, holds only if those rows are what their
 // queries give now (what the restore's refresh puts there). Where a lower one is stale, or that is not known
 // (no fingerprints), the upper one is compared after the restore with its own query over the restored data.
-async function markRefreshedOverStale(client: pg.Client, tables: TableExpectation[], nesting: ReadonlyMap<string, LowerMatview[]>, fingerprints: boolean): Promise<void> {
+async function markRefreshedOverStale(client: pg.Client, tables: TableExpectation[], nesting: ReadonlyMap<string, LowerMatview[]>, fingerprints: FingerprintAlgorithm | null): Promise<void> {
   const byKey = new Map(tables.map((t) => [relationKey(t), t]));
   const stale = new Map<string, boolean>();
   const isStale = async (key: string): Promise<boolean> => {
     const lower = byKey.get(key);
     if (!lower || !fingerprints) return true;
     if (!stale.has(key)) {
-      const stored = await countTable(client, lower, true, false);
+      const stored = await countTable(client, lower, fingerprints, false);
       stale.set(key, stored.rows !== lower.rows || stored.fingerprint !== lower.fingerprint);
     }
     return stale.get(key)!;

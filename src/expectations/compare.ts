@@ -7,6 +7,7 @@ import { compareDatabaseProperties } from './database-properties-compare.ts';
 import { compareSchemaObjects, type NotRestored } from './compare-schema.ts';
 import { compareSequences } from './compare-sequences.ts';
 import { relationKey } from './names.ts';
+import { STORED_BEFORE_ALGORITHMS } from './row-hash.ts';
 
 export interface CompareOptions {
   exactness: Exactness;
@@ -32,6 +33,7 @@ export function compareExpectations(expected: Expectations, actual: Expectations
   const share = (n: number): number => Math.round(options.durationMs / Math.max(1, n));
   const perTable = share(expected.tables.length * 2 + 6);
   const exactness = options.exactness;
+  const algorithms = { want: expected.fingerprintAlgorithm ?? STORED_BEFORE_ALGORITHMS, got: actual.fingerprintAlgorithm ?? STORED_BEFORE_ALGORITHMS };
 
   for (const want of expected.tables) {
     // A tree hashed on an enum is compared whole after a dump restore, leaf by leaf after a physical one.
@@ -62,7 +64,9 @@ export function compareExpectations(expected: Expectations, actual: Expectations
     if (options.kinds.has('fingerprints') && !empty) {
       const id = `fingerprint:${key}`;
       if (want.fingerprint === null || (got && got.fingerprint === null)) {
-        results.push({ id, kind: 'fingerprints', status: 'errored', exactness: 'not-available', message: `no fingerprint was computed for ${key}`, durationMs: perTable });
+        results.push({ id, kind: 'fingerprints', status: 'errored', exactness: 'not-available', message: `no fingerprint was computed for ${key}${got && want.fingerprint !== null && algorithms.want === 'value-hash' ? ` on the restored server (${algorithms.want} fingerprints need PostgreSQL 14 or later there)` : ''}`, durationMs: perTable });
+      } else if (algorithms.want !== algorithms.got) {
+        results.push({ id, kind: 'fingerprints', status: 'errored', exactness: 'not-available', message: `${key}: the backup's fingerprint is ${algorithms.want}, the restored one ${algorithms.got}: they cannot be compared`, durationMs: perTable });
       } else if (!got) {
         results.push(fail('fingerprints', id, exactness, want.fingerprint, null, missing, perTable));
       } else if (got.fingerprint === want.fingerprint) {

@@ -2,20 +2,23 @@
 import type pg from 'pg';
 import { ident } from './session.ts';
 import type { TableExpectation } from './types.ts';
+import { rowHashExpression, VALUE_HASH_SEEDS, VALUE_HASH_SINCE, type FingerprintAlgorithm, type HashedColumn } from './row-hash.ts';
 
 /**
- * One scan per table: row count and, if asked, two 64-bit sums of per-row md5 halves. With `matviewsAsRefreshed`,
- * a materialized view's query is run (as its owner) instead of reading what it stores.
+ * One scan per table: row count and, if asked, a 128-bit fingerprint as two 64-bit sums of per-row hashes, by
+ * `algorithm`. With `matviewsAsRefreshed`, a materialized view's query is run (as its owner) instead of reading what it stores.
  */
 // A table's columns are hashed in name order: a dump restores an inheritance child with its inherited columns first,
 // so positions may move while every value stays under its name. A materialized view keeps its query's order.
-export async function countTable(client: pg.Client, table: TableExpectation, fingerprint: boolean, matviewsAsRefreshed: boolean): Promise<Pick<TableExpectation, 'rows' | 'fingerprint'>> {
+export async function countTable(client: pg.Client, table: TableExpectation, fingerprint: FingerprintAlgorithm | null, matviewsAsRefreshed: boolean): Promise<Pick<TableExpectation, 'rows' | 'fingerprint'>> {
   if (table.unpopulated) return { rows: 0, fingerprint: fingerprint ? 'unpopulated' : null };
   if (table.notComparable) return { rows: 0, fingerprint: null };
   const rel = `${ident(table.schema)}.${ident(table.name)}`;
   const refreshed = table.relkind === 'm' && matviewsAsRefreshed;
+  const columns = fingerprint || refreshed ? await hashedColumns(client, rel, table.relkind === 'm') : [];
+  // The view's query under the view's own column names (what its rows are read by, as if stored).
   const from = refreshed
-    ? `(${await matviewQuery(client, rel)}) t`
+    ? `(${await matviewQuery(client, rel)}) t${columns.length ? `(${columns.map((c) => ident(c.name)).join(', ')})` : ''}`
     : table.extensionFilter ? `(select * from only ${rel} ${table.extensionFilter}) t` : `only ${rel} t`;
   // A refresh runs the view's query as its owner: so does its expectation (and never with the capture's own rights).
   const scan = <R extends pg.QueryResultRow>(sql: string): Promise<pg.QueryResult<R>> => (refreshed ? asOwnerOf(client, rel, () => client.query<R>(sql)) : client.query<R>(sql));
@@ -23,24 +26,40 @@ export async function countTable(client: pg.Client, table: TableExpectation, fin
     const { rows } = await scan<{ n: string }>(`select count(*) as n from ${from}`);
     return { rows: Number(rows[0]!.n), fingerprint: null };
   }
-  const row = table.relkind === 'm' ? 'row(t.*)' : `row(${(await columnsByName(client, rel)).map((c) => `t.${ident(c)}`).join(', ')})`;
-  const { rows } = await scan<{ n: string; h1: string | null; h2: string | null }>(
-    `select count(*) as n,
-            sum(('x' || substr(h, 1, 16))::bit(64)::bigint::numeric) as h1,
-            sum(('x' || substr(h, 17, 16))::bit(64)::bigint::numeric) as h2
-       from (select md5(${row}::text) as h from ${from}) s`,
-  );
+  const { rows } = await scan<{ n: string; h1: string | null; h2: string | null }>(fingerprintQuery(fingerprint, columns, table.relkind === 'm', from));
   const r = rows[0]!;
   return { rows: Number(r.n), fingerprint: `${r.h1 ?? 0}:${r.h2 ?? 0}` };
 }
 
-// A table's live columns sorted by name (bytewise), the order its fingerprint hashes them in.
-async function columnsByName(client: pg.Client, rel: string): Promise<string[]> {
-  const { rows } = await client.query<{ name: string }>(
-    `select attname as name from pg_attribute where attrelid = $1::regclass and attnum > 0 and not attisdropped order by attname collate "C"`,
+// Count and two 64-bit sums in one scan (sums of bigint are exact: numeric results over a 128-bit accumulator).
+function fingerprintQuery(algorithm: FingerprintAlgorithm, columns: readonly HashedColumn[], queryOrder: boolean, from: string): string {
+  if (algorithm === 'value-hash') {
+    const [s1, s2] = VALUE_HASH_SEEDS;
+    return `select count(*) as n, sum(${rowHashExpression(columns, 't', s1)}) as h1, sum(${rowHashExpression(columns, 't', s2)}) as h2 from ${from}`;
+  }
+  const row = queryOrder ? 'row(t.*)' : `row(${columns.map((c) => `t.${ident(c.name)}`).join(', ')})`;
+  return `select count(*) as n,
+            sum(('x' || substr(h, 1, 16))::bit(64)::bigint::numeric) as h1,
+            sum(('x' || substr(h, 17, 16))::bit(64)::bigint::numeric) as h2
+       from (select md5(${row}::text) as h from ${from}) s`;
+}
+
+/** Whether this server hashes records by value (`hash_record_extended`, PostgreSQL 14+). */
+export async function hasValueHash(client: pg.Client): Promise<boolean> {
+  const { rows } = await client.query<{ v: number }>("select current_setting('server_version_num')::int as v");
+  return rows[0]!.v >= VALUE_HASH_SINCE;
+}
+
+// A relation's live columns with their types: a table's sorted by name (bytewise), the order its fingerprint
+// hashes them in; a materialized view's in its query's order.
+async function hashedColumns(client: pg.Client, rel: string, queryOrder: boolean): Promise<HashedColumn[]> {
+  const { rows } = await client.query<{ name: string; builtin_type: string | null; typmod: number }>(
+    `select a.attname as name, case when t.typnamespace = 'pg_catalog'::regnamespace then t.typname::text end as builtin_type, a.atttypmod as typmod
+       from pg_attribute a join pg_type t on t.oid = a.atttypid
+      where a.attrelid = $1::regclass and a.attnum > 0 and not a.attisdropped order by ${queryOrder ? 'a.attnum' : 'a.attname collate "C"'}`,
     [rel],
   );
-  return rows.map((r) => r.name);
+  return rows.map((r) => ({ name: r.name, builtinType: r.builtin_type, typmod: r.typmod }));
 }
 
 // Run `scan` as the owner of `rel` when this session may become it (SET needs the SET option from 16), then switch back.

@@ -1,6 +1,7 @@
 // What a database must contain, as captured with a backup and again from its restore.
 import type { RoleExpectation } from './roles.ts';
 import type { DatabaseProperties } from './database-properties.ts';
+import type { FingerprintAlgorithm } from './row-hash.ts';
 
 export interface TableExpectation {
   schema: string;
@@ -10,7 +11,7 @@ export interface TableExpectation {
   /** p permanent, u unlogged. */
   persistence: 'p' | 'u';
   rows: number;
-  /** Order-independent hash of every row's text (128 bits as two decimal sums), null when not computed. */
+  /** Order-independent hash of every row (128 bits as two decimal sums, see `fingerprintAlgorithm`), null when not computed. */
   fingerprint: string | null;
   /**
    * A partition tree hash-partitioned on an enum (at some level): pg_dump loads it through its root and enum OIDs
@@ -63,6 +64,8 @@ export interface SequenceExpectation {
 export interface Expectations {
   database: string;
   serverVersion: string;
+  /** How the tables' fingerprints were computed; absent when none were, or stored before it was recorded (then `md5-text`). */
+  fingerprintAlgorithm?: FingerprintAlgorithm;
   tables: TableExpectation[];
   sequences: SequenceExpectation[];
   largeObjects: { count: number; fingerprint: string | null };
@@ -89,6 +92,8 @@ export interface SchemaObject {
 
 export interface CaptureOptions {
   fingerprints: boolean;
+  /** The algorithm to compute fingerprints with (a backup's, on its restore); by default the best this server has. */
+  fingerprintAlgorithm?: FingerprintAlgorithm;
   largeObjectContent: boolean;
   /**
    * pg_restore refreshes materialized views, so after a dump restore a matview holds its query's

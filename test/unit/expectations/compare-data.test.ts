@@ -73,3 +73,20 @@ test('a view over a stale materialized view fails when it holds something else, 
   const notRun = compare([upper], [table('hostile', 'mv_on_stale', 1, '8:8', { relkind: 'm' })]);
   assert.deepEqual(statusOf(notRun), { 'rowcount:hostile.mv_on_stale': 'errored', 'fingerprint:hostile.mv_on_stale': 'errored' });
 });
+
+test('fingerprints of two algorithms are never compared: equal digits or not, the check is errored, naming both', () => {
+  const want = { ...expectations([table('app', 't', 1, '1:1')]), fingerprintAlgorithm: 'value-hash' as const };
+  for (const got of [expectations([table('app', 't', 1, '1:1')]), { ...expectations([table('app', 't', 1, '1:1')]), fingerprintAlgorithm: 'md5-text' as const }]) {
+    const result = compareExpectations(want, got, { exactness: 'exact', kinds: KINDS, unloggedEmpty: false, durationMs: 0 }).find((r) => r.id === 'fingerprint:app.t')!;
+    assert.equal(result.status, 'errored');
+    assert.equal(result.message, "app.t: the backup's fingerprint is value-hash, the restored one md5-text: they cannot be compared");
+  }
+  // Stored before the algorithm was recorded: md5-text on both sides compares as before.
+  assert.equal(statusOf(compare([table('app', 't', 1, '1:1')], [{ ...table('app', 't', 1, '1:1') }]))['fingerprint:app.t'], 'passed');
+  const same = compareExpectations(want, { ...expectations([table('app', 't', 1, '1:1')]), fingerprintAlgorithm: 'value-hash' }, { exactness: 'exact', kinds: KINDS, unloggedEmpty: false, durationMs: 0 });
+  assert.equal(statusOf(same)['fingerprint:app.t'], 'passed');
+  // A restored server that could not compute the backup's algorithm: errored, saying why.
+  const none = compareExpectations(want, { ...expectations([{ ...table('app', 't', 1, '1:1'), fingerprint: null }]), fingerprintAlgorithm: 'value-hash' }, { exactness: 'exact', kinds: KINDS, unloggedEmpty: false, durationMs: 0 });
+  assert.equal(none.find((r) => r.id === 'fingerprint:app.t')!.status, 'errored');
+  assert.match(none.find((r) => r.id === 'fingerprint:app.t')!.message, /value-hash fingerprints need PostgreSQL 14 or later there/);
+});
