@@ -1,4 +1,5 @@
 // Dump backup: globals plus pg_dump -Fd inside an exported snapshot, with expectations from that snapshot.
+import type pg from 'pg';
 import { pgClient } from '../core/pg-client.ts';
 import { BackupUnusableError } from '../core/errors.ts';
 import { join } from 'node:path';
@@ -13,6 +14,7 @@ import type { StoredExpectations } from '../repository/backup-record.ts';
 import { captureExpectations, captureSequences } from '../expectations/capture.ts';
 import { markUnmovedDuringDump } from '../expectations/sequence-position.ts';
 import { pinSession } from '../expectations/session.ts';
+import { snapshotSessions } from './snapshot-sessions.ts';
 import { readSystemIdentifier, sourceRecord } from '../source/source-record.ts';
 
 export interface DumpBackupOptions {
@@ -32,6 +34,7 @@ export async function takeDumpBackup(source: Source, runtime: Runtime, repo: Loc
   const started = clock.now();
   return repo.writeBackup(timeId(startedAt), async (staged) => {
     const client = pgClient(source.clientConfig());
+    const scanSessions: pg.Client[] = [];
     try {
       await client.connect();
       // Step 1: open a repeatable-read snapshot and export it, so pg_dump and the counts see the same data.
@@ -55,11 +58,13 @@ export async function takeDumpBackup(source: Source, runtime: Runtime, repo: Loc
         throw privilegeError(error) ?? error;
       });
       const sequences = await readSequences();
+      // Tables are counted and hashed on more sessions in the same snapshot, beside pg_dump's own.
+      scanSessions.push(...(await snapshotSessions(source.clientConfig(), info.snapshot, options.jobs - 1)));
       // Every step runs to its end, then the first failure in this fixed order is the one reported: the same
       // unreadable table must fail the same way on every run, whichever step met it first.
       const settled = await Promise.allSettled([
         runtime.tool('pg_dump', ['-Fd', '-j', String(options.jobs), `--snapshot=${info.snapshot}`, '-d', source.conninfo(), '-f', join(staged.dir, DUMP_DIR)], { env, label: 'pg_dump' }),
-        captureExpectations(client, { fingerprints: options.fingerprints, largeObjectContent: true, matviewsAsRefreshed: true, sequences }).catch((error: unknown) => {
+        captureExpectations(client, { fingerprints: options.fingerprints, largeObjectContent: true, matviewsAsRefreshed: true, sequences, scanSessions }).catch((error: unknown) => {
           throw privilegeError(error) ?? error;
         }),
         runtime.tool('pg_dumpall', globalsArgs, { env, label: 'pg_dumpall --globals-only' }),
@@ -91,7 +96,7 @@ export async function takeDumpBackup(source: Source, runtime: Runtime, repo: Loc
       log.info({ backup: backup.record.id, sizeBytes: backup.record.sizeBytes }, `backup ${backup.record.id} complete`);
       return backup;
     } finally {
-      await client.end().catch(() => undefined);
+      await Promise.all([client, ...scanSessions].map((c) => c.end().catch(() => undefined)));
     }
   });
 }

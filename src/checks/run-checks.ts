@@ -1,4 +1,5 @@
 // Run a restore's checks against the restored cluster; results, never exceptions, for what was found.
+import type pg from 'pg';
 import type { Logger } from '../core/log.ts';
 import type { Cluster } from '../env/cluster.ts';
 import type { CheckResult, Exactness } from '../run/result.ts';
@@ -43,7 +44,7 @@ export async function runRestoreChecks(ctx: RestoreCheckContext, specs: readonly
       const queryResults = new Set(ctx.expected.tables.filter((t) => t.refreshedOverStale).map((t) => relationKey(t)));
       // Fingerprints computed as the backup's were (stored backups keep theirs, whatever this version's default).
       const fingerprintAlgorithm = ctx.expected.fingerprintAlgorithm ?? STORED_BEFORE_ALGORITHMS;
-      const actual = await captureExpectations(client, { fingerprints: kinds.has('fingerprints'), fingerprintAlgorithm, largeObjectContent: kinds.has('large-objects'), queryResults });
+      const actual = await withScanSessions(ctx, (scanSessions) => captureExpectations(client, { fingerprints: kinds.has('fingerprints'), fingerprintAlgorithm, largeObjectContent: kinds.has('large-objects'), queryResults, scanSessions }));
       const deparsedHere = kinds.has('schema') ? await deparseBackupViews(client, ctx.expected, actual) : {};
       results.push(...compareExpectations(ctx.expected, actual, {
         exactness: ctx.exactness, kinds, unloggedEmpty: ctx.physical, durationMs: performance.now() - started, deparsedHere, ...(ctx.notRestored ? { notRestored: ctx.notRestored } : {}),
@@ -87,4 +88,21 @@ export async function runRestoreChecks(ctx: RestoreCheckContext, specs: readonly
     results.push(await amcheck(ctx.cluster, ctx.database, { heapallindexed: am.heapallindexed, jobs: ctx.jobs }));
   }
   return results;
+}
+
+// The restored cluster is quiescent: `jobs` sessions in all count and hash its tables side by side.
+async function withScanSessions<T>(ctx: RestoreCheckContext, capture: (sessions: pg.Client[]) => Promise<T>): Promise<T> {
+  const sessions: pg.Client[] = [];
+  try {
+    for (let i = 1; i < ctx.jobs; i++) {
+      // A session refused (connection limit) means fewer side by side, not a failed check.
+      const session = await ctx.cluster.connect(ctx.database).catch(() => null);
+      if (!session) break;
+      sessions.push(session);
+      await pinSession(session);
+    }
+    return await capture(sessions);
+  } finally {
+    await Promise.all(sessions.map((s) => s.end().catch(() => undefined)));
+  }
 }

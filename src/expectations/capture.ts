@@ -11,6 +11,7 @@ import { relationKey } from './names.ts';
 import { withPartitionTrees, type TreeRoot } from './partition-trees.ts';
 import { matviewsReadBy, type LowerMatview } from './matview-nesting.ts';
 import { countTable, hasValueHash } from './table-scan.ts';
+import { scanOnSessions } from './scan-sessions.ts';
 import type { FingerprintAlgorithm } from './row-hash.ts';
 
 export type { CaptureOptions, Expectations, SequenceExpectation, TableExpectation } from './types.ts';
@@ -18,17 +19,19 @@ export type { CaptureOptions, Expectations, SequenceExpectation, TableExpectatio
 /** Capture expectations on `client` (run inside the backup's snapshot for exact ones). */
 export async function captureExpectations(client: pg.Client, options: CaptureOptions): Promise<Expectations> {
   // regclass and deparsed definitions print relative to search_path: pin it (pg_restore refreshes matviews with it empty).
-  const before = (await client.query<{ p: string }>("select current_setting('search_path') as p")).rows[0]!.p;
-  await client.query("select set_config('search_path', 'pg_catalog', false)");
+  const sessions = [client, ...(options.scanSessions ?? [])];
+  const before = await Promise.all(sessions.map(async (s) => (await s.query<{ p: string }>("select current_setting('search_path') as p")).rows[0]!.p));
+  for (const session of sessions) await session.query("select set_config('search_path', 'pg_catalog', false)");
+  const reset = (): Promise<unknown> => Promise.all(sessions.map((s, i) => s.query("select set_config('search_path', $1, false)", [before[i]])));
   let captured: Expectations;
   try {
-    captured = await captureWithPinnedPath(client, options);
+    captured = await captureWithPinnedPath(client, sessions, options);
   } catch (error) {
     // In an aborted transaction the reset fails too (and the rollback undoes the setting): keep the capture's own error.
-    await client.query("select set_config('search_path', $1, false)", [before]).catch(() => undefined);
+    await reset().catch(() => undefined);
     throw error;
   }
-  await client.query("select set_config('search_path', $1, false)", [before]);
+  await reset();
   return captured;
 }
 
@@ -37,7 +40,7 @@ export async function captureSequences(client: pg.Client): Promise<SequenceExpec
   return readSequences(client, await resolveScope(client));
 }
 
-async function captureWithPinnedPath(client: pg.Client, options: CaptureOptions): Promise<Expectations> {
+async function captureWithPinnedPath(client: pg.Client, sessions: readonly pg.Client[], options: CaptureOptions): Promise<Expectations> {
   const meta = await client.query<{ db: string; version: string }>('select current_database() as db, current_setting(\'server_version\') as version');
   const scope = await resolveScope(client);
   const { tables, roots } = await listTables(client, scope);
@@ -55,7 +58,8 @@ async function captureWithPinnedPath(client: pg.Client, options: CaptureOptions)
   const algorithm = options.fingerprints ? (options.fingerprintAlgorithm ?? (valueHash ? 'value-hash' : 'md5-text')) : null;
   // A server without hash_record_extended cannot compute value hashes: no fingerprint (compared as errored), never another one.
   const hashing = algorithm === 'value-hash' && !valueHash ? null : algorithm;
-  for (const table of tables) Object.assign(table, await countTable(client, table, hashing, asRefreshed));
+  const counted = await scanOnSessions(sessions, tables, (session, table) => countTable(session, table, hashing, asRefreshed));
+  tables.forEach((table, i) => Object.assign(table, counted[i]));
   if (asRefreshed) await markRefreshedOverStale(client, tables, nesting, hashing);
   // On a restored database: what the query of each view marked so in the backup gives here, next to what it holds.
   for (const table of tables) {

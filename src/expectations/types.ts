@@ -1,6 +1,7 @@
 // What a database must contain, as captured with a backup and again from its restore.
 import type { RoleExpectation } from './roles.ts';
 import type { DatabaseProperties } from './database-properties.ts';
+import type pg from 'pg';
 import type { FingerprintAlgorithm } from './row-hash.ts';
 
 export interface TableExpectation {
@@ -102,6 +103,11 @@ export interface CaptureOptions {
   matviewsAsRefreshed?: boolean;
   /** Materialized views (keys) whose query is run too, as their owner (`queryResult`): the backup's `refreshedOverStale` ones. */
   queryResults?: ReadonlySet<string>;
+  /**
+   * More sessions on the same database to count and hash tables on side by side: on a live source each in the
+   * capture's snapshot (SET TRANSACTION SNAPSHOT), each with the pinned settings. The caller opens and ends them.
+   */
+  scanSessions?: readonly pg.Client[];
   /** Sequence positions already read (around a dump), used instead of reading them again. */
   sequences?: SequenceExpectation[];
 }

@@ -17,6 +17,7 @@ import { compareExpectations } from '../../src/expectations/compare.ts';
 import { pinSession, pinnedToolEnv } from '../../src/expectations/session.ts';
 import type { FingerprintAlgorithm } from '../../src/expectations/row-hash.ts';
 import type { CheckResult } from '../../src/run/result.ts';
+import { snapshotSessions } from '../../src/backup/snapshot-sessions.ts';
 import { ROOT } from '../helpers/cli.ts';
 
 const KINDS = new Set(['rowcounts', 'fingerprints']);
@@ -173,4 +174,30 @@ test('expectations stored as md5 of row text are still compared by md5: the soun
   assert.equal(md5.tables.find((t) => t.name === 'by_value')!.fingerprint, rows[0]!.h);
   assert.deepEqual(statuses(await compareAltered('select 1', 'md5-text')), allPassed);
   assertOnlyContentDiffers(await compareAltered(`update fp.traps set n = 2.0 where id = 1`, 'md5-text'), 'fp.traps');
+});
+
+test('tables counted on more sessions in the exported snapshot see what it saw, not changes committed since', async () => {
+  const holder = await cluster.connect('source');
+  const plain: pg.Client[] = [];
+  const fingerprints = (e: Expectations): string[] => e.tables.map((t) => `${t.name} ${t.rows} ${t.fingerprint}`);
+  try {
+    await holder.query('begin isolation level repeatable read read only');
+    await pinSession(holder);
+    const snapshot = (await holder.query<{ s: string }>('select pg_export_snapshot() as s')).rows[0]!.s;
+    // Committed after the export, before the sessions start (their own snapshots would see it).
+    await source.query(`update fp.by_value set txt = 'later' where id = 1; update fp.traps set n = 2 where id = 1`);
+    const inSnapshot = await snapshotSessions(cluster.clientConfig('source'), snapshot, 2);
+    assert.equal(inSnapshot.length, 2);
+    const options = { fingerprints: true, largeObjectContent: false, matviewsAsRefreshed: true } as const;
+    assert.deepEqual(fingerprints(await captureExpectations(holder, { ...options, scanSessions: inSnapshot })), fingerprints(expected.get('value-hash')!));
+    await Promise.all(inSnapshot.map((s) => s.end()));
+    // The control: sessions outside the snapshot are given tables too, and see the change.
+    for (const _ of [1, 2]) plain.push(await cluster.connect('source'));
+    for (const session of plain) await pinSession(session);
+    assert.notDeepEqual(fingerprints(await captureExpectations(holder, { ...options, scanSessions: plain })), fingerprints(expected.get('value-hash')!));
+  } finally {
+    await holder.end();
+    await Promise.all(plain.map((s) => s.end()));
+    await source.query(`update fp.by_value set txt = 'one' where id = 1; update fp.traps set n = 1.0 where id = 1`);
+  }
 });
