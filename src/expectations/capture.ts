@@ -10,9 +10,9 @@ import { unpredictableMatviews } from './schema-matviews.ts';
 import { relationKey } from './names.ts';
 import { withPartitionTrees, type TreeRoot } from './partition-trees.ts';
 import { matviewsReadBy, type LowerMatview } from './matview-nesting.ts';
-import { countTable, hasValueHash } from './table-scan.ts';
+import { countTable } from './table-scan.ts';
 import { scanOnSessions } from './scan-sessions.ts';
-import type { FingerprintAlgorithm } from './row-hash.ts';
+import { fingerprintPlan, type FingerprintAlgorithm } from './row-hash.ts';
 
 export type { CaptureOptions, Expectations, SequenceExpectation, TableExpectation } from './types.ts';
 
@@ -41,7 +41,9 @@ export async function captureSequences(client: pg.Client): Promise<SequenceExpec
 }
 
 async function captureWithPinnedPath(client: pg.Client, sessions: readonly pg.Client[], options: CaptureOptions): Promise<Expectations> {
-  const meta = await client.query<{ db: string; version: string }>('select current_database() as db, current_setting(\'server_version\') as version');
+  const meta = await client.query<{ db: string; version: string; version_num: number }>(
+    "select current_database() as db, current_setting('server_version') as version, current_setting('server_version_num')::int as version_num",
+  );
   const scope = await resolveScope(client);
   const { tables, roots } = await listTables(client, scope);
   const asRefreshed = options.matviewsAsRefreshed ?? false;
@@ -54,10 +56,9 @@ async function captureWithPinnedPath(client: pg.Client, sessions: readonly pg.Cl
       if (why && table.relkind === 'm') table.notComparable = why;
     }
   }
-  const valueHash = await hasValueHash(client);
-  const algorithm = options.fingerprints ? (options.fingerprintAlgorithm ?? (valueHash ? 'value-hash' : 'md5-text')) : null;
-  // A server without hash_record_extended cannot compute value hashes: no fingerprint (compared as errored), never another one.
-  const hashing = algorithm === 'value-hash' && !valueHash ? null : algorithm;
+  const plan = fingerprintPlan(options.fingerprintAlgorithm, meta.rows[0]!.version_num);
+  const algorithm = options.fingerprints ? plan.recorded : null;
+  const hashing = options.fingerprints ? plan.computed : null;
   const counted = await scanOnSessions(sessions, tables, (session, table) => countTable(session, table, hashing, asRefreshed));
   tables.forEach((table, i) => Object.assign(table, counted[i]));
   if (asRefreshed) await markRefreshedOverStale(client, tables, nesting, hashing);

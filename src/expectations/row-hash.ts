@@ -14,6 +14,17 @@ export const STORED_BEFORE_ALGORITHMS: FingerprintAlgorithm = 'md5-text';
 /** The first server version (server_version_num) with `hash_record_extended`. */
 export const VALUE_HASH_SINCE = 140000;
 
+/**
+ * Which algorithm a capture records, and which it can compute here: the one asked for (a backup's, on its restore),
+ * else the best this server has. A server without `hash_record_extended` computes no value hashes (null): its
+ * fingerprints are then missing, never computed another way.
+ */
+export function fingerprintPlan(requested: FingerprintAlgorithm | undefined, serverVersionNum: number): { recorded: FingerprintAlgorithm; computed: FingerprintAlgorithm | null } {
+  const valueHash = serverVersionNum >= VALUE_HASH_SINCE;
+  const recorded = requested ?? (valueHash ? 'value-hash' : 'md5-text');
+  return { recorded, computed: recorded === 'value-hash' && !valueHash ? null : recorded };
+}
+
 /** A column as the fingerprint sees it: its name, its type's name when the type is built in (pg_catalog), its typmod. */
 export interface HashedColumn {
   name: string;

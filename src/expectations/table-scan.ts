@@ -2,7 +2,7 @@
 import type pg from 'pg';
 import { ident } from './session.ts';
 import type { TableExpectation } from './types.ts';
-import { rowHashExpression, VALUE_HASH_SEEDS, VALUE_HASH_SINCE, type FingerprintAlgorithm, type HashedColumn } from './row-hash.ts';
+import { rowHashExpression, VALUE_HASH_SEEDS, type FingerprintAlgorithm, type HashedColumn } from './row-hash.ts';
 
 /**
  * One scan per table: row count and, if asked, a 128-bit fingerprint as two 64-bit sums of per-row hashes, by
@@ -42,12 +42,6 @@ function fingerprintQuery(algorithm: FingerprintAlgorithm, columns: readonly Has
             sum(('x' || substr(h, 1, 16))::bit(64)::bigint::numeric) as h1,
             sum(('x' || substr(h, 17, 16))::bit(64)::bigint::numeric) as h2
        from (select md5(${row}::text) as h from ${from}) s`;
-}
-
-/** Whether this server hashes records by value (`hash_record_extended`, PostgreSQL 14+). */
-export async function hasValueHash(client: pg.Client): Promise<boolean> {
-  const { rows } = await client.query<{ v: number }>("select current_setting('server_version_num')::int as v");
-  return rows[0]!.v >= VALUE_HASH_SINCE;
 }
 
 // A relation's live columns with their types: a table's sorted by name (bytewise), the order its fingerprint

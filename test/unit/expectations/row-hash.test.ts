@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { rowHashExpression, valueExpression, type HashedColumn } from '../../../src/expectations/row-hash.ts';
+import { fingerprintPlan, rowHashExpression, valueExpression, type HashedColumn } from '../../../src/expectations/row-hash.ts';
 
 const col = (name: string, builtinType: string | null, typmod = -1): HashedColumn => ({ name, builtinType, typmod });
 
@@ -31,4 +31,13 @@ test('a row: values in the given order, then one record text of all other column
   assert.equal(expression, `hashtextextended(hash_record_extended(row(t."a", t."c" collate "C", row(t."b ""q""", t."d")::text collate "C"), 7)::text, 7)`);
   assert.equal(rowHashExpression([col('a', 'int4')], 't', 1), 'hashtextextended(hash_record_extended(row(t."a"), 1)::text, 1)');
   assert.equal(rowHashExpression([], 't', 1), 'hashtextextended(hash_record_extended(row(), 1)::text, 1)');
+});
+
+test('a capture computes the algorithm asked for, else the best of its server; a server before 14 computes no value hash', () => {
+  assert.deepEqual(fingerprintPlan(undefined, 150014), { recorded: 'value-hash', computed: 'value-hash' });
+  assert.deepEqual(fingerprintPlan(undefined, 140000), { recorded: 'value-hash', computed: 'value-hash' });
+  assert.deepEqual(fingerprintPlan(undefined, 130020), { recorded: 'md5-text', computed: 'md5-text' });
+  // A stored backup's algorithm wins on its restore, whatever this server would choose.
+  assert.deepEqual(fingerprintPlan('md5-text', 180001), { recorded: 'md5-text', computed: 'md5-text' });
+  assert.deepEqual(fingerprintPlan('value-hash', 130020), { recorded: 'value-hash', computed: null });
 });
