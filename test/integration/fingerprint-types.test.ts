@@ -18,6 +18,7 @@ import { pinSession, pinnedToolEnv } from '../../src/expectations/session.ts';
 import type { FingerprintAlgorithm } from '../../src/expectations/row-hash.ts';
 import type { CheckResult } from '../../src/run/result.ts';
 import { snapshotSessions } from '../../src/backup/snapshot-sessions.ts';
+import { runRestoreChecks } from '../../src/checks/run-checks.ts';
 import { ROOT } from '../helpers/cli.ts';
 
 const KINDS = new Set(['rowcounts', 'fingerprints']);
@@ -200,4 +201,15 @@ test('tables counted on more sessions in the exported snapshot see what it saw, 
     await Promise.all(plain.map((s) => s.end()));
     await source.query(`update fp.by_value set txt = 'one' where id = 1; update fp.traps set n = 1.0 where id = 1`);
   }
+});
+
+test('a restore computes the algorithm its backup recorded, md5-text when it recorded none, on jobs sessions side by side', async () => {
+  const storedBefore: Expectations = { ...expected.get('md5-text')! };
+  delete storedBefore.fingerprintAlgorithm;
+  for (const [label, stored, jobs] of [['value-hash', expected.get('value-hash')!, 2], ['stored before algorithms', storedBefore, 3]] as const) {
+    const results = await runRestoreChecks({ cluster, database: 'restored', expected: stored, exactness: 'exact', physical: false, jobs, log: silentLogger() }, [{ kind: 'rowcounts' }, { kind: 'fingerprints' }]);
+    assert.deepEqual(statuses(results.filter((r) => TABLES.some((t) => r.id.endsWith(`:${t}`)))), allPassed, label);
+  }
+  // Digits of one algorithm against the other's would differ: the restore did compute md5-text for the old backup.
+  assert.notEqual(expected.get('md5-text')!.tables[0]!.fingerprint, expected.get('value-hash')!.tables[0]!.fingerprint);
 });
