@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Build the Recoverable tool image from this checkout (see the Dockerfile beside the package).
 #
-#   bash docker/build.sh [--tag recoverable:dev] [--base postgres:18]
+#   bash docker/build.sh [--tag recoverable:<version>] [--base postgres:18]
 #
 # Stages a build context with the packed package (what `npm pack` ships, built first), its production
 # dependencies installed from the npm registry (or npm's cache), and the Node binary this checkout runs on,
@@ -9,7 +9,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-tag="recoverable:dev"
+tag=""
 base="postgres:18"
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -18,6 +18,8 @@ while [ $# -gt 0 ]; do
     *) echo "docker/build.sh: unknown option $1 (known: --tag, --base)" >&2; exit 2 ;;
   esac
 done
+
+[ -n "$tag" ] || tag="recoverable:$(sed -n 's/^  "version": "\(.*\)",$/\1/p' package.json | head -n 1)"
 
 say() { printf '[image] %s\n' "$*"; }
 docker info --format '{{.ServerVersion}}' >/dev/null 2>&1 || { echo "[image] no Docker engine answers (start one: .ci/docker-engine.sh)" >&2; exit 3; }
