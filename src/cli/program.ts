@@ -5,6 +5,7 @@ import { RecoverableError, ScenarioError, ExitCode } from '../core/errors.ts';
 import { createLogger, type LogFormat } from '../core/log.ts';
 import { interruption } from '../core/interrupt.ts';
 import { redactSecrets } from '../core/redact.ts';
+import { TOOL_VERSION } from '../core/tool-version.ts';
 import type { CommandContext } from './context.ts';
 
 type Handler = (args: Record<string, unknown>, ctx: CommandContext) => Promise<number>;
@@ -125,7 +126,8 @@ async function main(argv: string[]): Promise<number> {
       throw error ?? new RecoverableError('usage', ExitCode.usage, message, { hint: 'run `recoverable --help`' });
     })
     .help()
-    .version();
+    // Named, not guessed: yargs looks for a package.json near the entry point, which an installed bin link is not.
+    .version(TOOL_VERSION);
   for (const command of commands) {
     parser = parser.command(command.name, command.describe, command.options ?? ((y) => y), async (args) => {
       const logFormat = args['log-format'] as LogFormat | undefined;

@@ -1,5 +1,5 @@
 // `recoverable selftest`: inject every registered fault into drills of a managed source and prove each is caught.
-import { tmpdir } from 'node:os';
+import { ensureWorkRoot } from '../env/work-root.ts';
 import { join, resolve } from 'node:path';
 import { UsageError } from '../core/errors.ts';
 import { systemClock } from '../core/clock.ts';
@@ -21,7 +21,7 @@ export async function handler(args: Record<string, unknown>, ctx: CommandContext
   const only = onlyList(args.only);
   if (only) checkFaultNames(only, methods, environment);
   const run = await runSelftest(
-    { methods, environment, version, ...(only ? { only } : {}), workRoot: process.env.RECOVERABLE_WORK_DIR ?? tmpdir() },
+    { methods, environment, version, ...(only ? { only } : {}), workRoot: await ensureWorkRoot() },
     { log: ctx.log, clock: systemClock, onProgress: progressPrinter(ctx) },
   );
   const dir = join(resolve(ctx.cwd, String(args['report-dir'])), run.result.runId);

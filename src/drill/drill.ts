@@ -1,9 +1,9 @@
 // The drill, as a recipe: obtain a backup, verify it, restore it to each target, check, judge.
-import { readFileSync } from 'node:fs';
 import type { Scenario } from '../scenario/types.ts';
 import type { Logger } from '../core/log.ts';
 import type { Clock } from '../core/clock.ts';
 import { timeId } from '../core/ids.ts';
+import { TOOL_VERSION } from '../core/tool-version.ts';
 import { RecoverableError, InterruptedError, ExitCode } from '../core/errors.ts';
 import { throwIfInterrupted } from '../core/interrupt.ts';
 import { RESULT_SCHEMA_VERSION, type RunResult, type RestoreResult, type ObjectiveResult, type Phase } from '../run/result.ts';
@@ -27,8 +27,6 @@ export interface DrillDeps {
   /** Test seam for fault injection between restore and checks. */
   afterRestore?: AfterRestoreHook;
 }
-
-const TOOL_VERSION: string = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 /** A finished drill: its result and the exit code it maps to. */
 export interface DrillOutcome {

@@ -12,6 +12,7 @@ import type { Logger } from '../core/log.ts';
 import type { Runtime } from './runtime.ts';
 import { ToolError } from '../core/errors.ts';
 import { freeLoopbackPort } from './port.ts';
+import { ensureWorkRoot } from './work-root.ts';
 
 /** How to reach a cluster: loopback TCP with the superuser's generated password. */
 export interface ConnectionInfo {
@@ -33,7 +34,7 @@ const SUPERUSER = 'postgres';
 
 /** Make a private (0700) temporary directory under the runtime's work root, owned by the cluster's user. */
 export async function privateTempDir(prefix: string, runtime: Runtime): Promise<string> {
-  const root = runtime.workRoot();
+  const root = await ensureWorkRoot(runtime.workRoot());
   if (runtime.clusterUser) await assertTraversable(root, runtime.clusterUser);
   const dir = await mkdtemp(join(root, `recoverable-${prefix}-`));
   await chmod(dir, 0o700);

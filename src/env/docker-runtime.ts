@@ -1,6 +1,7 @@
 // The docker runtime: PostgreSQL tools of an image, run in a container that sees the work dir at the same path as this machine.
 import { mkdtemp, chmod, rm, writeFile } from 'node:fs/promises';
-import { hostname, tmpdir } from 'node:os';
+import { hostname } from 'node:os';
+import { ensureWorkRoot } from './work-root.ts';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { GenericContainer } from 'testcontainers';
@@ -61,7 +62,7 @@ export async function startDockerRuntime(options: DockerRuntimeOptions): Promise
 
 // The host side of the work dir: 0755 so the container's postgres (another uid) can reach the private dirs made inside it.
 async function makeWorkDir(): Promise<string> {
-  const dir = await mkdtemp(join(process.env.RECOVERABLE_WORK_DIR ?? tmpdir(), 'recoverable-docker-'));
+  const dir = await mkdtemp(join(await ensureWorkRoot(), 'recoverable-docker-'));
   await chmod(dir, 0o755);
   return dir;
 }

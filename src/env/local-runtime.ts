@@ -1,7 +1,7 @@
 // The local runtime: PostgreSQL binaries found on this machine; as root, servers run as `postgres`.
 import { existsSync } from 'node:fs';
 import { chown } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { configuredWorkRoot } from './work-root.ts';
 import { run, type RunResult } from '../core/exec.ts';
 import { clusterOsUser, type OsUser } from '../core/os-user.ts';
 import { tool, type PgBin } from './binaries.ts';
@@ -45,7 +45,7 @@ export class LocalRuntime implements Runtime {
   }
 
   workRoot(): string {
-    return process.env.RECOVERABLE_WORK_DIR ?? tmpdir();
+    return configuredWorkRoot();
   }
 
   describe(): string {

@@ -17,7 +17,7 @@ import { decideSelftest, judgeChecks, selftestExitCode, type Judgement } from '.
 import { faultsFor } from './registry.ts';
 import { SELFTEST_SCHEMA_VERSION, type CleanRun, type FaultOutcome, type MethodRun, type SelftestResult } from './result.ts';
 import { cleanScenario, reuseBackup } from './scenario.ts';
-import { TOOL_VERSION } from './tool-version.ts';
+import { TOOL_VERSION } from '../core/tool-version.ts';
 
 /** What to test: methods, where, which major, which faults. */
 export interface SelftestOptions {
