@@ -35,7 +35,7 @@ export async function openEnvironment(request: EnvironmentRequest, log: Logger):
   const runtime = await startDockerRuntime({ image: request.image ?? `postgres:${request.version}`, mounts: request.mounts, log, runLabel: request.runLabel });
   return {
     runtime,
-    summary: { kind: 'docker', version: runtime.major, image: runtime.image, imageDigest: runtime.imageDigest },
+    summary: { kind: 'docker', version: runtime.major, image: runtime.image, imageDigest: runtime.imageDigest, network: runtime.network },
     dispose: () => runtime.dispose(),
   };
 }
