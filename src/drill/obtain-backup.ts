@@ -14,6 +14,7 @@ import { openUrlSource } from '../source/url.ts';
 import type { Source } from '../source/source.ts';
 import { takeDumpBackup } from '../backup/dump.ts';
 import { takeBasebackup } from '../backup/basebackup.ts';
+import { backupToolRuntime, socketDirectories } from '../backup/tool-runtime.ts';
 import { takeManagedBasebackup } from './managed-physical.ts';
 import { takeManagedSnapshot } from './managed-snapshot.ts';
 import { managedRuntime } from './managed-runtime.ts';
@@ -56,7 +57,16 @@ async function dumpRuntime(scenario: Scenario, source: Source, repo: LocalReposi
   }
   // The managed source's own runtime has its major's pg_dump (in its container, when it runs in one).
   if (source.kind === 'managed' && wanted === source.major) return { runtime: (source as ManagedSource).cluster.runtime, dispose: async () => {} };
+  if (scenario.source.kind === 'url') return urlToolRuntime(scenario.source.url, source.major, wanted, DUMP_TOOLS, repo, log);
   return { runtime: new LocalRuntime(dumpBinaries(source.major, wanted)), dispose: async () => {} };
+}
+
+// A url source's tools: this machine's when new enough, else a container's on the host network (repository and sockets mounted).
+async function urlToolRuntime(url: string, sourceMajor: number, wanted: number, tools: readonly string[], repo: LocalRepository, log: Logger): Promise<{ runtime: Runtime; dispose: () => Promise<void> }> {
+  const mounts = [{ path: repo.root, readOnly: false }, ...socketDirectories(url).map((path) => ({ path, readOnly: false }))];
+  const chosen = await backupToolRuntime({ sourceMajor, wanted, tools, mounts, runLabel: `backup-${process.pid}` }, log);
+  log.debug(`backup tools: ${chosen.describe}`);
+  return { runtime: chosen.runtime, dispose: () => chosen.dispose() };
 }
 
 /** Start or open the scenario's source. */
@@ -97,9 +107,14 @@ export async function takeBackup(scenario: Scenario, repo: LocalRepository, log:
 async function takeUrlBasebackup(scenario: Scenario, repo: LocalRepository, log: Logger, clock: Clock): Promise<StoredBackup> {
   const source = await openSource(scenario, repo, log);
   try {
-    const runtime = new LocalRuntime(requireBinaries(source.major, ['pg_basebackup']));
-    const external = scenario.source.kind === 'url' && scenario.source.restoreCommand !== undefined;
-    return await takeBasebackup(source, runtime, repo, { scenario: scenario.name, expectations: null, archiveTimeoutMs: external ? null : scenario.backup.archiveTimeoutMs }, log, clock);
+    const url = scenario.source.kind === 'url' ? scenario.source.url : '';
+    const tools = await urlToolRuntime(url, source.major, source.major, ['pg_basebackup'], repo, log);
+    try {
+      const external = scenario.source.kind === 'url' && scenario.source.restoreCommand !== undefined;
+      return await takeBasebackup(source, tools.runtime, repo, { scenario: scenario.name, expectations: null, archiveTimeoutMs: external ? null : scenario.backup.archiveTimeoutMs }, log, clock);
+    } finally {
+      await tools.dispose();
+    }
   } finally {
     await source.dispose();
   }

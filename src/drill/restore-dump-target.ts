@@ -9,6 +9,7 @@ import type { CheckResult, Phase, RestoreResult } from '../run/result.ts';
 import type { CheckSpec, Target } from '../scenario/types.ts';
 import { restoreDump, type DumpRestoreOptions } from '../restore/dump-restore.ts';
 import { runRestoreChecks } from '../checks/run-checks.ts';
+import { containerIsolationCheck } from '../checks/isolation.ts';
 import { fail, pass } from '../run/check.ts';
 import { readTablespaceLocations, tablespaceLocationsCheck } from '../checks/tablespace-locations.ts';
 import { PASSWORDS_NOT_DUMPED, passwordsUnknown } from '../expectations/roles-compare.ts';
@@ -81,6 +82,9 @@ export async function restoreDumpTarget(input: DumpTargetInput, log: Logger, clo
       }, input.checks),
     );
     checks.push(...checked.value.map((c) => optedOut(c, input.options)));
+    // Last, so no check runs beside a probe: a container restore must not reach this host.
+    const isolation = await containerIsolationCheck(cluster, result.environment);
+    if (isolation) checks.push(isolation);
     phases.push({ name: 'checks', durationMs: checked.durationMs });
     return result;
   } catch (error) {

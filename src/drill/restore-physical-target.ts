@@ -18,6 +18,7 @@ import { restorePhysical, type PhysicalRestoreOutcome } from '../restore/physica
 import { resolveTarget, type ResolvedTarget } from '../restore/resolve-target.ts';
 import { stopMatchesTarget, targetNotReached } from '../restore/recovery-proof.ts';
 import { runRestoreChecks } from '../checks/run-checks.ts';
+import { containerIsolationCheck } from '../checks/isolation.ts';
 import { readMarkers } from '../source/markers.ts';
 import { fail, pass } from '../run/check.ts';
 import type { AfterRestoreHook } from './restore-dump-target.ts';
@@ -87,6 +88,9 @@ export async function restorePhysicalTarget(input: PhysicalTargetInput, log: Log
         results.push({ id: 'expectations', kind: 'rowcounts', status: 'skipped', exactness: 'not-available', message: `no exact data expectations at ${target.label}: ${goal.noExpectationsBecause ?? 'none recorded'}`, durationMs: 0 });
         if (structural.length) results.push(...(await runRestoreChecks({ cluster: outcome!.cluster, database, expected: emptyExpectations(), exactness: 'not-available', physical: true, jobs: input.jobs, log }, structural)));
       }
+      // Last, so no check runs beside a probe: a container restore must not reach this host.
+      const isolation = await containerIsolationCheck(outcome!.cluster, restore.environment);
+      if (isolation) results.push(isolation);
       return results;
     });
     checks.push(...checked.value);

@@ -29,7 +29,16 @@ export interface DockerRuntimeOptions {
   runLabel?: string;
   /** How long a missing image may take to pull (default 10 minutes). */
   pullTimeoutMs?: number;
+  /**
+   * `none` (the default): the container has only its own loopback, so nothing in it can reach this host or anything
+   * else; tools run through `docker exec` and the host reaches the server through the socket in the work dir.
+   * `host` exists for tests that must show the isolation check catches a server that can reach out.
+   */
+  network?: DockerNetwork;
 }
+
+/** The container's network: none at all, or (tests only) the host's. */
+export type DockerNetwork = 'none' | 'host';
 
 /** Tools `has()` answers for, looked up once in the container. */
 const KNOWN_TOOLS = ['initdb', 'pg_ctl', 'postgres', 'psql', 'pg_dump', 'pg_dumpall', 'pg_restore', 'pg_amcheck', 'pg_checksums', 'pg_verifybackup', 'pg_waldump', 'pg_controldata', 'pg_upgrade', 'pg_basebackup'];
@@ -50,7 +59,7 @@ export async function startDockerRuntime(options: DockerRuntimeOptions): Promise
   const engine = await connectEngine(options.log);
   const image = await ensureImage(engine, options.image, { log: options.log, pullTimeoutMs: options.pullTimeoutMs ?? 600_000 });
   const workDir = await makeWorkDir();
-  const runtime = new DockerRuntime(engine, options.image, image.digest, workDir, options.runLabel ?? `run-${randomBytes(6).toString('hex')}`, options.log);
+  const runtime = new DockerRuntime(engine, options.image, image.digest, workDir, options.runLabel ?? `run-${randomBytes(6).toString('hex')}`, options.log, options.network ?? 'none');
   try {
     await runtime.boot(options.mounts ?? []);
     return runtime;
@@ -84,7 +93,11 @@ export class DockerRuntime implements Runtime {
   private disposing: Promise<void> | null = null;
   private startup = 0;
 
-  constructor(engine: DockerEngine, image: string, imageDigest: string, workDir: string, runLabel: string, log: Logger) {
+  /** The container's network mode: `none` unless a test asked for the host's. */
+  readonly network: DockerNetwork;
+
+  constructor(engine: DockerEngine, image: string, imageDigest: string, workDir: string, runLabel: string, log: Logger, network: DockerNetwork) {
+    this.network = network;
     this.engine = engine;
     this.image = image;
     this.imageDigest = imageDigest;
@@ -136,7 +149,7 @@ export class DockerRuntime implements Runtime {
     }
     this.identity = await this.learnIdentity();
     this.startup = performance.now() - started;
-    this.log.debug({ image: this.image, container: this.id, startupMs: Math.round(this.startupMs), hostNetwork: this.engine.hostNetwork }, `docker runtime ready: ${this.describe()}`);
+    this.log.debug({ image: this.image, container: this.id, startupMs: Math.round(this.startupMs), network: this.network }, `docker runtime ready: ${this.describe()}`);
   }
 
   // The container: sleep forever under an init (it reaps the servers pg_ctl daemonizes), work dir and mounts at their own paths.
@@ -165,8 +178,8 @@ export class DockerRuntime implements Runtime {
       })
       .withBindMounts([{ source: this.workDir, target: this.workDir, mode: 'rw' }, ...mounts.map((m) => ({ source: m.path, target: m.path, mode: m.readOnly ? ('ro' as const) : ('rw' as const) }))])
       .withSharedMemorySize(SHM_BYTES);
-    // Without a bridge network the host's is the only one; either way the host connects through the socket in the work dir.
-    if (this.engine.hostNetwork) container.withNetworkMode('host');
+    // No network at all: a restore can never reach production; the host connects through the socket in the work dir.
+    container.withNetworkMode(this.network);
     return container;
   }
 

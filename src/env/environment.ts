@@ -4,6 +4,7 @@ import type { RestoreResult } from '../run/result.ts';
 import { requireBinaries } from './binaries.ts';
 import { LocalRuntime } from './local-runtime.ts';
 import type { Runtime } from './runtime.ts';
+import type { DockerNetwork } from './docker-runtime.ts';
 
 export interface RestoreEnvironment {
   runtime: Runtime;
@@ -22,6 +23,8 @@ export interface EnvironmentRequest {
   /** Tools the restore needs (local binaries are checked up front). */
   tools: readonly string[];
   runLabel: string;
+  /** Docker only: `none` (default) for restores; `host` for backup tools that must reach a url source's server. */
+  network?: DockerNetwork;
 }
 
 /** Open an environment; the caller disposes it (a container is removed, a local one has nothing to remove). */
@@ -32,10 +35,10 @@ export async function openEnvironment(request: EnvironmentRequest, log: Logger):
   }
   // Loaded only when asked for: testcontainers is heavy and most drills run locally.
   const { startDockerRuntime } = await import('./docker-runtime.ts');
-  const runtime = await startDockerRuntime({ image: request.image ?? `postgres:${request.version}`, mounts: request.mounts, log, runLabel: request.runLabel });
+  const runtime = await startDockerRuntime({ image: request.image ?? `postgres:${request.version}`, mounts: request.mounts, log, runLabel: request.runLabel, ...(request.network ? { network: request.network } : {}) });
   return {
     runtime,
-    summary: { kind: 'docker', version: runtime.major, image: runtime.image, imageDigest: runtime.imageDigest },
+    summary: { kind: 'docker', version: runtime.major, image: runtime.image, imageDigest: runtime.imageDigest, network: runtime.network },
     dispose: () => runtime.dispose(),
   };
 }

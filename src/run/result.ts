@@ -37,7 +37,7 @@ export interface ReachedTarget {
 
 export interface RestoreResult {
   target: string;
-  environment: { kind: 'local' | 'docker'; version: number; image?: string; imageDigest?: string };
+  environment: { kind: 'local' | 'docker'; version: number; image?: string; imageDigest?: string; network?: 'none' | 'host' };
   reached: ReachedTarget;
   phases: Phase[];
   checks: CheckResult[];

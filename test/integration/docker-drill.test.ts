@@ -52,7 +52,8 @@ checks: [rowcounts, fingerprints, schema, sequences, large-objects, roles, amche
   assert.deepEqual(result.restores.map((r) => [r.environment.kind, r.environment.version, r.environment.image]), [['docker', 15, 'postgres:15'], ['docker', 17, 'postgres:17'], ['docker', 18, 'postgres:18']]);
   for (const restore of result.restores) {
     assert.match(restore.environment.imageDigest ?? '', /^sha256:|@sha256:/);
-    for (const id of ['fingerprint:shop.order_lines', 'schema:objects', 'schema:definitions', 'large-objects', 'roles', 'amcheck']) assert.equal(restore.checks.find((c) => c.id === id)?.status, 'passed', `${restore.environment.version}: ${id}`);
+    assert.equal(restore.environment.network, 'none', 'a docker restore has no network');
+    for (const id of ['fingerprint:shop.order_lines', 'schema:objects', 'schema:definitions', 'large-objects', 'roles', 'amcheck', 'restore:isolation']) assert.equal(restore.checks.find((c) => c.id === id)?.status, 'passed', `${restore.environment.version}: ${id}`);
   }
 });
 
@@ -70,7 +71,7 @@ checks: [rowcounts, fingerprints, schema, amcheck]
     for (const restore of result.restores) {
       assert.equal(restore.environment.image, `postgres:${major}`);
       assert.match(restore.reached.proof, /starting backup recovery with redo LSN/);
-      for (const id of ['recovery:target', 'markers', 'checksums', 'wal:continuity', 'fingerprint:shop.order_lines']) assert.equal(restore.checks.find((c) => c.id === id)?.status, 'passed', `${restore.target}: ${id}`);
+      for (const id of ['recovery:target', 'markers', 'checksums', 'wal:continuity', 'fingerprint:shop.order_lines', 'restore:isolation']) assert.equal(restore.checks.find((c) => c.id === id)?.status, 'passed', `${restore.target}: ${id}`);
     }
   });
 }

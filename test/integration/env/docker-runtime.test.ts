@@ -12,6 +12,7 @@ import { execa } from 'execa';
 import { startDockerRuntime } from '../../../src/env/docker-runtime.ts';
 import { LABEL } from '../../../src/env/docker-engine.ts';
 import { Cluster } from '../../../src/env/cluster.ts';
+import { containerIsolationCheck } from '../../../src/checks/isolation.ts';
 import { abandoned } from '../../../src/cli/cleanup.ts';
 import { silentLogger } from '../../../src/core/log.ts';
 import { EnvironmentError, ToolError } from '../../../src/core/errors.ts';
@@ -69,6 +70,11 @@ for (const major of MAJORS) {
         } finally {
           await client.end();
         }
+        // No network at all: the server cannot reach a listener on this host's loopback, and the check proves it.
+        assert.equal(runtime.network, 'none');
+        const isolation = await containerIsolationCheck(cluster, { kind: 'docker', version: major, network: runtime.network });
+        assert.equal(isolation?.status, 'passed', isolation?.message);
+        assert.match(isolation!.message, /could not reach a listener at 127\.0\.0\.1:\d+ on this host, which saw no connection; the container has no network/);
         assert.equal((await stat(cluster.dataDir)).uid, runtime.clusterUser.uid, "the data dir belongs to the container's postgres");
         assert.equal((await stat(cluster.dir)).mode & 0o777, 0o700);
 
@@ -101,6 +107,23 @@ for (const major of MAJORS) {
     assert.deepEqual(await readdir(root), []);
   });
 }
+
+test("the isolation check fails a container that shares the host's network: it reaches the host's loopback", { skip: anyImageSkip }, async () => {
+  const runtime = await startDockerRuntime({ image: anyImage!, log: silentLogger(), runLabel: runLabel('reach'), network: 'host' });
+  try {
+    const cluster = await Cluster.init(runtime, { dataChecksums: false }, silentLogger());
+    try {
+      await cluster.start();
+      const isolation = await containerIsolationCheck(cluster, { kind: 'docker', version: runtime.major, network: runtime.network });
+      assert.equal(isolation?.status, 'failed', isolation?.message);
+      assert.match(isolation!.message, /the restored server reached a listener at 127\.0\.0\.1:\d+ on this host \(1 connection\(s\)\).*NetworkMode host/);
+    } finally {
+      await cluster.dispose();
+    }
+  } finally {
+    await runtime.dispose();
+  }
+});
 
 test('a missing image that cannot be pulled is an environment error (exit 3) in bounded time, leaving nothing', { skip: dockerSkip }, async () => {
   const label = runLabel('missing');
