@@ -4,11 +4,16 @@ import { loadScenario } from '../scenario/load.ts';
 import { runDrill } from '../drill/drill.ts';
 import { writeReports } from '../report/write.ts';
 import { systemClock } from '../core/clock.ts';
+import { ExitCode } from '../core/errors.ts';
+import { redactSecrets } from '../core/redact.ts';
 import type { CommandContext } from './context.ts';
+import { exportRunMetrics, recordRun } from './drill-record.ts';
+import { metricsTargets } from './metrics-output.ts';
 
 /** Run each scenario's drill; the exit code is the worst of them (3 > 1 > 0). */
 export async function handler(args: Record<string, unknown>, ctx: CommandContext): Promise<number> {
   const files = args.scenario as string[];
+  const metrics = metricsTargets(args);
   // Load every scenario first: a bad one stops the run before anything starts.
   const scenarios = [];
   for (const file of files) scenarios.push(await loadScenario(file, { cwd: ctx.cwd }));
@@ -16,10 +21,18 @@ export async function handler(args: Record<string, unknown>, ctx: CommandContext
   for (const scenario of scenarios) {
     ctx.log.info(`drill ${scenario.name} (${scenario.path})`);
     const { result, exitCode } = await runDrill(scenario, { log: ctx.log, clock: systemClock });
+    // The verdict is final: record it, then render the reports with the scenario's history from the ledger.
+    const recorded = recordRun(scenario.repository, result, exitCode, ctx.log);
+    if (recorded.history) result.history = recorded.history;
     const dir = join(scenario.report.dir, result.runId);
     await writeReports(result, dir, scenario.report.formats);
     process.stdout.write(`${result.verdict.toUpperCase()} ${scenario.name}: ${result.summary}\nreport: ${dir}\n`);
-    worst = rank(exitCode) > rank(worst) ? exitCode : worst;
+    const problems = [...recorded.problems, ...(await exportRunMetrics(scenario.repository, scenario.name, metrics, systemClock.date()))];
+    for (const problem of problems) process.stderr.write(`recoverable: ${redactSecrets(problem.message)}\n`);
+    // A pass nobody can see is not a pass a monitor can rely on: an unrecorded or unexported pass exits 3 (the machine's
+    // fault, not the backup's); a failed drill keeps its own exit code, which already says more.
+    const code = exitCode === ExitCode.passed && problems.length > 0 ? ExitCode.environment : exitCode;
+    worst = rank(code) > rank(worst) ? code : worst;
   }
   return worst;
 }
