@@ -3,14 +3,16 @@ import type { Logger } from '../core/log.ts';
 import { measured, objectiveOf, ledgerRunOf, type LedgerRun } from '../ledger/ledger-run.ts';
 import { RunLedger } from '../ledger/run-ledger.ts';
 import type { HistoryPoint, RunResult } from '../run/result.ts';
-import { exportMetrics, scenarioRuns, type MetricsTargets } from './metrics-output.ts';
+import type { ScenarioRuns } from '../metrics/drill-metrics.ts';
+import { scenarioRuns } from './metrics-output.ts';
 
 /** How many runs the report's history charts show. */
 export const HISTORY_RUNS = 30;
 
-/** What recording a run gave: its history for the reports (null when the ledger failed) and every problem met. */
+/** What recording a run gave: its history for the reports and what the metrics read (null when the ledger failed), and every problem met. */
 export interface Recorded {
   history: HistoryPoint[] | null;
+  metrics: ScenarioRuns | null;
   problems: Error[];
 }
 
@@ -20,21 +22,11 @@ export function recordRun(repository: string, result: RunResult, exitCode: numbe
     using ledger = RunLedger.open(repository, { create: true })!;
     ledger.append(ledgerRunOf(result, exitCode));
     log.info(`recorded run ${result.runId} in the run ledger ${ledger.path}`);
-    return { history: ledger.recent(result.scenario.name, HISTORY_RUNS).reverse().map(historyPoint), problems: [] };
+    const history = ledger.recent(result.scenario.name, HISTORY_RUNS).reverse().map(historyPoint);
+    // Metrics come from the ledger, so the last success survives a failing run.
+    return { history, metrics: scenarioRuns(ledger, [result.scenario.name])[0] ?? null, problems: [] };
   } catch (error) {
-    return { history: null, problems: [error as Error] };
-  }
-}
-
-/** Export the scenario's metrics from the ledger (so the last success survives a failing run); returns what failed. */
-export async function exportRunMetrics(repository: string, scenario: string, targets: MetricsTargets, now: Date): Promise<Error[]> {
-  if (targets.file === null && targets.pushgateway === null) return [];
-  try {
-    using ledger = RunLedger.open(repository, { create: false });
-    if (!ledger) return [new Error(`no run ledger in ${repository}: metrics are read from it`)];
-    return await exportMetrics(scenarioRuns(ledger, [scenario]), targets, now);
-  } catch (error) {
-    return [error as Error];
+    return { history: null, metrics: null, problems: [error as Error] };
   }
 }
 
