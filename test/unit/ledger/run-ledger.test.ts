@@ -60,6 +60,20 @@ test('a ledger written by a newer schema is refused, naming both versions', () =
   assert.throws(() => RunLedger.open(dir, { create: false }), (e: unknown) => e instanceof EnvironmentError && e.code === 'ledger-too-new' && /schema version 7, newer than this recoverable knows \(1\)/.test(e.message));
 }));
 
+test('a file that is not an SQLite database is an environment error naming it', () => withRepository(async (dir) => {
+  await writeFile(join(dir, LEDGER_FILE), 'these are not the runs you are looking for'.repeat(100));
+  assert.throws(() => RunLedger.open(dir, { create: false }), (e: unknown) =>
+    e instanceof EnvironmentError && e.code === 'ledger-unavailable' && e.exitCode === 3 && e.message.includes(join(dir, LEDGER_FILE)) && /not a database/.test(e.message));
+}));
+
+test('check counts cover run-level and every restore\'s checks', () => {
+  const result = failingResult();
+  const all = [...result.checks, ...result.restores.flatMap((r) => r.checks)];
+  const counts = ledgerRunOf(result, 1).checkCounts;
+  for (const status of ['passed', 'failed', 'skipped', 'errored'] as const) assert.equal(counts[status], all.filter((c) => c.status === status).length, status);
+  assert.ok(result.checks.length > 0 && result.restores.length > 1, 'the sample has run-level checks and more than one restore');
+});
+
 test('an append is all or nothing: a bad objective leaves no run behind', () => withRepository((dir) => {
   using ledger = RunLedger.open(dir, { create: true })!;
   const bad = ledgerRun({ runId: 'r1', finishedAt: '2026-01-01T00:00:00.000Z', objectives: [{ kind: 'rto', objectiveMs: 1, measuredMs: 2, status: 'bogus' as 'failed', basis: 'x' }] });
