@@ -19,12 +19,13 @@ export interface Recorded {
 /** Append the finished run and read its scenario's history; a failure is returned, never thrown, so reports are still written. */
 export function recordRun(repository: string, result: RunResult, exitCode: number, log: Logger): Recorded {
   try {
-    using ledger = RunLedger.open(repository, { create: true })!;
-    ledger.append(ledgerRunOf(result, exitCode));
-    log.info(`recorded run ${result.runId} in the run ledger ${ledger.path}`);
-    const history = ledger.recent(result.scenario.name, HISTORY_RUNS).reverse().map(historyPoint);
-    // Metrics come from the ledger, so the last success survives a failing run.
-    return { history, metrics: scenarioRuns(ledger, [result.scenario.name])[0] ?? null, problems: [] };
+    return RunLedger.with(repository, { create: true }, (ledger): Recorded => {
+      ledger!.append(ledgerRunOf(result, exitCode));
+      log.info(`recorded run ${result.runId} in the run ledger ${ledger!.path}`);
+      const history = ledger!.recent(result.scenario.name, HISTORY_RUNS).reverse().map(historyPoint);
+      // Metrics come from the ledger, so the last success survives a failing run.
+      return { history, metrics: scenarioRuns(ledger!, [result.scenario.name])[0] ?? null, problems: [] };
+    });
   } catch (error) {
     return { history: null, metrics: null, problems: [error as Error] };
   }

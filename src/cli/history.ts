@@ -1,6 +1,7 @@
 // `recoverable history [scenario]`: the last runs, RTO and RPO trends, and the current streak, from the run ledger.
 import { UsageError } from '../core/errors.ts';
-import { RunLedger } from '../ledger/run-ledger.ts';
+import { join } from 'node:path';
+import { LEDGER_FILE, RunLedger } from '../ledger/run-ledger.ts';
 import { streakOf, trendOf, type Streak, type Trend } from '../ledger/trends.ts';
 import type { LedgerRun } from '../ledger/ledger-run.ts';
 import type { CommandContext } from './context.ts';
@@ -19,15 +20,16 @@ export async function handler(args: Record<string, unknown>, ctx: CommandContext
   const limit = positive(args.limit, '--limit');
   const window = positive(args.window, '--window');
   const scope = await ledgerScope(args, ctx.cwd);
-  using ledger = RunLedger.open(scope.repository, { create: false }) ?? undefined;
-  const names = scope.scenario !== null ? [scope.scenario] : (ledger?.scenarios() ?? []);
-  const histories = names.map((scenario): ScenarioHistory => {
-    // Trends need two windows even when fewer runs are shown.
-    const runs = ledger?.recent(scenario, Math.max(limit, window * 2)) ?? [];
-    return { scenario, runs: runs.slice(0, limit), streak: streakOf(runs), trends: [trendOf(runs, 'rto', window), trendOf(runs, 'rpo', window)] };
+  const histories = RunLedger.with(scope.repository, { create: false }, (ledger) => {
+    const names = scope.scenario !== null ? [scope.scenario] : (ledger?.scenarios() ?? []);
+    return names.map((scenario): ScenarioHistory => {
+      // Trends need two windows even when fewer runs are shown.
+      const runs = ledger?.recent(scenario, Math.max(limit, window * 2)) ?? [];
+      return { scenario, runs: runs.slice(0, limit), streak: streakOf(runs), trends: [trendOf(runs, 'rto', window), trendOf(runs, 'rpo', window)] };
+    });
   });
   if (args.json) {
-    process.stdout.write(`${JSON.stringify({ repository: scope.repository, ledger: ledger?.path ?? null, scenarios: histories }, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify({ repository: scope.repository, ledger: join(scope.repository, LEDGER_FILE), scenarios: histories }, null, 2)}\n`);
     return 0;
   }
   if (histories.length === 0) process.stdout.write(`no drill recorded in ${scope.repository}\n`);

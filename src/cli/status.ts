@@ -14,12 +14,17 @@ export async function handler(args: Record<string, unknown>, ctx: CommandContext
   const targets = metricsTargets(args);
   const scope = await ledgerScope(args, ctx.cwd);
   const now = new Date();
-  // 2. Judge each scenario from the ledger; no ledger is no proof.
-  using ledger = RunLedger.open(scope.repository, { create: false }) ?? undefined;
-  const names = scope.scenario !== null ? [scope.scenario] : (ledger?.scenarios() ?? []);
-  const judged: Freshness[] = names.map((name) => judgeFreshness(name, ledger?.recent(name, 1)[0] ?? null, ledger?.lastPassed(name) ?? null, maxAgeMs, now));
+  // 2. Judge each scenario from the ledger (no ledger is no proof); read what the metrics need while it is open.
+  const wantMetrics = targets.file !== null || targets.pushgateway !== null;
+  const { judged, runs } = RunLedger.with(scope.repository, { create: false }, (ledger) => {
+    const names = scope.scenario !== null ? [scope.scenario] : (ledger?.scenarios() ?? []);
+    return {
+      judged: names.map((name): Freshness => judgeFreshness(name, ledger?.recent(name, 1)[0] ?? null, ledger?.lastPassed(name) ?? null, maxAgeMs, now)),
+      runs: ledger && wantMetrics ? scenarioRuns(ledger, names) : null,
+    };
+  });
   const allFresh = judged.length > 0 && judged.every((f) => f.fresh);
-  // 3. Print, then refresh the metrics (backup age grows between drills) when asked.
+  // 3. Print.
   if (args.json) {
     process.stdout.write(`${JSON.stringify({ repository: scope.repository, maxAgeMs, checkedAt: now.toISOString(), fresh: allFresh, scenarios: judged }, null, 2)}\n`);
   } else {
@@ -27,8 +32,9 @@ export async function handler(args: Record<string, unknown>, ctx: CommandContext
     for (const f of judged) process.stdout.write(`${f.fresh ? 'FRESH' : 'STALE'} ${f.message}\n`);
   }
   const verdict = allFresh ? ExitCode.passed : ExitCode.failed;
-  if (!ledger || (targets.file === null && targets.pushgateway === null)) return verdict;
-  const failures = await exportMetrics(scenarioRuns(ledger, names), targets, now);
+  // 4. Backup age grows between drills: a status run can rewrite the metrics so it stays current.
+  if (runs === null) return verdict;
+  const failures = await exportMetrics(runs, targets, now);
   for (const failure of failures) process.stderr.write(`recoverable: ${redactSecrets(failure.message)}\n`);
   // Staleness is the answer a monitor asked for; a metrics failure alone is the machine's fault (exit 3).
   return verdict === ExitCode.passed && failures.length > 0 ? ExitCode.environment : verdict;

@@ -1,7 +1,7 @@
 // The run ledger: an SQLite database in the repository that every drill appends to (node:sqlite, WAL journal).
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { DatabaseSync, type SQLOutputValue } from 'node:sqlite';
+import type { DatabaseSync as Database, SQLOutputValue } from 'node:sqlite';
 import { EnvironmentError } from '../core/errors.ts';
 import { MIGRATIONS } from './migrations.ts';
 import type { CheckCounts, LedgerObjective, LedgerPhase, LedgerRun } from './ledger-run.ts';
@@ -12,15 +12,26 @@ export const LEDGER_FILE = 'ledger.sqlite';
 const BUSY_TIMEOUT_MS = 15_000;
 
 type Row = Record<string, SQLOutputValue>;
+const { DatabaseSync } = loadSqlite();
 
-/** The ledger of one repository; close it (or `using`) when done. */
+/** The ledger of one repository; close it when done (or use {@link RunLedger.with}). */
 export class RunLedger implements Disposable {
   readonly path: string;
-  readonly #db: DatabaseSync;
+  readonly #db: Database;
 
-  private constructor(path: string, db: DatabaseSync) {
+  private constructor(path: string, db: Database) {
     this.path = path;
     this.#db = db;
+  }
+
+  /** Open the ledger, run `body` on it (null when there is none and `create` is false), and close it whatever happens. */
+  static with<T>(repositoryRoot: string, options: { create: boolean }, body: (ledger: RunLedger | null) => T): T {
+    const ledger = RunLedger.open(repositoryRoot, options);
+    try {
+      return body(ledger);
+    } finally {
+      ledger?.close();
+    }
   }
 
   /** Open (creating the file and schema when `create`) the ledger of `repositoryRoot`; null when it has none and `create` is false. */
@@ -101,7 +112,7 @@ export class RunLedger implements Disposable {
 }
 
 // Apply every migration the file lacks, each in its own immediate transaction (a second process waits, then sees it done).
-function migrate(db: DatabaseSync, path: string): void {
+function migrate(db: Database, path: string): void {
   db.exec('create table if not exists schema_migrations (version integer primary key, description text not null, applied_at text not null) strict');
   const newest = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;
   for (const migration of MIGRATIONS) {
@@ -117,7 +128,7 @@ function migrate(db: DatabaseSync, path: string): void {
   }
 }
 
-function insertRun(db: DatabaseSync, run: LedgerRun): void {
+function insertRun(db: Database, run: LedgerRun): void {
   db.prepare(
     `insert into runs (run_id, scenario, scenario_sha256, scenario_path, started_at, finished_at, verdict, exit_code, summary, error_code,
        backup_id, method, backup_taken_at, backup_taken, tool_version, recorded_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -134,7 +145,7 @@ function insertRun(db: DatabaseSync, run: LedgerRun): void {
 }
 
 // An immediate transaction takes the write lock up front, so concurrent appends queue on busy_timeout instead of deadlocking.
-function transaction(db: DatabaseSync, body: () => void): void {
+function transaction(db: Database, body: () => void): void {
   db.exec('begin immediate');
   try {
     body();
@@ -173,4 +184,21 @@ function text(value: SQLOutputValue | undefined): string {
 
 function nullableText(value: SQLOutputValue | undefined): string | null {
   return value === null || value === undefined ? null : text(value);
+}
+
+// Node 22 marks node:sqlite experimental and warns once on load; only that warning is dropped, every other one still shows.
+function loadSqlite(): typeof import('node:sqlite') {
+  const emit = process.emitWarning;
+  process.emitWarning = function (this: NodeJS.Process, warning: string | Error, ...rest: unknown[]): void {
+    const text = typeof warning === 'string' ? warning : warning.message;
+    const options = rest[0];
+    const type = typeof options === 'string' ? options : (options as { type?: string } | undefined)?.type;
+    if (type === 'ExperimentalWarning' && text.startsWith('SQLite is an experimental feature')) return;
+    (emit as (...args: unknown[]) => void).call(process, warning, ...rest);
+  } as typeof process.emitWarning;
+  try {
+    return process.getBuiltinModule('node:sqlite');
+  } finally {
+    process.emitWarning = emit;
+  }
 }
