@@ -2,7 +2,7 @@
 import { UsageError } from '../core/errors.ts';
 import { join } from 'node:path';
 import { LEDGER_FILE, RunLedger } from '../ledger/run-ledger.ts';
-import { streakOf, trendOf, type Streak, type Trend } from '../ledger/trends.ts';
+import { trendOf, type Streak, type Trend } from '../ledger/trends.ts';
 import type { LedgerRun } from '../ledger/ledger-run.ts';
 import type { CommandContext } from './context.ts';
 import { ledgerScope } from './ledger-scope.ts';
@@ -25,7 +25,7 @@ export async function handler(args: Record<string, unknown>, ctx: CommandContext
     return names.map((scenario): ScenarioHistory => {
       // Trends need two windows even when fewer runs are shown.
       const runs = ledger?.recent(scenario, Math.max(limit, window * 2)) ?? [];
-      return { scenario, runs: runs.slice(0, limit), streak: streakOf(runs), trends: [trendOf(runs, 'rto', window), trendOf(runs, 'rpo', window)] };
+      return { scenario, runs: runs.slice(0, limit), streak: ledger?.streak(scenario) ?? null, trends: [trendOf(runs, 'rto', window), trendOf(runs, 'rpo', window)] };
     });
   });
   if (args.json) {

@@ -5,6 +5,7 @@ import type { DatabaseSync as Database, SQLOutputValue } from 'node:sqlite';
 import { EnvironmentError } from '../core/errors.ts';
 import { MIGRATIONS } from './migrations.ts';
 import type { CheckCounts, LedgerObjective, LedgerPhase, LedgerRun } from './ledger-run.ts';
+import type { Streak } from './trends.ts';
 
 /** The ledger's file name inside a repository. */
 export const LEDGER_FILE = 'ledger.sqlite';
@@ -78,6 +79,20 @@ export class RunLedger implements Disposable {
     return guarded(this.path, 'read', () => {
       const row = this.#db.prepare("select * from runs where scenario = ? and verdict = 'passed' order by finished_at desc, run_id desc limit 1").get(scenario);
       return row ? this.#hydrate(row) : null;
+    });
+  }
+
+  /** The newest run's verdict and how many runs in a row, back from it, ended with it (however many there are); null for none. */
+  streak(scenario: string): Streak | null {
+    return guarded(this.path, 'read', () => {
+      let streak: Streak | null = null;
+      for (const row of this.#db.prepare('select verdict from runs where scenario = ? order by finished_at desc, run_id desc').iterate(scenario)) {
+        const verdict = text(row.verdict) as Streak['verdict'];
+        if (streak === null) streak = { verdict, count: 0 };
+        else if (verdict !== streak.verdict) break;
+        streak.count += 1;
+      }
+      return streak;
     });
   }
 

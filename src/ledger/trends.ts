@@ -23,15 +23,6 @@ export interface Trend {
   previousRuns: number;
 }
 
-/** The current streak of runs given newest first; null for no runs. */
-export function streakOf(runsNewestFirst: readonly LedgerRun[]): Streak | null {
-  const first = runsNewestFirst[0];
-  if (!first) return null;
-  let count = 0;
-  while (count < runsNewestFirst.length && runsNewestFirst[count]!.verdict === first.verdict) count += 1;
-  return { verdict: first.verdict, count };
-}
-
 /** The streak in words: "5 passes in a row", "1 failure", "2 errored runs in a row". */
 export function describeStreak(streak: Streak | null): string {
   if (!streak) return 'no runs recorded';

@@ -2,13 +2,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { historyPoint } from '../../../src/cli/drill-record.ts';
 import { renderHistory } from '../../../src/cli/history-render.ts';
-import { streakOf, trendOf } from '../../../src/ledger/trends.ts';
+import { trendOf } from '../../../src/ledger/trends.ts';
 import { ledgerRun, series } from '../ledger/sample-runs.ts';
 
 test('history prints the streak, one row per run with RTO against its objective, and the trends', () => {
   const runs = series([['failed', 420_000], ['passed', 12_000]]);
   runs[0] = { ...runs[0]!, checkCounts: { passed: 3, failed: 2, skipped: 0, errored: 1 }, backup: null };
-  const lines = renderHistory({ scenario: 'nightly', runs, streak: streakOf(runs), trends: [trendOf(runs, 'rto', 1), trendOf(runs, 'rpo', 1)] });
+  const lines = renderHistory({ scenario: 'nightly', runs, streak: { verdict: 'failed', count: 1 }, trends: [trendOf(runs, 'rto', 1), trendOf(runs, 'rpo', 1)] });
   assert.equal(lines[0], 'nightly: 1 failure (the latest run)');
   assert.match(lines[1]!, /^ {2}finished +verdict +RTO \(objective\) +RPO \(objective\) +checks failed +backup$/);
   assert.match(lines[2]!, /^ {2}2026-01-10T12:00:00\.000Z +FAILED +7 min \(5 min\) +- +3 +-$/);

@@ -100,6 +100,19 @@ test('the last pass survives later failures; scenarios stay apart', () => withRe
   assert.equal(ledger.lastPassed('never'), null);
 }));
 
+test('the streak counts back from the newest run to the first other verdict, beyond any window', () => withRepository((dir) => {
+  using ledger = RunLedger.open(dir, { create: true })!;
+  assert.equal(ledger.streak('nightly'), null);
+  const at = (i: number): string => new Date(Date.UTC(2026, 0, 1) + i * 60_000).toISOString();
+  ledger.append(ledgerRun({ runId: 'old-pass', finishedAt: at(0) }));
+  ledger.append(ledgerRun({ runId: 'fail', finishedAt: at(1), verdict: 'failed' }));
+  for (let i = 2; i < 52; i++) ledger.append(ledgerRun({ runId: `pass-${i}`, finishedAt: at(i) }));
+  ledger.append(ledgerRun({ runId: 'elsewhere', finishedAt: at(60), scenario: 'other', verdict: 'errored' }));
+  assert.deepEqual(ledger.streak('nightly'), { verdict: 'passed', count: 50 });
+  ledger.append(ledgerRun({ runId: 'err', finishedAt: at(70), verdict: 'errored' }));
+  assert.deepEqual(ledger.streak('nightly'), { verdict: 'errored', count: 1 });
+}));
+
 test('no password reaches the ledger file, in any form a message may quote it', () => withRepository((dir) => {
   const secret = 'hunter2-S3cret';
   const result = passingResult({
