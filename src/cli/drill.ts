@@ -8,7 +8,7 @@ import { ExitCode } from '../core/errors.ts';
 import { redactSecrets } from '../core/redact.ts';
 import type { CommandContext } from './context.ts';
 import { recordRun } from './drill-record.ts';
-import { exportMetrics, metricsTargets } from './metrics-output.ts';
+import { exportMetrics, metricsTargets, withNewestBackups } from './metrics-output.ts';
 import type { ScenarioRuns } from '../metrics/drill-metrics.ts';
 
 /** Run each scenario's drill; the exit code is the worst of them (3 > 1 > 0). */
@@ -29,8 +29,11 @@ export async function handler(args: Record<string, unknown>, ctx: CommandContext
     const dir = join(scenario.report.dir, result.runId);
     await writeReports(result, dir, scenario.report.formats);
     process.stdout.write(`${result.verdict.toUpperCase()} ${scenario.name}: ${result.summary}\nreport: ${dir}\n`);
-    if (recorded.metrics) exported.push(recorded.metrics);
-    worst = worse(worst, unseenPass(exitCode, recorded.problems));
+    const problems = [...recorded.problems];
+    if (recorded.metrics && (metrics.file !== null || metrics.pushgateway !== null)) {
+      await withNewestBackups([recorded.metrics], scenario.repository).then((runs) => exported.push(...runs), (error: unknown) => problems.push(error as Error));
+    }
+    worst = worse(worst, unseenPass(exitCode, problems));
   }
   // One metrics file for every scenario of this command (a second write would replace the first's).
   if (metrics.file === null && metrics.pushgateway === null) return worst;

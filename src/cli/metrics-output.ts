@@ -2,6 +2,7 @@
 import { drillRegistry, type ScenarioRuns } from '../metrics/drill-metrics.ts';
 import { checkMetricsTargets, pushMetrics, writeMetricsFile } from '../metrics/export.ts';
 import type { RunLedger } from '../ledger/run-ledger.ts';
+import { LocalRepository } from '../repository/local-repository.ts';
 
 /** Where metrics go, from --metrics-file and --pushgateway. */
 export interface MetricsTargets {
@@ -19,14 +20,23 @@ export function metricsTargets(args: Record<string, unknown>): MetricsTargets {
   return targets;
 }
 
-/** The newest run and newest passing run of each scenario that has a run. */
+/** The newest run and newest passing run of each scenario that has a run (the newest backup is looked up later). */
 export function scenarioRuns(ledger: RunLedger, scenarios: readonly string[]): ScenarioRuns[] {
   const out: ScenarioRuns[] = [];
   for (const scenario of scenarios) {
     const lastRun = ledger.recent(scenario, 1)[0];
-    if (lastRun) out.push({ scenario, lastRun, lastPass: ledger.lastPassed(scenario) });
+    if (lastRun) out.push({ scenario, lastRun, lastPass: ledger.lastPassed(scenario), newestBackupAt: null });
   }
   return out;
+}
+
+/** The same runs with the time of each scenario's newest complete backup in `repository`. */
+export async function withNewestBackups(runs: readonly ScenarioRuns[], repository: string): Promise<ScenarioRuns[]> {
+  const backups = await new LocalRepository(repository).list();
+  return runs.map((run) => {
+    const taken = backups.filter((b) => b.record.scenario === run.scenario).map((b) => b.record.startedAt).sort();
+    return { ...run, newestBackupAt: taken[taken.length - 1] ?? null };
+  });
 }
 
 /** Write the textfile and push each scenario's group, as asked; returns what failed (every target is tried). */

@@ -6,7 +6,7 @@ import { RunLedger } from '../ledger/run-ledger.ts';
 import { parseDuration } from '../scenario/duration.ts';
 import type { CommandContext } from './context.ts';
 import { ledgerScope } from './ledger-scope.ts';
-import { exportMetrics, metricsTargets, scenarioRuns } from './metrics-output.ts';
+import { exportMetrics, metricsTargets, scenarioRuns, withNewestBackups } from './metrics-output.ts';
 
 export async function handler(args: Record<string, unknown>, ctx: CommandContext): Promise<number> {
   // 1. Read the flags and the scope before opening anything.
@@ -34,7 +34,7 @@ export async function handler(args: Record<string, unknown>, ctx: CommandContext
   const verdict = allFresh ? ExitCode.passed : ExitCode.failed;
   // 4. Backup age grows between drills: a status run can rewrite the metrics so it stays current.
   if (runs === null) return verdict;
-  const failures = await exportMetrics(runs, targets, now);
+  const failures = await exportMetrics(await withNewestBackups(runs, scope.repository), targets, now);
   for (const failure of failures) process.stderr.write(`recoverable: ${redactSecrets(failure.message)}\n`);
   // Staleness is the answer a monitor asked for; a metrics failure alone is the machine's fault (exit 3).
   return verdict === ExitCode.passed && failures.length > 0 ? ExitCode.environment : verdict;

@@ -5,11 +5,13 @@ import type { Verdict } from '../run/result.ts';
 
 const VERDICTS: readonly Verdict[] = ['passed', 'failed', 'errored'];
 
-/** What the metrics of one scenario are read from: its newest run and its newest passing run. */
+/** What the metrics of one scenario are read from: its newest run, its newest passing run, its newest stored backup. */
 export interface ScenarioRuns {
   scenario: string;
   lastRun: LedgerRun;
   lastPass: LedgerRun | null;
+  /** When the newest complete backup of the scenario in the repository was taken (null: none, or not looked up). */
+  newestBackupAt: string | null;
 }
 
 /** A registry holding the drill metrics of each scenario, measured at `now` (backup age). */
@@ -25,9 +27,10 @@ export function drillRegistry(scenarios: readonly ScenarioRuns[], now: Date): Re
   const rpoObjective = gauge('recoverable_rpo_objective_seconds', "The scenario's recovery point objective at the last drill.", ['scenario', 'method']);
   const checksFailed = gauge('recoverable_checks_failed', 'Checks of the last drill that failed or errored.', ['scenario', 'method']);
   const checks = gauge('recoverable_checks', 'Checks of the last drill by status.', ['scenario', 'method', 'status']);
-  const backupTime = gauge('recoverable_backup_timestamp_seconds', 'When the backup the last drill restored was taken (Unix time).', ['scenario', 'method']);
-  const backupAge = gauge('recoverable_backup_age_seconds', 'Age of the backup the last drill restored, when these metrics were written.', ['scenario', 'method']);
-  for (const { scenario, lastRun: run, lastPass } of scenarios) {
+  const drilledBackup = gauge('recoverable_drilled_backup_timestamp_seconds', 'When the backup the last drill restored was taken (Unix time).', ['scenario', 'method']);
+  const newestBackup = gauge('recoverable_last_backup_timestamp_seconds', "When the newest complete backup of the scenario in the repository was taken (Unix time).", ['scenario', 'method']);
+  const backupAge = gauge('recoverable_backup_age_seconds', "Age of the scenario's newest complete backup in the repository when these metrics were written.", ['scenario', 'method']);
+  for (const { scenario, lastRun: run, lastPass, newestBackupAt } of scenarios) {
     const labels = { scenario, method: run.backup?.method ?? 'none' };
     lastSuccess.set({ scenario }, lastPass ? seconds(lastPass.finishedAt) : 0);
     lastRun.set({ scenario }, seconds(run.finishedAt));
@@ -36,9 +39,11 @@ export function drillRegistry(scenarios: readonly ScenarioRuns[], now: Date): Re
     setObjective(run, 'rpo', labels, rpo, rpoObjective);
     checksFailed.set(labels, run.checkCounts.failed + run.checkCounts.errored);
     for (const [status, n] of Object.entries(run.checkCounts)) checks.set({ ...labels, status }, n);
-    if (run.backup) {
-      const taken = seconds(run.backup.takenAt);
-      backupTime.set(labels, taken);
+    if (run.backup) drilledBackup.set(labels, seconds(run.backup.takenAt));
+    // The age a monitor alerts on: the newest backup, which nightly `recoverable backup` runs move between drills.
+    if (newestBackupAt !== null) {
+      const taken = seconds(newestBackupAt);
+      newestBackup.set(labels, taken);
       backupAge.set(labels, Math.max(0, now.getTime() / 1000 - taken));
     }
   }

@@ -114,6 +114,9 @@ test('the metrics file parses with promtool and says what the ledger says; the P
   assert.match(text, new RegExp(`^recoverable_last_success_timestamp_seconds\\{scenario="${NAME}"\\} ${Date.parse(result.finishedAt) / 1000}$`, 'm'));
   assert.match(text, new RegExp(`^recoverable_drill_verdict\\{scenario="${NAME}",method="dump",verdict="passed"\\} 1$`, 'm'));
   assert.match(text, new RegExp(`^recoverable_rto_objective_seconds\\{scenario="${NAME}",method="dump"\\} 600$`, 'm'));
+  // The backup this drill took is the newest in the repository.
+  assert.match(text, new RegExp(`^recoverable_last_backup_timestamp_seconds\\{scenario="${NAME}",method="dump"\\} ${Date.parse(result.backup!.takenAt) / 1000}$`, 'm'));
+  assert.match(text, new RegExp(`^recoverable_backup_age_seconds\\{scenario="${NAME}",method="dump"\\} \\d+(\\.\\d+)?$`, 'm'));
   assert.deepEqual(pushes.map((p) => [p.method, p.url]), [['PUT', `/metrics/job/recoverable/scenario/${NAME}`]]);
   assert.match(pushes[0]!.body, /recoverable_last_success_timestamp_seconds\{scenario="ledger-drill"\}/);
 });
@@ -144,6 +147,8 @@ test('status: 0 while the pass is fresh, 1 once it is older than --max-age, 0 ag
   assert.match(metrics, new RegExp(`^recoverable_last_success_timestamp_seconds\\{scenario="${NAME}"\\} ${Date.parse(aged) / 1000}$`, 'm'));
   assert.match(metrics, new RegExp(`^recoverable_drill_verdict\\{scenario="${NAME}",method="dump",verdict="failed"\\} 1$`, 'm'));
   assert.match(metrics, new RegExp(`^recoverable_checks_failed\\{scenario="${NAME}",method="dump"\\} 2$`, 'm'));
+  // status reads the newest backup from the repository, as the drill did.
+  assert.match(metrics, new RegExp(`^recoverable_last_backup_timestamp_seconds\\{scenario="${NAME}",method="dump"\\} ${Date.parse(result.backup!.takenAt) / 1000}$`, 'm'));
 
   // A drill whose ledger cannot be written still writes its reports, names the problem, and does not exit 0.
   await rename(ledgerPath, `${ledgerPath}.aside`);

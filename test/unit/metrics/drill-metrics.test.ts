@@ -21,8 +21,9 @@ const FAIL = ledgerRun({
   checkCounts: { passed: 7, failed: 2, skipped: 0, errored: 1 },
 });
 const RUNS: ScenarioRuns[] = [
-  { scenario: 'nightly', lastRun: FAIL, lastPass: PASS },
-  { scenario: 'never-passed', lastRun: ledgerRun({ runId: 'e', finishedAt: '2026-01-10T10:00:00.000Z', verdict: 'errored', scenario: 'never-passed', backup: null, objectives: [] }), lastPass: null },
+  // A nightly backup taken after the drilled one: the backup age follows it.
+  { scenario: 'nightly', lastRun: FAIL, lastPass: PASS, newestBackupAt: '2026-01-10T09:00:00.000Z' },
+  { scenario: 'never-passed', lastRun: ledgerRun({ runId: 'e', finishedAt: '2026-01-10T10:00:00.000Z', verdict: 'errored', scenario: 'never-passed', backup: null, objectives: [] }), lastPass: null, newestBackupAt: null },
 ];
 
 // name{labels} value, as exposition lines (comments dropped); the labels kept as written.
@@ -49,7 +50,9 @@ test('the metrics say what the ledger says: last success from the pass, verdict,
   assert.equal(s.has('recoverable_rpo_seconds{scenario="nightly",method="basebackup"}'), false, 'an RPO not measured is left out, not written as 0');
   assert.equal(s.get('recoverable_checks_failed{scenario="nightly",method="basebackup"}'), 3);
   assert.equal(s.get('recoverable_checks{scenario="nightly",method="basebackup",status="errored"}'), 1);
-  assert.equal(s.get('recoverable_backup_age_seconds{scenario="nightly",method="basebackup"}'), 6 * 3600);
+  assert.equal(s.get('recoverable_backup_age_seconds{scenario="nightly",method="basebackup"}'), 3 * 3600);
+  assert.equal(s.get('recoverable_last_backup_timestamp_seconds{scenario="nightly",method="basebackup"}'), Date.parse('2026-01-10T09:00:00.000Z') / 1000);
+  assert.equal(s.get('recoverable_drilled_backup_timestamp_seconds{scenario="nightly",method="basebackup"}'), Date.parse('2026-01-10T06:00:00.000Z') / 1000);
   assert.equal(s.get('recoverable_last_success_timestamp_seconds{scenario="never-passed"}'), 0);
   assert.equal(s.get('recoverable_drill_verdict{scenario="never-passed",method="none",verdict="errored"}'), 1);
   assert.equal([...s.keys()].some((k) => k.startsWith('recoverable_backup_age_seconds{scenario="never-passed"')), false);
