@@ -4,24 +4,51 @@ import { loadScenario } from '../scenario/load.ts';
 import { runDrill } from '../drill/drill.ts';
 import { writeReports } from '../report/write.ts';
 import { systemClock } from '../core/clock.ts';
+import { ExitCode } from '../core/errors.ts';
+import { redactSecrets } from '../core/redact.ts';
 import type { CommandContext } from './context.ts';
+import { recordRun } from './drill-record.ts';
+import { exportMetrics, metricsTargets, withNewestBackups } from './metrics-output.ts';
+import type { ScenarioRuns } from '../metrics/drill-metrics.ts';
 
 /** Run each scenario's drill; the exit code is the worst of them (3 > 1 > 0). */
 export async function handler(args: Record<string, unknown>, ctx: CommandContext): Promise<number> {
   const files = args.scenario as string[];
+  const metrics = metricsTargets(args);
   // Load every scenario first: a bad one stops the run before anything starts.
   const scenarios = [];
   for (const file of files) scenarios.push(await loadScenario(file, { cwd: ctx.cwd }));
   let worst = 0;
+  const exported: ScenarioRuns[] = [];
   for (const scenario of scenarios) {
     ctx.log.info(`drill ${scenario.name} (${scenario.path})`);
     const { result, exitCode } = await runDrill(scenario, { log: ctx.log, clock: systemClock });
+    // The verdict is final: record it, then render the reports with the scenario's history from the ledger.
+    const recorded = recordRun(scenario.repository, result, exitCode, ctx.log);
+    if (recorded.history) result.history = recorded.history;
     const dir = join(scenario.report.dir, result.runId);
     await writeReports(result, dir, scenario.report.formats);
     process.stdout.write(`${result.verdict.toUpperCase()} ${scenario.name}: ${result.summary}\nreport: ${dir}\n`);
-    worst = rank(exitCode) > rank(worst) ? exitCode : worst;
+    const problems = [...recorded.problems];
+    if (recorded.metrics && (metrics.file !== null || metrics.pushgateway !== null)) {
+      await withNewestBackups([recorded.metrics], scenario.repository).then((runs) => exported.push(...runs), (error: unknown) => problems.push(error as Error));
+    }
+    worst = worse(worst, unseenPass(exitCode, problems));
   }
-  return worst;
+  // One metrics file for every scenario of this command (a second write would replace the first's).
+  if (metrics.file === null && metrics.pushgateway === null) return worst;
+  return unseenPass(worst, await exportMetrics(exported, metrics, systemClock.date()));
+}
+
+// A pass nobody can see is not a pass a monitor can rely on: an unrecorded or unexported pass exits 3 (the machine's
+// fault, not the backup's); a failed drill keeps its own exit code, which already says more.
+function unseenPass(exitCode: number, problems: readonly Error[]): number {
+  for (const problem of problems) process.stderr.write(`recoverable: ${redactSecrets(problem.message)}\n`);
+  return exitCode === ExitCode.passed && problems.length > 0 ? ExitCode.environment : exitCode;
+}
+
+function worse(a: number, b: number): number {
+  return rank(b) > rank(a) ? b : a;
 }
 
 function rank(code: number): number {

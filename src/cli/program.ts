@@ -15,8 +15,39 @@ const commands: Array<{ name: string; describe: string; options?: (y: Argv) => A
   {
     name: 'drill <scenario...>',
     describe: 'take a backup (or use a stored one), restore it into a disposable environment, check it, write reports',
-    options: (y) => y.positional('scenario', { type: 'string', array: true, describe: 'scenario YAML file(s)' }),
+    options: (y) =>
+      y
+        .positional('scenario', { type: 'string', array: true, describe: 'scenario YAML file(s)' })
+        .option('metrics-file', { type: 'string', describe: "write Prometheus metrics from the run ledger to this .prom file (node_exporter's textfile collector)" })
+        .option('pushgateway', { type: 'string', describe: 'push the same metrics to this Prometheus Pushgateway URL (job "recoverable", grouped by scenario)' })
+        .epilogue("Every drill is appended to the run ledger (ledger.sqlite in the scenario's repository) before the reports are written. A drill that passed but could not be recorded or exported exits 3."),
     load: () => import('./drill.ts'),
+  },
+  {
+    name: 'history [scenario]',
+    describe: "show a scenario's last runs from the repository's run ledger: verdicts, RTO and RPO with their trends, the current streak",
+    options: (y) =>
+      y
+        .positional('scenario', { type: 'string', describe: 'scenario YAML file; with --repository, a scenario name (default: every scenario in the ledger)' })
+        .option('repository', { type: 'string', describe: 'read the ledger of this repository directory instead of a scenario file\'s' })
+        .option('limit', { type: 'number', default: 10, describe: 'how many runs to show' })
+        .option('window', { type: 'number', default: 5, describe: 'trend: median of the last N measured runs against the N before' })
+        .option('json', { type: 'boolean', default: false, describe: 'print JSON' }),
+    load: () => import('./history.ts'),
+  },
+  {
+    name: 'status [scenario]',
+    describe: 'exit 1 unless the last passing drill of the scenario (or of every scenario in the ledger) is younger than --max-age: what a monitor calls',
+    options: (y) =>
+      y
+        .positional('scenario', { type: 'string', describe: 'scenario YAML file; with --repository, a scenario name (default: every scenario in the ledger)' })
+        .option('repository', { type: 'string', describe: 'read the ledger of this repository directory instead of a scenario file\'s' })
+        .option('max-age', { type: 'string', demandOption: true, describe: 'how old the last passing drill may be (e.g. 26h, 7d, 90m)' })
+        .option('json', { type: 'boolean', default: false, describe: 'print JSON' })
+        .option('metrics-file', { type: 'string', describe: 'also rewrite the Prometheus metrics file from the ledger (refreshes the backup age)' })
+        .option('pushgateway', { type: 'string', describe: 'also push the metrics to this Pushgateway URL' })
+        .epilogue('Exit codes: 0 every scenario passed a drill within --max-age, 1 one did not (or never passed, or no drill is recorded), 2 bad flags, 3 the ledger or the metrics could not be read or written.'),
+    load: () => import('./status.ts'),
   },
   {
     name: 'backup <scenario>',

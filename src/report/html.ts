@@ -11,6 +11,7 @@ import {
   truncate,
   type Finding,
 } from './format.ts';
+import { historySection } from './html-history.ts';
 import type { BackupSummary, CheckResult, ObjectiveResult, Phase, RestoreResult, RunResult } from '../run/result.ts';
 
 const CELL_MAX = 80;
@@ -36,6 +37,7 @@ export function renderHtml(result: RunResult): string {
     runSection(result),
     backupSection(result.backup),
     objectivesSection(result.objectives),
+    historySection(result.history),
     result.coverage ? `<section><h2>What was compared</h2>${dataTable(['Comparison', 'Coverage', 'Checks', 'Why not'], coverageRows(result.coverage).map((r) => r.map(escapeHtml)))}</section>` : '',
     result.checks.length > 0 ? `<section><h2>Run-level checks</h2>${checksTable(result.checks)}</section>` : '',
     ...result.restores.map((restore) => restoreSection(result.scenario.name, restore)),

@@ -88,4 +88,19 @@ export interface RunResult {
   coverage?: Coverage[];
   /** Set when the harness itself could not finish the run. */
   error?: { code: string; message: string; hint?: string };
+  /** The scenario's recent runs from the repository's run ledger, oldest first, this run last (absent when the ledger could not be read). */
+  history?: HistoryPoint[];
+}
+
+/** One run of a scenario as the report's history charts show it. */
+export interface HistoryPoint {
+  runId: string;
+  finishedAt: string;
+  verdict: Verdict;
+  rtoMs: number | null;
+  rtoObjectiveMs: number | null;
+  rpoMs: number | null;
+  rpoObjectiveMs: number | null;
+  /** Checks that failed or errored. */
+  checksFailed: number;
 }

@@ -1,0 +1,61 @@
+// The ledger's schema as data: each migration runs once, in order, inside the transaction that records it.
+
+/** One step of the ledger's schema; `version` only ever grows and a released step is never edited. */
+export interface Migration {
+  version: number;
+  description: string;
+  sql: string;
+}
+
+/** Every schema step, oldest first. */
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    description: 'runs with their objectives, phases and check counts',
+    sql: `
+      create table runs (
+        run_id text primary key,
+        scenario text not null,
+        scenario_sha256 text not null,
+        scenario_path text not null,
+        started_at text not null,
+        finished_at text not null,
+        verdict text not null check (verdict in ('passed', 'failed', 'errored')),
+        exit_code integer not null,
+        summary text not null,
+        error_code text,
+        backup_id text,
+        method text check (method in ('dump', 'basebackup', 'snapshot')),
+        backup_taken_at text,
+        backup_taken integer check (backup_taken in (0, 1)),
+        tool_version text not null,
+        recorded_at text not null
+      ) strict;
+      create index runs_by_scenario on runs (scenario, finished_at);
+      create table objectives (
+        run_id text not null references runs (run_id) on delete cascade,
+        kind text not null check (kind in ('rto', 'rpo')),
+        objective_ms integer not null,
+        measured_ms integer,
+        status text not null check (status in ('passed', 'failed', 'skipped', 'errored')),
+        basis text not null,
+        primary key (run_id, kind)
+      ) strict;
+      create table phases (
+        run_id text not null references runs (run_id) on delete cascade,
+        restore_index integer not null,
+        target text not null,
+        position integer not null,
+        name text not null,
+        duration_ms integer not null,
+        primary key (run_id, restore_index, position)
+      ) strict;
+      create table check_counts (
+        run_id text not null references runs (run_id) on delete cascade,
+        status text not null check (status in ('passed', 'failed', 'skipped', 'errored')),
+        count integer not null check (count >= 0),
+        primary key (run_id, status)
+      ) strict;
+    `,
+  },
+];
