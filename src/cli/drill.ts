@@ -4,6 +4,8 @@ import { loadScenario } from '../scenario/load.ts';
 import { runDrill } from '../drill/drill.ts';
 import { writeReports } from '../report/write.ts';
 import { systemClock } from '../core/clock.ts';
+import { resolveEvidenceKeys } from '../evidence/scenario-keys.ts';
+import { writeEvidence } from '../evidence/bundle.ts';
 import type { CommandContext } from './context.ts';
 
 /** Run each scenario's drill; the exit code is the worst of them (3 > 1 > 0). */
@@ -11,13 +13,19 @@ export async function handler(args: Record<string, unknown>, ctx: CommandContext
   const files = args.scenario as string[];
   // Load every scenario first: a bad one stops the run before anything starts.
   const scenarios = [];
-  for (const file of files) scenarios.push(await loadScenario(file, { cwd: ctx.cwd }));
+  for (const file of files) {
+    const scenario = await loadScenario(file, { cwd: ctx.cwd });
+    // Keys too: a missing or misplaced key is exit 2 before any drill starts.
+    scenarios.push({ scenario, keys: resolveEvidenceKeys(scenario) });
+  }
   let worst = 0;
-  for (const scenario of scenarios) {
+  for (const { scenario, keys } of scenarios) {
     ctx.log.info(`drill ${scenario.name} (${scenario.path})`);
-    const { result, exitCode } = await runDrill(scenario, { log: ctx.log, clock: systemClock });
+    const { result, exitCode } = await runDrill(scenario, { log: ctx.log, clock: systemClock, keys });
     const dir = join(scenario.report.dir, result.runId);
     await writeReports(result, dir, scenario.report.formats);
+    // Last: the evidence bundle lists (and signs) every report file just written.
+    await writeEvidence(dir, result.runId, keys.signer);
     process.stdout.write(`${result.verdict.toUpperCase()} ${scenario.name}: ${result.summary}\nreport: ${dir}\n`);
     worst = rank(exitCode) > rank(worst) ? exitCode : worst;
   }

@@ -67,6 +67,34 @@ export interface BackupSummary {
   taken: boolean;
   takenAt: string;
   sourceVersion: number;
+  /** SHA-256 of the backup's manifest.json as the drill read it. */
+  manifestSha256?: string;
+  /** Whether the backup was signed, by which key, and whether the verify key proved it. */
+  signature?: BackupSignature;
+}
+
+/** What a drill found about a backup's manifest signature. */
+export interface BackupSignature {
+  signed: boolean;
+  /** The key the signature names: SHA-256 of the raw Ed25519 public key, hex. */
+  keyFingerprint?: string;
+  /** Verified under the scenario's verify key, not only under the key the signature carries. */
+  verified: boolean;
+}
+
+/** Who ran a drill, where, with what: for an auditor reading result.json. Never a secret. */
+export interface Provenance {
+  user: string;
+  host: string;
+  /** The CI job, from the CI's own environment variables; absent outside CI. */
+  ci?: { system: string; runId?: string; repository?: string; revision?: string; pipelineId?: string; jobUrl?: string };
+  toolVersion: string;
+  scenarioSha256: string;
+  backup?: { id: string; manifestSha256?: string; signed: boolean; keyFingerprint?: string };
+  /** Each container image restored into, with its digest. */
+  images: Array<{ image: string; digest?: string }>;
+  /** The PostgreSQL major of the source and of each restore. */
+  postgres: { source?: number; restores: Array<{ target: string; version: number }> };
 }
 
 export interface RunResult {
@@ -88,4 +116,6 @@ export interface RunResult {
   coverage?: Coverage[];
   /** Set when the harness itself could not finish the run. */
   error?: { code: string; message: string; hint?: string };
+  /** Who ran it, where, and what exactly it drilled. */
+  provenance?: Provenance;
 }
