@@ -31,7 +31,7 @@ export async function signatureCheck(backup: StoredBackup, verifier: VerifyKey |
   const signatureText = await readOptional(join(backup.dir, MANIFEST_SIGNATURE_FILE));
   if (signatureText === null) {
     if (require === 'signed') return done('failed', { signed: false }, `backup ${id} is unsigned (it has no ${MANIFEST_SIGNATURE_FILE}), and evidence.require is signed`, { signed: false, verified: false });
-    return done('skipped', { signed: false }, `backup ${id} is unsigned (no ${MANIFEST_SIGNATURE_FILE}): its manifest is not proven to be the one written at backup time; set evidence.signingKey when backing up and evidence.require: signed to refuse unsigned backups`, { signed: false, verified: false });
+    return done('skipped', { signed: false }, `backup ${id} is unsigned (no ${MANIFEST_SIGNATURE_FILE}); sign backups with evidence.signingKey, refuse unsigned ones with evidence.require: signed`, { signed: false, verified: false });
   }
   let record: unknown;
   try {
