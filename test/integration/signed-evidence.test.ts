@@ -141,6 +141,14 @@ test('expectations and manifest rewritten consistently: the manifest check sees 
   assert.deepEqual(result.checks.map((c) => c.id), ['evidence:signature'], 'nothing of the backup was trusted: no manifest check, no restore');
   assert.deepEqual(result.restores, []);
   assert.equal(result.verdict, 'failed');
+  // A drill host without the private key leaves an unsigned bundle: digests only, and refused when a signature is required.
+  const dir = await runDir('tampered');
+  const digestsOnly = await cli(['verify-evidence', dir], { cwd: ws.dir, env: ws.env });
+  assert.equal(digestsOnly.exitCode, 0, digestsOnly.stdout);
+  assert.match(digestsOnly.stdout, /\nunsigned: evidence\.json has no signature, so only its digests were checked/);
+  const required = await cli(['verify-evidence', dir, '--require-signed'], { cwd: ws.dir, env: ws.env });
+  assert.equal(required.exitCode, 1);
+  assert.match(required.stdout, /UNSIGNED evidence\.json has no evidence\.sig\.json, and a signature is required/);
 });
 
 test('tampered and re-signed with another key: failed, naming both keys', async () => {
