@@ -2,7 +2,7 @@
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { UsageError } from '../core/errors.ts';
-import { EVIDENCE_FILE, EVIDENCE_SIGNATURE_FILE, verifyEvidence } from '../evidence/bundle.ts';
+import { EVIDENCE_FILE, EVIDENCE_SIGNATURE_FILE, verifyEvidence, type EvidenceReport } from '../evidence/bundle.ts';
 import { loadVerifyKey, VERIFY_KEY_ENV, type VerifyKey } from '../evidence/keys.ts';
 import type { CommandContext } from './context.ts';
 
@@ -13,27 +13,25 @@ export async function handler(args: Record<string, unknown>, ctx: CommandContext
   const key = verifyKeyOf(args, ctx);
   const requireSigned = Boolean(args['require-signed']) || key !== null;
   const report = await verifyEvidence(dir, key);
-  const lines: string[] = [];
-  let ok = report.differences.length === 0;
-  for (const difference of report.differences) lines.push(`DIFFERS ${difference}`);
-  if (report.signature === null) {
-    if (requireSigned) {
-      ok = false;
-      lines.push(`UNSIGNED ${EVIDENCE_FILE} has no ${EVIDENCE_SIGNATURE_FILE}, and a signature is required`);
-    } else {
-      lines.push(`unsigned: ${EVIDENCE_FILE} has no signature, so only its digests were checked (pass --key to require one)`);
-    }
-  } else if (!report.signature.ok) {
-    ok = false;
-    lines.push(`BAD SIGNATURE ${EVIDENCE_FILE}: ${report.signature.message}`);
-  } else if (report.signature.pinned) {
-    lines.push(`signed by key ${report.signature.fingerprint} (the key given)`);
-  } else {
-    lines.push(`signed by key ${report.signature.fingerprint}, which matches the signature, but no key was given to prove who signed (pass --key)`);
-  }
+  const signature = report.present ? judgeSignature(report.signature, requireSigned) : { ok: true, line: null };
+  const ok = report.differences.length === 0 && signature.ok;
+  const lines = report.differences.map((d) => `DIFFERS ${d}`);
+  if (signature.line) lines.push(signature.line);
   const head = ok ? `OK ${dir}: ${report.files} files match ${EVIDENCE_FILE}` : `FAILED ${dir}: the evidence does not match`;
   process.stdout.write(`${[head, ...lines].join('\n')}\n`);
   return ok ? 0 : 1;
+}
+
+// What the bundle's signature says, in one line; an unsigned bundle is acceptable only when no signature is required.
+function judgeSignature(signature: EvidenceReport['signature'], requireSigned: boolean): { ok: boolean; line: string } {
+  if (signature === null) {
+    return requireSigned
+      ? { ok: false, line: `UNSIGNED ${EVIDENCE_FILE} has no ${EVIDENCE_SIGNATURE_FILE}, and a signature is required` }
+      : { ok: true, line: `unsigned: ${EVIDENCE_FILE} has no signature, so only its digests were checked (pass --key to require one)` };
+  }
+  if (!signature.ok) return { ok: false, line: `BAD SIGNATURE ${EVIDENCE_FILE}: ${signature.message}` };
+  if (signature.pinned) return { ok: true, line: `signed by key ${signature.fingerprint} (the key given)` };
+  return { ok: true, line: `signed by key ${signature.fingerprint}, which matches the signature, but no key was given to prove who signed (pass --key)` };
 }
 
 // --key, else RECOVERABLE_VERIFY_KEY, else none (an unsigned or self-signed bundle is then checked for digests only).

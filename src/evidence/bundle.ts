@@ -33,6 +33,8 @@ export async function writeEvidence(dir: string, runId: string, signer: SigningK
 export interface EvidenceReport {
   /** One line per file that differs from the list (missing, added, resized, changed), or per unreadable part. */
   differences: string[];
+  /** Whether there is an evidence.json at all. */
+  present: boolean;
   /** How many files the list covers. */
   files: number;
   /** null: the bundle is unsigned. */
@@ -48,7 +50,7 @@ export async function verifyEvidence(dir: string, key: VerifyKey | null): Promis
   try {
     bytes = await readFile(join(dir, EVIDENCE_FILE));
   } catch {
-    return { differences: [`${EVIDENCE_FILE} is missing: this run left no evidence bundle`], files: 0, signature: null };
+    return { differences: [`${EVIDENCE_FILE} is missing: this run left no evidence bundle`], present: false, files: 0, signature: null };
   }
   const signature = await readSignature(dir, bytes, key);
   let list: EvidenceList;
@@ -56,10 +58,10 @@ export async function verifyEvidence(dir: string, key: VerifyKey | null): Promis
     list = JSON.parse(bytes.toString('utf8')) as EvidenceList;
     if (list.formatVersion !== 1 || !Array.isArray(list.manifest?.files)) throw new Error('unknown format');
   } catch {
-    return { differences: [`${EVIDENCE_FILE} is not an evidence list this version reads`], files: 0, signature };
+    return { differences: [`${EVIDENCE_FILE} is not an evidence list this version reads`], present: true, files: 0, signature };
   }
   const findings = (await verifyManifest(dir, list.manifest)).filter((f) => !(f.problem === 'unexpected' && OWN_FILES.has(f.path)));
-  return { differences: findings.map(describeFinding), files: list.manifest.files.length, signature };
+  return { differences: findings.map(describeFinding), present: true, files: list.manifest.files.length, signature };
 }
 
 // The bundle's signature verdict; null when it has none.

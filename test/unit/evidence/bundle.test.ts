@@ -34,7 +34,7 @@ test('a fresh signed bundle lists every file but its own and verifies under the 
   assert.equal(list.runId, 'run-1');
   assert.deepEqual(list.manifest.files.map((f) => f.path), ['extra/report.html', 'junit.xml', 'result.json', 'summary.md']);
   const report = await verifyEvidence(dir, pinned);
-  assert.deepEqual(report, { differences: [], files: 4, signature: { ok: true, fingerprint: signer.fingerprint, pinned: true } });
+  assert.deepEqual(report, { differences: [], present: true, files: 4, signature: { ok: true, fingerprint: signer.fingerprint, pinned: true } });
 });
 
 test('one changed byte, a truncated, added or deleted file is a named difference', async () => {
@@ -78,8 +78,8 @@ test('evidence.json rewritten to match a changed file: its signature catches it;
 
 test('an unsigned bundle reports no signature; a run without evidence.json is a difference, not a pass', async () => {
   const dir = await run(false);
-  assert.deepEqual(await verifyEvidence(dir, null), { differences: [], files: 4, signature: null });
+  assert.deepEqual(await verifyEvidence(dir, null), { differences: [], present: true, files: 4, signature: null });
   await rm(join(dir, EVIDENCE_FILE));
   const missing = await verifyEvidence(dir, null);
-  assert.deepEqual(missing.differences, ['evidence.json is missing: this run left no evidence bundle']);
+  assert.deepEqual(missing, { differences: ['evidence.json is missing: this run left no evidence bundle'], present: false, files: 0, signature: null });
 });
