@@ -87,7 +87,7 @@ async function drillSteps(scenario: Scenario, deps: DrillDeps, keys: EvidenceKey
   const { backup, repo, taken } = await obtainBackup(scenario, log, clock, keys.signer);
   result.backup = {
     id: backup.record.id, method: backup.record.method, sizeBytes: backup.record.sizeBytes, durationMs: backup.record.durationMs,
-    taken, takenAt: backup.record.startedAt, sourceVersion: backup.record.source.major,
+    taken, takenAt: backup.record.startedAt, sourceVersion: backup.record.source.major, sourceServerVersion: backup.record.source.serverVersion,
   };
   throwIfInterrupted();
   // Step 3a: the signature over the manifest, before the manifest or anything it covers is trusted.

@@ -65,6 +65,6 @@ export function collectProvenance(result: RunResult, options: { toolVersion: str
         }
       : {}),
     images: [...images].map(([image, digest]) => ({ image, ...(digest ? { digest } : {}) })),
-    postgres: { ...(backup ? { source: backup.sourceVersion } : {}), restores: result.restores.map((r) => ({ target: r.target, version: r.environment.version })) },
+    postgres: { ...(backup ? { source: backup.sourceVersion } : {}), ...(backup?.sourceServerVersion ? { sourceServer: backup.sourceServerVersion } : {}), restores: result.restores.map((r) => ({ target: r.target, version: r.environment.version })) },
   };
 }

@@ -21,6 +21,8 @@ export function provenanceFacts(provenance: Provenance): Array<[string, string]>
   if (provenance.backup?.manifestSha256) rows.push(['Backup manifest SHA-256', provenance.backup.manifestSha256]);
   for (const image of provenance.images) rows.push(['Image', `${image.image}${image.digest ? ` (${image.digest})` : ''}`]);
   const versions = [...new Set(provenance.postgres.restores.map((r) => r.version))];
-  rows.push(['PostgreSQL', `${provenance.postgres.source !== undefined ? `source ${provenance.postgres.source}` : 'source unknown'}; restored into ${versions.length ? versions.join(', ') : 'none'}`]);
+  const { source, sourceServer } = provenance.postgres;
+  const from = source === undefined ? 'source unknown' : `source ${source}${sourceServer ? ` (${sourceServer})` : ''}`;
+  rows.push(['PostgreSQL', `${from}; restored into ${versions.length ? versions.join(', ') : 'none'}`]);
   return rows;
 }

@@ -67,6 +67,8 @@ export interface BackupSummary {
   taken: boolean;
   takenAt: string;
   sourceVersion: number;
+  /** The source's server_version when the backup was taken (e.g. 15.8). */
+  sourceServerVersion?: string;
   /** SHA-256 of the backup's manifest.json as the drill read it. */
   manifestSha256?: string;
   /** Whether the backup was signed, by which key, and whether the verify key proved it. */
@@ -94,7 +96,7 @@ export interface Provenance {
   /** Each container image restored into, with its digest. */
   images: Array<{ image: string; digest?: string }>;
   /** The PostgreSQL major of the source and of each restore. */
-  postgres: { source?: number; restores: Array<{ target: string; version: number }> };
+  postgres: { source?: number; sourceServer?: string; restores: Array<{ target: string; version: number }> };
 }
 
 export interface RunResult {

@@ -95,7 +95,8 @@ test('a signed drill passes evidence:signature first, naming the key, and report
   assert.ok(provenance.user.length > 0 && provenance.host.length > 0);
   assert.equal(provenance.scenarioSha256, createHash('sha256').update(await readFile(signed.scenarioFile)).digest('hex'));
   assert.deepEqual(provenance.backup, { id: result.backup!.id, manifestSha256: manifestSha, signed: true, keyFingerprint: fingerprint });
-  assert.deepEqual(provenance.postgres, { source: 15, restores: [{ target: 'immediate', version: 15 }] });
+  assert.deepEqual(provenance.postgres, { source: 15, sourceServer: result.backup!.sourceServerVersion, restores: [{ target: 'immediate', version: 15 }] });
+  assert.match(result.backup!.sourceServerVersion ?? '', /^15\.\d+/);
   assert.equal(provenance.toolVersion, result.tool.version);
   const summary = await readFile(join(signed.runDir, 'summary.md'), 'utf8');
   const html = await readFile(join(signed.runDir, 'report.html'), 'utf8');

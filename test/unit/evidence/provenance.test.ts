@@ -22,7 +22,7 @@ test('provenance carries the backup, its signature, each image once with its dig
   });
   const result = {
     scenario: { name: 's', path: '/s.yaml', sha256: 'f'.repeat(64) },
-    backup: { id: 'b1', method: 'dump', sizeBytes: 1, durationMs: 1, taken: true, takenAt: '', sourceVersion: 15, manifestSha256: 'a'.repeat(64), signature: { signed: true, keyFingerprint: 'c'.repeat(64), verified: true } },
+    backup: { id: 'b1', method: 'dump', sizeBytes: 1, durationMs: 1, taken: true, takenAt: '', sourceVersion: 15, sourceServerVersion: '15.8', manifestSha256: 'a'.repeat(64), signature: { signed: true, keyFingerprint: 'c'.repeat(64), verified: true } },
     restores: [restore('immediate', 17, 'postgres:17', 'sha256:17'), restore('latest', 17, 'postgres:17', 'sha256:17'), restore('immediate', 18, 'postgres:18')],
   } as unknown as RunResult;
   const provenance = collectProvenance(result, { toolVersion: '1.2.3', env: { GITHUB_ACTIONS: 'true', GITHUB_RUN_ID: '1', GITHUB_TOKEN: 'ghs_secret' }, user: 'ci', host: 'runner-1' });
@@ -30,7 +30,7 @@ test('provenance carries the backup, its signature, each image once with its dig
     user: 'ci', host: 'runner-1', ci: { system: 'github-actions', runId: '1' }, toolVersion: '1.2.3', scenarioSha256: 'f'.repeat(64),
     backup: { id: 'b1', manifestSha256: 'a'.repeat(64), signed: true, keyFingerprint: 'c'.repeat(64) },
     images: [{ image: 'postgres:17', digest: 'sha256:17' }, { image: 'postgres:18' }],
-    postgres: { source: 15, restores: [{ target: 'immediate', version: 17 }, { target: 'latest', version: 17 }, { target: 'immediate', version: 18 }] },
+    postgres: { source: 15, sourceServer: '15.8', restores: [{ target: 'immediate', version: 17 }, { target: 'latest', version: 17 }, { target: 'immediate', version: 18 }] },
   });
   assert.doesNotMatch(JSON.stringify(provenance), /secret/);
   const here = collectProvenance({ ...result, backup: null, restores: [] }, { toolVersion: '1', env: {} });

@@ -12,7 +12,7 @@ const FP = 'ab'.repeat(32);
 const backup = (signature?: BackupSummary['signature']): BackupSummary => ({ id: 'b1', method: 'dump', sizeBytes: 1, durationMs: 1, taken: true, takenAt: 't', sourceVersion: 15, ...(signature ? { signature } : {}) });
 const provenance: Provenance = {
   user: 'ci<script>', host: 'runner-1', ci: { system: 'github-actions', runId: '42', repository: 'acme/db', revision: 'abc' }, toolVersion: '1.0.0', scenarioSha256: 'f'.repeat(64),
-  backup: { id: 'b1', manifestSha256: 'e'.repeat(64), signed: true, keyFingerprint: FP }, images: [{ image: 'postgres:17', digest: 'sha256:17' }], postgres: { source: 15, restores: [{ target: 'immediate', version: 17 }] },
+  backup: { id: 'b1', manifestSha256: 'e'.repeat(64), signed: true, keyFingerprint: FP }, images: [{ image: 'postgres:17', digest: 'sha256:17' }], postgres: { source: 15, sourceServer: '15.8', restores: [{ target: 'immediate', version: 17 }] },
 };
 
 test('the signature fact tells signed and verified, signed but unproven, unsigned, and not checked apart', () => {
@@ -28,7 +28,7 @@ test('provenance rows: who, CI job, manifest digest, each image, PostgreSQL majo
     ['CI', 'github-actions: run 42, acme/db, at abc'],
     ['Backup manifest SHA-256', 'e'.repeat(64)],
     ['Image', 'postgres:17 (sha256:17)'],
-    ['PostgreSQL', 'source 15; restored into 17'],
+    ['PostgreSQL', 'source 15 (15.8); restored into 17'],
   ]);
 });
 
