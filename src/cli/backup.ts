@@ -9,7 +9,7 @@ import type { CommandContext } from './context.ts';
 export async function handler(args: Record<string, unknown>, ctx: CommandContext): Promise<number> {
   const scenario = await loadScenario(String(args.scenario), { cwd: ctx.cwd });
   // A bad or misplaced key stops here (exit 2), before the source is touched.
-  const { signer } = resolveEvidenceKeys(scenario);
+  const { signer } = resolveEvidenceKeys(scenario, process.env, { takesBackup: true });
   const backup = await takeBackup(scenario, new LocalRepository(scenario.repository, { signer }), ctx.log, systemClock);
   // stdout is the id alone: scripts capture it.
   ctx.log.info(signer ? `backup ${backup.record.id} signed by key ${signer.fingerprint}` : `backup ${backup.record.id} is unsigned (no signing key)`);

@@ -62,7 +62,7 @@ test('a key file inside the repository is refused, also through a symlink from o
 });
 
 test('scenario keys: the verify key defaults to the signing key; require: signed without any key is refused', () => {
-  const base = { repository };
+  const base = { repository, backup: { method: 'dump' as const, jobs: 2, archiveTimeoutMs: 1, use: 'latest' } };
   const fromSigner = resolveEvidenceKeys({ ...base, evidence: { signingKey: { file: join(dir, 'signing.pem') }, require: 'any' } }, {});
   assert.equal(fromSigner.verifier?.fingerprint, fromSigner.signer?.fingerprint);
   const verifyOnly = resolveEvidenceKeys({ ...base, evidence: { require: 'signed' } }, { RECOVERABLE_VERIFY_KEY: join(dir, 'verify.pem') });
@@ -71,4 +71,12 @@ test('scenario keys: the verify key defaults to the signing key; require: signed
   assert.throws(() => resolveEvidenceKeys({ ...base, evidence: { require: 'signed' } }, {}), /evidence\.require: require: signed, but no key to verify signatures with/);
   const none = resolveEvidenceKeys({ ...base, evidence: { require: 'any' } }, {});
   assert.deepEqual(none, { signer: null, verifier: null, require: 'any' });
+});
+
+test('require: signed on a run that takes its own backup needs a signing key, not only a verify key', () => {
+  const takes = { repository, backup: { method: 'dump' as const, jobs: 2, archiveTimeoutMs: 1 } };
+  const env = { RECOVERABLE_VERIFY_KEY: join(dir, 'verify.pem') };
+  assert.throws(() => resolveEvidenceKeys({ ...takes, evidence: { require: 'signed' } }, env), /evidence\.require: require: signed, but no signing key: the backup this run takes would be unsigned, and refused/);
+  assert.throws(() => resolveEvidenceKeys({ ...takes, backup: { ...takes.backup, use: 'latest' }, evidence: { require: 'signed' } }, env, { takesBackup: true }), /no signing key/);
+  assert.equal(resolveEvidenceKeys({ ...takes, evidence: { signingKey: { file: join(dir, 'signing.pem') }, require: 'signed' } }, {}).require, 'signed');
 });
