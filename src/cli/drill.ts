@@ -6,6 +6,8 @@ import { writeReports } from '../report/write.ts';
 import { systemClock } from '../core/clock.ts';
 import { ExitCode } from '../core/errors.ts';
 import { redactSecrets } from '../core/redact.ts';
+import { resolveEvidenceKeys } from '../evidence/scenario-keys.ts';
+import { writeEvidence } from '../evidence/bundle.ts';
 import type { CommandContext } from './context.ts';
 import { recordRun } from './drill-record.ts';
 import { exportMetrics, metricsTargets, withNewestBackups } from './metrics-output.ts';
@@ -17,17 +19,23 @@ export async function handler(args: Record<string, unknown>, ctx: CommandContext
   const metrics = metricsTargets(args);
   // Load every scenario first: a bad one stops the run before anything starts.
   const scenarios = [];
-  for (const file of files) scenarios.push(await loadScenario(file, { cwd: ctx.cwd }));
+  for (const file of files) {
+    const scenario = await loadScenario(file, { cwd: ctx.cwd });
+    // Keys too: a missing or misplaced key is exit 2 before any drill starts.
+    scenarios.push({ scenario, keys: resolveEvidenceKeys(scenario) });
+  }
   let worst = 0;
   const exported: ScenarioRuns[] = [];
-  for (const scenario of scenarios) {
+  for (const { scenario, keys } of scenarios) {
     ctx.log.info(`drill ${scenario.name} (${scenario.path})`);
-    const { result, exitCode } = await runDrill(scenario, { log: ctx.log, clock: systemClock });
+    const { result, exitCode } = await runDrill(scenario, { log: ctx.log, clock: systemClock, keys });
     // The verdict is final: record it, then render the reports with the scenario's history from the ledger.
     const recorded = recordRun(scenario.repository, result, exitCode, ctx.log);
     if (recorded.history) result.history = recorded.history;
     const dir = join(scenario.report.dir, result.runId);
     await writeReports(result, dir, scenario.report.formats);
+    // Last: the evidence bundle lists (and signs) every report file just written.
+    await writeEvidence(dir, result.runId, keys.signer);
     process.stdout.write(`${result.verdict.toUpperCase()} ${scenario.name}: ${result.summary}\nreport: ${dir}\n`);
     const problems = [...recorded.problems];
     if (recorded.metrics && (metrics.file !== null || metrics.pushgateway !== null)) {

@@ -136,6 +136,17 @@ const commands: Array<{ name: string; describe: string; options?: (y: Argv) => A
     load: () => import('./selftest.ts'),
   },
   {
+    name: 'verify-evidence <run-dir>',
+    describe: "check a run's reports against its evidence.json (SHA-256 of every file) and its signature",
+    options: (y) =>
+      y
+        .positional('run-dir', { type: 'string', describe: 'a reports/<run-id> directory' })
+        .option('key', { type: 'string', describe: 'the public key (PEM) the evidence must be signed with (default: $RECOVERABLE_VERIFY_KEY)' })
+        .option('require-signed', { type: 'boolean', default: false, describe: 'fail an unsigned bundle (implied by --key)' })
+        .epilogue('Exit codes: 0 every file matches (and the signature, when present or required), 1 a file or the signature differs (named), 2 bad usage.'),
+    load: () => import('./verify-evidence.ts'),
+  },
+  {
     name: 'cleanup',
     describe: 'remove Docker containers (and their work directories) left behind by runs whose process is gone',
     options: (y) => y.option('all', { type: 'boolean', default: false, describe: 'remove every container Recoverable labelled, including those of live runs and other hosts' }),

@@ -10,6 +10,9 @@ import { RESULT_SCHEMA_VERSION, type RunResult, type RestoreResult, type Objecti
 import { coverageOf, decideVerdict, summarize } from '../run/verdict.ts';
 import { requireBinaries } from '../env/binaries.ts';
 import { manifestCheck } from '../checks/manifest-check.ts';
+import { signatureCheck } from '../checks/signature-check.ts';
+import { resolveEvidenceKeys, type EvidenceKeys } from '../evidence/scenario-keys.ts';
+import { collectProvenance, manifestDigest } from '../evidence/provenance.ts';
 import { obtainBackup, sourceBinaries } from './obtain-backup.ts';
 import { restoreDumpTarget, RESTORE_TOOLS, type AfterRestoreHook } from './restore-dump-target.ts';
 import { rtoObjective, dumpRpoObjective, latestRpoObjective } from './objectives.ts';
@@ -26,6 +29,8 @@ export interface DrillDeps {
   clock: Clock;
   /** Test seam for fault injection between restore and checks. */
   afterRestore?: AfterRestoreHook;
+  /** The scenario's keys, when the caller already read them (otherwise read here, before anything starts). */
+  keys?: EvidenceKeys;
 }
 
 /** A finished drill: its result and the exit code it maps to. */
@@ -43,11 +48,12 @@ export async function runDrill(scenario: Scenario, deps: DrillDeps): Promise<Dri
     scenario: { name: scenario.name, path: scenario.path, sha256: scenario.sha256 },
     startedAt: startedAt.toISOString(), finishedAt: '', verdict: 'errored', summary: '', backup: null, restores: [], objectives: [], checks: [],
   };
-  // Step 1: refuse what this drill cannot do before anything starts, and find the binaries (exit 2 / 3).
+  // Step 1: refuse what this drill cannot do before anything starts, read its keys, find the binaries (exit 2 / 3).
+  const keys = deps.keys ?? resolveEvidenceKeys(scenario);
   await preflight(scenario, log);
   let exitCode: number = ExitCode.failed;
   try {
-    await drillSteps(scenario, deps, result);
+    await drillSteps(scenario, deps, keys, result);
   } catch (error) {
     // Interrupted, or the scenario does not fit the source (a standby, say): exit 130 / 2, not a finding about the backup.
     if (error instanceof InterruptedError || (error instanceof RecoverableError && error.exitCode === ExitCode.usage)) throw error;
@@ -67,21 +73,30 @@ export async function runDrill(scenario: Scenario, deps: DrillDeps): Promise<Dri
   const requested = new Set([...scenario.checks, ...scenario.restore.targets.flatMap((t) => t.checks)].map((c) => c.kind));
   result.coverage = coverageOf(result, requested);
   result.summary = summarize(result);
+  result.provenance = collectProvenance(result, { toolVersion: TOOL_VERSION });
   if (result.verdict === 'passed') exitCode = ExitCode.passed;
   return { result, exitCode };
 }
 
-// Steps 2 to 5: backup, manifest, restores, objectives; each fills `result` as it goes.
-async function drillSteps(scenario: Scenario, deps: DrillDeps, result: RunResult): Promise<void> {
+// Steps 2 to 5: backup, signature, manifest, restores, objectives; each fills `result` as it goes.
+async function drillSteps(scenario: Scenario, deps: DrillDeps, keys: EvidenceKeys, result: RunResult): Promise<void> {
   const { log, clock } = deps;
-  // Step 2: the backup, taken now or picked from the repository.
-  const { backup, repo, taken } = await obtainBackup(scenario, log, clock);
+  // Step 2: the backup, taken now (signed when a signing key is set) or picked from the repository.
+  const { backup, repo, taken } = await obtainBackup(scenario, log, clock, keys.signer);
   result.backup = {
     id: backup.record.id, method: backup.record.method, sizeBytes: backup.record.sizeBytes, durationMs: backup.record.durationMs,
-    taken, takenAt: backup.record.startedAt, sourceVersion: backup.record.source.major,
+    taken, takenAt: backup.record.startedAt, sourceVersion: backup.record.source.major, sourceServerVersion: backup.record.source.serverVersion,
   };
   throwIfInterrupted();
-  // Step 3: the repository's manifest: every file as it was when the backup completed.
+  // Step 3a: the signature over the manifest, before the manifest or anything it covers is trusted.
+  const signed = await signatureCheck(backup, keys.verifier, keys.require);
+  result.checks.push(signed.check);
+  result.backup.signature = signed.signature;
+  const digest = await manifestDigest(backup.dir);
+  if (digest) result.backup.manifestSha256 = digest;
+  // A backup whose signature fails (or is missing when required) proves nothing: nothing of it is restored or compared.
+  if (signed.check.status === 'failed') return;
+  // Step 3b: the repository's manifest: every file as it was when the backup completed.
   log.info(`verifying backup ${backup.record.id} against its manifest`);
   const manifest = await manifestCheck(repo, backup);
   result.checks.push(manifest);

@@ -20,6 +20,7 @@ import { takeManagedSnapshot } from './managed-snapshot.ts';
 import { managedRuntime } from './managed-runtime.ts';
 import { takeSnapshotBackup } from '../backup/snapshot/take.ts';
 import { snapshotDriver } from '../backup/snapshot/drivers.ts';
+import type { SigningKey } from '../evidence/keys.ts';
 
 const SERVER_TOOLS = ['initdb', 'pg_ctl', 'postgres', 'psql'];
 const DUMP_TOOLS = ['pg_dump', 'pg_dumpall'];
@@ -136,9 +137,9 @@ async function takeUrlSnapshot(scenario: Scenario, repo: LocalRepository, log: L
   }
 }
 
-/** The backup to restore: `backup.use` picks a stored one, otherwise a new one is taken. */
-export async function obtainBackup(scenario: Scenario, log: Logger, clock: Clock): Promise<{ backup: StoredBackup; repo: LocalRepository; taken: boolean }> {
-  const repo = new LocalRepository(scenario.repository);
+/** The backup to restore: `backup.use` picks a stored one, otherwise a new one is taken (and signed by `signer`, when set). */
+export async function obtainBackup(scenario: Scenario, log: Logger, clock: Clock, signer: SigningKey | null = null): Promise<{ backup: StoredBackup; repo: LocalRepository; taken: boolean }> {
+  const repo = new LocalRepository(scenario.repository, { signer });
   if (scenario.backup.use) {
     // Only this scenario's own backups: same name, method and source (another's is refused, exit 2).
     const backup = await repo.resolve(scenario.backup.use, scenarioIdentity(scenario));

@@ -13,6 +13,7 @@ import {
 } from './format.ts';
 import { historySection } from './html-history.ts';
 import type { BackupSummary, CheckResult, ObjectiveResult, Phase, RestoreResult, RunResult } from '../run/result.ts';
+import { provenanceFacts, signatureFact } from './evidence-facts.ts';
 
 const CELL_MAX = 80;
 const TITLE_MAX = 2000;
@@ -85,6 +86,7 @@ function runSection(result: RunResult): string {
     ['Took', escapeHtml(formatDuration(elapsedMs(result.startedAt, result.finishedAt)))],
     ['Tool', escapeHtml(`${result.tool.name} ${result.tool.version}`)],
   ];
+  if (result.provenance) rows.push(...provenanceFacts(result.provenance).map(([label, text]) => [label, escapeHtml(text)] as [string, string]));
   if (result.error) rows.push(['Run error', escapeHtml(errorText(result.error))]);
   return `<section><h2>Run</h2>${factsTable(rows)}</section>`;
 }
@@ -102,6 +104,7 @@ function backupSection(backup: BackupSummary | null): string {
   ];
   if (backup.startLsn) rows.push(['Start LSN', `<code>${escapeHtml(backup.startLsn)}</code>`]);
   if (backup.stopLsn) rows.push(['Stop LSN', `<code>${escapeHtml(backup.stopLsn)}</code>`]);
+  rows.push(signatureFact(backup).map(escapeHtml) as [string, string]);
   return `<section><h2>Backup</h2>${factsTable(rows)}</section>`;
 }
 

@@ -14,12 +14,12 @@ type ErrorInfo = NonNullable<RunResult['error']>;
 
 const RUN_KEYS = [
   'schemaVersion', 'runId', 'tool', 'scenario', 'startedAt', 'finishedAt', 'verdict', 'summary',
-  'backup', 'restores', 'objectives', 'checks', 'error',
+  'backup', 'restores', 'objectives', 'checks', 'error', 'provenance',
 ] as const satisfies readonly (keyof RunResult)[];
 const TOOL_KEYS = ['name', 'version'] as const satisfies readonly (keyof RunResult['tool'])[];
 const SCENARIO_KEYS = ['name', 'path', 'sha256'] as const satisfies readonly (keyof RunResult['scenario'])[];
 const BACKUP_KEYS = [
-  'id', 'method', 'startLsn', 'stopLsn', 'sizeBytes', 'durationMs', 'taken', 'takenAt', 'sourceVersion',
+  'id', 'method', 'startLsn', 'stopLsn', 'sizeBytes', 'durationMs', 'taken', 'takenAt', 'sourceVersion', 'sourceServerVersion', 'manifestSha256', 'signature',
 ] as const satisfies readonly (keyof BackupSummary)[];
 const RESTORE_KEYS = [
   'target', 'environment', 'reached', 'phases', 'checks', 'warnings', 'error',

@@ -12,6 +12,7 @@ import {
   type Finding,
 } from './format.ts';
 import type { BackupSummary, CheckResult, ObjectiveResult, RestoreResult, RunResult } from '../run/result.ts';
+import { provenanceFacts, signatureFact } from './evidence-facts.ts';
 
 const CELL_MAX = 80;
 
@@ -54,6 +55,7 @@ function runSection(result: RunResult): string {
     ['Took', formatDuration(elapsedMs(result.startedAt, result.finishedAt))],
     ['Tool', cell(`${result.tool.name} ${result.tool.version}`)],
   ];
+  if (result.provenance) rows.push(...provenanceFacts(result.provenance).map(([label, text]) => [label, cell(text)] as [string, string]));
   if (result.error) rows.push(['Run error', cell(errorText(result.error))]);
   return `## Run\n\n${table(['Field', 'Value'], rows)}`;
 }
@@ -71,6 +73,7 @@ function backupSection(backup: BackupSummary | null): string {
   ];
   if (backup.startLsn) rows.push(['Start LSN', code(backup.startLsn, true)]);
   if (backup.stopLsn) rows.push(['Stop LSN', code(backup.stopLsn, true)]);
+  rows.push(signatureFact(backup).map(cell) as [string, string]);
   return `## Backup\n\n${table(['Field', 'Value'], rows)}`;
 }
 

@@ -5,7 +5,9 @@ import { join } from 'node:path';
 import { randomInt, createHash } from 'node:crypto';
 import { ScenarioError, BackupUnusableError } from '../core/errors.ts';
 import { interruption } from '../core/interrupt.ts';
-import { buildManifest, keepOutsideBackupManifest, listFiles, MANIFEST_FILE, type Delegation, type Manifest } from './manifest.ts';
+import { buildManifest, keepOutsideBackupManifest, listFiles, MANIFEST_FILE, MANIFEST_SIGNATURE_FILE, type Delegation, type Manifest } from './manifest.ts';
+import { signBytes } from '../evidence/sign.ts';
+import type { SigningKey } from '../evidence/keys.ts';
 import { stat } from 'node:fs/promises';
 import { fsyncTree, fsyncPath, writeFileAtomic } from './durable.ts';
 import { RECORD_FORMAT, type BackupRecord, type StoredExpectations } from './backup-record.ts';
@@ -34,11 +36,18 @@ export type RecordDraft = Omit<BackupRecord, 'sizeBytes' | 'formatVersion' | 'hi
   formatVersion?: number;
 };
 
+/** How a repository writes: with a signer, every backup it commits has its manifest signed. */
+export interface RepositoryOptions {
+  signer?: SigningKey | null;
+}
+
 export class LocalRepository {
   readonly root: string;
+  private readonly signer: SigningKey | null;
 
-  constructor(root: string) {
+  constructor(root: string, options: RepositoryOptions = {}) {
     this.root = root;
+    this.signer = options.signer ?? null;
   }
 
   private get backupsDir(): string {
@@ -55,7 +64,7 @@ export class LocalRepository {
     return { id, dir };
   }
 
-  /** Write backup.json and the manifest (over every file the backup holds, history included), fsync everything, then rename into place. */
+  /** Write backup.json and the manifest (over every file the backup holds, history included), sign it when a signer is set, fsync everything, then rename into place. */
   async commit(staged: StagedBackup, draft: RecordDraft): Promise<StoredBackup> {
     // A basebackup's data/ carries PostgreSQL's backup_manifest (SHA-256 per file, checked by pg_verifybackup).
     const delegations: Delegation[] = draft.method === 'basebackup' && draft.physical
@@ -68,7 +77,10 @@ export class LocalRepository {
     // Every other file was hashed once above; only backup.json is new.
     manifest.files.push({ path: RECORD_FILE, size: Buffer.byteLength(recordText), sha256: createHash('sha256').update(recordText).digest('hex') });
     manifest.files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-    await writeFileAtomic(join(staged.dir, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
+    const manifestText = `${JSON.stringify(manifest, null, 2)}\n`;
+    await writeFileAtomic(join(staged.dir, MANIFEST_FILE), manifestText);
+    // The signature covers the manifest's exact bytes, and through it every file (backup.json, expectations, history).
+    if (this.signer) await writeFileAtomic(join(staged.dir, MANIFEST_SIGNATURE_FILE), `${JSON.stringify(signBytes(Buffer.from(manifestText), this.signer, MANIFEST_FILE), null, 2)}\n`);
     // pg_basebackup fsyncs what it writes; everything else is synced here.
     await fsyncTree(staged.dir, delegations.map((d) => join(staged.dir, d.dir)));
     const finalDir = join(this.backupsDir, staged.id);

@@ -58,6 +58,8 @@ export interface ManifestFinding {
 }
 
 export const MANIFEST_FILE = 'manifest.json';
+/** The detached signature of manifest.json (signed backups only); it cannot list itself, so it is the one file outside. */
+export const MANIFEST_SIGNATURE_FILE = 'manifest.sig.json';
 
 const CHUNK = 1 << 20;
 const HASHERS = 4;
@@ -102,9 +104,9 @@ export async function listFiles(dir: string): Promise<string[]> {
     .sort();
 }
 
-/** Build the manifest of `dir`, leaving out the manifest file itself and what a delegation covers. */
+/** Build the manifest of `dir`, leaving out the manifest, its signature and what a delegation covers. */
 export async function buildManifest(dir: string, delegations: readonly Delegation[] = []): Promise<Manifest> {
-  const paths = (await listFiles(dir)).filter((p) => p !== MANIFEST_FILE && !delegatedAway(p, delegations, (d, rest) => d.keep(rest)));
+  const paths = (await listFiles(dir)).filter((p) => p !== MANIFEST_FILE && p !== MANIFEST_SIGNATURE_FILE && !delegatedAway(p, delegations, (d, rest) => d.keep(rest)));
   const files = await describeFiles(dir, paths);
   return {
     formatVersion: 1, algorithm: 'sha256', files,
@@ -118,7 +120,7 @@ export async function verifyManifest(dir: string, manifest: Manifest): Promise<M
   const listed = new Set(manifest.files.map((f) => f.path));
   const delegated = manifest.delegated ?? [];
   // Under a delegated directory the other manifest covers the rest, except what it cannot cover (those must all be listed here).
-  const present = new Set((await listFiles(dir)).filter((p) => p !== MANIFEST_FILE && (listed.has(p) || !delegatedAway(p, delegated, (d, rest) => uncoveredBy(d.verifiedBy, rest)))));
+  const present = new Set((await listFiles(dir)).filter((p) => p !== MANIFEST_FILE && p !== MANIFEST_SIGNATURE_FILE && (listed.has(p) || !delegatedAway(p, delegated, (d, rest) => uncoveredBy(d.verifiedBy, rest)))));
   const toHash: ManifestEntry[] = [];
   for (const entry of manifest.files) {
     if (!present.delete(entry.path)) {

@@ -67,6 +67,36 @@ export interface BackupSummary {
   taken: boolean;
   takenAt: string;
   sourceVersion: number;
+  /** The source's server_version when the backup was taken (e.g. 15.8). */
+  sourceServerVersion?: string;
+  /** SHA-256 of the backup's manifest.json as the drill read it. */
+  manifestSha256?: string;
+  /** Whether the backup was signed, by which key, and whether the verify key proved it. */
+  signature?: BackupSignature;
+}
+
+/** What a drill found about a backup's manifest signature. */
+export interface BackupSignature {
+  signed: boolean;
+  /** The key the signature names: SHA-256 of the raw Ed25519 public key, hex. */
+  keyFingerprint?: string;
+  /** Verified under the scenario's verify key, not only under the key the signature carries. */
+  verified: boolean;
+}
+
+/** Who ran a drill, where, with what: for an auditor reading result.json. Never a secret. */
+export interface Provenance {
+  user: string;
+  host: string;
+  /** The CI job, from the CI's own environment variables; absent outside CI. */
+  ci?: { system: string; runId?: string; repository?: string; revision?: string; pipelineId?: string; jobUrl?: string };
+  toolVersion: string;
+  scenarioSha256: string;
+  backup?: { id: string; manifestSha256?: string; signed: boolean; keyFingerprint?: string };
+  /** Each container image restored into, with its digest. */
+  images: Array<{ image: string; digest?: string }>;
+  /** The PostgreSQL major of the source and of each restore. */
+  postgres: { source?: number; sourceServer?: string; restores: Array<{ target: string; version: number }> };
 }
 
 export interface RunResult {
@@ -90,6 +120,8 @@ export interface RunResult {
   error?: { code: string; message: string; hint?: string };
   /** The scenario's recent runs from the repository's run ledger, oldest first, this run last (absent when the ledger could not be read). */
   history?: HistoryPoint[];
+  /** Who ran it, where, and what exactly it drilled. */
+  provenance?: Provenance;
 }
 
 /** One run of a scenario as the report's history charts show it. */

@@ -70,6 +70,12 @@ objectives:
 report:
   dir: reports                  # one folder per run: reports/<run-id>/
   formats: [json, junit, markdown, html]   # result.json, junit.xml, a Markdown summary, an HTML page
+
+# Signed backups and evidence (Ed25519); keys never in this file and never inside the repository.
+# evidence:
+#   signingKey: { file: /etc/recoverable/signing.pem }  # private key (PKCS#8 PEM) where backups are taken
+#   verifyKey: { env: RECOVERABLE_VERIFY_KEY }          # public key (PEM, or a path to it) where drills run
+#   require: signed                                     # signed | any: fail a drill of an unsigned backup
 `;
 
 /** A fully commented starter scenario (YAML text) that loads as it is. */

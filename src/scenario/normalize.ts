@@ -1,7 +1,7 @@
 // Raw (validated) scenario → the normalized Scenario the rest of Recoverable reads.
 import { resolve } from 'node:path';
 import type { RawCheck, RawScenario, RawTarget } from './schema.ts';
-import type { CheckSpec, Scenario, SnapshotSpec, SourceSpec, Target, TargetSpec } from './types.ts';
+import type { CheckSpec, EvidenceSpec, KeySourceSpec, Scenario, SnapshotSpec, SourceSpec, Target, TargetSpec } from './types.ts';
 
 /** Where the scenario came from: its absolute path, its SHA-256, and the directory relative paths resolve against. */
 export interface ScenarioOrigin {
@@ -43,6 +43,17 @@ export function normalizeScenario(raw: RawScenario, origin: ScenarioOrigin): Sce
       ...(raw.objectives.rpo === undefined ? {} : { rpoMs: raw.objectives.rpo }),
     },
     report: { dir: resolve(origin.cwd, raw.report.dir), formats: [...new Set(raw.report.formats)] },
+    evidence: normalizeEvidence(raw.evidence, origin.cwd),
+  };
+}
+
+// Key files resolve against the scenario's directory like every other path.
+function normalizeEvidence(raw: RawScenario['evidence'], cwd: string): EvidenceSpec {
+  const key = (source: NonNullable<RawScenario['evidence']['signingKey']>): KeySourceSpec => ('file' in source ? { file: resolve(cwd, source.file) } : { env: source.env });
+  return {
+    ...(raw.signingKey === undefined ? {} : { signingKey: key(raw.signingKey) }),
+    ...(raw.verifyKey === undefined ? {} : { verifyKey: key(raw.verifyKey) }),
+    require: raw.require,
   };
 }
 

@@ -199,6 +199,12 @@ const source = strict({
   }
 });
 
+// A key: a PEM file, or an environment variable holding a PEM or a path (never the key itself in the scenario).
+const keySource = choice('key source', [], {
+  file: strict({ file: text }),
+  env: strict({ env: matching(/^[A-Za-z_][A-Za-z0-9_]*$/, (value) => `"${value}" is not an environment variable name`, 'use letters, digits and _, e.g. RECOVERABLE_SIGNING_KEY') }),
+});
+
 /** The raw scenario schema: unknown keys are errors, defaults are filled in. */
 export const scenarioSchema = strict({
   name: matching(NAME, (value) => `"${value}" is not a valid scenario name`, 'use lowercase letters, digits, ".", "_" and "-", starting with a letter or digit'),
@@ -223,6 +229,7 @@ export const scenarioSchema = strict({
   checks: checks.prefault([...DEFAULT_CHECKS]),
   objectives: block({ rto: duration.optional(), rpo: duration.optional() }),
   report: block({ dir: text.default('reports'), formats: z.array(z.enum(REPORT_FORMATS)).min(1).default([...REPORT_FORMATS]) }),
+  evidence: block({ signingKey: keySource.optional(), verifyKey: keySource.optional(), require: z.enum(['signed', 'any']).default('any') }),
 });
 
 /** A scenario as written, validated and with defaults, before paths are resolved. */

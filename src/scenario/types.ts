@@ -68,4 +68,15 @@ export interface Scenario {
   checks: CheckSpec[];
   objectives: { rtoMs?: number; rpoMs?: number };
   report: { dir: string /* absolute */; formats: Array<'json' | 'junit' | 'markdown' | 'html'> };
+  evidence: EvidenceSpec;
+}
+
+/** A key's source: a PEM file (absolute) or an environment variable holding a PEM or a path. */
+export type KeySourceSpec = { file: string } | { env: string };
+
+/** Signing of backups and run evidence: which keys, and whether a drill refuses unsigned backups. */
+export interface EvidenceSpec {
+  signingKey?: KeySourceSpec;
+  verifyKey?: KeySourceSpec;
+  require: 'signed' | 'any';
 }

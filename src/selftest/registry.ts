@@ -11,7 +11,7 @@ import { aliasColumnRowChanged } from './faults/rows.ts';
 import { targetBeyondArchive } from './faults/targets.ts';
 import { tablePermissionDenied, tableUnreadable } from './faults/source.ts';
 import { databaseSettingLost, functionBodyChanged, indexPredicateChanged, roleMembershipLost, viewDefinitionChanged } from './faults/definitions.ts';
-import { expectationsMissing, foreignBackup, historyMissing } from './faults/evidence.ts';
+import { expectationsMissing, foreignBackup, historyMissing, signedManifestTampered } from './faults/evidence.ts';
 
 /** Every registered fault, in the order the matrix lists them: by stage, from the source to the restored cluster. */
 export const FAULTS: readonly Fault[] = [
@@ -23,6 +23,7 @@ export const FAULTS: readonly Fault[] = [
   rolesMissing,
   historyMissing,
   expectationsMissing,
+  signedManifestTampered,
   backupFileTampered,
   backupLabelDeleted,
   backupLabelEdited,

@@ -15,6 +15,7 @@ import type { BackupMethod, DrillRunner, EnvironmentKind, Fault, FaultContext } 
 import { copyRepository, openBackup } from './inject/backup-copy.ts';
 import { decideSelftest, judgeChecks, selftestExitCode, type Judgement } from './judge.ts';
 import { faultsFor } from './registry.ts';
+import { resolveEvidenceKeys } from '../evidence/scenario-keys.ts';
 import { SELFTEST_SCHEMA_VERSION, type CleanRun, type FaultOutcome, type MethodRun, type SelftestResult } from './result.ts';
 import { cleanScenario, reuseBackup } from './scenario.ts';
 import { TOOL_VERSION } from '../core/tool-version.ts';
@@ -170,18 +171,20 @@ async function runFault(fault: Fault, ctx: FaultContext, base: Scenario, backupI
   });
   if (!backupId && fault.injection.stage !== 'source') return notRun(fault, ctx.method, 'the clean drill left no backup to inject into');
   await mkdir(ctx.dir, { recursive: true, mode: 0o755 });
+  // The clean backup was signed with this key: faults written "as the backup was" are signed with it again.
+  const { signer } = resolveEvidenceKeys(base);
   try {
     const injection = fault.injection;
     switch (injection.stage) {
       case 'backup':
       case 'archive': {
-        const copy = await copyRepository(base.repository, join(ctx.dir, 'repository'), backupId!);
+        const copy = await copyRepository(base.repository, join(ctx.dir, 'repository'), backupId!, signer);
         const injected = await injection.apply(copy, ctx);
         const { result } = await drill(reuseBackup(base, copy.repository, backupId!, injection.targets), undefined, `${base.name}-${fault.id}`);
         return finish(judge(allChecks(result)), injected, result.verdict);
       }
       case 'repository': {
-        const copy = await copyRepository(base.repository, join(ctx.dir, 'repository'), backupId!);
+        const copy = await copyRepository(base.repository, join(ctx.dir, 'repository'), backupId!, signer);
         const { injected, use } = await injection.apply(copy, ctx);
         try {
           const { result } = await drill(reuseBackup(base, copy.repository, use), undefined, `${base.name}-${fault.id}`);
@@ -207,7 +210,7 @@ async function runFault(fault: Fault, ctx: FaultContext, base: Scenario, backupI
         return finish(judge(allChecks(result)), `restore targets: ${injection.targets.map((t) => t.label).join(', ')}`, result.verdict);
       }
       case 'archiving': {
-        const { injected, checks } = await injection.probe(await openBackup(base.repository, backupId!), ctx);
+        const { injected, checks } = await injection.probe(await openBackup(base.repository, backupId!, signer), ctx);
         return finish(judge(checks), injected);
       }
       case 'source': {

@@ -1,4 +1,5 @@
 // The self-test's scenarios: one clean drill per method on the managed source, and the same drill aimed at a fault.
+import { generateKeyPairSync } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,7 +22,7 @@ export interface CleanScenarioInput {
 }
 
 // Small but complete: every check on, a workload and marker batches for the physical methods' targets.
-function yaml(input: CleanScenarioInput, selftestFixture: string): string {
+function yaml(input: CleanScenarioInput, selftestFixture: string, signingKey: string): string {
   const snapshot = input.method === 'snapshot';
   const fixtures = [join(FIXTURES, 'shop.sql'), ...(snapshot ? [join(FIXTURES, 'tablespace.sql')] : []), selftestFixture];
   return `name: selftest-${input.method}
@@ -39,15 +40,25 @@ restore:
   targets: [${input.method === 'dump' ? 'immediate' : 'immediate, latest'}]
 checks: [rowcounts, fingerprints, schema, sequences, large-objects, roles, { amcheck: { heapallindexed: true } }]
 report: { dir: ${JSON.stringify(join(input.dir, 'reports'))}, formats: [json] }
+evidence: { signingKey: { file: ${JSON.stringify(signingKey)} }, require: signed }
 `;
 }
 
-/** Write and load the clean scenario of one method, through the same loader as any scenario file. */
+// A key pair for this self-test only, beside (never inside) the repository: every backup it takes is signed.
+async function writeThrowawayKey(dir: string): Promise<string> {
+  const keys = join(dir, 'keys');
+  await mkdir(keys, { recursive: true, mode: 0o700 });
+  const file = join(keys, 'signing.pem');
+  await writeFile(file, generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' }), { mode: 0o600 });
+  return file;
+}
+
+/** Write and load the clean scenario of one method (its backups signed), through the same loader as any scenario file. */
 export async function cleanScenario(input: CleanScenarioInput): Promise<Scenario> {
   await mkdir(input.dir, { recursive: true, mode: 0o755 });
   const fixture = await writeSelftestFixture(input.dir);
   const file = join(input.dir, 'scenario.yaml');
-  await writeFile(file, yaml(input, fixture), { mode: 0o644 });
+  await writeFile(file, yaml(input, fixture, await writeThrowawayKey(input.dir)), { mode: 0o644 });
   const scenario = await loadScenario(file, { cwd: input.dir });
   return { ...scenario, checks: scenario.checks.filter((c) => !input.dropChecks.includes(c.kind)) };
 }

@@ -2,7 +2,8 @@
 // physical restore) must pass every comparison exactly, and one changed value anywhere must fail naming its table.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { generateKeyPairSync } from 'node:crypto';
 import { join } from 'node:path';
 import { cli } from '../helpers/cli.ts';
 import { latestResult } from '../helpers/results.ts';
@@ -72,6 +73,10 @@ let ws: Workspace;
 before(async () => {
   ws = await workspace();
   process.env.RECOVERABLE_WORK_DIR = ws.workDir;
+  // Signed backups: every run-level check, the signature's included, must pass (an unsigned one would be skipped).
+  const key = join(ws.dir, 'signing.pem');
+  await writeFile(key, generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' }), { mode: 0o600 });
+  ws.env.RECOVERABLE_SIGNING_KEY = key;
 });
 after(async () => {
   assert.deepEqual(await ws.leftoverDirs(), [], 'no temporary cluster left behind');

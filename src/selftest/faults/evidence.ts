@@ -32,6 +32,27 @@ export const expectationsMissing: Fault = {
   injection: { stage: 'backup', apply: (copy) => deleteEvidence(copy, copy.backup.record.expectationsFile, 'expectations') },
 };
 
+// Pass a stale backup off as fresh: backup.json says it was taken now, and the manifest is rewritten to match.
+async function backdateConsistently(copy: BackupCopy): Promise<string> {
+  const file = join(copy.backup.dir, RECORD);
+  const record = JSON.parse(await readFile(file, 'utf8')) as BackupRecord;
+  const now = new Date();
+  const claimed: BackupRecord = { ...record, startedAt: now.toISOString(), finishedAt: new Date(now.getTime() + record.durationMs).toISOString() };
+  await writeFile(file, `${JSON.stringify(claimed, null, 2)}\n`);
+  // The attacker has no key: the manifest matches every file again, its signature is left as it was.
+  await resealManifest(copy, { sign: false });
+  return `backup.json of ${record.id} rewritten to claim it was taken at ${claimed.startedAt} (not ${record.startedAt}), manifest.json rewritten to match; signature untouched`;
+}
+
+export const signedManifestTampered: Fault = {
+  id: 'signed-manifest-tampered',
+  family: 'evidence',
+  injects: 'a stored file (backup.json, backdated to look fresh) and the manifest rewritten consistently by someone without the signing key',
+  reason: /manifest\.json does not match its signature/,
+  caughtBy: { dump: 'evidence:signature', basebackup: 'evidence:signature', snapshot: 'evidence:signature' },
+  injection: { stage: 'backup', apply: (copy) => backdateConsistently(copy) },
+};
+
 export const foreignBackup: Fault = {
   id: 'foreign-backup',
   family: 'evidence',

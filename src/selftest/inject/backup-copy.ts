@@ -4,7 +4,9 @@ import { join } from 'node:path';
 import { run } from '../../core/exec.ts';
 import { LocalRepository, type StoredBackup } from '../../repository/local-repository.ts';
 import { readHistory, type SourceHistory } from '../../repository/history.ts';
-import { buildManifest, keepOutsideBackupManifest, MANIFEST_FILE, type Delegation, type Manifest } from '../../repository/manifest.ts';
+import { buildManifest, keepOutsideBackupManifest, MANIFEST_FILE, MANIFEST_SIGNATURE_FILE, type Delegation, type Manifest } from '../../repository/manifest.ts';
+import { signBytes } from '../../evidence/sign.ts';
+import type { SigningKey } from '../../evidence/keys.ts';
 import { WalArchive } from '../../repository/wal-archive.ts';
 
 /** One backup in a repository, with what its faults reach for: its files, its WAL archive, its history. */
@@ -15,10 +17,12 @@ export interface BackupCopy {
   walDir: string | null;
   /** Markers and end state recorded after a managed physical backup, else null. */
   history: SourceHistory | null;
+  /** The key the backup was signed with: a fault "in the backup as it was written" is signed again with it. */
+  signer: SigningKey | null;
 }
 
 /** Open backup `id` of `repository`. */
-export async function openBackup(repository: string, id: string): Promise<BackupCopy> {
+export async function openBackup(repository: string, id: string, signer: SigningKey | null = null): Promise<BackupCopy> {
   const repo = new LocalRepository(repository);
   const backup = (await repo.list()).find((b) => b.record.id === id);
   if (!backup) throw new Error(`no backup ${id} in ${repository}`);
@@ -28,25 +32,29 @@ export async function openBackup(repository: string, id: string): Promise<Backup
     backup,
     walDir: system ? WalArchive.forSystem(repository, system).dir : null,
     history: await readHistory(repo, backup),
+    signer,
   };
 }
 
 /** Copy the whole repository at `from` to `to` (owners and modes kept: a restored server reads the archive as its own user). */
-export async function copyRepository(from: string, to: string, id: string): Promise<BackupCopy> {
+export async function copyRepository(from: string, to: string, id: string, signer: SigningKey | null = null): Promise<BackupCopy> {
   await run('cp', ['-a', '--reflink=auto', from, to], { label: 'cp (repository copy)' });
-  return openBackup(to, id);
+  return openBackup(to, id, signer);
 }
 
 /**
- * Write the repository manifest again over the backup as it now is, keeping the manifest's delegations: the fault is
- * then in the backup as it was written, not an alteration the manifest check would catch.
+ * Write the repository manifest again over the backup as it now is, keeping the manifest's delegations, and sign it
+ * again with the backup's key (`sign: false` leaves the old signature): the fault is then in the backup as it was
+ * written, not an alteration the manifest or signature check would catch.
  */
-export async function resealManifest(copy: BackupCopy): Promise<void> {
+export async function resealManifest(copy: BackupCopy, options: { sign?: boolean } = {}): Promise<void> {
   const dir = copy.backup.dir;
   const previous = JSON.parse(await readFile(join(dir, MANIFEST_FILE), 'utf8')) as Manifest;
   // The only delegation there is: a basebackup's data/ to its backup_manifest; pg_wal/ and what pg_verifybackup skips kept in ours.
   const delegations: Delegation[] = (previous.delegated ?? []).map((d) => ({ ...d, keep: keepOutsideBackupManifest }));
-  await writeFile(join(dir, MANIFEST_FILE), `${JSON.stringify(await buildManifest(dir, delegations), null, 2)}\n`);
+  const text = `${JSON.stringify(await buildManifest(dir, delegations), null, 2)}\n`;
+  await writeFile(join(dir, MANIFEST_FILE), text);
+  if (copy.signer && options.sign !== false) await writeFile(join(dir, MANIFEST_SIGNATURE_FILE), `${JSON.stringify(signBytes(Buffer.from(text), copy.signer, MANIFEST_FILE), null, 2)}\n`);
 }
 
 /** The largest file under `dir` whose name passes `accept`. */

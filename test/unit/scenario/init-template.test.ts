@@ -24,7 +24,7 @@ test('the starter mentions every option, each with a comment', () => {
     'name', 'source', 'managed', 'version', 'database', 'fixtures', 'workload', 'seed', 'transactions', 'dataChecksums', 'url',
     'restoreCommand', 'markers', 'repository', 'backup', 'method', 'jobs', 'use', 'snapshot', 'driver', 'command', 'deleteCommand',
     'timeout', 'restore', 'environment', 'image', 'noOwner', 'noPrivileges', 'targets', 'time', 'lsn', 'xid', 'marker', 'inclusive',
-    'matrix', 'checks', 'heapallindexed', 'sql', 'query', 'expect', 'objectives', 'rto', 'rpo', 'report', 'dir', 'formats', ...CHECK_NAMES,
+    'matrix', 'checks', 'heapallindexed', 'sql', 'query', 'expect', 'objectives', 'rto', 'rpo', 'report', 'dir', 'formats', 'evidence', 'signingKey', 'verifyKey', 'require', ...CHECK_NAMES,
   ];
   for (const option of options) assert.match(text, new RegExp(`\\b${option}\\b.*#|#.*\\b${option}\\b`), option);
 });
