@@ -2,9 +2,10 @@
 import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { RecoverableError, ScenarioError, ExitCode } from '../core/errors.ts';
-import { createLogger, type LogFormat } from '../core/log.ts';
+import type { LogFormat } from '../core/log.ts';
 import { interruption } from '../core/interrupt.ts';
 import { redactSecrets } from '../core/redact.ts';
+import { TOOL_VERSION } from '../selftest/tool-version.ts';
 import type { CommandContext } from './context.ts';
 
 type Handler = (args: Record<string, unknown>, ctx: CommandContext) => Promise<number>;
@@ -54,8 +55,12 @@ const commands: Array<{ name: string; describe: string; options?: (y: Argv) => A
   },
   {
     name: 'init [file]',
-    describe: 'write a commented starter scenario',
-    options: (y) => y.positional('file', { type: 'string', default: 'scenarios/my-drill.yaml' }).option('force', { type: 'boolean', default: false, describe: 'overwrite an existing file' }),
+    describe: 'write a commented starter scenario, or with --quickstart the quickstart scenario and its fixture',
+    options: (y) =>
+      y
+        .positional('file', { type: 'string', describe: 'where to write it (default: scenarios/my-drill.yaml, or scenarios/quickstart.yaml with --quickstart)' })
+        .option('quickstart', { type: 'boolean', default: false, describe: 'write the quickstart scenario and fixtures/shop.sql, ready for `recoverable drill`' })
+        .option('force', { type: 'boolean', default: false, describe: 'overwrite existing files' }),
     load: () => import('./init.ts'),
   },
   {
@@ -125,10 +130,13 @@ async function main(argv: string[]): Promise<number> {
       throw error ?? new RecoverableError('usage', ExitCode.usage, message, { hint: 'run `recoverable --help`' });
     })
     .help()
-    .version();
+    // Given, not looked up: yargs would otherwise read the package.json nearest the working directory.
+    .version(TOOL_VERSION);
   for (const command of commands) {
     parser = parser.command(command.name, command.describe, command.options ?? ((y) => y), async (args) => {
       const logFormat = args['log-format'] as LogFormat | undefined;
+      // pino loads only when a command runs: `--help` stays fast.
+      const { createLogger } = await import('../core/log.ts');
       const log = createLogger({ ...(logFormat ? { format: logFormat } : {}), level: String(args['log-level']) });
       interruption.install((code) => process.exit(code));
       const { handler } = await command.load();
