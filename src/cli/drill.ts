@@ -14,8 +14,10 @@ export async function handler(args: Record<string, unknown>, ctx: CommandContext
   for (const file of files) scenarios.push(await loadScenario(file, { cwd: ctx.cwd }));
   let worst = 0;
   for (const scenario of scenarios) {
-    ctx.log.info(`drill ${scenario.name} (${scenario.path})`);
-    const { result, exitCode } = await runDrill(scenario, { log: ctx.log, clock: systemClock });
+    // Every line of this drill names its scenario (and, from runDrill on, its run): several drills share one log.
+    const log = ctx.log.child({ scenario: scenario.name });
+    log.info(`drill ${scenario.name} (${scenario.path})`);
+    const { result, exitCode } = await runDrill(scenario, { log, clock: systemClock });
     const dir = join(scenario.report.dir, result.runId);
     await writeReports(result, dir, scenario.report.formats);
     process.stdout.write(`${result.verdict.toUpperCase()} ${scenario.name}: ${result.summary}\nreport: ${dir}\n`);

@@ -121,7 +121,7 @@ async function main(argv: string[]): Promise<number> {
   let parser = yargs(argv)
     .scriptName('recoverable')
     .usage('$0 <command> [options]\n\nProves PostgreSQL backups restore.')
-    .option('log-format', { choices: ['human', 'json'] as const, describe: 'human lines on a terminal, JSON otherwise' })
+    .option('log-format', { choices: ['human', 'json'] as const, default: 'human', describe: 'human lines, or JSON lines (pino) for a log collector; fatal errors follow' })
     .option('log-level', { choices: ['debug', 'info', 'warn', 'error'] as const, default: 'info' })
     .strict()
     .demandCommand(1, 'name a command')
@@ -134,10 +134,9 @@ async function main(argv: string[]): Promise<number> {
     .version(TOOL_VERSION);
   for (const command of commands) {
     parser = parser.command(command.name, command.describe, command.options ?? ((y) => y), async (args) => {
-      const logFormat = args['log-format'] as LogFormat | undefined;
       // pino loads only when a command runs: `--help` stays fast.
       const { createLogger } = await import('../core/log.ts');
-      const log = createLogger({ ...(logFormat ? { format: logFormat } : {}), level: String(args['log-level']) });
+      const log = createLogger({ format: args['log-format'] as LogFormat, level: String(args['log-level']) });
       interruption.install((code) => process.exit(code));
       const { handler } = await command.load();
       exitCode = await handler(args as Record<string, unknown>, { log, cwd: process.cwd() });
@@ -147,10 +146,32 @@ async function main(argv: string[]): Promise<number> {
   return exitCode;
 }
 
+const argv = hideBin(process.argv);
 try {
-  process.exitCode = await main(hideBin(process.argv));
+  process.exitCode = await main(argv);
 } catch (error) {
-  process.exitCode = reportError(error);
+  process.exitCode = logFormatOf(argv) === 'json' ? reportErrorJson(error) : reportError(error);
+}
+
+// Read --log-format from the raw arguments: a failure may come before (or from) yargs' own parsing.
+function logFormatOf(args: readonly string[]): LogFormat {
+  const at = args.findIndex((a) => a === '--log-format' || a.startsWith('--log-format='));
+  const value = at < 0 ? undefined : args[at]!.includes('=') ? args[at]!.split('=')[1] : args[at + 1];
+  return value === 'json' ? 'json' : 'human';
+}
+
+// A failure as one JSON line shaped like the log's own (pino's fatal level), for a log collector.
+function reportErrorJson(error: unknown): number {
+  const known = error instanceof RecoverableError ? error : undefined;
+  const line = {
+    level: 60, time: Date.now(), tool: 'recoverable',
+    code: known?.code ?? 'internal', exitCode: known?.exitCode ?? ExitCode.failed,
+    msg: redactSecrets(known ? known.message : `internal error: ${(error as Error)?.stack ?? String(error)}`),
+    ...(known?.hint ? { hint: redactSecrets(known.hint) } : {}),
+    ...(known instanceof ScenarioError && known.issues.length ? { issues: known.issues } : {}),
+  };
+  process.stderr.write(`${JSON.stringify(line)}\n`);
+  return line.exitCode;
 }
 
 // Print a failure for a person: what happened, what to do; exit code from the error's class.
