@@ -1,8 +1,9 @@
 // `recoverable init [file]`: write a commented starter scenario (or the quickstart and its fixture), never over an existing file.
 import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import { starterScenario } from '../scenario/init-template.ts';
+import { dirname, relative, resolve } from 'node:path';
+import { schemaLine, starterScenario } from '../scenario/init-template.ts';
+import { SCENARIO_SCHEMA_FILE } from '../scenario/json-schema.ts';
 import { packagedFile, QUICKSTART } from '../scenario/packaged.ts';
 import { UsageError } from '../core/errors.ts';
 import type { CommandContext } from './context.ts';
@@ -16,12 +17,17 @@ export async function handler(args: Record<string, unknown>, ctx: CommandContext
   if (quickstart) {
     // The quickstart names its fixture relative to the directory it runs from: put the fixture there.
     for (const fixture of QUICKSTART.fixtures) await writeFixture(fixture, ctx.cwd, Boolean(args.force));
-    await writeFile(file, await readFile(packagedFile(QUICKSTART.scenario), 'utf8'));
+    await writeFile(file, schemaLine(schemaRef(file)) + (await readFile(packagedFile(QUICKSTART.scenario), 'utf8')));
   } else {
-    await writeFile(file, starterScenario());
+    await writeFile(file, starterScenario(schemaRef(file)));
   }
   process.stdout.write(`wrote ${file}\nrun it with: recoverable drill ${name}\n`);
   return 0;
+}
+
+// The installed package's scenario schema, relative to the file so the pair can move together.
+function schemaRef(file: string): string {
+  return relative(dirname(file), packagedFile(SCENARIO_SCHEMA_FILE));
 }
 
 function refuseOverwrite(file: string, force: boolean): void {

@@ -64,6 +64,12 @@ const commands: Array<{ name: string; describe: string; options?: (y: Argv) => A
     load: () => import('./init.ts'),
   },
   {
+    name: 'schema <which>',
+    describe: 'print the JSON Schema of a scenario file or of result.json (editors, CI validation)',
+    options: (y) => y.positional('which', { choices: ['scenario', 'result'] as const, describe: 'which schema' }),
+    load: () => import('./schema.ts'),
+  },
+  {
     name: 'doctor [scenario]',
     describe: 'show which PostgreSQL binaries are installed and what a scenario needs',
     options: (y) => y.positional('scenario', { type: 'string' }),
