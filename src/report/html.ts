@@ -11,6 +11,7 @@ import {
   truncate,
   type Finding,
 } from './format.ts';
+import { targetsOverview } from './html-targets.ts';
 import type { BackupSummary, CheckResult, ObjectiveResult, Phase, RestoreResult, RunResult } from '../run/result.ts';
 
 const CELL_MAX = 80;
@@ -33,6 +34,7 @@ export function renderHtml(result: RunResult): string {
   const body = [
     `<header class="verdict ${cls(result.verdict)}"><h1>${escapeHtml(title)}</h1><p>${escapeHtml(result.summary)}</p></header>`,
     whatFailed(findingsOf(result)),
+    targetsOverview(result),
     runSection(result),
     backupSection(result.backup),
     objectivesSection(result.objectives),

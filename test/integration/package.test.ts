@@ -37,7 +37,7 @@ after(async () => {
 
 
 test('the tarball carries the build, the schemas, the quickstart and its fixture, and no tests or sources', () => {
-  for (const file of ['dist/cli/main.js', 'dist/cli/drill.js', 'scenarios/quickstart.yaml', 'fixtures/shop.sql', 'package.json', 'README.md']) {
+  for (const file of ['dist/cli/main.js', 'dist/cli/drill.js', 'schemas/scenario.schema.json', 'schemas/result.schema.json', 'scenarios/quickstart.yaml', 'fixtures/shop.sql', 'package.json', 'README.md']) {
     assert.ok(packedFiles.includes(file), `${file} is in the package: ${packedFiles.join(', ')}`);
   }
   const strays = packedFiles.filter((f) => f.startsWith('test/') || f.startsWith('src/') || f.endsWith('.ts') || f.endsWith('.map'));
