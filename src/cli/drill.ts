@@ -1,10 +1,14 @@
 // `recoverable drill <scenario...>`: the main job.
 import { join } from 'node:path';
+import { appendFile } from 'node:fs/promises';
 import { loadScenario } from '../scenario/load.ts';
 import { runDrill } from '../drill/drill.ts';
 import { writeReports } from '../report/write.ts';
+import { renderMarkdown } from '../report/markdown.ts';
+import { errorAnnotations, stepSummaryFile } from '../report/github.ts';
 import { systemClock } from '../core/clock.ts';
 import type { CommandContext } from './context.ts';
+import type { RunResult } from '../run/result.ts';
 
 /** Run each scenario's drill; the exit code is the worst of them (3 > 1 > 0). */
 export async function handler(args: Record<string, unknown>, ctx: CommandContext): Promise<number> {
@@ -20,6 +24,7 @@ export async function handler(args: Record<string, unknown>, ctx: CommandContext
     const { result, exitCode } = await runDrill(scenario, { log, clock: systemClock });
     const dir = join(scenario.report.dir, result.runId);
     await writeReports(result, dir, scenario.report.formats);
+    await publishToGitHub(result, args['step-summary'] !== false);
     process.stdout.write(`${result.verdict.toUpperCase()} ${scenario.name}: ${result.summary}\nreport: ${dir}\n`);
     worst = rank(exitCode) > rank(worst) ? exitCode : worst;
   }
@@ -28,4 +33,12 @@ export async function handler(args: Record<string, unknown>, ctx: CommandContext
 
 function rank(code: number): number {
   return code === 3 ? 3 : code === 1 ? 2 : code === 0 ? 0 : 1;
+}
+
+// Inside GitHub Actions: the summary on the job page, and an annotation per failure on the run.
+async function publishToGitHub(result: RunResult, summaryWanted: boolean): Promise<void> {
+  if (process.env.GITHUB_ACTIONS !== 'true') return;
+  const file = stepSummaryFile(process.env, summaryWanted);
+  if (file) await appendFile(file, `${renderMarkdown(result)}\n`);
+  for (const line of errorAnnotations(result)) process.stdout.write(`${line}\n`);
 }

@@ -15,7 +15,10 @@ const commands: Array<{ name: string; describe: string; options?: (y: Argv) => A
   {
     name: 'drill <scenario...>',
     describe: 'take a backup (or use a stored one), restore it into a disposable environment, check it, write reports',
-    options: (y) => y.positional('scenario', { type: 'string', array: true, describe: 'scenario YAML file(s)' }),
+    options: (y) =>
+      y
+        .positional('scenario', { type: 'string', array: true, describe: 'scenario YAML file(s)' })
+        .option('step-summary', { type: 'boolean', default: true, describe: 'in GitHub Actions, append the Markdown summary to $GITHUB_STEP_SUMMARY (--no-step-summary, or RECOVERABLE_STEP_SUMMARY=false, turns it off)' }),
     load: () => import('./drill.ts'),
   },
   {
