@@ -5,6 +5,7 @@ import { loadScenario } from '../scenario/load.ts';
 import { runDrill } from '../drill/drill.ts';
 import { writeReports } from '../report/write.ts';
 import { renderMarkdown } from '../report/markdown.ts';
+import { endLine } from '../report/end-line.ts';
 import { errorAnnotations, stepSummaryFile } from '../report/github.ts';
 import { systemClock } from '../core/clock.ts';
 import type { CommandContext } from './context.ts';
@@ -25,7 +26,7 @@ export async function handler(args: Record<string, unknown>, ctx: CommandContext
     const dir = join(scenario.report.dir, result.runId);
     await writeReports(result, dir, scenario.report.formats);
     await publishToGitHub(result, args['step-summary'] !== false);
-    process.stdout.write(`${result.verdict.toUpperCase()} ${scenario.name}: ${result.summary}\nreport: ${dir}\n`);
+    process.stdout.write(`${endLine(result)}\nreport: ${dir}\n`);
     worst = rank(exitCode) > rank(worst) ? exitCode : worst;
   }
   return worst;

@@ -113,7 +113,7 @@ test('renderJunit reports a failed objective with measured and objective values'
   assert.ok(rto);
   const failure = child(rto.testCase, 'failure');
   assert.ok(failure);
-  assert.equal(failure.attributes.message, 'RTO 12.1 s exceeds the objective of 5 s');
+  assert.equal(failure.attributes.message, 'RTO 12.1 s exceeds 5 s');
   assert.match(failure.text, /objective: 5000 ms\nmeasured: 12100 ms/);
 });
 

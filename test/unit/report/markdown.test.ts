@@ -25,7 +25,7 @@ test('renderMarkdown lists failed and errored items under "What failed", before 
   const failed = section(markdown, '## What failed');
   assert.match(failed, /\*\*failed\*\* `fingerprint:shop\.orders` in quickstart \/ immediate \(local 15\)/);
   assert.match(failed, /\*\*errored\*\* `sql:negative-totals`/);
-  assert.match(failed, /\*\*failed\*\* `rto` in objectives: RTO 12\.1 s exceeds the objective of 5 s/);
+  assert.match(failed, /\*\*failed\*\* `rto` in objectives: RTO 12\.1 s exceeds 5 s/);
   assert.doesNotMatch(failed, /amcheck:shop/, 'a skipped check is not a failure');
   assert.doesNotMatch(failed, /rowcount:shop\.orders/);
   assert.ok(markdown.indexOf('## What failed') < markdown.indexOf('## Run\n'));
