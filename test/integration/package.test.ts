@@ -29,7 +29,7 @@ before(async () => {
   // The dependencies come from npm's cache when they are there; the registry otherwise.
   await execa('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', join(ws.dir, packed.filename)], { cwd: app });
   bin = join(app, 'node_modules', '.bin', 'recoverable');
-  env = { ...ws.env, PATH: `${join(ROOT, 'node_modules', '.bin')}:${process.env.PATH ?? ''}`, RECOVERABLE_LOG_LEVEL: 'info' };
+  env = { ...ws.env, GITHUB_ACTIONS: '', PATH: `${join(ROOT, 'node_modules', '.bin')}:${process.env.PATH ?? ''}`, RECOVERABLE_LOG_LEVEL: 'info' };
 });
 after(async () => {
   await ws.dispose();
