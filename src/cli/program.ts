@@ -33,7 +33,7 @@ const commands: Array<{ name: string; describe: string; options?: (y: Argv) => A
     name: 'list <scenario>',
     describe: "list the backups in the scenario's repository",
     options: (y) => y.positional('scenario', { type: 'string' }).option('json', { type: 'boolean', default: false, describe: 'print JSON' }),
-    examples: [['$0 list scenarios/nightly.yaml', 'the backups of this scenario, newest first'], ['$0 list scenarios/nightly.yaml --json', 'the same as JSON']],
+    examples: [['$0 list scenarios/nightly.yaml', 'the backups of this scenario, oldest first, and whether their WAL is all archived'], ['$0 list scenarios/nightly.yaml --json', 'the same as JSON']],
     load: () => import('./list.ts'),
   },
   {
