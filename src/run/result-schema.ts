@@ -96,7 +96,6 @@ type Exact<T> = T extends readonly (infer E)[] ? Exact<E>[] : T extends object ?
 export function resultJsonSchema(): Record<string, unknown> {
   return {
     ...(z.toJSONSchema(runResultSchema, { io: 'output', target: 'draft-2020-12' }) as Record<string, unknown>),
-    $id: 'https://recoverable.dev/schemas/result.schema.json',
     title: 'Recoverable run result',
     description: 'result.json: the source of truth every report of a drill is rendered from.',
   };

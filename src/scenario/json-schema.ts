@@ -11,7 +11,6 @@ type JsonSchema = Record<string, unknown>;
 export function scenarioJsonSchema(): JsonSchema {
   return {
     ...writtenSchema(scenarioSchema),
-    $id: 'https://recoverable.dev/schemas/scenario.schema.json',
     title: 'Recoverable scenario',
     description: 'What to back up, where to restore it, what to check, and the objectives (recoverable drill <file>).',
   };
