@@ -18,6 +18,7 @@ import { rawRound, DATABASE, type RawTiming } from './raw.ts';
 import { drillRound, timeAvailable, type DrillRun } from './drill-child.ts';
 import { physicalBench, physicalSourceSettings } from './physical.ts';
 import { median, mib, printPhaseTable, say, seconds, signed, sum } from './util.ts';
+import { benchHelp } from './help.ts';
 
 const TARGET = 1.15;
 const PG_MAJOR = 15;
@@ -67,6 +68,8 @@ try {
 }
 
 async function main(): Promise<number> {
+  // Start-up first, while the machine is quiet: the command line's own cost, beside the drills' ratios below.
+  benchHelp();
   // Setup, once: a source cluster with a pgbench database.
   const setupStarted = performance.now();
   // Archiving needs archive_mode, which only a (re)start applies: the physical section's settings go in before the first start.

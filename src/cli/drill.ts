@@ -1,17 +1,22 @@
 // `recoverable drill <scenario...>`: the main job.
 import { join } from 'node:path';
+import { appendFile } from 'node:fs/promises';
 import { loadScenario } from '../scenario/load.ts';
 import { runDrill } from '../drill/drill.ts';
 import { writeReports } from '../report/write.ts';
+import { renderMarkdown } from '../report/markdown.ts';
+import { endLine } from '../report/end-line.ts';
+import { errorAnnotations, stepSummaryFile } from '../report/github.ts';
 import { systemClock } from '../core/clock.ts';
 import { ExitCode } from '../core/errors.ts';
-import { redactSecrets } from '../core/redact.ts';
+import { redactDeep, redactSecrets } from '../core/redact.ts';
 import { resolveEvidenceKeys } from '../evidence/scenario-keys.ts';
 import { writeEvidence } from '../evidence/bundle.ts';
 import type { CommandContext } from './context.ts';
 import { recordRun } from './drill-record.ts';
 import { exportMetrics, metricsTargets, withNewestBackups } from './metrics-output.ts';
 import type { ScenarioRuns } from '../metrics/drill-metrics.ts';
+import type { RunResult } from '../run/result.ts';
 
 /** Run each scenario's drill; the exit code is the worst of them (3 > 1 > 0). */
 export async function handler(args: Record<string, unknown>, ctx: CommandContext): Promise<number> {
@@ -27,16 +32,19 @@ export async function handler(args: Record<string, unknown>, ctx: CommandContext
   let worst = 0;
   const exported: ScenarioRuns[] = [];
   for (const { scenario, keys } of scenarios) {
-    ctx.log.info(`drill ${scenario.name} (${scenario.path})`);
-    const { result, exitCode } = await runDrill(scenario, { log: ctx.log, clock: systemClock, keys });
+    // Every line of this drill names its scenario (and, from runDrill on, its run): several drills share one log.
+    const log = ctx.log.child({ scenario: scenario.name });
+    log.info(`drill ${scenario.name} (${scenario.path})`);
+    const { result, exitCode } = await runDrill(scenario, { log, clock: systemClock, keys });
     // The verdict is final: record it, then render the reports with the scenario's history from the ledger.
-    const recorded = recordRun(scenario.repository, result, exitCode, ctx.log);
+    const recorded = recordRun(scenario.repository, result, exitCode, log);
     if (recorded.history) result.history = recorded.history;
     const dir = join(scenario.report.dir, result.runId);
     await writeReports(result, dir, scenario.report.formats);
     // Last: the evidence bundle lists (and signs) every report file just written.
     await writeEvidence(dir, result.runId, keys.signer);
-    process.stdout.write(`${result.verdict.toUpperCase()} ${scenario.name}: ${result.summary}\nreport: ${dir}\n`);
+    await publishToGitHub(result, args['step-summary'] !== false);
+    process.stdout.write(`${endLine(result)}\nreport: ${dir}\n`);
     const problems = [...recorded.problems];
     if (recorded.metrics && (metrics.file !== null || metrics.pushgateway !== null)) {
       await withNewestBackups([recorded.metrics], scenario.repository).then((runs) => exported.push(...runs), (error: unknown) => problems.push(error as Error));
@@ -61,4 +69,14 @@ function worse(a: number, b: number): number {
 
 function rank(code: number): number {
   return code === 3 ? 3 : code === 1 ? 2 : code === 0 ? 0 : 1;
+}
+
+// Inside GitHub Actions: the summary on the job page, and an annotation per failure on the run.
+async function publishToGitHub(unredacted: RunResult, summaryWanted: boolean): Promise<void> {
+  if (process.env.GITHUB_ACTIONS !== 'true') return;
+  // As every report: tool output quoted in a message may hold a connection string.
+  const result = redactDeep(unredacted);
+  const file = stepSummaryFile(process.env, summaryWanted);
+  if (file) await appendFile(file, `${renderMarkdown(result)}\n`);
+  for (const line of errorAnnotations(result)) process.stdout.write(`${line}\n`);
 }

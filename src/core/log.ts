@@ -1,4 +1,4 @@
-// Logging: pino JSON when not on a terminal (or asked), short human lines on a terminal.
+// Logging: short human lines by default (a terminal or a CI log alike), pino JSON lines when asked.
 import { pino, type Logger } from 'pino';
 import { Writable } from 'node:stream';
 import { redactSecrets } from './redact.ts';
@@ -6,10 +6,10 @@ import { redactSecrets } from './redact.ts';
 export type LogFormat = 'human' | 'json';
 export type { Logger };
 
-/** Build the logger; JSON goes to stderr so stdout stays free for command output. */
+/** Build the logger (human lines unless `format` is `json`); it writes to stderr so stdout stays free for command output. */
 export function createLogger(options: { format?: LogFormat; level?: string; stream?: NodeJS.WritableStream } = {}): Logger {
   const stream = options.stream ?? process.stderr;
-  const format = options.format ?? (isTerminal(stream) ? 'human' : 'json');
+  const format = options.format ?? 'human';
   const base = {
     level: options.level ?? process.env.RECOVERABLE_LOG_LEVEL ?? 'info',
     base: { tool: 'recoverable' },
@@ -28,10 +28,6 @@ export function createLogger(options: { format?: LogFormat; level?: string; stre
 /** A logger that drops everything (library tests). */
 export function silentLogger(): Logger {
   return pino({ level: 'silent' });
-}
-
-function isTerminal(stream: NodeJS.WritableStream): boolean {
-  return Boolean((stream as NodeJS.WriteStream).isTTY);
 }
 
 const LEVEL_MARK: Record<number, string> = { 10: '.', 20: '.', 30: '▸', 40: '!', 50: '✗', 60: '✗' };

@@ -40,11 +40,14 @@ export interface DrillOutcome {
 }
 
 /** Run one scenario's drill end to end and return its result (reports are written by the caller). */
-export async function runDrill(scenario: Scenario, deps: DrillDeps): Promise<DrillOutcome> {
+export async function runDrill(scenario: Scenario, drillDeps: DrillDeps): Promise<DrillOutcome> {
+  const startedAt = drillDeps.clock.date();
+  const runId = timeId(startedAt);
+  // Log lines of this run carry its id, the name of its reports directory.
+  const deps: DrillDeps = { ...drillDeps, log: drillDeps.log.child({ runId }) };
   const { log, clock } = deps;
-  const startedAt = clock.date();
   const result: RunResult = {
-    schemaVersion: RESULT_SCHEMA_VERSION, runId: timeId(startedAt), tool: { name: 'recoverable', version: TOOL_VERSION },
+    schemaVersion: RESULT_SCHEMA_VERSION, runId, tool: { name: 'recoverable', version: TOOL_VERSION },
     scenario: { name: scenario.name, path: scenario.path, sha256: scenario.sha256 },
     startedAt: startedAt.toISOString(), finishedAt: '', verdict: 'errored', summary: '', backup: null, restores: [], objectives: [], checks: [],
   };

@@ -12,6 +12,7 @@ import {
   type Finding,
 } from './format.ts';
 import { historySection } from './html-history.ts';
+import { targetsOverview } from './html-targets.ts';
 import type { BackupSummary, CheckResult, ObjectiveResult, Phase, RestoreResult, RunResult } from '../run/result.ts';
 import { provenanceFacts, signatureFact } from './evidence-facts.ts';
 
@@ -35,6 +36,7 @@ export function renderHtml(result: RunResult): string {
   const body = [
     `<header class="verdict ${cls(result.verdict)}"><h1>${escapeHtml(title)}</h1><p>${escapeHtml(result.summary)}</p></header>`,
     whatFailed(findingsOf(result)),
+    targetsOverview(result),
     runSection(result),
     backupSection(result.backup),
     objectivesSection(result.objectives),

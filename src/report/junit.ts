@@ -2,7 +2,7 @@
 
 import junitReportBuilder from 'junit-report-builder';
 import type { Builder, TestCase, TestSuite } from 'junit-report-builder';
-import { describeObjective, describeValue, restoreLabel } from './format.ts';
+import { describeObjective, describeValue, elapsedMs, restoreLabel } from './format.ts';
 import type { CheckResult, ObjectiveResult, RestoreResult, RunResult } from '../run/result.ts';
 
 // The package's types declare an ES default export, but its CommonJS entry sets module.exports to the
@@ -13,15 +13,30 @@ const rootBuilder: Builder = 'newBuilder' in junitReportBuilder
 
 /**
  * Render the run result as JUnit XML: a suite per restore, one `run` suite for run-level checks and
- * one `objectives` suite. A harness error, or a run with no checks at all, adds one errored case to
- * `run` so that missing evidence never reads as green.
+ * one `objectives` suite. A harness error no check records, or a run with no checks at all, adds one
+ * errored case to `run` so that missing evidence never reads as green. Class names start with the
+ * scenario's name, so the reports of several scenarios merged by a CI never collide.
  */
 export function renderJunit(result: RunResult): string {
   const builder = rootBuilder.newBuilder().name(`recoverable: ${result.scenario.name}`);
   addRunSuite(builder.testSuite(), result);
   for (const restore of result.restores) addRestoreSuite(builder.testSuite(), result, restore);
   addObjectivesSuite(builder.testSuite(), result);
-  return builder.build();
+  return withRootTime(builder.build(), runSeconds(result));
+}
+
+// The builder gives the root element no time: the run's wall-clock time goes there, as CI dashboards read it.
+function withRootTime(xml: string, seconds: number): string {
+  return xml.replace(/<testsuites name="[^"]*"/, (open) => `${open} time="${seconds}"`);
+}
+
+function runSeconds(result: RunResult): number {
+  const ms = elapsedMs(result.startedAt, result.finishedAt);
+  return ms === null || ms < 0 ? 0 : ms / 1000;
+}
+
+function className(result: RunResult, kind: string): string {
+  return `${result.scenario.name}.${kind}`;
 }
 
 function addRunSuite(suite: TestSuite, result: RunResult): void {
@@ -33,13 +48,15 @@ function addRunSuite(suite: TestSuite, result: RunResult): void {
     suite.property('backup.id', result.backup.id);
     suite.property('backup.method', result.backup.method);
   }
-  for (const check of result.checks) addCheckCase(suite, check);
-  if (result.error) {
+  for (const check of result.checks) addCheckCase(suite, result, check);
+  // A run error a run-level check already records is counted once, as the summary counts it.
+  const recorded = result.checks.some((c) => (c.status === 'failed' || c.status === 'errored') && c.message === result.error?.message);
+  if (result.error && !recorded) {
     const hint = result.error.hint ? `hint: ${result.error.hint}` : '';
-    suite.testCase().className('run').name('run-error').time(0)
+    suite.testCase().className(className(result, 'run')).name('run-error').time(0)
       .error(cleanText(result.error.message), result.error.code, cleanCdata(hint));
   } else if (result.checks.length === 0 && result.restores.every((r) => r.checks.length === 0)) {
-    suite.testCase().className('run').name('no-checks').time(0)
+    suite.testCase().className(className(result, 'run')).name('no-checks').time(0)
       .error('no check ran: missing evidence is never a pass', 'no-checks');
   }
 }
@@ -56,22 +73,22 @@ function addRestoreSuite(suite: TestSuite, result: RunResult, restore: RestoreRe
   if (restore.reached.time) suite.property('reached.time', restore.reached.time);
   suite.property('reached.proof', cleanText(restore.reached.proof));
   for (const phase of restore.phases) suite.property(`phase.${phase.name}.ms`, String(phase.durationMs));
-  for (const check of restore.checks) addCheckCase(suite, check);
+  for (const check of restore.checks) addCheckCase(suite, result, check);
 }
 
 function addObjectivesSuite(suite: TestSuite, result: RunResult): void {
   suite.name('objectives').timestamp(result.startedAt).time(0);
-  for (const objective of result.objectives) addObjectiveCase(suite, objective);
+  for (const objective of result.objectives) addObjectiveCase(suite, result, objective);
 }
 
-function addCheckCase(suite: TestSuite, check: CheckResult): void {
-  const testCase = suite.testCase().className(check.kind).name(check.id).time(check.durationMs / 1000);
+function addCheckCase(suite: TestSuite, result: RunResult, check: CheckResult): void {
+  const testCase = suite.testCase().className(className(result, check.kind)).name(check.id).time(check.durationMs / 1000);
   const details = checkDetails(check);
   markStatus(testCase, check.status, check.message, check.kind, details);
 }
 
-function addObjectiveCase(suite: TestSuite, objective: ObjectiveResult): void {
-  const testCase = suite.testCase().className('objective').name(objective.name).time(0);
+function addObjectiveCase(suite: TestSuite, result: RunResult, objective: ObjectiveResult): void {
+  const testCase = suite.testCase().className(className(result, 'objective')).name(objective.name).time(0);
   const details = [
     `objective: ${objective.objectiveMs} ms`,
     `measured: ${objective.measuredMs === null ? 'not measured' : `${objective.measuredMs} ms`}`,

@@ -11,29 +11,45 @@ import {
   truncate,
   type Finding,
 } from './format.ts';
+import { targetRows } from './targets.ts';
 import type { BackupSummary, CheckResult, ObjectiveResult, RestoreResult, RunResult } from '../run/result.ts';
 import { provenanceFacts, signatureFact } from './evidence-facts.ts';
 
 const CELL_MAX = 80;
+// Sizes that keep the summary far below GitHub's 1 MiB step-summary limit, whatever the run's size.
+const FINDINGS_MAX = 50;
+const UNPASSED_PER_TABLE = 20;
+const PASSING_LIST_BUDGET = 40_000;
 
-/** Render the run result as a Markdown summary, failures first. */
+/** Render the run result as a Markdown summary: verdict, what failed, the targets; passing checks folded away. */
 export function renderMarkdown(result: RunResult): string {
+  // Passing checks are listed one by one only while the list stays small; otherwise counted by kind.
+  const listPassing = [...result.checks, ...result.restores.flatMap((r) => r.checks)].filter((c) => c.status === 'passed').length * 120 <= PASSING_LIST_BUDGET;
   const sections = [
     `# Recoverable drill ${result.verdict.toUpperCase()}: ${inline(result.scenario.name)}`,
     `> ${inline(result.summary)}`,
     whatFailed(findingsOf(result)),
+    targetsSection(result),
+    objectivesSection(result.objectives),
     runSection(result),
     backupSection(result.backup),
-    objectivesSection(result.objectives),
     ...(result.coverage ? [`## What was compared\n\n${table(['Comparison', 'Coverage', 'Checks', 'Why not'], coverageRows(result.coverage).map((r) => r.map(cell)))}`] : []),
-    ...(result.checks.length > 0 ? [`## Run-level checks\n\n${checksTable(result.checks)}`] : []),
-    ...result.restores.map((restore) => restoreSection(result.scenario.name, restore)),
+    ...(result.checks.length > 0 ? [`## Run-level checks\n\n${checksSection(result.checks, listPassing)}`] : []),
+    ...result.restores.map((restore) => restoreSection(result.scenario.name, restore, listPassing)),
   ];
   return `${sections.join('\n\n')}\n`;
 }
 
-function whatFailed(findings: Finding[]): string {
-  if (findings.length === 0) return '## What failed\n\nNothing failed: every check and objective passed or was skipped.';
+function targetsSection(result: RunResult): string {
+  if (result.restores.length === 0) return '## Targets\n\nNo restore ran.';
+  const rows = targetRows(result).map((t) => [code(t.target, true), cell(truncate(t.reached, CELL_MAX)), cell(truncate(t.proof, CELL_MAX)), status(t.verdict), t.rto, t.checks]);
+  return `## Targets\n\n${table(['Target', 'Reached', 'Proof', 'Verdict', 'RTO', 'Checks'], rows)}`;
+}
+
+function whatFailed(all: Finding[]): string {
+  if (all.length === 0) return '## What failed\n\nNothing failed: every check and objective passed or was skipped.';
+  const findings = all.slice(0, FINDINGS_MAX);
+  const more = all.length > findings.length ? `\n\n…and ${all.length - findings.length} more: every one is in report.html and result.json.` : '';
   const items = findings.map((f) => {
     const values = [
       f.expected !== undefined ? `expected ${code(truncate(f.expected, CELL_MAX))}` : '',
@@ -41,7 +57,7 @@ function whatFailed(findings: Finding[]): string {
     ].filter(Boolean).join(', ');
     return `- **${f.status}** ${code(f.subject)} in ${inline(f.scope)}: ${inline(f.message)}${values ? ` (${values})` : ''}`;
   });
-  return `## What failed\n\n${items.join('\n')}`;
+  return `## What failed\n\n${items.join('\n')}${more}`;
 }
 
 function runSection(result: RunResult): string {
@@ -89,7 +105,7 @@ function objectivesSection(objectives: ObjectiveResult[]): string {
   return `## Objectives\n\n${table(['Objective', 'Target', 'Measured', 'Status', 'Basis'], rows)}`;
 }
 
-function restoreSection(scenarioName: string, restore: RestoreResult): string {
+function restoreSection(scenarioName: string, restore: RestoreResult, listPassing: boolean): string {
   const env = restore.environment;
   const image = env.image ? `, image ${code(env.image)}` : '';
   const digest = env.imageDigest ? ` (${code(env.imageDigest)})` : '';
@@ -108,7 +124,7 @@ function restoreSection(scenarioName: string, restore: RestoreResult): string {
   if (restore.error) facts.push(`- Error: ${inline(errorText(restore.error))}`);
   const parts = [`## Restore: ${inline(restoreLabel(scenarioName, restore))}`, facts.join('\n')];
   parts.push(`### Phases\n\n${phasesTable(restore)}`);
-  parts.push(`### Checks\n\n${restore.checks.length > 0 ? checksTable(restore.checks) : 'No checks ran.'}`);
+  parts.push(`### Checks\n\n${restore.checks.length > 0 ? checksSection(restore.checks, listPassing) : 'No checks ran.'}`);
   if (restore.warnings && restore.warnings.length > 0) {
     parts.push(`### Warnings\n\n${restore.warnings.map((w) => `- ${inline(truncate(w, 200))}`).join('\n')}`);
   }
@@ -121,6 +137,29 @@ function phasesTable(restore: RestoreResult): string {
   const rows = restore.phases.map((p) => [cell(p.name), formatDuration(p.durationMs), share(p.durationMs, total)]);
   rows.push(['**total**', `**${formatDuration(total)}**`, '']);
   return table(['Phase', 'Duration', 'Share'], rows);
+}
+
+// Checks that did not pass in a table (the first few), the passing ones folded in <details>.
+function checksSection(checks: CheckResult[], listPassing: boolean): string {
+  const unpassed = checks.filter((c) => c.status !== 'passed');
+  const passing = checks.filter((c) => c.status === 'passed');
+  const parts: string[] = [];
+  if (unpassed.length) {
+    const shown = unpassed.slice(0, UNPASSED_PER_TABLE);
+    const more = unpassed.length > shown.length ? `\n\n…and ${unpassed.length - shown.length} more that did not pass: see report.html or result.json.` : '';
+    parts.push(`${checksTable(shown)}${more}`);
+  }
+  if (passing.length) {
+    const body = listPassing ? checksTable(passing) : `${table(['Kind', 'Passed'], passedByKind(passing))}\n\nEach check is listed in report.html and result.json.`;
+    parts.push(`<details><summary>${passing.length} passing check${passing.length === 1 ? '' : 's'}</summary>\n\n${body}\n\n</details>`);
+  }
+  return parts.join('\n\n');
+}
+
+function passedByKind(checks: CheckResult[]): string[][] {
+  const counts = new Map<string, number>();
+  for (const c of checks) counts.set(c.kind, (counts.get(c.kind) ?? 0) + 1);
+  return [...counts].map(([kind, n]) => [cell(kind), String(n)]);
 }
 
 function checksTable(checks: CheckResult[]): string {

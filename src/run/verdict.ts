@@ -1,5 +1,6 @@
 // The verdict of a run and the one line that says why: decided here, rendered by report/.
 import type { CheckResult, RunResult, Verdict } from './result.ts';
+import { describeObjective } from '../report/format.ts';
 
 /** All checks of a run, run-level first, then per restore. */
 export function allChecks(result: RunResult): CheckResult[] {
@@ -80,7 +81,7 @@ export function summarize(result: RunResult, coverage: readonly Coverage[] = res
   const count = (s: string): number => checks.filter((c) => c.status === s).length + result.objectives.filter((o) => o.status === s).length;
   const head = `${count('passed')} passed, ${count('failed')} failed, ${count('errored')} errored, ${count('skipped')} skipped`;
   const firstBad = checks.find((c) => c.status === 'failed' || c.status === 'errored') ?? result.objectives.find((o) => o.status !== 'passed');
-  if (firstBad) return `${head}; first: ${'id' in firstBad ? `${firstBad.id}: ${firstBad.message}` : `${firstBad.name}: ${firstBad.basis}`}`;
+  if (firstBad) return `${head}; first: ${'id' in firstBad ? `${firstBad.id}: ${firstBad.message}` : describeObjective(firstBad)}`;
   const compared = coverage.filter((c) => c.ran > 0 && c.kind !== 'manifest').map((c) => c.noun);
   const partly = coverage.filter((c) => c.ran > 0 && c.skipped > 0).map((c) => `${c.noun} at ${c.skipped} place(s)`);
   const notRun = coverage.filter((c) => c.ran === 0).map((c) => `${c.noun} (${c.requested ? c.reasons[0] ?? 'no check ran' : 'not requested'})`);

@@ -45,7 +45,7 @@ restore:
   #   - { xid: 1234, checks: [ { sql: { query: "select count(*) from shop.orders", expect: 2000 } } ] }
   #                             # a target may carry its own checks, run in addition to the ones below
   #   - { name: before-migration }              # a restore point made with pg_create_restore_point
-  #   - { marker: after-batch-2 }               # a marker written by Recoverable
+  #   - { marker: batch-2 }                     # a managed basebackup or snapshot drill writes batch-1, batch-2, batch-3
   # matrix: { version: [15, 17, 18] }           # run the drill once per restore version
 
 # What to verify on every restore; a drill with nothing to check proves nothing.
@@ -78,7 +78,12 @@ report:
 #   require: signed                                     # signed | any: fail a drill of an unsigned backup
 `;
 
-/** A fully commented starter scenario (YAML text) that loads as it is. */
-export function starterScenario(): string {
-  return STARTER;
+/** A fully commented starter scenario (YAML text) that loads as it is; `schema` heads it for editors. */
+export function starterScenario(schema?: string): string {
+  return schema ? `${schemaLine(schema)}${STARTER}` : STARTER;
+}
+
+/** The comment that tells YAML editors (yaml-language-server) which JSON Schema checks the file. */
+export function schemaLine(schema: string): string {
+  return `# yaml-language-server: $schema=${schema}\n`;
 }

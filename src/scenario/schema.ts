@@ -17,6 +17,11 @@ const LSN = /^[0-9A-Fa-f]{1,8}\/[0-9A-Fa-f]{1,8}$/;
 
 type Ctx = z.core.$RefinementCtx;
 
+/** What a value read through a transform looks like as written, for the JSON Schema (json-schema.ts). */
+export const writtenShapes = new WeakMap<z.core.$ZodType, () => z.ZodType>();
+/** Blocks that may be left out (absent means all defaults), for the JSON Schema's `required`. */
+export const omissibleBlocks = new WeakSet<z.core.$ZodType>();
+
 /** The keys a strict object accepts, read back from an `unrecognized_keys` issue raised by this schema. */
 export function allowedKeys(message: string): string[] | undefined {
   return message.startsWith(ALLOWED) ? message.slice(ALLOWED.length).split(', ') : undefined;
@@ -62,12 +67,16 @@ function strict<S extends z.ZodRawShape>(shape: S) {
 
 // A block of optional settings: absent or empty (`backup:`) means all defaults.
 function block<S extends z.ZodRawShape>(shape: S) {
-  return z.preprocess((value) => value ?? {}, strict(shape));
+  const schema = z.preprocess((value) => value ?? {}, strict(shape));
+  omissibleBlocks.add(schema);
+  return schema;
 }
 
 // A block where `key:` with nothing after it means "present, with defaults".
 function presentBlock<S extends z.ZodRawShape>(shape: S) {
-  return z.preprocess((value) => (value === null ? {} : value), strict(shape));
+  const schema = z.preprocess((value) => (value === null ? {} : value), strict(shape));
+  writtenShapes.set(schema, () => z.union([z.null(), strict(shape)]));
+  return schema;
 }
 
 // A whole number within bounds, with one message for both ends.
@@ -77,23 +86,30 @@ function wholeNumber(min: number, max: number, what: string) {
     .int()
     .superRefine((value, ctx) => {
       if (value < min || value > max) fail(ctx, `${what} ${value} is out of range`, `use a whole number from ${min} to ${max}`);
-    });
+    })
+    .meta({ minimum: min, maximum: max });
 }
 
 // A string that must match `pattern`.
 function matching(pattern: RegExp, problem: (value: string) => string, fix: string) {
-  return z.string().superRefine((value, ctx) => {
-    if (!pattern.test(value)) fail(ctx, problem(value), fix);
-  });
+  return z
+    .string()
+    .superRefine((value, ctx) => {
+      if (!pattern.test(value)) fail(ctx, problem(value), fix);
+    })
+    .meta({ pattern: pattern.source });
 }
 
 const text = z.string().min(1);
 const pgMajor = wholeNumber(13, 18, 'PostgreSQL major version');
 
-const duration = z.unknown().transform((value, ctx) => {
-  const result = parseDuration(value);
-  return result.ok ? result.ms : fail(ctx, result.problem, result.fix);
-});
+const duration = z
+  .unknown()
+  .transform((value, ctx) => {
+    const result = parseDuration(value);
+    return result.ok ? result.ms : fail(ctx, result.problem, result.fix);
+  })
+  .meta({ type: 'string', pattern: '^\\s*(\\d+(\\.\\d+)?\\s*(ms|s|m|h|d)\\s*)+$', description: 'a duration with units: 500ms, 30s, 5m, 1h30m' });
 
 // A URL or conninfo that parses as libpq would read it; an unset ${VAR} is reported by the loader instead.
 const connection = z.string().superRefine((value, ctx) => {
@@ -103,24 +119,30 @@ const connection = z.string().superRefine((value, ctx) => {
 });
 
 // A time with a UTC offset, to the microsecond (kept as written: PostgreSQL reads it, never Date).
-const instant = z.string().superRefine((value, ctx) => {
-  const parsed = parseInstant(value);
-  if (!parsed.ok) fail(ctx, parsed.problem, parsed.fix);
-});
+const instant = z
+  .string()
+  .superRefine((value, ctx) => {
+    const parsed = parseInstant(value);
+    if (!parsed.ok) fail(ctx, parsed.problem, parsed.fix);
+  })
+  .meta({ description: 'a time with a UTC offset, to the microsecond, e.g. 2024-05-01T12:00:00.123456Z' });
 
 // `{ latest: true }`: the object form of a plain-word target, so it can carry its own checks.
 function present(word: string) {
-  return z.unknown().transform((value, ctx): true => {
-    if (value === true || value === null) return true;
-    return fail(ctx, `${word}: ${JSON.stringify(value)} is not a setting`, `write { ${word}: true, checks: [...] }, or the plain word ${word}`);
-  });
+  return z
+    .unknown()
+    .transform((value, ctx): true => {
+      if (value === true || value === null) return true;
+      return fail(ctx, `${word}: ${JSON.stringify(value)} is not a setting`, `write { ${word}: true, checks: [...] }, or the plain word ${word}`);
+    })
+    .meta({ enum: [true, null] });
 }
 
 // A value that is one of `words`, or an object holding exactly one key of `branches` (e.g. `{ xid: 1234 }`).
 function choice<const W extends string, B extends Record<string, z.ZodType>>(what: string, words: readonly W[], branches: B) {
   const keys = Object.keys(branches);
   const forms = [...words, ...keys.map((key) => `{ ${key}: ... }`)].join(', ');
-  return z.unknown().transform((value, ctx): W | z.output<B[keyof B]> => {
+  const schema = z.unknown().transform((value, ctx): W | z.output<B[keyof B]> => {
     if (typeof value === 'string') {
       if ((words as readonly string[]).includes(value)) return value as W;
       const near = closest(value, [...words, ...keys]);
@@ -146,6 +168,8 @@ function choice<const W extends string, B extends Record<string, z.ZodType>>(wha
     }
     return result.data as z.output<B[keyof B]>;
   });
+  writtenShapes.set(schema, () => z.union([...(words.length ? [z.enum(words as [W, ...W[]])] : []), ...Object.values(branches)]));
+  return schema;
 }
 
 const sqlCheck = strict({

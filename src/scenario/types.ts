@@ -11,7 +11,7 @@ export type TargetSpec =
   | { kind: 'marker'; marker: string; inclusive: boolean; /** Which recovery target proves the marker: its xid, commit time, LSN or restore point. */ via: 'xid' | 'time' | 'lsn' | 'name' };
 
 /**
- * One restore target with a stable label (`immediate`, `xid:1234`, `marker:after-batch-2`, and
+ * One restore target with a stable label (`immediate`, `xid:1234`, `marker:batch-2`, and
  * ` (exclusive)` appended when `inclusive` is false). `checks` are this target's own checks:
  * the drill runs them in addition to {@link Scenario.checks}.
  */

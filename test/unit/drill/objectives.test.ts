@@ -27,3 +27,14 @@ test('an unfinished restore is not a recovery time; over the objective it is sti
   assert.equal(rtoObjective(50, [restore('immediate', 100, [check('c', 'errored')])]).status, 'failed');
   assert.equal(rtoObjective(50, []).status, 'errored');
 });
+
+test('an RTO over its objective is said with both times, not its basis: "RTO 2.4 s exceeds 200 ms"', async () => {
+  const { describeObjective } = await import('../../../src/report/format.ts');
+  const { summarize } = await import('../../../src/run/verdict.ts');
+  const { passingResult } = await import('../report/sample-result.ts');
+  const rto = rtoObjective(200, [restore('immediate', 2_400, [check('x', 'passed')])]);
+  assert.equal(describeObjective(rto), 'RTO 2.4 s exceeds 200 ms');
+  const summary = summarize(passingResult({ checks: [], restores: [restore('immediate', 2_400, [check('x', 'passed')])], objectives: [rto] }));
+  assert.match(summary, /; first: RTO 2\.4 s exceeds 200 ms$/);
+  assert.doesNotMatch(summary, /slowest restore/);
+});

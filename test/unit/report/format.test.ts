@@ -59,7 +59,7 @@ test('restoreLabel names scenario, target and environment', () => {
 test('describeObjective says whether the objective was met', () => {
   assert.equal(
     describeObjective({ name: 'rto', objectiveMs: 5_000, measuredMs: 12_100, status: 'failed', basis: '' }),
-    'RTO 12.1 s exceeds the objective of 5 s',
+    'RTO 12.1 s exceeds 5 s',
   );
   assert.match(describeObjective({ name: 'rpo', objectiveMs: 60_000, measuredMs: null, status: 'errored', basis: '' }), /not measured/);
 });

@@ -59,3 +59,21 @@ test('renderHtml of a passing run says nothing failed', () => {
   assert.match(html, /Nothing failed/);
   assert.match(html, /<header class="verdict passed">/);
 });
+
+test('renderHtml shows a targets overview right after what failed: one row per restore with its verdict and RTO', () => {
+  const html = renderHtml(failingResult());
+  const section = /<section id="targets">[\s\S]*?<\/section>/.exec(html)?.[0] ?? '';
+  const rows = section.match(/<tr class="target [a-z]+">[\s\S]*?<\/tr>/g) ?? [];
+  assert.equal(rows.length, 2);
+  assert.match(rows[0]!, /<code>immediate<\/code>.*immediate: lsn 0\/3000100.*recovery stopping after reaching consistency.*badge failed">failed<.*12\.1 s.*1 passed, 1 failed, 1 errored, 1 skipped/);
+  assert.match(rows[1]!, /<code>latest<\/code>.*redo done at 0\/4000028.*badge passed">passed<.*12\.1 s/);
+  assert.ok(html.indexOf('<section id="targets">') < html.indexOf('<h2>Run</h2>'));
+});
+
+test('renderHtml of 1,000 tables and 8 targets lists the 8 targets in the overview', async () => {
+  const { largeResult } = await import('./large-result.ts');
+  const html = renderHtml(largeResult());
+  const section = /<section id="targets">[\s\S]*?<\/section>/.exec(html)?.[0] ?? '';
+  assert.equal((section.match(/<tr class="target /g) ?? []).length, 8);
+  assert.equal((section.match(/badge failed/g) ?? []).length, 1);
+});

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { renderJunit } from '../../../src/report/junit.ts';
-import { allChecks } from '../../../src/run/verdict.ts';
+import { allChecks, summarize } from '../../../src/run/verdict.ts';
 import { countStatus, failingResult, HOSTILE_MESSAGE, passingResult } from './sample-result.ts';
 
 interface XmlElement {
@@ -98,7 +98,7 @@ test('renderJunit puts the check message on the failure and expected/actual in i
   const document = readXml(renderJunit(failingResult()));
   const found = testCases(document).find((c) => c.testCase.attributes.name === 'fingerprint:shop.orders');
   assert.ok(found);
-  assert.equal(found.testCase.attributes.classname, 'fingerprints');
+  assert.equal(found.testCase.attributes.classname, 'quickstart.fingerprints');
   assert.equal(found.testCase.attributes.time, '1.5');
   const failure = child(found.testCase, 'failure');
   assert.ok(failure);
@@ -113,7 +113,7 @@ test('renderJunit reports a failed objective with measured and objective values'
   assert.ok(rto);
   const failure = child(rto.testCase, 'failure');
   assert.ok(failure);
-  assert.equal(failure.attributes.message, 'RTO 12.1 s exceeds the objective of 5 s');
+  assert.equal(failure.attributes.message, 'RTO 12.1 s exceeds 5 s');
   assert.match(failure.text, /objective: 5000 ms\nmeasured: 12100 ms/);
 });
 
@@ -150,4 +150,42 @@ test('renderJunit keeps XML well formed when messages hold control characters', 
   const document = readXml(renderJunit(result));
   const failure = child(testCases(document)[0]?.testCase ?? document, 'failure');
   assert.equal(failure?.attributes.message, 'bad byte \uFFFD here');
+});
+
+test('renderJunit prefixes every class name with the scenario, so two scenarios merged never collide', () => {
+  const names = (scenario: string) => {
+    const result = failingResult();
+    result.scenario.name = scenario;
+    return testCases(readXml(renderJunit(result))).map((c) => `${c.testCase.attributes.classname}/${c.testCase.attributes.name}`);
+  };
+  const nightly = names('nightly');
+  const weekly = names('weekly');
+  assert.ok(nightly.every((n) => n.startsWith('nightly.')), nightly.join(', '));
+  assert.deepEqual(nightly.filter((n) => weekly.includes(n)), []);
+  assert.ok(nightly.includes('nightly.objective/rto'));
+});
+
+test('renderJunit gives the root the run\'s wall-clock time', () => {
+  const document = readXml(renderJunit(failingResult()));
+  assert.equal(document.attributes.time, '184');
+});
+
+test('renderJunit counts a run error once when a run-level check records it, as the summary does', () => {
+  const partial = passingResult({
+    checks: [{ id: 'environment', kind: 'environment', status: 'errored', message: 'docker is not running', durationMs: 0 }],
+    restores: [],
+    error: { code: 'env-unavailable', message: 'docker is not running' },
+  });
+  const result = { ...partial, summary: summarize(partial) };
+  const document = readXml(renderJunit(result));
+  assert.equal(document.attributes.errors, String(countStatus(result, 'errored')));
+  assert.match(result.summary, new RegExp(`, ${document.attributes.errors} errored`));
+  const failedBackup = passingResult({
+    checks: [{ id: 'backup', kind: 'backup', status: 'failed', message: 'pg_dump exited 1', durationMs: 0 }],
+    restores: [],
+    error: { code: 'tool-failed', message: 'pg_dump exited 1' },
+  });
+  const backupDocument = readXml(renderJunit(failedBackup));
+  assert.equal(backupDocument.attributes.failures, '1');
+  assert.equal(backupDocument.attributes.errors, '0');
 });
