@@ -2,7 +2,8 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { run } from '../core/exec.ts';
-import { discoverBinaries, requireBinaries, candidateBinDirs } from '../env/binaries.ts';
+import { discoverBinaries, discoverInstallations, requireBinaries } from '../env/binaries.ts';
+import { searchedPlaces } from '../env/bin-layouts.ts';
 import { loadScenario } from '../scenario/load.ts';
 import { RecoverableError } from '../core/errors.ts';
 import type { CommandContext } from './context.ts';
@@ -35,18 +36,14 @@ function hasCommand(name: string): boolean {
 export async function handler(args: Record<string, unknown>, ctx: CommandContext): Promise<number> {
   const out = (line: string): boolean => process.stdout.write(`${line}\n`);
   const found = discoverBinaries();
-  out(`PostgreSQL binaries (searched: ${candidateBinDirs().join(', ') || 'nothing'}):`);
-  if (found.length === 0) out('  none found: apt-get install postgresql-15 postgresql-contrib, or set RECOVERABLE_PG_BIN');
+  const all = discoverInstallations();
+  out(`PostgreSQL binaries (searched, in order: ${searchedPlaces()}):`);
+  if (found.length === 0) out('  none found: apt-get install postgresql-15 postgresql-contrib (or dnf/brew), set RECOVERABLE_PG_BIN, or use --environment docker');
   for (const bin of found) {
-    const missing = TOOLS.filter((t) => {
-      try {
-        requireBinaries(bin.major, [t]);
-        return false;
-      } catch {
-        return true;
-      }
-    });
-    out(`  ${bin.major} (${bin.version}) ${bin.dir}${missing.length ? `  missing: ${missing.join(', ')}` : ''}`);
+    const missing = TOOLS.filter((t) => !existsSync(join(bin.dir, t)));
+    const shadowed = all.filter((other) => other.major === bin.major && other !== bin).map((other) => `${other.dir} (${other.via})`);
+    out(`  ${bin.major} (${bin.version}) ${bin.dir}, found through ${bin.via}${missing.length ? `  missing: ${missing.join(', ')}` : ''}`);
+    if (shadowed.length) out(`    also found, not used: ${shadowed.join(', ')}`);
   }
   await dockerReport(out);
   out(`snapshots: copy driver always; btrfs driver ${hasCommand('btrfs') ? 'available (btrfs-progs installed; PGDATA and tablespaces must be subvolumes)' : 'unavailable (install btrfs-progs)'}`);
