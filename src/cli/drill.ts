@@ -1,6 +1,6 @@
 // `recoverable drill <scenario...>`: the main job.
 import { join } from 'node:path';
-import { loadScenario } from '../scenario/load.ts';
+import { loadDrillScenario } from '../drill/drill-environment.ts';
 import { runDrill } from '../drill/drill.ts';
 import { writeReports } from '../report/write.ts';
 import { systemClock } from '../core/clock.ts';
@@ -9,9 +9,10 @@ import type { CommandContext } from './context.ts';
 /** Run each scenario's drill; the exit code is the worst of them (3 > 1 > 0). */
 export async function handler(args: Record<string, unknown>, ctx: CommandContext): Promise<number> {
   const files = args.scenario as string[];
+  const flag = args.environment as 'local' | 'docker' | undefined;
   // Load every scenario first: a bad one stops the run before anything starts.
   const scenarios = [];
-  for (const file of files) scenarios.push(await loadScenario(file, { cwd: ctx.cwd }));
+  for (const file of files) scenarios.push(await loadDrillScenario(file, { cwd: ctx.cwd, ...(flag ? { flag } : {}) }, ctx.log));
   let worst = 0;
   for (const scenario of scenarios) {
     ctx.log.info(`drill ${scenario.name} (${scenario.path})`);

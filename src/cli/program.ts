@@ -14,7 +14,10 @@ const commands: Array<{ name: string; describe: string; options?: (y: Argv) => A
   {
     name: 'drill <scenario...>',
     describe: 'take a backup (or use a stored one), restore it into a disposable environment, check it, write reports',
-    options: (y) => y.positional('scenario', { type: 'string', array: true, describe: 'scenario YAML file(s)' }),
+    options: (y) =>
+      y
+        .positional('scenario', { type: 'string', array: true, describe: 'scenario YAML file(s)' })
+        .option('environment', { choices: ['local', 'docker'] as const, describe: "restore (and run a managed source) here instead of the scenario's restore.environment; without it, a local scenario runs in Docker when no local PostgreSQL can run it and an engine answers" }),
     load: () => import('./drill.ts'),
   },
   {

@@ -8,12 +8,12 @@ import { RecoverableError, InterruptedError, ExitCode } from '../core/errors.ts'
 import { throwIfInterrupted } from '../core/interrupt.ts';
 import { RESULT_SCHEMA_VERSION, type RunResult, type RestoreResult, type ObjectiveResult, type Phase } from '../run/result.ts';
 import { coverageOf, decideVerdict, summarize } from '../run/verdict.ts';
-import { requireBinaries } from '../env/binaries.ts';
 import { manifestCheck } from '../checks/manifest-check.ts';
-import { obtainBackup, sourceBinaries } from './obtain-backup.ts';
-import { restoreDumpTarget, RESTORE_TOOLS, type AfterRestoreHook } from './restore-dump-target.ts';
+import { obtainBackup } from './obtain-backup.ts';
+import { requireLocalBinaries, restoreVersions } from './local-binaries.ts';
+import { restoreDumpTarget, type AfterRestoreHook } from './restore-dump-target.ts';
 import { rtoObjective, dumpRpoObjective, latestRpoObjective } from './objectives.ts';
-import { restorePhysicalTarget, PHYSICAL_RESTORE_TOOLS } from './restore-physical-target.ts';
+import { restorePhysicalTarget } from './restore-physical-target.ts';
 import { verifyBackupCheck } from '../checks/verifybackup.ts';
 import { readHistory } from '../repository/history.ts';
 import { openEnvironment } from '../env/environment.ts';
@@ -176,10 +176,9 @@ function environmentOf(scenario: Scenario, runId: string, version: number): { ki
 
 // What this version of the drill supports, checked before any process starts.
 async function preflight(scenario: Scenario, log: Logger): Promise<void> {
-  sourceBinaries(scenario);
-  const versions = scenario.restore.matrix?.version ?? (scenario.restore.version ? [scenario.restore.version] : scenario.source.kind === 'managed' ? [scenario.source.version] : []);
+  const versions = restoreVersions(scenario);
   if (scenario.restore.environment === 'local') {
-    for (const version of versions) requireBinaries(version, scenario.backup.method === 'dump' ? RESTORE_TOOLS : PHYSICAL_RESTORE_TOOLS);
+    requireLocalBinaries(scenario);
     return;
   }
   // Docker: the engine must answer and every image be there (or pullable) before a backup is taken for nothing.

@@ -60,6 +60,11 @@ export function discoverBinaries(env: NodeJS.ProcessEnv = process.env): PgBin[] 
   return [...first.values()].sort((a, b) => b.major - a.major);
 }
 
+/** Majors whose first installation has a server (initdb, pg_ctl, postgres), newest first. */
+export function installedServerMajors(env: NodeJS.ProcessEnv = process.env): number[] {
+  return discoverBinaries(env).filter((bin) => ['initdb', 'pg_ctl', 'postgres'].every((name) => existsSync(join(bin.dir, name)))).map((bin) => bin.major);
+}
+
 /** The binaries of one major, with every tool a drill needs; exit 3 naming what was searched and what to install otherwise. */
 export function requireBinaries(major: number, tools: readonly string[], env: NodeJS.ProcessEnv = process.env): PgBin {
   const all = discoverBinaries(env);
