@@ -4,7 +4,7 @@ import type { Scenario } from '../scenario/types.ts';
 import type { Logger } from '../core/log.ts';
 import type { Clock } from '../core/clock.ts';
 import { timeId } from '../core/ids.ts';
-import { RecoverableError, InterruptedError, ExitCode } from '../core/errors.ts';
+import { RecoverableError, InterruptedError, ExitCode, MissingGrantError } from '../core/errors.ts';
 import { throwIfInterrupted } from '../core/interrupt.ts';
 import { RESULT_SCHEMA_VERSION, type RunResult, type RestoreResult, type ObjectiveResult, type Phase } from '../run/result.ts';
 import { coverageOf, decideVerdict, summarize } from '../run/verdict.ts';
@@ -58,9 +58,10 @@ export async function runDrill(scenario: Scenario, deps: DrillDeps): Promise<Dri
     if (!(error instanceof RecoverableError)) log.error({ err: error }, 'internal error');
     result.error = { code: e.code, message: e.message, ...(e.hint ? { hint: e.hint } : {}) };
     const environmentFault = e.exitCode === ExitCode.environment;
-    // A tool or the backup said no: the backup failed. The machine or the harness broke: errored.
-    const backupFault = error instanceof RecoverableError && !environmentFault;
-    const kind = environmentFault ? 'environment' : backupFault ? 'backup' : 'internal';
+    // A tool or the backup said no: the backup failed. The machine or the harness broke: errored. A role missing a
+    // grant: the backup was refused (failed), and the fix is on the source's side (exit 3).
+    const backupFault = error instanceof RecoverableError && (!environmentFault || error instanceof MissingGrantError);
+    const kind = backupFault ? 'backup' : environmentFault ? 'environment' : 'internal';
     result.checks.push({ id: kind, kind, status: backupFault ? 'failed' : 'errored', message: e.message, durationMs: 0 });
     if (environmentFault) exitCode = ExitCode.environment;
   }
