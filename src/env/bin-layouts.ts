@@ -32,7 +32,14 @@ function versionedDirs(parent: string, prefix: string): string[] {
     const rest = name.slice(prefix.length);
     return /^\d+(\.\d+)?$/.test(rest) ? Number(rest) : -1;
   };
-  return readdirSync(parent).filter((name) => name.startsWith(prefix)).sort((a, b) => majorOf(b) - majorOf(a)).map((name) => join(parent, name));
+  let names: string[];
+  try {
+    names = readdirSync(parent);
+  } catch {
+    // unreadable to this user: it names nothing
+    return [];
+  }
+  return names.filter((name) => name.startsWith(prefix)).sort((a, b) => majorOf(b) - majorOf(a)).map((name) => join(parent, name));
 }
 
 // `pg_config --bindir` of the first pg_config on PATH.
@@ -59,7 +66,13 @@ function pathInstallation(dir: string): string | null {
   for (const name of ['postgres', 'pg_dump']) {
     const file = join(dir, name);
     if (!existsSync(file)) continue;
-    const real = realpathSync(file);
+    let real: string;
+    try {
+      real = realpathSync(file);
+    } catch {
+      // a link this user may not follow: not an installation it can run
+      continue;
+    }
     if (basename(real) === 'pg_wrapper') continue;
     return dirname(real);
   }
