@@ -45,6 +45,13 @@ test('doctor on that machine finds no PostgreSQL and names every place it search
   assert.match(run.stdout, /PostgreSQL binaries \(searched, in order: RECOVERABLE_PG_BIN \(unset\), pg_config --bindir, .*empty-root\/usr\/lib\/postgresql\/N\/bin, .*empty-root\/usr\/pgsql-N\/bin, .*Postgres\.app.*, PATH\):\n  none found/);
 });
 
+test('doctor on the quickstart says the drill will run in Docker, and that its image is there', { skip: image15 }, async () => {
+  const run = await cli(['doctor', 'scenarios/quickstart.yaml'], { cwd: ws.dir, env });
+  assert.equal(run.exitCode, 0, run.stdout + run.stderr);
+  assert.match(run.stdout, /scenario quickstart: PostgreSQL 15 binaries are not installed: found none/);
+  assert.match(run.stdout, /scenario quickstart: drill will run it in Docker instead \(an engine answers; --environment local insists on local\)\nscenario quickstart: postgres:15 present$/);
+});
+
 test('the quickstart with --environment local insists: exit 3 naming what was searched and the fix', async () => {
   const run = await cli(['drill', 'scenarios/quickstart.yaml', '--environment', 'local'], { cwd: ws.dir, env });
   assert.equal(run.exitCode, 3, run.stdout + run.stderr);
