@@ -18,7 +18,8 @@
 # Existing images are left alone, so a second run only checks and returns.
 #
 # Environment:
-#   DEBIAN_MIRROR            Debian mirror (default http://deb.debian.org/debian)
+#   DEBIAN_MIRROR            Debian mirror (default: the one this machine's apt sources name,
+#                            read by .ci/debian-mirror.sh)
 #   PG_IMAGES_MAJORS         majors to build (default "15 17 18")
 #   PG_IMAGES_PARALLEL       1 = build the missing images concurrently (default; falls back
 #                            to sequential when disk is tight), 0 = one after the other.
@@ -32,7 +33,7 @@ set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 export LC_ALL=C
 
-mirror="${DEBIAN_MIRROR:-http://deb.debian.org/debian}"
+mirror="${DEBIAN_MIRROR:-$(bash "$(dirname "${BASH_SOURCE[0]}")/debian-mirror.sh")}"
 majors="${PG_IMAGES_MAJORS:-15 17 18}"
 parallel="${PG_IMAGES_PARALLEL:-1}"
 tmp_parent="${PG_IMAGES_TMPDIR:-/var/tmp}"

@@ -3,7 +3,9 @@ import { pgClient } from '../core/pg-client.ts';
 import { join } from 'node:path';
 import { readFile, writeFile, mkdir } from 'node:fs/promises';
 import { timeId } from '../core/ids.ts';
-import { BackupUnusableError } from '../core/errors.ts';
+import { BackupUnusableError, MissingGrantError, ToolError } from '../core/errors.ts';
+import { requireReplication } from '../source/role-privileges.ts';
+import { replicationGrantFor } from '../source/missing-grant.ts';
 import type { Logger } from '../core/log.ts';
 import type { Clock } from '../core/clock.ts';
 import type { Runtime } from '../env/runtime.ts';
@@ -44,6 +46,7 @@ export interface SourceFacts {
 export async function takeBasebackup(source: Source, runtime: Runtime, repo: LocalRepository, options: BasebackupOptions, log: Logger, clock: Clock): Promise<StoredBackup> {
   const startedAt = clock.date();
   const started = clock.now();
+  const role = await requireReplication(source);
   return repo.writeBackup(timeId(startedAt), async (staged) => {
       const facts = await sourceFacts(source);
       const label = `recoverable ${staged.id}`;
@@ -55,7 +58,9 @@ export async function takeBasebackup(source: Source, runtime: Runtime, repo: Loc
         args.push(`--tablespace-mapping=${t.sourceLocation.replace(/=/g, '\\=')}=${join(staged.dir, t.path).replace(/=/g, '\\=')}`);
       }
       log.info(`pg_basebackup of ${source.describe()}`);
-      const result = await runtime.tool('pg_basebackup', args, { env: source.toolEnv() });
+      const result = await runtime.tool('pg_basebackup', args, { env: source.toolEnv() }).catch((error: unknown) => {
+        throw replicationRefusal(error, role) ?? error;
+      });
       const startLsn = match(result.stderr, /write-ahead log start point: ([0-9A-F]+\/[0-9A-F]+) on timeline (\d+)/i);
       const stopLsn = match(result.stderr, /write-ahead log end point: ([0-9A-F]+\/[0-9A-F]+)/i);
       const timeline = Number(match(result.stderr, /on timeline (\d+)/i));
@@ -88,6 +93,14 @@ export async function takeBasebackup(source: Source, runtime: Runtime, repo: Loc
       log.info({ backup: backup.record.id, startLsn, stopLsn }, `backup ${backup.record.id} complete: WAL ${startSegment} to ${stopSegment}`);
       return backup;
   });
+}
+
+// pg_basebackup refused for want of a privilege (pg_hba.conf, REPLICATION): exit 3 naming the fix.
+function replicationRefusal(error: unknown, role: string): MissingGrantError | null {
+  if (!(error instanceof ToolError)) return null;
+  const needed = replicationGrantFor(error.stderr, role);
+  if (!needed) return null;
+  return new MissingGrantError(`pg_basebackup was refused: ${needed.refused}; fix it`, needed.grants, { cause: error, hint: needed.grants.join('; ') });
 }
 
 function match(text: string, re: RegExp): string {
@@ -140,6 +153,10 @@ export async function waitForArchived(source: Source, archive: WalArchive, segme
       await client.connect();
       try {
         await client.query('select pg_switch_wal()');
+      } catch (error) {
+        // A least-privilege role may not switch: the backup's stop already switched, so the archiver gets there alone.
+        if ((error as { code?: string }).code !== '42501') throw error;
+        log.debug('the backup role may not call pg_switch_wal(): waiting for the archiver');
       } finally {
         await client.end();
       }

@@ -1,7 +1,8 @@
 // Dump backup: globals plus pg_dump -Fd inside an exported snapshot, with expectations from that snapshot.
 import type pg from 'pg';
 import { pgClient } from '../core/pg-client.ts';
-import { BackupUnusableError } from '../core/errors.ts';
+import { MissingGrantError, ToolError } from '../core/errors.ts';
+import { dumpGrantFor } from '../source/missing-grant.ts';
 import { join } from 'node:path';
 import { writeFile } from 'node:fs/promises';
 import { timeId } from '../core/ids.ts';
@@ -40,12 +41,13 @@ export async function takeDumpBackup(source: Source, runtime: Runtime, repo: Loc
       // Step 1: open a repeatable-read snapshot and export it, so pg_dump and the counts see the same data.
       await client.query('begin isolation level repeatable read read only');
       await pinSession(client);
-      const { rows } = await client.query<{ snapshot: string; encoding: string; collate: string; ctype: string; passwords: boolean }>(
+      const { rows } = await client.query<{ snapshot: string; encoding: string; collate: string; ctype: string; passwords: boolean; role: string }>(
         `select pg_export_snapshot() as snapshot, pg_encoding_to_char(encoding) as encoding, datcollate as collate, datctype as ctype,
-                has_table_privilege('pg_catalog.pg_authid', 'select') as passwords
+                has_table_privilege('pg_catalog.pg_authid', 'select') as passwords, current_user as role
            from pg_database where datname = current_database()`,
       );
       const info = rows[0]!;
+      const refused = (error: unknown): unknown => privilegeError(error, info.role, source.major) ?? error;
       log.info({ snapshot: info.snapshot }, `dumping ${source.database} in snapshot ${info.snapshot} with ${options.jobs} jobs`);
       const env = source.toolEnv();
       // Step 2: globals, the dump, and the expectations, side by side while the snapshot is held.
@@ -55,22 +57,26 @@ export async function takeDumpBackup(source: Source, runtime: Runtime, repo: Loc
       // Sequences are not transactional and pg_dump reads them at a moment of its own: read them before it starts
       // (so the dump holds them there or further on) and again once it has ended (unmoved: it holds exactly these).
       const readSequences = (): ReturnType<typeof captureSequences> => captureSequences(client).catch((error: unknown) => {
-        throw privilegeError(error) ?? error;
+        throw refused(error);
       });
       const sequences = await readSequences();
       // Tables are counted and hashed on more sessions in the same snapshot, beside pg_dump's own.
       scanSessions.push(...(await snapshotSessions(source.clientConfig(), info.snapshot, options.jobs - 1)));
-      // Every step runs to its end, then the first failure in this fixed order is the one reported: the same
-      // unreadable table must fail the same way on every run, whichever step met it first.
+      // Every step runs to its end, then the first failure in this fixed order is the one reported (a refused privilege
+      // before any other): the same unreadable table must fail the same way on every run, whichever step met it first.
       const settled = await Promise.allSettled([
         runtime.tool('pg_dump', ['-Fd', '-j', String(options.jobs), `--snapshot=${info.snapshot}`, '-d', source.conninfo(), '-f', join(staged.dir, DUMP_DIR)], { env, label: 'pg_dump' }),
         captureExpectations(client, { fingerprints: options.fingerprints, largeObjectContent: true, matviewsAsRefreshed: true, sequences, scanSessions }).catch((error: unknown) => {
-          throw privilegeError(error) ?? error;
+          throw refused(error);
         }),
         runtime.tool('pg_dumpall', globalsArgs, { env, label: 'pg_dumpall --globals-only' }),
         runtime.tool('pg_dump', ['--version']).then((r) => r.stdout.trim()),
       ] as const);
-      for (const step of settled) if (step.status === 'rejected') throw step.reason;
+      // A refused privilege is the root cause whichever step met it: it aborts the snapshot's transaction, and
+      // pg_dump's workers then fail to import the snapshot, which would hide it.
+      const failures = settled.flatMap((step) => (step.status === 'rejected' ? [refused(step.reason)] : []));
+      const first = failures.find((failure) => failure instanceof MissingGrantError) ?? failures[0];
+      if (first !== undefined) throw first;
       const expectations = (settled[1] as PromiseFulfilledResult<Awaited<ReturnType<typeof captureExpectations>>>).value;
       const dumpVersion = (settled[3] as PromiseFulfilledResult<string>).value;
       expectations.sequences = markUnmovedDuringDump(sequences, await readSequences());
@@ -101,10 +107,14 @@ export async function takeDumpBackup(source: Source, runtime: Runtime, repo: Loc
   });
 }
 
-// A relation the backup role may not read: the backup cannot be complete, said in words a DBA acts on.
-function privilegeError(error: unknown): BackupUnusableError | null {
-  if ((error as { code?: string }).code !== '42501') return null;
-  return new BackupUnusableError(`the backup role cannot read everything it must back up: ${(error as Error).message}`, {
-    cause: error, hint: 'grant the backup role pg_read_all_data (PostgreSQL 14+) or SELECT on the object named',
+// Something the backup role may not read: the backup cannot be complete, and the fix is a grant on the source (exit 3).
+function privilegeError(error: unknown, role: string, major: number): MissingGrantError | null {
+  const said = error instanceof ToolError ? error.stderr : (error as { code?: string }).code === '42501' ? (error as Error).message : null;
+  const needed = said === null ? null : dumpGrantFor(said, role, major);
+  if (!needed) return null;
+  const line = said!.split('\n').find((l) => /ERROR:/.test(l)) ?? said!.split('\n')[0]!;
+  const server = line.replace(/^.*ERROR:\s*/, '').trim();
+  return new MissingGrantError(`the backup role ${role} cannot read everything it must back up: ${needed.refused} (the server said: ${server}); grant it`, needed.grants, {
+    cause: error, hint: `run on the source, as a superuser: ${needed.grants.join('; ')}`,
   });
 }

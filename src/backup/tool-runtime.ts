@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from '../core/log.ts';
 import { EnvironmentError } from '../core/errors.ts';
-import { discoverBinaries, type PgBin } from '../env/binaries.ts';
+import { discoverInstallations, type PgBin } from '../env/binaries.ts';
 import { LocalRuntime } from '../env/local-runtime.ts';
 import { openEnvironment } from '../env/environment.ts';
 import { engineEndpoint, probeEngine } from '../env/docker-engine.ts';
@@ -43,7 +43,7 @@ export function localBackupTools(request: Pick<BackupToolRequest, 'sourceMajor' 
  * in a container on the host's network (it must reach the server as this machine would). Exit 3 naming both ways out.
  */
 export async function backupToolRuntime(request: BackupToolRequest, log: Logger): Promise<BackupToolRuntime> {
-  const installed = discoverBinaries();
+  const installed = discoverInstallations();
   const local = localBackupTools(request, installed);
   if (local) return { runtime: new LocalRuntime(local), describe: `${request.tools.join(', ')} ${local.version} (${local.dir})`, dispose: async () => {} };
   const have = installed.length ? `installed here: ${installed.map((b) => `${b.major} (${b.dir})`).join(', ')}` : 'none is installed here';

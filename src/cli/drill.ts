@@ -1,7 +1,7 @@
 // `recoverable drill <scenario...>`: the main job.
 import { join } from 'node:path';
 import { appendFile } from 'node:fs/promises';
-import { loadScenario } from '../scenario/load.ts';
+import { loadDrillScenario } from '../drill/drill-environment.ts';
 import { runDrill } from '../drill/drill.ts';
 import { writeReports } from '../report/write.ts';
 import { renderMarkdown } from '../report/markdown.ts';
@@ -22,10 +22,11 @@ import type { RunResult } from '../run/result.ts';
 export async function handler(args: Record<string, unknown>, ctx: CommandContext): Promise<number> {
   const files = args.scenario as string[];
   const metrics = metricsTargets(args);
+  const flag = args.environment as 'local' | 'docker' | undefined;
   // Load every scenario first: a bad one stops the run before anything starts.
   const scenarios = [];
   for (const file of files) {
-    const scenario = await loadScenario(file, { cwd: ctx.cwd });
+    const scenario = await loadDrillScenario(file, { cwd: ctx.cwd, ...(flag ? { flag } : {}) }, ctx.log);
     // Keys too: a missing or misplaced key is exit 2 before any drill starts.
     scenarios.push({ scenario, keys: resolveEvidenceKeys(scenario) });
   }

@@ -21,8 +21,9 @@ const commands: Array<{ name: string; describe: string; options?: (y: Argv) => A
         .option('metrics-file', { type: 'string', describe: "write Prometheus metrics from the run ledger to this .prom file (node_exporter's textfile collector)" })
         .option('pushgateway', { type: 'string', describe: 'push the same metrics to this Prometheus Pushgateway URL (job "recoverable", grouped by scenario)' })
         .option('step-summary', { type: 'boolean', default: true, describe: 'in GitHub Actions, append the Markdown summary to $GITHUB_STEP_SUMMARY (--no-step-summary, or RECOVERABLE_STEP_SUMMARY=false, turns it off)' })
+        .option('environment', { choices: ['local', 'docker'] as const, describe: "restore (and run a managed source) here instead of the scenario's restore.environment; without it, a local scenario runs in Docker when no local PostgreSQL can run it and an engine answers" })
         .epilogue("Every drill is appended to the run ledger (ledger.sqlite in the scenario's repository) before the reports are written. A drill that passed but could not be recorded or exported exits 3."),
-    examples: [['$0 drill scenarios/quickstart.yaml', 'drill one scenario: backup, restore, check, report'], ['$0 drill nightly.yaml weekly.yaml --log-format json', 'drill two scenarios, logging JSON lines for a collector'], ['$0 drill nightly.yaml --no-step-summary', 'in GitHub Actions, leave the job summary alone']],
+    examples: [['$0 drill scenarios/quickstart.yaml', 'drill one scenario: backup, restore, check, report'], ['$0 drill nightly.yaml weekly.yaml --log-format json', 'drill two scenarios, logging JSON lines for a collector'], ['$0 drill nightly.yaml --no-step-summary', 'in GitHub Actions, leave the job summary alone'], ['$0 drill scenarios/quickstart.yaml --environment docker', 'restore (and run the managed source) in containers instead']],
     load: () => import('./drill.ts'),
   },
   {

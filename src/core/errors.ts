@@ -60,6 +60,17 @@ export class EnvironmentError extends RecoverableError {
   }
 }
 
+/** The backup role lacks a privilege the backup needs: the backup is refused (exit 3), the grants to add named. */
+export class MissingGrantError extends EnvironmentError {
+  /** The statements (or configuration) that would give the role what it lacks, e.g. `GRANT pg_read_all_data TO backup`. */
+  readonly grants: string[];
+
+  constructor(message: string, grants: string[], options: RecoverableErrorOptions = {}) {
+    super('missing-grant', `${message}: ${grants.join('; ')}`, options);
+    this.grants = grants;
+  }
+}
+
 /** The run was interrupted by SIGINT or SIGTERM: exit 130. */
 export class InterruptedError extends RecoverableError {
   constructor(signal: string) {

@@ -4,19 +4,19 @@ import type { Logger } from '../core/log.ts';
 import type { Clock } from '../core/clock.ts';
 import { timeId } from '../core/ids.ts';
 import { TOOL_VERSION } from '../core/tool-version.ts';
-import { RecoverableError, InterruptedError, ExitCode } from '../core/errors.ts';
+import { RecoverableError, InterruptedError, ExitCode, MissingGrantError } from '../core/errors.ts';
 import { throwIfInterrupted } from '../core/interrupt.ts';
 import { RESULT_SCHEMA_VERSION, type RunResult, type RestoreResult, type ObjectiveResult, type Phase } from '../run/result.ts';
 import { coverageOf, decideVerdict, summarize } from '../run/verdict.ts';
-import { requireBinaries } from '../env/binaries.ts';
 import { manifestCheck } from '../checks/manifest-check.ts';
 import { signatureCheck } from '../checks/signature-check.ts';
 import { resolveEvidenceKeys, type EvidenceKeys } from '../evidence/scenario-keys.ts';
 import { collectProvenance, manifestDigest } from '../evidence/provenance.ts';
-import { obtainBackup, sourceBinaries } from './obtain-backup.ts';
-import { restoreDumpTarget, RESTORE_TOOLS, type AfterRestoreHook } from './restore-dump-target.ts';
+import { obtainBackup } from './obtain-backup.ts';
+import { requireLocalBinaries, restoreVersions } from './local-binaries.ts';
+import { restoreDumpTarget, type AfterRestoreHook } from './restore-dump-target.ts';
 import { rtoObjective, dumpRpoObjective, latestRpoObjective } from './objectives.ts';
-import { restorePhysicalTarget, PHYSICAL_RESTORE_TOOLS } from './restore-physical-target.ts';
+import { restorePhysicalTarget } from './restore-physical-target.ts';
 import { verifyBackupCheck } from '../checks/verifybackup.ts';
 import { readHistory } from '../repository/history.ts';
 import { openEnvironment } from '../env/environment.ts';
@@ -65,9 +65,10 @@ export async function runDrill(scenario: Scenario, drillDeps: DrillDeps): Promis
     if (!(error instanceof RecoverableError)) log.error({ err: error }, 'internal error');
     result.error = { code: e.code, message: e.message, ...(e.hint ? { hint: e.hint } : {}) };
     const environmentFault = e.exitCode === ExitCode.environment;
-    // A tool or the backup said no: the backup failed. The machine or the harness broke: errored.
-    const backupFault = error instanceof RecoverableError && !environmentFault;
-    const kind = environmentFault ? 'environment' : backupFault ? 'backup' : 'internal';
+    // A tool or the backup said no: the backup failed. The machine or the harness broke: errored. A role missing a
+    // grant: the backup was refused (failed), and the fix is on the source's side (exit 3).
+    const backupFault = error instanceof RecoverableError && (!environmentFault || error instanceof MissingGrantError);
+    const kind = backupFault ? 'backup' : environmentFault ? 'environment' : 'internal';
     result.checks.push({ id: kind, kind, status: backupFault ? 'failed' : 'errored', message: e.message, durationMs: 0 });
     if (environmentFault) exitCode = ExitCode.environment;
   }
@@ -192,10 +193,9 @@ function environmentOf(scenario: Scenario, runId: string, version: number): { ki
 
 // What this version of the drill supports, checked before any process starts.
 async function preflight(scenario: Scenario, log: Logger): Promise<void> {
-  sourceBinaries(scenario);
-  const versions = scenario.restore.matrix?.version ?? (scenario.restore.version ? [scenario.restore.version] : scenario.source.kind === 'managed' ? [scenario.source.version] : []);
+  const versions = restoreVersions(scenario);
   if (scenario.restore.environment === 'local') {
-    for (const version of versions) requireBinaries(version, scenario.backup.method === 'dump' ? RESTORE_TOOLS : PHYSICAL_RESTORE_TOOLS);
+    requireLocalBinaries(scenario);
     return;
   }
   // Docker: the engine must answer and every image be there (or pullable) before a backup is taken for nothing.

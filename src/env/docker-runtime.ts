@@ -44,6 +44,8 @@ export type DockerNetwork = 'none' | 'host';
 const KNOWN_TOOLS = ['initdb', 'pg_ctl', 'postgres', 'psql', 'pg_dump', 'pg_dumpall', 'pg_restore', 'pg_amcheck', 'pg_checksums', 'pg_verifybackup', 'pg_waldump', 'pg_controldata', 'pg_upgrade', 'pg_basebackup'];
 
 const CLUSTER_USER = 'postgres';
+// The name given to an ordinary host user's uid in the container when the image has none for it.
+const HOST_USER = 'recoverable';
 const SHM_BYTES = 1024 * 1024 * 1024;
 
 // What the container says about itself once it runs.
@@ -67,6 +69,13 @@ export async function startDockerRuntime(options: DockerRuntimeOptions): Promise
     await runtime.dispose();
     throw error;
   }
+}
+
+// Who runs Recoverable here, unless root (whose clusters run as the image's postgres).
+function hostUser(): { uid: number; gid: number } | null {
+  const uid = process.getuid?.();
+  const gid = process.getgid?.();
+  return uid === undefined || gid === undefined || uid === 0 ? null : { uid, gid };
 }
 
 // The host side of the work dir: 0755 so the container's postgres (another uid) can reach the private dirs made inside it.
@@ -183,9 +192,13 @@ export class DockerRuntime implements Runtime {
     return container;
   }
 
-  // Version, postgres's uid/gid and the available tools, asked of the container (uids differ between images: 999, 100...).
+  // Version, the cluster user's uid/gid and the available tools, asked of the container (uids differ between images: 999,
+  // 100...). Run by an ordinary host user, the clusters run as that user (added to the container's passwd if it lacks
+  // the uid): what they write in the work dir and the repository stays the host user's to read and remove.
   private async learnIdentity(): Promise<ContainerIdentity> {
-    const script = `postgres --version; id -u ${CLUSTER_USER}; id -g ${CLUSTER_USER}; for t in ${KNOWN_TOOLS.join(' ')}; do command -v "$t" >/dev/null 2>&1 && echo "tool $t"; done; true`;
+    const host = hostUser();
+    const user = host ? await this.adoptHostUser(host) : CLUSTER_USER;
+    const script = `postgres --version; id -u ${user}; id -g ${user}; for t in ${KNOWN_TOOLS.join(' ')}; do command -v "$t" >/dev/null 2>&1 && echo "tool $t"; done; true`;
     const out = await this.exec(['sh', '-c', script], 'root', {});
     const lines = out.stdout.split('\n');
     const match = /\(PostgreSQL\) (\d+)(?:\.(\d+))?/.exec(lines[0] ?? '');
@@ -197,16 +210,29 @@ export class DockerRuntime implements Runtime {
       });
     }
     const tools = new Set(lines.filter((l) => l.startsWith('tool ')).map((l) => l.slice(5)));
-    return { major: Number(match[1]), version: `${match[1]}.${match[2] ?? '0'}`, clusterUser: { uid, gid, name: CLUSTER_USER }, tools };
+    return { major: Number(match[1]), version: `${match[1]}.${match[2] ?? '0'}`, clusterUser: { uid, gid, name: user }, tools };
+  }
+
+  // The host user's uid and gid as a user of the container (initdb needs a passwd entry); returns its name there.
+  private async adoptHostUser(host: { uid: number; gid: number }): Promise<string> {
+    const entry = `^[^:]*:[^:]*:${host.uid}:`;
+    const script = `grep -q '^[^:]*:[^:]*:${host.gid}:' /etc/group || echo '${HOST_USER}:x:${host.gid}:' >> /etc/group
+grep -q '${entry}' /etc/passwd || echo '${HOST_USER}:x:${host.uid}:${host.gid}:${HOST_USER}:/tmp:/bin/sh' >> /etc/passwd
+grep '${entry}' /etc/passwd | head -n 1 | cut -d: -f1`;
+    const out = await this.exec(['sh', '-c', script], 'root', {});
+    const name = out.stdout.trim();
+    if (!name) throw new EnvironmentError('docker-image-unusable', `image ${this.image}: could not add uid ${host.uid} to its /etc/passwd: ${tailLines(out.stderr || out.stdout, 3)}`, { hint: 'use an image with a shell, grep and a writable /etc/passwd (the official postgres:<major> has them)' });
+    return name;
   }
 
   has(name: string): boolean {
     return this.known().tools.has(name);
   }
 
-  /** Server-side tools run as the container's postgres; client tools as its root, who can read the mounted repository. */
+  /** Server-side tools run as the cluster user; client tools as the container's root, who can read the mounted repository (for an ordinary host user, as that user, whose files it reads and writes). */
   tool(name: string, args: readonly string[], options: ToolOptions = {}): Promise<RunResult> {
-    return this.run([name, ...args], options.asClusterUser ? CLUSTER_USER : 'root', options, options.label ?? name);
+    const user = options.asClusterUser || hostUser() ? this.clusterUser.name : 'root';
+    return this.run([name, ...args], user, options, options.label ?? name);
   }
 
   /** Run a system command (cp, kill, chown) as the container's root. */

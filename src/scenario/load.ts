@@ -8,13 +8,19 @@ import type * as z from 'zod';
 import { ScenarioError, type ScenarioIssue } from '../core/errors.ts';
 import { normalizeScenario } from './normalize.ts';
 import { checkRules, passwordNotInFile } from './rules.ts';
-import { allowedKeys, closest, scenarioSchema } from './schema.ts';
+import { allowedKeys, closest, scenarioSchema, type RawScenario } from './schema.ts';
+import { defaultManagedMajor } from './managed-major.ts';
+import { installedServerMajors } from '../env/binaries.ts';
 import type { Scenario } from './types.ts';
 
 /** Where relative paths resolve and where `${VAR}` values come from. */
 export interface LoadScenarioOptions {
   cwd?: string;
   env?: NodeJS.ProcessEnv;
+  /** `drill --environment`: replaces `restore.environment` (and so where a managed source runs). */
+  environment?: 'local' | 'docker';
+  /** Majors installed here with a server, for a managed source without `version` (default: discovered). */
+  installedServerMajors?: () => number[];
 }
 
 type Path = readonly PropertyKey[];
@@ -41,12 +47,23 @@ export async function loadScenario(file: string, opts: LoadScenarioOptions = {})
   issues.push(...passwordNotInFile(writtenUrl(document)));
   const parsed = scenarioSchema.safeParse(value);
   if (!parsed.success) throw scenarioError(file, [...issues, ...unshadowed(schemaIssues(parsed.error.issues, value), issues)]);
-  issues.push(...checkRules(parsed.data));
+  const raw = withEnvironment(parsed.data, opts);
+  issues.push(...checkRules(raw));
   const sha256 = createHash('sha256').update(bytes).digest('hex');
-  const scenario = normalizeScenario(parsed.data, { path, sha256, cwd });
+  const scenario = normalizeScenario(raw, { path, sha256, cwd });
   issues.push(...(await missingFixtures(scenario, cwd)));
   if (issues.length > 0) throw scenarioError(file, issues);
   return scenario;
+}
+
+// The --environment override applied, and a managed source's unset version chosen for the environment it runs in.
+function withEnvironment(raw: RawScenario, opts: LoadScenarioOptions): RawScenario {
+  const environment = opts.environment ?? raw.restore.environment;
+  const managed = raw.source.managed;
+  if (!managed || managed.version !== undefined) return { ...raw, restore: { ...raw.restore, environment } };
+  const installed = environment === 'local' ? (opts.installedServerMajors ?? (() => installedServerMajors(opts.env)))() : [];
+  const version = defaultManagedMajor(environment, installed);
+  return { ...raw, source: { ...raw.source, managed: { ...managed, version } }, restore: { ...raw.restore, environment } };
 }
 
 // The file's bytes, or a ScenarioError saying why they cannot be read.

@@ -1,6 +1,7 @@
 // Raw (validated) scenario → the normalized Scenario the rest of Recoverable reads.
 import { resolve } from 'node:path';
 import type { RawCheck, RawScenario, RawTarget } from './schema.ts';
+import { DEFAULT_MANAGED_MAJOR } from './managed-major.ts';
 import type { CheckSpec, EvidenceSpec, KeySourceSpec, Scenario, SnapshotSpec, SourceSpec, Target, TargetSpec } from './types.ts';
 
 /** Where the scenario came from: its absolute path, its SHA-256, and the directory relative paths resolve against. */
@@ -63,7 +64,7 @@ function normalizeSource(raw: RawScenario['source'], cwd: string): SourceSpec {
     const { managed } = raw;
     return {
       kind: 'managed',
-      version: managed.version,
+      version: managed.version ?? DEFAULT_MANAGED_MAJOR,
       database: managed.database,
       fixtures: managed.fixtures.map((fixture) => resolve(cwd, fixture)),
       workload: { seed: managed.workload.seed, transactions: managed.workload.transactions },

@@ -2,6 +2,7 @@
 import type { ScenarioIssue } from '../core/errors.ts';
 import { normalizeTarget } from './normalize.ts';
 import type { RawScenario } from './schema.ts';
+import { DEFAULT_MANAGED_MAJOR } from './managed-major.ts';
 import { redactSecrets } from '../core/redact.ts';
 
 /** One cross-field rule. */
@@ -63,7 +64,7 @@ export function oneRestoreVersion(scenario: RawScenario): ScenarioIssue[] {
 export function physicalKeepsMajor(scenario: RawScenario): ScenarioIssue[] {
   const { managed } = scenario.source;
   if (managed === undefined || scenario.backup.method === 'dump') return [];
-  const from = managed.version;
+  const from = managed.version ?? DEFAULT_MANAGED_MAJOR;
   const { version, matrix } = scenario.restore;
   const chosen = version === undefined ? [] : [{ path: 'restore.version', version }];
   const each = (matrix?.version ?? []).map((v, index) => ({ path: `restore.matrix.version[${index}]`, version: v }));

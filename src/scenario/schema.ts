@@ -206,7 +206,8 @@ const snapshot = choice('snapshot', [], {
 
 const source = strict({
   managed: presentBlock({
-    version: pgMajor.default(15),
+    // Unset: the newest installed major (local) or 15 (docker), chosen when the scenario is loaded.
+    version: pgMajor.optional(),
     database: text.default('app'),
     fixtures: z.array(text).default([]),
     workload: block({ seed: z.number().int().default(42), transactions: z.number().int().min(0).default(1000) }),

@@ -61,9 +61,9 @@ test('an unknown command exits 2 with usage help', async () => {
   assert.match(run.stderr, /drlil|Unknown/i);
 });
 
-test('PostgreSQL binaries of a major that is not installed exit 3 saying what to install', async () => {
+test('PostgreSQL binaries of a major that is not installed exit 3 saying what to install (--environment local: no Docker fallback)', async () => {
   const file = await ws.scenario('v13.yaml', dumpScenario(ws, { version: 13 }));
-  const run = await cli(['drill', file], { env: ws.env });
+  const run = await cli(['drill', file, '--environment', 'local'], { env: ws.env });
   assert.equal(run.exitCode, 3, run.stderr);
   assert.match(run.stderr, /PostgreSQL 13 binaries are not installed/);
   assert.match(run.stderr, /apt-get install postgresql-13/);

@@ -18,6 +18,7 @@ import { sourceFacts, waitForArchived, type AfterBackup } from '../basebackup.ts
 import { writeHistory } from '../../repository/history.ts';
 import { sourceRecord } from '../../source/source-record.ts';
 import { startBackup, stopBackup, labelTimeline } from './backup-api.ts';
+import { requireSnapshotGrants } from '../../source/role-privileges.ts';
 import type { SnapshotDriver } from './driver.ts';
 
 export interface SnapshotBackupOptions {
@@ -45,6 +46,7 @@ export const LABEL_DIR = 'label';
 export async function takeSnapshotBackup(source: Source, repo: LocalRepository, options: SnapshotBackupOptions, log: Logger, clock: Clock): Promise<StoredBackup> {
   const startedAt = clock.date();
   const started = clock.now();
+  await requireSnapshotGrants(source);
   return repo.writeBackup(timeId(startedAt), async (staged) => {
     const client = pgClient(source.clientConfig());
     try {

@@ -11,7 +11,7 @@ async function fakeInstall(root: string, major: number, tools: string[]): Promis
   const dir = join(root, String(major), 'bin');
   await mkdir(dir, { recursive: true });
   for (const tool of tools) await writeFile(join(dir, tool), '');
-  return { dir, major, version: `${major}.1` };
+  return { dir, major, version: `${major}.1`, via: 'RECOVERABLE_PG_BIN' };
 }
 
 test('older tools never read a newer server; the closest qualifying major wins; a bin dir lacking a tool does not count', async () => {

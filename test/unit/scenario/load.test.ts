@@ -5,7 +5,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { ScenarioError } from '../../../src/core/errors.ts';
-import { loadScenario } from '../../../src/scenario/load.ts';
+import { loadScenario, type LoadScenarioOptions } from '../../../src/scenario/load.ts';
 
 const root = await mkdtemp(join(tmpdir(), 'recoverable-scenario-'));
 after(() => rm(root, { recursive: true, force: true }));
@@ -30,9 +30,9 @@ async function loadError(yaml: string, files: Record<string, string> = {}, env: 
 }
 
 // Load `yaml` as scenario.yaml in a fresh directory.
-async function load(yaml: string, files: Record<string, string> = {}, env: NodeJS.ProcessEnv = {}) {
+async function load(yaml: string, files: Record<string, string> = {}, env: NodeJS.ProcessEnv = {}, opts: Omit<LoadScenarioOptions, 'cwd' | 'env'> = {}) {
   const cwd = await workdir({ 'scenario.yaml': yaml, ...files });
-  return { cwd, scenario: await loadScenario('scenario.yaml', { cwd, env }) };
+  return { cwd, scenario: await loadScenario('scenario.yaml', { cwd, env, installedServerMajors: () => [], ...opts }) };
 }
 
 const QUICKSTART = `name: quickstart
@@ -282,4 +282,38 @@ test('a socket URL is a valid source; a malformed URL is an error naming source.
   assert.doesNotMatch(error.message, /hunter2/);
   const conninfo = await loadError("name: q\nsource: { url: \"host=db dbname='shop\" }\n");
   assert.match(conninfo.issues[0]?.problem ?? '', /the value of dbname has no closing quote/);
+});
+
+test('a managed source without version runs the newest supported major installed here, locally', async () => {
+  const installed = { installedServerMajors: () => [19, 16, 15] };
+  const { scenario } = await load('name: q\nsource: { managed: {} }\n', {}, {}, installed);
+  assert.equal(scenario.source.kind === 'managed' && scenario.source.version, 16);
+  const { scenario: pinned } = await load('name: q\nsource: { managed: { version: 13 } }\n', {}, {}, installed);
+  assert.equal(pinned.source.kind === 'managed' && pinned.source.version, 13, 'a written version wins');
+  const { scenario: none } = await load('name: q\nsource: { managed: {} }\n', {}, {}, { installedServerMajors: () => [] });
+  assert.equal(none.source.kind === 'managed' && none.source.version, 15, 'nothing installed: 15, whose absence the drill then reports');
+});
+
+test('--environment replaces restore.environment; in Docker an unversioned managed source runs 15', async () => {
+  const installed = { installedServerMajors: () => [16] };
+  const { scenario } = await load('name: q\nsource: { managed: {} }\nrestore: { environment: local }\n', {}, {}, { ...installed, environment: 'docker' });
+  assert.equal(scenario.restore.environment, 'docker');
+  assert.equal(scenario.source.kind === 'managed' && scenario.source.version, 15);
+  const { scenario: local } = await load('name: q\nsource: { managed: {} }\nrestore: { environment: docker }\n', {}, {}, { ...installed, environment: 'local' });
+  assert.equal(local.restore.environment, 'local');
+  assert.equal(local.source.kind === 'managed' && local.source.version, 16);
+});
+
+test('an image with --environment local is reported like an image written for local', async () => {
+  const cwd = await workdir({ 'scenario.yaml': 'name: q\nsource: { managed: {} }\nrestore: { environment: docker, image: "postgres:16" }\n' });
+  const error = await loadScenario('scenario.yaml', { cwd, env: {}, environment: 'local', installedServerMajors: () => [15] }).then(() => undefined, (caught: unknown) => caught);
+  assert.ok(error instanceof ScenarioError);
+  assert.deepEqual(error.issues.map((issue) => issue.path), ['restore.image']);
+});
+
+test('a physical backup of an unversioned managed source keeps the major chosen for it', async () => {
+  const cwd = await workdir({ 'scenario.yaml': 'name: q\nsource: { managed: {} }\nbackup: { method: basebackup }\nrestore: { version: 17 }\n' });
+  const error = await loadScenario('scenario.yaml', { cwd, env: {}, installedServerMajors: () => [16] }).then(() => undefined, (caught: unknown) => caught);
+  assert.ok(error instanceof ScenarioError);
+  assert.match(error.message, /restore\.version: a basebackup of PostgreSQL 16 cannot be restored into PostgreSQL 17/);
 });
