@@ -20,6 +20,7 @@ import { openEnvironment } from '../env/environment.ts';
 import { copyRestoreCommand } from '../source/archive-command.ts';
 import { WalArchive } from '../repository/wal-archive.ts';
 import type { LocalRepository, StoredBackup } from '../repository/local-repository.ts';
+import { openPlaintextBackup, type PlaintextBackup } from '../restore/plaintext-backup.ts';
 
 export interface DrillDeps {
   log: Logger;
@@ -87,26 +88,41 @@ async function drillSteps(scenario: Scenario, deps: DrillDeps, result: RunResult
   log.info(`verifying backup ${backup.record.id} against its manifest`);
   const manifest = await manifestCheck(repo, backup);
   result.checks.push(manifest);
-  // Step 4: one restore per target (and version), each into its own disposable environment.
   const shared: Phase[] = [{ name: 'fetch/verify', durationMs: manifest.durationMs }];
-  let rpo: ObjectiveResult | null = null;
-  if (backup.record.method === 'dump') {
-    await restoreDumpTargets(scenario, deps, result, { repo, backup, shared });
-  } else {
-    rpo = await restorePhysicalTargets(scenario, deps, result, { repo, backup, shared });
+  // Step 4: an encrypted backup is decrypted into a private work directory; a file that does not authenticate stops here.
+  const plaintext = await openPlaintextBackup(repo, backup, log);
+  try {
+    if (plaintext.check) {
+      result.checks.push(plaintext.check);
+      shared.push({ name: 'decrypt', durationMs: plaintext.check.durationMs });
+      if (plaintext.check.status !== 'passed') return;
+    }
+    // Step 5: one restore per target (and version), each into its own disposable environment.
+    const restorable: Restorable = { repo, backup, plaintext, shared };
+    let rpo: ObjectiveResult | null = null;
+    if (backup.record.method === 'dump') {
+      await restoreDumpTargets(scenario, deps, result, restorable);
+    } else {
+      rpo = await restorePhysicalTargets(scenario, deps, result, restorable);
+    }
+    // Step 6: objectives against what was measured.
+    result.objectives = objectives(scenario, result.restores, new Date(backup.record.startedAt), new Date(result.startedAt), rpo);
+  } finally {
+    await plaintext.dispose();
   }
-  // Step 5: objectives against what was measured.
-  result.objectives = objectives(scenario, result.restores, new Date(backup.record.startedAt), new Date(result.startedAt), rpo);
 }
 
 interface Restorable {
   repo: LocalRepository;
+  /** The stored backup: its record and evidence, read from the repository. */
   backup: StoredBackup;
+  /** What the restore tools read: the repository's files, or a decrypted copy. */
+  plaintext: PlaintextBackup;
   shared: Phase[];
 }
 
 // A dump restores to its snapshot, into each requested major.
-async function restoreDumpTargets(scenario: Scenario, deps: DrillDeps, result: RunResult, { repo, backup, shared }: Restorable): Promise<void> {
+async function restoreDumpTargets(scenario: Scenario, deps: DrillDeps, result: RunResult, { repo, backup, plaintext, shared }: Restorable): Promise<void> {
   const versions = scenario.restore.matrix?.version ?? [scenario.restore.version ?? backup.record.source.major];
   for (const version of versions) {
     for (const target of scenario.restore.targets) {
@@ -114,7 +130,7 @@ async function restoreDumpTargets(scenario: Scenario, deps: DrillDeps, result: R
       deps.log.info(`restoring ${backup.record.id} to ${target.label} in a ${scenario.restore.environment} PostgreSQL ${version} environment`);
       const restore = await restoreDumpTarget(
         {
-          repo, backup, target, version, environment: environmentOf(scenario, result.runId, version), checks: [...scenario.checks, ...target.checks],
+          repo, backup, files: plaintext.backup, mounts: plaintext.mounts, target, version, environment: environmentOf(scenario, result.runId, version), checks: [...scenario.checks, ...target.checks],
           options: { jobs: scenario.backup.jobs, noOwner: scenario.restore.noOwner, noPrivileges: scenario.restore.noPrivileges },
           sharedPhases: shared,
           ...(deps.afterRestore ? { afterRestore: deps.afterRestore } : {}),
@@ -128,14 +144,14 @@ async function restoreDumpTargets(scenario: Scenario, deps: DrillDeps, result: R
 }
 
 // A physical backup: pg_verifybackup once, then WAL replay to each target; returns the measured RPO if `latest` ran.
-async function restorePhysicalTargets(scenario: Scenario, deps: DrillDeps, result: RunResult, { repo, backup, shared }: Restorable): Promise<ObjectiveResult | null> {
+async function restorePhysicalTargets(scenario: Scenario, deps: DrillDeps, result: RunResult, { repo, backup, plaintext, shared }: Restorable): Promise<ObjectiveResult | null> {
   const { log, clock } = deps;
   // A basebackup carries PostgreSQL's own backup_manifest; a snapshot's files are covered by the repository's manifest.
   const phases = [...shared];
   if (backup.record.method === 'basebackup') {
-    const environment = await openEnvironment({ ...environmentOf(scenario, result.runId, backup.record.source.major), version: backup.record.source.major, mounts: [{ path: repo.root, readOnly: true }], tools: [], runLabel: result.runId }, log);
+    const environment = await openEnvironment({ ...environmentOf(scenario, result.runId, backup.record.source.major), version: backup.record.source.major, mounts: [{ path: repo.root, readOnly: true }, ...plaintext.mounts], tools: [], runLabel: result.runId }, log);
     try {
-      const verify = await verifyBackupCheck(backup, environment.runtime);
+      const verify = await verifyBackupCheck(plaintext.backup, environment.runtime);
       result.checks.push(verify);
       phases.push({ name: 'pg_verifybackup', durationMs: verify.durationMs });
     } finally {
@@ -150,7 +166,7 @@ async function restorePhysicalTargets(scenario: Scenario, deps: DrillDeps, resul
     throwIfInterrupted();
     const { restore, lastReplayedCommit } = await restorePhysicalTarget(
       {
-        repo, backup, backupExpectations: expectations, history, target, checks: [...scenario.checks, ...target.checks],
+        repo, backup, files: plaintext.backup, mounts: plaintext.mounts, backupExpectations: expectations, history, target, checks: [...scenario.checks, ...target.checks],
         environment: environmentOf(scenario, result.runId, backup.record.source.major),
         // A node process per WAL file costs ~0.2 s of replay each: the drill's own archive is read with cp.
         restoreCommand: external ?? copyRestoreCommand(WalArchive.forSystem(repo.root, backup.record.physical!.systemIdentifier).dir), ownArchive: external === undefined, jobs: scenario.backup.jobs,

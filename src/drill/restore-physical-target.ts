@@ -29,6 +29,10 @@ export interface PhysicalTargetInput {
   /** Where to restore: local binaries or a container image (default postgres:<major>). */
   environment: { kind: 'local' | 'docker'; image?: string; runLabel: string };
   backup: StoredBackup;
+  /** The backup's files as the restore reads them: the repository's, or a decrypted copy. */
+  files: StoredBackup;
+  /** Directories the environment must see besides the repository (a decrypted copy). */
+  mounts: Array<{ path: string; readOnly: boolean }>;
   backupExpectations: Expectations | null;
   history: SourceHistory | null;
   target: Target;
@@ -60,7 +64,7 @@ export async function restorePhysicalTarget(input: PhysicalTargetInput, log: Log
   if (input.ownArchive) checks.push(await continuityCheck(input, goal));
   // Step 3: an environment of the backup's major (a missing engine or image: exit 3), then copy, neutralise, replay, prove.
   const started = clock.now();
-  const environment = await openEnvironment({ ...input.environment, version: backup.record.source.major, mounts: [{ path: input.repo.root, readOnly: true }], tools: PHYSICAL_RESTORE_TOOLS }, log);
+  const environment = await openEnvironment({ ...input.environment, version: backup.record.source.major, mounts: [{ path: input.repo.root, readOnly: true }, ...input.mounts], tools: PHYSICAL_RESTORE_TOOLS }, log);
   restore.environment = environment.summary;
   const runtime = environment.runtime;
   const checksums = physical.dataChecksums && runtime.has('pg_checksums');
@@ -69,7 +73,7 @@ export async function restorePhysicalTarget(input: PhysicalTargetInput, log: Log
   try {
     const restoreCommand = await restoreCommandFor(input, runtime);
     phases.push({ name: 'environment', durationMs: Math.round(clock.now() - started) });
-    outcome = await restorePhysical({ backup, runtime, target: goal.recovery, restoreCommand, checksums, recoveryTimeoutMs: input.recoveryTimeoutMs }, log, clock);
+    outcome = await restorePhysical({ backup: input.files, runtime, target: goal.recovery, restoreCommand, checksums, recoveryTimeoutMs: input.recoveryTimeoutMs }, log, clock);
     phases.push(...outcome.phases);
     checks.push(...snapshotChecks(backup, outcome), ...recoveryChecks(outcome, goal, physical.dataChecksums, checksums, backup.record.snapshot?.fromStandby ?? false));
     restore.reached = reached(target.kind, outcome);

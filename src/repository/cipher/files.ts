@@ -1,5 +1,5 @@
 // Encrypt and decrypt files on disk, streamed: never more than one chunk in memory.
-import { open, rename, rm, type FileHandle } from 'node:fs/promises';
+import { open, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { decryptChunks, encryptChunks, headerKeyId, HEADER_BYTES, type ReadInto } from './stream-format.ts';
 import type { RepositoryKey } from './key.ts';
 
@@ -36,11 +36,11 @@ export async function encryptFile(source: string, dest: string, key: RepositoryK
   }
 }
 
-/** Replace `path` by its ciphertext (through a temporary file beside it, then rename). */
+/** Replace `path` by its ciphertext (through a temporary file beside it, then rename), keeping its mode. */
 export async function encryptInPlace(path: string, key: RepositoryKey, name: string): Promise<void> {
   const temp = `${path}.encrypting`;
   try {
-    await encryptFile(path, temp, key, name);
+    await encryptFile(path, temp, key, name, (await stat(path)).mode & 0o777);
     await rename(temp, path);
   } finally {
     await rm(temp, { force: true });

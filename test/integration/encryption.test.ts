@@ -1,0 +1,157 @@
+// Encryption at rest against real PostgreSQL: an encrypted dump drill passes with no plaintext in the repository;
+// a flipped byte fails naming the file; the wrong key is exit 3.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { cp, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { gunzipSync } from 'node:zlib';
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { cli } from '../helpers/cli.ts';
+import { workspace, dumpScenario, type Workspace } from '../helpers/workspace.ts';
+import { checkIn, latestResult } from '../helpers/results.ts';
+import { listFiles } from '../../src/repository/manifest.ts';
+import { decryptFile } from '../../src/repository/cipher/files.ts';
+import { parseKey } from '../../src/repository/cipher/key.ts';
+import { cipherName } from '../../src/repository/cipher/backup-files.ts';
+
+// A customer's e-mail from fixtures/shop.sql (table data, gzipped in the dump) and a comment of its schema (plain in toc.dat).
+const KNOWN_VALUES = ['Customer17@Example.COM', 'one row per order insert, status change or delete'];
+
+let ws: Workspace;
+let keyHex: string;
+let backupId: string;
+
+// The workspace's dump scenario, encrypted with the key in `keyFile`.
+function encryptedScenario(extra: Parameters<typeof dumpScenario>[1] & { keyFile?: string | null; reports?: string } = {}): string {
+  const { keyFile, reports, ...rest } = extra;
+  let yaml = dumpScenario(ws, { checks: '[rowcounts, fingerprints, schema, sequences]', ...rest });
+  if (keyFile !== null) yaml = yaml.replace(/^repository: .*$/m, (line) => `${line}\nencryption: { key: { file: ${keyFile ?? join(ws.dir, 'keys', 'repo.key')} } }`);
+  return reports ? yaml.replace(`${ws.dir}/reports`, reports) : yaml;
+}
+
+before(async () => {
+  ws = await workspace();
+  process.env.RECOVERABLE_WORK_DIR = ws.workDir;
+  keyHex = randomBytes(32).toString('hex');
+  execFileSync('mkdir', ['-p', join(ws.dir, 'keys')]);
+  await writeFile(join(ws.dir, 'keys', 'repo.key'), `${keyHex}\n`, { mode: 0o600 });
+  const file = await ws.scenario('backup.yaml', encryptedScenario({ transactions: 100 }));
+  const taken = await cli(['backup', file], { cwd: ws.dir, env: ws.env });
+  assert.equal(taken.exitCode, 0, taken.stderr);
+  backupId = taken.stdout.trim();
+});
+
+after(async () => {
+  assert.deepEqual(await ws.leftoverDirs(), [], 'no temporary cluster or plaintext copy left behind');
+  assert.deepEqual(ws.leftoverProcesses(), [], 'no server left running');
+  await ws.dispose();
+});
+
+// Every file under `dir` whose bytes, or gunzipped bytes, contain `needle`.
+async function filesHolding(dir: string, needle: string): Promise<string[]> {
+  const found: string[] = [];
+  for (const path of await listFiles(dir)) {
+    const bytes = await readFile(join(dir, path));
+    let inflated: Buffer | null = null;
+    try {
+      inflated = gunzipSync(bytes);
+    } catch {
+      // not gzip
+    }
+    if (bytes.includes(needle) || inflated?.includes(needle)) found.push(path);
+  }
+  return found;
+}
+
+// A copy of the repository for one fault, so faults never see each other.
+async function cloneRepository(name: string): Promise<string> {
+  const repository = join(ws.dir, `repo-${name}`);
+  await cp(join(ws.dir, 'repo'), repository, { recursive: true });
+  return repository;
+}
+
+async function drill(name: string, yaml: string): Promise<{ exitCode: number; stdout: string; stderr: string }> {
+  const file = await ws.scenario(`${name}.yaml`, yaml);
+  return cli(['drill', file], { cwd: ws.dir, env: ws.env });
+}
+
+test('an encrypted dump drill passes: every file authenticated, restored and compared; list still reads the backup', async () => {
+  const run = await drill('pass', encryptedScenario({ use: 'latest', reports: join(ws.dir, 'reports-pass') }));
+  assert.equal(run.exitCode, 0, run.stdout + run.stderr);
+  const result = await latestResult(join(ws.dir, 'reports-pass'), 'dump-drill');
+  assert.equal(result.verdict, 'passed');
+  assert.equal(checkIn(result, 'manifest').status, 'passed');
+  const decrypt = checkIn(result, 'decrypt');
+  assert.equal(decrypt.status, 'passed');
+  assert.match(decrypt.message, new RegExp(`^decrypted \\d+ files \\(\\d+ bytes\\) of backup ${backupId} with key ${parseKey(keyHex, 'k').id}`));
+  assert.equal(checkIn(result, 'rowcount:shop.customers').status, 'passed');
+  assert.equal(checkIn(result, 'fingerprint:shop.customers').status, 'passed');
+  const record = JSON.parse(await readFile(join(ws.dir, 'repo', 'backups', backupId, 'backup.json'), 'utf8')) as { encryption?: { keyId: string } };
+  assert.equal(record.encryption?.keyId, parseKey(keyHex, 'k').id);
+  const list = await cli(['list', await ws.scenario('list.yaml', encryptedScenario({ use: 'latest' }))], { cwd: ws.dir, env: ws.env });
+  assert.equal(list.exitCode, 0, list.stderr);
+  assert.match(list.stdout, new RegExp(backupId));
+});
+
+test('no plaintext table data or schema is found in the repository, though the decrypted files hold it', async () => {
+  const repository = join(ws.dir, 'repo');
+  for (const value of KNOWN_VALUES) {
+    assert.deepEqual(await filesHolding(repository, value), [], `"${value}" in the repository`);
+    assert.throws(() => execFileSync('grep', ['-r', '-l', '-F', value, repository]), (e: { status?: number }) => e.status === 1, `grep -r finds "${value}"`);
+  }
+  // The probe can find them: in the same files decrypted with the key.
+  const backup = join(repository, 'backups', backupId);
+  const plain = await mkdtemp(join(ws.dir, 'plain-'));
+  const key = parseKey(keyHex, 'k');
+  for (const path of (await listFiles(backup)).filter((p) => p.startsWith('db.dump/'))) {
+    await decryptFile(join(backup, path), join(plain, path.replace('/', '_')), key, cipherName(backupId, path));
+  }
+  for (const value of KNOWN_VALUES) assert.notDeepEqual(await filesHolding(plain, value), [], `"${value}" in the decrypted dump`);
+});
+
+test('a flipped byte in an encrypted dump data file fails the manifest and decrypt checks naming it; nothing is restored', async () => {
+  const repository = await cloneRepository('flipped');
+  const backup = join(repository, 'backups', backupId);
+  const victim = (await readdir(join(backup, 'db.dump'))).filter((f) => f.endsWith('.dat.gz')).sort()[0]!;
+  const bytes = await readFile(join(backup, 'db.dump', victim));
+  const at = Math.floor(bytes.length / 2);
+  bytes[at] = bytes[at]! ^ 0x10;
+  await writeFile(join(backup, 'db.dump', victim), bytes);
+  const run = await drill('flipped', encryptedScenario({ use: 'latest', repository, reports: join(ws.dir, 'reports-flipped') }));
+  assert.equal(run.exitCode, 1, run.stdout + run.stderr);
+  const result = await latestResult(join(ws.dir, 'reports-flipped'), 'dump-drill');
+  assert.equal(result.verdict, 'failed');
+  const name = `db.dump/${victim}`.replace(/\./g, '\\.');
+  assert.match(checkIn(result, 'manifest').message, new RegExp(`${name} has SHA-256`));
+  const decrypt = checkIn(result, 'decrypt');
+  assert.equal(decrypt.status, 'failed');
+  assert.match(decrypt.message, new RegExp(`1 encrypted file\\(s\\) do not authenticate, nothing was restored: ${name}: chunk 0 does not authenticate`));
+  assert.deepEqual(result.restores, []);
+});
+
+test('the wrong key is exit 3 naming both key ids, before anything is decrypted', async () => {
+  const other = randomBytes(32).toString('hex');
+  await writeFile(join(ws.dir, 'keys', 'other.key'), other);
+  const run = await drill('wrong-key', encryptedScenario({ use: 'latest', keyFile: join(ws.dir, 'keys', 'other.key'), reports: join(ws.dir, 'reports-wrong') }));
+  assert.equal(run.exitCode, 3, run.stdout + run.stderr);
+  const result = await latestResult(join(ws.dir, 'reports-wrong'), 'dump-drill');
+  assert.equal(result.verdict, 'errored');
+  assert.equal(result.error?.code, 'key-mismatch');
+  assert.equal(result.error?.message, `backup ${backupId} was encrypted with key ${parseKey(keyHex, 'k').id}, the scenario's key is ${parseKey(other, 'k').id}`);
+});
+
+test('keys that cannot be used are exit 2 naming the fix: none for an encrypted backup, a short key, a key inside the repository', async () => {
+  const none = await drill('no-key', encryptedScenario({ use: 'latest', keyFile: null }));
+  assert.equal(none.exitCode, 2, none.stdout + none.stderr);
+  assert.match(none.stderr, new RegExp(`backup ${backupId} is encrypted \\(key [0-9a-f]{16}\\) and the scenario names no key`));
+  await writeFile(join(ws.dir, 'keys', 'short.key'), randomBytes(16).toString('hex'));
+  const short = await drill('short-key', encryptedScenario({ use: 'latest', keyFile: join(ws.dir, 'keys', 'short.key') }));
+  assert.equal(short.exitCode, 2);
+  assert.match(short.stderr, /holds 16 bytes of hex, not 32/);
+  assert.match(short.stderr, /openssl rand -hex 32/);
+  await writeFile(join(ws.dir, 'repo', 'inside.key'), keyHex);
+  const inside = await drill('inside-key', encryptedScenario({ use: 'latest', keyFile: join(ws.dir, 'repo', 'inside.key') }));
+  assert.equal(inside.exitCode, 2);
+  assert.match(inside.stderr, /is inside the repository/);
+});
