@@ -21,6 +21,7 @@ import { copyRestoreCommand } from '../source/archive-command.ts';
 import { WalArchive } from '../repository/wal-archive.ts';
 import type { LocalRepository, StoredBackup } from '../repository/local-repository.ts';
 import { openPlaintextBackup, type PlaintextBackup } from '../restore/plaintext-backup.ts';
+import { openPlaintextWal } from '../restore/plaintext-wal.ts';
 
 export interface DrillDeps {
   log: Logger;
@@ -161,24 +162,35 @@ async function restorePhysicalTargets(scenario: Scenario, deps: DrillDeps, resul
   const expectations = (await repo.readExpectations(backup))?.expectations ?? null;
   const history = await readHistory(repo, backup);
   const external = scenario.source.kind === 'url' ? scenario.source.restoreCommand : undefined;
-  let rpo: ObjectiveResult | null = null;
-  for (const target of scenario.restore.targets) {
-    throwIfInterrupted();
-    const { restore, lastReplayedCommit } = await restorePhysicalTarget(
-      {
-        repo, backup, files: plaintext.backup, mounts: plaintext.mounts, backupExpectations: expectations, history, target, checks: [...scenario.checks, ...target.checks],
-        environment: environmentOf(scenario, result.runId, backup.record.source.major),
-        // A node process per WAL file costs ~0.2 s of replay each: the drill's own archive is read with cp.
-        restoreCommand: external ?? copyRestoreCommand(WalArchive.forSystem(repo.root, backup.record.physical!.systemIdentifier).dir), ownArchive: external === undefined, jobs: scenario.backup.jobs,
-        sharedPhases: phases, recoveryTimeoutMs: RECOVERY_TIMEOUT_MS, ...(deps.afterRestore ? { afterRestore: deps.afterRestore } : {}),
-      },
-      log, clock,
-    );
-    result.restores.push(restore);
-    logRestore(log, restore);
-    if (target.kind === 'latest' && scenario.objectives.rpoMs !== undefined) rpo = latestRpoObjective(scenario.objectives.rpoMs, history, lastReplayedCommit);
+  // An encrypted backup's own WAL is decrypted once, before any replay: a segment that does not authenticate is named here.
+  const wal = external === undefined ? await openPlaintextWal(repo, backup, log) : null;
+  try {
+    if (wal?.check) {
+      result.checks.push(wal.check);
+      phases.push({ name: 'decrypt WAL', durationMs: wal.check.durationMs });
+    }
+    const archive = wal?.archive ?? WalArchive.forSystem(repo.root, backup.record.physical!.systemIdentifier);
+    let rpo: ObjectiveResult | null = null;
+    for (const target of scenario.restore.targets) {
+      throwIfInterrupted();
+      const { restore, lastReplayedCommit } = await restorePhysicalTarget(
+        {
+          repo, backup, files: plaintext.backup, wal: archive, mounts: [...plaintext.mounts, ...(wal?.mounts ?? [])], backupExpectations: expectations, history, target, checks: [...scenario.checks, ...target.checks],
+          environment: environmentOf(scenario, result.runId, backup.record.source.major),
+          // A node process per WAL file costs ~0.2 s of replay each: the drill's own archive is read with cp.
+          restoreCommand: external ?? copyRestoreCommand(archive.dir), ownArchive: external === undefined, jobs: scenario.backup.jobs,
+          sharedPhases: phases, recoveryTimeoutMs: RECOVERY_TIMEOUT_MS, ...(deps.afterRestore ? { afterRestore: deps.afterRestore } : {}),
+        },
+        log, clock,
+      );
+      result.restores.push(restore);
+      logRestore(log, restore);
+      if (target.kind === 'latest' && scenario.objectives.rpoMs !== undefined) rpo = latestRpoObjective(scenario.objectives.rpoMs, history, lastReplayedCommit);
+    }
+    return rpo;
+  } finally {
+    await wal?.dispose();
   }
-  return rpo;
 }
 
 const RECOVERY_TIMEOUT_MS = 30 * 60_000;

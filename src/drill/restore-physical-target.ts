@@ -31,6 +31,8 @@ export interface PhysicalTargetInput {
   backup: StoredBackup;
   /** The backup's files as the restore reads them: the repository's, or a decrypted copy. */
   files: StoredBackup;
+  /** The backup's WAL archive as the restore reads it: the repository's, or a decrypted copy. */
+  wal: WalArchive;
   /** Directories the environment must see besides the repository (a decrypted copy). */
   mounts: Array<{ path: string; readOnly: boolean }>;
   backupExpectations: Expectations | null;
@@ -113,9 +115,8 @@ export async function restorePhysicalTarget(input: PhysicalTargetInput, log: Log
 async function restoreCommandFor(input: PhysicalTargetInput, runtime: Runtime): Promise<string> {
   if (runtime.kind === 'local' || !input.ownArchive) return input.restoreCommand;
   const physical = input.backup.record.physical!;
-  const archive = WalArchive.forSystem(input.repo.root, physical.systemIdentifier);
   const copy = join(runtime.workRoot(), `wal-${physical.systemIdentifier}`);
-  await runtime.system('cp', ['-a', archive.dir, copy], { label: 'cp (WAL archive)' });
+  await runtime.system('cp', ['-a', input.wal.dir, copy], { label: 'cp (WAL archive)' });
   await runtime.adopt(copy, true);
   return copyRestoreCommand(copy);
 }
@@ -125,7 +126,7 @@ async function continuityCheck(input: PhysicalTargetInput, goal: ResolvedTarget)
   const started = performance.now();
   const physical = input.backup.record.physical!;
   const endSegment = goal.endLsn ? segmentName(physical.timeline, goal.endLsn, physical.walSegmentSize) : undefined;
-  const result = await verifyWalContinuity(WalArchive.forSystem(input.repo.root, physical.systemIdentifier), {
+  const result = await verifyWalContinuity(input.wal, {
     startSegment: physical.startSegment, ...(endSegment ? { endSegment } : {}), timeline: physical.timeline, segSize: physical.walSegmentSize,
   });
   const id = 'wal:continuity';
@@ -164,7 +165,7 @@ function snapshotChecks(backup: StoredBackup, outcome: PhysicalRestoreOutcome): 
 async function foreignSegments(input: PhysicalTargetInput, first: string | undefined, last: string | undefined): Promise<string[]> {
   const physical = input.backup.record.physical!;
   if (!first || !last || first.slice(0, 8) !== last.slice(0, 8)) return [];
-  const archive = WalArchive.forSystem(input.repo.root, physical.systemIdentifier);
+  const archive = input.wal;
   const foreign: string[] = [];
   for (const name of segmentsBetween(first, last, physical.walSegmentSize)) {
     if (!(await archive.has(name))) continue;

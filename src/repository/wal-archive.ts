@@ -150,6 +150,14 @@ export class WalArchive {
     return (await this.size(name)) !== null;
   }
 
+  /** The system identifier in an archived segment's first page header (decrypted with the archive's key), null if unreadable. */
+  async systemIdOf(name: string): Promise<string | null> {
+    const path = this.pathOf(name);
+    if (!this.key || (await fileKeyId(path)) === null) return segmentSystemId(path);
+    for await (const first of decryptFileChunks(path, this.key, name)) return first.length < 32 ? null : first.readBigUInt64LE(24).toString();
+    return null;
+  }
+
   /** Every archived WAL file name, sorted (temp files of writers in progress excluded). */
   async list(): Promise<string[]> {
     try {
