@@ -222,4 +222,16 @@ describe('an encrypted basebackup with its WAL', () => {
     // Left out of the decrypted copy, the segment is also missing to continuity.
     assert.equal(checkIn(result, 'wal:continuity').status, 'failed');
   });
+
+  test('list reads the encrypted history with the key; prune needs none (records and names stay readable)', async () => {
+    const file = await ws.scenario('physical-list.yaml', physicalScenario(repository(), join(ws.dir, 'reports-physical'), 'latest'));
+    const list = await cli(['list', file], { cwd: ws.dir, env: ws.env });
+    assert.equal(list.exitCode, 0, list.stderr);
+    assert.match(list.stdout, new RegExp(`${physicalId}  basebackup`));
+    assert.match(list.stdout, /: all present \(WAL continuous/);
+    const keyless = await ws.scenario('physical-prune.yaml', physicalScenario(repository(), join(ws.dir, 'reports-physical')).replace(/^encryption: .*\n/m, ''));
+    const prune = await cli(['prune', keyless, '--keep', '1'], { cwd: ws.dir, env: ws.env });
+    assert.equal(prune.exitCode, 0, prune.stdout + prune.stderr);
+    assert.deepEqual(await readdir(join(repository(), 'backups')), [physicalId]);
+  });
 });
