@@ -39,7 +39,7 @@ const PROOF_NOUNS: Readonly<Record<string, string>> = {
   verifybackup: 'pg_verifybackup',
   backup: 'backup contents',
   snapshot: 'snapshot volumes, label and map',
-  decrypt: 'encrypted backup files and WAL authenticated',
+  decrypt: 'encrypted files authenticated (AES-256-GCM)',
 };
 
 /**
