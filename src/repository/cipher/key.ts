@@ -24,7 +24,7 @@ export function keyIdOf(master: Buffer): string {
 }
 
 /** A key from its text (64 hex digits, surrounding whitespace ignored); `where` names it in errors. */
-export function parseKey(text: string, where: string, path = 'repository.encryption.key'): RepositoryKey {
+export function parseKey(text: string, where: string, path = 'encryption.key'): RepositoryKey {
   const hex = text.trim();
   if (!/^[0-9a-fA-F]+$/.test(hex) || hex.length !== KEY_BYTES * 2) {
     const what = hex.length === 0 ? 'is empty' : /^[0-9a-fA-F]+$/.test(hex) ? `holds ${hex.length / 2} bytes of hex, not ${KEY_BYTES}` : 'is not hex';
@@ -42,10 +42,10 @@ export function loadKey(source: KeySource, repository: string, env: NodeJS.Proce
     const value = env[source.env];
     if (value === undefined) {
       throw new ScenarioError(`the encryption key variable ${source.env} is not set`, [
-        { path: 'repository.encryption.key.env', problem: `${source.env} is not set in this environment`, fix: `export ${source.env}=$(openssl rand -hex 32), or name a key file instead` },
+        { path: 'encryption.key.env', problem: `${source.env} is not set in this environment`, fix: `export ${source.env}=$(openssl rand -hex 32), or name a key file instead` },
       ]);
     }
-    return parseKey(value, `$${source.env}`, 'repository.encryption.key.env');
+    return parseKey(value, `$${source.env}`, 'encryption.key.env');
   }
   assertOutside(source.file, repository);
   let text: string;
@@ -53,10 +53,10 @@ export function loadKey(source: KeySource, repository: string, env: NodeJS.Proce
     text = readFileSync(source.file, 'utf8');
   } catch (cause) {
     throw new ScenarioError(`cannot read the encryption key file ${source.file}: ${(cause as Error).message}`, [
-      { path: 'repository.encryption.key.file', problem: `${source.file} is not readable`, fix: MAKE_ONE },
+      { path: 'encryption.key.file', problem: `${source.file} is not readable`, fix: MAKE_ONE },
     ], { cause });
   }
-  return parseKey(text, source.file, 'repository.encryption.key.file');
+  return parseKey(text, source.file, 'encryption.key.file');
 }
 
 // A key stored beside the ciphertext protects nothing.
@@ -64,7 +64,7 @@ function assertOutside(file: string, repository: string): void {
   const rel = relative(resolve(repository), resolve(file));
   if (rel === '' || (!rel.startsWith('..') && !isAbsolute(rel))) {
     throw new ScenarioError(`the encryption key file ${file} is inside the repository ${repository}`, [
-      { path: 'repository.encryption.key.file', problem: 'the key would be stored with the backups it protects', fix: 'keep the key file outside the repository (and back it up somewhere else)' },
+      { path: 'encryption.key.file', problem: 'the key would be stored with the backups it protects', fix: 'keep the key file outside the repository (and back it up somewhere else)' },
     ]);
   }
 }
