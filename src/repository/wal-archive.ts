@@ -110,7 +110,12 @@ export class WalArchive {
     const temp = `${destPath}.recoverable-tmp`;
     try {
       if (this.key && (await this.has(name))) await decryptFile(source, temp, this.key, name);
-      else await copyFile(source, temp);
+      else {
+        // Ciphertext handed to the server as WAL would fail replay far from its cause: say so here.
+        const keyId = await fileKeyId(source).catch(() => null);
+        if (keyId) throw new RecoverableError('wal-encrypted', ExitCode.usage, `${name} is encrypted (key ${keyId}) and no key was given`, { hint: 'pass --key-file with the repository\'s key' });
+        await copyFile(source, temp);
+      }
       await rename(temp, destPath);
       return true;
     } catch (error) {

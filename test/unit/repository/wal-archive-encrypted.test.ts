@@ -34,6 +34,10 @@ test('a segment is stored encrypted under its own name and fetched back as the s
   assert.equal(await archive.fetch(SEGMENT, join(dir, 'fetched')), true);
   assert.deepEqual(await readFile(join(dir, 'fetched')), content);
   assert.equal(await archive.fetch('000000010000000000000009', join(dir, 'absent')), false);
+  // Without the key, ciphertext is never handed out as WAL.
+  const keyless = new WalArchive(archive.root, '7000000000000000001');
+  await assert.rejects(keyless.fetch(SEGMENT, join(dir, 'keyless')), (e: Error & { exitCode?: number }) => e.exitCode === 2 && e.message === `${SEGMENT} is encrypted (key ${key.id}) and no key was given`);
+  await assert.rejects(readFile(join(dir, 'keyless')), { code: 'ENOENT' });
 });
 
 test('archiving the same segment again is a retry (plaintexts equal), different content a conflict', async () => {
