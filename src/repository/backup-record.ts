@@ -115,6 +115,8 @@ export interface BackupEncryption {
   cipher: 'aes-256-gcm-chunked';
   formatVersion: 1;
   keyId: string;
+  /** Time spent encrypting at commit (included in the record's durationMs). */
+  durationMs: number;
 }
 
 /** Expectations are stored in their own file, next to backup.json. */

@@ -70,7 +70,9 @@ export class LocalRepository {
   /** Write backup.json and the manifest (over every file the backup holds, history included), fsync everything, then rename into place. */
   async commit(staged: StagedBackup, draft: RecordDraft): Promise<StoredBackup> {
     // Encrypted, every file is ciphertext in place (same paths), so the manifest below covers the ciphertext.
+    const encryptStarted = performance.now();
     if (this.key) await encryptBackupFiles(staged.dir, staged.id, await listFiles(staged.dir), this.key);
+    const encryptMs = Math.round(performance.now() - encryptStarted);
     // A basebackup's data/ carries PostgreSQL's backup_manifest (SHA-256 per file, checked by pg_verifybackup);
     // encrypted, pg_verifybackup only sees a plaintext copy at restore time, so our manifest covers every file.
     const delegations: Delegation[] = draft.method === 'basebackup' && draft.physical && !this.key
@@ -79,7 +81,8 @@ export class LocalRepository {
     const manifest = await buildManifest(staged.dir, delegations);
     const full: BackupRecord = {
       ...draft, formatVersion: RECORD_FORMAT, historyFile: draft.historyFile ?? null, sizeBytes: await treeSize(staged.dir),
-      ...(this.key ? { encryption: encryptionOf(this.key) } : {}),
+      // The backup is not done until it is encrypted: its duration and end include that.
+      ...(this.key ? { encryption: encryptionOf(this.key, encryptMs), durationMs: draft.durationMs + encryptMs, finishedAt: new Date(Date.parse(draft.finishedAt) + encryptMs).toISOString() } : {}),
     };
     const recordText = `${JSON.stringify(full, null, 2)}\n`;
     await writeFileAtomic(join(staged.dir, RECORD_FILE), recordText);

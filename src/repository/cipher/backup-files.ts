@@ -16,9 +16,9 @@ export function cipherName(backupId: string, path: string): string {
   return `${backupId}/${path}`;
 }
 
-/** What backup.json says about an encryption with `key`. */
-export function encryptionOf(key: RepositoryKey): BackupEncryption {
-  return { cipher: 'aes-256-gcm-chunked', formatVersion: 1, keyId: key.id };
+/** What backup.json says about an encryption with `key` that took `durationMs`. */
+export function encryptionOf(key: RepositoryKey, durationMs: number): BackupEncryption {
+  return { cipher: 'aes-256-gcm-chunked', formatVersion: 1, keyId: key.id, durationMs };
 }
 
 /** Encrypt every file of a staged backup in place (two at a time: the work is AES, bounded by the cores). */

@@ -45,7 +45,9 @@ async function store(repo: LocalRepository): Promise<StoredBackup> {
 test('commit encrypts every file but backup.json and manifest.json, and the manifest covers the ciphertext of all of them', async () => {
   const repo = new LocalRepository(join(root, 'a'), { key });
   const backup = await store(repo);
-  assert.deepEqual(backup.record.encryption, { cipher: 'aes-256-gcm-chunked', formatVersion: 1, keyId: key.id });
+  const { durationMs, ...encryption } = backup.record.encryption!;
+  assert.deepEqual(encryption, { cipher: 'aes-256-gcm-chunked', formatVersion: 1, keyId: key.id });
+  assert.equal(backup.record.durationMs, 1000 + durationMs, 'the backup took as long as its encryption too');
   for (const path of ['data/PG_VERSION', 'data/backup_manifest', 'data/pg_wal/000000010000000000000002', 'history.json']) assert.equal(await fileKeyId(join(backup.dir, path)), key.id, path);
   for (const path of ['backup.json', 'manifest.json']) assert.equal(await fileKeyId(join(backup.dir, path)), null, path);
   const manifest = await repo.readManifest(backup);
