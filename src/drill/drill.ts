@@ -1,4 +1,4 @@
-// The drill, as a recipe: obtain a backup, verify it, restore it to each target, check, judge.
+// The drill, as a recipe: obtain a backup, verify it, decrypt it when encrypted, restore it to each target, check, judge.
 import { readFileSync } from 'node:fs';
 import type { Scenario } from '../scenario/types.ts';
 import type { Logger } from '../core/log.ts';
