@@ -54,6 +54,13 @@ export async function openPlaintextBackup(repo: LocalRepository, backup: StoredB
       await chmod(path, (await stat(join(backup.dir, rel(e)))).mode & 0o7777);
     }
     for (const e of entries.filter((x) => x.isSymbolicLink())) await symlink(await readlink(join(backup.dir, rel(e))), join(dir, rel(e)));
+    // A basebackup's tablespace links point where pg_basebackup wrote them: here, at the decrypted copies (pg_verifybackup follows them).
+    const physical = backup.record.physical;
+    for (const t of physical?.tablespaces ?? []) {
+      const link = join(dir, physical!.dataDir, 'pg_tblspc', t.oid);
+      await rm(link, { force: true });
+      await symlink(join(dir, t.path), link);
+    }
     const files = entries.filter((e) => e.isFile()).map(rel).filter((p) => !PLAINTEXT_FILES.has(p)).sort();
     const damaged: string[] = [];
     let bytes = 0;

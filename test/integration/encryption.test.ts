@@ -155,13 +155,14 @@ test('keys that cannot be used are exit 2 naming the fix: none for an encrypted 
   assert.match(inside.stderr, /is inside the repository/);
 });
 
-// A managed basebackup archiving its WAL encrypted, replayed to latest.
+// A managed basebackup with a tablespace, archiving its WAL encrypted, replayed to latest.
 function physicalScenario(repository: string, reports: string, use?: string): string {
   return `name: enc-pitr
 source:
   managed:
     version: 15
-    fixtures: [${ws.dir}/fixtures/shop.sql]
+    fixtures: [${ws.dir}/fixtures/shop.sql, ${ws.dir}/fixtures/tablespace.sql]
+    tablespaces: [archive]
     workload: { seed: 3, transactions: 100 }
 repository: ${repository}
 encryption: { key: { file: ${join(ws.dir, 'keys', 'repo.key')} } }
@@ -195,6 +196,7 @@ describe('an encrypted basebackup with its WAL', () => {
     const manifest = JSON.parse(await readFile(join(repository(), 'backups', physicalId, 'manifest.json'), 'utf8')) as { delegated?: unknown; files: Array<{ path: string }> };
     assert.equal(manifest.delegated, undefined);
     assert.ok(manifest.files.some((f) => f.path.startsWith('data/base/')));
+    assert.ok(manifest.files.some((f) => f.path.startsWith('tablespaces/')), 'the tablespace is in the backup, encrypted and covered');
   });
 
   test('no plaintext table data in its files or its archived WAL', async () => {
