@@ -8,7 +8,7 @@ import { interruption } from '../core/interrupt.ts';
 import { mapLimit } from '../core/parallel.ts';
 import type { LocalRepository, StoredBackup } from '../repository/local-repository.ts';
 import { cipherName, keyFor, PLAINTEXT_FILES } from '../repository/cipher/backup-files.ts';
-import { CiphertextDamagedError } from '../repository/cipher/errors.ts';
+import { CiphertextDamagedError, KeyMismatchError } from '../repository/cipher/errors.ts';
 import { decryptFile } from '../repository/cipher/files.ts';
 import { fail, pass } from '../run/check.ts';
 import type { CheckResult } from '../run/result.ts';
@@ -71,8 +71,10 @@ export async function openPlaintextBackup(repo: LocalRepository, backup: StoredB
         await decryptFile(source, join(dir, path), key, cipherName(backup.record.id, path), path, facts.mode & 0o777);
         bytes += facts.size;
       } catch (error) {
-        if (!(error instanceof CiphertextDamagedError)) throw error;
-        damaged.push(error.message);
+        // The record's key matched, so a file under another key was replaced: damage named like any other.
+        if (error instanceof KeyMismatchError) damaged.push(`${path}: encrypted with key ${error.fileKeyId}, not the backup's key ${error.keyId}`);
+        else if (error instanceof CiphertextDamagedError) damaged.push(error.message);
+        else throw error;
       }
     });
     const ms = Math.round(performance.now() - started);

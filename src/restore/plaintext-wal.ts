@@ -11,7 +11,7 @@ import type { LocalRepository, StoredBackup } from '../repository/local-reposito
 import { WalArchive } from '../repository/wal-archive.ts';
 import { isHistoryName } from '../repository/wal-names.ts';
 import { keyFor } from '../repository/cipher/backup-files.ts';
-import { CiphertextDamagedError } from '../repository/cipher/errors.ts';
+import { CiphertextDamagedError, KeyMismatchError } from '../repository/cipher/errors.ts';
 import { decryptFile } from '../repository/cipher/files.ts';
 import { fail, pass } from '../run/check.ts';
 import type { CheckResult } from '../run/result.ts';
@@ -60,8 +60,10 @@ export async function openPlaintextWal(repo: LocalRepository, backup: StoredBack
       try {
         await decryptFile(stored.pathOf(name), archive.pathOf(name), key, name);
       } catch (error) {
-        if (!(error instanceof CiphertextDamagedError)) throw error;
-        damaged.push(error.message);
+        // The record's key matched, so a file under another key was replaced: damage named like any other.
+        if (error instanceof KeyMismatchError) damaged.push(`${name}: encrypted with key ${error.fileKeyId}, not the backup's key ${error.keyId}`);
+        else if (error instanceof CiphertextDamagedError) damaged.push(error.message);
+        else throw error;
       }
     });
     // restore_command runs as the server's OS user: the copy is that user's, like the repository's own archive.

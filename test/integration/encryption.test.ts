@@ -12,6 +12,7 @@ import { workspace, dumpScenario, type Workspace } from '../helpers/workspace.ts
 import { checkIn, latestResult } from '../helpers/results.ts';
 import { listFiles } from '../../src/repository/manifest.ts';
 import { decryptFile } from '../../src/repository/cipher/files.ts';
+import { encryptBuffer } from '../../src/repository/cipher/stream-format.ts';
 import { parseKey } from '../../src/repository/cipher/key.ts';
 import { cipherName } from '../../src/repository/cipher/backup-files.ts';
 
@@ -109,14 +110,20 @@ test('no plaintext table data or schema is found in the repository, though the d
   for (const value of KNOWN_VALUES) assert.notDeepEqual(await filesHolding(plain, value), [], `"${value}" in the decrypted dump`);
 });
 
-test('a flipped byte in an encrypted dump data file fails the manifest and decrypt checks naming it; nothing is restored', async () => {
+test('a flipped byte in an encrypted dump data file, and a file under another key, fail the manifest and decrypt checks naming them; nothing is restored', async () => {
   const repository = await cloneRepository('flipped');
   const backup = join(repository, 'backups', backupId);
-  const victim = (await readdir(join(backup, 'db.dump'))).filter((f) => f.endsWith('.dat.gz')).sort()[0]!;
-  const bytes = await readFile(join(backup, 'db.dump', victim));
+  const [victim, swapped] = (await readdir(join(backup, 'db.dump'))).filter((f) => f.endsWith('.dat.gz')).sort();
+  const bytes = await readFile(join(backup, 'db.dump', victim!));
   const at = Math.floor(bytes.length / 2);
   bytes[at] = bytes[at]! ^ 0x10;
-  await writeFile(join(backup, 'db.dump', victim), bytes);
+  await writeFile(join(backup, 'db.dump', victim!), bytes);
+  // Another file replaced by one encrypted under another key (as whoever holds that key could write it).
+  const other = parseKey(randomBytes(32).toString('hex'), 'other');
+  const swappedPath = join(backup, 'db.dump', swapped!);
+  const plain = join(ws.dir, 'swapped.plain');
+  await decryptFile(swappedPath, plain, parseKey(keyHex, 'k'), cipherName(backupId, `db.dump/${swapped!}`));
+  await writeFile(swappedPath, await encryptBuffer(await readFile(plain), other, cipherName(backupId, `db.dump/${swapped!}`)));
   const run = await drill('flipped', encryptedScenario({ use: 'latest', repository, reports: join(ws.dir, 'reports-flipped') }));
   assert.equal(run.exitCode, 1, run.stdout + run.stderr);
   const result = await latestResult(join(ws.dir, 'reports-flipped'), 'dump-drill');
@@ -125,7 +132,8 @@ test('a flipped byte in an encrypted dump data file fails the manifest and decry
   assert.match(checkIn(result, 'manifest').message, new RegExp(`${name} has SHA-256`));
   const decrypt = checkIn(result, 'decrypt');
   assert.equal(decrypt.status, 'failed');
-  assert.match(decrypt.message, new RegExp(`1 encrypted file\\(s\\) do not authenticate, nothing was restored: ${name}: chunk 0 does not authenticate`));
+  assert.match(decrypt.message, new RegExp(`2 encrypted file\\(s\\) do not authenticate, nothing was restored: ${name}: chunk 0 does not authenticate`));
+  assert.match(decrypt.message, new RegExp(`db\\.dump/${swapped!.replace(/\./g, '\\.')}: encrypted with key ${other.id}, not the backup's key ${parseKey(keyHex, 'k').id}`));
   assert.deepEqual(result.restores, []);
 });
 
