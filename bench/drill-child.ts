@@ -29,11 +29,12 @@ export interface ChildRun {
   stdout: string;
 }
 
-/** Run one drill of the source at `sourceUrl` (passed as ${BENCH_DB_URL}); everything it writes stays in `dir`. */
-export async function drillRound(sourceUrl: string, dir: string, jobs: number): Promise<DrillRun> {
+/** Run one drill of the source at `sourceUrl` (passed as ${BENCH_DB_URL}); everything it writes stays in `dir`; `keyFile` encrypts the repository. */
+export async function drillRound(sourceUrl: string, dir: string, jobs: number, keyFile?: string): Promise<DrillRun> {
   await mkdir(dir, { recursive: true });
   const scenario = join(dir, 'bench.yaml');
-  await writeScenario(scenario, dir, [`backup: { method: dump, jobs: ${jobs} }`, 'restore: { environment: local, targets: [immediate] }']);
+  const encryption = keyFile ? [`encryption: { key: { file: ${JSON.stringify(keyFile)} } }`] : [];
+  await writeScenario(scenario, dir, [...encryption, `backup: { method: dump, jobs: ${jobs} }`, 'restore: { environment: local, targets: [immediate] }']);
   const child = await runRecoverable(['drill', scenario], sourceUrl, dir, 'drill');
   return { ...child, ...(await readResult(join(dir, 'reports'))) };
 }

@@ -1,10 +1,12 @@
 // `npm run bench`: drills of a pgbench database against the raw PostgreSQL tools doing the same work:
 // a dump drill (pg_dump/pg_restore) and a physical drill to `latest` (pg_basebackup + cp + recovery).
 // Usage: node bench/run.ts [--only dump|physical] [--scale 20] [--rounds 3] [--jobs 2] [--verbose (each round's phases)]
+//        dump: [--no-encryption (default: each round also drills with an encrypted repository, to measure its cost)]
 //        physical: [--transactions 2000 (pgbench, after each backup)] [--no-history (default: the drill gets exact expectations at latest and runs the same queries as the raw side)]
 //                  [--cp-restore (diagnostic: the drill replays with restore_command cp, not recoverable fetch-wal)]
 import { parseArgs } from 'node:util';
-import { chmod, mkdtemp, mkdir, readdir, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { requireBinaries, tool } from '../src/env/binaries.ts';
@@ -28,7 +30,7 @@ const { values } = parseArgs({
   options: {
     only: { type: 'string' }, scale: { type: 'string', default: '20' }, rounds: { type: 'string', default: '3' }, jobs: { type: 'string', default: '2' },
     verbose: { type: 'boolean', default: false }, transactions: { type: 'string', default: '2000' }, history: { type: 'boolean', default: true },
-    'cp-restore': { type: 'boolean', default: false },
+    'cp-restore': { type: 'boolean', default: false }, encryption: { type: 'boolean', default: true },
   },
 });
 if (values.only !== undefined && values.only !== 'dump' && values.only !== 'physical') {
@@ -94,13 +96,24 @@ async function dumpBench(source: Cluster): Promise<void> {
 
   const raw: RawTiming[] = [];
   const drills: DrillRun[] = [];
+  const encrypted: DrillRun[] = [];
+  // The key lives outside every repository, as the scenario rules require.
+  const keyFile = join(work, 'bench.key');
+  await writeFile(keyFile, `${randomBytes(32).toString('hex')}\n`, { mode: 0o600 });
   for (let round = 1; round <= rounds; round++) {
     // Alternate which side goes first, so drift (cache, other load) does not favour one.
-    const order = round % 2 === 1 ? (['raw', 'recoverable'] as const) : (['recoverable', 'raw'] as const);
+    const sides = values.encryption ? (['raw', 'recoverable', 'encrypted'] as const) : (['raw', 'recoverable'] as const);
+    const order = round % 2 === 1 ? sides : [...sides].reverse();
     for (const side of order) {
       const dir = join(work, `${side}-${round}`);
       await mkdir(dir);
-      if (side === 'raw') {
+      if (side === 'encrypted') {
+        const url = `postgresql://postgres@${encodeURIComponent(source.socketDir)}:${source.connection.port}/${DATABASE}`;
+        const drill = await drillRound(url, dir, jobs, keyFile);
+        if (drill.verdict !== 'passed') throw new Error(`the encrypted drill's verdict is ${drill.verdict}`);
+        encrypted.push(drill);
+        say(`round ${round}: encrypted   ${seconds(drill.totalMs)}${drill.maxRssKb === null ? '' : `, peak RSS ${mib(drill.maxRssKb)}`} (decrypt ${seconds(drill.phases.find((p) => p.name === 'decrypt')?.durationMs ?? 0)})`);
+      } else if (side === 'raw') {
         const timing = await rawRound(bin, source, dir, jobs);
         raw.push(timing);
         say(`round ${round}: raw tools   ${seconds(timing.totalMs)}${values.verbose ? ` (${Object.entries(timing.steps).map(([k, v]) => `${k} ${seconds(v)}`).join(', ')})` : ''}`);
@@ -126,6 +139,15 @@ async function dumpBench(source: Cluster): Promise<void> {
   say(timeAvailable ? `recoverable peak RSS (GNU time: node and the tools it waited for): ${mib(Math.max(...drills.map((d) => d.maxRssKb ?? 0)))}` : 'recoverable peak RSS: not measured (/usr/bin/time is not installed)');
   printPhases(raw, drills, ratio > TARGET);
   say(`dump ratio ${ratio.toFixed(2)}x (target <= ${TARGET.toFixed(2)}x): ${ratio <= TARGET ? 'ok' : 'OVER TARGET'}`);
+  if (encrypted.length) printEncryptionCost(drills, encrypted);
+}
+
+// What encryption at rest adds to the same drill: encrypting at commit (inside the total) and decrypting before restore.
+function printEncryptionCost(plain: DrillRun[], encrypted: DrillRun[]): void {
+  const plainMedian = median(plain.map((d) => d.totalMs));
+  const encryptedMedian = median(encrypted.map((d) => d.totalMs));
+  const decrypt = median(encrypted.map((d) => d.phases.find((p) => p.name === 'decrypt')?.durationMs ?? 0));
+  say(`encryption at rest: median drill ${seconds(encryptedMedian)} encrypted against ${seconds(plainMedian)} plain (${signed(encryptedMedian - plainMedian)}, ${((encryptedMedian / plainMedian - 1) * 100).toFixed(1)}%), of which decrypting the backup ${seconds(decrypt)}`);
 }
 
 // Phase by phase, medians: the drill's result.json phases against the raw steps that do the same work.

@@ -15,7 +15,7 @@ import type { StoredExpectations, TablespaceRecord } from '../repository/backup-
 import type { Expectations } from '../expectations/capture.ts';
 import { writeHistory, type SourceHistory } from '../repository/history.ts';
 import { sourceRecord } from '../source/source-record.ts';
-import { WalArchive, segmentSystemId } from '../repository/wal-archive.ts';
+import { WalArchive } from '../repository/wal-archive.ts';
 import { segmentName } from '../repository/wal-names.ts';
 import { EXPECTATIONS_FILE } from './dump.ts';
 
@@ -67,7 +67,7 @@ export async function takeBasebackup(source: Source, runtime: Runtime, repo: Loc
       const startSegment = segmentName(timeline, startLsn, facts.walSegmentSize);
       const stopSegment = segmentName(timeline, stopLsn, facts.walSegmentSize);
       // Step 2: the backup counts only once the archive holds its stop segment.
-      if (options.archiveTimeoutMs !== null) await waitForArchived(source, WalArchive.forSystem(repo.root, facts.systemIdentifier), stopSegment, facts.systemIdentifier, options.archiveTimeoutMs, log);
+      if (options.archiveTimeoutMs !== null) await waitForArchived(source, WalArchive.forSystem(repo.root, facts.systemIdentifier, { key: repo.key }), stopSegment, facts.systemIdentifier, options.archiveTimeoutMs, log);
       // Step 3: what the backup carries that a restore must neutralise, then the metadata and the manifest.
       const hazards = await findHazards(join(staged.dir, DATA_DIR));
       if (options.expectations) {
@@ -164,7 +164,7 @@ export async function waitForArchived(source: Source, archive: WalArchive, segme
     await new Promise((r) => setTimeout(r, 200));
   }
   // A segment of the same name from another cluster would make this backup look complete when it is not.
-  const owner = await segmentSystemId(archive.pathOf(segment));
+  const owner = await archive.systemIdOf(segment);
   if (owner !== system) {
     throw new BackupUnusableError(`the archived ${segment} belongs to another cluster (system identifier ${owner ?? 'unreadable'}, this one is ${system})`, {
       hint: 'two clusters archive into one WAL directory: give each its own --system in archive_command',

@@ -2,13 +2,22 @@
 import { resolve } from 'node:path';
 import { UsageError } from '../core/errors.ts';
 import { WalArchive } from '../repository/wal-archive.ts';
+import { loadKey, type RepositoryKey } from '../repository/cipher/key.ts';
 import type { CommandContext } from './context.ts';
 
 // Kept tiny: the server runs this once per segment, so start-up time is archiving latency.
 export async function handler(args: Record<string, unknown>, ctx: CommandContext): Promise<number> {
-  const archive = new WalArchive(repositoryOption(args, ctx.cwd), systemOption(args));
+  const root = repositoryOption(args, ctx.cwd);
+  const archive = new WalArchive(root, systemOption(args), { key: keyFileOption(args, ctx.cwd, root) });
   await archive.archive(resolve(ctx.cwd, String(args.path)), String(args.name));
   return 0;
+}
+
+/** `--key-file <path>`: the repository's encryption key (64 hex digits); the key itself never goes on a command line. */
+export function keyFileOption(args: Record<string, unknown>, cwd: string, repository: string): RepositoryKey | null {
+  const value = args['key-file'];
+  if (value === undefined || value === '') return null;
+  return loadKey({ file: resolve(cwd, String(value)) }, repository);
 }
 
 /** The repository directory from `--repository`, else RECOVERABLE_REPOSITORY (archive_command/restore_command). */

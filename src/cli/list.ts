@@ -1,9 +1,10 @@
 // `recoverable list <scenario>`: the backups in the repository, oldest first, and whether each one's WAL is all archived.
 import { loadScenario } from '../scenario/load.ts';
-import { LocalRepository, type StoredBackup } from '../repository/local-repository.ts';
+import type { LocalRepository, StoredBackup } from '../repository/local-repository.ts';
 import { describeIdentity, identityDifferences, recordIdentity, scenarioIdentity } from '../repository/source-identity.ts';
 import { readHistory } from '../repository/history.ts';
 import { WalArchive } from '../repository/wal-archive.ts';
+import { openRepository } from '../repository/open-repository.ts';
 import { verifyWalContinuity, type WalContinuity } from '../repository/wal-continuity.ts';
 import { isSegmentName, parseSegmentName } from '../repository/wal-names.ts';
 import type { PhysicalDetails } from '../repository/backup-record.ts';
@@ -28,7 +29,8 @@ export interface WalStatus {
 
 export async function handler(args: Record<string, unknown>, ctx: CommandContext): Promise<number> {
   const scenario = await loadScenario(String(args.scenario), { cwd: ctx.cwd });
-  const repo = new LocalRepository(scenario.repository);
+  // With the scenario's key, encrypted histories and timeline files are read too (the records never need it).
+  const repo = openRepository(scenario);
   // The scenario's backups (as prune scopes them); the repository may be shared with other scenarios.
   const identity = scenarioIdentity(scenario);
   const all = await repo.list();
@@ -78,7 +80,7 @@ export function renderList(backups: readonly StoredBackup[], statuses: ReadonlyA
 async function walStatus(repo: LocalRepository, backup: StoredBackup): Promise<WalStatus | null> {
   const physical = backup.record.physical;
   if (!physical) return null;
-  const archive = WalArchive.forSystem(repo.root, physical.systemIdentifier);
+  const archive = WalArchive.forSystem(repo.root, physical.systemIdentifier, { key: repo.key });
   // A history that is missing or altered is reported, never read as "no markers".
   const history = await readHistory(repo, backup).then((h) => ({ h, problem: null }), (error: Error) => ({ h: null, problem: error.message }));
   const promised = history.h?.end.lastSegment ?? physical.stopSegment;

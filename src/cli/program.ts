@@ -121,14 +121,14 @@ const commands: Array<{ name: string; describe: string; options?: (y: Argv) => A
   {
     name: 'archive-wal <path> <name>',
     describe: "archive one WAL file into the repository (archive_command = 'recoverable archive-wal %p %f --repository <dir>')",
-    options: (y) => y.positional('path', { type: 'string', describe: 'the file to archive (%p)' }).positional('name', { type: 'string', describe: 'its WAL file name (%f)' }).option('repository', { type: 'string', describe: 'repository directory (default: $RECOVERABLE_REPOSITORY)' }).option('system', { type: 'string', describe: "the cluster's system identifier: keeps each cluster's WAL apart in one repository" }),
+    options: (y) => y.positional('path', { type: 'string', describe: 'the file to archive (%p)' }).positional('name', { type: 'string', describe: 'its WAL file name (%f)' }).option('repository', { type: 'string', describe: 'repository directory (default: $RECOVERABLE_REPOSITORY)' }).option('system', { type: 'string', describe: "the cluster's system identifier: keeps each cluster's WAL apart in one repository" }).option('key-file', { type: 'string', describe: 'file holding the repository encryption key (64 hex digits): WAL is stored encrypted / read decrypted' }),
     examples: [['$0 archive-wal %p %f --repository /var/lib/recoverable', 'as archive_command in postgresql.conf']],
     load: () => import('./archive-wal.ts'),
   },
   {
     name: 'fetch-wal <name> <path>',
     describe: "copy one archived WAL file out of the repository, exit 1 if it is not there (restore_command = 'recoverable fetch-wal %f %p --repository <dir>')",
-    options: (y) => y.positional('name', { type: 'string', describe: 'the WAL file name (%f)' }).positional('path', { type: 'string', describe: 'where to put it (%p)' }).option('repository', { type: 'string', describe: 'repository directory (default: $RECOVERABLE_REPOSITORY)' }).option('system', { type: 'string', describe: "the cluster's system identifier: keeps each cluster's WAL apart in one repository" }),
+    options: (y) => y.positional('name', { type: 'string', describe: 'the WAL file name (%f)' }).positional('path', { type: 'string', describe: 'where to put it (%p)' }).option('repository', { type: 'string', describe: 'repository directory (default: $RECOVERABLE_REPOSITORY)' }).option('system', { type: 'string', describe: "the cluster's system identifier: keeps each cluster's WAL apart in one repository" }).option('key-file', { type: 'string', describe: 'file holding the repository encryption key (64 hex digits): WAL is stored encrypted / read decrypted' }),
     examples: [['$0 fetch-wal %f %p --repository /var/lib/recoverable', 'as restore_command in postgresql.conf']],
     load: () => import('./fetch-wal.ts'),
   },
@@ -141,7 +141,8 @@ const commands: Array<{ name: string; describe: string; options?: (y: Argv) => A
         .option('system', { type: 'string', describe: "the cluster's system identifier" })
         .option('from', { type: 'string', demandOption: true, describe: 'first segment needed, e.g. 000000010000000000000003' })
         .option('to', { type: 'string', describe: 'last segment needed (default: the newest archived on the timeline)' })
-        .option('timeline', { type: 'number', describe: 'timeline to follow to (default: that of --to, else the newest descending from --from)' }),
+        .option('timeline', { type: 'number', describe: 'timeline to follow to (default: that of --to, else the newest descending from --from)' })
+        .option('key-file', { type: 'string', describe: 'file holding the repository encryption key (64 hex digits): WAL is stored encrypted / read decrypted' }),
     examples: [['$0 verify-wal --repository /var/lib/recoverable --from 000000010000000000000003', 'is every segment from there to the newest archived']],
     load: () => import('./verify-wal.ts'),
   },

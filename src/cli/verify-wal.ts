@@ -3,13 +3,15 @@ import { UsageError } from '../core/errors.ts';
 import { WalArchive } from '../repository/wal-archive.ts';
 import { verifyWalContinuity, type WalContinuityOptions } from '../repository/wal-continuity.ts';
 import { DEFAULT_WAL_SEGMENT_SIZE, isSegmentName } from '../repository/wal-names.ts';
-import { repositoryOption, systemOption } from './archive-wal.ts';
+import { keyFileOption, repositoryOption, systemOption } from './archive-wal.ts';
 import type { CommandContext } from './context.ts';
 
 export async function handler(args: Record<string, unknown>, ctx: CommandContext): Promise<number> {
   const system = systemOption(args);
   const root = repositoryOption(args, ctx.cwd);
-  const archive = system ? WalArchive.forSystem(root, system) : new WalArchive(root);
+  // The key decrypts timeline history files; segments are judged by name.
+  const key = keyFileOption(args, ctx.cwd, root);
+  const archive = system ? WalArchive.forSystem(root, system, { key }) : new WalArchive(root, undefined, { key });
   const options: WalContinuityOptions = { startSegment: String(args.from), segSize: await segmentSize(archive) };
   if (typeof args.to === 'string') options.endSegment = args.to;
   if (args.timeline !== undefined) options.timeline = timelineOption(args.timeline);

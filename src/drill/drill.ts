@@ -1,4 +1,4 @@
-// The drill, as a recipe: obtain a backup, verify it, restore it to each target, check, judge.
+// The drill, as a recipe: obtain a backup, verify it, decrypt it when encrypted, restore it to each target, check, judge.
 import type { Scenario } from '../scenario/types.ts';
 import type { Logger } from '../core/log.ts';
 import type { Clock } from '../core/clock.ts';
@@ -23,6 +23,8 @@ import { openEnvironment } from '../env/environment.ts';
 import { copyRestoreCommand } from '../source/archive-command.ts';
 import { WalArchive } from '../repository/wal-archive.ts';
 import type { LocalRepository, StoredBackup } from '../repository/local-repository.ts';
+import { openPlaintextBackup, type PlaintextBackup } from '../restore/plaintext-backup.ts';
+import { openPlaintextWal } from '../restore/plaintext-wal.ts';
 
 export interface DrillDeps {
   log: Logger;
@@ -104,26 +106,41 @@ async function drillSteps(scenario: Scenario, deps: DrillDeps, keys: EvidenceKey
   log.info(`verifying backup ${backup.record.id} against its manifest`);
   const manifest = await manifestCheck(repo, backup);
   result.checks.push(manifest);
-  // Step 4: one restore per target (and version), each into its own disposable environment.
   const shared: Phase[] = [{ name: 'fetch/verify', durationMs: manifest.durationMs }];
-  let rpo: ObjectiveResult | null = null;
-  if (backup.record.method === 'dump') {
-    await restoreDumpTargets(scenario, deps, result, { repo, backup, shared });
-  } else {
-    rpo = await restorePhysicalTargets(scenario, deps, result, { repo, backup, shared });
+  // Step 4: an encrypted backup is decrypted into a private work directory; a file that does not authenticate stops here.
+  const plaintext = await openPlaintextBackup(repo, backup, log);
+  try {
+    if (plaintext.check) {
+      result.checks.push(plaintext.check);
+      shared.push({ name: 'decrypt', durationMs: plaintext.check.durationMs });
+      if (plaintext.check.status !== 'passed') return;
+    }
+    // Step 5: one restore per target (and version), each into its own disposable environment.
+    const restorable: Restorable = { repo, backup, plaintext, shared };
+    let rpo: ObjectiveResult | null = null;
+    if (backup.record.method === 'dump') {
+      await restoreDumpTargets(scenario, deps, result, restorable);
+    } else {
+      rpo = await restorePhysicalTargets(scenario, deps, result, restorable);
+    }
+    // Step 6: objectives against what was measured.
+    result.objectives = objectives(scenario, result.restores, new Date(backup.record.startedAt), new Date(result.startedAt), rpo);
+  } finally {
+    await plaintext.dispose();
   }
-  // Step 5: objectives against what was measured.
-  result.objectives = objectives(scenario, result.restores, new Date(backup.record.startedAt), new Date(result.startedAt), rpo);
 }
 
 interface Restorable {
   repo: LocalRepository;
+  /** The stored backup: its record and evidence, read from the repository. */
   backup: StoredBackup;
+  /** What the restore tools read: the repository's files, or a decrypted copy. */
+  plaintext: PlaintextBackup;
   shared: Phase[];
 }
 
 // A dump restores to its snapshot, into each requested major.
-async function restoreDumpTargets(scenario: Scenario, deps: DrillDeps, result: RunResult, { repo, backup, shared }: Restorable): Promise<void> {
+async function restoreDumpTargets(scenario: Scenario, deps: DrillDeps, result: RunResult, { repo, backup, plaintext, shared }: Restorable): Promise<void> {
   const versions = scenario.restore.matrix?.version ?? [scenario.restore.version ?? backup.record.source.major];
   for (const version of versions) {
     for (const target of scenario.restore.targets) {
@@ -131,7 +148,7 @@ async function restoreDumpTargets(scenario: Scenario, deps: DrillDeps, result: R
       deps.log.info(`restoring ${backup.record.id} to ${target.label} in a ${scenario.restore.environment} PostgreSQL ${version} environment`);
       const restore = await restoreDumpTarget(
         {
-          repo, backup, target, version, environment: environmentOf(scenario, result.runId, version), checks: [...scenario.checks, ...target.checks],
+          repo, backup, files: plaintext.backup, mounts: plaintext.mounts, target, version, environment: environmentOf(scenario, result.runId, version), checks: [...scenario.checks, ...target.checks],
           options: { jobs: scenario.backup.jobs, noOwner: scenario.restore.noOwner, noPrivileges: scenario.restore.noPrivileges },
           sharedPhases: shared,
           ...(deps.afterRestore ? { afterRestore: deps.afterRestore } : {}),
@@ -145,14 +162,14 @@ async function restoreDumpTargets(scenario: Scenario, deps: DrillDeps, result: R
 }
 
 // A physical backup: pg_verifybackup once, then WAL replay to each target; returns the measured RPO if `latest` ran.
-async function restorePhysicalTargets(scenario: Scenario, deps: DrillDeps, result: RunResult, { repo, backup, shared }: Restorable): Promise<ObjectiveResult | null> {
+async function restorePhysicalTargets(scenario: Scenario, deps: DrillDeps, result: RunResult, { repo, backup, plaintext, shared }: Restorable): Promise<ObjectiveResult | null> {
   const { log, clock } = deps;
   // A basebackup carries PostgreSQL's own backup_manifest; a snapshot's files are covered by the repository's manifest.
   const phases = [...shared];
   if (backup.record.method === 'basebackup') {
-    const environment = await openEnvironment({ ...environmentOf(scenario, result.runId, backup.record.source.major), version: backup.record.source.major, mounts: [{ path: repo.root, readOnly: true }], tools: [], runLabel: result.runId }, log);
+    const environment = await openEnvironment({ ...environmentOf(scenario, result.runId, backup.record.source.major), version: backup.record.source.major, mounts: [{ path: repo.root, readOnly: true }, ...plaintext.mounts], tools: [], runLabel: result.runId }, log);
     try {
-      const verify = await verifyBackupCheck(backup, environment.runtime);
+      const verify = await verifyBackupCheck(plaintext.backup, environment.runtime);
       result.checks.push(verify);
       phases.push({ name: 'pg_verifybackup', durationMs: verify.durationMs });
     } finally {
@@ -162,24 +179,35 @@ async function restorePhysicalTargets(scenario: Scenario, deps: DrillDeps, resul
   const expectations = (await repo.readExpectations(backup))?.expectations ?? null;
   const history = await readHistory(repo, backup);
   const external = scenario.source.kind === 'url' ? scenario.source.restoreCommand : undefined;
-  let rpo: ObjectiveResult | null = null;
-  for (const target of scenario.restore.targets) {
-    throwIfInterrupted();
-    const { restore, lastReplayedCommit } = await restorePhysicalTarget(
-      {
-        repo, backup, backupExpectations: expectations, history, target, checks: [...scenario.checks, ...target.checks],
-        environment: environmentOf(scenario, result.runId, backup.record.source.major),
-        // A node process per WAL file costs ~0.2 s of replay each: the drill's own archive is read with cp.
-        restoreCommand: external ?? copyRestoreCommand(WalArchive.forSystem(repo.root, backup.record.physical!.systemIdentifier).dir), ownArchive: external === undefined, jobs: scenario.backup.jobs,
-        sharedPhases: phases, recoveryTimeoutMs: RECOVERY_TIMEOUT_MS, ...(deps.afterRestore ? { afterRestore: deps.afterRestore } : {}),
-      },
-      log, clock,
-    );
-    result.restores.push(restore);
-    logRestore(log, restore);
-    if (target.kind === 'latest' && scenario.objectives.rpoMs !== undefined) rpo = latestRpoObjective(scenario.objectives.rpoMs, history, lastReplayedCommit);
+  // An encrypted backup's own WAL is decrypted once, before any replay: a segment that does not authenticate is named here.
+  const wal = external === undefined ? await openPlaintextWal(repo, backup, log) : null;
+  try {
+    if (wal?.check) {
+      result.checks.push(wal.check);
+      phases.push({ name: 'decrypt WAL', durationMs: wal.check.durationMs });
+    }
+    const archive = wal?.archive ?? WalArchive.forSystem(repo.root, backup.record.physical!.systemIdentifier);
+    let rpo: ObjectiveResult | null = null;
+    for (const target of scenario.restore.targets) {
+      throwIfInterrupted();
+      const { restore, lastReplayedCommit } = await restorePhysicalTarget(
+        {
+          repo, backup, files: plaintext.backup, wal: archive, mounts: [...plaintext.mounts, ...(wal?.mounts ?? [])], backupExpectations: expectations, history, target, checks: [...scenario.checks, ...target.checks],
+          environment: environmentOf(scenario, result.runId, backup.record.source.major),
+          // A node process per WAL file costs ~0.2 s of replay each: the drill's own archive is read with cp.
+          restoreCommand: external ?? copyRestoreCommand(archive.dir), ownArchive: external === undefined, jobs: scenario.backup.jobs,
+          sharedPhases: phases, recoveryTimeoutMs: RECOVERY_TIMEOUT_MS, ...(deps.afterRestore ? { afterRestore: deps.afterRestore } : {}),
+        },
+        log, clock,
+      );
+      result.restores.push(restore);
+      logRestore(log, restore);
+      if (target.kind === 'latest' && scenario.objectives.rpoMs !== undefined) rpo = latestRpoObjective(scenario.objectives.rpoMs, history, lastReplayedCommit);
+    }
+    return rpo;
+  } finally {
+    await wal?.dispose();
   }
-  return rpo;
 }
 
 const RECOVERY_TIMEOUT_MS = 30 * 60_000;

@@ -18,27 +18,28 @@ import { captureExpectations, type Expectations } from '../expectations/capture.
 import { pinSession } from '../expectations/session.ts';
 import { confValue } from '../restore/recovery-config.ts';
 import { takeBasebackup } from '../backup/basebackup.ts';
+import { archiveKeyFile } from '../source/archive-key.ts';
 
 /** Batches written after the backup, each closed by a marker; what PITR targets point at. */
 export const MARKER_BATCHES = 3;
 const ARCHIVE_TIMEOUT_MS = 60_000;
 
 /** Settings that make the managed source archive through `recoverable archive-wal` and time its commits. */
-export function archiveSettings(repository: string, system: string, runtime: Runtime): Record<string, string> {
+export function archiveSettings(repository: string, system: string, runtime: Runtime, keyFile?: string): Record<string, string> {
   return {
     wal_level: 'replica',
     archive_mode: 'on',
-    archive_command: confValue(runtime.kind === 'local' ? archiveCommand(repository, system) : containerArchiveCommand(repository, system)),
+    archive_command: confValue(runtime.kind === 'local' ? archiveCommand(repository, system, keyFile) : containerArchiveCommand(repository, system)),
     track_commit_timestamp: 'on',
     max_wal_senders: '10',
   };
 }
 
-/** Settings callback: the managed source archives into `repo`, in its own system's directory. */
-export function archiving(repo: LocalRepository, runtime: Runtime): (system: string) => Promise<Record<string, string>> {
+/** Settings callback: the managed source archives into `repo`, in its own system's directory (encrypted with the key in `keyFile`). */
+export function archiving(repo: LocalRepository, runtime: Runtime, keyFile?: string): (system: string) => Promise<Record<string, string>> {
   return async (system) => {
     await prepareArchiveDir(repo.root, system, runtime);
-    return archiveSettings(repo.root, system, runtime);
+    return archiveSettings(repo.root, system, runtime, keyFile);
   };
 }
 
@@ -47,8 +48,16 @@ export async function takeManagedBasebackup(scenario: Scenario, repo: LocalRepos
   const spec = scenario.source;
   if (spec.kind !== 'managed') throw new Error('takeManagedBasebackup needs a managed source');
   const { runtime, dispose } = await managedRuntime(scenario, repo, ['pg_basebackup', 'pg_controldata'], log);
-  log.info(`starting managed PostgreSQL ${runtime.version} source (${runtime.kind}), archiving into ${repo.root}`);
-  const source = await startManagedSource(spec, runtime, log, { settings: archiving(repo, runtime), disposeRuntime: dispose });
+  log.info(`starting managed PostgreSQL ${runtime.version} source (${runtime.kind}), archiving into ${repo.root}${repo.key ? ` encrypted with key ${repo.key.id}` : ''}`);
+  // Encrypted, the archiver (the server's OS user) reads the key from a private copy, removed with the source.
+  const keyFile = repo.key ? await archiveKeyFile(repo.key, runtime) : null;
+  let source: Awaited<ReturnType<typeof startManagedSource>>;
+  try {
+    source = await startManagedSource(spec, runtime, log, { settings: archiving(repo, runtime, keyFile?.path), disposeRuntime: dispose });
+  } catch (error) {
+    await keyFile?.dispose();
+    throw error;
+  }
   const client = pgClient(source.clientConfig());
   try {
     await client.connect();
@@ -64,6 +73,7 @@ export async function takeManagedBasebackup(scenario: Scenario, repo: LocalRepos
   } finally {
     await client.end().catch(() => undefined);
     await source.dispose();
+    await keyFile?.dispose();
   }
 }
 

@@ -4,7 +4,8 @@ import type { Logger } from '../core/log.ts';
 import type { Clock } from '../core/clock.ts';
 import { discoverBinaries, requireBinaries, type PgBin } from '../env/binaries.ts';
 import { EnvironmentError } from '../core/errors.ts';
-import { LocalRepository, type StoredBackup } from '../repository/local-repository.ts';
+import type { LocalRepository, StoredBackup } from '../repository/local-repository.ts';
+import { openRepository } from '../repository/open-repository.ts';
 import { scenarioIdentity } from '../repository/source-identity.ts';
 import { startManagedSource, type ManagedSource } from '../source/managed.ts';
 import { LocalRuntime } from '../env/local-runtime.ts';
@@ -139,7 +140,7 @@ async function takeUrlSnapshot(scenario: Scenario, repo: LocalRepository, log: L
 
 /** The backup to restore: `backup.use` picks a stored one, otherwise a new one is taken (and signed by `signer`, when set). */
 export async function obtainBackup(scenario: Scenario, log: Logger, clock: Clock, signer: SigningKey | null = null): Promise<{ backup: StoredBackup; repo: LocalRepository; taken: boolean }> {
-  const repo = new LocalRepository(scenario.repository, { signer });
+  const repo = openRepository(scenario, { signer });
   if (scenario.backup.use) {
     // Only this scenario's own backups: same name, method and source (another's is refused, exit 2).
     const backup = await repo.resolve(scenario.backup.use, scenarioIdentity(scenario));

@@ -24,6 +24,10 @@ export interface DumpTargetInput {
   /** Where to restore: local binaries or a container image (default postgres:<version>). */
   environment: { kind: 'local' | 'docker'; image?: string; runLabel: string };
   backup: StoredBackup;
+  /** The backup's files as the restore reads them: the repository's, or a decrypted copy. */
+  files: StoredBackup;
+  /** Directories the environment must see besides the repository (a decrypted copy). */
+  mounts: Array<{ path: string; readOnly: boolean }>;
   target: Target;
   version: number;
   checks: readonly CheckSpec[];
@@ -47,7 +51,7 @@ export async function restoreDumpTarget(input: DumpTargetInput, log: Logger, clo
   };
   // Step 1: a fresh disposable cluster of the target major, here or in a container (a missing engine or image: exit 3).
   const started = clock.now();
-  const environment = await openEnvironment({ ...input.environment, version, mounts: [{ path: input.repo.root, readOnly: true }], tools: RESTORE_TOOLS }, log);
+  const environment = await openEnvironment({ ...input.environment, version, mounts: [{ path: input.repo.root, readOnly: true }, ...input.mounts], tools: RESTORE_TOOLS }, log);
   result.environment = environment.summary;
   let cluster: Cluster;
   try {
@@ -60,7 +64,7 @@ export async function restoreDumpTarget(input: DumpTargetInput, log: Logger, clo
     await cluster.start();
     phases.push({ name: 'environment', durationMs: Math.round(clock.now() - started) });
     // Step 2: globals, pg_restore, analyze.
-    const restored = await restoreDump(backup, cluster, input.options, log, clock);
+    const restored = await restoreDump(input.files, cluster, input.options, log, clock);
     phases.push(...restored.phases);
     // What pg_restore warned about, and what the server itself logged as a warning while restoring.
     const serverWarnings = (await cluster.readLog()).split('\n').filter((l) => /\bWARNING:/.test(l)).map((l) => l.replace(/^.*?WARNING:\s+/, 'server: '));

@@ -30,6 +30,12 @@ export interface PhysicalTargetInput {
   /** Where to restore: local binaries or a container image (default postgres:<major>). */
   environment: { kind: 'local' | 'docker'; image?: string; runLabel: string };
   backup: StoredBackup;
+  /** The backup's files as the restore reads them: the repository's, or a decrypted copy. */
+  files: StoredBackup;
+  /** The backup's WAL archive as the restore reads it: the repository's, or a decrypted copy. */
+  wal: WalArchive;
+  /** Directories the environment must see besides the repository (a decrypted copy). */
+  mounts: Array<{ path: string; readOnly: boolean }>;
   backupExpectations: Expectations | null;
   history: SourceHistory | null;
   target: Target;
@@ -61,7 +67,7 @@ export async function restorePhysicalTarget(input: PhysicalTargetInput, log: Log
   if (input.ownArchive) checks.push(await continuityCheck(input, goal));
   // Step 3: an environment of the backup's major (a missing engine or image: exit 3), then copy, neutralise, replay, prove.
   const started = clock.now();
-  const environment = await openEnvironment({ ...input.environment, version: backup.record.source.major, mounts: [{ path: input.repo.root, readOnly: true }], tools: PHYSICAL_RESTORE_TOOLS }, log);
+  const environment = await openEnvironment({ ...input.environment, version: backup.record.source.major, mounts: [{ path: input.repo.root, readOnly: true }, ...input.mounts], tools: PHYSICAL_RESTORE_TOOLS }, log);
   restore.environment = environment.summary;
   const runtime = environment.runtime;
   const checksums = physical.dataChecksums && runtime.has('pg_checksums');
@@ -70,7 +76,7 @@ export async function restorePhysicalTarget(input: PhysicalTargetInput, log: Log
   try {
     const restoreCommand = await restoreCommandFor(input, runtime);
     phases.push({ name: 'environment', durationMs: Math.round(clock.now() - started) });
-    outcome = await restorePhysical({ backup, runtime, target: goal.recovery, restoreCommand, checksums, recoveryTimeoutMs: input.recoveryTimeoutMs }, log, clock);
+    outcome = await restorePhysical({ backup: input.files, runtime, target: goal.recovery, restoreCommand, checksums, recoveryTimeoutMs: input.recoveryTimeoutMs }, log, clock);
     phases.push(...outcome.phases);
     checks.push(...snapshotChecks(backup, outcome), ...recoveryChecks(outcome, goal, physical.dataChecksums, checksums, backup.record.snapshot?.fromStandby ?? false));
     restore.reached = reached(target.kind, outcome);
@@ -113,9 +119,8 @@ export async function restorePhysicalTarget(input: PhysicalTargetInput, log: Log
 async function restoreCommandFor(input: PhysicalTargetInput, runtime: Runtime): Promise<string> {
   if (runtime.kind === 'local' || !input.ownArchive) return input.restoreCommand;
   const physical = input.backup.record.physical!;
-  const archive = WalArchive.forSystem(input.repo.root, physical.systemIdentifier);
   const copy = join(runtime.workRoot(), `wal-${physical.systemIdentifier}`);
-  await runtime.system('cp', ['-a', archive.dir, copy], { label: 'cp (WAL archive)' });
+  await runtime.system('cp', ['-a', input.wal.dir, copy], { label: 'cp (WAL archive)' });
   await runtime.adopt(copy, true);
   return copyRestoreCommand(copy);
 }
@@ -125,7 +130,7 @@ async function continuityCheck(input: PhysicalTargetInput, goal: ResolvedTarget)
   const started = performance.now();
   const physical = input.backup.record.physical!;
   const endSegment = goal.endLsn ? segmentName(physical.timeline, goal.endLsn, physical.walSegmentSize) : undefined;
-  const result = await verifyWalContinuity(WalArchive.forSystem(input.repo.root, physical.systemIdentifier), {
+  const result = await verifyWalContinuity(input.wal, {
     startSegment: physical.startSegment, ...(endSegment ? { endSegment } : {}), timeline: physical.timeline, segSize: physical.walSegmentSize,
   });
   const id = 'wal:continuity';
@@ -164,7 +169,7 @@ function snapshotChecks(backup: StoredBackup, outcome: PhysicalRestoreOutcome): 
 async function foreignSegments(input: PhysicalTargetInput, first: string | undefined, last: string | undefined): Promise<string[]> {
   const physical = input.backup.record.physical!;
   if (!first || !last || first.slice(0, 8) !== last.slice(0, 8)) return [];
-  const archive = WalArchive.forSystem(input.repo.root, physical.systemIdentifier);
+  const archive = input.wal;
   const foreign: string[] = [];
   for (const name of segmentsBetween(first, last, physical.walSegmentSize)) {
     if (!(await archive.has(name))) continue;

@@ -106,6 +106,17 @@ export interface BackupRecord {
    * committed and covered by its manifest. Null: none was recorded (a url source is not Recoverable's to write on).
    */
   historyFile: string | null;
+  /** Set when every file but backup.json and manifest.json is encrypted (README: Encryption at rest). */
+  encryption?: BackupEncryption;
+}
+
+/** How a backup's files are encrypted: the format and the id of the key (never the key). */
+export interface BackupEncryption {
+  cipher: 'aes-256-gcm-chunked';
+  formatVersion: 1;
+  keyId: string;
+  /** Time spent encrypting at commit (included in the record's durationMs). */
+  durationMs: number;
 }
 
 /** Expectations are stored in their own file, next to backup.json. */

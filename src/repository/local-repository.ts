@@ -12,6 +12,10 @@ import { stat } from 'node:fs/promises';
 import { fsyncTree, fsyncPath, writeFileAtomic } from './durable.ts';
 import { RECORD_FORMAT, type BackupRecord, type StoredExpectations } from './backup-record.ts';
 import { describeIdentity, identityDifferences, recordIdentity, type SourceIdentity } from './source-identity.ts';
+import type { RepositoryKey } from './cipher/key.ts';
+import { cipherName, encryptBackupFiles, encryptionOf, keyFor } from './cipher/backup-files.ts';
+import { decryptBuffer } from './cipher/stream-format.ts';
+import { CiphertextDamagedError } from './cipher/errors.ts';
 
 const BACKUPS = 'backups';
 const STAGING_PREFIX = '.incomplete-';
@@ -36,18 +40,23 @@ export type RecordDraft = Omit<BackupRecord, 'sizeBytes' | 'formatVersion' | 'hi
   formatVersion?: number;
 };
 
-/** How a repository writes: with a signer, every backup it commits has its manifest signed. */
+/** Options of a repository: with a signer, every backup it commits has its manifest signed; with a key, new backups
+ * are encrypted and encrypted ones can be read. */
 export interface RepositoryOptions {
   signer?: SigningKey | null;
+  key?: RepositoryKey | null;
 }
 
 export class LocalRepository {
   readonly root: string;
   private readonly signer: SigningKey | null;
+  /** The scenario's encryption key, or null when it names none. */
+  readonly key: RepositoryKey | null;
 
   constructor(root: string, options: RepositoryOptions = {}) {
     this.root = root;
     this.signer = options.signer ?? null;
+    this.key = options.key ?? null;
   }
 
   private get backupsDir(): string {
@@ -66,12 +75,21 @@ export class LocalRepository {
 
   /** Write backup.json and the manifest (over every file the backup holds, history included), sign it when a signer is set, fsync everything, then rename into place. */
   async commit(staged: StagedBackup, draft: RecordDraft): Promise<StoredBackup> {
-    // A basebackup's data/ carries PostgreSQL's backup_manifest (SHA-256 per file, checked by pg_verifybackup).
-    const delegations: Delegation[] = draft.method === 'basebackup' && draft.physical
+    // Encrypted, every file is ciphertext in place (same paths), so the manifest below covers the ciphertext.
+    const encryptStarted = performance.now();
+    if (this.key) await encryptBackupFiles(staged.dir, staged.id, await listFiles(staged.dir), this.key);
+    const encryptMs = Math.round(performance.now() - encryptStarted);
+    // A basebackup's data/ carries PostgreSQL's backup_manifest (SHA-256 per file, checked by pg_verifybackup);
+    // encrypted, pg_verifybackup only sees a plaintext copy at restore time, so our manifest covers every file.
+    const delegations: Delegation[] = draft.method === 'basebackup' && draft.physical && !this.key
       ? [{ dir: draft.physical.dataDir, manifest: `${draft.physical.dataDir}/backup_manifest`, verifiedBy: 'pg_verifybackup', keep: keepOutsideBackupManifest }]
       : [];
     const manifest = await buildManifest(staged.dir, delegations);
-    const full: BackupRecord = { ...draft, formatVersion: RECORD_FORMAT, historyFile: draft.historyFile ?? null, sizeBytes: await treeSize(staged.dir) };
+    const full: BackupRecord = {
+      ...draft, formatVersion: RECORD_FORMAT, historyFile: draft.historyFile ?? null, sizeBytes: await treeSize(staged.dir),
+      // The backup is not done until it is encrypted: its duration and end include that.
+      ...(this.key ? { encryption: encryptionOf(this.key, encryptMs), durationMs: draft.durationMs + encryptMs, finishedAt: new Date(Date.parse(draft.finishedAt) + encryptMs).toISOString() } : {}),
+    };
     const recordText = `${JSON.stringify(full, null, 2)}\n`;
     await writeFileAtomic(join(staged.dir, RECORD_FILE), recordText);
     // Every other file was hashed once above; only backup.json is new.
@@ -182,7 +200,13 @@ export class LocalRepository {
     if (bytes.length !== entry.size || sha256 !== entry.sha256) {
       throw new BackupUnusableError(`backup ${id}: its ${what} file ${path} was altered after the backup completed (SHA-256 ${sha256.slice(0, 12)}…, the manifest says ${entry.sha256.slice(0, 12)}…)`, { hint: 'the backup was altered: take a new one' });
     }
-    return bytes.toString('utf8');
+    if (!backup.record.encryption) return bytes.toString('utf8');
+    try {
+      return (await decryptBuffer(bytes, keyFor(backup.record, this.key), cipherName(id, path), `backup ${id}: its ${what} file ${path}`)).toString('utf8');
+    } catch (error) {
+      if (error instanceof CiphertextDamagedError) throw new BackupUnusableError(error.message, { cause: error, hint: 'the backup was altered: take a new one' });
+      throw error;
+    }
   }
 
   /** Read a stored backup's manifest; a missing or unreadable one makes the backup unusable. */

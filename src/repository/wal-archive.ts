@@ -7,6 +7,9 @@ import { join } from 'node:path';
 import { ExitCode, RecoverableError } from '../core/errors.ts';
 import { fsyncPath } from './durable.ts';
 import { isArchivableName } from './wal-names.ts';
+import type { RepositoryKey } from './cipher/key.ts';
+import { decryptBuffer } from './cipher/stream-format.ts';
+import { decryptFile, decryptFileChunks, encryptFile, fileKeyId } from './cipher/files.ts';
 
 const WAL_DIR = 'wal';
 
@@ -48,16 +51,19 @@ export class InvalidWalNameError extends RecoverableError {
 export class WalArchive {
   readonly root: string;
   readonly dir: string;
+  /** With a key, files are stored encrypted (named by their WAL name) and read back decrypted. */
+  readonly key: RepositoryKey | null;
 
   /** `system`: the cluster's system identifier; one repository holds each cluster's WAL apart. */
-  constructor(root: string, system?: string) {
+  constructor(root: string, system?: string, options: { key?: RepositoryKey | null } = {}) {
     this.root = root;
     this.dir = system ? join(root, WAL_DIR, system) : join(root, WAL_DIR);
+    this.key = options.key ?? null;
   }
 
   /** The archive of cluster `system`, or the repository's flat archive when that cluster has no directory of its own. */
-  static forSystem(root: string, system: string): WalArchive {
-    return existsSync(join(root, WAL_DIR, system)) ? new WalArchive(root, system) : new WalArchive(root);
+  static forSystem(root: string, system: string, options: { key?: RepositoryKey | null } = {}): WalArchive {
+    return existsSync(join(root, WAL_DIR, system)) ? new WalArchive(root, system, options) : new WalArchive(root, undefined, options);
   }
 
   /** Where `name` lives in the archive (validated, so it cannot escape the directory). */
@@ -72,12 +78,13 @@ export class WalArchive {
     const temp = join(this.dir, `.${name}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
     try {
       await this.ensureDir();
-      await this.copyDurably(sourcePath, temp);
+      await this.copyDurably(sourcePath, temp, name);
       try {
         await link(temp, final);
       } catch (error) {
         if (errorCode(error) !== 'EEXIST') throw error;
-        await assertSameContent(name, final, temp);
+        // Encrypted twice, the same bytes differ (fresh salt): the plaintexts are compared.
+        await assertSameContent(name, final, this.key ? sourcePath : temp, this.key);
         // a retry after a crash may find a link that was never made durable: sync it now
         await fsyncPath(final);
         await fsyncPath(this.dir);
@@ -97,16 +104,24 @@ export class WalArchive {
     }
   }
 
-  /** Copy `name` to `destPath` (temp + rename); false when the archive does not hold it. */
+  /** Copy `name` to `destPath` (temp + rename), decrypted with the archive's key; false when the archive does not hold it. */
   async fetch(name: string, destPath: string): Promise<boolean> {
     const source = this.pathOf(name);
     const temp = `${destPath}.recoverable-tmp`;
     try {
-      await copyFile(source, temp);
+      if (this.key && (await this.has(name))) await decryptFile(source, temp, this.key, name);
+      else {
+        // Ciphertext handed to the server as WAL would fail replay far from its cause: say so here.
+        const keyId = await fileKeyId(source).catch(() => null);
+        if (keyId) throw new RecoverableError('wal-encrypted', ExitCode.usage, `${name} is encrypted (key ${keyId}) and no key was given`, { hint: 'pass --key-file with the repository\'s key' });
+        await copyFile(source, temp);
+      }
       await rename(temp, destPath);
       return true;
     } catch (error) {
       await rm(temp, { force: true });
+      // a damaged or foreign-key ciphertext says so itself
+      if (error instanceof RecoverableError) throw error;
       // ENOENT may also mean the destination directory is missing: only a missing source is "not found"
       if (errorCode(error) === 'ENOENT' && !(await this.has(name))) return false;
       throw new RecoverableError('wal-fetch-failed', ExitCode.failed, `could not fetch ${name} into ${destPath}: ${(error as Error).message}`, { cause: error });
@@ -116,7 +131,8 @@ export class WalArchive {
   /** The content of `name`, or null when the archive does not hold it (small files: `.history`). */
   async read(name: string): Promise<Buffer | null> {
     try {
-      return await readFile(this.pathOf(name));
+      const bytes = await readFile(this.pathOf(name));
+      return this.key ? await decryptBuffer(bytes, this.key, name) : bytes;
     } catch (error) {
       if (errorCode(error) === 'ENOENT') return null;
       throw error;
@@ -139,6 +155,14 @@ export class WalArchive {
     return (await this.size(name)) !== null;
   }
 
+  /** The system identifier in an archived segment's first page header (decrypted with the archive's key), null if unreadable. */
+  async systemIdOf(name: string): Promise<string | null> {
+    const path = this.pathOf(name);
+    if (!this.key || (await fileKeyId(path)) === null) return segmentSystemId(path);
+    for await (const first of decryptFileChunks(path, this.key, name)) return first.length < 32 ? null : first.readBigUInt64LE(24).toString();
+    return null;
+  }
+
   /** Every archived WAL file name, sorted (temp files of writers in progress excluded). */
   async list(): Promise<string[]> {
     try {
@@ -153,9 +177,10 @@ export class WalArchive {
     await mkdir(this.dir, { recursive: true, mode: 0o700 });
   }
 
-  // Copy and fsync; as root, hand the file to the directory's owner so the server can read it back.
-  private async copyDurably(sourcePath: string, temp: string): Promise<void> {
-    await copyFile(sourcePath, temp);
+  // Copy (or encrypt) and fsync; as root, hand the file to the directory's owner so the server can read it back.
+  private async copyDurably(sourcePath: string, temp: string, name: string): Promise<void> {
+    if (this.key) await encryptFile(sourcePath, temp, this.key, name);
+    else await copyFile(sourcePath, temp);
     if (process.getuid?.() === 0) {
       const owner = await stat(this.dir);
       if (owner.uid !== 0) await chown(temp, owner.uid, owner.gid);
@@ -169,16 +194,18 @@ export function assertWalName(name: string): void {
   if (!isArchivableName(name)) throw new InvalidWalNameError(name);
 }
 
-// Equal bytes mean a retry of the same segment (fine); anything else is a conflict.
-async function assertSameContent(name: string, archivedPath: string, incomingPath: string): Promise<void> {
-  const [archived, incoming] = await Promise.all([fileFacts(archivedPath), fileFacts(incomingPath)]);
+// Equal bytes mean a retry of the same segment (fine); anything else is a conflict. Encrypted, plaintexts are compared.
+async function assertSameContent(name: string, archivedPath: string, incomingPath: string, key: RepositoryKey | null): Promise<void> {
+  const encrypted = key !== null && (await fileKeyId(archivedPath)) !== null;
+  const [archived, incoming] = await Promise.all([fileFacts(archivedPath, encrypted ? { key: key!, name } : null), fileFacts(incomingPath, null)]);
   if (archived.size !== incoming.size || archived.sha256 !== incoming.sha256) throw new WalConflictError(name, archived, incoming);
 }
 
-async function fileFacts(path: string): Promise<WalFileFacts> {
+// Size and SHA-256 of a file's bytes, or of its plaintext when `cipher` is given (a damaged file throws).
+async function fileFacts(path: string, cipher: { key: RepositoryKey; name: string } | null): Promise<WalFileFacts> {
   const hash = createHash('sha256');
   let size = 0;
-  for await (const chunk of createReadStream(path)) {
+  for await (const chunk of cipher ? decryptFileChunks(path, cipher.key, cipher.name) : createReadStream(path)) {
     hash.update(chunk as Buffer);
     size += (chunk as Buffer).length;
   }

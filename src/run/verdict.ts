@@ -41,6 +41,7 @@ const PROOF_NOUNS: Readonly<Record<string, string>> = {
   backup: 'backup contents',
   snapshot: 'snapshot volumes, label and map',
   signature: 'backup signature',
+  decrypt: 'encrypted files authenticated (AES-256-GCM)',
 };
 
 /**

@@ -22,6 +22,7 @@ export function normalizeScenario(raw: RawScenario, origin: ScenarioOrigin): Sce
     sha256: origin.sha256,
     source: normalizeSource(raw.source, origin.cwd),
     repository: resolve(origin.cwd, raw.repository),
+    ...(raw.encryption === undefined ? {} : { encryption: { key: 'file' in raw.encryption.key ? { file: resolve(origin.cwd, raw.encryption.key.file) } : { env: raw.encryption.key.env } } }),
     backup: {
       method: backup.method,
       jobs: backup.jobs,

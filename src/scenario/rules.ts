@@ -103,7 +103,24 @@ export const scenarioRules: readonly ScenarioRule[] = [
   oneRestoreVersion,
   physicalKeepsMajor,
   noDuplicates,
+  encryptionFitsMethod,
 ];
+
+/**
+ * Encryption covers what the repository holds: a snapshot's volumes live outside it, and a managed source in a
+ * container archives with a shell cp (no Node there to encrypt), so both are refused rather than left in plaintext.
+ */
+export function encryptionFitsMethod(scenario: RawScenario): ScenarioIssue[] {
+  if (scenario.encryption === undefined) return [];
+  const { method } = scenario.backup;
+  if (method === 'snapshot') {
+    return [{ path: 'encryption', problem: 'a snapshot backup lives in volume snapshots outside the repository, which Recoverable cannot encrypt', fix: 'remove encryption, or use backup.method: dump or basebackup' }];
+  }
+  if (method === 'basebackup' && scenario.source.managed !== undefined && scenario.restore.environment === 'docker') {
+    return [{ path: 'encryption', problem: 'a managed source in a container archives its WAL with a shell cp, which cannot encrypt it', fix: 'use restore.environment: local for encrypted basebackups of a managed source, or backup.method: dump' }];
+  }
+  return [];
+}
 
 /** Runs every rule and returns all their issues. */
 export function checkRules(scenario: RawScenario): ScenarioIssue[] {

@@ -230,11 +230,17 @@ const keySource = choice('key source', [], {
   env: strict({ env: matching(/^[A-Za-z_][A-Za-z0-9_]*$/, (value) => `"${value}" is not an environment variable name`, 'use letters, digits and _, e.g. RECOVERABLE_SIGNING_KEY') }),
 });
 
+// Encryption at rest: the key from a file (64 hex digits) or an environment variable, never from the scenario itself.
+const encryption = strict({
+  key: z.union([strict({ file: text }), strict({ env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name') })]),
+});
+
 /** The raw scenario schema: unknown keys are errors, defaults are filled in. */
 export const scenarioSchema = strict({
   name: matching(NAME, (value) => `"${value}" is not a valid scenario name`, 'use lowercase letters, digits, ".", "_" and "-", starting with a letter or digit'),
   source,
   repository: text.default('.recoverable/repo'),
+  encryption: encryption.optional(),
   backup: block({
     method: z.enum(['dump', 'basebackup', 'snapshot']).default('dump'),
     jobs: wholeNumber(1, 64, 'jobs').default(2),

@@ -55,6 +55,8 @@ export interface Scenario {
   sha256: string;
   source: SourceSpec;
   repository: string /* absolute */;
+  /** Backups and archived WAL encrypted in the repository with this key (README: Encryption at rest). */
+  encryption?: { key: { file: string /* absolute */ } | { env: string } };
   backup: { method: 'dump' | 'basebackup' | 'snapshot'; jobs: number; /** How long a physical backup waits for its stop segment to be archived. */ archiveTimeoutMs: number; use?: string; snapshot?: SnapshotSpec };
   restore: {
     environment: 'local' | 'docker';

@@ -15,9 +15,10 @@ function shellWord(value: string): string {
   return `'${value.replace(/'/g, `'\\''`).replace(/%/g, '%%')}'`;
 }
 
-/** The command line PostgreSQL runs per segment to archive into `repository`. */
-export function archiveCommand(repository: string, system: string): string {
-  return `${shellWord(process.execPath)} ${shellWord(CLI_ENTRY)} archive-wal %p %f --repository ${shellWord(repository)} --system ${system}`;
+/** The command line PostgreSQL runs per segment to archive into `repository` (encrypting with the key in `keyFile`). */
+export function archiveCommand(repository: string, system: string, keyFile?: string): string {
+  const key = keyFile ? ` --key-file ${shellWord(keyFile)}` : '';
+  return `${shellWord(process.execPath)} ${shellWord(CLI_ENTRY)} archive-wal %p %f --repository ${shellWord(repository)} --system ${system}${key}`;
 }
 
 /** restore_command for a drill's own archive directory: a plain cp (exits non-zero for a missing file, .history too). */
