@@ -1,6 +1,7 @@
 // Docker for tests: is an engine there (skip visibly if not, fail in CI), which images it has, labelled containers.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { connectEngine, engineEndpoint, probeEngine, LABEL, type DockerEngine } from '../../src/env/docker-engine.ts';
 import { silentLogger } from '../../src/core/log.ts';
 
@@ -83,4 +84,11 @@ export async function startLabelledContainer(image: string, labels: Record<strin
 /** Remove a container if it is still there (test cleanup). */
 export async function removeIfPresent(id: string): Promise<void> {
   await (await engine()).client.container.getById(id).remove({ force: true }).catch(() => undefined);
+}
+
+/** Containers Recoverable labelled whose work dir lies under `workDir` (a test's runs): none may be left after it. */
+export function containersUnder(workDir: string): string[] {
+  return execFileSync('docker', ['ps', '-aq', '--filter', 'label=org.recoverable=true'], { encoding: 'utf8' })
+    .split('\n').filter(Boolean)
+    .filter((id) => execFileSync('docker', ['inspect', '-f', '{{index .Config.Labels "org.recoverable.workdir"}}', id], { encoding: 'utf8' }).includes(workDir));
 }

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { cli, startCli, ROOT } from '../helpers/cli.ts';
 import { latestResult } from '../helpers/results.ts';
 import { workspace, type Workspace } from '../helpers/workspace.ts';
-import { dockerAvailable, requireDockerInCi, requireImage } from '../helpers/docker.ts';
+import { dockerAvailable, requireDockerInCi, requireImage, containersUnder } from '../helpers/docker.ts';
 import type { RunResult, CheckResult } from '../../src/run/result.ts';
 import { execFileSync } from 'node:child_process';
 
@@ -27,10 +27,7 @@ after(async () => {
 
 // Containers this suite's runs started (every run labels its containers).
 function leftoverContainers(): string[] {
-  if (unavailable) return [];
-  return execFileSync('docker', ['ps', '-aq', '--filter', 'label=org.recoverable=true', '--filter', `label=org.recoverable.pid`], { encoding: 'utf8' })
-    .split('\n').filter(Boolean)
-    .filter((id) => execFileSync('docker', ['inspect', '-f', '{{index .Config.Labels "org.recoverable.workdir"}}', id], { encoding: 'utf8' }).includes(ws.workDir));
+  return unavailable ? [] : containersUnder(ws.workDir);
 }
 
 const results = (name: string): Promise<RunResult> => latestResult(join(ws.dir, 'reports'), name);

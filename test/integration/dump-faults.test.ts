@@ -11,6 +11,7 @@ import { silentLogger } from '../../src/core/log.ts';
 import { systemClock } from '../../src/core/clock.ts';
 import { buildManifest, MANIFEST_FILE } from '../../src/repository/manifest.ts';
 import type { RunResult, CheckResult } from '../../src/run/result.ts';
+import { cloneRepository as cloneInto } from '../helpers/repository-copy.ts';
 
 let ws: Workspace;
 
@@ -29,12 +30,7 @@ after(async () => {
   await ws.dispose();
 });
 
-// A copy of the repository for one fault, so faults never see each other.
-async function cloneRepository(name: string): Promise<{ repository: string; backup: string }> {
-  const repository = join(ws.dir, `repo-${name}`);
-  await cp(join(ws.dir, 'repo'), repository, { recursive: true });
-  return { repository, backup: join(repository, 'backups', (await readdir(join(repository, 'backups')))[0]!) };
-}
+const cloneRepository = (name: string): Promise<{ repository: string; backup: string }> => cloneInto(ws.dir, name);
 
 // The largest compressed table data file of the dump: where real damage hurts.
 async function largestDataFile(backup: string): Promise<string> {

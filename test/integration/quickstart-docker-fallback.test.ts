@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { cli, ROOT } from '../helpers/cli.ts';
 import { latestResult } from '../helpers/results.ts';
 import { workspace, type Workspace } from '../helpers/workspace.ts';
-import { dockerAvailable, requireDockerInCi, requireImage } from '../helpers/docker.ts';
+import { dockerAvailable, requireDockerInCi, requireImage, containersUnder } from '../helpers/docker.ts';
 
 const unavailable = requireDockerInCi(await dockerAvailable());
 const image15 = unavailable || (await requireImage('postgres:15', { requiredInCi: true }));
@@ -33,10 +33,7 @@ after(async () => {
 
 // Containers started by runs in this workspace.
 function leftoverContainers(): string[] {
-  if (unavailable) return [];
-  return execFileSync('docker', ['ps', '-aq', '--filter', 'label=org.recoverable=true'], { encoding: 'utf8' })
-    .split('\n').filter(Boolean)
-    .filter((id) => execFileSync('docker', ['inspect', '-f', '{{index .Config.Labels "org.recoverable.workdir"}}', id], { encoding: 'utf8' }).includes(ws.workDir));
+  return unavailable ? [] : containersUnder(ws.workDir);
 }
 
 test('doctor on that machine finds no PostgreSQL and names every place it searched', async () => {

@@ -15,6 +15,7 @@ import { signBytes } from '../../src/evidence/sign.ts';
 import { LocalRepository } from '../../src/repository/local-repository.ts';
 import { manifestCheck } from '../../src/checks/manifest-check.ts';
 import type { RunResult } from '../../src/run/result.ts';
+import { cloneRepository as cloneInto } from '../helpers/repository-copy.ts';
 
 let ws: Workspace;
 let signed: { result: RunResult; runDir: string; scenarioFile: string };
@@ -61,12 +62,7 @@ after(async () => {
   await ws.dispose();
 });
 
-// A copy of the signed repository, and its one backup's directory.
-async function cloneRepository(name: string): Promise<{ repository: string; backup: string }> {
-  const repository = join(ws.dir, `repo-${name}`);
-  await cp(join(ws.dir, 'repo'), repository, { recursive: true });
-  return { repository, backup: join(repository, 'backups', (await readdir(join(repository, 'backups')))[0]!) };
-}
+const cloneRepository = (name: string): Promise<{ repository: string; backup: string }> => cloneInto(ws.dir, name);
 
 // What an attacker who can write the repository but has no key does: change expectations and rewrite the manifest to match.
 async function tamperConsistently(backup: string): Promise<void> {
