@@ -113,9 +113,13 @@ const commands: Array<{ name: string; describe: string; options?: (y: Argv) => A
   },
   {
     name: 'doctor [scenario]',
-    describe: 'show which PostgreSQL binaries are installed and what a scenario needs',
-    options: (y) => y.positional('scenario', { type: 'string' }),
-    examples: [['$0 doctor', 'PostgreSQL binaries, Docker engine and images on this machine'], ['$0 doctor scenarios/nightly.yaml', 'and whether this scenario can run here']],
+    describe: 'show which PostgreSQL binaries are installed and what a scenario needs; for a url source, connect and report what its role may do',
+    options: (y) =>
+      y
+        .positional('scenario', { type: 'string' })
+        .option('json', { type: 'boolean', default: false, describe: 'print the findings as JSON' })
+        .epilogue('Exit codes: 0 the scenario (or, without one, this machine) can run, 3 something it needs is missing (each with its fix).'),
+    examples: [['$0 doctor', 'PostgreSQL binaries, Docker engine and images on this machine'], ['$0 doctor scenarios/nightly.yaml', 'and whether this scenario can run here: its source, role grants, disk'], ['$0 doctor scenarios/nightly.yaml --json', 'the same findings as JSON']],
     load: () => import('./doctor.ts'),
   },
   {
