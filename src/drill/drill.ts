@@ -15,6 +15,7 @@ import { collectProvenance, manifestDigest } from '../evidence/provenance.ts';
 import { obtainBackup } from './obtain-backup.ts';
 import { requireLocalBinaries, restoreVersions } from './local-binaries.ts';
 import { restoreDumpTarget, type AfterRestoreHook } from './restore-dump-target.ts';
+import { restoreFinished, restoreStarting } from './progress.ts';
 import { rtoObjective, dumpRpoObjective, latestRpoObjective } from './objectives.ts';
 import { restorePhysicalTarget } from './restore-physical-target.ts';
 import { verifyBackupCheck } from '../checks/verifybackup.ts';
@@ -142,10 +143,11 @@ interface Restorable {
 // A dump restores to its snapshot, into each requested major.
 async function restoreDumpTargets(scenario: Scenario, deps: DrillDeps, result: RunResult, { repo, backup, plaintext, shared }: Restorable): Promise<void> {
   const versions = scenario.restore.matrix?.version ?? [scenario.restore.version ?? backup.record.source.major];
+  const total = versions.length * scenario.restore.targets.length;
   for (const version of versions) {
     for (const target of scenario.restore.targets) {
       throwIfInterrupted();
-      deps.log.info(`restoring ${backup.record.id} to ${target.label} in a ${scenario.restore.environment} PostgreSQL ${version} environment`);
+      deps.log.info(restoreStarting(result.restores.length + 1, total, `${backup.record.id} to ${target.label} in a ${scenario.restore.environment} PostgreSQL ${version} environment`, elapsed(deps, result)));
       const restore = await restoreDumpTarget(
         {
           repo, backup, files: plaintext.backup, mounts: plaintext.mounts, target, version, environment: environmentOf(scenario, result.runId, version), checks: [...scenario.checks, ...target.checks],
@@ -157,8 +159,14 @@ async function restoreDumpTargets(scenario: Scenario, deps: DrillDeps, result: R
       );
       result.restores.push(restore);
       logRestore(deps.log, restore);
+      deps.log.info(restoreFinished(result.restores.length, total, restore, elapsed(deps, result)));
     }
   }
+}
+
+// How long this drill has run, by the injected clock.
+function elapsed(deps: DrillDeps, result: RunResult): number {
+  return deps.clock.date().getTime() - Date.parse(result.startedAt);
 }
 
 // A physical backup: pg_verifybackup once, then WAL replay to each target; returns the measured RPO if `latest` ran.
@@ -188,8 +196,10 @@ async function restorePhysicalTargets(scenario: Scenario, deps: DrillDeps, resul
     }
     const archive = wal?.archive ?? WalArchive.forSystem(repo.root, backup.record.physical!.systemIdentifier);
     let rpo: ObjectiveResult | null = null;
+    const total = scenario.restore.targets.length;
     for (const target of scenario.restore.targets) {
       throwIfInterrupted();
+      log.info(restoreStarting(result.restores.length + 1, total, `${backup.record.id} to ${target.label} in a ${scenario.restore.environment} PostgreSQL ${backup.record.source.major} environment`, elapsed(deps, result)));
       const { restore, lastReplayedCommit } = await restorePhysicalTarget(
         {
           repo, backup, files: plaintext.backup, wal: archive, mounts: [...plaintext.mounts, ...(wal?.mounts ?? [])], backupExpectations: expectations, history, target, checks: [...scenario.checks, ...target.checks],
@@ -202,6 +212,7 @@ async function restorePhysicalTargets(scenario: Scenario, deps: DrillDeps, resul
       );
       result.restores.push(restore);
       logRestore(log, restore);
+      log.info(restoreFinished(result.restores.length, total, restore, elapsed(deps, result)));
       if (target.kind === 'latest' && scenario.objectives.rpoMs !== undefined) rpo = latestRpoObjective(scenario.objectives.rpoMs, history, lastReplayedCommit);
     }
     return rpo;

@@ -1,7 +1,7 @@
 // The targets overview shared by the Markdown and HTML reports: one row per restore, whatever the run's size.
 import { formatDuration, restoreLabel } from './format.ts';
 import { recoveryTimeMs } from '../drill/objectives.ts';
-import { decideVerdict } from '../run/verdict.ts';
+import { restoreVerdict } from '../run/verdict.ts';
 import type { RestoreResult, RunResult, Verdict } from '../run/result.ts';
 
 /** One restore at a glance: where it was meant to go, where it went, how that is proved, its verdict and time. */
@@ -29,11 +29,6 @@ export function targetRows(result: RunResult): TargetRow[] {
     rto: formatDuration(recoveryTimeMs(restore)),
     checks: checkCounts(restore),
   }));
-}
-
-/** A restore's own verdict, decided by the run's rule as if it were the only restore (no checks: errored). */
-export function restoreVerdict(restore: RestoreResult): Verdict {
-  return decideVerdict({ checks: [], restores: [restore], objectives: [], ...(restore.error ? { error: restore.error } : {}) });
 }
 
 function reachedText(reached: RestoreResult['reached']): string {

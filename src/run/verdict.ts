@@ -1,5 +1,5 @@
 // The verdict of a run and the one line that says why: decided here, rendered by report/.
-import type { CheckResult, RunResult, Verdict } from './result.ts';
+import type { CheckResult, RestoreResult, RunResult, Verdict } from './result.ts';
 import { describeObjective } from '../report/format.ts';
 
 /** All checks of a run, run-level first, then per restore. */
@@ -61,6 +61,11 @@ export interface Coverage {
 }
 
 /** Coverage of every comparison kind, from the run's checks and the kinds the scenario requested. */
+/** A restore's own verdict, decided by the run's rule as if it were the only restore (no checks: errored). */
+export function restoreVerdict(restore: RestoreResult): Verdict {
+  return decideVerdict({ checks: [], restores: [restore], objectives: [], ...(restore.error ? { error: restore.error } : {}) });
+}
+
 export function coverageOf(result: Pick<RunResult, 'checks' | 'restores'>, requested: ReadonlySet<string>): Coverage[] {
   const checks = allChecks(result as RunResult);
   const extra = [...new Set(checks.map((c) => c.kind))].filter((k) => !COMPARISONS.some((c) => c.kind === k)).map((kind) => ({ kind, noun: PROOF_NOUNS[kind] ?? kind }));
