@@ -1,8 +1,10 @@
-// A url source newer than this machine's tools (a PostgreSQL 17 server, PostgreSQL 15 here): the backup side borrows
-// pg_dump and pg_basebackup from a postgres:17 container on the host's network, and both drills pass through Docker.
+// A url source whose tools this machine lacks: with no PostgreSQL tools at all (dump), or only older ones (basebackup
+// of a PostgreSQL 17 server with 15's here), the backup side borrows those of a postgres:17 container on the host's
+// network, and both drills pass through Docker.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
+import { mkdir, readdir, symlink } from 'node:fs/promises';
 import { cli } from '../helpers/cli.ts';
 import { latestResult } from '../helpers/results.ts';
 import { workspace, type Workspace } from '../helpers/workspace.ts';
@@ -26,6 +28,7 @@ let runtime: DockerRuntime;
 let server: Cluster;
 let repository: string;
 let url: string;
+let noPostgresql: Record<string, string>;
 
 before(async () => {
   if (skip) return;
@@ -45,6 +48,13 @@ before(async () => {
     await client.end();
   }
   url = `postgresql://postgres:\${SOURCE_PASSWORD}@127.0.0.1:${server.connection.port}/postgres`;
+  // A machine without PostgreSQL: fixed layouts looked up under an empty tree, a PATH of the system's commands minus PostgreSQL's.
+  const emptyRoot = join(ws.dir, 'empty-root');
+  const path = join(ws.dir, 'path-without-postgresql');
+  await mkdir(emptyRoot);
+  await mkdir(path);
+  for (const name of await readdir('/usr/bin')) if (!/^(pg_|postgres|psql|initdb)/.test(name)) await symlink(join('/usr/bin', name), join(path, name));
+  noPostgresql = { RECOVERABLE_PG_SEARCH_ROOT: emptyRoot, PATH: `${path}:/usr/sbin` };
 });
 
 after(async () => {
@@ -54,7 +64,7 @@ after(async () => {
   await ws?.dispose();
 });
 
-async function drill(name: string, method: string, targets: string): Promise<{ exitCode: number; output: string }> {
+async function drill(name: string, method: string, targets: string, env: Record<string, string> = {}): Promise<{ exitCode: number; output: string }> {
   const file = await ws.scenario(`${name}.yaml`, `name: ${name}
 source: { url: "${url}" }
 repository: ${repository}
@@ -63,14 +73,14 @@ restore: { environment: docker, targets: ${targets} }
 checks: [rowcounts, fingerprints, schema, amcheck]
 report: { dir: ${ws.dir}/reports, formats: [json] }
 `);
-  const run = await cli(['drill', file], { cwd: ws.dir, env: { ...ws.env, SOURCE_PASSWORD: encodeURIComponent(server.connection.password) } });
+  const run = await cli(['drill', file], { cwd: ws.dir, env: { ...ws.env, ...env, SOURCE_PASSWORD: encodeURIComponent(server.connection.password) } });
   return { exitCode: run.exitCode, output: run.stdout + run.stderr };
 }
 
-test(`a dump of a PostgreSQL ${SERVER} server with only older pg_dump here uses postgres:${SERVER}'s, and the drill passes`, { skip }, async () => {
-  const { exitCode, output } = await drill('newer-dump', 'dump', '[immediate]');
+test(`a dump of a PostgreSQL ${SERVER} server on a machine with no PostgreSQL tools at all uses postgres:${SERVER}'s, and the drill passes`, { skip }, async () => {
+  const { exitCode, output } = await drill('newer-dump', 'dump', '[immediate]', noPostgresql);
   assert.equal(exitCode, 0, output.slice(-3000));
-  assert.match(output, new RegExp(`no pg_dump/pg_dumpall ${SERVER} or newer here .*: using those of postgres:${SERVER} in a container on the host's network`));
+  assert.match(output, new RegExp(`no pg_dump/pg_dumpall ${SERVER} or newer here \\(none is installed here\\): using those of postgres:${SERVER} in a container on the host's network`));
   const result = await latestResult(join(ws.dir, 'reports'), 'newer-dump');
   assert.equal(result.verdict, 'passed');
   assert.equal(result.backup?.sourceVersion, SERVER);
