@@ -3,6 +3,7 @@
 # .ci/docker-engine.sh). No container registry is reachable on CI machines, so nothing
 # can be pulled: each image is a debootstrap'd Debian rootfs imported with `docker import`.
 #
+#   recoverable/postgres:13   Debian bullseye, postgresql-13
 #   recoverable/postgres:15   Debian bookworm, postgresql-15
 #   recoverable/postgres:17   Debian trixie,   postgresql-17
 #   recoverable/postgres:18   Debian forky,    postgresql-18
@@ -20,7 +21,7 @@
 # Environment:
 #   DEBIAN_MIRROR            Debian mirror (default: the one this machine's apt sources name,
 #                            read by .ci/debian-mirror.sh)
-#   PG_IMAGES_MAJORS         majors to build (default "15 17 18")
+#   PG_IMAGES_MAJORS         majors to build (default "13 15 17 18")
 #   PG_IMAGES_PARALLEL       1 = build the missing images concurrently (default; falls back
 #                            to sequential when disk is tight), 0 = one after the other.
 #                            Measured on a 2-core CI machine, all three images: sequential
@@ -34,7 +35,7 @@ export DEBIAN_FRONTEND=noninteractive
 export LC_ALL=C
 
 mirror="${DEBIAN_MIRROR:-$(bash "$(dirname "${BASH_SOURCE[0]}")/debian-mirror.sh")}"
-majors="${PG_IMAGES_MAJORS:-15 17 18}"
+majors="${PG_IMAGES_MAJORS:-13 15 17 18}"
 parallel="${PG_IMAGES_PARALLEL:-1}"
 tmp_parent="${PG_IMAGES_TMPDIR:-/var/tmp}"
 min_free_gb="${PG_IMAGES_MIN_FREE_GB:-3}"
@@ -46,10 +47,11 @@ die() { printf '[pg-images] ERROR: %s\n' "$*" >&2; exit 1; }
 
 suite_for() {
   case "$1" in
+    13) echo bullseye ;;
     15) echo bookworm ;;
     17) echo trixie ;;
     18) echo forky ;;
-    *) die "no Debian suite known for PostgreSQL $1 (known: 15 17 18)" ;;
+    *) die "no Debian suite known for PostgreSQL $1 (known: 13 15 17 18)" ;;
   esac
 }
 

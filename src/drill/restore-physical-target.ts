@@ -16,7 +16,7 @@ import type { CheckSpec, Target } from '../scenario/types.ts';
 import type { Expectations } from '../expectations/capture.ts';
 import { restorePhysical, type PhysicalRestoreOutcome } from '../restore/physical-restore.ts';
 import { resolveTarget, type ResolvedTarget } from '../restore/resolve-target.ts';
-import { stopMatchesTarget, targetNotReached } from '../restore/recovery-proof.ts';
+import { labelUsedBefore15, stopMatchesTarget, targetNotReached } from '../restore/recovery-proof.ts';
 import { runRestoreChecks } from '../checks/run-checks.ts';
 import { containerIsolationCheck } from '../checks/isolation.ts';
 import { readMarkers } from '../source/markers.ts';
@@ -191,8 +191,10 @@ function recoveryChecks(outcome: PhysicalRestoreOutcome, goal: ResolvedTarget, d
     : pass('backup', 'backup:standby-signal', 'exact', 'absent', 'absent', 'no standby.signal in the backup', 0));
   // Whether backup_label was used can only be judged once the server began recovering.
   const began = Boolean(ev.started || ev.backupRecovery || ev.consistent);
-  if (began) results.push(ev.backupRecovery
-    ? pass('recovery', 'recovery:backup-label', 'exact', 'backup recovery', 'backup recovery', `backup_label was used: "${ev.backupRecovery}"`, 0)
+  // PostgreSQL 13 and 14 do not log backup recovery: the renamed label and where redo started prove it instead.
+  const before15 = ev.backupRecovery ? null : labelUsedBefore15(ev, outcome.labelRedo, outcome.labelRenamed);
+  if (began) results.push(ev.backupRecovery || before15
+    ? pass('recovery', 'recovery:backup-label', 'exact', 'backup recovery', 'backup recovery', ev.backupRecovery ? `backup_label was used: "${ev.backupRecovery}"` : `backup_label was used: ${before15}`, 0)
     : fail('recovery', 'recovery:backup-label', 'exact', 'backup recovery', outcome.backupLabelPresent ? 'not logged' : 'crash recovery', outcome.backupLabelPresent
         ? 'the server did not log "starting backup recovery with redo LSN": backup_label was not used'
         : 'backup_label is missing from the backup: the server ran crash recovery instead of backup recovery, so changes made during the backup may be missing', 0));

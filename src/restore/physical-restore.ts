@@ -41,6 +41,10 @@ export interface PhysicalRestoreOutcome {
   /** What Recoverable had to neutralise in the backup before starting it. */
   neutralised: string[];
   backupLabelPresent: boolean;
+  /** The backup_label's START WAL LOCATION (where its redo begins), when it had one. */
+  labelRedo: string | null;
+  /** After replay: backup_label gone and backup_label.old there, as a server that used it leaves them. */
+  labelRenamed: boolean;
   checksums: { ran: boolean; ok: boolean; output: string } | null;
   /** The server's own words when recovery failed (target not reached, missing WAL ...). */
   failure: string | null;
@@ -53,7 +57,7 @@ export async function restorePhysical(input: PhysicalRestoreInput, log: Logger, 
   const physical = input.backup.record.physical!;
   const cluster = await Cluster.adopt(input.runtime, await privateTempDir('restore', input.runtime), physical.superuser, log);
   const phases: Phase[] = [];
-  const outcome: PhysicalRestoreOutcome = { cluster, phases, evidence: readRecoveryLog(''), state: null, neutralised: [], backupLabelPresent: false, checksums: null, failure: null, snapshotFindings: [] };
+  const outcome: PhysicalRestoreOutcome = { cluster, phases, evidence: readRecoveryLog(''), state: null, neutralised: [], backupLabelPresent: false, labelRedo: null, labelRenamed: false, checksums: null, failure: null, snapshotFindings: [] };
   try {
     // Step 1: a full copy of the backup (never hard links: the server rewrites files in place).
     const copy = await timed(clock, async (): Promise<Materialised | null> => {
@@ -72,12 +76,14 @@ export async function restorePhysical(input: PhysicalRestoreInput, log: Logger, 
     // Step 2: take away anything that could follow or feed a production server, then configure recovery.
     outcome.neutralised = await neutralise(cluster.dataDir);
     outcome.backupLabelPresent = existsSync(join(cluster.dataDir, 'backup_label'));
+    if (outcome.backupLabelPresent) outcome.labelRedo = /^START WAL LOCATION: ([0-9A-F]+\/[0-9A-F]+)/m.exec(await readFile(join(cluster.dataDir, 'backup_label'), 'utf8'))?.[1] ?? null;
     const twoPass = input.checksums && input.target.kind !== 'latest';
     await configure(cluster, input, twoPass ? 'shutdown' : 'pause');
     // Step 3: replay. With checksums to check, stop at the target first, check offline, then start again.
     const replay = await timed(clock, () => replayOnce(cluster, input.recoveryTimeoutMs, twoPass ? 'shutdown' : input.target.kind === 'latest' ? 'promoted' : 'paused'));
     phases.push({ name: 'WAL replay', durationMs: replay.durationMs });
     outcome.evidence = readRecoveryLog(await cluster.readLog());
+    outcome.labelRenamed = !existsSync(join(cluster.dataDir, 'backup_label')) && existsSync(join(cluster.dataDir, 'backup_label.old'));
     if (replay.value.failed) {
       outcome.failure = outcome.evidence.fatal.join(' | ') || 'the server stopped during recovery without saying why';
       return outcome;
@@ -282,24 +288,34 @@ async function waitFor(cluster: Cluster, timeoutMs: number, until: 'paused' | 'p
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (!(await cluster.isRunning())) return false;
-    try {
-      const client = await cluster.connect('postgres');
+    const client = await cluster.connect('postgres').catch(() => null);
+    // Not accepting connections yet, or shutting down: look again.
+    if (client) {
       try {
-        const { rows } = await client.query<{ recovering: boolean; pause: string | null }>(
-          "select pg_is_in_recovery() as recovering, case when pg_is_in_recovery() then pg_get_wal_replay_pause_state() end as pause",
-        );
+        const { rows } = await client.query<{ recovering: boolean; pause: string | null }>(`select pg_is_in_recovery() as recovering, ${pauseStateSql(cluster.runtime.major)} as pause`);
         const r = rows[0]!;
         if (until === 'paused' && r.pause === 'paused') return true;
         if (!r.recovering) return true;
+      } catch (error) {
+        // A server going away mid-query is looked at again; any other error is ours and would only loop to the timeout.
+        if (!SHUTTING_DOWN.has((error as { code?: string }).code ?? '') && !/Connection terminated/i.test((error as Error).message)) throw error;
       } finally {
-        await client.end();
+        await client.end().catch(() => undefined);
       }
-    } catch {
-      // not accepting connections yet, or shutting down: look again
     }
     if (Date.now() > deadline) throw new EnvironmentError('recovery-timeout', `recovery did not reach its target within ${Math.round(timeoutMs / 1000)} s`);
     await new Promise((r) => setTimeout(r, 200));
   }
+}
+
+// admin_shutdown, crash_shutdown, cannot_connect_now.
+const SHUTTING_DOWN = new Set(['57P01', '57P02', '57P03']);
+
+/** Replay's pause state, NULL out of recovery: pg_get_wal_replay_pause_state() from 14, pg_is_wal_replay_paused() before. */
+export function pauseStateSql(major: number): string {
+  return major >= 14
+    ? 'case when pg_is_in_recovery() then pg_get_wal_replay_pause_state() end'
+    : "case when pg_is_in_recovery() then case when pg_is_wal_replay_paused() then 'paused' else 'not paused' end end";
 }
 
 // The server's own view of where replay stopped.
@@ -308,7 +324,7 @@ async function replayState(cluster: Cluster): Promise<ReplayState> {
   try {
     const { rows } = await client.query<{ lsn: string | null; pause: string | null; ts: string | null }>(
       `select pg_last_wal_replay_lsn()::text as lsn,
-              case when pg_is_in_recovery() then pg_get_wal_replay_pause_state() end as pause,
+              ${pauseStateSql(cluster.runtime.major)} as pause,
               to_char(pg_last_xact_replay_timestamp() at time zone 'UTC', 'YYYY-MM-DD HH24:MI:SS.US') || '+00' as ts`,
     );
     const r = rows[0]!;

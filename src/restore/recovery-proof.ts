@@ -4,6 +4,8 @@ import type { RecoveryTarget } from './recovery-config.ts';
 export interface RecoveryEvidence {
   /** "starting backup recovery with redo LSN ..." (backup_label was used). */
   backupRecovery: string | null;
+  /** "redo starts at <LSN>": where replay began (with backup_label, the label's START WAL LOCATION). */
+  redoStarts: string | null;
   /** "starting point-in-time recovery to ..." or "starting archive recovery". */
   started: string | null;
   /** "recovery stopping ..." */
@@ -23,6 +25,7 @@ export function readRecoveryLog(log: string): RecoveryEvidence {
   const lines = log.split('\n');
   return {
     backupRecovery: find(lines, /starting backup recovery with redo LSN/),
+    redoStarts: find(lines, /redo starts at [0-9A-F]+\/[0-9A-F]+/),
     started: find(lines, /starting (point-in-time|archive) recovery/),
     stopping: find(lines, /recovery stopping (before|after|at)/),
     consistent: find(lines, /consistent recovery state reached at/),
@@ -55,4 +58,13 @@ export function stopMatchesTarget(target: RecoveryTarget, evidence: RecoveryEvid
 /** The server's words when the target was never reached (PostgreSQL >= 13 fails instead of promoting). */
 export function targetNotReached(evidence: RecoveryEvidence): string | null {
   return evidence.fatal.find((l) => /recovery ended before configured recovery target was reached/.test(l)) ?? null;
+}
+
+/**
+ * Before PostgreSQL 15 a server logs nothing when it uses backup_label; it does rename it to backup_label.old and start
+ * redo at the label's START WAL LOCATION. Both together prove it; returns the proof in words, or null.
+ */
+export function labelUsedBefore15(evidence: RecoveryEvidence, labelRedo: string | null, labelRenamed: boolean): string | null {
+  if (!labelRedo || !labelRenamed || !evidence.redoStarts) return null;
+  return evidence.redoStarts === `redo starts at ${labelRedo}` ? `the server renamed backup_label to backup_label.old and "${evidence.redoStarts}", the label's START WAL LOCATION` : null;
 }
