@@ -54,7 +54,7 @@ test('stdout carries an ::error annotation for the failed check, its title escap
 
 test('every log line is JSON, and the drill lines carry its runId and scenario', () => {
   const lines = run.stderr.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { msg: string; runId?: string; scenario?: string });
-  const restoring = lines.filter((l) => /^restoring /.test(l.msg));
+  const restoring = lines.filter((l) => /^\[\d+\/\d+\] restoring /.test(l.msg));
   assert.ok(restoring.length >= 1, run.stderr.slice(-2000));
   for (const line of restoring) assert.deepEqual([line.runId, line.scenario], [result.runId, 'gh-drill']);
   assert.ok(lines.every((l) => l.scenario === 'gh-drill'), 'every line of a drill names its scenario');
