@@ -46,7 +46,9 @@ test('doctor on the quickstart says the drill will run in Docker, and that its i
   const run = await cli(['doctor', 'scenarios/quickstart.yaml'], { cwd: ws.dir, env });
   assert.equal(run.exitCode, 0, run.stdout + run.stderr);
   assert.match(run.stdout, /scenario quickstart: PostgreSQL 15 binaries are not installed: found none/);
-  assert.match(run.stdout, /scenario quickstart: drill will run it in Docker instead \(an engine answers; --environment local insists on local\)\nscenario quickstart: postgres:15 present$/);
+  assert.match(run.stdout, /scenario quickstart: drill will run it in Docker instead \(an engine answers; --environment local insists on local\)\nscenario quickstart: postgres:15 present\n/);
+  // The machine checks follow: who runs clusters, the work directory, the disk.
+  assert.match(run.stdout, /scenario quickstart: work directory: .* is writable/);
 });
 
 test('the quickstart with --environment local insists: exit 3 naming what was searched and the fix', async () => {
