@@ -22,7 +22,7 @@ export function normalizeScenario(raw: RawScenario, origin: ScenarioOrigin): Sce
     sha256: origin.sha256,
     source: normalizeSource(raw.source, origin.cwd),
     repository: resolve(origin.cwd, raw.repository),
-    ...(raw.encryption === undefined ? {} : { encryption: { key: 'file' in raw.encryption.key ? { file: resolve(origin.cwd, raw.encryption.key.file) } : { env: raw.encryption.key.env } } }),
+    ...(raw.encryption === undefined ? {} : { encryption: { key: keySourceOf(raw.encryption.key, origin.cwd) } }),
     backup: {
       method: backup.method,
       jobs: backup.jobs,
@@ -51,10 +51,9 @@ export function normalizeScenario(raw: RawScenario, origin: ScenarioOrigin): Sce
 
 // Key files resolve against the scenario's directory like every other path.
 function normalizeEvidence(raw: RawScenario['evidence'], cwd: string): EvidenceSpec {
-  const key = (source: NonNullable<RawScenario['evidence']['signingKey']>): KeySourceSpec => ('file' in source ? { file: resolve(cwd, source.file) } : { env: source.env });
   return {
-    ...(raw.signingKey === undefined ? {} : { signingKey: key(raw.signingKey) }),
-    ...(raw.verifyKey === undefined ? {} : { verifyKey: key(raw.verifyKey) }),
+    ...(raw.signingKey === undefined ? {} : { signingKey: keySourceOf(raw.signingKey, cwd) }),
+    ...(raw.verifyKey === undefined ? {} : { verifyKey: keySourceOf(raw.verifyKey, cwd) }),
     require: raw.require,
   };
 }
@@ -139,4 +138,11 @@ function normalizeCheck(raw: RawCheck): CheckSpec {
 function shortQuery(query: string): string {
   const line = query.replace(/\s+/g, ' ').trim();
   return line.length <= SQL_NAME_MAX ? line : `${line.slice(0, SQL_NAME_MAX - 3)}...`;
+}
+
+type RawKeySource = NonNullable<RawScenario['evidence']['signingKey']>;
+
+// A key's source with its file made absolute (relative to the scenario's directory of resolution).
+function keySourceOf(source: RawKeySource, cwd: string): KeySourceSpec {
+  return 'file' in source ? { file: resolve(cwd, source.file) } : { env: source.env };
 }

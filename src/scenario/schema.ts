@@ -224,16 +224,15 @@ const source = strict({
   }
 });
 
-// A key: a PEM file, or an environment variable holding a PEM or a path (never the key itself in the scenario).
+// A key (signing, verifying, encryption): a file, or an environment variable holding it or its path (never the key
+// itself in the scenario).
 const keySource = choice('key source', [], {
   file: strict({ file: text }),
-  env: strict({ env: matching(/^[A-Za-z_][A-Za-z0-9_]*$/, (value) => `"${value}" is not an environment variable name`, 'use letters, digits and _, e.g. RECOVERABLE_SIGNING_KEY') }),
+  env: strict({ env: matching(/^[A-Za-z_][A-Za-z0-9_]*$/, (value) => `"${value}" is not an environment variable name`, 'use letters, digits and _, e.g. RECOVERABLE_KEY') }),
 });
 
-// Encryption at rest: the key from a file (64 hex digits) or an environment variable, never from the scenario itself.
-const encryption = strict({
-  key: z.union([strict({ file: text }), strict({ env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name') })]),
-});
+// Encryption at rest: the key (64 hex digits) from a file or an environment variable.
+const encryption = strict({ key: keySource });
 
 /** The raw scenario schema: unknown keys are errors, defaults are filled in. */
 export const scenarioSchema = strict({

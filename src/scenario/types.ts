@@ -56,7 +56,7 @@ export interface Scenario {
   source: SourceSpec;
   repository: string /* absolute */;
   /** Backups and archived WAL encrypted in the repository with this key (README: Encryption at rest). */
-  encryption?: { key: { file: string /* absolute */ } | { env: string } };
+  encryption?: { key: KeySourceSpec };
   backup: { method: 'dump' | 'basebackup' | 'snapshot'; jobs: number; /** How long a physical backup waits for its stop segment to be archived. */ archiveTimeoutMs: number; use?: string; snapshot?: SnapshotSpec };
   restore: {
     environment: 'local' | 'docker';
