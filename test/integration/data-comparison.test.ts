@@ -4,20 +4,16 @@
 // does to them). Each sound restore passes exactly; each injected fault fails naming the object.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, chmod } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type pg from 'pg';
 import { Cluster } from '../../src/env/cluster.ts';
-import { LocalRuntime } from '../../src/env/local-runtime.ts';
-import { requireBinaries } from '../../src/env/binaries.ts';
-import { silentLogger } from '../../src/core/log.ts';
 import { captureExpectations, captureSequences, type Expectations } from '../../src/expectations/capture.ts';
 import { compareExpectations } from '../../src/expectations/compare.ts';
-import { pinSession, pinnedToolEnv } from '../../src/expectations/session.ts';
+import { pinSession } from '../../src/expectations/session.ts';
 import { markUnmovedDuringDump } from '../../src/expectations/sequence-position.ts';
 import { relationKey } from '../../src/expectations/names.ts';
 import type { CheckResult } from '../../src/run/result.ts';
+import { scratchCluster, type ScratchCluster } from '../helpers/scratch-cluster.ts';
 
 const KINDS = new Set(['rowcounts', 'fingerprints', 'sequences']);
 
@@ -68,17 +64,14 @@ create sequence cycle_seq minvalue 1 maxvalue 3 cycle;
 select nextval('up_seq'), nextval('down_seq'), nextval('cycle_seq') from generate_series(1, 5);
 `;
 
-let root: string;
+let scratch: ScratchCluster;
 let cluster: Cluster;
 let expected: Expectations;
 let restored: pg.Client;
 
 before(async () => {
-  root = await mkdtemp(join(tmpdir(), 'recoverable-data-'));
-  await chmod(root, 0o755);
-  process.env.RECOVERABLE_WORK_DIR = root;
-  cluster = await Cluster.init(new LocalRuntime(requireBinaries(15, ['initdb', 'pg_ctl', 'postgres', 'psql', 'pg_dump', 'pg_restore'])), { dataChecksums: false }, silentLogger());
-  await cluster.start();
+  scratch = await scratchCluster('data');
+  cluster = scratch.cluster;
   await sql('postgres', 'create database source');
   await sql('source', FIXTURE);
   // What a dump backup does: sequences read before pg_dump and again after it, the rest captured as a restore refreshes it.
@@ -86,22 +79,19 @@ before(async () => {
   try {
     await pinSession(source);
     const sequences = await captureSequences(source);
-    await cluster.runtime.tool('pg_dump', ['-Fd', '-d', cluster.conninfo('source'), '-f', join(root, 'dump')]);
+    await scratch.dumpAndRestore('source', 'restored');
     expected = await captureExpectations(source, { fingerprints: true, largeObjectContent: false, matviewsAsRefreshed: true, sequences });
     expected.sequences = markUnmovedDuringDump(sequences, await captureSequences(source));
   } finally {
     await source.end();
   }
-  await sql('postgres', 'create database restored');
-  await cluster.runtime.tool('pg_restore', ['-d', cluster.conninfo('restored'), join(root, 'dump')], { env: pinnedToolEnv() });
   restored = await cluster.connect('restored');
   await pinSession(restored);
 });
 
 after(async () => {
   await restored?.end();
-  await cluster?.dispose();
-  await rm(root, { recursive: true, force: true });
+  await scratch?.dispose();
 });
 
 async function sql(database: string, text: string): Promise<unknown> {

@@ -4,13 +4,9 @@
 // bounds, bpchar trailing blanks, 8-byte values hashintextended folds alike, values swapped between rows, NULL for ''.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, chmod } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type pg from 'pg';
 import { Cluster } from '../../src/env/cluster.ts';
-import { LocalRuntime } from '../../src/env/local-runtime.ts';
-import { requireBinaries } from '../../src/env/binaries.ts';
 import { silentLogger } from '../../src/core/log.ts';
 import { captureExpectations, type Expectations } from '../../src/expectations/capture.ts';
 import { compareExpectations } from '../../src/expectations/compare.ts';
@@ -20,35 +16,31 @@ import type { CheckResult } from '../../src/run/result.ts';
 import { snapshotSessions } from '../../src/backup/snapshot-sessions.ts';
 import { runRestoreChecks } from '../../src/checks/run-checks.ts';
 import { ROOT } from '../helpers/cli.ts';
+import { scratchCluster, type ScratchCluster } from '../helpers/scratch-cluster.ts';
 
 const KINDS = new Set(['rowcounts', 'fingerprints']);
 const TABLES = ['fp.by_value', 'fp.traps', 'fp.traps_view'];
 
-let root: string;
+let scratch: ScratchCluster;
 let cluster: Cluster;
 let source: pg.Client;
 let restored: pg.Client;
 const expected = new Map<FingerprintAlgorithm, Expectations>();
 
 before(async () => {
-  root = await mkdtemp(join(tmpdir(), 'recoverable-fptypes-'));
-  await chmod(root, 0o755);
-  process.env.RECOVERABLE_WORK_DIR = root;
-  cluster = await Cluster.init(new LocalRuntime(requireBinaries(15, ['initdb', 'pg_ctl', 'postgres', 'psql', 'pg_dump', 'pg_restore'])), { dataChecksums: false }, silentLogger());
-  await cluster.start();
+  scratch = await scratchCluster('fptypes');
+  cluster = scratch.cluster;
   const admin = await cluster.connect('postgres');
   await admin.query('create database source');
-  await admin.query('create database restored');
   await admin.end();
   // As a managed source loads it: statement by statement (a new enum label is usable once committed).
   await cluster.runtime.tool('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', cluster.conninfo('source'), '-f', join(ROOT, 'test/fixtures/fingerprint-types.sql')]);
   source = await cluster.connect('source');
   await pinSession(source);
-  await cluster.runtime.tool('pg_dump', ['-Fd', '-d', cluster.conninfo('source'), '-f', join(root, 'dump')]);
+  await scratch.dumpAndRestore('source', 'restored');
   for (const algorithm of ['value-hash', 'md5-text'] as const) {
     expected.set(algorithm, await captureExpectations(source, { fingerprints: true, fingerprintAlgorithm: algorithm, largeObjectContent: false, matviewsAsRefreshed: true }));
   }
-  await cluster.runtime.tool('pg_restore', ['-d', cluster.conninfo('restored'), join(root, 'dump')], { env: pinnedToolEnv() });
   restored = await cluster.connect('restored');
   await pinSession(restored);
 });
@@ -56,8 +48,7 @@ before(async () => {
 after(async () => {
   await source?.end();
   await restored?.end();
-  await cluster?.dispose();
-  await rm(root, { recursive: true, force: true });
+  await scratch?.dispose();
 });
 
 // Alter the restored database inside a transaction, compare with the backup's expectations, roll back.

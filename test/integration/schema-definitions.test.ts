@@ -2,41 +2,32 @@
 // each class of changed definition, applied to the restore in a transaction, fails naming the object and both sides.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, chmod } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type pg from 'pg';
 import { Cluster } from '../../src/env/cluster.ts';
-import { LocalRuntime } from '../../src/env/local-runtime.ts';
-import { requireBinaries } from '../../src/env/binaries.ts';
-import { silentLogger } from '../../src/core/log.ts';
 import { captureExpectations, type Expectations } from '../../src/expectations/capture.ts';
 import { compareExpectations } from '../../src/expectations/compare.ts';
 import { pinSession } from '../../src/expectations/session.ts';
 import { ensureMarkerTable } from '../../src/source/markers.ts';
 import type { CheckResult } from '../../src/run/result.ts';
 import { ROOT } from '../helpers/cli.ts';
+import { scratchCluster, type ScratchCluster } from '../helpers/scratch-cluster.ts';
 
 const KINDS = new Set(['rowcounts', 'fingerprints', 'schema', 'sequences']);
-let root: string;
+let scratch: ScratchCluster;
 let cluster: Cluster;
 let expected: Expectations;
 let restored: pg.Client;
 
 before(async () => {
-  root = await mkdtemp(join(tmpdir(), 'recoverable-schema-'));
-  await chmod(root, 0o755);
-  process.env.RECOVERABLE_WORK_DIR = root;
-  cluster = await Cluster.init(new LocalRuntime(requireBinaries(15, ['initdb', 'pg_ctl', 'postgres', 'psql', 'pg_dump', 'pg_restore'])), { dataChecksums: false }, silentLogger());
-  await cluster.start();
+  scratch = await scratchCluster('schema');
+  cluster = scratch.cluster;
   await sql('postgres', 'create database source');
   for (const fixture of [join(ROOT, 'fixtures/shop.sql'), join(ROOT, 'test/fixtures/schema-classes.sql')]) {
     await cluster.runtime.tool('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', cluster.conninfo('source'), '-f', fixture]);
   }
   // The restore a dump drill makes: pg_dump -Fd, then pg_restore into a new database of the same cluster.
-  await cluster.runtime.tool('pg_dump', ['-Fd', '-d', cluster.conninfo('source'), '-f', join(root, 'dump')]);
-  await sql('postgres', 'create database restored');
-  await cluster.runtime.tool('pg_restore', ['-d', cluster.conninfo('restored'), join(root, 'dump')]);
+  await scratch.dumpAndRestore('source', 'restored');
   expected = await capture('source', true);
   restored = await cluster.connect('restored');
   await pinSession(restored);
@@ -44,8 +35,7 @@ before(async () => {
 
 after(async () => {
   await restored?.end();
-  await cluster?.dispose();
-  await rm(root, { recursive: true, force: true });
+  await scratch?.dispose();
 });
 
 async function sql(database: string, text: string): Promise<void> {
