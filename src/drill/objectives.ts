@@ -1,6 +1,7 @@
 // Objectives as pure functions of measured phases: RTO and RPO against the scenario.
 import type { ObjectiveResult, RestoreResult } from '../run/result.ts';
 import type { SourceHistory } from '../repository/history.ts';
+import { parseInstant } from '../scenario/instant.ts';
 
 /** Recovery time of one restore: the sum of its phases (fetch/verify, environment, restore, checks). */
 export function recoveryTimeMs(restore: Pick<RestoreResult, 'phases'>): number {
@@ -20,6 +21,9 @@ export function rtoObjective(objectiveMs: number, restores: readonly RestoreResu
   const worst = measured.length ? Math.max(...measured) : null;
   const unsound = restores.map(unsoundRestore).filter((why): why is string => why !== null);
   if (worst === null) return { name: 'rto', objectiveMs, measuredMs: null, status: 'errored', basis: 'no restore ran, so there is no recovery time' };
+  // A restore that measured no phase has no recovery time, not a recovery time of zero.
+  const unmeasured = restores.filter((r) => r.phases.length === 0).map((r) => r.target);
+  if (unmeasured.length) return { name: 'rto', objectiveMs, measuredMs: null, status: 'errored', basis: `no phase of the restore to ${unmeasured.join(', ')} was measured, so there is no recovery time` };
   if (unsound.length) {
     // A time over the objective is a finding even so; a time within it proves nothing about a broken restore.
     const over = worst > objectiveMs;
@@ -27,7 +31,7 @@ export function rtoObjective(objectiveMs: number, restores: readonly RestoreResu
   }
   return {
     name: 'rto', objectiveMs, measuredMs: worst, status: worst <= objectiveMs ? 'passed' : 'failed',
-    basis: `slowest restore, sum of its phases (${restores[0]!.phases.map((p) => p.name).join(', ')})`,
+    basis: `slowest restore, sum of its phases (${restores[measured.indexOf(worst)]!.phases.map((p) => p.name).join(', ')})`,
   };
 }
 
@@ -49,14 +53,15 @@ export function latestRpoObjective(objectiveMs: number, history: SourceHistory |
   if (!history || !lastReplayedCommit) {
     return { name: 'rpo', objectiveMs, measuredMs: null, status: 'errored', basis: history ? 'the restore did not report its last replayed commit' : 'no record of the source\'s last commit (a url source without markers): the data-loss window cannot be measured' };
   }
-  const measuredMs = Math.max(0, parseUtc(history.end.lastCommitTime) - parseUtc(lastReplayedCommit));
+  const sourceEnd = parseInstant(history.end.lastCommitTime);
+  const recovered = parseInstant(lastReplayedCommit);
+  const unreadable = (problem: string): ObjectiveResult => ({ name: 'rpo', objectiveMs, measuredMs: null, status: 'errored', basis: `${problem}: the data-loss window cannot be measured` });
+  if (!sourceEnd.ok) return unreadable(`the source's last commit time is unreadable (${sourceEnd.problem})`);
+  if (!recovered.ok) return unreadable(`the last commit recovered is unreadable (${recovered.problem})`);
+  // Microseconds on both sides, whatever offset each is written with; whole milliseconds out.
+  const measuredMs = Math.max(0, Number((sourceEnd.micros - recovered.micros) / 1000n));
   return {
     name: 'rpo', objectiveMs, measuredMs, status: measuredMs <= objectiveMs ? 'passed' : 'failed',
     basis: `measured: last commit on the source (${history.end.lastCommitTime}) minus the last commit recovered (${lastReplayedCommit})`,
   };
-}
-
-// "YYYY-MM-DD HH:MI:SS.US+00" to epoch milliseconds.
-function parseUtc(text: string): number {
-  return Date.parse(text.replace(' ', 'T').replace(/\+00$/, 'Z'));
 }
