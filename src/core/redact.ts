@@ -6,11 +6,12 @@ export const MASK = '***';
 // scheme://user:password@host ... : the password runs to the last `@` of the line (a password may hold `@`, `:`,
 // `/`, `%` or spaces); over-masking beats leaking. No `@` after `user:` means host:port, not a password.
 const URL_USERINFO = /(postgres(?:ql)?:\/\/[^:/@\s'"]*:)([^\n]+)@/gi;
-// password= and sslpassword= in a conninfo, a URL query string, or a conninfo quoted inside a config line.
-const PASSWORD_KEY = /\b((?:ssl)?password\s*=\s*)/gi;
-// PGPASSWORD=value in an environment dump, and "password": "value" in JSON-like text.
+// password= and sslpassword= in a conninfo, a URL query string, or a conninfo quoted inside a config line; PGPASSWORD=
+// too, so a quoted value in a shell line (PGPASSWORD='a b') is masked to its closing quote.
+const PASSWORD_KEY = /\b((?:ssl|pg)?password\s*=\s*)/gi;
+// PGPASSWORD=value in an environment dump, and "password": "value" (or an environment's "PGPASSWORD") in JSON-like text.
 const ENV_PASSWORD = /(\bPGPASSWORD\s*=\s*)(\S+)/g;
-const JSON_PASSWORD = /("(?:ssl)?password"\s*:\s*")((?:[^"\\]|\\.)*)(")/gi;
+const JSON_PASSWORD = /("(?:ssl|pg)?password"\s*:\s*")((?:[^"\\]|\\.)*)(")/gi;
 
 /** Replace every password in `text` with {@link MASK}: URLs, conninfo keys, URL query parameters, env and JSON forms. */
 export function redactSecrets(text: string): string {

@@ -48,3 +48,29 @@ test('a run result is redacted string by string, its shape kept', () => {
   const result = { summary: 'cannot connect to postgresql://alice:p@ss@db/app', checks: [{ id: 'x', message: "password='it\\'s'", durationMs: 3 }], ok: true };
   assert.deepEqual(redactDeep(result), { summary: 'cannot connect to postgresql://alice:***@db/app', checks: [{ id: 'x', message: 'password=***', durationMs: 3 }], ok: true });
 });
+
+test('PGPASSWORD in a shell line is masked to its closing quote, and an environment as JSON hides its PGPASSWORD', () => {
+  assert.equal(redactSecrets("PGPASSWORD='with space' psql -h db"), 'PGPASSWORD=*** psql -h db');
+  assert.equal(redactSecrets('export PGPASSWORD="a b c" && pg_dump'), 'export PGPASSWORD=*** && pg_dump');
+  assert.equal(redactSecrets('{"PGHOST":"db","PGPASSWORD":"s3cret","PGUSER":"alice"}'), '{"PGHOST":"db","PGPASSWORD":"***","PGUSER":"alice"}');
+  for (const password of HOSTILE) {
+    const single = `'${password.replace(/'/g, "'\\''")}'`;
+    assert.ok(!leaks(`PGPASSWORD=${single} pg_restore -d app`, password), `single-quoted ${password}`);
+    assert.ok(!leaks(`{"env":{"PGPASSWORD":${JSON.stringify(password)}}}`, JSON.stringify(password).slice(1, -1)), `JSON ${password}`);
+  }
+});
+
+test('every spelling a DBA writes: any letter case of the scheme and key, spaces around =, a URL inside a conninfo value', () => {
+  assert.equal(redactSecrets('POSTGRESQL://alice:s3cret@db/app'), 'POSTGRESQL://alice:***@db/app');
+  assert.equal(redactSecrets('Host=db Password = s3cret'), 'Host=db Password = ***');
+  assert.equal(redactSecrets("primary_conninfo = 'postgres://rep:s3cret@10.0.0.1/x'"), "primary_conninfo = 'postgres://rep:***@10.0.0.1/x'");
+  assert.equal(redactSecrets('from postgres://a:one@h1/x to postgresql://b:two@h2/y'), 'from postgres://a:***@h1/x to postgresql://b:***@h2/y', 'two URLs on a line, each masked to its own host');
+  assert.equal(redactSecrets('password= host=db'), 'password= ***', 'libpq skips the space and reads host=db as the password');
+  assert.equal(redactSecrets('line one\npostgres://alice:s3cret@db/app\nline three'), 'line one\npostgres://alice:***@db/app\nline three');
+});
+
+test('a masked value does not swallow what follows it: the next keyword, the next query parameter, the closing quote', () => {
+  assert.equal(redactSecrets("host=db password='a b' dbname=app user=alice"), 'host=db password=*** dbname=app user=alice');
+  assert.equal(redactSecrets('postgres://db/app?password=x%26y&application_name=nightly'), 'postgres://db/app?password=***&application_name=nightly');
+  assert.equal(redactSecrets(`{"password":"x","user":"alice"}`), '{"password":"***","user":"alice"}');
+});
