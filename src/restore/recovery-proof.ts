@@ -1,5 +1,6 @@
 // What the server log proves about a recovery: how it started, where it stopped, or why it failed.
 import type { RecoveryTarget } from './recovery-config.ts';
+import { lsnToBigInt } from '../repository/wal-names.ts';
 
 export interface RecoveryEvidence {
   /** "starting backup recovery with redo LSN ..." (backup_label was used). */
@@ -48,8 +49,13 @@ export function stopMatchesTarget(target: RecoveryTarget, evidence: RecoveryEvid
       const want = `${target.inclusive ? 'after' : 'before'} commit of transaction ${target.xid},`;
       return stop && stop.includes(want) ? null : `expected "recovery stopping ${want} ...", the log says ${stop ? `"${stop}"` : 'nothing about stopping'}`;
     }
-    case 'lsn':
-      return stop && /(before|after) WAL location \(LSN\)/.test(stop) ? null : `expected a stop at WAL location ${target.lsn}, the log says ${stop ? `"${stop}"` : 'nothing about stopping'}`;
+    case 'lsn': {
+      // The server stops at the first record at or past the target: after it when inclusive, before it when not.
+      const want = target.inclusive ? 'after' : 'before';
+      const at = stop ? /recovery stopping (before|after) WAL location \(LSN\) "([0-9A-F]+\/[0-9A-F]+)"/i.exec(stop) : null;
+      if (at && at[1] === want && lsnToBigInt(at[2]!) >= lsnToBigInt(target.lsn)) return null;
+      return `expected "recovery stopping ${want} WAL location (LSN)" at or past ${target.lsn}, the log says ${stop ? `"${stop}"` : 'nothing about stopping'}`;
+    }
     case 'time':
       return stop && /recovery stopping (before|after) (commit|abort) of transaction/.test(stop) ? null : `expected a stop at a commit near ${target.time}, the log says ${stop ? `"${stop}"` : 'nothing about stopping'}`;
   }
