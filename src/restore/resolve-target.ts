@@ -61,9 +61,10 @@ export function resolveTarget(target: Target, backupExpectations: Expectations |
       return ok({ recovery: { kind: 'time', time: target.time, inclusive: target.inclusive }, expectations: null, noExpectationsBecause: `${target.time} is not a marker's commit time`, markersPresent: history ? labels(recovered) : null, markersAbsent: history ? labels(notRecovered) : null, endLsn: null });
     }
     case 'lsn': {
-      const index = markers.findIndex((m) => m.lsn === target.lsn);
-      if (index >= 0) return ok(atMarker(markers, index, 'lsn', target.inclusive));
+      // Compared as numbers: 0/3000200 and PostgreSQL 18's 0/03000200 are one LSN.
       const at = lsnToBigInt(target.lsn);
+      const index = markers.findIndex((m) => lsnToBigInt(m.lsn) === at);
+      if (index >= 0) return ok(atMarker(markers, index, 'lsn', target.inclusive));
       const before = markers.filter((m) => lsnToBigInt(m.lsn) <= at);
       return ok({ recovery: { kind: 'lsn', lsn: target.lsn, inclusive: target.inclusive }, expectations: null, noExpectationsBecause: `${target.lsn} is not a marker's LSN`, markersPresent: history ? labels(before) : null, markersAbsent: history ? labels(markers.slice(before.length)) : null, endLsn: target.lsn });
     }

@@ -62,3 +62,69 @@ test('without a history (the record keeps none) latest says so and markers say n
   assert.equal(result.target.markersPresent, null);
   assert.match(result.target.noExpectationsBecause ?? '', /its record keeps no history/);
 });
+
+const resolveOn = (target: Parameters<typeof normalizeTarget>[0], history: SourceHistory | null = HISTORY, backup: Expectations | null = DATA): ResolvedTarget => {
+  const result = resolveTarget(normalizeTarget(target), backup, history, '0/2000000');
+  assert.ok(result.ok, result.ok ? '' : result.problem);
+  return result.target;
+};
+
+test('immediate: the backup\'s own data, every later marker absent, the archive continuous to the backup\'s stop', () => {
+  const at = resolveOn({ immediate: true });
+  assert.deepEqual([at.recovery, at.markersPresent, at.markersAbsent, at.endLsn, at.expectations], [{ kind: 'immediate' }, [], ['a', 'b', 'c'], '0/2000000', DATA]);
+  const moving = resolveOn({ immediate: true }, HISTORY, null);
+  assert.equal(moving.expectations, null);
+  assert.match(moving.noExpectationsBecause ?? '', /the source kept changing while the backup ran/);
+  assert.deepEqual([resolveOn({ immediate: true }, null).markersPresent, resolveOn({ immediate: true }, null).markersAbsent], [null, null]);
+});
+
+test('latest: every marker present, the data at the end of the history, the archive continuous to its end', () => {
+  const at = resolveOn({ latest: true });
+  assert.deepEqual([at.recovery, at.markersPresent, at.markersAbsent, at.endLsn, at.expectations], [{ kind: 'latest' }, ['a', 'b', 'c'], [], '0/3000400', DATA]);
+});
+
+test('a marker via xid or time is present when inclusive and absent when not; via LSN or name it is always present', () => {
+  const split = (t: ResolvedTarget): [string[] | null, string[] | null] => [t.markersPresent, t.markersAbsent];
+  assert.deepEqual(split(resolveOn({ marker: 'b', via: 'xid', inclusive: true })), [['a', 'b'], ['c']]);
+  assert.deepEqual(split(resolveOn({ marker: 'b', via: 'xid', inclusive: false })), [['a'], ['b', 'c']]);
+  assert.deepEqual(resolveOn({ marker: 'b', via: 'xid', inclusive: false }).recovery, { kind: 'xid', xid: '901', inclusive: false });
+  assert.deepEqual(split(resolveOn({ marker: 'b', via: 'time', inclusive: false })), [['a'], ['b', 'c']]);
+  assert.deepEqual(split(resolveOn({ marker: 'b', via: 'lsn', inclusive: false })), [['a', 'b'], ['c']], 'the marker\'s LSN is after its commit');
+  const byName = resolveOn({ marker: 'c', via: 'name', inclusive: true });
+  assert.deepEqual([byName.recovery, ...split(byName), byName.endLsn, byName.expectations], [{ kind: 'name', name: 'recoverable-c' }, ['a', 'b', 'c'], [], '0/3000300', DATA]);
+});
+
+test('an unknown marker is a problem naming the markers there are, or that the record keeps no history', () => {
+  const unknown = resolveTarget(normalizeTarget({ marker: 'zz', via: 'name', inclusive: true }), DATA, HISTORY, '0/2000000');
+  assert.equal(unknown.ok, false);
+  assert.match(unknown.ok ? '' : unknown.problem, /marker "zz" was not written after this backup \(markers: a, b, c\)/);
+  const none = resolveTarget(normalizeTarget({ marker: 'a', via: 'name', inclusive: true }), DATA, null, '0/2000000');
+  assert.match(none.ok ? '' : none.problem, /its record keeps no history/);
+});
+
+test('a name, xid or LSN that is a marker\'s is resolved as that marker; otherwise it recovers without exact data, saying why', () => {
+  assert.deepEqual(resolveOn({ name: 'recoverable-b' }).markersPresent, ['a', 'b']);
+  assert.deepEqual(resolveOn({ xid: 902, inclusive: false }).markersPresent, ['a', 'b']);
+  assert.deepEqual(resolveOn({ lsn: '0/3000200', inclusive: true }).expectations, DATA);
+  const foreign = resolveOn({ name: 'nightly' });
+  assert.deepEqual([foreign.recovery, foreign.expectations, foreign.markersPresent, foreign.endLsn], [{ kind: 'name', name: 'nightly' }, null, null, null]);
+  assert.match(foreign.noExpectationsBecause ?? '', /restore point "nightly" is not one Recoverable created/);
+  const xid = resolveOn({ xid: 950, inclusive: true });
+  assert.deepEqual([xid.recovery, xid.expectations], [{ kind: 'xid', xid: '950', inclusive: true }, null]);
+  assert.match(xid.noExpectationsBecause ?? '', /transaction 950 is not a marker/);
+});
+
+test('an LSN between markers recovers the ones before it; the LSN is compared as a number, however it is spelled', () => {
+  const between = resolveOn({ lsn: '0/3000250', inclusive: true });
+  assert.deepEqual([between.markersPresent, between.markersAbsent, between.expectations, between.endLsn], [['a', 'b'], ['c'], null, '0/3000250']);
+  assert.deepEqual(resolveOn({ lsn: '0/2FFFFFF', inclusive: true }).markersPresent, []);
+  const padded = resolveOn({ lsn: '0/03000200', inclusive: true });
+  assert.deepEqual([padded.markersPresent, padded.expectations], [['a', 'b'], DATA], 'PostgreSQL 18 spells it 0/03000200: still marker b');
+  assert.deepEqual(resolveOn({ lsn: '0/3000250', inclusive: true }, null).markersPresent, null, 'without a history markers say nothing');
+});
+
+test('a time target between markers without a history says nothing about markers', () => {
+  const at = resolveOn({ time: '2025-03-01T10:00:00.5Z', inclusive: true }, null);
+  assert.deepEqual([at.markersPresent, at.markersAbsent, at.expectations], [null, null, null]);
+  assert.match(at.noExpectationsBecause ?? '', /is not a marker's commit time/);
+});
