@@ -87,6 +87,9 @@ test('each target sets exactly its one recovery_target*, latest none; inclusiven
     [{ kind: 'xid', xid: '901', inclusive: false }, ['recovery_target_xid'], 'off'],
     [{ kind: 'time', time: '2025-03-01T10:00:00Z', inclusive: true }, ['recovery_target_time'], 'on'],
     [{ kind: 'lsn', lsn: '0/3000200', inclusive: false }, ['recovery_target_lsn'], 'off'],
+    [{ kind: 'xid', xid: '901', inclusive: true }, ['recovery_target_xid'], 'on'],
+    [{ kind: 'time', time: '2025-03-01T10:00:00Z', inclusive: false }, ['recovery_target_time'], 'off'],
+    [{ kind: 'lsn', lsn: '0/3000200', inclusive: true }, ['recovery_target_lsn'], 'on'],
     [{ kind: 'name', name: 'recoverable-a' }, ['recovery_target_name'], undefined],
   ];
   for (const [target, keys, inclusive] of cases) {
