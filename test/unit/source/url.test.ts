@@ -97,10 +97,10 @@ test('a URL with a percent-encoded password: the server gets it decoded, the too
 test('a conninfo with a quoted password: the server gets it unquoted; the conninfo the tools get has none', async (t) => {
   const { server, port, heard } = await fakeServer();
   t.after(() => server.close());
-  const source = await openUrlSource(`host=127.0.0.1 port=${port} user=alice dbname=shop password='it\\'s a secret'`);
-  assert.deepEqual(heard.passwords, ["it's a secret"]);
+  const source = await openUrlSource(`host=127.0.0.1 port=${port} user=alice dbname=shop password=' it\\'s a secret '`);
+  assert.deepEqual(heard.passwords, [" it's a secret "], 'spaces at either end are part of it');
   assert.equal(heard.startup.database, 'shop');
-  assert.deepEqual(source.toolEnv(), { PGPASSWORD: "it's a secret" });
+  assert.deepEqual(source.toolEnv(), { PGPASSWORD: " it's a secret " });
   assert.equal(source.conninfo(), `host='127.0.0.1' port='${port}' user='alice' dbname='shop'`);
   assert.ok(!source.describe().includes('secret'), source.describe());
 });
