@@ -2,7 +2,7 @@
 // wrote, byte for byte; the exit code follows the verdict; bad input is refused with exit 2, naming the file and the fix.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, readFile, readdir, writeFile, copyFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { cli } from '../helpers/cli.ts';
 import { workspace, dumpScenario, type Workspace } from '../helpers/workspace.ts';
