@@ -55,6 +55,8 @@ test('result.json may be named instead of its directory; rendering over the dril
   const inPlace = await cli(['report', runDir], { cwd: ws.dir, env: ws.env });
   assert.equal(inPlace.exitCode, 0, inPlace.stderr);
   for (const file of FILES) assert.equal(await readFile(join(runDir, file), 'utf8'), drilled[file], file);
+  const evidence = await cli(['verify-evidence', runDir], { cwd: ws.dir, env: ws.env });
+  assert.equal(evidence.exitCode, 0, `the same bytes, so the run's evidence bundle still verifies: ${evidence.stdout}${evidence.stderr}`);
 });
 
 test('a failed run renders as failed and exits 1: the exit code follows the verdict in result.json', async () => {
