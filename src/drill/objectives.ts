@@ -17,21 +17,22 @@ export function unsoundRestore(restore: Pick<RestoreResult, 'target' | 'error' |
 
 /** RTO: the slowest restore of the run must fit the objective, and only restores that reached a sound state count. */
 export function rtoObjective(objectiveMs: number, restores: readonly RestoreResult[]): ObjectiveResult {
-  const measured = restores.map(recoveryTimeMs);
-  const worst = measured.length ? Math.max(...measured) : null;
-  const unsound = restores.map(unsoundRestore).filter((why): why is string => why !== null);
-  if (worst === null) return { name: 'rto', objectiveMs, measuredMs: null, status: 'errored', basis: 'no restore ran, so there is no recovery time' };
+  if (restores.length === 0) return { name: 'rto', objectiveMs, measuredMs: null, status: 'errored', basis: 'no restore ran, so there is no recovery time' };
   // A restore that measured no phase has no recovery time, not a recovery time of zero.
-  const unmeasured = restores.filter((r) => r.phases.length === 0).map((r) => r.target);
-  if (unmeasured.length) return { name: 'rto', objectiveMs, measuredMs: null, status: 'errored', basis: `no phase of the restore to ${unmeasured.join(', ')} was measured, so there is no recovery time` };
-  if (unsound.length) {
+  const timed = restores.filter((r) => r.phases.length > 0);
+  const measured = timed.map(recoveryTimeMs);
+  const worst = measured.length ? Math.max(...measured) : null;
+  const unsound = restores
+    .map((r) => unsoundRestore(r) ?? (r.phases.length ? null : `no phase of the restore to ${r.target} was measured`))
+    .filter((why): why is string => why !== null);
+  if (unsound.length || worst === null) {
     // A time over the objective is a finding even so; a time within it proves nothing about a broken restore.
-    const over = worst > objectiveMs;
+    const over = worst !== null && worst > objectiveMs;
     return { name: 'rto', objectiveMs, measuredMs: worst, status: over ? 'failed' : 'errored', basis: `${over ? 'over the objective, and ' : ''}not a recovery time of a working restore: ${unsound.join('; ')}` };
   }
   return {
     name: 'rto', objectiveMs, measuredMs: worst, status: worst <= objectiveMs ? 'passed' : 'failed',
-    basis: `slowest restore, sum of its phases (${restores[measured.indexOf(worst)]!.phases.map((p) => p.name).join(', ')})`,
+    basis: `slowest restore, sum of its phases (${timed[measured.indexOf(worst)]!.phases.map((p) => p.name).join(', ')})`,
   };
 }
 

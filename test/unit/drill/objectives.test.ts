@@ -48,9 +48,15 @@ test('recovery time is the sum of every phase; a restore with no phase measured 
   assert.deepEqual([result.status, result.measuredMs], ['passed', 400], 'exactly the objective fits it');
   assert.match(result.basis, /\(fetch, restore, checks\)$/);
   assert.equal(rtoObjective(399, [phased]).status, 'failed', 'one millisecond over fails');
-  const unmeasured = rtoObjective(60_000, [phased, { ...restore('latest', 0, [check('y', 'passed')]), phases: [] }]);
+  const bare = { ...restore('latest', 0, [check('y', 'passed')]), phases: [] };
+  const unmeasured = rtoObjective(60_000, [bare]);
   assert.deepEqual([unmeasured.status, unmeasured.measuredMs], ['errored', null]);
   assert.match(unmeasured.basis, /no phase of the restore to latest was measured/);
+  const beside = rtoObjective(60_000, [phased, bare]);
+  assert.deepEqual([beside.status, beside.measuredMs], ['errored', 400], 'the measured restore fits, but the run has a restore without a time');
+  const over = rtoObjective(300, [phased, bare]);
+  assert.deepEqual([over.status, over.measuredMs], ['failed', 400], 'a measured restore over the objective is a finding all the same');
+  assert.match(over.basis, /^over the objective, and not a recovery time of a working restore: no phase of the restore to latest was measured$/);
 });
 
 test('the RTO basis names the phases of the slowest restore, not of the first', () => {
