@@ -4,7 +4,6 @@
 // does to them). Each sound restore passes exactly; each injected fault fails naming the object.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import type pg from 'pg';
 import { Cluster } from '../../src/env/cluster.ts';
 import { captureExpectations, captureSequences, type Expectations } from '../../src/expectations/capture.ts';
@@ -196,7 +195,7 @@ test('sequences that did not move during the dump must come back exactly: a desc
 });
 
 test('sequences that may have moved during the dump are bounded in their own direction', async () => {
-  const bounded = { ...expected, sequences: expected.sequences.map(({ unmovedDuringDump, ...s }) => s) };
+  const bounded = { ...expected, sequences: expected.sequences.map(({ unmovedDuringDump: _unmoved, ...s }) => s) };
   const ahead = await compareAltered(`select setval('down_seq', -21), setval('up_seq', 50)`, `select setval('down_seq', -9), setval('up_seq', 5)`, bounded);
   assert.deepEqual([byId(ahead, 'sequence:public.down_seq').status, byId(ahead, 'sequence:public.up_seq').status], ['passed', 'passed']);
   assert.equal(byId(ahead, 'sequence:public.down_seq').exactness, 'bounded');

@@ -8,7 +8,6 @@ import { latestResult } from '../helpers/results.ts';
 import { workspace, type Workspace } from '../helpers/workspace.ts';
 import { dockerAvailable, requireDockerInCi, requireImage, containersUnder } from '../helpers/docker.ts';
 import type { RunResult, CheckResult } from '../../src/run/result.ts';
-import { execFileSync } from 'node:child_process';
 
 const unavailable = requireDockerInCi(await dockerAvailable());
 const images: Record<number, string | false> = {};

@@ -1,7 +1,7 @@
 // Faults a dump drill must catch: each makes the drill fail with a message naming the cause.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFile, writeFile, cp, readdir, stat, truncate, open } from 'node:fs/promises';
+import { readFile, writeFile, readdir, stat, truncate, open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { cli } from '../helpers/cli.ts';
 import { workspace, dumpScenario, type Workspace } from '../helpers/workspace.ts';

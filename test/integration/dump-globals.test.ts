@@ -12,7 +12,7 @@ import { runDrill } from '../../src/drill/drill.ts';
 import { silentLogger } from '../../src/core/log.ts';
 import { systemClock } from '../../src/core/clock.ts';
 import type { Cluster } from '../../src/env/cluster.ts';
-import type { RunResult, CheckResult } from '../../src/run/result.ts';
+import type { RunResult } from '../../src/run/result.ts';
 
 let ws: Workspace;
 

@@ -10,7 +10,7 @@ import { Cluster } from '../../src/env/cluster.ts';
 import { silentLogger } from '../../src/core/log.ts';
 import { captureExpectations, type Expectations } from '../../src/expectations/capture.ts';
 import { compareExpectations } from '../../src/expectations/compare.ts';
-import { pinSession, pinnedToolEnv } from '../../src/expectations/session.ts';
+import { pinSession } from '../../src/expectations/session.ts';
 import type { FingerprintAlgorithm } from '../../src/expectations/row-hash.ts';
 import type { CheckResult } from '../../src/run/result.ts';
 import { snapshotSessions } from '../../src/backup/snapshot-sessions.ts';

@@ -3,7 +3,6 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { cp, mkdir, readdir, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { execFileSync } from 'node:child_process';
 import { cli, ROOT } from '../helpers/cli.ts';
 import { latestResult } from '../helpers/results.ts';
 import { workspace, type Workspace } from '../helpers/workspace.ts';
@@ -39,7 +38,7 @@ function leftoverContainers(): string[] {
 test('doctor on that machine finds no PostgreSQL and names every place it searched', async () => {
   const run = await cli(['doctor'], { cwd: ws.dir, env });
   assert.equal(run.exitCode, 3, run.stdout + run.stderr);
-  assert.match(run.stdout, /PostgreSQL binaries \(searched, in order: RECOVERABLE_PG_BIN \(unset\), pg_config --bindir, .*empty-root\/usr\/lib\/postgresql\/N\/bin, .*empty-root\/usr\/pgsql-N\/bin, .*Postgres\.app.*, PATH\):\n  none found/);
+  assert.match(run.stdout, /PostgreSQL binaries \(searched, in order: RECOVERABLE_PG_BIN \(unset\), pg_config --bindir, .*empty-root\/usr\/lib\/postgresql\/N\/bin, .*empty-root\/usr\/pgsql-N\/bin, .*Postgres\.app.*, PATH\):\n {2}none found/);
 });
 
 test('doctor on the quickstart says the drill will run in Docker, and that its image is there', { skip: image15 }, async () => {

@@ -74,7 +74,7 @@ function parseHeader(bytes: Buffer, label: string): Header {
   let at = MAGIC.length + 2;
   const keyId = bytes.subarray(at, (at += KEY_ID_BYTES)).toString('hex');
   const salt = bytes.subarray(at, (at += SALT_BYTES));
-  const prefix = bytes.subarray(at, (at += PREFIX_BYTES));
+  const prefix = bytes.subarray(at, at + PREFIX_BYTES);
   return { bytes: bytes.subarray(0, HEADER_BYTES), chunkSize: 2 ** chunkLog2, keyId, salt, prefix };
 }
 

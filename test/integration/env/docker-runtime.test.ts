@@ -44,7 +44,7 @@ for (const major of MAJORS) {
     const label = runLabel(`pg${major}`);
     const started = performance.now();
     const runtime = await startDockerRuntime({ image: `postgres:${major}`, log: silentLogger(), runLabel: label });
-    let firstConnectionMs = 0;
+    let firstConnectionMs: number;
     try {
       assert.equal(runtime.kind, 'docker');
       assert.equal(runtime.major, major);
