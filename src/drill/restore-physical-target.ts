@@ -78,6 +78,7 @@ export async function restorePhysicalTarget(input: PhysicalTargetInput, log: Log
     phases.push({ name: 'environment', durationMs: Math.round(clock.now() - started) });
     outcome = await restorePhysical({ backup: input.files, runtime, target: goal.recovery, restoreCommand, checksums, recoveryTimeoutMs: input.recoveryTimeoutMs }, log, clock);
     phases.push(...outcome.phases);
+    if (outcome.copy) restore.copy = outcome.copy;
     checks.push(...snapshotChecks(backup, outcome), ...recoveryChecks(outcome, goal, physical.dataChecksums, checksums, backup.record.snapshot?.fromStandby ?? false));
     restore.reached = reached(target.kind, outcome);
     if (outcome.neutralised.length) restore.warnings = outcome.neutralised.map((n) => `removed from the restore: ${n}`);
