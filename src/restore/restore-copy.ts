@@ -36,36 +36,56 @@ export async function priceFullCopy(copy: RestoreCopy, dir: string): Promise<Res
   return withFullCopyCost(copy, rate);
 }
 
-// `cp -a --reflink=always` proves a reflink by succeeding; refused (another filesystem, ext4), start over in full.
+// A reflink of the tree's largest file first (refusing costs one file, not a failed clone of every file); then
+// `cp -a --reflink=always`, which proves a reflink by succeeding; refused, or no file to try, a full copy.
 async function copyTree(runtime: Runtime, tree: CopyTree): Promise<TreeOutcome> {
-  const size = await treeSize(tree.from);
-  try {
-    await runtime.system('cp', ['-a', '--reflink=always', tree.from, tree.to], { label: `cp --reflink=always (${tree.label})` });
-    return { reflink: true, ...size };
-  } catch (error) {
-    if (!(error instanceof ToolError)) throw error;
-    await runtime.system('rm', ['-rf', tree.to], { label: `rm (${tree.label} partly cloned)` });
+  const { largest, ...size } = await treeSize(tree.from);
+  if (largest && (await reflinkAccepted(runtime, largest, `${tree.to}.reflink-probe`))) {
+    try {
+      await runtime.system('cp', ['-a', '--reflink=always', tree.from, tree.to], { label: `cp --reflink=always (${tree.label})` });
+      return { reflink: true, ...size };
+    } catch (error) {
+      if (!(error instanceof ToolError)) throw error;
+      await runtime.system('rm', ['-rf', tree.to], { label: `rm (${tree.label} partly cloned)` });
+    }
   }
   await runtime.system('cp', ['-a', '--reflink=auto', tree.from, tree.to], { label: `cp (${tree.label})` });
   return { reflink: false, ...size };
 }
 
-/** Regular files under `dir` and their bytes (symbolic links not followed). */
-export async function treeSize(dir: string): Promise<{ files: number; bytes: number }> {
-  let files = 0;
-  let bytes = 0;
-  for (const entry of await readdir(dir, { recursive: true, withFileTypes: true })) {
-    if (!entry.isFile()) continue;
-    files += 1;
-    bytes += (await lstat(join(entry.parentPath, entry.name))).size;
+// Whether `file` can be cloned to `probe` (on the copy's filesystem), the probe removed either way.
+async function reflinkAccepted(runtime: Runtime, file: string, probe: string): Promise<boolean> {
+  try {
+    await runtime.system('sh', ['-c', 'cp --reflink=always "$1" "$2"; s=$?; rm -f "$2"; exit $s', 'sh', file, probe], { label: 'cp --reflink=always (probe)' });
+    return true;
+  } catch (error) {
+    if (error instanceof ToolError) return false;
+    throw error;
   }
-  return { files, bytes };
 }
 
-/** The copy as the report states it: reflink only when every tree was one; bytes written are the full trees' bytes. */
+/** Regular files under `dir`, their bytes, and the largest of them (symbolic links not followed). */
+export async function treeSize(dir: string): Promise<{ files: number; bytes: number; largest: string | null }> {
+  let files = 0;
+  let bytes = 0;
+  let largest: { path: string; size: number } | null = null;
+  for (const entry of await readdir(dir, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile()) continue;
+    const path = join(entry.parentPath, entry.name);
+    const { size } = await lstat(path);
+    files += 1;
+    bytes += size;
+    if (!largest || size > largest.size) largest = { path, size };
+  }
+  return { files, bytes, largest: largest?.path ?? null };
+}
+
+/** The copy as the report states it: reflink only when every tree with files was one; bytes written are the full trees' bytes. */
 export function summariseCopy(outcomes: readonly TreeOutcome[], durationMs: number): RestoreCopy {
-  const reflinked = outcomes.filter((o) => o.reflink).length;
-  const method = reflinked === outcomes.length ? 'reflink' : reflinked === 0 ? 'full' : 'mixed';
+  // An empty tree (a tablespace without files) says nothing about the filesystem.
+  const telling = outcomes.filter((o) => o.files > 0);
+  const reflinked = telling.filter((o) => o.reflink).length;
+  const method = telling.length > 0 && reflinked === telling.length ? 'reflink' : reflinked === 0 ? 'full' : 'mixed';
   const sum = (pick: (o: TreeOutcome) => number, of = outcomes): number => of.reduce((total, o) => total + pick(o), 0);
   return { method, files: sum((o) => o.files), bytes: sum((o) => o.bytes), bytesWritten: sum((o) => o.bytes, outcomes.filter((o) => !o.reflink)), durationMs };
 }

@@ -9,8 +9,8 @@ import type { Runtime, ToolOptions } from '../../../src/env/runtime.ts';
 import { copyForRestore, summariseCopy, treeSize, withFullCopyCost } from '../../../src/restore/restore-copy.ts';
 import type { Clock } from '../../../src/core/clock.ts';
 
-// A runtime that records system commands and refuses `cp --reflink=always` for sources under `refuse`.
-function recordingRuntime(refuse: (from: string) => boolean): { runtime: Runtime; calls: string[][] } {
+// A runtime that records system commands; `refuse` says which reflinks (the probe's file, or a whole tree) fail.
+function recordingRuntime(refuse: (from: string, probe: boolean) => boolean): { runtime: Runtime; calls: string[][] } {
   const calls: string[][] = [];
   const ok: RunResult = { stdout: '', stderr: '', durationMs: 1 };
   const runtime = {
@@ -19,7 +19,8 @@ function recordingRuntime(refuse: (from: string) => boolean): { runtime: Runtime
     tool: async () => ok,
     system: async (file: string, args: readonly string[], _options?: ToolOptions): Promise<RunResult> => {
       calls.push([file, ...args]);
-      if (file === 'cp' && args.includes('--reflink=always') && refuse(args.at(-2)!)) {
+      const probe = file === 'sh';
+      if ((probe || args.includes('--reflink=always')) && refuse(probe ? args[3]! : args.at(-2)!, probe)) {
         throw new ToolError({ command: 'cp', exitCode: 1, stderrTail: 'cp: failed to clone: Operation not supported', durationMs: 1 });
       }
       return ok;
@@ -46,11 +47,11 @@ async function tree(files: Record<string, number>): Promise<string> {
   return dir;
 }
 
-test('treeSize counts regular files and their bytes, not directories or symbolic links', async () => {
-  const dir = await tree({ 'base/1/1259': 8192, 'global/pg_control': 8192, PG_VERSION: 3 });
+test('treeSize counts regular files and their bytes, not directories or symbolic links, and finds the largest', async () => {
+  const dir = await tree({ 'base/1/1259': 16384, 'global/pg_control': 8192, PG_VERSION: 3 });
   try {
     await symlink('/nonexistent/tablespace', join(dir, 'link'));
-    assert.deepEqual(await treeSize(dir), { files: 3, bytes: 16387 });
+    assert.deepEqual(await treeSize(dir), { files: 3, bytes: 24579, largest: join(dir, 'base/1/1259') });
   } finally {
     await rm(dir, { recursive: true });
   }
@@ -61,7 +62,10 @@ test('copyForRestore clones by reflink and never falls back when the filesystem 
   try {
     const { runtime, calls } = recordingRuntime(() => false);
     const copy = await copyForRestore(runtime, [{ from: data, to: '/restore/data', label: 'backup' }], steppingClock());
-    assert.deepEqual(calls, [['cp', '-a', '--reflink=always', data, '/restore/data']]);
+    assert.deepEqual(calls.map((c) => c.filter((a) => !a.includes('$'))), [
+      ['sh', '-c', 'sh', join(data, 'base/1/1259'), '/restore/data.reflink-probe'],
+      ['cp', '-a', '--reflink=always', data, '/restore/data'],
+    ]);
     assert.deepEqual(copy, { method: 'reflink', files: 2, bytes: 8195, bytesWritten: 0, durationMs: 250 });
     assert.ok(!calls.flat().includes('-l') && !calls.flat().includes('--link'), 'never hard links');
   } finally {
@@ -69,16 +73,14 @@ test('copyForRestore clones by reflink and never falls back when the filesystem 
   }
 });
 
-test('copyForRestore removes a refused reflink attempt and copies every byte instead', async () => {
+test('copyForRestore copies every byte where the probe is refused, without trying a clone of the whole tree', async () => {
   const data = await tree({ 'base/1/1259': 8192 });
   const space = await tree({ 'PG_15/16384/16390': 4096 });
   try {
-    const { runtime, calls } = recordingRuntime((from) => from === space);
+    const { runtime, calls } = recordingRuntime((from) => from.startsWith(space));
     const copy = await copyForRestore(runtime, [{ from: data, to: '/r/data', label: 'backup' }, { from: space, to: '/r/ts', label: 'tablespace archive' }], steppingClock());
-    assert.deepEqual(calls, [
+    assert.deepEqual(calls.filter((c) => c[0] === 'cp'), [
       ['cp', '-a', '--reflink=always', data, '/r/data'],
-      ['cp', '-a', '--reflink=always', space, '/r/ts'],
-      ['rm', '-rf', '/r/ts'],
       ['cp', '-a', '--reflink=auto', space, '/r/ts'],
     ]);
     assert.equal(copy.method, 'mixed');
@@ -87,6 +89,32 @@ test('copyForRestore removes a refused reflink attempt and copies every byte ins
   } finally {
     await rm(data, { recursive: true });
     await rm(space, { recursive: true });
+  }
+});
+
+test('copyForRestore removes a whole-tree clone that failed after the probe passed, and copies every byte instead', async () => {
+  const data = await tree({ 'base/1/1259': 8192, 'base/1/1260': 100 });
+  try {
+    const { runtime, calls } = recordingRuntime((_from, probe) => !probe);
+    const copy = await copyForRestore(runtime, [{ from: data, to: '/r/data', label: 'backup' }], steppingClock());
+    assert.deepEqual(calls.slice(1), [['cp', '-a', '--reflink=always', data, '/r/data'], ['rm', '-rf', '/r/data'], ['cp', '-a', '--reflink=auto', data, '/r/data']]);
+    assert.deepEqual({ method: copy.method, bytesWritten: copy.bytesWritten }, { method: 'full', bytesWritten: 8292 });
+  } finally {
+    await rm(data, { recursive: true });
+  }
+});
+
+test('copyForRestore copies a tree without files in full, and it does not make a reflink copy mixed', async () => {
+  const data = await tree({ 'base/1/1259': 8192 });
+  const empty = await mkdtemp(join(tmpdir(), 'restore-copy-test-'));
+  try {
+    const { runtime, calls } = recordingRuntime(() => false);
+    const copy = await copyForRestore(runtime, [{ from: data, to: '/r/data', label: 'backup' }, { from: empty, to: '/r/ts', label: 'tablespace' }], steppingClock());
+    assert.deepEqual(calls.at(-1), ['cp', '-a', '--reflink=auto', empty, '/r/ts'], 'nothing to probe with: a plain copy');
+    assert.equal(copy.method, 'reflink');
+  } finally {
+    await rm(data, { recursive: true });
+    await rm(empty, { recursive: true });
   }
 });
 
@@ -101,6 +129,7 @@ test('summariseCopy: reflink only when every tree was one, full when none', () =
   assert.deepEqual(summariseCopy([reflinked, reflinked], 10), { method: 'reflink', files: 4, bytes: 200, bytesWritten: 0, durationMs: 10 });
   assert.deepEqual(summariseCopy([full, full], 10), { method: 'full', files: 2, bytes: 100, bytesWritten: 100, durationMs: 10 });
   assert.equal(summariseCopy([reflinked, full], 10).method, 'mixed');
+  assert.equal(summariseCopy([{ reflink: false, files: 0, bytes: 0 }], 10).method, 'full', 'nothing copied is no reflink');
 });
 
 test('withFullCopyCost: a full copy is priced by its own rate, a reflink by the probed rate, and not at all without one', () => {
