@@ -37,7 +37,7 @@ export async function priceFullCopy(copy: RestoreCopy, dir: string): Promise<Res
 }
 
 // A reflink of the tree's largest file first (refusing costs one file, not a failed clone of every file); then
-// `cp -a --reflink=always`, which proves a reflink by succeeding; refused, or no file to try, a full copy.
+// `cp -a --reflink=always`, which proves a reflink by succeeding; refused, or no file to try, a full `cp -a`.
 async function copyTree(runtime: Runtime, tree: CopyTree): Promise<TreeOutcome> {
   const { largest, ...size } = await treeSize(tree.from);
   if (largest && (await reflinkAccepted(runtime, largest, `${tree.to}.reflink-probe`))) {
@@ -49,7 +49,8 @@ async function copyTree(runtime: Runtime, tree: CopyTree): Promise<TreeOutcome> 
       await runtime.system('rm', ['-rf', tree.to], { label: `rm (${tree.label} partly cloned)` });
     }
   }
-  await runtime.system('cp', ['-a', '--reflink=auto', tree.from, tree.to], { label: `cp (${tree.label})` });
+  // No --reflink flag: the probe already says a reflink fails here, and busybox's cp (Alpine images) knows no such flag.
+  await runtime.system('cp', ['-a', tree.from, tree.to], { label: `cp (${tree.label})` });
   return { reflink: false, ...size };
 }
 
