@@ -2,7 +2,7 @@
 // runs as the container's postgres (its own uid), which cannot read the repository's private files: the copy is that
 // user's, made once per drill (reflink where the filesystem allows), and the repository is neither changed nor opened up.
 import { constants } from 'node:fs';
-import { chmod, chown, copyFile, mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
+import { chmod, chown, copyFile, mkdir, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ensureWorkRoot } from '../env/work-root.ts';
 import { interruption } from '../core/interrupt.ts';
@@ -33,7 +33,7 @@ export class ContainerWalCopy {
   private readonly log: Logger;
   private readonly copies = new Map<string, Promise<string>>();
   private readonly unregister: () => void;
-  /** One entry per copy made (a drill whose containers share a postgres uid makes one). */
+  /** One entry per copy made or brought up to date (a drill whose containers share a postgres uid, and whose archive does not grow, makes one). */
   readonly made: WalCopyFacts[] = [];
 
   private constructor(root: string, archive: WalArchive, startSegment: string, log: Logger) {
@@ -52,35 +52,39 @@ export class ContainerWalCopy {
     return new ContainerWalCopy(root, archive, startSegment, log);
   }
 
-  /** The copy the cluster user of `runtime` reads, made on first asking (one per user id). */
+  /**
+   * The copy the cluster user of `runtime` reads: made on first asking (one per user id), and on each later asking
+   * given only the files archived since (archived files never change), so a later target sees what the archive holds.
+   */
   readableBy(runtime: Runtime): Promise<string> {
     const user = runtime.clusterUser;
     const key = user ? `${user.uid}-${user.gid}` : 'own';
-    let copy = this.copies.get(key);
-    if (!copy) {
-      copy = this.copyFor(join(this.mount.path, `wal-${key}`), user);
-      this.copies.set(key, copy);
-    }
+    const previous = this.copies.get(key);
+    const dir = join(this.mount.path, `wal-${key}`);
+    const copy = previous ? previous.then(() => this.copyNew(dir, user, false)) : this.copyNew(dir, user, true);
+    this.copies.set(key, copy);
     return copy;
   }
 
-  // What a restore from the backup's start can ask for (histories, and every file from its start segment on).
-  private async copyFor(dir: string, user: { uid: number; gid: number } | null): Promise<string> {
+  // What a restore from the backup's start can ask for (histories, and every file from its start segment on) not yet in `dir`.
+  private async copyNew(dir: string, user: { uid: number; gid: number } | null, first: boolean): Promise<string> {
     const started = performance.now();
-    await mkdir(dir, { mode: 0o700 });
-    const names = neededWal(await this.archive.list(), this.startSegment);
+    if (first) await mkdir(dir, { mode: 0o700 });
+    const have = first ? new Set<string>() : new Set(await readdir(dir));
+    const names = neededWal(await this.archive.list(), this.startSegment).filter((n) => !have.has(n));
+    if (!first && names.length === 0) return dir;
     const sizes = await mapLimit(names, 4, async (name) => {
       const reflinked = await cloneOrCopy(this.archive.pathOf(name), join(dir, name));
       return { reflinked, bytes: (await stat(join(dir, name))).size };
     });
     // As root the copy goes to the container's postgres; an ordinary user's containers run as that user already.
-    if (user && process.getuid?.() === 0) for (const path of [dir, ...names.map((n) => join(dir, n))]) await chown(path, user.uid, user.gid);
+    if (user && process.getuid?.() === 0) for (const path of [...(first ? [dir] : []), ...names.map((n) => join(dir, n))]) await chown(path, user.uid, user.gid);
     const facts: WalCopyFacts = {
       files: names.length, bytes: sizes.reduce((sum, s) => sum + s.bytes, 0), reflinked: sizes.filter((s) => s.reflinked).length,
       durationMs: Math.round(performance.now() - started),
     };
     this.made.push(facts);
-    this.log.info(`WAL archive copied once for the drill's containers: ${describeWalCopy(facts)}`);
+    this.log.info(first ? `WAL archive copied once for the drill's containers: ${describeWalCopy(facts)}` : `WAL archived since added to the drill's copy: ${describeWalCopy(facts)}`);
     return dir;
   }
 

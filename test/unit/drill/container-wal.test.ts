@@ -31,7 +31,7 @@ function runtimeOf(uid: number, gid: number): Runtime {
   return { clusterUser: { uid, gid, name: 'postgres' } } as Runtime;
 }
 
-test('ContainerWalCopy copies what a restore from the start segment can need, once per cluster user, and removes it all', async () => {
+test('ContainerWalCopy copies what a restore from the start segment can need, once per cluster user, then only what was archived since, and removes it all', async () => {
   const root = await mkdtemp(join(tmpdir(), 'container-wal-test-'));
   const previous = process.env.RECOVERABLE_WORK_DIR;
   process.env.RECOVERABLE_WORK_DIR = join(root, 'work');
@@ -52,13 +52,22 @@ test('ContainerWalCopy copies what a restore from the start segment can need, on
     assert.equal((await stat(first)).mode & 0o777, 0o700, 'the copy is private to its user');
     assert.equal(copy.made.length, 1);
     assert.deepEqual({ files: copy.made[0]!.files, bytes: copy.made[0]!.bytes }, { files: 4, bytes: 'start segment'.length + 'label'.length + 'after'.length + '1\t0/3000000\tno reason'.length });
+    // Archived since: the next container's copy gains only the new file.
+    await writeFile(join(source.dir, '000000010000000000000004'), 'archived later', { mode: 0o600 });
+    assert.equal(await copy.readableBy(runtimeOf(uid, gid)), first);
+    assert.equal(await readFile(join(first, '000000010000000000000004'), 'utf8'), 'archived later');
+    assert.equal(copy.made.length, 2);
+    assert.deepEqual({ files: copy.made[1]!.files, bytes: copy.made[1]!.bytes }, { files: 1, bytes: 'archived later'.length });
+    await copy.readableBy(runtimeOf(uid, gid));
+    assert.equal(copy.made.length, 2, 'nothing new, nothing copied');
     if (uid === 0) {
       const other = await copy.readableBy(runtimeOf(999, 999));
       assert.notEqual(other, first, 'another container user gets its own copy');
       assert.equal((await stat(join(other, '000000010000000000000002'))).uid, 999, 'owned by the container\'s postgres');
-      assert.equal(copy.made.length, 2);
+      assert.equal(copy.made.length, 3);
+      assert.equal(copy.made[2]!.files, 5);
     }
-    assert.deepEqual((await readdir(source.dir)).length, 5, 'the repository\'s archive is left as it was');
+    assert.deepEqual((await readdir(source.dir)).length, 6, 'the repository\'s archive is left as it was');
     await copy.dispose();
     assert.equal(existsSync(copy.mount.path), false);
     await copy.dispose();
