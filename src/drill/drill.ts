@@ -18,6 +18,7 @@ import { restoreDumpTarget, type AfterRestoreHook } from './restore-dump-target.
 import { restoreFinished, restoreStarting } from './progress.ts';
 import { rtoObjective, dumpRpoObjective, latestRpoObjective } from './objectives.ts';
 import { restorePhysicalTarget } from './restore-physical-target.ts';
+import { ContainerWalCopy } from './container-wal.ts';
 import { verifyBackupCheck } from '../checks/verifybackup.ts';
 import { readHistory } from '../repository/history.ts';
 import { openEnvironment } from '../env/environment.ts';
@@ -189,12 +190,15 @@ async function restorePhysicalTargets(scenario: Scenario, deps: DrillDeps, resul
   const external = scenario.source.kind === 'url' ? scenario.source.restoreCommand : undefined;
   // An encrypted backup's own WAL is decrypted once, before any replay: a segment that does not authenticate is named here.
   const wal = external === undefined ? await openPlaintextWal(repo, backup, log) : null;
+  let containerWal: ContainerWalCopy | null = null;
   try {
     if (wal?.check) {
       result.checks.push(wal.check);
       phases.push({ name: 'decrypt WAL', durationMs: wal.check.durationMs });
     }
     const archive = wal?.archive ?? WalArchive.forSystem(repo.root, backup.record.physical!.systemIdentifier);
+    // Containers read the archive through one copy made for all of them, never one per target.
+    if (external === undefined && scenario.restore.environment === 'docker') containerWal = await ContainerWalCopy.create(archive, backup.record.physical!.startSegment, log);
     let rpo: ObjectiveResult | null = null;
     const total = scenario.restore.targets.length;
     for (const target of scenario.restore.targets) {
@@ -202,10 +206,10 @@ async function restorePhysicalTargets(scenario: Scenario, deps: DrillDeps, resul
       log.info(restoreStarting(result.restores.length + 1, total, `${backup.record.id} to ${target.label} in a ${scenario.restore.environment} PostgreSQL ${backup.record.source.major} environment`, elapsed(deps, result)));
       const { restore, lastReplayedCommit } = await restorePhysicalTarget(
         {
-          repo, backup, files: plaintext.backup, wal: archive, mounts: [...plaintext.mounts, ...(wal?.mounts ?? [])], backupExpectations: expectations, history, target, checks: [...scenario.checks, ...target.checks],
+          repo, backup, files: plaintext.backup, wal: archive, mounts: [...plaintext.mounts, ...(wal?.mounts ?? []), ...(containerWal ? [containerWal.mount] : [])], backupExpectations: expectations, history, target, checks: [...scenario.checks, ...target.checks],
           environment: environmentOf(scenario, result.runId, backup.record.source.major),
           // A node process per WAL file costs ~0.2 s of replay each: the drill's own archive is read with cp.
-          restoreCommand: external ?? copyRestoreCommand(archive.dir), ownArchive: external === undefined, jobs: scenario.backup.jobs,
+          restoreCommand: external ?? copyRestoreCommand(archive.dir), ownArchive: external === undefined, containerWal, jobs: scenario.backup.jobs,
           sharedPhases: phases, recoveryTimeoutMs: RECOVERY_TIMEOUT_MS, ...(deps.afterRestore ? { afterRestore: deps.afterRestore } : {}),
         },
         log, clock,
@@ -217,6 +221,7 @@ async function restorePhysicalTargets(scenario: Scenario, deps: DrillDeps, resul
     }
     return rpo;
   } finally {
+    await containerWal?.dispose();
     await wal?.dispose();
   }
 }

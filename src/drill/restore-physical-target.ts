@@ -1,10 +1,9 @@
 // One restore of a physical backup to a target: continuity, replay, proof, then the data and structure checks.
 import type { Logger } from '../core/log.ts';
 import { timed, type Clock } from '../core/clock.ts';
-import { RecoverableError, InterruptedError } from '../core/errors.ts';
+import { EnvironmentError, RecoverableError, InterruptedError } from '../core/errors.ts';
 import { openEnvironment } from '../env/environment.ts';
 import type { Runtime } from '../env/runtime.ts';
-import { join } from 'node:path';
 import { copyRestoreCommand } from '../source/archive-command.ts';
 import type { LocalRepository, StoredBackup } from '../repository/local-repository.ts';
 import type { SourceHistory } from '../repository/history.ts';
@@ -22,6 +21,7 @@ import { containerIsolationCheck } from '../checks/isolation.ts';
 import { readMarkers } from '../source/markers.ts';
 import { fail, pass } from '../run/check.ts';
 import type { AfterRestoreHook } from './restore-dump-target.ts';
+import type { ContainerWalCopy } from './container-wal.ts';
 
 export const PHYSICAL_RESTORE_TOOLS = ['initdb', 'pg_ctl', 'postgres', 'psql'];
 
@@ -43,6 +43,8 @@ export interface PhysicalTargetInput {
   restoreCommand: string;
   /** The archive is Recoverable's own (continuity can be verified), not another tool's. */
   ownArchive: boolean;
+  /** Docker restores of the own archive: the drill's one copy of it for its containers (mounted through `mounts`). */
+  containerWal: ContainerWalCopy | null;
   jobs: number;
   sharedPhases: Phase[];
   recoveryTimeoutMs: number;
@@ -78,6 +80,7 @@ export async function restorePhysicalTarget(input: PhysicalTargetInput, log: Log
     phases.push({ name: 'environment', durationMs: Math.round(clock.now() - started) });
     outcome = await restorePhysical({ backup: input.files, runtime, target: goal.recovery, restoreCommand, checksums, recoveryTimeoutMs: input.recoveryTimeoutMs }, log, clock);
     phases.push(...outcome.phases);
+    if (outcome.copy) restore.copy = outcome.copy;
     checks.push(...snapshotChecks(backup, outcome), ...recoveryChecks(outcome, goal, physical.dataChecksums, checksums, backup.record.snapshot?.fromStandby ?? false));
     restore.reached = reached(target.kind, outcome);
     if (outcome.neutralised.length) restore.warnings = outcome.neutralised.map((n) => `removed from the restore: ${n}`);
@@ -115,14 +118,11 @@ export async function restorePhysicalTarget(input: PhysicalTargetInput, log: Log
 }
 
 // Where the restored server fetches WAL: `recoverable fetch-wal` here; in a container (no Node there) a plain cp
-// from a copy of the archive the container's postgres may read (the repository's is private to the host's).
+// from the drill's one copy of the archive the container's postgres may read (the repository's is private to the host's).
 async function restoreCommandFor(input: PhysicalTargetInput, runtime: Runtime): Promise<string> {
   if (runtime.kind === 'local' || !input.ownArchive) return input.restoreCommand;
-  const physical = input.backup.record.physical!;
-  const copy = join(runtime.workRoot(), `wal-${physical.systemIdentifier}`);
-  await runtime.system('cp', ['-a', input.wal.dir, copy], { label: 'cp (WAL archive)' });
-  await runtime.adopt(copy, true);
-  return copyRestoreCommand(copy);
+  if (!input.containerWal) throw new EnvironmentError('container-wal-missing', 'a container restore of the drill\'s own archive needs the drill\'s copy of it');
+  return copyRestoreCommand(await input.containerWal.readableBy(runtime));
 }
 
 // Every segment from the backup's start to the target's LSN (or the archive's end) must be archived.

@@ -15,6 +15,7 @@ import { historySection } from './html-history.ts';
 import { targetsOverview } from './html-targets.ts';
 import type { BackupSummary, CheckResult, ObjectiveResult, Phase, RestoreResult, RunResult } from '../run/result.ts';
 import { provenanceFacts, signatureFact } from './evidence-facts.ts';
+import { describeCopy } from './restore-copy.ts';
 
 const CELL_MAX = 80;
 const TITLE_MAX = 2000;
@@ -154,6 +155,7 @@ function restoreSection(scenarioName: string, restore: RestoreResult): string {
     ['Reached', escapeHtml(reachedText(reached))],
     ['Proof', escapeHtml(reached.proof)],
   ];
+  if (restore.copy) rows.push(['Copy', escapeHtml(describeCopy(restore.copy))]);
   if (restore.error) rows.push(['Error', escapeHtml(errorText(restore.error))]);
   const parts = [
     `<h2>Restore: ${escapeHtml(restoreLabel(scenarioName, restore))}</h2>`,

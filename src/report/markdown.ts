@@ -14,6 +14,7 @@ import {
 import { targetRows } from './targets.ts';
 import type { BackupSummary, CheckResult, ObjectiveResult, RestoreResult, RunResult } from '../run/result.ts';
 import { provenanceFacts, signatureFact } from './evidence-facts.ts';
+import { describeCopy } from './restore-copy.ts';
 
 const CELL_MAX = 80;
 // Sizes that keep the summary far below GitHub's 1 MiB step-summary limit, whatever the run's size.
@@ -121,6 +122,7 @@ function restoreSection(scenarioName: string, restore: RestoreResult, listPassin
     `- Reached: ${inline(reached.kind)}${where ? ` at ${where}` : ''}`,
     `- Proof: ${inline(reached.proof)}`,
   ];
+  if (restore.copy) facts.push(`- Copy: ${inline(describeCopy(restore.copy))}`);
   if (restore.error) facts.push(`- Error: ${inline(errorText(restore.error))}`);
   const parts = [`## Restore: ${inline(restoreLabel(scenarioName, restore))}`, facts.join('\n')];
   parts.push(`### Phases\n\n${phasesTable(restore)}`);

@@ -10,7 +10,8 @@ import type { Runtime } from '../env/runtime.ts';
 import { Cluster, privateTempDir } from '../env/cluster.ts';
 import { EnvironmentError, ToolError } from '../core/errors.ts';
 import type { StoredBackup } from '../repository/local-repository.ts';
-import type { Phase } from '../run/result.ts';
+import type { Phase, RestoreCopy } from '../run/result.ts';
+import { copyForRestore, priceFullCopy } from './restore-copy.ts';
 import { ISOLATION_SETTINGS, confValue, neutralSettings, ownedLines, parseConf, recoverySettings, rewriteAutoConf, type RecoveryAction, type RecoveryTarget } from './recovery-config.ts';
 import { readConfigTree } from './config-files.ts';
 import { readRecoveryLog, type RecoveryEvidence } from './recovery-proof.ts';
@@ -50,6 +51,8 @@ export interface PhysicalRestoreOutcome {
   failure: string | null;
   /** Snapshot backups: what was wrong with the stored label, map or volumes (id → message). */
   snapshotFindings: Array<{ id: string; message: string }>;
+  /** How the backup's files were copied (reflink or full) and what a full copy costs; null for a snapshot clone. */
+  copy: RestoreCopy | null;
 }
 
 /** Copy, neutralise, configure, replay, prove; the caller disposes `outcome.cluster`. */
@@ -57,15 +60,16 @@ export async function restorePhysical(input: PhysicalRestoreInput, log: Logger, 
   const physical = input.backup.record.physical!;
   const cluster = await Cluster.adopt(input.runtime, await privateTempDir('restore', input.runtime), physical.superuser, log);
   const phases: Phase[] = [];
-  const outcome: PhysicalRestoreOutcome = { cluster, phases, evidence: readRecoveryLog(''), state: null, neutralised: [], backupLabelPresent: false, labelRedo: null, labelRenamed: false, checksums: null, failure: null, snapshotFindings: [] };
+  const outcome: PhysicalRestoreOutcome = { cluster, phases, evidence: readRecoveryLog(''), state: null, neutralised: [], backupLabelPresent: false, labelRedo: null, labelRenamed: false, checksums: null, failure: null, snapshotFindings: [], copy: null };
   try {
-    // Step 1: a full copy of the backup (never hard links: the server rewrites files in place).
+    // Step 1: a copy of the backup, copy-on-write where the filesystem allows (never hard links: the server rewrites files in place).
     const copy = await timed(clock, async (): Promise<Materialised | null> => {
       if (input.backup.record.snapshot) return materialiseSnapshot(input.backup, cluster);
-      await copyBackup(input.backup, cluster);
+      outcome.copy = await copyBackup(input.backup, cluster, clock);
       return null;
     }).finally(() => cluster.runtime.adopt(cluster.dir, true));
     phases.push({ name: input.backup.record.snapshot ? 'clone snapshot' : 'copy', durationMs: copy.durationMs });
+    if (outcome.copy) outcome.copy = await priceFullCopy(outcome.copy, cluster.dir);
     if (copy.value) {
       outcome.snapshotFindings = copy.value.findings;
       if (copy.value.missing) {
@@ -127,18 +131,21 @@ export async function restorePhysical(input: PhysicalRestoreInput, log: Logger, 
   }
 }
 
-// cp -a as the invoking user, then hand the tree to the cluster user; tablespaces re-pointed at their copies.
-async function copyBackup(backup: StoredBackup, cluster: Cluster): Promise<void> {
+// cp -a as the invoking user (reflink where it can), then hand the tree to the cluster user; tablespaces re-pointed at their copies.
+async function copyBackup(backup: StoredBackup, cluster: Cluster, clock: Clock): Promise<RestoreCopy> {
   const physical = backup.record.physical!;
-  await cluster.runtime.system('cp', ['-a', join(backup.dir, physical.dataDir), cluster.dataDir], { label: 'cp (backup)' });
+  const tablespace = (oid: string): string => join(cluster.dir, 'tablespaces', oid);
+  if (physical.tablespaces.length) await mkdir(join(cluster.dir, 'tablespaces'), { recursive: true });
+  const copy = await copyForRestore(cluster.runtime, [
+    { from: join(backup.dir, physical.dataDir), to: cluster.dataDir, label: 'backup' },
+    ...physical.tablespaces.map((t) => ({ from: join(backup.dir, t.path), to: tablespace(t.oid), label: `tablespace ${t.name}` })),
+  ], clock);
   for (const t of physical.tablespaces) {
-    const copy = join(cluster.dir, 'tablespaces', t.oid);
-    await mkdir(join(cluster.dir, 'tablespaces'), { recursive: true });
-    await cluster.runtime.system('cp', ['-a', join(backup.dir, t.path), copy], { label: 'cp (tablespace)' });
     const link = join(cluster.dataDir, 'pg_tblspc', t.oid);
     await rm(link, { force: true });
-    await symlink(copy, link);
+    await symlink(tablespace(t.oid), link);
   }
+  return copy;
 }
 
 // A snapshot backup: clone the volumes, drop what a backup must not carry, then write backup_label and

@@ -22,6 +22,15 @@ const check = z.strictObject({
 
 const phase = z.strictObject({ name: z.string(), durationMs: duration });
 
+const copy = z.strictObject({
+  method: z.enum(['reflink', 'full', 'mixed']).describe('reflink: every file shares the backup\'s extents copy-on-write; full: every byte written again'),
+  files: z.number().int().min(0),
+  bytes: z.number().int().min(0).describe('bytes in the backup\'s data directory and tablespaces: what a full copy writes'),
+  bytesWritten: z.number().int().min(0).describe('bytes of file data this copy wrote (0 for a reflink copy)'),
+  durationMs: duration,
+  fullCopy: z.strictObject({ bytesPerSecond: z.number().min(0), estimatedMs: duration, basis: z.string() }).optional(),
+});
+
 const restore = z.strictObject({
   target: z.string(),
   environment: z.strictObject({
@@ -30,6 +39,7 @@ const restore = z.strictObject({
   }),
   reached: z.strictObject({ kind: z.string(), lsn: z.string().optional(), xid: z.string().optional(), time: z.string().optional(), proof: z.string() }),
   phases: z.array(phase),
+  copy: copy.optional().describe('physical restores: how the backup\'s files were copied'),
   checks: z.array(check),
   warnings: z.array(z.string()).optional(),
   error: failure.optional(),

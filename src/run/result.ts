@@ -35,11 +35,27 @@ export interface ReachedTarget {
   proof: string;
 }
 
+/** How a physical restore got its own copy of the backup's files, and what a full copy of them costs. */
+export interface RestoreCopy {
+  /** `reflink`: every file shares the backup's extents copy-on-write; `full`: every byte written again; `mixed`: some trees each way. */
+  method: 'reflink' | 'full' | 'mixed';
+  /** Regular files and their bytes in the backup's data directory and tablespaces: what a full copy writes. */
+  files: number;
+  bytes: number;
+  /** Bytes of file data this copy wrote (0 when every file was a reflink). */
+  bytesWritten: number;
+  durationMs: number;
+  /** What writing `bytes` costs on this disk, at a rate measured by this copy (full) or by a write probe of the restore's directory. */
+  fullCopy?: { bytesPerSecond: number; estimatedMs: number; basis: string };
+}
+
 export interface RestoreResult {
   target: string;
   environment: { kind: 'local' | 'docker'; version: number; image?: string; imageDigest?: string; network?: 'none' | 'host' };
   reached: ReachedTarget;
   phases: Phase[];
+  /** Physical restores: how the backup's files were copied for this restore. */
+  copy?: RestoreCopy;
   checks: CheckResult[];
   /** Server warnings and notices seen while restoring (pg_restore stderr, server log). */
   warnings?: string[];

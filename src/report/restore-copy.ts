@@ -1,0 +1,19 @@
+// One line on how a physical restore copied the backup, for the human-readable reports.
+import type { RestoreCopy } from '../run/result.ts';
+import { formatBytes, formatDuration } from './format.ts';
+
+const METHOD: Record<RestoreCopy['method'], string> = {
+  reflink: 'reflink (copy-on-write, no data written)',
+  full: 'full copy',
+  mixed: 'partly reflinked',
+};
+
+/** e.g. "reflink (copy-on-write, no data written): 1 020 files, 41.2 MiB in 80 ms; a full copy would write 41.2 MiB, about 160 ms at 250.0 MiB/s (…)". */
+export function describeCopy(copy: RestoreCopy): string {
+  const what = `${METHOD[copy.method]}: ${copy.files} files, ${formatBytes(copy.bytes)}${copy.method === 'mixed' ? ` (${formatBytes(copy.bytesWritten)} written)` : ''} in ${formatDuration(copy.durationMs)}`;
+  const full = copy.fullCopy;
+  if (!full) return copy.method === 'full' ? what : `${what}; the cost of a full copy could not be measured`;
+  const rate = `${formatBytes(full.bytesPerSecond)}/s`;
+  if (copy.method === 'full') return `${what} (${rate})`;
+  return `${what}; a full copy would write ${formatBytes(copy.bytes)}, about ${formatDuration(full.estimatedMs)} at ${rate} (${full.basis})`;
+}
