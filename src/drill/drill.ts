@@ -94,6 +94,7 @@ async function drillSteps(scenario: Scenario, deps: DrillDeps, keys: EvidenceKey
   result.backup = {
     id: backup.record.id, method: backup.record.method, sizeBytes: backup.record.sizeBytes, durationMs: backup.record.durationMs,
     taken, takenAt: backup.record.startedAt, sourceVersion: backup.record.source.major, sourceServerVersion: backup.record.source.serverVersion,
+    ...(backup.record.physical?.incremental ? { chain: backup.record.physical.incremental.chain } : {}),
   };
   throwIfInterrupted();
   // Step 3a: the signature over the manifest, before the manifest or anything it covers is trusted.
