@@ -39,14 +39,15 @@ export function chainAfter(parent: BackupRecord): string[] {
  */
 export async function incrementalBase(source: Source, repo: LocalRepository, scenario: string, facts: { systemIdentifier: string; tablespaces: readonly unknown[] }, log: Logger): Promise<IncrementalBase | null> {
   if (source.major < INCREMENTAL_MIN_MAJOR) {
+    const upgrade = `upgrade the source to PostgreSQL ${INCREMENTAL_MIN_MAJOR} or newer, or remove backup.incremental`;
     throw new ScenarioError(`backup.incremental: ${source.describe()} is PostgreSQL ${source.major}, which cannot take incremental backups`, [
-      { path: 'backup.incremental', problem: `PostgreSQL ${source.major} has no pg_basebackup --incremental (it arrived in ${INCREMENTAL_MIN_MAJOR})`, fix: `upgrade the source to PostgreSQL ${INCREMENTAL_MIN_MAJOR} or newer, or remove backup.incremental` },
-    ]);
+      { path: 'backup.incremental', problem: `PostgreSQL ${source.major} has no pg_basebackup --incremental (it arrived in ${INCREMENTAL_MIN_MAJOR})`, fix: upgrade },
+    ], { hint: upgrade });
   }
   if (facts.tablespaces.length > 0) {
     throw new ScenarioError(`backup.incremental: the source has ${facts.tablespaces.length} tablespace(s), which an incremental chain does not support`, [
       { path: 'backup.incremental', problem: 'pg_combinebackup would need each backup\'s tablespaces re-pointed', fix: 'remove backup.incremental for this source' },
-    ]);
+    ], { hint: 'remove backup.incremental for this source' });
   }
   if (!(await summarizesWal(source))) {
     throw new EnvironmentError('summarize-wal-off', `${source.describe()} has summarize_wal off: PostgreSQL takes incremental backups only from WAL summaries`, {

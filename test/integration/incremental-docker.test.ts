@@ -3,10 +3,10 @@
 // the full backup replayed to the same point; each way of breaking the chain fails `backup:chain` by name.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { cp, readFile, rm, writeFile } from 'node:fs/promises';
+import { readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { cli } from '../helpers/cli.ts';
-import { latestResult } from '../helpers/results.ts';
 import { workspace, type Workspace } from '../helpers/workspace.ts';
 import { dockerAvailable, requireDockerInCi, requireImage, containersUnder } from '../helpers/docker.ts';
 import { loadScenario } from '../../src/scenario/load.ts';
@@ -19,6 +19,9 @@ import type { Expectations } from '../../src/expectations/capture.ts';
 import type { BackupRecord } from '../../src/repository/backup-record.ts';
 import type { SourceHistory } from '../../src/repository/history.ts';
 import type { CheckResult, RunResult } from '../../src/run/result.ts';
+import { openEnvironment } from '../../src/env/environment.ts';
+import { restorePhysical } from '../../src/restore/physical-restore.ts';
+import { PHYSICAL_RESTORE_TOOLS } from '../../src/drill/restore-physical-target.ts';
 
 const unavailable = requireDockerInCi(await dockerAvailable());
 const skip = unavailable || (await requireImage('postgres:17', { requiredInCi: true }));
@@ -136,24 +139,32 @@ test('the chain restores to a marker through pg_combinebackup exactly, with the 
   assert.ok(combined.restored.tables.length > 0 && combined.restored.tables.every((t) => t.fingerprint !== null), 'fingerprints were computed');
 });
 
-// A copy of the repository with one change, drilled from the newest incremental: `backup:chain` fails naming the cause.
-async function brokenDrill(name: string, change: (repo: string) => Promise<void>): Promise<{ exitCode: number; result: RunResult; chainCheck: CheckResult }> {
+// A copy of the repository in hard links (each change below removes or replaces a file, never writes into one).
+function linkedCopy(name: string): string {
   const repo = join(ws.dir, `repo-${name}`);
-  await cp(repository, repo, { recursive: true });
-  await change(repo);
-  const file = await ws.scenario(`${name}.yaml`, scenarioText(name, repo, `{ method: basebackup, incremental: true, use: "${chain[2]!.id}" }`, '[{ marker: batch-2 }]'));
-  const run = await cli(['drill', file], { cwd: ws.dir, env: ws.env });
-  const result = await latestResult(join(ws.dir, `reports-${name}`), 'incremental');
-  const chainCheck = check(result, 'backup:chain');
-  assert.ok(chainCheck, `${name}: a backup:chain check\n${run.stderr.slice(-2000)}`);
-  assert.equal(result.restores.length, 0, 'nothing is restored from a broken chain');
-  return { exitCode: run.exitCode, result, chainCheck };
+  execFileSync('cp', ['-al', repository, repo]);
+  return repo;
 }
 
+// The copy with one change, drilled from the newest incremental: `backup:chain` fails naming the cause.
+async function brokenDrill(name: string, change: (repo: string) => Promise<void>): Promise<{ exitCode: number; result: RunResult; chainCheck: CheckResult }> {
+  const repo = linkedCopy(name);
+  await change(repo);
+  const file = await ws.scenario(`${name}.yaml`, scenarioText(name, repo, `{ method: basebackup, incremental: true, use: "${chain[2]!.id}" }`, '[{ marker: batch-2 }]'));
+  const { result, exitCode } = await runDrill(await loadScenario(file, { cwd: ws.dir }), { log: silentLogger(), clock: systemClock });
+  const chainCheck = check(result, 'backup:chain');
+  assert.ok(chainCheck, `${name}: a backup:chain check\n${JSON.stringify(result.checks, null, 2)}`);
+  assert.equal(result.restores.length, 0, 'nothing is restored from a broken chain');
+  return { exitCode, result, chainCheck };
+}
+
+// Rewrite a backup's record as a new file (the copy's hard link to the original is replaced, not written through).
 async function editRecord(repo: string, id: string, edit: (record: BackupRecord) => void): Promise<void> {
   const record = await readRecord(repo, id);
   edit(record);
-  await writeFile(join(repo, 'backups', id, 'backup.json'), `${JSON.stringify(record, null, 2)}\n`);
+  const file = join(repo, 'backups', id, 'backup.json');
+  await writeFile(`${file}.new`, `${JSON.stringify(record, null, 2)}\n`);
+  await rename(`${file}.new`, file);
 }
 
 test('a chain whose middle backup was deleted fails backup:chain naming the missing backup', { skip }, async () => {
@@ -184,8 +195,7 @@ test('a chain recorded in the wrong order fails backup:chain: the first is not f
 });
 
 test('prune keeps every backup a kept incremental needs, and says why', { skip }, async () => {
-  const repo = join(ws.dir, 'repo-prune');
-  await cp(repository, repo, { recursive: true });
+  const repo = linkedCopy('prune');
   const file = await ws.scenario('prune.yaml', scenarioText('prune', repo, '{ method: basebackup, incremental: true }', '[immediate]'));
   const run = await cli(['prune', file, '--keep', '1'], { cwd: ws.dir, env: ws.env });
   assert.equal(run.exitCode, 0, run.stdout + run.stderr);
@@ -193,4 +203,25 @@ test('prune keeps every backup a kept incremental needs, and says why', { skip }
     assert.match(run.stdout, new RegExp(`kept +${parent.id} .*kept backup ${chain[2]!.id} is incremental and restores only with it \\(a parent of a kept backup is never removed\\)`));
   }
   for (const record of chain) assert.ok((await readRecord(repo, record.id)).id === record.id, `${record.id} is still there`);
+});
+
+test('a chain pg_combinebackup refuses is reported in its own words, and nothing is started', { skip }, async () => {
+  // Past backup:chain (which would name the missing full backup first): what pg_combinebackup itself says.
+  const stored = (id: string) => ({ record: chain.find((r) => r.id === id)!, dir: join(repository, 'backups', id) });
+  const environment = await openEnvironment({ kind: 'docker', version: 17, image: 'postgres:17', mounts: [{ path: repository, readOnly: true }], tools: [...PHYSICAL_RESTORE_TOOLS, 'pg_combinebackup'], runLabel: 'combine-refused' }, silentLogger());
+  try {
+    const outcome = await restorePhysical({
+      backup: stored(chain[2]!.id), chain: [stored(chain[1]!.id)], runtime: environment.runtime, target: { kind: 'immediate' }, restoreCommand: 'false', checksums: false, recoveryTimeoutMs: 60_000,
+    }, silentLogger(), systemClock);
+    try {
+      const refused = outcome.snapshotFindings.find((f) => f.id === 'backup:combine')?.message ?? '';
+      assert.match(refused, new RegExp(`^pg_combinebackup refused the chain ${chain[1]!.id} ← ${chain[2]!.id}: backup at ".*${chain[1]!.id}/data" is an incremental backup, but the first backup should be a full backup`));
+      assert.equal(outcome.failure, refused);
+      assert.equal(await outcome.cluster.isRunning(), false);
+    } finally {
+      await outcome.cluster.dispose();
+    }
+  } finally {
+    await environment.dispose();
+  }
 });
