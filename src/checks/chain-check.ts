@@ -19,8 +19,11 @@ export async function chainCheck(repo: LocalRepository, backup: StoredBackup): P
   const ids = backup.record.physical?.incremental?.chain ?? [];
   const stored = await repo.list();
   const found = ids.map((id) => stored.find((b) => b.record.id === id) ?? null);
-  const links: ChainLink[] = await Promise.all(ids.map(async (id, i) => ({ id, record: found[i]?.record ?? null, label: found[i] ? await labelOf(found[i]) : null })));
-  const findings = chainFindings({ id: backup.record.id, record: backup.record, label: await labelOf(backup) }, links);
+  const links: ChainLink[] = await Promise.all(ids.map(async (id, i) => {
+    const stored = found[i];
+    return { id, record: stored?.record ?? null, label: stored ? await dataFile(stored, 'backup_label') : null, manifest: stored ? await dataFile(stored, 'backup_manifest') : null };
+  }));
+  const findings = chainFindings({ id: backup.record.id, record: backup.record, label: await dataFile(backup, 'backup_label'), manifest: await dataFile(backup, 'backup_manifest') }, links);
   // Each parent's own files as they were when it completed (its data directory is pg_verifybackup's).
   for (const parent of found) {
     if (!parent) continue;
@@ -37,9 +40,9 @@ export async function chainCheck(repo: LocalRepository, backup: StoredBackup): P
   return { check: pass('backup', 'backup:chain', 'exact', expected, expected, message, durationMs), chain: found.filter((b): b is StoredBackup => b !== null) };
 }
 
-// The backup_label pg_basebackup wrote into the data directory, or null when unreadable.
-async function labelOf(backup: StoredBackup): Promise<string | null> {
+// A file pg_basebackup wrote into the data directory (backup_label, backup_manifest), or null when unreadable.
+async function dataFile(backup: StoredBackup, name: string): Promise<string | null> {
   const physical = backup.record.physical;
   if (!physical) return null;
-  return readFile(join(backup.dir, physical.dataDir, 'backup_label'), 'utf8').catch(() => null);
+  return readFile(join(backup.dir, physical.dataDir, name), 'utf8').catch(() => null);
 }

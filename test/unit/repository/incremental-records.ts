@@ -25,3 +25,17 @@ export function label(startLsn: string, fromLsn?: string): string {
     ...(fromLsn ? [`INCREMENTAL FROM LSN: ${fromLsn}`, 'INCREMENTAL FROM TLI: 1'] : []), '',
   ].join('\n');
 }
+
+/** The parts of a backup_manifest pg_basebackup 17 writes that a chain is checked by (its files left out). */
+export function manifest(startLsn: string, system = SYSTEM): string {
+  return `{ "PostgreSQL-Backup-Manifest-Version": 2,
+"System-Identifier": ${system},
+"Files": [
+{ "Path": "backup_label", "Size": 281, "Last-Modified": "2026-12-02 08:15:32 GMT", "Checksum-Algorithm": "CRC32C", "Checksum": "0325a540" }
+],
+"WAL-Ranges": [
+{ "Timeline": 1, "Start-LSN": "${startLsn}", "End-LSN": "0/FF000120" }
+],
+"Manifest-Checksum": "85572ee83bd39169722f90d057a7b30e87725e1a1584e57dc25666807b754e15"}
+`;
+}
