@@ -103,6 +103,16 @@ test('a url source with summarize_wal off is refused (exit 3) naming the setting
     assert.equal(checks.find((c) => c.id === id)?.status, 'passed', `${id}: ${JSON.stringify(checks.map((c) => [c.id, c.status]))}`);
   }
   assert.equal(checks.find((c) => c.kind === 'sql')?.status, 'passed', 'the rows written between the two backups are there');
+
+  // --full starts a new chain: the next incremental builds on it, not on the old chain.
+  const restart = await cli(['backup', file, '--full'], { cwd: ws.dir, env: env() });
+  assert.equal(restart.exitCode, 0, restart.stderr.slice(-2000));
+  assert.match(restart.stderr, /--full: taking a full backup, which starts a new incremental chain/);
+  const newFull = restart.stdout.trim();
+  assert.equal((await record(newFull)).physical!.incremental, undefined);
+  const next = await cli(['backup', file], { cwd: ws.dir, env: env() });
+  assert.equal(next.exitCode, 0, next.stderr.slice(-2000));
+  assert.deepEqual((await record(next.stdout.trim())).physical!.incremental?.chain, [newFull]);
 });
 
 test('a url source older than PostgreSQL 17 is refused (exit 2) naming its major and the fix', async () => {
