@@ -74,6 +74,9 @@ const record = async (id: string): Promise<BackupRecord> => JSON.parse(await rea
 
 test('a url source with summarize_wal off is refused (exit 3) naming the setting; then two backups form a chain that restores through pg_combinebackup', { skip }, async () => {
   const file = await scenario('chain', serverUrl(), '{ method: basebackup, incremental: true }', '[amcheck, { sql: { query: "select count(*) from orders", expect: 4000 } }]');
+  const doctor = await cli(['doctor', file], { cwd: ws.dir, env: env() });
+  assert.equal(doctor.exitCode, 3, doctor.stdout + doctor.stderr.slice(-2000));
+  assert.match(doctor.stdout, /incremental: summarize_wal is off: incremental backups are taken from WAL summaries\n {2}fix: run on the source, as a superuser: ALTER SYSTEM SET summarize_wal = on; SELECT pg_reload_conf\(\)/);
   const off = await cli(['backup', file], { cwd: ws.dir, env: env() });
   assert.equal(off.exitCode, 3, off.stdout + off.stderr.slice(-2000));
   assert.match(off.stderr, /has summarize_wal off: PostgreSQL takes incremental backups only from WAL summaries/);
@@ -127,6 +130,9 @@ backup: { method: basebackup, incremental: true }
     assert.equal(run.exitCode, 2, run.stdout + run.stderr.slice(-2000));
     assert.match(run.stderr, /backup\.incremental: .* is PostgreSQL 15, which cannot take incremental backups/);
     assert.match(run.stderr, /upgrade the source to PostgreSQL 17 or newer, or remove backup\.incremental/);
+    const doctor = await cli(['doctor', file], { cwd: ws.dir, env: ws.env });
+    assert.equal(doctor.exitCode, 3, doctor.stdout + doctor.stderr.slice(-2000));
+    assert.match(doctor.stdout, /incremental: PostgreSQL 15 cannot take incremental backups \(17 or newer can\)/);
   } finally {
     await local.cluster.dispose();
   }
