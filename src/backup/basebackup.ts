@@ -18,6 +18,7 @@ import { sourceRecord } from '../source/source-record.ts';
 import { WalArchive } from '../repository/wal-archive.ts';
 import { segmentName } from '../repository/wal-names.ts';
 import { EXPECTATIONS_FILE } from './dump.ts';
+import { incrementalBase, incrementalDetails } from './incremental.ts';
 
 export const DATA_DIR = 'data';
 
@@ -29,6 +30,8 @@ export interface BasebackupOptions {
   archiveTimeoutMs: number | null;
   /** A managed source: what happened after the backup (markers, end state), recorded before the backup is committed. */
   afterBackup?: AfterBackup;
+  /** Take it incrementally on top of the newest basebackup of the same source in the repository (a full one if none). */
+  incremental?: boolean;
 }
 
 /** Records the source's history once the backup is complete; its file goes into the backup, under its manifest. */
@@ -52,7 +55,9 @@ export async function takeBasebackup(source: Source, runtime: Runtime, repo: Loc
       const label = `recoverable ${staged.id}`;
       // Step 1: pg_basebackup, tablespaces mapped into the backup so nothing is written over the source's own paths.
       const tablespaces: TablespaceRecord[] = facts.tablespaces.map((t) => ({ oid: t.oid, name: t.name, sourceLocation: t.location, path: `tablespaces/${t.oid}` }));
+      const base = options.incremental ? await incrementalBase(source, repo, options.scenario, facts, log) : null;
       const args = ['-d', source.conninfo(), '-D', join(staged.dir, DATA_DIR), '-Fp', '-X', 'stream', '-c', 'fast', '-l', label, '--manifest-checksums=SHA256', '-v', '-n'];
+      if (base) args.push(`--incremental=${base.manifest}`);
       for (const t of tablespaces) {
         await mkdir(join(staged.dir, t.path), { recursive: true, mode: 0o700 });
         args.push(`--tablespace-mapping=${t.sourceLocation.replace(/=/g, '\\=')}=${join(staged.dir, t.path).replace(/=/g, '\\=')}`);
@@ -86,11 +91,13 @@ export async function takeBasebackup(source: Source, runtime: Runtime, repo: Loc
           dataDir: DATA_DIR, label, startLsn, stopLsn, timeline, startSegment, stopSegment, walSegmentSize: facts.walSegmentSize,
           systemIdentifier: facts.systemIdentifier, dataChecksums: facts.dataChecksums, superuser: facts.superuser, tablespaces, hazards,
           toolVersion,
+          ...(base ? { incremental: incrementalDetails(base, await readFile(join(staged.dir, DATA_DIR, 'backup_label'), 'utf8')) } : {}),
         },
         expectationsFile: options.expectations ? EXPECTATIONS_FILE : null,
         historyFile,
       });
-      log.info({ backup: backup.record.id, startLsn, stopLsn }, `backup ${backup.record.id} complete: WAL ${startSegment} to ${stopSegment}`);
+      const kind = base ? `incremental backup ${backup.record.id} (parent ${base.parent.record.id})` : `backup ${backup.record.id}`;
+      log.info({ backup: backup.record.id, startLsn, stopLsn, ...(base ? { parent: base.parent.record.id } : {}) }, `${kind} complete: WAL ${startSegment} to ${stopSegment}`);
       return backup;
   });
 }

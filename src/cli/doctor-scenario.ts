@@ -9,6 +9,7 @@ import { formatBytes } from '../report/format.ts';
 import { configuredWorkRoot, ensureWorkRoot } from '../env/work-root.ts';
 import { assertTraversable } from '../env/cluster.ts';
 import { discoverInstallations } from '../env/binaries.ts';
+import { INCREMENTAL_MIN_MAJOR } from '../scenario/rules.ts';
 import { localBackupTools } from '../backup/tool-runtime.ts';
 import { LocalRepository } from '../repository/local-repository.ts';
 import { openUrlSource } from '../source/url.ts';
@@ -82,12 +83,24 @@ function sourceFindings(scenario: Scenario, source: SourcePreflight): Finding[] 
     const detail = `${method.method}${judged ? ' (this scenario)' : ''}: ${state}${method.notes.length ? ` (${method.notes.join('; ')})` : ''}`;
     findings.push({ topic: `privileges`, ok: method.ready || !judged, detail, ...(judged && !method.ready ? { fix: `run on the source, as a superuser: ${method.missing.join('; ')}` } : {}) });
   }
+  if (scenario.backup.incremental) findings.push(incrementalFinding(source));
   const tools = scenario.backup.method === 'dump' ? ['pg_dump', 'pg_dumpall'] : scenario.backup.method === 'basebackup' ? ['pg_basebackup'] : [];
   if (tools.length) {
     const local = localBackupTools({ sourceMajor: source.major, wanted: source.major, tools }, discoverInstallations());
     findings.push({ topic: 'backup tools', ok: true, detail: local ? `${tools.join(', ')} ${local.version} from ${local.dir}` : `no ${tools.join('/')} ${source.major} or newer here: those of postgres:${source.major} in a container on the host's network (needs a Docker engine)` });
   }
   return findings;
+}
+
+/** Whether the source can take incremental backups: PostgreSQL 17+ with summarize_wal on, or the fix. */
+export function incrementalFinding(source: SourcePreflight): Finding {
+  if (source.major < INCREMENTAL_MIN_MAJOR) {
+    return { topic: 'incremental', ok: false, detail: `PostgreSQL ${source.major} cannot take incremental backups (${INCREMENTAL_MIN_MAJOR} or newer can)`, fix: `upgrade the source to PostgreSQL ${INCREMENTAL_MIN_MAJOR} or newer, or remove backup.incremental` };
+  }
+  if (source.summarizeWal !== 'on') {
+    return { topic: 'incremental', ok: false, detail: `summarize_wal is ${source.summarizeWal ?? 'unknown'}: incremental backups are taken from WAL summaries`, fix: 'run on the source, as a superuser: ALTER SYSTEM SET summarize_wal = on; SELECT pg_reload_conf()' };
+  }
+  return { topic: 'incremental', ok: true, detail: 'summarize_wal is on: incremental backups can be taken' };
 }
 
 // The repository's filesystem must hold the next backup: as large as the last one, else (none yet) the database.

@@ -70,6 +70,8 @@ export function renderList(backups: readonly StoredBackup[], statuses: ReadonlyA
     lines.push(line(row));
     const other = foreign[i] ?? [];
     if (other.length) lines.push(`  another source (backup.use never picks it): ${other.join('; ')}`);
+    const incremental = backups[i]!.record.physical?.incremental;
+    if (incremental) lines.push(`  incremental on ${incremental.parent} (restores as ${[...incremental.chain, backups[i]!.record.id].join(' ← ')} through pg_combinebackup)`);
     const status = statuses[i];
     if (status) lines.push(`  WAL ${status.startSegment} → ${status.stopSegment}, archive ${status.archive} ends at ${status.archiveLastSegment ?? '(empty)'}: ${status.continuous ? 'all present' : 'INCOMPLETE'} (${status.message})`);
   });

@@ -57,8 +57,9 @@ const commands: Array<{ name: string; describe: string; options?: (y: Argv) => A
   {
     name: 'backup <scenario>',
     describe: "take a backup of the scenario's source into its repository (what a nightly schedule runs)",
-    options: (y) => y.positional('scenario', { type: 'string', describe: 'scenario YAML file' }),
-    examples: [['$0 backup scenarios/nightly.yaml', "take tonight's backup; a later drill restores it with backup.use: latest"]],
+    options: (y) => y.positional('scenario', { type: 'string', describe: 'scenario YAML file' })
+      .option('full', { type: 'boolean', default: false, describe: 'with backup.incremental: take a full backup, which the next incrementals build on (a new chain)' }),
+    examples: [['$0 backup scenarios/nightly.yaml', "take tonight's backup; a later drill restores it with backup.use: latest"], ['$0 backup scenarios/nightly.yaml --full', 'a weekly full backup that starts a new incremental chain']],
     load: () => import('./backup.ts'),
   },
   {

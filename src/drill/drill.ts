@@ -20,6 +20,7 @@ import { rtoObjective, dumpRpoObjective, latestRpoObjective } from './objectives
 import { restorePhysicalTarget } from './restore-physical-target.ts';
 import { ContainerWalCopy } from './container-wal.ts';
 import { verifyBackupCheck } from '../checks/verifybackup.ts';
+import { chainCheck } from '../checks/chain-check.ts';
 import { readHistory } from '../repository/history.ts';
 import { openEnvironment } from '../env/environment.ts';
 import { copyRestoreCommand } from '../source/archive-command.ts';
@@ -94,6 +95,7 @@ async function drillSteps(scenario: Scenario, deps: DrillDeps, keys: EvidenceKey
   result.backup = {
     id: backup.record.id, method: backup.record.method, sizeBytes: backup.record.sizeBytes, durationMs: backup.record.durationMs,
     taken, takenAt: backup.record.startedAt, sourceVersion: backup.record.source.major, sourceServerVersion: backup.record.source.serverVersion,
+    ...(backup.record.physical?.incremental ? { chain: backup.record.physical.incremental.chain } : {}),
   };
   throwIfInterrupted();
   // Step 3a: the signature over the manifest, before the manifest or anything it covers is trusted.
@@ -175,11 +177,24 @@ async function restorePhysicalTargets(scenario: Scenario, deps: DrillDeps, resul
   const { log, clock } = deps;
   // A basebackup carries PostgreSQL's own backup_manifest; a snapshot's files are covered by the repository's manifest.
   const phases = [...shared];
+  // An incremental backup restores only with its whole chain: found, intact, of one cluster, in order (else nothing is restored).
+  const chain = backup.record.physical?.incremental ? await chainCheck(repo, backup) : null;
+  if (chain) {
+    result.checks.push(chain.check);
+    phases.push({ name: 'chain', durationMs: chain.check.durationMs });
+    if (chain.check.status !== 'passed') return null;
+  }
   if (backup.record.method === 'basebackup') {
     const environment = await openEnvironment({ ...environmentOf(scenario, result.runId, backup.record.source.major), version: backup.record.source.major, mounts: [{ path: repo.root, readOnly: true }, ...plaintext.mounts], tools: [], runLabel: result.runId }, log);
     try {
       const verify = await verifyBackupCheck(plaintext.backup, environment.runtime);
       result.checks.push(verify);
+      // Each backup of the chain against its own backup_manifest too: pg_combinebackup reads every one.
+      for (const parent of chain?.chain ?? []) {
+        const check = await verifyBackupCheck(parent, environment.runtime);
+        result.checks.push({ ...check, id: `pg_verifybackup:${parent.record.id}`, message: `backup ${parent.record.id} of the chain: ${check.message}` });
+        verify.durationMs += check.durationMs;
+      }
       phases.push({ name: 'pg_verifybackup', durationMs: verify.durationMs });
     } finally {
       await environment.dispose();
@@ -206,7 +221,7 @@ async function restorePhysicalTargets(scenario: Scenario, deps: DrillDeps, resul
       log.info(restoreStarting(result.restores.length + 1, total, `${backup.record.id} to ${target.label} in a ${scenario.restore.environment} PostgreSQL ${backup.record.source.major} environment`, elapsed(deps, result)));
       const { restore, lastReplayedCommit } = await restorePhysicalTarget(
         {
-          repo, backup, files: plaintext.backup, wal: archive, mounts: [...plaintext.mounts, ...(wal?.mounts ?? []), ...(containerWal ? [containerWal.mount] : [])], backupExpectations: expectations, history, target, checks: [...scenario.checks, ...target.checks],
+          repo, backup, files: plaintext.backup, chain: chain?.chain ?? [], wal: archive, mounts: [...plaintext.mounts, ...(wal?.mounts ?? []), ...(containerWal ? [containerWal.mount] : [])], backupExpectations: expectations, history, target, checks: [...scenario.checks, ...target.checks],
           environment: environmentOf(scenario, result.runId, backup.record.source.major),
           // A node process per WAL file costs ~0.2 s of replay each: the drill's own archive is read with cp.
           restoreCommand: external ?? copyRestoreCommand(archive.dir), ownArchive: external === undefined, containerWal, jobs: scenario.backup.jobs,

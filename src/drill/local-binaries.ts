@@ -14,5 +14,7 @@ export function restoreVersions(scenario: Scenario): number[] {
 export function requireLocalBinaries(scenario: Scenario): void {
   if (scenario.restore.environment !== 'local') return;
   sourceBinaries(scenario);
-  for (const version of restoreVersions(scenario)) requireBinaries(version, scenario.backup.method === 'dump' ? RESTORE_TOOLS : PHYSICAL_RESTORE_TOOLS);
+  // An incremental chain is combined by pg_combinebackup of the restore's major.
+  const physical = scenario.backup.incremental ? [...PHYSICAL_RESTORE_TOOLS, 'pg_combinebackup'] : PHYSICAL_RESTORE_TOOLS;
+  for (const version of restoreVersions(scenario)) requireBinaries(version, scenario.backup.method === 'dump' ? RESTORE_TOOLS : physical);
 }

@@ -23,6 +23,15 @@ import { archiveKeyFile } from '../source/archive-key.ts';
 /** Batches written after the backup, each closed by a marker; what PITR targets point at. */
 export const MARKER_BATCHES = 3;
 const ARCHIVE_TIMEOUT_MS = 60_000;
+/** Backups a managed source's incremental chain holds: one full, then incrementals (the last one is drilled). */
+export const MANAGED_CHAIN_LENGTH = 3;
+// Workload seeds between chain backups, apart from the marked batches' (seed + 1, + 2, ...).
+const CHAIN_SEED_OFFSET = 100;
+
+// Transactions in one batch of the workload after a backup.
+function batchSize(workload: { transactions: number }): number {
+  return Math.max(20, Math.floor(workload.transactions / 10));
+}
 
 /** Settings that make the managed source archive through `recoverable archive-wal` and time its commits. */
 export function archiveSettings(repository: string, system: string, runtime: Runtime, keyFile?: string): Record<string, string> {
@@ -53,7 +62,10 @@ export async function takeManagedBasebackup(scenario: Scenario, repo: LocalRepos
   const keyFile = repo.key ? await archiveKeyFile(repo.key, runtime) : null;
   let source: Awaited<ReturnType<typeof startManagedSource>>;
   try {
-    source = await startManagedSource(spec, runtime, log, { settings: archiving(repo, runtime, keyFile?.path), disposeRuntime: dispose });
+    const archive = archiving(repo, runtime, keyFile?.path);
+    // Incremental backups are taken from WAL summaries (PostgreSQL 17+).
+    const settings = async (system: string): Promise<Record<string, string>> => ({ ...(await archive(system)), ...(scenario.backup.incremental ? { summarize_wal: 'on' } : {}) });
+    source = await startManagedSource(spec, runtime, log, { settings, disposeRuntime: dispose });
   } catch (error) {
     await keyFile?.dispose();
     throw error;
@@ -63,11 +75,20 @@ export async function takeManagedBasebackup(scenario: Scenario, repo: LocalRepos
     await client.connect();
     await pinSession(client);
     await ensureMarkerTable(client);
+    const incremental = scenario.backup.incremental ?? false;
+    // A managed source lives for one run, so it takes its whole chain now: a full backup, then incrementals, a batch
+    // of the workload before each; every one of them carries the exact expectations of its moment.
+    if (incremental) {
+      for (let step = 1; step <= MANAGED_CHAIN_LENGTH - 1; step++) {
+        await takeBasebackup(source, runtime, repo, { scenario: scenario.name, expectations: await capture(client), archiveTimeoutMs: scenario.backup.archiveTimeoutMs, incremental }, log, clock);
+        await runWorkload(client, { seed: spec.workload.seed + CHAIN_SEED_OFFSET + step, transactions: batchSize(spec.workload) });
+      }
+    }
     // The workload is paused, so the backup's end state is exactly what is captured here.
     const expectations = await capture(client);
     // The marked batches run before the backup is committed: it becomes visible with its history, or not at all.
     return await takeBasebackup(source, runtime, repo, {
-      scenario: scenario.name, expectations, archiveTimeoutMs: scenario.backup.archiveTimeoutMs,
+      scenario: scenario.name, expectations, archiveTimeoutMs: scenario.backup.archiveTimeoutMs, incremental,
       afterBackup: (backup) => recordHistory(client, backup, spec.workload, repo, log),
     }, log, clock);
   } finally {
@@ -90,7 +111,7 @@ export async function capture(client: pg.Client): Promise<Expectations> {
 // Batches of the workload, each followed by its exact expectations and a marker; then an end marker, archived.
 export async function recordHistory(client: pg.Client, backup: { id: string; systemIdentifier: string }, workload: { seed: number; transactions: number }, repo: LocalRepository, log: Logger): Promise<SourceHistory> {
   const markers: MarkerRecord[] = [];
-  const perBatch = Math.max(20, Math.floor(workload.transactions / 10));
+  const perBatch = batchSize(workload);
   let expectations: Expectations | null = null;
   for (let batch = 1; batch <= MARKER_BATCHES; batch++) {
     await runWorkload(client, { seed: workload.seed + batch, transactions: perBatch });

@@ -113,7 +113,7 @@ async function takeUrlBasebackup(scenario: Scenario, repo: LocalRepository, log:
     const tools = await urlToolRuntime(url, source.major, source.major, ['pg_basebackup'], repo, log);
     try {
       const external = scenario.source.kind === 'url' && scenario.source.restoreCommand !== undefined;
-      return await takeBasebackup(source, tools.runtime, repo, { scenario: scenario.name, expectations: null, archiveTimeoutMs: external ? null : scenario.backup.archiveTimeoutMs }, log, clock);
+      return await takeBasebackup(source, tools.runtime, repo, { scenario: scenario.name, expectations: null, archiveTimeoutMs: external ? null : scenario.backup.archiveTimeoutMs, incremental: scenario.backup.incremental ?? false }, log, clock);
     } finally {
       await tools.dispose();
     }

@@ -32,6 +32,8 @@ export interface PhysicalTargetInput {
   backup: StoredBackup;
   /** The backup's files as the restore reads them: the repository's, or a decrypted copy. */
   files: StoredBackup;
+  /** An incremental backup's chain, oldest (the full backup) first: pg_combinebackup reads these, then `files`. */
+  chain?: StoredBackup[];
   /** The backup's WAL archive as the restore reads it: the repository's, or a decrypted copy. */
   wal: WalArchive;
   /** Directories the environment must see besides the repository (a decrypted copy). */
@@ -69,7 +71,9 @@ export async function restorePhysicalTarget(input: PhysicalTargetInput, log: Log
   if (input.ownArchive) checks.push(await continuityCheck(input, goal));
   // Step 3: an environment of the backup's major (a missing engine or image: exit 3), then copy, neutralise, replay, prove.
   const started = clock.now();
-  const environment = await openEnvironment({ ...input.environment, version: backup.record.source.major, mounts: [{ path: input.repo.root, readOnly: true }, ...input.mounts], tools: PHYSICAL_RESTORE_TOOLS }, log);
+  const chain = input.chain ?? [];
+  const tools = chain.length ? [...PHYSICAL_RESTORE_TOOLS, 'pg_combinebackup'] : PHYSICAL_RESTORE_TOOLS;
+  const environment = await openEnvironment({ ...input.environment, version: backup.record.source.major, mounts: [{ path: input.repo.root, readOnly: true }, ...input.mounts], tools }, log);
   restore.environment = environment.summary;
   const runtime = environment.runtime;
   const checksums = physical.dataChecksums && runtime.has('pg_checksums');
@@ -78,10 +82,10 @@ export async function restorePhysicalTarget(input: PhysicalTargetInput, log: Log
   try {
     const restoreCommand = await restoreCommandFor(input, runtime);
     phases.push({ name: 'environment', durationMs: Math.round(clock.now() - started) });
-    outcome = await restorePhysical({ backup: input.files, runtime, target: goal.recovery, restoreCommand, checksums, recoveryTimeoutMs: input.recoveryTimeoutMs }, log, clock);
+    outcome = await restorePhysical({ backup: input.files, chain, runtime, target: goal.recovery, restoreCommand, checksums, recoveryTimeoutMs: input.recoveryTimeoutMs }, log, clock);
     phases.push(...outcome.phases);
     if (outcome.copy) restore.copy = outcome.copy;
-    checks.push(...snapshotChecks(backup, outcome), ...recoveryChecks(outcome, goal, physical.dataChecksums, checksums, backup.record.snapshot?.fromStandby ?? false));
+    checks.push(...snapshotChecks(backup, outcome), ...combineChecks(chain, backup, outcome), ...recoveryChecks(outcome, goal, physical.dataChecksums, checksums, backup.record.snapshot?.fromStandby ?? false));
     restore.reached = reached(target.kind, outcome);
     if (outcome.neutralised.length) restore.warnings = outcome.neutralised.map((n) => `removed from the restore: ${n}`);
     if (outcome.failure) return { restore, lastReplayedCommit: null };
@@ -148,6 +152,15 @@ async function continuityCheck(input: PhysicalTargetInput, goal: ResolvedTarget)
 }
 
 // Snapshot backups: the stored backup_label and tablespace_map, and every volume, as pg_backup_stop and the driver left them.
+// An incremental backup's chain, combined by pg_combinebackup; its refusal in its own words.
+function combineChecks(chain: readonly StoredBackup[], backup: StoredBackup, outcome: PhysicalRestoreOutcome): CheckResult[] {
+  if (chain.length === 0) return [];
+  const ids = [...chain, backup].map((b) => b.record.id);
+  const refused = outcome.snapshotFindings.find((f) => f.id === 'backup:combine')?.message;
+  if (refused) return [fail('backup', 'backup:combine', 'exact', ids, 'refused', refused, 0)];
+  return [pass('backup', 'backup:combine', 'exact', ids, 'combined', `pg_combinebackup combined ${ids.join(' ← ')} into the data directory`, 0)];
+}
+
 function snapshotChecks(backup: StoredBackup, outcome: PhysicalRestoreOutcome): CheckResult[] {
   const details = backup.record.snapshot;
   if (!details) return [];

@@ -107,6 +107,7 @@ function backupSection(backup: BackupSummary | null): string {
   ];
   if (backup.startLsn) rows.push(['Start LSN', `<code>${escapeHtml(backup.startLsn)}</code>`]);
   if (backup.stopLsn) rows.push(['Stop LSN', `<code>${escapeHtml(backup.stopLsn)}</code>`]);
+  if (backup.chain) rows.push(['Incremental chain', escapeHtml(`${[...backup.chain, backup.id].join(' ← ')} (pg_combinebackup)`)]);
   rows.push(signatureFact(backup).map(escapeHtml) as [string, string]);
   return `<section><h2>Backup</h2>${factsTable(rows)}</section>`;
 }

@@ -19,7 +19,7 @@ const RUN_KEYS = [
 const TOOL_KEYS = ['name', 'version'] as const satisfies readonly (keyof RunResult['tool'])[];
 const SCENARIO_KEYS = ['name', 'path', 'sha256'] as const satisfies readonly (keyof RunResult['scenario'])[];
 const BACKUP_KEYS = [
-  'id', 'method', 'startLsn', 'stopLsn', 'sizeBytes', 'durationMs', 'taken', 'takenAt', 'sourceVersion', 'sourceServerVersion', 'manifestSha256', 'signature',
+  'id', 'method', 'startLsn', 'stopLsn', 'sizeBytes', 'durationMs', 'taken', 'takenAt', 'sourceVersion', 'sourceServerVersion', 'chain', 'manifestSha256', 'signature',
 ] as const satisfies readonly (keyof BackupSummary)[];
 const RESTORE_KEYS = [
   'target', 'environment', 'reached', 'phases', 'checks', 'warnings', 'error',

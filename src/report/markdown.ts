@@ -90,6 +90,7 @@ function backupSection(backup: BackupSummary | null): string {
   ];
   if (backup.startLsn) rows.push(['Start LSN', code(backup.startLsn, true)]);
   if (backup.stopLsn) rows.push(['Stop LSN', code(backup.stopLsn, true)]);
+  if (backup.chain) rows.push(['Incremental chain', cell(`${[...backup.chain, backup.id].join(' ← ')} (pg_combinebackup)`)]);
   rows.push(signatureFact(backup).map(cell) as [string, string]);
   return `## Backup\n\n${table(['Field', 'Value'], rows)}`;
 }

@@ -45,6 +45,18 @@ export interface PhysicalDetails {
   /** Files the backup carried that a restore must not use as-is (standby.signal, primary_conninfo). */
   hazards: string[];
   toolVersion: string;
+  /** Set on an incremental basebackup (PostgreSQL 17+): what pg_combinebackup needs before it. */
+  incremental?: IncrementalDetails;
+}
+
+/** An incremental basebackup's place in its chain. */
+export interface IncrementalDetails {
+  /** The backup whose backup_manifest pg_basebackup --incremental read. */
+  parent: string;
+  /** Every backup a restore combines before this one, oldest (the full backup) first; ends with `parent`. */
+  chain: string[];
+  /** backup_label's INCREMENTAL FROM LSN: the parent's start, as the server saw it. */
+  fromLsn: string;
 }
 
 /** How a snapshot backup's volumes were captured, and how to get them back or delete them. */

@@ -91,9 +91,23 @@ export function planRetention(input: RetentionInput): RetentionPlan {
     }
     plan.delete.push({ record, reason: deleteReason(input.policy), snapshot: removal });
   }
+  keepChains(plan);
   const remaining = [...plan.keep.map((k) => k.record), ...otherScenarios];
   plan.wal = planWalPruning(remaining, plan.delete.map((d) => d.record), input.archives, input.policy.pruneOrphanWal);
   return plan;
+}
+
+// An incremental backup restores only with its chain: whatever the policy says, a backup a kept one needs stays.
+function keepChains(plan: RetentionPlan): void {
+  const neededBy = new Map<string, string>();
+  for (const record of [...plan.keep.map((k) => k.record), ...plan.otherScenarios]) {
+    for (const id of record.physical?.incremental?.chain ?? []) if (!neededBy.has(id)) neededBy.set(id, record.id);
+  }
+  const stays = plan.delete.filter((d) => neededBy.has(d.record.id));
+  if (stays.length === 0) return;
+  plan.delete = plan.delete.filter((d) => !neededBy.has(d.record.id));
+  for (const d of stays) plan.keep.push({ record: d.record, reason: `${d.reason}, but kept: kept backup ${neededBy.get(d.record.id)} is incremental and restores only with it (a parent of a kept backup is never removed)` });
+  plan.keep.sort((a, b) => byId(a.record, b.record));
 }
 
 // Why a backup stays (`newerCount` backups of the scenario are newer than it), or null when the policy lets it go.

@@ -11,13 +11,15 @@ import { Cluster, privateTempDir } from '../env/cluster.ts';
 import { EnvironmentError, ToolError } from '../core/errors.ts';
 import type { StoredBackup } from '../repository/local-repository.ts';
 import type { Phase, RestoreCopy } from '../run/result.ts';
-import { copyForRestore, priceFullCopy } from './restore-copy.ts';
+import { copyForRestore, priceFullCopy, reflinkAccepted } from './restore-copy.ts';
 import { ISOLATION_SETTINGS, confValue, neutralSettings, ownedLines, parseConf, recoverySettings, rewriteAutoConf, type RecoveryAction, type RecoveryTarget } from './recovery-config.ts';
 import { readConfigTree } from './config-files.ts';
 import { readRecoveryLog, type RecoveryEvidence } from './recovery-proof.ts';
 
 export interface PhysicalRestoreInput {
   backup: StoredBackup;
+  /** An incremental backup's chain, oldest first: the data directory is pg_combinebackup's of these and `backup`. */
+  chain?: StoredBackup[];
   runtime: Runtime;
   target: RecoveryTarget;
   restoreCommand: string;
@@ -49,7 +51,7 @@ export interface PhysicalRestoreOutcome {
   checksums: { ran: boolean; ok: boolean; output: string } | null;
   /** The server's own words when recovery failed (target not reached, missing WAL ...). */
   failure: string | null;
-  /** Snapshot backups: what was wrong with the stored label, map or volumes (id → message). */
+  /** What materialising found (id → message): a snapshot's stored label, map or volumes; a chain pg_combinebackup refused. */
   snapshotFindings: Array<{ id: string; message: string }>;
   /** How the backup's files were copied (reflink or full) and what a full copy costs; null for a snapshot clone. */
   copy: RestoreCopy | null;
@@ -65,10 +67,11 @@ export async function restorePhysical(input: PhysicalRestoreInput, log: Logger, 
     // Step 1: a copy of the backup, copy-on-write where the filesystem allows (never hard links: the server rewrites files in place).
     const copy = await timed(clock, async (): Promise<Materialised | null> => {
       if (input.backup.record.snapshot) return materialiseSnapshot(input.backup, cluster);
+      if (input.chain?.length) return combineChain(input.chain, input.backup, cluster);
       outcome.copy = await copyBackup(input.backup, cluster, clock);
       return null;
     }).finally(() => cluster.runtime.adopt(cluster.dir, true));
-    phases.push({ name: input.backup.record.snapshot ? 'clone snapshot' : 'copy', durationMs: copy.durationMs });
+    phases.push({ name: input.backup.record.snapshot ? 'clone snapshot' : input.chain?.length ? 'pg_combinebackup' : 'copy', durationMs: copy.durationMs });
     if (outcome.copy) outcome.copy = await priceFullCopy(outcome.copy, cluster.dir);
     if (copy.value) {
       outcome.snapshotFindings = copy.value.findings;
@@ -148,11 +151,28 @@ async function copyBackup(backup: StoredBackup, cluster: Cluster, clock: Clock):
   return copy;
 }
 
+// An incremental chain: pg_combinebackup of the restore's major writes a full data directory (cloning where the
+// filesystem can, so nothing is shared with the repository's files); its refusal is reported in its own words.
+async function combineChain(chain: readonly StoredBackup[], backup: StoredBackup, cluster: Cluster): Promise<Materialised> {
+  const dirs = [...chain, backup].map((b) => join(b.dir, b.record.physical!.dataDir));
+  // A reflink of one small file of the backup into the restore's directory tells whether --clone works here.
+  const mode = (await reflinkAccepted(cluster.runtime, join(dirs[0]!, 'PG_VERSION'), join(cluster.dir, '.clone-probe'))) ? '--clone' : '--copy';
+  try {
+    await cluster.runtime.tool('pg_combinebackup', [...dirs, '-o', cluster.dataDir, mode], { label: 'pg_combinebackup' });
+    return { findings: [], missing: null };
+  } catch (error) {
+    if (!(error instanceof ToolError)) throw error;
+    const words = error.stderr.split('\n').map((l) => l.replace(/^pg_combinebackup: (error: )?/, '').trim()).filter(Boolean).join(' | ');
+    const message = `pg_combinebackup refused the chain ${[...chain, backup].map((b) => b.record.id).join(' ← ')}: ${words || error.message}`;
+    return { findings: [{ id: 'backup:combine', message }], missing: message };
+  }
+}
+
 // A snapshot backup: clone the volumes, drop what a backup must not carry, then write backup_label and
 // tablespace_map from the bytes pg_backup_stop returned (the map's paths pointed at the clones, never the source's).
 interface Materialised {
   findings: Array<{ id: string; message: string }>;
-  /** Set when a volume could not be cloned: the restore cannot go on. */
+  /** Set when the data directory could not be materialised (a volume not cloned, a chain not combined): the restore cannot go on. */
   missing: string | null;
 }
 

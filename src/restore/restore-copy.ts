@@ -54,8 +54,8 @@ async function copyTree(runtime: Runtime, tree: CopyTree): Promise<TreeOutcome> 
   return { reflink: false, ...size };
 }
 
-// Whether `file` can be cloned to `probe` (on the copy's filesystem), the probe removed either way.
-async function reflinkAccepted(runtime: Runtime, file: string, probe: string): Promise<boolean> {
+/** Whether `file` can be cloned to `probe` (on the copy's filesystem), the probe removed either way. */
+export async function reflinkAccepted(runtime: Runtime, file: string, probe: string): Promise<boolean> {
   try {
     await runtime.system('sh', ['-c', 'cp --reflink=always "$1" "$2"; s=$?; rm -f "$2"; exit $s', 'sh', file, probe], { label: 'cp --reflink=always (probe)' });
     return true;

@@ -64,6 +64,7 @@ const backup = z.strictObject({
   takenAt: z.string(),
   sourceVersion: z.number().int(),
   sourceServerVersion: z.string().optional(),
+  chain: z.array(z.string()).optional().describe('an incremental backup: the backups combined before it, oldest (the full backup) first'),
   manifestSha256: z.string().optional().describe("SHA-256 of the backup's manifest.json as the drill read it"),
   signature: z.strictObject({ signed: z.boolean(), keyFingerprint: z.string().optional(), verified: z.boolean() }).optional(),
 });

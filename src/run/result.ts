@@ -85,6 +85,8 @@ export interface BackupSummary {
   sourceVersion: number;
   /** The source's server_version when the backup was taken (e.g. 15.8). */
   sourceServerVersion?: string;
+  /** An incremental backup: the backups pg_combinebackup read before it, oldest (the full backup) first. */
+  chain?: string[];
   /** SHA-256 of the backup's manifest.json as the drill read it. */
   manifestSha256?: string;
   /** Whether the backup was signed, by which key, and whether the verify key proved it. */

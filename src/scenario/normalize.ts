@@ -27,6 +27,7 @@ export function normalizeScenario(raw: RawScenario, origin: ScenarioOrigin): Sce
       method: backup.method,
       jobs: backup.jobs,
       archiveTimeoutMs: backup.archiveTimeout,
+      ...(backup.incremental ? { incremental: true } : {}),
       ...(backup.use === undefined ? {} : { use: backup.use }),
       ...(backup.snapshot === undefined ? {} : { snapshot: normalizeSnapshot(backup.snapshot) }),
     },

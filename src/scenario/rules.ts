@@ -104,7 +104,36 @@ export const scenarioRules: readonly ScenarioRule[] = [
   physicalKeepsMajor,
   noDuplicates,
   encryptionFitsMethod,
+  incrementalFitsBackup,
 ];
+
+/** The first major whose pg_basebackup takes incremental backups (and has pg_combinebackup). */
+export const INCREMENTAL_MIN_MAJOR = 17;
+
+/**
+ * `backup.incremental` needs a basebackup of PostgreSQL 17+ (a url source's major is checked when it is backed up), no
+ * tablespaces (a chain's tablespaces are not re-pointed for pg_combinebackup) and no encryption (the parent's
+ * backup_manifest must be readable by pg_basebackup).
+ */
+export function incrementalFitsBackup(scenario: RawScenario): ScenarioIssue[] {
+  if (!scenario.backup.incremental) return [];
+  if (scenario.backup.method !== 'basebackup') {
+    return [{ path: 'backup.incremental', problem: `incremental backups are basebackups, not ${scenario.backup.method}`, fix: 'set backup.method: basebackup, or remove backup.incremental' }];
+  }
+  const issues: ScenarioIssue[] = [];
+  const { managed } = scenario.source;
+  const major = managed ? managed.version ?? DEFAULT_MANAGED_MAJOR : null;
+  if (major !== null && major < INCREMENTAL_MIN_MAJOR) {
+    issues.push({ path: 'backup.incremental', problem: `PostgreSQL ${major} cannot take incremental backups (pg_basebackup --incremental and pg_combinebackup arrived in ${INCREMENTAL_MIN_MAJOR})`, fix: `set source.managed.version: ${INCREMENTAL_MIN_MAJOR} or newer, or remove backup.incremental` });
+  }
+  if (managed && managed.tablespaces.length > 0) {
+    issues.push({ path: 'backup.incremental', problem: 'an incremental chain with tablespaces is not supported (pg_combinebackup would need each backup\'s tablespaces re-pointed)', fix: 'remove source.managed.tablespaces, or remove backup.incremental' });
+  }
+  if (scenario.encryption !== undefined) {
+    issues.push({ path: 'backup.incremental', problem: 'an incremental backup reads its parent\'s backup_manifest, which an encrypted repository keeps encrypted', fix: 'remove encryption, or remove backup.incremental' });
+  }
+  return issues;
+}
 
 /**
  * Encryption covers what the repository holds: a snapshot's volumes live outside it, and a managed source in a

@@ -246,6 +246,7 @@ export const scenarioSchema = strict({
     use: text.optional(),
     snapshot: snapshot.optional(),
     archiveTimeout: duration.default(300_000),
+    incremental: z.boolean().default(false),
   }),
   restore: block({
     environment: z.enum(['local', 'docker']).default('local'),

@@ -57,7 +57,10 @@ export interface Scenario {
   repository: string /* absolute */;
   /** Backups and archived WAL encrypted in the repository with this key (README: Encryption at rest). */
   encryption?: { key: KeySourceSpec };
-  backup: { method: 'dump' | 'basebackup' | 'snapshot'; jobs: number; /** How long a physical backup waits for its stop segment to be archived. */ archiveTimeoutMs: number; use?: string; snapshot?: SnapshotSpec };
+  backup: { method: 'dump' | 'basebackup' | 'snapshot'; jobs: number; /** How long a physical backup waits for its stop segment to be archived. */ archiveTimeoutMs: number; use?: string; snapshot?: SnapshotSpec;
+    /** PostgreSQL 17+: each basebackup is incremental against the previous one of its source (pg_combinebackup restores). */
+    incremental?: boolean;
+  };
   restore: {
     environment: 'local' | 'docker';
     image?: string;

@@ -28,6 +28,8 @@ export interface SourcePreflight {
   /** archive_command as set (credentials masked); '' when none. */
   archiveCommand: string;
   databaseBytes: number;
+  /** summarize_wal (PostgreSQL 17+, what incremental backups need); absent on older servers. */
+  summarizeWal?: string;
   methods: MethodReadiness[];
 }
 
@@ -47,6 +49,8 @@ interface ServerFacts {
   archiveMode: string;
   archiveCommand: string;
   databaseBytes: number;
+  /** summarize_wal; '' or absent before PostgreSQL 17. */
+  summarizeWal?: string;
   /** Tables, views and sequences the role cannot SELECT (schema-qualified), first ones only. */
   unreadable: string[];
   unreadableCount: number;
@@ -68,6 +72,7 @@ export async function preflightSource(source: Source): Promise<SourcePreflight> 
     return {
       serverVersion: source.serverVersion, major: source.major, database: source.database, role: role.role, superuser: role.superuser,
       walLevel: server.walLevel, archiveMode: server.archiveMode, archiveCommand: redactSecrets(server.archiveCommand), databaseBytes: server.databaseBytes,
+      ...(server.summarizeWal ? { summarizeWal: server.summarizeWal } : {}),
       methods: methodReadiness(role, server, source.major),
     };
   } finally {
@@ -90,8 +95,9 @@ async function roleFacts(client: pg.Client, major: number): Promise<RoleFacts> {
 }
 
 async function serverFacts(client: pg.Client, role: RoleFacts): Promise<ServerFacts> {
-  const settings = await client.query<{ wal_level: string; archive_mode: string; archive_command: string; bytes: string }>(
+  const settings = await client.query<{ wal_level: string; archive_mode: string; archive_command: string; summarize_wal: string; bytes: string }>(
     `select current_setting('wal_level') as wal_level, current_setting('archive_mode') as archive_mode,
+            coalesce(current_setting('summarize_wal', true), '') as summarize_wal,
             coalesce(current_setting('archive_command', true), '') as archive_command, pg_database_size(current_database()) as bytes`,
   );
   // What pg_dump reads: every table, view, matview and sequence outside the system schemas.
@@ -115,7 +121,7 @@ async function serverFacts(client: pg.Client, role: RoleFacts): Promise<ServerFa
   );
   const s = settings.rows[0]!;
   return {
-    walLevel: s.wal_level, archiveMode: s.archive_mode, archiveCommand: s.archive_command, databaseBytes: Number(s.bytes),
+    walLevel: s.wal_level, archiveMode: s.archive_mode, archiveCommand: s.archive_command, databaseBytes: Number(s.bytes), summarizeWal: s.summarize_wal,
     unreadable: unreadable.rows.map((r) => r.name), unreadableCount: Number(unreadable.rows[0]?.total ?? 0),
     rlsTables: rls.rows.map((r) => r.name), unreadableLargeObjects: Number(largeObjects.rows[0]!.n),
   };

@@ -99,8 +99,8 @@ test('an unknown field is named by its path and the fix lists the allowed keys',
   const [issue] = error.issues;
   assert.equal(issue?.path, 'backup.jbos');
   assert.equal(issue?.problem, 'unknown field "jbos"');
-  assert.equal(issue?.fix, 'rename it to jobs; allowed here: method, jobs, use, snapshot, archiveTimeout');
-  assert.equal(error.message, 'scenario.yaml: backup.jbos: unknown field "jbos" (fix: rename it to jobs; allowed here: method, jobs, use, snapshot, archiveTimeout)');
+  assert.equal(issue?.fix, 'rename it to jobs; allowed here: method, jobs, use, snapshot, archiveTimeout, incremental');
+  assert.equal(error.message, 'scenario.yaml: backup.jbos: unknown field "jbos" (fix: rename it to jobs; allowed here: method, jobs, use, snapshot, archiveTimeout, incremental)');
 });
 
 test('a wrong type names the path, the expected and the actual type', async () => {
