@@ -1,7 +1,7 @@
 // Basebackup: pg_basebackup plain format with a manifest, WAL streamed; complete once its stop segment is archived.
 import { pgClient } from '../core/pg-client.ts';
-import { join } from 'node:path';
-import { readFile, writeFile, mkdir } from 'node:fs/promises';
+import { dirname, join, relative } from 'node:path';
+import { readFile, writeFile, mkdir, rm, symlink } from 'node:fs/promises';
 import { timeId } from '../core/ids.ts';
 import { BackupUnusableError, MissingGrantError, ToolError } from '../core/errors.ts';
 import { requireReplication } from '../source/role-privileges.ts';
@@ -66,6 +66,7 @@ export async function takeBasebackup(source: Source, runtime: Runtime, repo: Loc
       const result = await runtime.tool('pg_basebackup', args, { env: source.toolEnv() }).catch((error: unknown) => {
         throw replicationRefusal(error, role) ?? error;
       });
+      await relinkTablespaces(join(staged.dir, DATA_DIR), staged.dir, tablespaces);
       const startLsn = match(result.stderr, /write-ahead log start point: ([0-9A-F]+\/[0-9A-F]+) on timeline (\d+)/i);
       const stopLsn = match(result.stderr, /write-ahead log end point: ([0-9A-F]+\/[0-9A-F]+)/i);
       const timeline = Number(match(result.stderr, /on timeline (\d+)/i));
@@ -100,6 +101,16 @@ export async function takeBasebackup(source: Source, runtime: Runtime, repo: Loc
       log.info({ backup: backup.record.id, startLsn, stopLsn, ...(base ? { parent: base.parent.record.id } : {}) }, `${kind} complete: WAL ${startSegment} to ${stopSegment}`);
       return backup;
   });
+}
+
+// pg_basebackup points pg_tblspc/<oid> at the staging path, which the commit renames away; pointed relatively at the
+// backup's own copy, the link resolves wherever the backup is read (pg_verifybackup follows it, in Docker too).
+async function relinkTablespaces(dataDir: string, backupDir: string, tablespaces: readonly TablespaceRecord[]): Promise<void> {
+  for (const t of tablespaces) {
+    const link = join(dataDir, 'pg_tblspc', t.oid);
+    await rm(link, { force: true });
+    await symlink(relative(dirname(link), join(backupDir, t.path)), link);
+  }
 }
 
 // pg_basebackup refused for want of a privilege (pg_hba.conf, REPLICATION): exit 3 naming the fix.

@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { open, readFile, readdir, stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { cli } from '../helpers/cli.ts';
+import { cli, ROOT } from '../helpers/cli.ts';
 import { latestResult } from '../helpers/results.ts';
 import { workspace, type Workspace } from '../helpers/workspace.ts';
 import { btrfsSkip, mountLoopBtrfs } from '../helpers/btrfs.ts';
@@ -21,13 +21,14 @@ let ws: Workspace;
 let ext4: RunResult;
 let record: BackupRecord;
 
-// A basebackup of the shop, drilled as `cow` (no tablespace: pg_verifybackup cannot follow a basebackup's tablespace links yet).
+// A basebackup of the shop with part of it in a tablespace (a second tree to copy, and a link pg_verifybackup follows), drilled as `cow`.
 function scenario(repository: string, targets: string, use = ''): string {
   return `name: cow
 source:
   managed:
     version: 15
-    fixtures: [${ws.dir}/fixtures/shop.sql]
+    fixtures: [${ws.dir}/fixtures/shop.sql, ${join(ROOT, 'fixtures/tablespace.sql')}]
+    tablespaces: [archive]
     workload: { seed: 5, transactions: 200 }
 repository: ${repository}
 backup: { method: basebackup${use ? `, use: ${use}` : ''} }
@@ -94,6 +95,8 @@ after(async () => {
 
 test('on ext4 a restore copies every byte of the backup, says so, and prices the copy at its own rate', async (t) => {
   assert.equal(ext4.verdict, 'passed', ext4.summary);
+  assert.equal(ext4.checks.find((c) => c.id === 'pg_verifybackup')?.status, 'passed', 'pg_verifybackup follows the tablespace link');
+  assert.equal(record.physical!.tablespaces.length, 1);
   const copy = ext4.restores[0]!.copy;
   assert.ok(copy, 'the restore states its copy');
   const expected = await backupTrees(join(ws.dir, 'repo', 'backups', record.id));
