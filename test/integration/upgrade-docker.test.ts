@@ -2,6 +2,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { cli } from '../helpers/cli.ts';
 import { latestResult } from '../helpers/results.ts';
@@ -30,6 +31,16 @@ backup: { method: basebackup${extra} }
 restore: { environment: docker, targets: [{ marker: batch-2 }], upgrade: ${upgrade} }
 checks: [rowcounts, fingerprints, schema, sequences, large-objects, roles, amcheck]
 `);
+}
+
+// Whether the work dir's filesystem clones files (btrfs, XFS with reflink): then --clone would succeed.
+function cloneCapable(): boolean {
+  try {
+    execFileSync('sh', ['-c', 'd=$(mktemp -d) && echo x > "$d/a" && cp --reflink=always "$d/a" "$d/b"; r=$?; rm -rf "$d"; exit $r'], { stdio: 'ignore', env: { ...process.env, TMPDIR: ws.workDir } });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 const restoreOf = (result: RunResult): RestoreResult => {
@@ -118,6 +129,18 @@ test('mode check runs pg_upgrade --check only: passes, no upgrade performed, the
   assert.doesNotMatch(checkOf(result, 'schema:definitions')!.message, /normalised for/, 'compared within 15');
 });
 
+test('--clone where the filesystem cannot clone: pg_upgrade --check refuses without a report, quoted as upgrade:pg_upgrade', { skip }, async (t) => {
+  if (cloneCapable()) return t.skip('the work dir can clone files (reflink): --clone would succeed');
+  const run = await cli(['drill', await scenario('clone', '{ to: 17, mode: clone }', ', use: latest')], { cwd: ws.dir, env: ws.env });
+  const result = await latestResult(join(ws.dir, 'reports-clone'), 'upgrade-drill');
+  assert.equal(run.exitCode, 1, result.summary);
+  const refused = checkOf(result, 'upgrade:pg_upgrade');
+  assert.equal(refused?.status, 'failed');
+  assert.match(refused!.message, /^pg_upgrade --check \(PostgreSQL 17\.\d+\) failed without a report: .*clon/i);
+  assert.equal(restoreOf(result).environment.upgrade?.performed, false);
+  assert.deepEqual(restoreOf(result).checks.filter((c) => c.status === 'failed').map((c) => c.id), ['upgrade:pg_upgrade'], 'the restore itself is sound');
+});
+
 test('an image without the source\'s major exits 3 naming the missing major and how to build one', { skip }, async () => {
   const file = await ws.scenario('one-major.yaml', `name: upgrade-drill
 repository: ${ws.dir}/repo
@@ -135,15 +158,15 @@ restore: { environment: docker, image: postgres:17, targets: [immediate], upgrad
   assert.match(result.error!.hint!, /needs an image holding both majors: build one with \.ci\/pg-images\.sh/);
 });
 
-test('a source with a reg* column pg_upgrade cannot carry fails with pg_upgrade\'s own words, before any upgrade', { skip }, async () => {
-  // regclass is fine (pg_upgrade keeps pg_class OIDs); regprocedure is not.
+test('a snapshot of a source with a reg* column pg_upgrade cannot carry fails with pg_upgrade\'s own words, before any upgrade', { skip }, async () => {
+  // regclass is fine (pg_upgrade keeps pg_class OIDs); regprocedure is not. A snapshot backup this time: the same rehearsal.
   const fixture = join(ws.dir, 'fixtures', 'reg.sql');
   await writeFile(fixture, "create table public.lookups (id int primary key, rel regclass not null, fn regprocedure not null);\ninsert into public.lookups values (1, 'pg_class', 'now()'), (2, 'pg_namespace', 'lower(text)');\n");
   const file = await ws.scenario('reg.yaml', `name: upgrade-reg
 repository: ${ws.dir}/repo-reg
 report: { dir: ${ws.dir}/reports-reg, formats: [json] }
 source: { managed: { version: 15, fixtures: [${ws.dir}/fixtures/shop.sql, ${fixture}], workload: { seed: 3, transactions: 50 } } }
-backup: { method: basebackup }
+backup: { method: snapshot, snapshot: { driver: copy } }
 restore: { environment: docker, targets: [immediate], upgrade: { to: 17, mode: link } }
 checks: [rowcounts, fingerprints, schema]
 `);
@@ -151,6 +174,8 @@ checks: [rowcounts, fingerprints, schema]
   const result = await latestResult(join(ws.dir, 'reports-reg'), 'upgrade-reg');
   assert.equal(run.exitCode, 1, result.summary);
   assert.equal(result.verdict, 'failed');
+  assert.equal(result.backup?.method, 'snapshot');
+  assert.equal(checkOf(result, 'snapshot:backup-label')?.status, 'passed');
   const reg = checkOf(result, 'upgrade:tables_using_reg');
   assert.equal(reg?.status, 'failed', JSON.stringify(restoreOf(result).checks.filter((c) => c.status !== 'passed')));
   assert.match(reg!.message, /^pg_upgrade --check \(PostgreSQL 17\.\d+\) refused the cluster: "Checking for reg\* data types in user tables: Your installation contains one of the reg\* data types in user tables\./);
