@@ -93,7 +93,7 @@ function lastMeaningful(output: string, pattern: RegExp): string | null {
   return output.split('\n').map((l) => l.trim()).filter((l) => pattern.test(l)).at(-1) ?? null;
 }
 
-// The last `n` non-empty lines, joined for a one-line message.
+// The last `n` lines that say something (not a step that went ok, nor a heading), joined for a one-line message.
 function lastLines(output: string, n: number): string {
-  return output.split('\n').map((l) => l.trim()).filter(Boolean).slice(-n).join(' | ');
+  return output.split('\n').map((l) => l.trim().replace(/\s{2,}/g, ' ')).filter((l) => l && !/ ok$|^-+$|^Performing Consistency Checks/.test(l)).slice(-n).join(' | ');
 }
