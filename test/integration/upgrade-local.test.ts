@@ -48,3 +48,10 @@ test('scenarios that cannot rehearse pg_upgrade exit 2 naming the field and the 
     assert.match(run.stdout + run.stderr, said, name);
   }
 });
+
+test('doctor names the two-major image a docker rehearsal needs, and how to build it when missing', { skip: (await dockerAvailable()).ok ? ((await imagePresent('postgres:15-18')) ? 'postgres:15-18 exists here' : false) : 'no Docker engine' }, async () => {
+  const file = await scenario('doctor-upgrade', 'backup: { method: basebackup }\nrestore: { environment: docker, upgrade: { to: 18 } }\n');
+  const run = await cli(['doctor', file], { cwd: ws.dir, env: ws.env });
+  assert.equal(run.exitCode, 3, run.stdout + run.stderr);
+  assert.match(run.stdout, /postgres:15-18 \(PostgreSQL 15 and 18 for pg_upgrade\) missing\n\s+fix: PG_IMAGES_UPGRADES="15-18" bash \.ci\/pg-images\.sh/);
+});
