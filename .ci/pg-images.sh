@@ -94,8 +94,12 @@ build_upgrade_images() {
     if image_exists "$tag"; then
       say "$tag already present"
     else
-      image_exists "$image_repo:$from" && image_exists "$image_repo:$to" ||
-        die "$tag needs $image_repo:$from and $image_repo:$to (add both to PG_IMAGES_MAJORS)"
+      if ! image_exists "$image_repo:$from" || ! image_exists "$image_repo:$to"; then
+        # Asked for by name: an error; by default (PG_IMAGES_MAJORS without one of them): said and skipped.
+        [ -z "${PG_IMAGES_UPGRADES:-}" ] || die "$tag needs $image_repo:$from and $image_repo:$to (add both to PG_IMAGES_MAJORS)"
+        say "skipping $tag: $image_repo:$from or $image_repo:$to is not built"
+        continue
+      fi
       start=$SECONDS
       say "building $tag from $image_repo:$to plus PostgreSQL $from of $image_repo:$from"
       docker build --network none --build-arg "FROM_MAJOR=$from" --build-arg "TO_MAJOR=$to" \
