@@ -7,6 +7,9 @@
 #   recoverable/postgres:15   Debian bookworm, postgresql-15
 #   recoverable/postgres:17   Debian trixie,   postgresql-17
 #   recoverable/postgres:18   Debian forky,    postgresql-18
+#   recoverable/postgres:15-17  17's image plus 15's server tree, for pg_upgrade rehearsals
+#                               (.ci/pg-two-majors.Dockerfile; built from the two images above
+#                               with `docker build --network none`, nothing is downloaded)
 #
 # The server binaries are on PATH (/usr/lib/postgresql/<major>/bin), as in the official
 # images. Since PostgreSQL 10, Debian ships contrib (amcheck, ...) inside the server
@@ -30,6 +33,8 @@
 #                            are independent (one rootfs each; ~110 s CPU in total).
 #   PG_IMAGES_TMPDIR         where the temporary rootfs trees go (default /var/tmp)
 #   PG_IMAGES_MIN_FREE_GB    minimum free disk to start building (default 3)
+#   PG_IMAGES_UPGRADES       two-major images to build after the majors, as <from>-<to>
+#                            (default "15-17"; both majors must be among PG_IMAGES_MAJORS or present)
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 export LC_ALL=C
@@ -39,6 +44,7 @@ majors="${PG_IMAGES_MAJORS:-13 15 17 18}"
 parallel="${PG_IMAGES_PARALLEL:-1}"
 tmp_parent="${PG_IMAGES_TMPDIR:-/var/tmp}"
 min_free_gb="${PG_IMAGES_MIN_FREE_GB:-3}"
+upgrades="${PG_IMAGES_UPGRADES:-15-17}"
 image_repo="recoverable/postgres"
 image_gb=1 # an image is 0.3-0.5 GB on disk; its rootfs tree as much again while building
 
@@ -77,6 +83,40 @@ tag_official_names() {
   done
 }
 
+# Images holding two majors (pg_upgrade needs both servers in one place): the newer image plus the
+# older server tree and the few libraries of its distribution the newer one lacks. Measured: ~20 s.
+build_upgrade_images() {
+  local pair from to tag start
+  for pair in $upgrades; do
+    from="${pair%-*}"
+    to="${pair#*-}"
+    tag="$image_repo:$from-$to"
+    if image_exists "$tag"; then
+      say "$tag already present"
+    else
+      if ! image_exists "$image_repo:$from" || ! image_exists "$image_repo:$to"; then
+        # Asked for by name: an error; by default (PG_IMAGES_MAJORS without one of them): said and skipped.
+        [ -z "${PG_IMAGES_UPGRADES:-}" ] || die "$tag needs $image_repo:$from and $image_repo:$to (add both to PG_IMAGES_MAJORS)"
+        say "skipping $tag: $image_repo:$from or $image_repo:$to is not built"
+        continue
+      fi
+      start=$SECONDS
+      say "building $tag from $image_repo:$to plus PostgreSQL $from of $image_repo:$from"
+      docker build --network none --build-arg "FROM_MAJOR=$from" --build-arg "TO_MAJOR=$to" \
+        -t "$tag" -f "$(dirname "${BASH_SOURCE[0]}")/pg-two-majors.Dockerfile" \
+        "$(dirname "${BASH_SOURCE[0]}")" >"/tmp/recoverable-pg-images-$from-$to.log" 2>&1 || {
+        tail -n 30 "/tmp/recoverable-pg-images-$from-$to.log" >&2
+        die "building $tag failed (log: /tmp/recoverable-pg-images-$from-$to.log)"
+      }
+      say "built $tag in $((SECONDS - start))s"
+    fi
+    if ! image_exists "postgres:$from-$to"; then
+      docker tag "$tag" "postgres:$from-$to"
+      say "tagged $tag as postgres:$from-$to"
+    fi
+  done
+}
+
 missing=()
 for major in $majors; do
   suite_for "$major" >/dev/null
@@ -88,6 +128,7 @@ for major in $majors; do
 done
 if [ ${#missing[@]} -eq 0 ]; then
   tag_official_names
+  build_upgrade_images
   exit 0
 fi
 
@@ -203,4 +244,5 @@ fi
 [ "$failed" = 0 ] || die "some images could not be built"
 
 tag_official_names
+build_upgrade_images
 docker image ls --format '{{.Repository}}:{{.Tag}}  {{.Size}}' | grep -E '^(recoverable/)?postgres:' || true

@@ -37,8 +37,8 @@ export function probeOutcome(error: unknown): ProbeOutcome {
   return { kind: 'not-run', detail: text };
 }
 
-/** Listen on 127.0.0.1 (a free port) and count who connects. */
-async function listen(): Promise<{ server: Server; port: number; connections: () => number; close: () => Promise<void> }> {
+/** Listen on 127.0.0.1 (a free port other than `avoid`) and count who connects. */
+async function listen(avoid: number | null): Promise<{ server: Server; port: number; connections: () => number; close: () => Promise<void> }> {
   let count = 0;
   const sockets = new Set<Socket>();
   const server = createServer((socket) => {
@@ -53,6 +53,12 @@ async function listen(): Promise<{ server: Server; port: number; connections: ()
   });
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
+  // The server's own port number: inside the container the probe would reach the server itself, not this host.
+  if (port === avoid) {
+    const other = await listen(avoid);
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    return other;
+  }
   return {
     server, port, connections: () => count,
     close: () => new Promise((resolve) => {
@@ -66,9 +72,9 @@ async function listen(): Promise<{ server: Server; port: number; connections: ()
  * Prove a restored server cannot reach this host: it tries the host's loopback, where a listener waits. Passes only when
  * the probe ran, could not connect, and the listener saw nobody; `cut` says what the environment took away.
  */
-export async function isolationCheck(client: pg.Client, cut: string): Promise<CheckResult> {
+export async function isolationCheck(client: pg.Client, cut: string, serverPort: number | null = null): Promise<CheckResult> {
   const started = performance.now();
-  const listener = await listen();
+  const listener = await listen(serverPort);
   let error: unknown = null;
   try {
     // COPY TO a program runs it on the server's side, as the server's user: a read-only statement, fine on a standby.
@@ -100,7 +106,7 @@ export async function containerIsolationCheck(cluster: Cluster, environment: Res
     : `the container shares the host's network (NetworkMode ${environment.network ?? 'unknown'})`;
   const client = await cluster.connect('postgres');
   try {
-    return await isolationCheck(client, cut);
+    return await isolationCheck(client, cut, cluster.connection.port);
   } finally {
     await client.end();
   }

@@ -9,6 +9,7 @@ import { RecoverableError } from '../core/errors.ts';
 import type { CommandContext } from './context.ts';
 import type { Scenario } from '../scenario/types.ts';
 import { preflightScenario } from './doctor-scenario.ts';
+import { UPGRADE_TOOLS, upgradeImage } from '../env/environment.ts';
 
 const TOOLS = ['initdb', 'pg_ctl', 'postgres', 'psql', 'pg_dump', 'pg_dumpall', 'pg_restore', 'pg_amcheck', 'pg_basebackup', 'pg_verifybackup', 'pg_checksums', 'pg_waldump'];
 
@@ -95,6 +96,17 @@ async function environmentReady(scenario: Scenario, file: string, ctx: CommandCo
       lines.push({ section, ok: false, text: e.message, ...(e.hint ? { fix: e.hint } : {}) });
     }
   }
+  const upgrade = scenario.restore.upgrade;
+  if (upgrade) {
+    try {
+      requireBinaries(upgrade.to, UPGRADE_TOOLS);
+      lines.push({ section, ok: true, text: `PostgreSQL ${upgrade.to} ready for pg_upgrade` });
+    } catch (error) {
+      ok = false;
+      const e = error as RecoverableError;
+      lines.push({ section, ok: false, text: `pg_upgrade rehearsal: ${e.message}`, ...(e.hint ? { fix: e.hint } : {}) });
+    }
+  }
   if (ok) return true;
   // What `drill` does then: Docker, when an engine answers (see chooseEnvironment).
   const { engineEndpoint, probeEngine } = await import('../env/docker-engine.ts');
@@ -120,6 +132,14 @@ async function imagesReady(scenario: Scenario, majors: ReadonlySet<number>, sect
     const present = await run('docker', ['image', 'inspect', image], { label: 'docker image inspect' }).then(() => true, () => false);
     if (!present) ok = false;
     lines.push({ section, ok: present, text: `${image} ${present ? 'present' : 'missing: the engine runs, the image is not there'}`, ...(present ? {} : { fix: `docker pull ${image}, or build one with PostgreSQL ${major} on PATH` }) });
+  }
+  // A pg_upgrade rehearsal restores in an image holding both majors (a url source's major is known only once connected).
+  const upgrade = scenario.restore.upgrade;
+  if (upgrade && scenario.source.kind === 'managed') {
+    const image = scenario.restore.image ?? upgradeImage(scenario.source.version, upgrade.to);
+    const present = await run('docker', ['image', 'inspect', image], { label: 'docker image inspect' }).then(() => true, () => false);
+    if (!present) ok = false;
+    lines.push({ section, ok: present, text: `${image} (PostgreSQL ${scenario.source.version} and ${upgrade.to} for pg_upgrade) ${present ? 'present' : 'missing'}`, ...(present ? {} : { fix: `PG_IMAGES_UPGRADES="${scenario.source.version}-${upgrade.to}" bash .ci/pg-images.sh, or build it from the official images as the README's "pg_upgrade rehearsals" shows` }) });
   }
   return ok;
 }

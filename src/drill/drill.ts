@@ -22,7 +22,7 @@ import { ContainerWalCopy } from './container-wal.ts';
 import { verifyBackupCheck } from '../checks/verifybackup.ts';
 import { chainCheck } from '../checks/chain-check.ts';
 import { readHistory } from '../repository/history.ts';
-import { openEnvironment } from '../env/environment.ts';
+import { missingUpgradeImage, openEnvironment, upgradeImage } from '../env/environment.ts';
 import { copyRestoreCommand } from '../source/archive-command.ts';
 import { WalArchive } from '../repository/wal-archive.ts';
 import type { LocalRepository, StoredBackup } from '../repository/local-repository.ts';
@@ -185,7 +185,9 @@ async function restorePhysicalTargets(scenario: Scenario, deps: DrillDeps, resul
     if (chain.check.status !== 'passed') return null;
   }
   if (backup.record.method === 'basebackup') {
-    const environment = await openEnvironment({ ...environmentOf(scenario, result.runId, backup.record.source.major), version: backup.record.source.major, mounts: [{ path: repo.root, readOnly: true }, ...plaintext.mounts], tools: [], runLabel: result.runId }, log);
+    // An upgrade rehearsal's image holds both majors: the backup's own major verifies it.
+    const upgradeTo = scenario.restore.upgrade ? { upgradeTo: scenario.restore.upgrade.to } : {};
+    const environment = await openEnvironment({ ...environmentOf(scenario, result.runId, backup.record.source.major), version: backup.record.source.major, ...upgradeTo, mounts: [{ path: repo.root, readOnly: true }, ...plaintext.mounts], tools: [], runLabel: result.runId }, log);
     try {
       const verify = await verifyBackupCheck(plaintext.backup, environment.runtime);
       result.checks.push(verify);
@@ -226,6 +228,7 @@ async function restorePhysicalTargets(scenario: Scenario, deps: DrillDeps, resul
           // A node process per WAL file costs ~0.2 s of replay each: the drill's own archive is read with cp.
           restoreCommand: external ?? copyRestoreCommand(archive.dir), ownArchive: external === undefined, containerWal, jobs: scenario.backup.jobs,
           sharedPhases: phases, recoveryTimeoutMs: RECOVERY_TIMEOUT_MS, ...(deps.afterRestore ? { afterRestore: deps.afterRestore } : {}),
+          ...(scenario.restore.upgrade ? { upgrade: scenario.restore.upgrade } : {}),
         },
         log, clock,
       );
@@ -247,7 +250,9 @@ const RECOVERY_TIMEOUT_MS = 30 * 60_000;
 function environmentOf(scenario: Scenario, runId: string, version: number): { kind: 'local' | 'docker'; image?: string; runLabel: string } {
   if (scenario.restore.environment === 'local') return { kind: 'local', runLabel: runId };
   const image = scenario.restore.matrix ? undefined : scenario.restore.image;
-  return { kind: 'docker', ...(image ? { image } : { image: `postgres:${version}` }), runLabel: runId };
+  // A pg_upgrade rehearsal needs both majors in one image.
+  const upgrade = scenario.restore.upgrade;
+  return { kind: 'docker', ...(image ? { image } : { image: upgrade ? upgradeImage(version, upgrade.to) : `postgres:${version}` }), runLabel: runId };
 }
 
 // What this version of the drill supports, checked before any process starts.
@@ -264,7 +269,12 @@ async function preflight(scenario: Scenario, log: Logger): Promise<void> {
   const majors = new Set([...versions, ...(scenario.source.kind === 'managed' ? [scenario.source.version] : [])]);
   for (const version of majors) {
     const image = scenario.source.kind === 'managed' && version === scenario.source.version && !versions.includes(version) ? `postgres:${version}` : environmentOf(scenario, '', version).image!;
-    await ensureImage(engine, image, { log, pullTimeoutMs: 600_000 });
+    const upgrade = scenario.restore.upgrade;
+    await ensureImage(engine, image, { log, pullTimeoutMs: 600_000 }).catch((error: unknown) => {
+      throw upgrade ? missingUpgradeImage(error, image, version, upgrade.to) : error;
+    });
+    // The managed source of an upgrade rehearsal runs in its own major's image.
+    if (upgrade && scenario.source.kind === 'managed' && version === scenario.source.version) await ensureImage(engine, `postgres:${version}`, { log, pullTimeoutMs: 600_000 });
   }
 }
 

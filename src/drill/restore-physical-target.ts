@@ -3,6 +3,7 @@ import type { Logger } from '../core/log.ts';
 import { timed, type Clock } from '../core/clock.ts';
 import { EnvironmentError, RecoverableError, InterruptedError } from '../core/errors.ts';
 import { openEnvironment } from '../env/environment.ts';
+import type { Cluster } from '../env/cluster.ts';
 import type { Runtime } from '../env/runtime.ts';
 import { copyRestoreCommand } from '../source/archive-command.ts';
 import type { LocalRepository, StoredBackup } from '../repository/local-repository.ts';
@@ -11,7 +12,7 @@ import { WalArchive, segmentSystemId } from '../repository/wal-archive.ts';
 import { segmentName, segmentsBetween } from '../repository/wal-names.ts';
 import { verifyWalContinuity } from '../repository/wal-continuity.ts';
 import type { CheckResult, Phase, RestoreResult } from '../run/result.ts';
-import type { CheckSpec, Target } from '../scenario/types.ts';
+import type { CheckSpec, Target, UpgradeSpec } from '../scenario/types.ts';
 import type { Expectations } from '../expectations/capture.ts';
 import { restorePhysical, type PhysicalRestoreOutcome } from '../restore/physical-restore.ts';
 import { resolveTarget, type ResolvedTarget } from '../restore/resolve-target.ts';
@@ -22,6 +23,8 @@ import { readMarkers } from '../source/markers.ts';
 import { fail, pass } from '../run/check.ts';
 import type { AfterRestoreHook } from './restore-dump-target.ts';
 import type { ContainerWalCopy } from './container-wal.ts';
+import { upgradeAfterRecovery, upgradeNeedsNewerMajor } from './upgrade-target.ts';
+import type { UpgradeOutcome } from '../restore/upgrade.ts';
 
 export const PHYSICAL_RESTORE_TOOLS = ['initdb', 'pg_ctl', 'postgres', 'psql'];
 
@@ -51,6 +54,8 @@ export interface PhysicalTargetInput {
   sharedPhases: Phase[];
   recoveryTimeoutMs: number;
   afterRestore?: AfterRestoreHook;
+  /** After recovery: pg_upgrade into a newer major, whose cluster the data checks then run on. */
+  upgrade?: UpgradeSpec;
 }
 
 /** Restore, prove, check, dispose. Also returns the last replayed commit time (for RPO). */
@@ -73,12 +78,14 @@ export async function restorePhysicalTarget(input: PhysicalTargetInput, log: Log
   const started = clock.now();
   const chain = input.chain ?? [];
   const tools = chain.length ? [...PHYSICAL_RESTORE_TOOLS, 'pg_combinebackup'] : PHYSICAL_RESTORE_TOOLS;
-  const environment = await openEnvironment({ ...input.environment, version: backup.record.source.major, mounts: [{ path: input.repo.root, readOnly: true }, ...input.mounts], tools }, log);
+  if (input.upgrade) upgradeNeedsNewerMajor(input.upgrade, backup.record.source.major);
+  const environment = await openEnvironment({ ...input.environment, version: backup.record.source.major, ...(input.upgrade ? { upgradeTo: input.upgrade.to } : {}), mounts: [{ path: input.repo.root, readOnly: true }, ...input.mounts], tools }, log);
   restore.environment = environment.summary;
   const runtime = environment.runtime;
   const checksums = physical.dataChecksums && runtime.has('pg_checksums');
   log.info(`restoring ${backup.record.id} and replaying WAL to ${target.label} (${runtime.describe()})`);
   let outcome: PhysicalRestoreOutcome | null = null;
+  let upgraded: UpgradeOutcome | null = null;
   try {
     const restoreCommand = await restoreCommandFor(input, runtime);
     phases.push({ name: 'environment', durationMs: Math.round(clock.now() - started) });
@@ -91,18 +98,22 @@ export async function restorePhysicalTarget(input: PhysicalTargetInput, log: Log
     if (outcome.failure) return { restore, lastReplayedCommit: null };
     const database = backup.record.source.database;
     if (input.afterRestore) await input.afterRestore(outcome.cluster, database);
+    // Step 3b: a pg_upgrade rehearsal; the checks then run on the cluster it leaves (upgraded, or the restored one).
+    if (input.upgrade) upgraded = await upgradeAfterRecovery(input.upgrade, outcome.cluster, environment, restore, input.jobs, log, clock);
+    const cluster = upgraded ? upgraded.cluster : outcome.cluster;
+    if (!cluster) return { restore, lastReplayedCommit: outcome.state?.lastReplayedCommit ?? null };
     // Step 4: markers, then the data and structure checks against what was true at the target.
     const checked = await timed(clock, async () => {
-      const results = [await markersCheck(outcome!, database, goal)];
+      const results = [await markersCheck(cluster, database, goal)];
       if (goal.expectations) {
-        results.push(...(await runRestoreChecks({ cluster: outcome!.cluster, database, expected: goal.expectations, exactness: 'exact', physical: true, jobs: input.jobs, log }, input.checks)));
+        results.push(...(await runRestoreChecks({ cluster, database, expected: goal.expectations, exactness: 'exact', physical: true, jobs: input.jobs, log }, input.checks)));
       } else {
         const structural = input.checks.filter((c) => c.kind === 'amcheck' || c.kind === 'sql');
         results.push({ id: 'expectations', kind: 'rowcounts', status: 'skipped', exactness: 'not-available', message: `no exact data expectations at ${target.label}: ${goal.noExpectationsBecause ?? 'none recorded'}`, durationMs: 0 });
-        if (structural.length) results.push(...(await runRestoreChecks({ cluster: outcome!.cluster, database, expected: emptyExpectations(), exactness: 'not-available', physical: true, jobs: input.jobs, log }, structural)));
+        if (structural.length) results.push(...(await runRestoreChecks({ cluster, database, expected: emptyExpectations(), exactness: 'not-available', physical: true, jobs: input.jobs, log }, structural)));
       }
       // Last, so no check runs beside a probe: a container restore must not reach this host.
-      const isolation = await containerIsolationCheck(outcome!.cluster, restore.environment);
+      const isolation = await containerIsolationCheck(cluster, restore.environment);
       if (isolation) results.push(isolation);
       return results;
     });
@@ -116,6 +127,7 @@ export async function restorePhysicalTarget(input: PhysicalTargetInput, log: Log
     checks.push({ id: 'restore:completed', kind: 'restore', status: 'errored', message: `the restore could not be completed: ${(error as Error).message}`, durationMs: 0 });
     return { restore, lastReplayedCommit: null };
   } finally {
+    await upgraded?.dispose();
     await outcome?.cluster.dispose();
     await environment.dispose();
   }
@@ -254,12 +266,12 @@ function reached(kind: string, outcome: PhysicalRestoreOutcome): RestoreResult['
 }
 
 // The last marker before the target present, the first after it absent.
-async function markersCheck(outcome: PhysicalRestoreOutcome, database: string, goal: ResolvedTarget): Promise<CheckResult> {
+async function markersCheck(cluster: Cluster, database: string, goal: ResolvedTarget): Promise<CheckResult> {
   if (goal.markersPresent === null || goal.markersAbsent === null) {
     return { id: 'markers', kind: 'markers', status: 'skipped', exactness: 'not-available', message: 'no markers were written on this source', durationMs: 0 };
   }
   const started = performance.now();
-  const client = await outcome.cluster.connect(database);
+  const client = await cluster.connect(database);
   try {
     const found = (await readMarkers(client)) ?? [];
     const ms = Math.round(performance.now() - started);

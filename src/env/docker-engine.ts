@@ -171,7 +171,7 @@ export async function execInContainer(
   engine: DockerEngine,
   containerId: string,
   command: readonly string[],
-  options: { user: string; env?: Record<string, string>; signal?: AbortSignal },
+  options: { user: string; env?: Record<string, string>; cwd?: string; signal?: AbortSignal },
 ): Promise<ExecOutcome> {
   const container = engine.client.container.getById(containerId);
   const exec = await container.exec({
@@ -180,6 +180,7 @@ export async function execInContainer(
     AttachStderr: true,
     User: options.user,
     ...(options.env ? { Env: Object.entries(options.env).map(([k, v]) => `${k}=${v}`) } : {}),
+    ...(options.cwd ? { WorkingDir: options.cwd } : {}),
   });
   const stream = await exec.start({ Detach: false, Tty: false, ...(options.signal ? { abortSignal: options.signal } : {}) });
   const out: Buffer[] = [];

@@ -260,7 +260,7 @@ grep '${entry}' /etc/passwd | head -n 1 | cut -d: -f1`;
     const { command: full, inputFile } = await this.withInput(command, user, options.input);
     let outcome: ExecOutcome;
     try {
-      outcome = await this.exec(full, user, { ...(options.env ? { env: options.env } : {}), ...(options.cleanup ? {} : { signal: interruption.signal }) });
+      outcome = await this.exec(full, user, { ...(options.env ? { env: options.env } : {}), ...(options.cwd ? { cwd: options.cwd } : {}), ...(options.cleanup ? {} : { signal: interruption.signal }) });
     } catch (error) {
       if (!options.cleanup && interruption.signal.aborted) throw new InterruptedError(interruption.reason ?? 'SIGINT');
       throw new EnvironmentError('docker-exec-failed', `could not run ${label} in the container of ${this.image}: ${(error as Error).message}`, {
@@ -293,7 +293,7 @@ grep '${entry}' /etc/passwd | head -n 1 | cut -d: -f1`;
     return { command: ['sh', '-c', 'f=$1; shift; exec "$@" < "$f"', 'sh', file, ...command], inputFile: file };
   }
 
-  private async exec(command: readonly string[], user: string, options: { env?: Record<string, string>; signal?: AbortSignal }): Promise<ExecOutcome> {
+  private async exec(command: readonly string[], user: string, options: { env?: Record<string, string>; cwd?: string; signal?: AbortSignal }): Promise<ExecOutcome> {
     if (!this.id) throw new EnvironmentError('docker-not-started', `the container of ${this.image} is not running`);
     return execInContainer(this.engine, this.id, command, { user, ...options });
   }

@@ -54,8 +54,9 @@ export class LocalRuntime implements Runtime {
 }
 
 // Options run() understands, without the runtime-only ones.
-function common(options: ToolOptions): { env?: Record<string, string>; input?: string; detached?: boolean; cleanup?: boolean } {
+function common(options: ToolOptions): { env?: Record<string, string>; input?: string; detached?: boolean; cleanup?: boolean; cwd?: string } {
   return {
+    ...(options.cwd ? { cwd: options.cwd } : {}),
     ...(options.env ? { env: options.env } : {}),
     ...(options.input !== undefined ? { input: options.input } : {}),
     ...(options.detached ? { detached: true } : {}),

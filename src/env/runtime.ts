@@ -12,6 +12,8 @@ export interface ToolOptions {
   cleanup?: boolean;
   /** Server-side tools (initdb, pg_ctl, pg_checksums) run as the cluster's user. */
   asClusterUser?: boolean;
+  /** Working directory (pg_upgrade writes its scripts there); the tools' default otherwise. */
+  cwd?: string;
 }
 
 /** One PostgreSQL major's tools and the place they run; clusters and restores go through it. */

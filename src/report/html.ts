@@ -16,6 +16,7 @@ import { targetsOverview } from './html-targets.ts';
 import type { BackupSummary, CheckResult, ObjectiveResult, Phase, RestoreResult, RunResult } from '../run/result.ts';
 import { provenanceFacts, signatureFact } from './evidence-facts.ts';
 import { describeCopy } from './restore-copy.ts';
+import { upgradeText } from './upgrade-text.ts';
 
 const CELL_MAX = 80;
 const TITLE_MAX = 2000;
@@ -152,7 +153,7 @@ function restoreSection(scenarioName: string, restore: RestoreResult): string {
   const reached = restore.reached;
   const rows: [string, string][] = [
     ['Target', `<code>${escapeHtml(restore.target)}</code>`],
-    ['Environment', escapeHtml(`${env.kind}, PostgreSQL ${env.version}${env.image ? `, image ${env.image}` : ''}${env.imageDigest ? ` (${env.imageDigest})` : ''}`)],
+    ['Environment', escapeHtml(`${env.kind}, PostgreSQL ${env.version}${env.image ? `, image ${env.image}` : ''}${env.imageDigest ? ` (${env.imageDigest})` : ''}${env.upgrade ? `; ${upgradeText(env.upgrade)}` : ''}`)],
     ['Reached', escapeHtml(reachedText(reached))],
     ['Proof', escapeHtml(reached.proof)],
   ];

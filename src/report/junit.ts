@@ -4,6 +4,7 @@ import junitReportBuilder from 'junit-report-builder';
 import type { Builder, TestCase, TestSuite } from 'junit-report-builder';
 import { describeObjective, describeValue, elapsedMs, restoreLabel } from './format.ts';
 import type { CheckResult, ObjectiveResult, RestoreResult, RunResult } from '../run/result.ts';
+import { upgradeText } from './upgrade-text.ts';
 
 // The package's types declare an ES default export, but its CommonJS entry sets module.exports to the
 // builder itself, which is what Node hands an ESM default import; accept either shape.
@@ -67,6 +68,7 @@ function addRestoreSuite(suite: TestSuite, result: RunResult, restore: RestoreRe
   suite.property('target', restore.target);
   if (restore.environment.image) suite.property('environment.image', restore.environment.image);
   if (restore.environment.imageDigest) suite.property('environment.imageDigest', restore.environment.imageDigest);
+  if (restore.environment.upgrade) suite.property('environment.upgrade', upgradeText(restore.environment.upgrade));
   suite.property('reached.kind', restore.reached.kind);
   if (restore.reached.lsn) suite.property('reached.lsn', restore.reached.lsn);
   if (restore.reached.xid) suite.property('reached.xid', restore.reached.xid);

@@ -15,6 +15,7 @@ import { targetRows } from './targets.ts';
 import type { BackupSummary, CheckResult, ObjectiveResult, RestoreResult, RunResult } from '../run/result.ts';
 import { provenanceFacts, signatureFact } from './evidence-facts.ts';
 import { describeCopy } from './restore-copy.ts';
+import { upgradeText } from './upgrade-text.ts';
 
 const CELL_MAX = 80;
 // Sizes that keep the summary far below GitHub's 1 MiB step-summary limit, whatever the run's size.
@@ -119,7 +120,7 @@ function restoreSection(scenarioName: string, restore: RestoreResult, listPassin
   ].filter(Boolean).join(', ');
   const facts = [
     `- Target: ${code(restore.target)}`,
-    `- Environment: ${env.kind}, PostgreSQL ${env.version}${image}${digest}`,
+    `- Environment: ${env.kind}, PostgreSQL ${env.version}${image}${digest}${env.upgrade ? `; ${inline(upgradeText(env.upgrade))}` : ''}`,
     `- Reached: ${inline(reached.kind)}${where ? ` at ${where}` : ''}`,
     `- Proof: ${inline(reached.proof)}`,
   ];

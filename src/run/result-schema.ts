@@ -36,6 +36,10 @@ const restore = z.strictObject({
   environment: z.strictObject({
     kind: z.enum(['local', 'docker']), version: z.number().int(), image: z.string().optional(), imageDigest: z.string().optional(),
     network: z.enum(['none', 'host']).optional().describe('docker only: none, the container has no network at all'),
+    upgrade: z.strictObject({
+      from: z.number().int(), to: z.number().int(), toVersion: z.string(), mode: z.enum(['check', 'copy', 'link', 'clone']),
+      performed: z.boolean().describe('false with mode check or when pg_upgrade refused: the checks ran on the restored cluster of `from`'),
+    }).optional().describe('pg_upgrade rehearsal of a physical backup after its recovery'),
   }),
   reached: z.strictObject({ kind: z.string(), lsn: z.string().optional(), xid: z.string().optional(), time: z.string().optional(), proof: z.string() }),
   phases: z.array(phase),

@@ -51,7 +51,7 @@ export interface RestoreCopy {
 
 export interface RestoreResult {
   target: string;
-  environment: { kind: 'local' | 'docker'; version: number; image?: string; imageDigest?: string; network?: 'none' | 'host' };
+  environment: { kind: 'local' | 'docker'; version: number; image?: string; imageDigest?: string; network?: 'none' | 'host'; upgrade?: UpgradeSummary };
   reached: ReachedTarget;
   phases: Phase[];
   /** Physical restores: how the backup's files were copied for this restore. */
@@ -61,6 +61,17 @@ export interface RestoreResult {
   warnings?: string[];
   /** Set when the restore could not complete; its checks then hold an errored/failed entry. */
   error?: { code: string; message: string; hint?: string };
+}
+
+/** A pg_upgrade rehearsal after the restore: into which major, how, and whether the upgrade itself ran. */
+export interface UpgradeSummary {
+  from: number;
+  to: number;
+  /** The new major's release, e.g. "17.12". */
+  toVersion: string;
+  mode: 'check' | 'copy' | 'link' | 'clone';
+  /** False with mode check, or when pg_upgrade refused: the checks then ran on the restored cluster of `from`. */
+  performed: boolean;
 }
 
 export interface ObjectiveResult {

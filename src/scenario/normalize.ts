@@ -39,6 +39,7 @@ export function normalizeScenario(raw: RawScenario, origin: ScenarioOrigin): Sce
       noPrivileges: restore.noPrivileges,
       targets: restore.targets.map(normalizeTarget),
       ...(restore.matrix === undefined ? {} : { matrix: { version: [...restore.matrix.version] } }),
+      ...(restore.upgrade === undefined ? {} : { upgrade: { to: restore.upgrade.to, mode: restore.upgrade.mode } }),
     },
     checks: raw.checks.map(normalizeCheck),
     objectives: {

@@ -73,8 +73,25 @@ export function physicalKeepsMajor(scenario: RawScenario): ScenarioIssue[] {
     .map((entry) => ({
       path: entry.path,
       problem: `a ${scenario.backup.method} of PostgreSQL ${from} cannot be restored into PostgreSQL ${entry.version}`,
-      fix: `use backup.method: dump for an upgrade rehearsal, or restore into ${from}`,
+      fix: `use restore.upgrade: { to: ${entry.version} } for a pg_upgrade rehearsal, backup.method: dump to rehearse through a dump, or restore into ${from}`,
     }));
+}
+
+/** `restore.upgrade` runs pg_upgrade on a restored physical backup, into a newer major, one restore per target. */
+export function upgradeFitsBackup(scenario: RawScenario): ScenarioIssue[] {
+  const { upgrade, matrix } = scenario.restore;
+  if (upgrade === undefined) return [];
+  if (scenario.backup.method === 'dump') {
+    return [{ path: 'restore.upgrade', problem: 'pg_upgrade rehearses physical backups; a dump is rehearsed by restoring it into the newer major', fix: `use restore.version: ${upgrade.to} with a dump, or backup.method: basebackup` }];
+  }
+  const issues: ScenarioIssue[] = [];
+  if (matrix !== undefined) issues.push({ path: 'restore.matrix', problem: 'restore.upgrade and restore.matrix both choose the version a restore ends in', fix: 'keep one of them' });
+  const { managed } = scenario.source;
+  const from = managed === undefined ? undefined : managed.version ?? DEFAULT_MANAGED_MAJOR;
+  if (from !== undefined && upgrade.to <= from) {
+    issues.push({ path: 'restore.upgrade.to', problem: `pg_upgrade upgrades into a newer major: ${upgrade.to} is not newer than the source's ${from}`, fix: `set restore.upgrade.to above ${from} (e.g. ${Math.min(from + 2, 18)})` });
+  }
+  return issues;
 }
 
 /** Each restore target and matrix version appears once. */
@@ -102,6 +119,7 @@ export const scenarioRules: readonly ScenarioRule[] = [
   managedHasMarkers,
   oneRestoreVersion,
   physicalKeepsMajor,
+  upgradeFitsBackup,
   noDuplicates,
   encryptionFitsMethod,
   incrementalFitsBackup,

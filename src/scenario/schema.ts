@@ -101,6 +101,8 @@ function matching(pattern: RegExp, problem: (value: string) => string, fix: stri
 }
 
 const text = z.string().min(1);
+/** How pg_upgrade rehearses: only `--check`, or the upgrade itself with `--copy`, `--link` or `--clone`. */
+export const UPGRADE_MODES = ['check', 'copy', 'link', 'clone'] as const;
 const pgMajor = wholeNumber(13, 18, 'PostgreSQL major version');
 
 const duration = z
@@ -256,6 +258,8 @@ export const scenarioSchema = strict({
     noPrivileges: z.boolean().default(false),
     targets: z.array(target).min(1).prefault(['immediate']),
     matrix: strict({ version: z.array(pgMajor).min(1) }).optional(),
+    // pg_upgrade rehearsal of a physical backup: restore, recover, then upgrade into the newer major.
+    upgrade: strict({ to: pgMajor, mode: z.enum(UPGRADE_MODES).default('copy') }).optional(),
   }),
   checks: checks.prefault([...DEFAULT_CHECKS]),
   objectives: block({ rto: duration.optional(), rpo: duration.optional() }),

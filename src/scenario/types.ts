@@ -69,6 +69,8 @@ export interface Scenario {
     noPrivileges: boolean;
     targets: Target[];
     matrix?: { version: number[] };
+    /** Physical backups: after recovery, pg_upgrade into `to` (only its `--check` with mode check). */
+    upgrade?: UpgradeSpec;
   };
   checks: CheckSpec[];
   objectives: { rtoMs?: number; rpoMs?: number };
@@ -84,4 +86,10 @@ export interface EvidenceSpec {
   signingKey?: KeySourceSpec;
   verifyKey?: KeySourceSpec;
   require: 'signed' | 'any';
+}
+
+/** A pg_upgrade rehearsal: the new major and how pg_upgrade runs (`check` runs only `pg_upgrade --check`). */
+export interface UpgradeSpec {
+  to: number;
+  mode: 'check' | 'copy' | 'link' | 'clone';
 }

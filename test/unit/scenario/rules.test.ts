@@ -63,3 +63,21 @@ test('a password written in the url is refused, a ${VAR} one is not', () => {
   assert.deepEqual(passwordNotInFile('${DATABASE_URL}'), []);
   assert.deepEqual(passwordNotInFile(undefined), []);
 });
+
+test('restore.upgrade: physical backups only, into a newer major, not beside a matrix; restore.version stays refused', () => {
+  assert.deepEqual(paths({ backup: { method: 'basebackup' }, restore: { upgrade: { to: 17, mode: 'link' } } }), []);
+  assert.deepEqual(paths({ backup: { method: 'snapshot', snapshot: { driver: 'copy' } }, restore: { upgrade: { to: 18 } } }), []);
+  const dump = checkRules(raw({ restore: { upgrade: { to: 17 } } }));
+  assert.deepEqual(dump.map((i) => i.path), ['restore.upgrade']);
+  assert.match(dump[0]!.fix, /restore\.version: 17/);
+  const older = checkRules(raw({ source: { managed: { version: 17 } }, backup: { method: 'basebackup' }, restore: { upgrade: { to: 15 } } }));
+  assert.deepEqual(older, [{ path: 'restore.upgrade.to', problem: 'pg_upgrade upgrades into a newer major: 15 is not newer than the source\'s 17', fix: 'set restore.upgrade.to above 17 (e.g. 18)' }]);
+  assert.deepEqual(paths({ backup: { method: 'basebackup' }, restore: { upgrade: { to: 15 } } }), ['restore.upgrade.to'], 'the default managed major (15) upgrades to itself: refused');
+  assert.deepEqual(paths({ source: { url: 'host=db' }, backup: { method: 'basebackup' }, restore: { upgrade: { to: 17 } } }), [], 'a url source\'s major is known only once connected');
+  assert.deepEqual(paths({ backup: { method: 'basebackup' }, restore: { upgrade: { to: 17 }, matrix: { version: [15] } } }), ['restore.matrix']);
+  const version = checkRules(raw({ backup: { method: 'basebackup' }, restore: { version: 17, upgrade: { to: 17 } } }));
+  assert.deepEqual(version.map((i) => i.path), ['restore.version']);
+  assert.match(version[0]!.fix, /restore\.upgrade: \{ to: 17 \}/);
+  assert.equal(raw({ backup: { method: 'basebackup' }, restore: { upgrade: { to: 17 } } }).restore.upgrade?.mode, 'copy', 'pg_upgrade\'s own default mode');
+  assert.throws(() => raw({ backup: { method: 'basebackup' }, restore: { upgrade: { to: 17, mode: 'swap' } } }));
+});
