@@ -63,3 +63,18 @@ test('a password written in the url is refused, a ${VAR} one is not', () => {
   assert.deepEqual(passwordNotInFile('${DATABASE_URL}'), []);
   assert.deepEqual(passwordNotInFile(undefined), []);
 });
+
+test('backup.external is present exactly when the method is external, of a url source, with one restore_command and no backup.use', () => {
+  const url = { url: 'postgresql://backup@db/app' };
+  const external = { restoreCommand: 'pgbackrest --stanza=main --pg1-path="$RECOVERABLE_PGDATA" restore', restoreWal: 'pgbackrest --stanza=main archive-get %f "%p"' };
+  assert.deepEqual(paths({ source: url, backup: { method: 'external', external } }), []);
+  assert.deepEqual(paths({ source: url, backup: { method: 'external' } }), ['backup.external']);
+  assert.deepEqual(paths({ source: url, backup: { method: 'basebackup', external } }), ['backup.external']);
+  assert.deepEqual(paths({ backup: { method: 'external', external } }), ['source.managed'], 'a managed source is new on every run: no tool backed it up');
+  // The url source's restoreCommand is the same restore_command: either place, but never two different ones.
+  const noWal = { restoreCommand: external.restoreCommand };
+  assert.deepEqual(paths({ source: url, backup: { method: 'external', external: noWal } }), ['backup.external.restoreWal']);
+  assert.deepEqual(paths({ source: { ...url, restoreCommand: external.restoreWal }, backup: { method: 'external', external: noWal } }), []);
+  assert.deepEqual(paths({ source: { ...url, restoreCommand: 'cp /elsewhere/%f "%p"' }, backup: { method: 'external', external } }), ['source.restoreCommand']);
+  assert.deepEqual(paths({ source: url, backup: { method: 'external', external, use: 'latest' } }), ['backup.use']);
+});
