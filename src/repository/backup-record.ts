@@ -77,6 +77,8 @@ export interface ExternalDetails {
   restoreCommand: string;
   /** restore_command for the restored server: fetches %f from the tool's WAL archive into %p. */
   restoreWal: string;
+  /** Run after the markers were archived by the source: returns once the tool has them too. */
+  archiveCheck?: string;
   /** How long restoreCommand may run. */
   timeoutMs: number;
   /** The source's WAL insert position when the drill began recording: the external backup must start before it. */

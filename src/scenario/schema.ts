@@ -205,7 +205,7 @@ const snapshot = choice('snapshot', [], {
 });
 
 // Another tool's backups: the commands that bring one back (data directory, then WAL); inputs come as environment variables.
-const external = strict({ restoreCommand: text, restoreWal: text.optional(), timeout: duration.default(1_800_000) });
+const external = strict({ restoreCommand: text, restoreWal: text.optional(), archiveCheck: text.optional(), timeout: duration.default(1_800_000) });
 
 const source = strict({
   managed: presentBlock({

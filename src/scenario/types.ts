@@ -55,6 +55,8 @@ export type SnapshotSpec =
 export interface ExternalSpec {
   restoreCommand: string;
   restoreWal: string;
+  /** Returns once the WAL the source has archived is in the tool's archive (barman switch-wal --archive, pgbackrest check). */
+  archiveCheck?: string;
   timeoutMs: number;
 }
 

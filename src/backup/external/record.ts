@@ -18,6 +18,7 @@ import type { Expectations } from '../../expectations/capture.ts';
 import { capture } from '../../drill/managed-physical.ts';
 import { sourceFacts } from '../basebackup.ts';
 import { waitForSourceArchived } from './source-archived.ts';
+import { runUserCommand } from './user-command.ts';
 
 /** Markers a drill of an external backup writes; targets name them `marker-1`, `marker-2`. */
 export const EXTERNAL_MARKERS = 2;
@@ -43,6 +44,11 @@ export async function recordExternalDrill(scenario: Scenario, repo: LocalReposit
         );
         const at = rows[0]!;
         const history = markers ? await writeDrillMarkers(client, { id: staged.id, systemIdentifier: facts.systemIdentifier }, scenario.backup.archiveTimeoutMs, log) : null;
+        // The source's archiver is done; the tool may still have to take the files in (Barman's incoming directory).
+        if (history && spec.archiveCheck) {
+          log.info('running the external archive check: the markers\' WAL must be in the tool\'s archive before any restore');
+          await runUserCommand('the external archive check', spec.archiveCheck, { RECOVERABLE_WAL_SEGMENT: history.end.lastSegment, RECOVERABLE_SYSTEM_IDENTIFIER: facts.systemIdentifier }, scenario.backup.archiveTimeoutMs);
+        }
         const historyFile = history ? await writeHistory(staged.dir, history) : null;
         const segment = segmentName(at.timeline, at.lsn, facts.walSegmentSize);
         const backup = await repo.commit(staged, {
@@ -54,7 +60,7 @@ export async function recordExternalDrill(scenario: Scenario, repo: LocalReposit
             systemIdentifier: facts.systemIdentifier, dataChecksums: facts.dataChecksums, superuser: facts.superuser,
             tablespaces: facts.tablespaces.map((t) => ({ oid: t.oid, name: t.name, sourceLocation: t.location, path: '' })), hazards: [], toolVersion: 'external restore command',
           },
-          external: { restoreCommand: spec.restoreCommand, restoreWal: spec.restoreWal, timeoutMs: spec.timeoutMs, recordedAtLsn: at.lsn },
+          external: { restoreCommand: spec.restoreCommand, restoreWal: spec.restoreWal, ...(spec.archiveCheck ? { archiveCheck: spec.archiveCheck } : {}), timeoutMs: spec.timeoutMs, recordedAtLsn: at.lsn },
           expectationsFile: null,
           historyFile,
         });
