@@ -85,9 +85,10 @@ export async function openSource(scenario: Scenario, repo: LocalRepository, log:
 /** Take a new backup of the scenario's source (the `backup` command and drills without `backup.use`). */
 export async function takeBackup(scenario: Scenario, repo: LocalRepository, log: Logger, clock: Clock): Promise<StoredBackup> {
   if (scenario.backup.method === 'external') {
-    throw new ScenarioError('backup.method external: the backup is taken by your tool (pgBackRest, Barman ...), not by recoverable backup', [
-      { path: 'backup.method', problem: 'recoverable backup does not take external backups', fix: `run recoverable drill ${scenario.path}: it restores your tool's backup and checks it` },
-    ]);
+    const fix = `run recoverable drill ${scenario.path}: it restores your tool's backup and checks it`;
+    throw new ScenarioError('backup.method external: recoverable backup does not take external backups (your tool, pgBackRest or Barman say, takes them)', [
+      { path: 'backup.method', problem: 'recoverable backup does not take external backups', fix },
+    ], { hint: fix });
   }
   if (scenario.backup.method === 'snapshot') {
     if (scenario.source.kind === 'managed') return takeManagedSnapshot(scenario, repo, log, clock);

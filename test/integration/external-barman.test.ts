@@ -151,3 +151,25 @@ test('a data file deleted from the Barman backup fails the drill, naming the rel
   assert.match(files.message, new RegExp(`1 relation file\\(s\\) the catalog names are missing from the restored data directory: postgres: public\\.shop \\(${path}\\)`));
   assert.equal(checkIn(result, 'recovery:target').status, 'passed', 'replay itself does not notice: only the file check does');
 });
+
+test('an archive check that fails stops the drill before any restore, quoting the tool', { skip: !hasBarman && 'barman is not installed' }, async () => {
+  const file = await ws.scenario('barman-unchecked.yaml', `name: barman-unchecked
+source: { url: "${conninfo}", markers: true }
+repository: ${ws.dir}/repo
+backup:
+  method: external
+  external:
+    restoreCommand: 'barman -c ${config} recover pg latest "$RECOVERABLE_PGDATA"'
+    restoreWal: 'barman -c ${config} get-wal pg %f > "%p"'
+    archiveCheck: 'barman -c ${config} switch-wal --archive --archive-timeout 5 nosuchserver'
+report: { dir: ${ws.dir}/reports-unchecked, formats: [json] }
+`);
+  const run = await cli(['drill', file], { cwd: ws.dir, env: ws.env });
+  assert.equal(run.exitCode, 1, run.stdout + run.stderr);
+  const result = await latestResult(join(ws.dir, 'reports-unchecked'), 'barman-unchecked');
+  assert.equal(result.verdict, 'failed');
+  assert.equal(result.restores.length, 0, 'nothing is restored when the markers may not be in the tool\'s archive');
+  const backup = checkIn(result, 'backup');
+  assert.equal(backup.status, 'failed');
+  assert.match(backup.message, /^the external archive check exited with code \d+: .*nosuchserver/s);
+});

@@ -167,3 +167,15 @@ test('a file deleted from the pgBackRest backup set fails the drill, quoting pgB
   assert.match(restore.message, /the external restore command exited with code \d+: .*(missing|unable to open).*\.gz/s);
   assert.equal(checkIn(result, 'recovery:target').status, 'failed');
 });
+
+test('recoverable backup refuses method external (exit 2): the tool takes the backup, drill restores it', { skip: !hasPgbackrest && 'pgbackrest is not installed' }, async () => {
+  const file = await ws.scenario('backup-external.yaml', `name: backup-external
+source: { url: "${conninfo}" }
+repository: ${ws.dir}/repo
+backup: { method: external, external: { restoreCommand: 'pgbackrest --config=${config} --stanza=main --pg1-path="$RECOVERABLE_PGDATA" restore', restoreWal: 'pgbackrest --config=${config} --stanza=main archive-get %f "%p"' } }
+`);
+  const run = await cli(['backup', file], { cwd: ws.dir, env: ws.env });
+  assert.equal(run.exitCode, 2, run.stderr);
+  assert.match(run.stderr, /recoverable backup does not take external backups/);
+  assert.match(run.stderr, /run recoverable drill .*backup-external\.yaml/);
+});

@@ -9,9 +9,10 @@ export class UserCommandError extends RecoverableError {
   readonly stderrTail: string;
   readonly commandExitCode: number | undefined;
 
-  constructor(what: string, error: ToolError) {
+  constructor(what: string, error: ToolError, timeoutMs: number) {
     const tail = redactSecrets(tailLines(error.stderr.trim() || error.stdout.trim() || error.stderrTail, 6)).trim();
-    const how = error.toolExitCode === undefined ? 'was killed' : `exited with code ${error.toolExitCode}`;
+    const timedOut = error.toolExitCode === undefined && error.durationMs >= timeoutMs;
+    const how = timedOut ? `did not finish within ${timeoutMs / 1000} s and was killed` : error.toolExitCode === undefined ? 'was killed' : `exited with code ${error.toolExitCode}`;
     super('user-command-failed', ExitCode.failed, `${what} ${how}${tail ? `: ${tail}` : ''}`, { cause: error, hint: 'run the command by hand with the same environment variables to see why' });
     this.stderrTail = tail;
     this.commandExitCode = error.toolExitCode;
@@ -23,7 +24,7 @@ export async function runUserCommand(what: string, command: string, env: Record<
   try {
     await run('sh', ['-c', command], { env, timeoutMs, label: what });
   } catch (error) {
-    if (error instanceof ToolError) throw new UserCommandError(what, error);
+    if (error instanceof ToolError) throw new UserCommandError(what, error, timeoutMs);
     throw error;
   }
 }
