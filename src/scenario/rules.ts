@@ -71,6 +71,9 @@ export function externalFitsSource(scenario: RawScenario): ScenarioIssue[] {
   if (external.restoreWal !== undefined && restoreCommand !== undefined && external.restoreWal !== restoreCommand) {
     issues.push({ path: 'source.restoreCommand', problem: 'source.restoreCommand and backup.external.restoreWal both name the restore_command, differently', fix: 'keep backup.external.restoreWal and remove source.restoreCommand' });
   }
+  if (scenario.restore.environment === 'docker') {
+    issues.push({ path: 'restore.environment', problem: 'restoreWal runs as the restored server\'s restore_command, and a container has neither the tool nor its configuration and repository', fix: 'use restore.environment: local on a machine where the tool runs' });
+  }
   if (use !== undefined) {
     issues.push({ path: 'backup.use', problem: 'the backup tool chooses which of its backups restoreCommand brings back; each drill records its own markers', fix: 'remove backup.use and choose the backup in restoreCommand (e.g. pgbackrest --set=...)' });
   }

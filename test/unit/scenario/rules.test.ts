@@ -77,4 +77,5 @@ test('backup.external is present exactly when the method is external, of a url s
   assert.deepEqual(paths({ source: { ...url, restoreCommand: external.restoreWal }, backup: { method: 'external', external: noWal } }), []);
   assert.deepEqual(paths({ source: { ...url, restoreCommand: 'cp /elsewhere/%f "%p"' }, backup: { method: 'external', external } }), ['source.restoreCommand']);
   assert.deepEqual(paths({ source: url, backup: { method: 'external', external, use: 'latest' } }), ['backup.use']);
+  assert.deepEqual(paths({ source: url, backup: { method: 'external', external }, restore: { environment: 'docker' } }), ['restore.environment'], 'the tool runs where the restored server runs');
 });
