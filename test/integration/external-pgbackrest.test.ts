@@ -58,11 +58,18 @@ before(async () => {
   config = join(tool, 'pgbackrest.conf');
   // The archive_command names the config before it exists: nothing is archived until the first WAL switch, after stanza-create.
   source = (await sourceCluster(join(ws.dir, 'unused-repo'), { archiveCommand: `pgbackrest --config=${config} --stanza=main archive-push %p` })).cluster;
+  // A tablespace outside PGDATA: the restore must map it under RECOVERABLE_RESTORE_DIR, never onto this location.
+  const far = join(ws.dir, 'far');
+  await mkdir(far);
+  execFileSync('chown', ['postgres:postgres', far]);
   const client = await source.connect('postgres');
   try {
     await client.query('alter system set track_commit_timestamp = on');
     await client.query('create table shop (id int primary key, item text not null)');
     await client.query("insert into shop select g, 'item ' || g from generate_series(1, 500) g");
+    await client.query(`create tablespace far location '${far}'`);
+    await client.query('create table far_items (id int primary key) tablespace far');
+    await client.query('insert into far_items select generate_series(1, 300)');
     await client.query('checkpoint');
   } finally {
     await client.end();
@@ -91,7 +98,7 @@ repository: ${ws.dir}/repo
 backup:
   method: external
   external:
-    restoreCommand: 'pgbackrest --config=${options.config} --stanza=main --pg1-path="$RECOVERABLE_PGDATA" restore'
+    restoreCommand: 'pgbackrest --config=${options.config} --stanza=main --pg1-path="$RECOVERABLE_PGDATA" --tablespace-map-all="$RECOVERABLE_RESTORE_DIR/tablespaces" restore'
     restoreWal: 'pgbackrest --config=${options.config} --stanza=main --pg1-path="$RECOVERABLE_PGDATA" archive-get %f "%p"'
 restore:
   targets: ${options.targets}
@@ -129,6 +136,9 @@ test('a pgBackRest backup drilled to immediate and to the first of the markers w
     const ofKind = marker!.checks.filter((c) => c.kind === kind);
     assert.ok(ofKind.length > 0 && ofKind.every((c) => c.status === 'passed' && c.exactness === 'exact'), `${kind}: ${JSON.stringify(ofKind)}`);
   }
+  const farRows = marker!.checks.find((c) => c.id === 'rowcount:public.far_items');
+  assert.equal(farRows?.status, 'passed', 'the table in the tablespace came back, mapped inside the restore');
+  assert.equal(farRows?.actual, 300);
   const warnings = marker!.warnings ?? [];
   assert.ok(warnings.some((w) => /restore_command = 'pgbackrest/.test(w)), `pgBackRest's own restore_command was replaced: ${warnings.join('\n')}`);
 });

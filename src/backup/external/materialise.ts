@@ -64,9 +64,9 @@ export async function materialiseExternal(record: BackupRecord, cluster: Cluster
   checks.push(await systemIdentifierCheck(cluster.dataDir, record.physical!.systemIdentifier));
   if (checks.at(-1)!.status !== 'passed') return { checks, failure: checks.at(-1)!.message };
   // Step 3: tablespaces restored inside the restore's directory, never onto the source's locations.
-  const outside = await tablespacesOutside(cluster);
+  const outside = await tablespacesOutside(cluster.dataDir, cluster.dir);
   if (outside.length) {
-    return stop(fail('external', 'external:tablespaces', 'exact', `inside ${cluster.dir}`, outside, `tablespaces restored outside the drill's private directory (${outside.join(', ')}): they could be the source's own; map them under RECOVERABLE_RESTORE_DIR`, 0));
+    return stop(fail('external', 'external:tablespaces', 'exact', `inside ${cluster.dir}`, outside, `tablespaces not restored inside the drill's private directory (${outside.join(', ')}): a location outside could be the source's own; map them under RECOVERABLE_RESTORE_DIR`, 0));
   }
   // Step 4: a backup that began before this drill recorded its markers (otherwise they are behind it).
   const backupStart = await backupStartCheck(cluster.dataDir, details);
@@ -103,14 +103,20 @@ async function systemIdentifierCheck(dataDir: string, expected: string): Promise
     : 'the restored data directory has no readable global/pg_control', 0);
 }
 
-// Where each pg_tblspc link of the restored directory points, when that is outside the restore's own directory.
-async function tablespacesOutside(cluster: Cluster): Promise<string[]> {
-  const dir = join(cluster.dataDir, 'pg_tblspc');
+/** Each pg_tblspc entry of `dataDir` that resolves outside `restoreDir` (or not at all), as "oid → where". */
+export async function tablespacesOutside(dataDir: string, restoreDir: string): Promise<string[]> {
+  const dir = join(dataDir, 'pg_tblspc');
   if (!existsSync(dir)) return [];
+  const root = await realpath(restoreDir);
   const outside: string[] = [];
   for (const oid of await readdir(dir)) {
-    const real = await realpath(join(dir, oid)).catch(() => join(dir, oid));
-    const rel = relative(await realpath(cluster.dir), real);
+    const real = await realpath(join(dir, oid)).catch(() => null);
+    // A dangling link points nowhere this restore owns: the tool did not restore that tablespace here.
+    if (real === null) {
+      outside.push(`${oid} → (missing)`);
+      continue;
+    }
+    const rel = relative(root, real);
     if (rel.startsWith('..') || isAbsolute(rel)) outside.push(`${oid} → ${real}`);
   }
   return outside;
