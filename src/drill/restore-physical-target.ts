@@ -97,7 +97,9 @@ export async function restorePhysicalTarget(input: PhysicalTargetInput, log: Log
         results.push(...(await runRestoreChecks({ cluster: outcome!.cluster, database, expected: goal.expectations, exactness: 'exact', physical: true, jobs: input.jobs, log }, input.checks)));
       } else {
         const structural = input.checks.filter((c) => c.kind === 'amcheck' || c.kind === 'sql');
-        results.push({ id: 'expectations', kind: 'rowcounts', status: 'skipped', exactness: 'not-available', message: `no exact data expectations at ${target.label}: ${goal.noExpectationsBecause ?? 'none recorded'}`, durationMs: 0 });
+        // The end of another tool's backup was watched by nobody here: say so rather than guess why.
+        const why = backup.record.external && target.kind === 'immediate' ? 'the backup was taken by another tool, and nothing was captured at its end' : goal.noExpectationsBecause ?? 'none recorded';
+        results.push({ id: 'expectations', kind: 'rowcounts', status: 'skipped', exactness: 'not-available', message: `no exact data expectations at ${target.label}: ${why}`, durationMs: 0 });
         if (structural.length) results.push(...(await runRestoreChecks({ cluster: outcome!.cluster, database, expected: emptyExpectations(), exactness: 'not-available', physical: true, jobs: input.jobs, log }, structural)));
       }
       // Last, so no check runs beside a probe: a container restore must not reach this host.
