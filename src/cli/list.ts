@@ -81,7 +81,8 @@ export function renderList(backups: readonly StoredBackup[], statuses: ReadonlyA
 // Continuity from the start segment to the end of the archive (PITR to latest), and at least to what the backup promises.
 async function walStatus(repo: LocalRepository, backup: StoredBackup): Promise<WalStatus | null> {
   const physical = backup.record.physical;
-  if (!physical) return null;
+  // Another tool's backup replays from that tool's archive, which Recoverable does not read.
+  if (!physical || backup.record.external) return null;
   const archive = WalArchive.forSystem(repo.root, physical.systemIdentifier, { key: repo.key });
   // A history that is missing or altered is reported, never read as "no markers".
   const history = await readHistory(repo, backup).then((h) => ({ h, problem: null }), (error: Error) => ({ h: null, problem: error.message }));

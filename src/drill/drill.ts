@@ -204,7 +204,8 @@ async function restorePhysicalTargets(scenario: Scenario, deps: DrillDeps, resul
   }
   const expectations = (await repo.readExpectations(backup))?.expectations ?? null;
   const history = await readHistory(repo, backup);
-  const external = scenario.source.kind === 'url' ? scenario.source.restoreCommand : undefined;
+  // Another tool's WAL archive: the external backup's restoreWal as recorded, or the url source's restoreCommand.
+  const external = backup.record.external?.restoreWal ?? (scenario.source.kind === 'url' ? scenario.source.restoreCommand : undefined);
   // An encrypted backup's own WAL is decrypted once, before any replay: a segment that does not authenticate is named here.
   const wal = external === undefined ? await openPlaintextWal(repo, backup, log) : null;
   let containerWal: ContainerWalCopy | null = null;

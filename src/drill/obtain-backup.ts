@@ -3,7 +3,8 @@ import type { Scenario } from '../scenario/types.ts';
 import type { Logger } from '../core/log.ts';
 import type { Clock } from '../core/clock.ts';
 import { discoverBinaries, requireBinaries, type PgBin } from '../env/binaries.ts';
-import { EnvironmentError } from '../core/errors.ts';
+import { EnvironmentError, ScenarioError } from '../core/errors.ts';
+import { recordExternalDrill } from '../backup/external/record.ts';
 import type { LocalRepository, StoredBackup } from '../repository/local-repository.ts';
 import { openRepository } from '../repository/open-repository.ts';
 import { scenarioIdentity } from '../repository/source-identity.ts';
@@ -83,6 +84,12 @@ export async function openSource(scenario: Scenario, repo: LocalRepository, log:
 
 /** Take a new backup of the scenario's source (the `backup` command and drills without `backup.use`). */
 export async function takeBackup(scenario: Scenario, repo: LocalRepository, log: Logger, clock: Clock): Promise<StoredBackup> {
+  if (scenario.backup.method === 'external') {
+    const fix = `run recoverable drill ${scenario.path}: it restores your tool's backup and checks it`;
+    throw new ScenarioError('backup.method external: recoverable backup does not take external backups (your tool, pgBackRest or Barman say, takes them)', [
+      { path: 'backup.method', problem: 'recoverable backup does not take external backups', fix },
+    ], { hint: fix });
+  }
   if (scenario.backup.method === 'snapshot') {
     if (scenario.source.kind === 'managed') return takeManagedSnapshot(scenario, repo, log, clock);
     return takeUrlSnapshot(scenario, repo, log, clock);
@@ -147,5 +154,7 @@ export async function obtainBackup(scenario: Scenario, log: Logger, clock: Clock
     log.info(`restoring stored backup ${backup.record.id} (taken ${backup.record.startedAt})`);
     return { backup, repo, taken: false };
   }
+  // Another tool's backup: this drill records the source and its markers; the tool's restore command brings the data.
+  if (scenario.backup.method === 'external') return { backup: await recordExternalDrill(scenario, repo, log, clock), repo, taken: false };
   return { backup: await takeBackup(scenario, repo, log, clock), repo, taken: true };
 }

@@ -19,6 +19,7 @@ import { resolveTarget, type ResolvedTarget } from '../restore/resolve-target.ts
 import { labelUsedBefore15, stopMatchesTarget, targetNotReached } from '../restore/recovery-proof.ts';
 import { runRestoreChecks } from '../checks/run-checks.ts';
 import { containerIsolationCheck } from '../checks/isolation.ts';
+import { relationFilesCheck } from '../checks/relation-files.ts';
 import { readMarkers } from '../source/markers.ts';
 import { fail, pass } from '../run/check.ts';
 import type { AfterRestoreHook } from './restore-dump-target.ts';
@@ -89,10 +90,10 @@ export async function restorePhysicalTarget(input: PhysicalTargetInput, log: Log
   try {
     const restoreCommand = await restoreCommandFor(input, runtime);
     phases.push({ name: 'environment', durationMs: Math.round(clock.now() - started) });
-    outcome = await restorePhysical({ backup: input.files, chain, runtime, target: goal.recovery, restoreCommand, checksums, recoveryTimeoutMs: input.recoveryTimeoutMs }, log, clock);
+    outcome = await restorePhysical({ backup: input.files, chain, runtime, target: goal.recovery, restoreCommand, checksums, recoveryTimeoutMs: input.recoveryTimeoutMs, targetLabel: target.label }, log, clock);
     phases.push(...outcome.phases);
     if (outcome.copy) restore.copy = outcome.copy;
-    checks.push(...snapshotChecks(backup, outcome), ...combineChecks(chain, backup, outcome), ...recoveryChecks(outcome, goal, physical.dataChecksums, checksums, backup.record.snapshot?.fromStandby ?? false));
+    checks.push(...snapshotChecks(backup, outcome), ...combineChecks(chain, backup, outcome), ...outcome.externalChecks, ...recoveryChecks(outcome, goal, physical.dataChecksums, checksums, backup.record.snapshot?.fromStandby ?? false));
     restore.reached = reached(target.kind, outcome);
     if (outcome.neutralised.length) restore.warnings = outcome.neutralised.map((n) => `removed from the restore: ${n}`);
     if (outcome.failure) return { restore, lastReplayedCommit: null };
@@ -105,11 +106,18 @@ export async function restorePhysicalTarget(input: PhysicalTargetInput, log: Log
     // Step 4: markers, then the data and structure checks against what was true at the target.
     const checked = await timed(clock, async () => {
       const results = [await markersCheck(cluster, database, goal)];
-      if (goal.expectations) {
+      // Another tool's backup has no manifest of ours: a file it lost shows here, before any check reads past it.
+      const files = backup.record.external ? await relationFilesCheck(cluster) : null;
+      if (files) results.push(files);
+      if (files && files.status !== 'passed') {
+        results.push({ id: 'expectations', kind: 'rowcounts', status: 'skipped', exactness: 'not-available', message: 'data checks not run: the restored data directory is missing relation files', durationMs: 0 });
+      } else if (goal.expectations) {
         results.push(...(await runRestoreChecks({ cluster, database, expected: goal.expectations, exactness: 'exact', physical: true, jobs: input.jobs, log }, input.checks)));
       } else {
         const structural = input.checks.filter((c) => c.kind === 'amcheck' || c.kind === 'sql');
-        results.push({ id: 'expectations', kind: 'rowcounts', status: 'skipped', exactness: 'not-available', message: `no exact data expectations at ${target.label}: ${goal.noExpectationsBecause ?? 'none recorded'}`, durationMs: 0 });
+        // The end of another tool's backup was watched by nobody here: say so rather than guess why.
+        const why = backup.record.external && target.kind === 'immediate' ? 'the backup was taken by another tool, and nothing was captured at its end' : goal.noExpectationsBecause ?? 'none recorded';
+        results.push({ id: 'expectations', kind: 'rowcounts', status: 'skipped', exactness: 'not-available', message: `no exact data expectations at ${target.label}: ${why}`, durationMs: 0 });
         if (structural.length) results.push(...(await runRestoreChecks({ cluster, database, expected: emptyExpectations(), exactness: 'not-available', physical: true, jobs: input.jobs, log }, structural)));
       }
       // Last, so no check runs beside a probe: a container restore must not reach this host.

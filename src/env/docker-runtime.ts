@@ -164,6 +164,8 @@ export class DockerRuntime implements Runtime {
   // The container: sleep forever under an init (it reaps the servers pg_ctl daemonizes), work dir and mounts at their own paths.
   private async containerSpec(mounts: readonly DockerMount[]): Promise<GenericContainer> {
     const { GenericContainer } = await import('testcontainers');
+    // The subclass below has its own `this`; the runtime it reports to is this one.
+    // eslint-disable-next-line @typescript-eslint/no-this-alias
     const runtime = this;
     // The only way to ask testcontainers for an init process and to learn the id before start() returns.
     class RecoverableContainer extends GenericContainer {

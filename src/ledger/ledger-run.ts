@@ -34,7 +34,7 @@ export interface LedgerRun {
   exitCode: number;
   summary: string;
   errorCode: string | null;
-  backup: { id: string; method: 'dump' | 'basebackup' | 'snapshot'; takenAt: string; taken: boolean } | null;
+  backup: { id: string; method: 'dump' | 'basebackup' | 'snapshot' | 'external'; takenAt: string; taken: boolean } | null;
   toolVersion: string;
   objectives: LedgerObjective[];
   phases: LedgerPhase[];

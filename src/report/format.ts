@@ -142,3 +142,9 @@ export function coverageRows(coverage: readonly Coverage[]): string[][] {
     return [c.noun, state, counts, c.reasons.join('; ')];
   });
 }
+
+/** Where the drilled backup came from, in words: taken by this run, reused, or another tool's (method external). */
+export function backupOrigin(backup: { method: string; taken: boolean }): string {
+  if (backup.method === 'external') return 'another tool\'s backup, brought back by its restore command (this run recorded the source and its markers)';
+  return backup.taken ? 'taken by this run' : 'reused from the repository';
+}

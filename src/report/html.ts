@@ -1,6 +1,7 @@
 // report.html: one self-contained page (inline CSS and SVG, no scripts, no external resources).
 
 import {
+  backupOrigin,
   coverageRows,
   describeValue,
   elapsedMs,
@@ -102,7 +103,7 @@ function backupSection(backup: BackupSummary | null): string {
     ['Method', escapeHtml(backup.method)],
     ['Size', escapeHtml(`${formatBytes(backup.sizeBytes)} (${backup.sizeBytes} bytes)`)],
     ['Duration', escapeHtml(formatDuration(backup.durationMs))],
-    ['Origin', backup.taken ? 'taken by this run' : 'reused from the repository'],
+    ['Origin', backupOrigin(backup)],
     ['Taken at', escapeHtml(backup.takenAt)],
     ['Source version', escapeHtml(`PostgreSQL ${backup.sourceVersion}`)],
   ];

@@ -1,6 +1,7 @@
 // summary.md: what an auditor reads first — the verdict, what failed, then the evidence behind it.
 
 import {
+  backupOrigin,
   coverageRows,
   describeValue,
   elapsedMs,
@@ -85,7 +86,7 @@ function backupSection(backup: BackupSummary | null): string {
     ['Method', backup.method],
     ['Size', `${formatBytes(backup.sizeBytes)} (${backup.sizeBytes} bytes)`],
     ['Duration', formatDuration(backup.durationMs)],
-    ['Origin', backup.taken ? 'taken by this run' : 'reused from the repository'],
+    ['Origin', backupOrigin(backup)],
     ['Taken at', cell(backup.takenAt)],
     ['Source version', `PostgreSQL ${backup.sourceVersion}`],
   ];

@@ -1,7 +1,7 @@
 // What the repository stores about one backup (backup.json), beside its files.
 import type { Expectations } from '../expectations/capture.ts';
 
-export type BackupMethod = 'dump' | 'basebackup' | 'snapshot';
+export type BackupMethod = 'dump' | 'basebackup' | 'snapshot' | 'external';
 
 export interface DumpDetails {
   database: string;
@@ -80,6 +80,23 @@ export interface SnapshotDetails {
   fromStandby: boolean;
 }
 
+/**
+ * A backup another tool (pgBackRest, Barman ...) took and keeps: Recoverable stores only what a drill of it recorded
+ * (the source's identity, markers written into the live source) and the commands that bring it back.
+ */
+export interface ExternalDetails {
+  /** Fills RECOVERABLE_PGDATA with the backup (the user's tool chooses which backup: the latest before the markers). */
+  restoreCommand: string;
+  /** restore_command for the restored server: fetches %f from the tool's WAL archive into %p. */
+  restoreWal: string;
+  /** Run after the markers were archived by the source: returns once the tool has them too. */
+  archiveCheck?: string;
+  /** How long restoreCommand may run. */
+  timeoutMs: number;
+  /** The source's WAL insert position when the drill began recording: the external backup must start before it. */
+  recordedAtLsn: string;
+}
+
 /** The record format: 2 keeps the history inside the backup, under its manifest, and the source's identity. */
 export const RECORD_FORMAT = 2;
 
@@ -111,6 +128,8 @@ export interface BackupRecord {
   /** Basebackups and snapshot backups: WAL range, identity, tablespaces. */
   physical?: PhysicalDetails;
   snapshot?: SnapshotDetails;
+  /** Backups another tool keeps: how a drill brings them back. */
+  external?: ExternalDetails;
   /** Relative path of the expectations file, captured with the backup (null: none could be exact). */
   expectationsFile: string | null;
   /**

@@ -10,11 +10,12 @@ import type { Runtime } from '../env/runtime.ts';
 import { Cluster, privateTempDir } from '../env/cluster.ts';
 import { EnvironmentError, ToolError } from '../core/errors.ts';
 import type { StoredBackup } from '../repository/local-repository.ts';
-import type { Phase, RestoreCopy } from '../run/result.ts';
+import type { CheckResult, Phase, RestoreCopy } from '../run/result.ts';
 import { copyForRestore, priceFullCopy, reflinkAccepted } from './restore-copy.ts';
 import { ISOLATION_SETTINGS, confValue, neutralSettings, ownedLines, parseConf, recoverySettings, rewriteAutoConf, type RecoveryAction, type RecoveryTarget } from './recovery-config.ts';
 import { readConfigTree } from './config-files.ts';
 import { readRecoveryLog, type RecoveryEvidence } from './recovery-proof.ts';
+import { externalWalCommand, materialiseExternal } from '../backup/external/materialise.ts';
 
 export interface PhysicalRestoreInput {
   backup: StoredBackup;
@@ -26,6 +27,8 @@ export interface PhysicalRestoreInput {
   /** Run pg_checksums on the cleanly stopped cluster (data checksums on and the tool present). */
   checksums: boolean;
   recoveryTimeoutMs: number;
+  /** The scenario's name for the target (RECOVERABLE_TARGET of an external restore command). */
+  targetLabel?: string;
 }
 
 /** Where replay stopped, as the server itself reports it. */
@@ -55,6 +58,8 @@ export interface PhysicalRestoreOutcome {
   snapshotFindings: Array<{ id: string; message: string }>;
   /** How the backup's files were copied (reflink or full) and what a full copy costs; null for a snapshot clone. */
   copy: RestoreCopy | null;
+  /** External backups: what the user's restore command left (tool, cluster identity, tablespaces, backup start). */
+  externalChecks: CheckResult[];
 }
 
 /** Copy, neutralise, configure, replay, prove; the caller disposes `outcome.cluster`. */
@@ -62,16 +67,22 @@ export async function restorePhysical(input: PhysicalRestoreInput, log: Logger, 
   const physical = input.backup.record.physical!;
   const cluster = await Cluster.adopt(input.runtime, await privateTempDir('restore', input.runtime), physical.superuser, log);
   const phases: Phase[] = [];
-  const outcome: PhysicalRestoreOutcome = { cluster, phases, evidence: readRecoveryLog(''), state: null, neutralised: [], backupLabelPresent: false, labelRedo: null, labelRenamed: false, checksums: null, failure: null, snapshotFindings: [], copy: null };
+  const outcome: PhysicalRestoreOutcome = { cluster, phases, evidence: readRecoveryLog(''), state: null, neutralised: [], backupLabelPresent: false, labelRedo: null, labelRenamed: false, checksums: null, failure: null, snapshotFindings: [], copy: null, externalChecks: [] };
   try {
     // Step 1: a copy of the backup, copy-on-write where the filesystem allows (never hard links: the server rewrites files in place).
     const copy = await timed(clock, async (): Promise<Materialised | null> => {
       if (input.backup.record.snapshot) return materialiseSnapshot(input.backup, cluster);
+      if (input.backup.record.external) {
+        const external = await materialiseExternal(input.backup.record, cluster, input.targetLabel ?? input.target.kind);
+        outcome.externalChecks = external.checks;
+        return { findings: [], missing: external.failure };
+      }
       if (input.chain?.length) return combineChain(input.chain, input.backup, cluster);
       outcome.copy = await copyBackup(input.backup, cluster, clock);
       return null;
     }).finally(() => cluster.runtime.adopt(cluster.dir, true));
-    phases.push({ name: input.backup.record.snapshot ? 'clone snapshot' : input.chain?.length ? 'pg_combinebackup' : 'copy', durationMs: copy.durationMs });
+    const record = input.backup.record;
+    phases.push({ name: record.snapshot ? 'clone snapshot' : record.external ? 'external restore' : input.chain?.length ? 'pg_combinebackup' : 'copy', durationMs: copy.durationMs });
     if (outcome.copy) outcome.copy = await priceFullCopy(outcome.copy, cluster.dir);
     if (copy.value) {
       outcome.snapshotFindings = copy.value.findings;
@@ -257,7 +268,8 @@ async function configure(cluster: Cluster, input: PhysicalRestoreInput, action: 
   await writeFile(ident, '');
   const conf = join(cluster.dataDir, 'postgresql.conf');
   if (!existsSync(conf)) await writeFile(conf, '# the source kept its configuration outside the data directory\n');
-  const recovery = recoverySettings(input.target, input.restoreCommand, action);
+  const restoreCommand = input.backup.record.external ? externalWalCommand(input.restoreCommand, cluster.dataDir) : input.restoreCommand;
+  const recovery = recoverySettings(input.target, restoreCommand, action);
   const settings: Record<string, string> = {
     // Every recovery, archiving and replication setting the restore does not choose, neutral, before the ones it does.
     ...neutralSettings(input.backup.record.source.major, recovery),

@@ -33,7 +33,7 @@ export function resolveTarget(target: Target, backupExpectations: Expectations |
     case 'latest':
       return ok({ recovery: { kind: 'latest' }, expectations: history?.end.expectations ?? null, ...(history ? {} : { noExpectationsBecause: noHistory }), markersPresent: history ? labels(markers) : null, markersAbsent: history ? [] : null, endLsn: history?.end.lsn ?? null });
     case 'marker': {
-      const index = markers.findIndex((m) => m.label === target.marker);
+      const index = markerIndex(markers, target.marker);
       if (index < 0) return { ok: false, problem: `marker "${target.marker}" was not written after this backup (${history ? `markers: ${labels(markers).join(', ') || 'none'}` : noHistory})` };
       return ok(atMarker(markers, index, target.via, target.inclusive));
     }
@@ -83,6 +83,12 @@ function atMarker(markers: MarkerRecord[], index: number, via: 'xid' | 'time' | 
     : via === 'lsn' ? { kind: 'lsn', lsn: marker.lsn, inclusive }
     : { kind: 'name', name: marker.restorePoint };
   return { recovery, expectations: marker.expectations, markersPresent: present, markersAbsent: absent, endLsn: marker.restorePointLsn };
+}
+
+/** A marker by its label, or by the name a drill of an external backup gives it after its id (`<drill id>/marker-1`). */
+export function markerIndex(markers: readonly MarkerRecord[], name: string): number {
+  const exact = markers.findIndex((m) => m.label === name);
+  return exact >= 0 ? exact : markers.findIndex((m) => m.label.endsWith(`/${name}`));
 }
 
 function ok(target: ResolvedTarget): ResolveResult {

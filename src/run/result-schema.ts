@@ -59,7 +59,7 @@ const objective = z.strictObject({
 
 const backup = z.strictObject({
   id: z.string(),
-  method: z.enum(['dump', 'basebackup', 'snapshot']),
+  method: z.enum(['dump', 'basebackup', 'snapshot', 'external']),
   startLsn: z.string().optional(),
   stopLsn: z.string().optional(),
   sizeBytes: z.number().int().min(0),

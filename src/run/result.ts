@@ -85,7 +85,7 @@ export interface ObjectiveResult {
 
 export interface BackupSummary {
   id: string;
-  method: 'dump' | 'basebackup' | 'snapshot';
+  method: 'dump' | 'basebackup' | 'snapshot' | 'external';
   startLsn?: string;
   stopLsn?: string;
   sizeBytes: number;

@@ -42,6 +42,8 @@ const PROOF_NOUNS: Readonly<Record<string, string>> = {
   snapshot: 'snapshot volumes, label and map',
   signature: 'backup signature',
   decrypt: 'encrypted files authenticated (AES-256-GCM)',
+  external: 'the external tool\'s restore (exit status, cluster identity, backup start)',
+  files: 'relation files on disk',
 };
 
 /**

@@ -30,6 +30,8 @@ export function normalizeScenario(raw: RawScenario, origin: ScenarioOrigin): Sce
       ...(backup.incremental ? { incremental: true } : {}),
       ...(backup.use === undefined ? {} : { use: backup.use }),
       ...(backup.snapshot === undefined ? {} : { snapshot: normalizeSnapshot(backup.snapshot) }),
+      // One restore_command for another tool's WAL archive: the external block's, or the source's (rules refuse two).
+      ...(backup.external === undefined ? {} : { external: { restoreCommand: backup.external.restoreCommand, restoreWal: backup.external.restoreWal ?? raw.source.restoreCommand ?? '', ...(backup.external.archiveCheck === undefined ? {} : { archiveCheck: backup.external.archiveCheck }), timeoutMs: backup.external.timeout } }),
     },
     restore: {
       environment: restore.environment,

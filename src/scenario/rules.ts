@@ -41,6 +41,45 @@ export function snapshotMatchesMethod(scenario: RawScenario): ScenarioIssue[] {
   return [];
 }
 
+/** `backup.external` is required with method external and meaningless otherwise. */
+export function externalMatchesMethod(scenario: RawScenario): ScenarioIssue[] {
+  const { method, external } = scenario.backup;
+  if (method === 'external' && external === undefined) {
+    return [{ path: 'backup.external', problem: 'backup.method external needs the commands that bring the backup back', fix: 'add external: { restoreCommand: "pgbackrest --stanza=main --pg1-path=$RECOVERABLE_PGDATA restore", restoreWal: "pgbackrest --stanza=main archive-get %f \\"%p\\"" }' }];
+  }
+  if (method !== 'external' && external !== undefined) {
+    return [{ path: 'backup.external', problem: `external settings apply only to backup.method external, not ${method}`, fix: 'set backup.method: external, or remove backup.external' }];
+  }
+  return [];
+}
+
+/**
+ * An external backup is of a real server another tool backs up (a managed source is new on every run), replays that
+ * tool's WAL archive through exactly one restore_command, and is chosen by the tool, not by `backup.use`.
+ */
+export function externalFitsSource(scenario: RawScenario): ScenarioIssue[] {
+  const { method, external, use } = scenario.backup;
+  if (method !== 'external' || external === undefined) return [];
+  const issues: ScenarioIssue[] = [];
+  if (scenario.source.managed !== undefined) {
+    issues.push({ path: 'source.managed', problem: 'an external backup is taken by another tool of a real server; a managed source is created anew by each run', fix: 'use source: { url: ${DATABASE_URL} } naming the server the tool backs up' });
+  }
+  const { restoreCommand } = scenario.source;
+  if (external.restoreWal === undefined && restoreCommand === undefined) {
+    issues.push({ path: 'backup.external.restoreWal', problem: 'an external backup replays WAL from its tool\'s archive, and no restore_command for it is given', fix: 'add restoreWal: "pgbackrest --stanza=main archive-get %f \\"%p\\"" (or your tool\'s equivalent)' });
+  }
+  if (external.restoreWal !== undefined && restoreCommand !== undefined && external.restoreWal !== restoreCommand) {
+    issues.push({ path: 'source.restoreCommand', problem: 'source.restoreCommand and backup.external.restoreWal both name the restore_command, differently', fix: 'keep backup.external.restoreWal and remove source.restoreCommand' });
+  }
+  if (scenario.restore.environment === 'docker') {
+    issues.push({ path: 'restore.environment', problem: 'restoreWal runs as the restored server\'s restore_command, and a container has neither the tool nor its configuration and repository', fix: 'use restore.environment: local on a machine where the tool runs' });
+  }
+  if (use !== undefined) {
+    issues.push({ path: 'backup.use', problem: 'the backup tool chooses which of its backups restoreCommand brings back; each drill records its own markers', fix: 'remove backup.use and choose the backup in restoreCommand (e.g. pgbackrest --set=...)' });
+  }
+  return issues;
+}
+
 /** `source.restoreCommand` replays another tool's archive of a real server: url sources only. */
 export function restoreCommandNeedsUrl(scenario: RawScenario): ScenarioIssue[] {
   if (scenario.source.restoreCommand === undefined || scenario.source.url !== undefined) return [];
@@ -115,6 +154,8 @@ export const scenarioRules: readonly ScenarioRule[] = [
   imageNeedsDocker,
   targetsNeedWal,
   snapshotMatchesMethod,
+  externalMatchesMethod,
+  externalFitsSource,
   restoreCommandNeedsUrl,
   managedHasMarkers,
   oneRestoreVersion,

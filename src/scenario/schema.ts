@@ -206,6 +206,9 @@ const snapshot = choice('snapshot', [], {
   command: strict({ command: text, restoreCommand: text, deleteCommand: text.optional(), timeout: duration.default(600_000), allowStandby: z.boolean().default(false) }),
 });
 
+// Another tool's backups: the commands that bring one back (data directory, then WAL); inputs come as environment variables.
+const external = strict({ restoreCommand: text, restoreWal: text.optional(), archiveCheck: text.optional(), timeout: duration.default(1_800_000) });
+
 const source = strict({
   managed: presentBlock({
     // Unset: the newest installed major (local) or 15 (docker), chosen when the scenario is loaded.
@@ -243,10 +246,11 @@ export const scenarioSchema = strict({
   repository: text.default('.recoverable/repo'),
   encryption: encryption.optional(),
   backup: block({
-    method: z.enum(['dump', 'basebackup', 'snapshot']).default('dump'),
+    method: z.enum(['dump', 'basebackup', 'snapshot', 'external']).default('dump'),
     jobs: wholeNumber(1, 64, 'jobs').default(2),
     use: text.optional(),
     snapshot: snapshot.optional(),
+    external: external.optional(),
     archiveTimeout: duration.default(300_000),
     incremental: z.boolean().default(false),
   }),

@@ -48,6 +48,18 @@ export type SnapshotSpec =
   | { driver: 'btrfs' | 'copy'; timeoutMs: number; allowStandby: boolean }
   | { command: string; restoreCommand: string; deleteCommand?: string; timeoutMs: number; allowStandby: boolean };
 
+/**
+ * A backup another tool takes and keeps (pgBackRest, Barman ...): `restoreCommand` fills RECOVERABLE_PGDATA,
+ * `restoreWal` is the restored server's restore_command (from `source.restoreCommand` when not given here).
+ */
+export interface ExternalSpec {
+  restoreCommand: string;
+  restoreWal: string;
+  /** Returns once the WAL the source has archived is in the tool's archive (barman switch-wal --archive, pgbackrest check). */
+  archiveCheck?: string;
+  timeoutMs: number;
+}
+
 /** A validated scenario with defaults applied and relative paths made absolute. */
 export interface Scenario {
   name: string;
@@ -57,7 +69,7 @@ export interface Scenario {
   repository: string /* absolute */;
   /** Backups and archived WAL encrypted in the repository with this key (README: Encryption at rest). */
   encryption?: { key: KeySourceSpec };
-  backup: { method: 'dump' | 'basebackup' | 'snapshot'; jobs: number; /** How long a physical backup waits for its stop segment to be archived. */ archiveTimeoutMs: number; use?: string; snapshot?: SnapshotSpec;
+  backup: { method: 'dump' | 'basebackup' | 'snapshot' | 'external'; jobs: number; /** How long a physical backup waits for its stop segment to be archived. */ archiveTimeoutMs: number; use?: string; snapshot?: SnapshotSpec; external?: ExternalSpec;
     /** PostgreSQL 17+: each basebackup is incremental against the previous one of its source (pg_combinebackup restores). */
     incremental?: boolean;
   };

@@ -8,7 +8,7 @@ import { backupFunctions, snapshotGrantsMissing } from './missing-grant.ts';
 
 /** A backup method and whether the source's role may take it: the grants it lacks, as SQL to run. */
 export interface MethodReadiness {
-  method: 'dump' | 'basebackup' | 'snapshot';
+  method: 'dump' | 'basebackup' | 'snapshot' | 'external';
   ready: boolean;
   /** Statements (or configuration changes) that would make it ready. */
   missing: string[];

@@ -7,6 +7,7 @@ import { RecoverableError, ExitCode, ToolError } from '../../core/errors.ts';
 import type { SnapshotSpec } from '../../scenario/types.ts';
 import type { SnapshotDetails } from '../../repository/backup-record.ts';
 import type { SnapshotDriver, SnapshotRestoreInput, SnapshotTakeInput } from './driver.ts';
+import { runUserCommand, UserCommandError } from '../external/user-command.ts';
 
 /** A piece of a snapshot backup that is not there to restore (a tablespace's snapshot, say). */
 export class SnapshotMissingError extends RecoverableError {
@@ -123,19 +124,14 @@ function commandDriver(spec: Extract<SnapshotSpec, { command: string }>): Snapsh
       return {};
     },
     async restore(input: SnapshotRestoreInput) {
-      const command = spec.restoreCommand;
       try {
-        await run('sh', ['-c', command], {
-          env: {
-            RECOVERABLE_SNAPSHOT_NAME: input.details.name,
-            RECOVERABLE_RESTORE_PATH: input.dataTarget,
-            RECOVERABLE_RESTORE_TABLESPACES: Object.entries(input.tablespaceTargets).map(([oid, path]) => `${oid}=${path}`).join(' '),
-          },
-          timeoutMs: input.timeoutMs,
-          label: 'snapshot restore command',
-        });
+        await runUserCommand('snapshot restore command', spec.restoreCommand, {
+          RECOVERABLE_SNAPSHOT_NAME: input.details.name,
+          RECOVERABLE_RESTORE_PATH: input.dataTarget,
+          RECOVERABLE_RESTORE_TABLESPACES: Object.entries(input.tablespaceTargets).map(([oid, path]) => `${oid}=${path}`).join(' '),
+        }, input.timeoutMs);
       } catch (error) {
-        if (error instanceof ToolError) throw new SnapshotMissingError(`the snapshot restore command failed: ${error.message}`, { cause: error });
+        if (error instanceof UserCommandError) throw new SnapshotMissingError(`the snapshot restore command failed: ${error.message}`, { cause: error });
         throw error;
       }
       if (!existsSync(join(input.dataTarget, 'PG_VERSION'))) throw new SnapshotMissingError(`the snapshot restore command left no PGDATA at ${input.dataTarget}`);

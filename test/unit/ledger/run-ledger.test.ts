@@ -9,6 +9,7 @@ import { execa } from 'execa';
 import { EnvironmentError } from '../../../src/core/errors.ts';
 import { ledgerRunOf } from '../../../src/ledger/ledger-run.ts';
 import { LEDGER_FILE, RunLedger } from '../../../src/ledger/run-ledger.ts';
+import { MIGRATIONS } from '../../../src/ledger/migrations.ts';
 import { NODE } from '../../helpers/cli.ts';
 import { failingResult, passingResult } from '../report/sample-result.ts';
 import { ledgerRun } from './sample-runs.ts';
@@ -37,11 +38,11 @@ test('a run comes back as it was appended: objectives, phases and check counts',
 test('the ledger is in WAL mode, at the newest schema version, migrated once', () => withRepository((dir) => {
   RunLedger.open(dir, { create: true })!.close();
   using ledger = RunLedger.open(dir, { create: true })!;
-  assert.equal(ledger.schemaVersion(), 1);
+  assert.equal(ledger.schemaVersion(), 2);
   const db = new DatabaseSync(join(dir, LEDGER_FILE));
   try {
     assert.equal(db.prepare('pragma journal_mode').get()?.journal_mode, 'wal');
-    assert.equal(db.prepare('select count(*) as n from schema_migrations').get()?.n, 1);
+    assert.equal(db.prepare('select count(*) as n from schema_migrations').get()?.n, 2);
   } finally {
     db.close();
   }
@@ -57,7 +58,7 @@ test('a ledger written by a newer schema is refused, naming both versions', () =
   const db = new DatabaseSync(join(dir, LEDGER_FILE));
   db.exec("insert into schema_migrations values (7, 'from the future', '2030-01-01T00:00:00Z')");
   db.close();
-  assert.throws(() => RunLedger.open(dir, { create: false }), (e: unknown) => e instanceof EnvironmentError && e.code === 'ledger-too-new' && /schema version 7, newer than this recoverable knows \(1\)/.test(e.message));
+  assert.throws(() => RunLedger.open(dir, { create: false }), (e: unknown) => e instanceof EnvironmentError && e.code === 'ledger-too-new' && /schema version 7, newer than this recoverable knows \(2\)/.test(e.message));
 }));
 
 test('a file that is not an SQLite database is an environment error naming it', () => withRepository(async (dir) => {
@@ -150,4 +151,41 @@ for (let i = 0; i < 40; i++) {
   const runs = ledger.recent('nightly', 1000);
   assert.equal(runs.length, 80);
   assert.equal(new Set(runs.map((r) => r.runId)).size, 80);
+}));
+
+test('a ledger at schema 1 migrates to 2 keeping its runs, and then records runs of external backups', () => withRepository((dir) => {
+  const old = ledgerRunOf(failingResult(), 1);
+  // A schema-1 ledger as an older recoverable left it.
+  const db = new DatabaseSync(join(dir, LEDGER_FILE));
+  db.exec('create table schema_migrations (version integer primary key, description text not null, applied_at text not null) strict');
+  db.exec(MIGRATIONS[0]!.sql);
+  db.prepare('insert into schema_migrations values (1, ?, ?)').run(MIGRATIONS[0]!.description, '2026-01-01T00:00:00Z');
+  db.close();
+  {
+    using ledger = RunLedger.open(dir, { create: false })!;
+    assert.throws(() => {
+      const raw = new DatabaseSync(join(dir, LEDGER_FILE));
+      try {
+        raw.prepare("insert into runs (run_id, scenario, scenario_sha256, scenario_path, started_at, finished_at, verdict, exit_code, summary, method, tool_version, recorded_at) values ('x', 's', 'h', 'p', 't', 't', 'passed', 0, '', 'tape', 'v', 't')").run();
+      } finally {
+        raw.close();
+      }
+    }, /CHECK constraint failed/, 'the method is still checked');
+    ledger.append(old);
+    const external = { ...ledgerRunOf(passingResult(), 0), runId: 'external-run' };
+    external.backup = { ...external.backup!, method: 'external' };
+    ledger.append(external);
+    assert.equal(ledger.schemaVersion(), 2);
+    assert.deepEqual(ledger.recent(old.scenario, 10).find((r) => r.runId === old.runId), old, 'the schema-1 run reads back whole');
+    assert.deepEqual(ledger.recent(external.scenario, 10).find((r) => r.runId === 'external-run')?.backup?.method, 'external');
+  }
+  // Child rows still belong to their run: deleting a run removes its phases (the references followed the rebuild).
+  const after = new DatabaseSync(join(dir, LEDGER_FILE));
+  try {
+    assert.ok(Number(after.prepare('select count(*) as n from phases where run_id = ?').get(old.runId)?.n) > 0);
+    after.prepare('delete from runs where run_id = ?').run(old.runId);
+    assert.equal(Number(after.prepare('select count(*) as n from phases where run_id = ?').get(old.runId)?.n), 0);
+  } finally {
+    after.close();
+  }
 }));

@@ -1,7 +1,7 @@
 // Resolving targets against the markers written after a backup: time targets to the microsecond.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { resolveTarget, type ResolvedTarget } from '../../../src/restore/resolve-target.ts';
+import { markerIndex, resolveTarget, type ResolvedTarget } from '../../../src/restore/resolve-target.ts';
 import { normalizeTarget } from '../../../src/scenario/normalize.ts';
 import type { SourceHistory } from '../../../src/repository/history.ts';
 import type { MarkerRecord } from '../../../src/source/markers.ts';
@@ -127,4 +127,16 @@ test('a time target between markers without a history says nothing about markers
   const at = resolveOn({ time: '2025-03-01T10:00:00.5Z', inclusive: true }, null);
   assert.deepEqual([at.markersPresent, at.markersAbsent, at.expectations], [null, null, null]);
   assert.match(at.noExpectationsBecause ?? '', /is not a marker's commit time/);
+});
+
+test('a drill of an external backup labels its markers with its id; a target names them by their short name, an exact label first', () => {
+  const drill: SourceHistory = { ...HISTORY, markers: [marker('d1/marker-1', '910', '2025-03-01 10:00:03.000000+00', '0/3000500'), marker('d1/marker-2', '911', '2025-03-01 10:00:04.000000+00', '0/3000600')] };
+  const result = resolveTarget(normalizeTarget({ marker: 'marker-1', via: 'xid', inclusive: true }), DATA, drill, '0/2000000');
+  assert.ok(result.ok);
+  assert.deepEqual(result.target.recovery, { kind: 'xid', xid: '910', inclusive: true });
+  assert.deepEqual([result.target.markersPresent, result.target.markersAbsent], [['d1/marker-1'], ['d1/marker-2']]);
+  assert.equal(markerIndex([marker('x/a', '1', '', '0/1'), marker('a', '2', '', '0/2')], 'a'), 1, 'an exact label wins over a suffix');
+  assert.equal(markerIndex(drill.markers, 'arker-1'), -1, 'only a whole name after the slash');
+  const missing = resolveTarget(normalizeTarget({ marker: 'marker-9', via: 'xid', inclusive: true }), DATA, drill, '0/2000000');
+  assert.equal(missing.ok, false);
 });

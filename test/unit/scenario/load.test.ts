@@ -99,8 +99,8 @@ test('an unknown field is named by its path and the fix lists the allowed keys',
   const [issue] = error.issues;
   assert.equal(issue?.path, 'backup.jbos');
   assert.equal(issue?.problem, 'unknown field "jbos"');
-  assert.equal(issue?.fix, 'rename it to jobs; allowed here: method, jobs, use, snapshot, archiveTimeout, incremental');
-  assert.equal(error.message, 'scenario.yaml: backup.jbos: unknown field "jbos" (fix: rename it to jobs; allowed here: method, jobs, use, snapshot, archiveTimeout, incremental)');
+  assert.equal(issue?.fix, 'rename it to jobs; allowed here: method, jobs, use, snapshot, external, archiveTimeout, incremental');
+  assert.equal(error.message, 'scenario.yaml: backup.jbos: unknown field "jbos" (fix: rename it to jobs; allowed here: method, jobs, use, snapshot, external, archiveTimeout, incremental)');
 });
 
 test('a wrong type names the path, the expected and the actual type', async () => {
@@ -113,7 +113,7 @@ test('out-of-range numbers and unknown enum values say what is allowed', async (
   const byPath = new Map(error.issues.map((issue) => [issue.path, issue]));
   assert.match(byPath.get('source.managed.version')?.fix ?? '', /13 to 18/);
   assert.match(byPath.get('backup.jobs')?.fix ?? '', /1 to 64/);
-  assert.equal(byPath.get('backup.method')?.problem, 'expected one of dump, basebackup, snapshot, got "dmp"');
+  assert.equal(byPath.get('backup.method')?.problem, 'expected one of dump, basebackup, snapshot, external, got "dmp"');
   assert.equal(byPath.get('backup.method')?.fix, 'did you mean dump?');
 });
 

@@ -81,3 +81,19 @@ test('restore.upgrade: physical backups only, into a newer major, not beside a m
   assert.equal(raw({ backup: { method: 'basebackup' }, restore: { upgrade: { to: 17 } } }).restore.upgrade?.mode, 'copy', 'pg_upgrade\'s own default mode');
   assert.throws(() => raw({ backup: { method: 'basebackup' }, restore: { upgrade: { to: 17, mode: 'swap' } } }));
 });
+
+test('backup.external is present exactly when the method is external, of a url source, with one restore_command and no backup.use', () => {
+  const url = { url: 'postgresql://backup@db/app' };
+  const external = { restoreCommand: 'pgbackrest --stanza=main --pg1-path="$RECOVERABLE_PGDATA" restore', restoreWal: 'pgbackrest --stanza=main archive-get %f "%p"' };
+  assert.deepEqual(paths({ source: url, backup: { method: 'external', external } }), []);
+  assert.deepEqual(paths({ source: url, backup: { method: 'external' } }), ['backup.external']);
+  assert.deepEqual(paths({ source: url, backup: { method: 'basebackup', external } }), ['backup.external']);
+  assert.deepEqual(paths({ backup: { method: 'external', external } }), ['source.managed'], 'a managed source is new on every run: no tool backed it up');
+  // The url source's restoreCommand is the same restore_command: either place, but never two different ones.
+  const noWal = { restoreCommand: external.restoreCommand };
+  assert.deepEqual(paths({ source: url, backup: { method: 'external', external: noWal } }), ['backup.external.restoreWal']);
+  assert.deepEqual(paths({ source: { ...url, restoreCommand: external.restoreWal }, backup: { method: 'external', external: noWal } }), []);
+  assert.deepEqual(paths({ source: { ...url, restoreCommand: 'cp /elsewhere/%f "%p"' }, backup: { method: 'external', external } }), ['source.restoreCommand']);
+  assert.deepEqual(paths({ source: url, backup: { method: 'external', external, use: 'latest' } }), ['backup.use']);
+  assert.deepEqual(paths({ source: url, backup: { method: 'external', external }, restore: { environment: 'docker' } }), ['restore.environment'], 'the tool runs where the restored server runs');
+});
