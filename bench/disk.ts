@@ -61,10 +61,12 @@ export function judgeCopies(copies: CopyTiming[], disk: DiskRate | null): void {
   const rate = bytes / 1e6 / (ms / 1000);
   say(`disk: dd of ${PROBE_MIB} MiB with conv=fdatasync into the work dir (${disk.filesystem}) in ${seconds(disk.ms)}: ${disk.mbPerSecond.toFixed(0)} MB/s`);
   say(`restore copy: median of ${copies.length} drill cop${copies.length === 1 ? 'y' : 'ies'} (cp -a + chown -R), ${(bytes / 1e6).toFixed(0)} MB in ${seconds(ms)}`);
-  // cp does not fsync; the server fsyncs the whole data directory when it starts recovery, inside the replay phase.
-  if (rate > disk.mbPerSecond) say('restore copy: faster than the disk: it lands in the page cache, and the server\'s fsync of the data directory at the start of recovery (in the replay phase) pays the rest');
+  const cow = COW_FILESYSTEMS.includes(disk.filesystem);
+  // cp shares extents where it can (--reflink=auto is its default since coreutils 9.0); elsewhere it does not fsync,
+  // and the server fsyncs the whole data directory when it starts recovery, inside the replay phase.
+  if (rate > disk.mbPerSecond) say(`restore copy: faster than the disk: ${cow ? `on ${disk.filesystem} cp shares the backup's extents instead of writing them` : 'it lands in the page cache, and the server\'s fsync of the data directory at the start of recovery (in the replay phase) pays the rest'}`);
   judge('restore copy rate against the disk\'s sequential write rate', `${rate.toFixed(0)} MB/s = ${(rate / disk.mbPerSecond).toFixed(2)}x ${disk.mbPerSecond.toFixed(0)} MB/s`, `>= ${COPY_SHARE.toFixed(2)}x`, rate >= COPY_SHARE * disk.mbPerSecond);
   const target = `< ${seconds(COW_COPY_MS)} on a copy-on-write filesystem`;
-  if (COW_FILESYSTEMS.includes(disk.filesystem)) judge(`restore copy on ${disk.filesystem}`, seconds(ms), target, ms < COW_COPY_MS);
+  if (cow) judge(`restore copy on ${disk.filesystem}`, seconds(ms), target, ms < COW_COPY_MS);
   else notMeasured('copy-on-write restore copy', `the work dir is on ${disk.filesystem}, which cannot share extents; run with --work-dir on btrfs (truncate -s 20G f.img && mkfs.btrfs f.img && mount -o loop f.img /mnt/bench)`, target);
 }
