@@ -50,6 +50,11 @@ export async function physicalBench(bin: PgBin, source: Cluster, work: string, o
   const system = await systemIdentifier(source);
   const url = `postgresql://postgres@${encodeURIComponent(source.socketDir)}:${source.connection.port}/${DATABASE}`;
   const sides = (['raw', 'bare', 'recoverable', 'pgbackrest'] as const).filter((s) => s === 'recoverable' || (options.sides.has(s) && (s !== 'pgbackrest' || options.pgbackrest)));
+  // Nothing to compare the drill with (only the peer was asked for, and it is not installed): say so, run nothing.
+  if (sides.length === 1) {
+    reportPeer([], NaN, options, targets.peer);
+    return [];
+  }
   printHeader(options, sides);
 
   const raw: PhysicalRawTiming[] = [];

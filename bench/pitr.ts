@@ -24,7 +24,6 @@ export interface PitrOptions {
   rounds: number;
   /** pgbench transactions written after the backup, in all (split over the 8 batches). */
   transactions: number;
-  verbose: boolean;
 }
 
 /** Back up once, write the marked batches, drill 1 target and 8 targets per round; returns every restore's copy. */

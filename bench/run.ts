@@ -116,7 +116,7 @@ async function main(): Promise<number> {
     copies.push(...(await physicalBench(bin, source, work, options, { raw: TARGETS.raw, bare: TARGETS.physicalBare, peer: TARGETS.peer })));
   }
   // Last: it leaves marker rows and its schema on the source.
-  if (sections.has('pitr')) copies.push(...(await pitrBench(bin, source, work, { rounds, transactions, verbose: values.verbose }, TARGETS.pitr)));
+  if (sections.has('pitr')) copies.push(...(await pitrBench(bin, source, work, { rounds, transactions }, TARGETS.pitr)));
   if (disk) judgeCopies(copies, disk);
   judgePeakRss();
   return summary(loadAtStart);
