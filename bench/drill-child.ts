@@ -11,6 +11,9 @@ const TIME = '/usr/bin/time';
 
 export const timeAvailable = existsSync(TIME);
 
+/** Every CLI run of this bench process (command and peak RSS), for the peak RSS line. */
+export const childRuns: Array<{ command: string; maxRssKb: number | null }> = [];
+
 export interface DrillRun {
   totalMs: number;
   /** Peak RSS in kB (GNU time: the largest of the drill's node process and the tools it waited for), null without /usr/bin/time. */
@@ -18,8 +21,19 @@ export interface DrillRun {
   backupMs: number;
   phases: Array<{ name: string; durationMs: number }>;
   /** The restore's checks (id, status, message, duration), for what the drill did and did not verify. */
-  checks: Array<{ id: string; kind: string; status: string; message: string; durationMs: number }>;
+  checks: DrillCheck[];
+  /** Every restore of the run, one per target, in order (phases and checks above are the first's). */
+  restores: Array<{ target: string; phases: DrillRun['phases']; checks: DrillCheck[] }>;
   verdict: string;
+}
+
+/** One check of a restore as result.json records it. */
+export interface DrillCheck {
+  id: string;
+  kind: string;
+  status: string;
+  message: string;
+  durationMs: number;
 }
 
 /** One run of the CLI: wall time, peak RSS and its stdout. */
@@ -49,24 +63,34 @@ export async function physicalBackup(sourceUrl: string, dir: string): Promise<Ch
   return { ...child, backupId };
 }
 
-/**
- * `recoverable drill` of the latest basebackup in `dir`/repo to `latest`.
- * `restoreCommand`: replay through this command instead of Recoverable's own fetch-wal (a diagnostic).
- */
-export async function physicalDrill(sourceUrl: string, dir: string, restoreCommand?: string): Promise<DrillRun> {
+/** Where a physical drill reads and writes, and what it restores to. */
+export interface PhysicalDrillOptions {
+  /** The repository holding the backup and its WAL archive. */
+  repo: string;
+  /** Where the scenario, logs and reports go (one run per directory). */
+  dir: string;
+  /** Targets as a YAML flow sequence, e.g. `[latest]` or `[{ marker: batch-1 }]`. */
+  targets?: string;
+  /** Replay through this command instead of Recoverable's own fetch-wal (a diagnostic). */
+  restoreCommand?: string;
+}
+
+/** `recoverable drill` of the latest basebackup in `options.repo`, to `options.targets` (default `latest`). */
+export async function physicalDrill(sourceUrl: string, options: PhysicalDrillOptions): Promise<DrillRun> {
+  const { dir, restoreCommand } = options;
   const scenario = join(dir, 'drill.yaml');
   const source = restoreCommand ? ['source:', '  url: ${BENCH_DB_URL}', `  restoreCommand: ${JSON.stringify(restoreCommand)}`] : undefined;
-  await writeScenario(scenario, dir, ['backup: { method: basebackup, use: latest }', 'restore: { environment: local, targets: [latest] }'], source);
+  await writeScenario(scenario, dir, ['backup: { method: basebackup, use: latest }', `restore: { environment: local, targets: ${options.targets ?? '[latest]'} }`], source, options.repo);
   const child = await runRecoverable(['drill', scenario], sourceUrl, dir, 'drill');
   return { ...child, ...(await readResult(join(dir, 'reports'))) };
 }
 
-async function writeScenario(file: string, dir: string, lines: string[], source = ['source:', '  url: ${BENCH_DB_URL}']): Promise<void> {
+async function writeScenario(file: string, dir: string, lines: string[], source = ['source:', '  url: ${BENCH_DB_URL}'], repo = join(dir, 'repo')): Promise<void> {
   await mkdir(dir, { recursive: true });
   await writeFile(file, [
     'name: bench',
     ...source,
-    `repository: ${JSON.stringify(join(dir, 'repo'))}`,
+    `repository: ${JSON.stringify(repo)}`,
     ...lines,
     'checks: [rowcounts, fingerprints]',
     `report: { dir: ${JSON.stringify(join(dir, 'reports'))} }`,
@@ -124,6 +148,7 @@ async function runRecoverable(command: string[], sourceUrl: string, dir: string,
     throw new Error(`recoverable ${command[0]} exited ${code}; last log lines:\n${tail}`);
   }
   const maxRssKb = timeAvailable ? Number(/Maximum resident set size \(kbytes\): (\d+)/.exec(await readFile(timeFile, 'utf8'))?.[1] ?? NaN) : null;
+  childRuns.push({ command: command[0]!, maxRssKb });
   return { totalMs, maxRssKb, stdout };
 }
 
@@ -134,8 +159,9 @@ async function readResult(reports: string): Promise<Omit<DrillRun, 'totalMs' | '
   const result = JSON.parse(await readFile(join(reports, runs[0]!, 'result.json'), 'utf8')) as {
     verdict: string;
     backup: { durationMs: number } | null;
-    restores: Array<{ phases: Array<{ name: string; durationMs: number }>; checks: DrillRun['checks'] }>;
+    restores: Array<{ target: string; phases: Array<{ name: string; durationMs: number }>; checks: DrillCheck[] }>;
   };
   const restore = result.restores[0];
-  return { backupMs: result.backup?.durationMs ?? NaN, phases: restore?.phases ?? [], checks: restore?.checks ?? [], verdict: result.verdict };
+  const restores = result.restores.map((r) => ({ target: r.target, phases: r.phases, checks: r.checks }));
+  return { backupMs: result.backup?.durationMs ?? NaN, phases: restore?.phases ?? [], checks: restore?.checks ?? [], restores, verdict: result.verdict };
 }

@@ -20,8 +20,11 @@ export interface RawTiming {
 
 export const DATABASE = 'bench';
 
-/** One raw round: dump `source` into `workDir`, restore into a fresh cluster, count and hash both sides. */
-export async function rawRound(bin: PgBin, source: Cluster, workDir: string, jobs: number): Promise<RawTiming> {
+/**
+ * One raw round: dump `source` into `workDir`, restore into a fresh cluster, count and hash both sides.
+ * `verify` false is the bare restore: no snapshot expectations, no ANALYZE, no counts or fingerprints.
+ */
+export async function rawRound(bin: PgBin, source: Cluster, workDir: string, jobs: number, verify = true): Promise<RawTiming> {
   const steps: Record<string, number> = {};
   const step = async <T>(name: string, work: () => Promise<T>): Promise<T> => {
     const started = performance.now();
@@ -33,8 +36,15 @@ export async function rawRound(bin: PgBin, source: Cluster, workDir: string, job
   const dumpDir = join(workDir, 'db.dump');
   const globalsFile = join(workDir, 'globals.sql');
 
-  // (a) snapshot, counts + fingerprints in it, globals and pg_dump side by side.
+  // (a) snapshot, counts + fingerprints in it, globals and pg_dump side by side (bare: globals and pg_dump alone).
   const expected = await step('backup', async () => {
+    if (!verify) {
+      await Promise.all([
+        run(tool(bin, 'pg_dumpall'), ['--globals-only', '-d', source.conninfo('postgres'), '-f', globalsFile]),
+        run(tool(bin, 'pg_dump'), ['-Fd', '-j', String(jobs), '-d', source.conninfo(DATABASE), '-f', dumpDir]),
+      ]);
+      return null;
+    }
     const client = new pg.Client(source.clientConfig(DATABASE));
     client.on('error', () => undefined); // a server stopped by Ctrl-C must not crash the cleanup
     await client.connect();
@@ -74,21 +84,22 @@ export async function rawRound(bin: PgBin, source: Cluster, workDir: string, job
     await step('restore globals', () => run(tool(bin, 'psql'), ['-X', '-q', '-d', conninfo('postgres'), '-f', globalsFile]));
     await step('createdb', () => run(tool(bin, 'createdb'), [`--maintenance-db=${conninfo('postgres')}`, '-T', 'template0', '-E', 'UTF8', '--locale=C.UTF-8', DATABASE]));
     await step('pg_restore', () => run(tool(bin, 'pg_restore'), ['-j', String(jobs), '-d', conninfo(DATABASE), dumpDir]));
-    await step('analyze', () => run(tool(bin, 'psql'), ['-X', '-q', '-d', conninfo(DATABASE), '-c', 'ANALYZE']));
-
-    // (c) the same counts + fingerprints on the restored database, compared.
-    await step('checks', async () => {
-      const client = new pg.Client({ host: dir, port, user: 'postgres', database: DATABASE });
-      client.on('error', () => undefined);
-      await client.connect();
-      try {
-        await pinSession(client);
-        const actual = await captureExpectations(client, { fingerprints: true, largeObjectContent: false });
-        assertSameTables(expected, actual);
-      } finally {
-        await client.end();
-      }
-    });
+    // The bare restore ends here; the verified one analyzes, then (c) counts and hashes and compares.
+    if (expected) {
+      await step('analyze', () => run(tool(bin, 'psql'), ['-X', '-q', '-d', conninfo(DATABASE), '-c', 'ANALYZE']));
+      await step('checks', async () => {
+        const client = new pg.Client({ host: dir, port, user: 'postgres', database: DATABASE });
+        client.on('error', () => undefined);
+        await client.connect();
+        try {
+          await pinSession(client);
+          const actual = await captureExpectations(client, { fingerprints: true, largeObjectContent: false });
+          assertSameTables(expected, actual);
+        } finally {
+          await client.end();
+        }
+      });
+    }
     await step('dispose', stop);
   } finally {
     unregister();
