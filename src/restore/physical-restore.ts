@@ -8,7 +8,7 @@ import type { Logger } from '../core/log.ts';
 import { timed, type Clock } from '../core/clock.ts';
 import type { Runtime } from '../env/runtime.ts';
 import { Cluster, privateTempDir } from '../env/cluster.ts';
-import { EnvironmentError, ToolError } from '../core/errors.ts';
+import { EnvironmentError, ToolError, hasErrorCode } from '../core/errors.ts';
 import type { StoredBackup } from '../repository/local-repository.ts';
 import type { CheckResult, Phase, RestoreCopy } from '../run/result.ts';
 import { copyForRestore, priceFullCopy, reflinkAccepted } from './restore-copy.ts';
@@ -136,7 +136,7 @@ export async function restorePhysical(input: PhysicalRestoreInput, log: Logger, 
     return outcome;
   } catch (error) {
     outcome.evidence = readRecoveryLog(await cluster.readLog());
-    if (error instanceof EnvironmentError && error.code === 'server-start-failed') {
+    if (hasErrorCode(error, 'server-start-failed')) {
       outcome.failure = outcome.evidence.fatal.join(' | ') || error.message;
       return outcome;
     }
