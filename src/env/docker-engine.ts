@@ -153,7 +153,7 @@ async function inspectImage(engine: DockerEngine, image: string): Promise<Presen
 function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(message)), ms);
+    timer = setTimeout(() => reject(new EnvironmentError('docker-pull-timeout', message)), ms);
   });
   promise.catch(() => undefined); // a pull abandoned at the timeout must not become an unhandled rejection
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));

@@ -160,6 +160,7 @@ async function newOrder(state: WorkloadState): Promise<void> {
      RETURNING id::text AS id`,
     [prng.pick(state.customerIds), orderedAt, shipWithin, note, productIds, quantities]);
   const orderId = order.rows[0]?.id;
+  // Cannot happen: an insert of one row with RETURNING returns that row.
   if (orderId === undefined) throw new Error('insert into shop.orders returned no id');
 
   // ORDER BY fixes the order identity values are drawn in, whatever join the planner picks.
