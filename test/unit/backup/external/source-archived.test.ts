@@ -17,7 +17,7 @@ function archiver(rows: ArchiverRow[]): { client: pg.Client; looks: () => number
 
 const SEGMENT = '000000010000000000000005';
 
-test('an archiver that never gets there times out after the configured time, on the clock, not in real time', async () => {
+test('an archiver that never gets there times out after the configured time, on the clock, not in real time', { timeout: 5_000 }, async () => {
   const clock = fakeClock();
   const { client, looks } = archiver([{ archived: '000000010000000000000004', failed: null, failed_after: false }]);
   const started = performance.now();
