@@ -12,7 +12,7 @@ export interface ErrorCodeEntry {
 /** The registry: a stable code, what kind of trouble it is, and what to do about it. */
 export const errorCodes = {
   usage: { category: 'usage', hint: 'run `recoverable --help` for the commands and their options' },
-  'scenario-invalid': { category: 'usage', hint: 'fix the named scenario fields; `recoverable schema` prints the scenario schema' },
+  'scenario-invalid': { category: 'usage', hint: 'fix what the lines above name; `recoverable schema scenario` prints the scenario schema' },
   'wal-encrypted': { category: 'usage', hint: "pass --key-file with the repository's key" },
   'wal-name-invalid': { category: 'usage', hint: 'pass %f (the WAL file name PostgreSQL gives) as the name' },
   'binaries-missing': { category: 'environment', hint: 'install the PostgreSQL packages of that major, set RECOVERABLE_PG_BIN, or use restore.environment: docker' },
