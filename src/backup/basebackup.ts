@@ -7,7 +7,7 @@ import { BackupUnusableError, MissingGrantError, ToolError } from '../core/error
 import { requireReplication } from '../source/role-privileges.ts';
 import { replicationGrantFor } from '../source/missing-grant.ts';
 import type { Logger } from '../core/log.ts';
-import type { Clock } from '../core/clock.ts';
+import { systemClock, type Clock } from '../core/clock.ts';
 import type { Runtime } from '../env/runtime.ts';
 import type { Source } from '../source/source.ts';
 import type { LocalRepository, StoredBackup } from '../repository/local-repository.ts';
@@ -73,7 +73,7 @@ export async function takeBasebackup(source: Source, runtime: Runtime, repo: Loc
       const startSegment = segmentName(timeline, startLsn, facts.walSegmentSize);
       const stopSegment = segmentName(timeline, stopLsn, facts.walSegmentSize);
       // Step 2: the backup counts only once the archive holds its stop segment.
-      if (options.archiveTimeoutMs !== null) await waitForArchived(source, WalArchive.forSystem(repo.root, facts.systemIdentifier, { key: repo.key }), stopSegment, facts.systemIdentifier, options.archiveTimeoutMs, log);
+      if (options.archiveTimeoutMs !== null) await waitForArchived(source, WalArchive.forSystem(repo.root, facts.systemIdentifier, { key: repo.key }), stopSegment, facts.systemIdentifier, options.archiveTimeoutMs, log, clock);
       // Step 3: what the backup carries that a restore must neutralise, then the metadata and the manifest.
       const hazards = await findHazards(join(staged.dir, DATA_DIR));
       if (options.expectations) {
@@ -155,16 +155,16 @@ function parseSize(text: string): number {
 }
 
 // Poll the archive for the stop segment; ask the server to switch once if it lingers.
-export async function waitForArchived(source: Source, archive: WalArchive, segment: string, system: string, timeoutMs: number, log: Logger): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
+export async function waitForArchived(source: Source, archive: WalArchive, segment: string, system: string, timeoutMs: number, log: Logger, clock: Clock = systemClock): Promise<void> {
+  const deadline = clock.now() + timeoutMs;
   let switched = false;
   while (!(await archive.has(segment))) {
-    if (Date.now() > deadline) {
+    if (clock.now() > deadline) {
       throw new BackupUnusableError(`the backup's stop segment ${segment} never reached the archive in ${Math.round(timeoutMs / 1000)} s (${await archiverState(source)})`, {
         hint: 'check archive_command on the source and the server log for why archiving fails',
       });
     }
-    if (!switched && Date.now() > deadline - timeoutMs + 3000) {
+    if (!switched && clock.now() > deadline - timeoutMs + 3000) {
       switched = true;
       log.debug(`asking the source to switch WAL so ${segment} is archived`);
       const client = pgClient(source.clientConfig());
@@ -179,7 +179,7 @@ export async function waitForArchived(source: Source, archive: WalArchive, segme
         await client.end();
       }
     }
-    await new Promise((r) => setTimeout(r, 200));
+    await clock.sleep(200);
   }
   // A segment of the same name from another cluster would make this backup look complete when it is not.
   const owner = await archive.systemIdOf(segment);

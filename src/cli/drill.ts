@@ -8,7 +8,7 @@ import { renderMarkdown } from '../report/markdown.ts';
 import { endLine } from '../report/end-line.ts';
 import { errorAnnotations, stepSummaryFile } from '../report/github.ts';
 import { systemClock } from '../core/clock.ts';
-import { ExitCode } from '../core/errors.ts';
+import { ExitCode } from './exit-code.ts';
 import { redactDeep, redactSecrets } from '../core/redact.ts';
 import { resolveEvidenceKeys } from '../evidence/scenario-keys.ts';
 import { writeEvidence } from '../evidence/bundle.ts';

@@ -1,7 +1,8 @@
 // The command line: parse, run one command, map errors to exit codes (only here).
 import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { RecoverableError, ScenarioError, ExitCode } from '../core/errors.ts';
+import { RecoverableError, ScenarioError, categoryOf, hintOf } from '../core/errors.ts';
+import { ExitCode, exitCodeOf } from './exit-code.ts';
 import type { LogFormat } from '../core/log.ts';
 import { interruption } from '../core/interrupt.ts';
 import { redactSecrets } from '../core/redact.ts';
@@ -202,7 +203,7 @@ async function main(argv: string[]): Promise<number> {
     .fail((message, error) => {
       // recommendCommands() says only "Did you mean drill?": name what was typed as well.
       const text = message?.startsWith('Did you mean') ? `unknown command "${argv[0] ?? ''}": did you mean${message.slice('Did you mean'.length)}` : message;
-      throw error ?? new RecoverableError('usage', ExitCode.usage, text, { hint: 'run `recoverable --help`' });
+      throw error ?? new RecoverableError('usage', text, { hint: 'run `recoverable --help`' });
     })
     .help()
     // Named, not guessed: yargs looks for a package.json near the entry point, which an installed bin link is not.
@@ -241,16 +242,16 @@ function reportErrorJson(error: unknown): number {
   const known = error instanceof RecoverableError ? error : undefined;
   const line = {
     level: 60, time: Date.now(), tool: 'recoverable',
-    code: known?.code ?? 'internal', exitCode: known?.exitCode ?? ExitCode.failed,
+    code: known?.code ?? 'internal', exitCode: exitCodeOf(categoryOf(error)),
     msg: redactSecrets(known ? known.message : `internal error: ${(error as Error)?.stack ?? String(error)}`),
-    ...(known?.hint ? { hint: redactSecrets(known.hint) } : {}),
+    ...(known ? { hint: redactSecrets(hintOf(known)) } : {}),
     ...(known instanceof ScenarioError && known.issues.length ? { issues: known.issues } : {}),
   };
   process.stderr.write(`${JSON.stringify(line)}\n`);
   return line.exitCode;
 }
 
-// Print a failure for a person: what happened, what to do; exit code from the error's class.
+// Print a failure for a person: what happened, what to do; exit code from the error's category.
 function reportError(error: unknown): number {
   if (error instanceof RecoverableError) {
     process.stderr.write(`recoverable: ${redactSecrets(error.message)}\n`);
@@ -258,9 +259,9 @@ function reportError(error: unknown): number {
     if (error instanceof ScenarioError) {
       for (const issue of error.issues.filter((i) => !error.message.includes(i.path))) process.stderr.write(`${issue.path}: ${issue.problem} (fix: ${issue.fix})\n`);
     }
-    if (error.hint) process.stderr.write(`hint: ${redactSecrets(error.hint)}\n`);
-    return error.exitCode;
+    process.stderr.write(`hint: ${redactSecrets(hintOf(error))}\n`);
+  } else {
+    process.stderr.write(`recoverable: internal error: ${redactSecrets((error as Error)?.stack ?? String(error))}\n`);
   }
-  process.stderr.write(`recoverable: internal error: ${redactSecrets((error as Error)?.stack ?? String(error))}\n`);
-  return ExitCode.failed;
+  return exitCodeOf(categoryOf(error));
 }

@@ -1,5 +1,6 @@
 // `recoverable status [scenario] --max-age 26h`: exit 1 unless the last passing drill is recent enough (for monitors).
-import { ExitCode, UsageError } from '../core/errors.ts';
+import { UsageError } from '../core/errors.ts';
+import { ExitCode } from './exit-code.ts';
 import { redactSecrets } from '../core/redact.ts';
 import { judgeFreshness, type Freshness } from '../ledger/freshness.ts';
 import { RunLedger } from '../ledger/run-ledger.ts';

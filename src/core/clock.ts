@@ -1,15 +1,19 @@
-// An injectable clock, so phases and objectives can be tested without waiting.
+// An injectable clock, so phases, objectives and poll loops can be tested without waiting.
+import { setTimeout as wait } from 'node:timers/promises';
 
 export interface Clock {
   /** Milliseconds since an arbitrary origin, monotonic. */
   now(): number;
   /** Wall-clock time for reports. */
   date(): Date;
+  /** Wait `ms` milliseconds: a poll loop's pause between looks. */
+  sleep(ms: number): Promise<void>;
 }
 
 export const systemClock: Clock = {
   now: () => performance.now(),
   date: () => new Date(),
+  sleep: (ms) => wait(ms),
 };
 
 /** Time one async step; returns its value and its duration in milliseconds. */

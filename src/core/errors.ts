@@ -1,40 +1,63 @@
-// One error base with a stable code, an exit code, an optional hint and the cause.
+// One error base with a stable code from the registry, an optional hint and the cause; exit codes are the CLI's.
+import { exitCodeOf } from '../cli/exit-code.ts';
+import { errorCodes, type ErrorCategory, type ErrorCode, type ErrorCodeOf } from './error-codes.ts';
 
-/** Exit codes of the command line (design.md). */
-export const ExitCode = {
-  passed: 0,
-  failed: 1,
-  usage: 2,
-  environment: 3,
-  interrupted: 130,
-} as const;
-export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
+export { errorCodes, type ErrorCategory, type ErrorCode, type ErrorCodeOf } from './error-codes.ts';
+export { ExitCode, type ExitCodeValue } from '../cli/exit-code.ts';
 
 export interface RecoverableErrorOptions {
   hint?: string;
   cause?: unknown;
 }
 
-/** Base of every error Recoverable raises on purpose; `code` is stable, `message` lowercase. */
+/** Base of every error Recoverable raises on purpose; `code` is registered, `message` lowercase. */
 export class RecoverableError extends Error {
-  readonly code: string;
-  readonly exitCode: ExitCodeValue;
+  readonly code: ErrorCode;
   readonly hint: string | undefined;
 
-  constructor(code: string, exitCode: ExitCodeValue, message: string, options: RecoverableErrorOptions = {}) {
+  constructor(code: ErrorCode, message: string, options?: RecoverableErrorOptions);
+  /** @deprecated the exit code follows from the code's category; pass (code, message, options). */
+  constructor(code: ErrorCode, exitCode: number, message: string, options?: RecoverableErrorOptions);
+  constructor(code: ErrorCode, messageOrExitCode: string | number, messageOrOptions?: string | RecoverableErrorOptions, maybeOptions?: RecoverableErrorOptions) {
+    const message = typeof messageOrExitCode === 'string' ? messageOrExitCode : String(messageOrOptions);
+    const options = (typeof messageOrExitCode === 'string' ? (messageOrOptions as RecoverableErrorOptions | undefined) : maybeOptions) ?? {};
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
     this.code = code;
-    this.exitCode = exitCode;
     this.hint = options.hint;
+  }
+
+  /** What kind of trouble this is, from the registry. */
+  get category(): ErrorCategory {
+    return errorCodes[this.code].category;
+  }
+
+  /** @deprecated exit codes are decided by the CLI entry from `category` (src/cli/exit-code.ts). */
+  get exitCode(): number {
+    return exitCodeOf(this.category);
   }
 }
 
-/** The scenario file or the command line is wrong: exit 2. */
+/** Whether `error` is a Recoverable error with this code; the code is checked at compile time. */
+export function hasErrorCode(error: unknown, code: ErrorCode): error is RecoverableError {
+  return error instanceof RecoverableError && error.code === code;
+}
+
+/** The category of any thrown value: an error Recoverable did not raise on purpose is internal. */
+export function categoryOf(error: unknown): ErrorCategory {
+  return error instanceof RecoverableError ? error.category : 'internal';
+}
+
+/** The hint to show for an error: its own, else its code's default from the registry. */
+export function hintOf(error: RecoverableError): string {
+  return error.hint ?? errorCodes[error.code].hint;
+}
+
+/** The scenario file or the command line is wrong (category usage). */
 export class ScenarioError extends RecoverableError {
   readonly issues: readonly ScenarioIssue[];
   constructor(message: string, issues: readonly ScenarioIssue[] = [], options: RecoverableErrorOptions = {}) {
-    super('scenario-invalid', ExitCode.usage, message, options);
+    super('scenario-invalid', message, options);
     this.issues = issues;
   }
 }
@@ -46,21 +69,21 @@ export interface ScenarioIssue {
   fix: string;
 }
 
-/** Bad command-line usage: exit 2. */
+/** Bad command-line usage (category usage). */
 export class UsageError extends RecoverableError {
   constructor(message: string, options: RecoverableErrorOptions = {}) {
-    super('usage', ExitCode.usage, message, options);
+    super('usage', message, options);
   }
 }
 
-/** The machine cannot run the drill (missing binaries, no Docker, no disk): exit 3. */
+/** The machine cannot run the drill (missing binaries, no Docker, no disk): category environment, its codes only. */
 export class EnvironmentError extends RecoverableError {
-  constructor(code: string, message: string, options: RecoverableErrorOptions = {}) {
-    super(code, ExitCode.environment, message, options);
+  constructor(code: ErrorCodeOf<'environment'>, message: string, options: RecoverableErrorOptions = {}) {
+    super(code, message, options);
   }
 }
 
-/** The backup role lacks a privilege the backup needs: the backup is refused (exit 3), the grants to add named. */
+/** The backup role lacks a privilege the backup needs: the backup is refused (category environment), the grants to add named. */
 export class MissingGrantError extends EnvironmentError {
   /** The statements (or configuration) that would give the role what it lacks, e.g. `GRANT pg_read_all_data TO backup`. */
   readonly grants: string[];
@@ -71,10 +94,10 @@ export class MissingGrantError extends EnvironmentError {
   }
 }
 
-/** The run was interrupted by SIGINT or SIGTERM: exit 130. */
+/** The run was interrupted by SIGINT or SIGTERM (category interrupted). */
 export class InterruptedError extends RecoverableError {
   constructor(signal: string) {
-    super('interrupted', ExitCode.interrupted, `interrupted by ${signal}`);
+    super('interrupted', `interrupted by ${signal}`);
   }
 }
 
@@ -94,7 +117,7 @@ export class ToolError extends RecoverableError {
   ) {
     const how = details.signal ? `was killed by ${details.signal}` : `exited with code ${details.exitCode}`;
     const tail = details.stderrTail.trim();
-    super('tool-failed', ExitCode.failed, `${details.command} ${how}${tail ? `: ${tail}` : ''}`, options);
+    super('tool-failed', `${details.command} ${how}${tail ? `: ${tail}` : ''}`, options);
     this.command = details.command;
     this.toolExitCode = details.exitCode;
     this.stderrTail = details.stderrTail;
@@ -104,10 +127,10 @@ export class ToolError extends RecoverableError {
   }
 }
 
-/** A run found a problem in the backup itself (not a check): the drill fails with exit 1. */
+/** A run found a problem in the backup itself (not a check): category backup-unusable, the drill fails. */
 export class BackupUnusableError extends RecoverableError {
   constructor(message: string, options: RecoverableErrorOptions = {}) {
-    super('backup-unusable', ExitCode.failed, message, options);
+    super('backup-unusable', message, options);
   }
 }
 

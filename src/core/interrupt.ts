@@ -1,4 +1,5 @@
-// Ctrl-C and SIGTERM: abort running tools, run registered cleanups, exit 130.
+// Ctrl-C and SIGTERM: abort running tools, run registered cleanups, then exit with the CLI's code for an interruption.
+import { exitCodeOf } from '../cli/exit-code.ts';
 import { InterruptedError } from './errors.ts';
 
 type Cleanup = () => Promise<void> | void;
@@ -21,11 +22,12 @@ class Interruption {
 
   /** Install SIGINT/SIGTERM handlers once (the CLI does this; tests of libraries do not). */
   install(exit: (code: number) => void = (code) => process.exit(code)): void {
+    const code = exitCodeOf('interrupted');
     if (this.installed) return;
     this.installed = true;
     const handle = (signal: NodeJS.Signals): void => {
       if (this.reason) return; // a second Ctrl-C while cleaning up: keep cleaning
-      void this.interrupt(signal).finally(() => exit(130));
+      void this.interrupt(signal).finally(() => exit(code));
     };
     process.on('SIGINT', handle);
     process.on('SIGTERM', handle);

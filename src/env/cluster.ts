@@ -9,6 +9,7 @@ import { EnvironmentError, InterruptedError, tailLines } from '../core/errors.ts
 import type { OsUser } from '../core/os-user.ts';
 import { interruption } from '../core/interrupt.ts';
 import type { Logger } from '../core/log.ts';
+import { systemClock, type Clock } from '../core/clock.ts';
 import type { Runtime } from './runtime.ts';
 import { ToolError } from '../core/errors.ts';
 import { freeLoopbackPort } from './port.ts';
@@ -28,6 +29,8 @@ export interface InitOptions {
   settings?: Record<string, string>;
   /** Create the (empty) data directory before initdb, e.g. as a btrfs subvolume. */
   prepareDataDir?: (dataDir: string) => Promise<void>;
+  /** Paces the waits of stopping and removing the cluster; the system clock unless a test drives it. */
+  clock?: Clock;
 }
 
 const SUPERUSER = 'postgres';
@@ -66,11 +69,13 @@ export class Cluster {
   readonly osUser: OsUser | null;
   readonly connection: ConnectionInfo;
   readonly log: Logger;
+  private readonly clock: Clock;
   private disposing: Promise<void> | null = null;
   private readonly unregister: () => void;
 
-  private constructor(runtime: Runtime, dir: string, password: string, log: Logger) {
+  private constructor(runtime: Runtime, dir: string, password: string, log: Logger, clock: Clock) {
     this.runtime = runtime;
+    this.clock = clock;
     this.dir = dir;
     this.dataDir = join(dir, 'data');
     this.socketDir = join(dir, 'sock');
@@ -84,7 +89,7 @@ export class Cluster {
   /** initdb a new cluster (UTF8, C.UTF-8, password auth over TCP) in a fresh private directory. */
   static async init(runtime: Runtime, options: InitOptions, log: Logger): Promise<Cluster> {
     const dir = await privateTempDir(`pg${runtime.major}`, runtime);
-    const cluster = new Cluster(runtime, dir, randomBytes(18).toString('base64url'), log);
+    const cluster = new Cluster(runtime, dir, randomBytes(18).toString('base64url'), log, options.clock ?? systemClock);
     try {
       await cluster.prepareDirs();
       const pwfile = join(dir, 'pwfile');
@@ -107,8 +112,8 @@ export class Cluster {
   }
 
   /** Adopt a data directory at `dir`/data (a restored physical backup), entered as `superuser`; dispose() removes `dir`. */
-  static async adopt(runtime: Runtime, dir: string, superuser: string, log: Logger): Promise<Cluster> {
-    const cluster = new Cluster(runtime, dir, '', log);
+  static async adopt(runtime: Runtime, dir: string, superuser: string, log: Logger, clock: Clock = systemClock): Promise<Cluster> {
+    const cluster = new Cluster(runtime, dir, '', log, clock);
     cluster.connection.user = superuser;
     await cluster.prepareDirs();
     return cluster;
@@ -243,7 +248,7 @@ export class Cluster {
           this.log.error({ err: error, dir: this.dir }, `could not remove ${this.dir}: remove it by hand`);
           return;
         }
-        await new Promise((r) => setTimeout(r, 100 * attempt));
+        await this.clock.sleep(100 * attempt);
       }
     }
   }
@@ -257,7 +262,7 @@ export class Cluster {
     } catch {
       return; // already gone
     }
-    for (let i = 0; i < 50 && (await this.isRunning()); i++) await new Promise((r) => setTimeout(r, 100));
+    for (let i = 0; i < 50 && (await this.isRunning()); i++) await this.clock.sleep(100);
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { EnvironmentError } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
+import { systemClock, type Clock } from '../core/clock.ts';
 import type { ContainerRuntimeClient } from 'testcontainers';
 
 /** Labels on every container Recoverable starts, so `recoverable cleanup` can find what a dead run left. */
@@ -153,7 +154,7 @@ async function inspectImage(engine: DockerEngine, image: string): Promise<Presen
 function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(message)), ms);
+    timer = setTimeout(() => reject(new EnvironmentError('docker-pull-timeout', message)), ms);
   });
   promise.catch(() => undefined); // a pull abandoned at the timeout must not become an unhandled rejection
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
@@ -171,8 +172,9 @@ export async function execInContainer(
   engine: DockerEngine,
   containerId: string,
   command: readonly string[],
-  options: { user: string; env?: Record<string, string>; cwd?: string; signal?: AbortSignal },
+  options: { user: string; env?: Record<string, string>; cwd?: string; signal?: AbortSignal; clock?: Clock },
 ): Promise<ExecOutcome> {
+  const clock = options.clock ?? systemClock;
   const container = engine.client.container.getById(containerId);
   const exec = await container.exec({
     Cmd: [...command],
@@ -200,7 +202,7 @@ export async function execInContainer(
   // The stream can end a moment before the engine records the exit code.
   let info = await exec.inspect();
   for (let i = 0; info.Running && i < 50; i++) {
-    await new Promise((r) => setTimeout(r, 20));
+    await clock.sleep(20);
     info = await exec.inspect();
   }
   return { exitCode: info.ExitCode ?? -1, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') };

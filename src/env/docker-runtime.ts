@@ -9,6 +9,7 @@ import { EnvironmentError, InterruptedError, ToolError, tailLines } from '../cor
 import { interruption } from '../core/interrupt.ts';
 import type { RunResult } from '../core/exec.ts';
 import type { Logger } from '../core/log.ts';
+import { systemClock, type Clock } from '../core/clock.ts';
 import type { OsUser } from '../core/os-user.ts';
 import type { Runtime, ToolOptions } from './runtime.ts';
 import { LABEL, connectEngine, ensureImage, execInContainer, removeContainer, type DockerEngine, type ExecOutcome } from './docker-engine.ts';
@@ -35,6 +36,8 @@ export interface DockerRuntimeOptions {
    * `host` exists for tests that must show the isolation check catches a server that can reach out.
    */
   network?: DockerNetwork;
+  /** Paces the retries of cleanup and exec; the system clock unless a test drives it. */
+  clock?: Clock;
 }
 
 /** The container's network: none at all, or (tests only) the host's. */
@@ -61,7 +64,7 @@ export async function startDockerRuntime(options: DockerRuntimeOptions): Promise
   const engine = await connectEngine(options.log);
   const image = await ensureImage(engine, options.image, { log: options.log, pullTimeoutMs: options.pullTimeoutMs ?? 600_000 });
   const workDir = await makeWorkDir();
-  const runtime = new DockerRuntime(engine, options.image, image.digest, workDir, options.runLabel ?? `run-${randomBytes(6).toString('hex')}`, options.log, options.network ?? 'none');
+  const runtime = new DockerRuntime(engine, options.image, image.digest, workDir, options.runLabel ?? `run-${randomBytes(6).toString('hex')}`, options.log, options.network ?? 'none', options.clock ?? systemClock);
   try {
     await runtime.boot(options.mounts ?? []);
     return runtime;
@@ -96,6 +99,7 @@ export class DockerRuntime implements Runtime {
   private readonly engine: DockerEngine;
   private readonly workDir: string;
   private readonly log: Logger;
+  private readonly clock: Clock;
   private readonly unregister: () => void;
   private id: string | null = null;
   private identity: ContainerIdentity | null = null;
@@ -105,8 +109,9 @@ export class DockerRuntime implements Runtime {
   /** The container's network mode: `none` unless a test asked for the host's. */
   readonly network: DockerNetwork;
 
-  constructor(engine: DockerEngine, image: string, imageDigest: string, workDir: string, runLabel: string, log: Logger, network: DockerNetwork) {
+  constructor(engine: DockerEngine, image: string, imageDigest: string, workDir: string, runLabel: string, log: Logger, network: DockerNetwork, clock: Clock = systemClock) {
     this.network = network;
+    this.clock = clock;
     this.engine = engine;
     this.image = image;
     this.imageDigest = imageDigest;
@@ -297,7 +302,7 @@ grep '${entry}' /etc/passwd | head -n 1 | cut -d: -f1`;
 
   private async exec(command: readonly string[], user: string, options: { env?: Record<string, string>; cwd?: string; signal?: AbortSignal }): Promise<ExecOutcome> {
     if (!this.id) throw new EnvironmentError('docker-not-started', `the container of ${this.image} is not running`);
-    return execInContainer(this.engine, this.id, command, { user, ...options });
+    return execInContainer(this.engine, this.id, command, { user, clock: this.clock, ...options });
   }
 
   private known(): ContainerIdentity {
@@ -331,7 +336,7 @@ grep '${entry}' /etc/passwd | head -n 1 | cut -d: -f1`;
           this.log.error({ err: error, dir: this.workDir }, `could not remove ${this.workDir}: remove it by hand`);
           return;
         }
-        await new Promise((r) => setTimeout(r, 100 * attempt));
+        await this.clock.sleep(100 * attempt);
       }
     }
   }

@@ -56,6 +56,7 @@ export async function verifyEvidence(dir: string, key: VerifyKey | null): Promis
   let list: EvidenceList;
   try {
     list = JSON.parse(bytes.toString('utf8')) as EvidenceList;
+    // Never escapes: the catch below turns an unknown format into a difference, as it does unparsable JSON.
     if (list.formatVersion !== 1 || !Array.isArray(list.manifest?.files)) throw new Error('unknown format');
   } catch {
     return { differences: [`${EVIDENCE_FILE} is not an evidence list this version reads`], present: true, files: 0, signature };

@@ -29,6 +29,7 @@ const PEM = /-----BEGIN [A-Z ]+-----/;
 /** SHA-256 of the raw 32-byte Ed25519 public key, in hex: the name a report gives a key. */
 export function keyFingerprint(publicKey: KeyObject): string {
   const jwk = publicKey.export({ format: 'jwk' });
+  // Cannot happen: callers pass keys they checked (or generated) as Ed25519.
   if (jwk.kty !== 'OKP' || jwk.crv !== 'Ed25519' || typeof jwk.x !== 'string') throw new Error('not an Ed25519 public key');
   return createHash('sha256').update(Buffer.from(jwk.x, 'base64url')).digest('hex');
 }

@@ -1,5 +1,5 @@
 // Compare a restored database's expectations with the backup's: one result per table and per aspect.
-import type { CheckResult, Exactness } from '../run/result.ts';
+import type { CheckKind, CheckResult, Exactness } from '../run/result.ts';
 import { fail, pass } from '../run/check.ts';
 import type { Expectations, TableExpectation } from './types.ts';
 import { compareRoles } from './roles-compare.ts';
@@ -150,7 +150,7 @@ function major(version: string): number {
 }
 
 // Set difference as one check: what is missing and what is extra.
-function compareSets(kind: string, id: string, noun: string, want: string[], got: string[], exactness: Exactness, durationMs: number): CheckResult {
+function compareSets(kind: CheckKind, id: string, noun: string, want: string[], got: string[], exactness: Exactness, durationMs: number): CheckResult {
   const have = new Set(got);
   const wanted = new Set(want);
   const missing = want.filter((o) => !have.has(o));

@@ -193,7 +193,7 @@ function phaseOfRow(row: Row): LedgerPhase {
 }
 
 function text(value: SQLOutputValue | undefined): string {
-  if (typeof value !== 'string') throw new Error(`the ledger holds ${value === null ? 'null' : typeof value} where text belongs`);
+  if (typeof value !== 'string') throw new EnvironmentError('ledger-damaged', `the ledger holds ${value === null ? 'null' : typeof value} where text belongs`);
   return value;
 }
 

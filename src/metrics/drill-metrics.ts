@@ -2,6 +2,7 @@
 import { Gauge, Registry } from 'prom-client';
 import { objectiveOf, type LedgerRun } from '../ledger/ledger-run.ts';
 import type { Verdict } from '../run/result.ts';
+import { EnvironmentError } from '../core/errors.ts';
 
 const VERDICTS: readonly Verdict[] = ['passed', 'failed', 'errored'];
 
@@ -60,7 +61,7 @@ function setObjective(run: LedgerRun, kind: 'rto' | 'rpo', labels: { scenario: s
 
 function seconds(iso: string): number {
   const ms = Date.parse(iso);
-  if (Number.isNaN(ms)) throw new Error(`the ledger holds "${iso}" where a timestamp belongs`);
+  if (Number.isNaN(ms)) throw new EnvironmentError('ledger-damaged', `the ledger holds "${iso}" where a timestamp belongs`);
   return ms / 1000;
 }
 

@@ -136,6 +136,7 @@ async function removeWal(repo: LocalRepository, plan: WalPlan): Promise<void> {
 
 function dirOf(contents: RepositoryContents, backup: PrunedBackup): string {
   const stored = contents.backups.find((b) => b.record === backup.record) ?? contents.backups.find((b) => b.record.id === backup.record.id);
+  // Cannot happen: the prune plan is built from this very listing.
   if (!stored) throw new Error(`backup ${backup.record.id} is in the plan but not in the repository listing`);
   return stored.dir;
 }

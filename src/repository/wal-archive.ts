@@ -4,7 +4,7 @@ import { chown, copyFile, link, mkdir, open, readdir, readFile, rename, rm, stat
 import { createReadStream } from 'node:fs';
 import { createHash, randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { ExitCode, RecoverableError } from '../core/errors.ts';
+import { RecoverableError } from '../core/errors.ts';
 import { fsyncPath } from './durable.ts';
 import { isArchivableName } from './wal-names.ts';
 import type { RepositoryKey } from './cipher/key.ts';
@@ -28,7 +28,6 @@ export class WalConflictError extends RecoverableError {
   constructor(walName: string, archived: WalFileFacts, incoming: WalFileFacts) {
     super(
       'wal-conflict',
-      ExitCode.failed,
       `wal file ${walName} is already archived with different content (archived: ${archived.size} bytes, sha256 ${archived.sha256}; new: ${incoming.size} bytes, sha256 ${incoming.sha256})`,
       { hint: 'two servers may be archiving into one repository (a second cluster, or a restored copy with archive_mode on): give each server its own repository; the archived file was not changed' },
     );
@@ -41,7 +40,7 @@ export class WalConflictError extends RecoverableError {
 /** A name that is not a WAL segment, `.partial`, `.history` or `.backup` file: refused before any I/O. */
 export class InvalidWalNameError extends RecoverableError {
   constructor(name: string) {
-    super('wal-name-invalid', ExitCode.usage, `"${name}" is not a WAL file name`, {
+    super('wal-name-invalid', `"${name}" is not a WAL file name`, {
       hint: 'expected a segment (24 hex digits, optionally .partial), a timeline history file (00000002.history) or a backup label (<segment>.<8 hex>.backup): pass %f as the name',
     });
   }
@@ -95,7 +94,7 @@ export class WalArchive {
       return 'stored';
     } catch (error) {
       if (error instanceof RecoverableError) throw error;
-      throw new RecoverableError('wal-archive-failed', ExitCode.failed, `could not archive ${name} from ${sourcePath}: ${(error as Error).message}`, {
+      throw new RecoverableError('wal-archive-failed', `could not archive ${name} from ${sourcePath}: ${(error as Error).message}`, {
         hint: `the repository's wal directory must be writable by the server's OS user: ${this.dir}`,
         cause: error,
       });
@@ -113,7 +112,7 @@ export class WalArchive {
       else {
         // Ciphertext handed to the server as WAL would fail replay far from its cause: say so here.
         const keyId = await fileKeyId(source).catch(() => null);
-        if (keyId) throw new RecoverableError('wal-encrypted', ExitCode.usage, `${name} is encrypted (key ${keyId}) and no key was given`, { hint: 'pass --key-file with the repository\'s key' });
+        if (keyId) throw new RecoverableError('wal-encrypted', `${name} is encrypted (key ${keyId}) and no key was given`, { hint: 'pass --key-file with the repository\'s key' });
         await copyFile(source, temp);
       }
       await rename(temp, destPath);
@@ -124,7 +123,7 @@ export class WalArchive {
       if (error instanceof RecoverableError) throw error;
       // ENOENT may also mean the destination directory is missing: only a missing source is "not found"
       if (errorCode(error) === 'ENOENT' && !(await this.has(name))) return false;
-      throw new RecoverableError('wal-fetch-failed', ExitCode.failed, `could not fetch ${name} into ${destPath}: ${(error as Error).message}`, { cause: error });
+      throw new RecoverableError('wal-fetch-failed', `could not fetch ${name} into ${destPath}: ${(error as Error).message}`, { cause: error });
     }
   }
 

@@ -1,5 +1,5 @@
 // WAL continuity: every segment recovery needs, from a start segment to an end (following timeline switches), is archived.
-import { ExitCode, RecoverableError, UsageError } from '../core/errors.ts';
+import { RecoverableError, UsageError } from '../core/errors.ts';
 import {
   DEFAULT_WAL_SEGMENT_SIZE, historyFileName, isHistoryName, isSegmentName, parseHistoryFile, parseSegmentName, segmentNameFromNumber,
   type TimelineSwitch, type WalSegment,
@@ -213,7 +213,7 @@ async function readHistory(archive: WalArchiveReader, timeline: number): Promise
   try {
     return parseHistoryFile(content.toString('utf8'));
   } catch (cause) {
-    throw new RecoverableError('wal-history-invalid', ExitCode.failed, `${historyFileName(timeline)} in the WAL archive is not a timeline history: ${(cause as Error).message}`, { cause });
+    throw new RecoverableError('wal-history-invalid', `${historyFileName(timeline)} in the WAL archive is not a timeline history: ${(cause as Error).message}`, { cause });
   }
 }
 

@@ -31,6 +31,7 @@ export interface DumpRestoreOutcome {
 /** Restore `backup` into the running `cluster`; tool errors become findings, not exceptions. */
 export async function restoreDump(backup: StoredBackup, cluster: Cluster, options: DumpRestoreOptions, log: Logger, clock: Clock): Promise<DumpRestoreOutcome> {
   const dump = backup.record.dump;
+  // Cannot happen: callers restore a dump only after dispatching on the record's method.
   if (!dump) throw new Error(`backup ${backup.record.id} is not a dump backup`);
   const phases: Phase[] = [];
 

@@ -8,7 +8,7 @@ import type { Logger } from '../core/log.ts';
 import { timed, type Clock } from '../core/clock.ts';
 import type { Runtime } from '../env/runtime.ts';
 import { Cluster, privateTempDir } from '../env/cluster.ts';
-import { EnvironmentError, ToolError } from '../core/errors.ts';
+import { EnvironmentError, ToolError, hasErrorCode } from '../core/errors.ts';
 import type { StoredBackup } from '../repository/local-repository.ts';
 import type { CheckResult, Phase, RestoreCopy } from '../run/result.ts';
 import { copyForRestore, priceFullCopy, reflinkAccepted } from './restore-copy.ts';
@@ -65,7 +65,7 @@ export interface PhysicalRestoreOutcome {
 /** Copy, neutralise, configure, replay, prove; the caller disposes `outcome.cluster`. */
 export async function restorePhysical(input: PhysicalRestoreInput, log: Logger, clock: Clock): Promise<PhysicalRestoreOutcome> {
   const physical = input.backup.record.physical!;
-  const cluster = await Cluster.adopt(input.runtime, await privateTempDir('restore', input.runtime), physical.superuser, log);
+  const cluster = await Cluster.adopt(input.runtime, await privateTempDir('restore', input.runtime), physical.superuser, log, clock);
   const phases: Phase[] = [];
   const outcome: PhysicalRestoreOutcome = { cluster, phases, evidence: readRecoveryLog(''), state: null, neutralised: [], backupLabelPresent: false, labelRedo: null, labelRenamed: false, checksums: null, failure: null, snapshotFindings: [], copy: null, externalChecks: [] };
   try {
@@ -98,7 +98,7 @@ export async function restorePhysical(input: PhysicalRestoreInput, log: Logger, 
     const twoPass = input.checksums && input.target.kind !== 'latest';
     await configure(cluster, input, twoPass ? 'shutdown' : 'pause');
     // Step 3: replay. With checksums to check, stop at the target first, check offline, then start again.
-    const replay = await timed(clock, () => replayOnce(cluster, input.recoveryTimeoutMs, twoPass ? 'shutdown' : input.target.kind === 'latest' ? 'promoted' : 'paused'));
+    const replay = await timed(clock, () => replayOnce(cluster, input.recoveryTimeoutMs, clock, twoPass ? 'shutdown' : input.target.kind === 'latest' ? 'promoted' : 'paused'));
     phases.push({ name: 'WAL replay', durationMs: replay.durationMs });
     outcome.evidence = readRecoveryLog(await cluster.readLog());
     outcome.labelRenamed = !existsSync(join(cluster.dataDir, 'backup_label')) && existsSync(join(cluster.dataDir, 'backup_label.old'));
@@ -118,7 +118,7 @@ export async function restorePhysical(input: PhysicalRestoreInput, log: Logger, 
         if (twoPass) await configure(cluster, input, 'pause');
         await cluster.start();
         if (twoPass) {
-          await waitFor(cluster, input.recoveryTimeoutMs, 'paused');
+          await waitFor(cluster, input.recoveryTimeoutMs, clock, 'paused');
           outcome.state = await replayState(cluster);
         }
       });
@@ -136,7 +136,7 @@ export async function restorePhysical(input: PhysicalRestoreInput, log: Logger, 
     return outcome;
   } catch (error) {
     outcome.evidence = readRecoveryLog(await cluster.readLog());
-    if (error instanceof EnvironmentError && error.code === 'server-start-failed') {
+    if (hasErrorCode(error, 'server-start-failed')) {
       outcome.failure = outcome.evidence.fatal.join(' | ') || error.message;
       return outcome;
     }
@@ -294,20 +294,20 @@ const SERVER_GONE = /database system is shut down|startup process \(PID \d+\) ex
 const SERVER_APPEAR_TIMEOUT_MS = 60_000;
 
 // Start recovery and wait for the end state the action leads to; `failed` when the server died instead.
-async function replayOnce(cluster: Cluster, timeoutMs: number, until: EndState): Promise<{ failed: boolean }> {
+async function replayOnce(cluster: Cluster, timeoutMs: number, clock: Clock, until: EndState): Promise<{ failed: boolean }> {
   if (until === 'shutdown') {
     await cluster.start({ wait: false });
-    const deadline = Date.now() + timeoutMs;
+    const deadline = clock.now() + timeoutMs;
     // pg_ctl -W returns before postmaster.pid exists: wait until the server is up, or has already come and gone
     // (a fixed pause lost that race on a loaded machine, and a recovery still starting was judged as failed).
-    const appeared = Date.now() + SERVER_APPEAR_TIMEOUT_MS;
+    const appeared = clock.now() + SERVER_APPEAR_TIMEOUT_MS;
     while (!existsSync(join(cluster.dataDir, 'postmaster.pid')) && !SERVER_GONE.test(await cluster.readLog())) {
-      if (Date.now() > appeared) throw new EnvironmentError('server-start-failed', `the restored server did not start within ${SERVER_APPEAR_TIMEOUT_MS / 1000} s`);
-      await new Promise((r) => setTimeout(r, 100));
+      if (clock.now() > appeared) throw new EnvironmentError('server-start-failed', `the restored server did not start within ${SERVER_APPEAR_TIMEOUT_MS / 1000} s`);
+      await clock.sleep(100);
     }
     while (await cluster.isRunning()) {
-      if (Date.now() > deadline) throw new EnvironmentError('recovery-timeout', `recovery did not finish within ${Math.round(timeoutMs / 1000)} s`);
-      await new Promise((r) => setTimeout(r, 200));
+      if (clock.now() > deadline) throw new EnvironmentError('recovery-timeout', `recovery did not finish within ${Math.round(timeoutMs / 1000)} s`);
+      await clock.sleep(200);
     }
     // A startup process that died (target not reached, WAL missing) also ends in "database system is shut down".
     const log = await cluster.readLog();
@@ -319,12 +319,12 @@ async function replayOnce(cluster: Cluster, timeoutMs: number, until: EndState):
     if (error instanceof EnvironmentError) return { failed: true };
     throw error;
   }
-  return { failed: !(await waitFor(cluster, timeoutMs, until)) };
+  return { failed: !(await waitFor(cluster, timeoutMs, clock, until)) };
 }
 
 // Poll until the server is paused at its target or promoted; false if it died on the way.
-async function waitFor(cluster: Cluster, timeoutMs: number, until: 'paused' | 'promoted'): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
+async function waitFor(cluster: Cluster, timeoutMs: number, clock: Clock, until: 'paused' | 'promoted'): Promise<boolean> {
+  const deadline = clock.now() + timeoutMs;
   for (;;) {
     if (!(await cluster.isRunning())) return false;
     const client = await cluster.connect('postgres').catch(() => null);
@@ -342,8 +342,8 @@ async function waitFor(cluster: Cluster, timeoutMs: number, until: 'paused' | 'p
         await client.end().catch(() => undefined);
       }
     }
-    if (Date.now() > deadline) throw new EnvironmentError('recovery-timeout', `recovery did not reach its target within ${Math.round(timeoutMs / 1000)} s`);
-    await new Promise((r) => setTimeout(r, 200));
+    if (clock.now() > deadline) throw new EnvironmentError('recovery-timeout', `recovery did not reach its target within ${Math.round(timeoutMs / 1000)} s`);
+    await clock.sleep(200);
   }
 }
 

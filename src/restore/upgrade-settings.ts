@@ -25,6 +25,7 @@ export async function readClusterSettings(client: pg.Client, major: number): Pro
        from pg_database where datname = 'template0'`,
   );
   const r = rows[0];
+  // Cannot happen: every cluster has template0, and a restored one cannot drop it.
   if (!r) throw new Error('template0 is missing from pg_database');
   return {
     encoding: r.encoding,
@@ -40,6 +41,7 @@ export async function readClusterSettings(client: pg.Client, major: number): Pro
 /** `wal_segment_size` as SHOW prints it ("16MB", "1GB") in megabytes. */
 export function segmentMegabytes(shown: string): number {
   const m = /^(\d+)\s*(MB|GB)$/i.exec(shown.trim());
+  // Cannot happen: PostgreSQL shows wal_segment_size in MB or GB (a power of two from 1 MB to 1 GB).
   if (!m) throw new Error(`unexpected wal_segment_size "${shown}"`);
   return Number(m[1]) * (m[2]!.toUpperCase() === 'GB' ? 1024 : 1);
 }

@@ -50,7 +50,7 @@ export async function rehearseUpgrade(input: UpgradeInput, log: Logger, clock: C
     await restored.stop('fast');
     // A short name: the socket path (dir/sock/.s.PGSQL.<port>) must stay under 108 bytes.
     const dir = await privateTempDir('up', newRuntime);
-    const cluster = await Cluster.adopt(newRuntime, dir, restored.connection.user, log);
+    const cluster = await Cluster.adopt(newRuntime, dir, restored.connection.user, log, clock);
     try {
       await newRuntime.tool('initdb', upgradeInitdbArgs(settings, newRuntime.major, cluster.dataDir, restored.connection.user), { asClusterUser: true });
       return cluster;

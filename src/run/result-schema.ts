@@ -134,8 +134,9 @@ const schemaFitsResult: Assignable<Exact<Shape>, Exact<RunResult>> = true;
 void resultFitsSchema;
 void schemaFitsResult;
 
-// Every key made required and stripped of `undefined`, so a key missing on either side no longer fits.
-type Exact<T> = T extends readonly (infer E)[] ? Exact<E>[] : T extends object ? { [K in keyof T]-?: Exact<Exclude<T[K], undefined>> } : T;
+// Every key made required and stripped of `undefined`, so a key missing on either side no longer fits; strings (branded
+// ones too) are kept whole.
+type Exact<T> = T extends string ? T : T extends readonly (infer E)[] ? Exact<E>[] : T extends object ? { [K in keyof T]-?: Exact<Exclude<T[K], undefined>> } : T;
 
 /** The JSON Schema (draft 2020-12) of result.json. */
 export function resultJsonSchema(): Record<string, unknown> {

@@ -8,11 +8,26 @@ export type Verdict = 'passed' | 'failed' | 'errored';
 /** How exact an expectation is: compared to a value captured in the same snapshot, a bound, or none. */
 export type Exactness = 'exact' | 'bounded' | 'not-available';
 
+/** Every kind of check: the scenario's own (rowcounts ... sql), then those the drill runs on its own and run-level findings. */
+export const CHECK_KINDS = [
+  'rowcounts', 'fingerprints', 'schema', 'sequences', 'large-objects', 'roles', 'amcheck', 'sql',
+  'archive', 'backup', 'checksums', 'decrypt', 'external', 'files', 'isolation', 'manifest', 'markers', 'recovery',
+  'restore', 'signature', 'snapshot', 'upgrade', 'verifybackup', 'wal', 'environment', 'internal',
+] as const;
+
+/** What a check verifies; a kind outside {@link CHECK_KINDS} does not compile where a CheckKind is asked for. */
+export type CheckKind = (typeof CHECK_KINDS)[number];
+
+/**
+ * A kind built as a plain string by check builders that do not name a CheckKind yet.
+ * @deprecated name a {@link CheckKind}; once every builder does, `CheckResult.kind` is `CheckKind` alone.
+ */
+export type UnlistedCheckKind = string & Record<never, never>;
+
 export interface CheckResult {
   /** Stable id within a restore, e.g. `rowcount:shop.orders`. */
   id: string;
-  /** The kind of check: rowcounts, fingerprints, schema, sequences, large-objects, roles, amcheck, sql, manifest ... */
-  kind: string;
+  kind: CheckKind | UnlistedCheckKind;
   status: CheckStatus;
   exactness?: Exactness;
   expected?: unknown;

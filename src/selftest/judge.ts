@@ -1,5 +1,5 @@
 // Pure judgement: which check caught a fault, whether the self-test passed, and the exit code it maps to.
-import { ExitCode } from '../core/errors.ts';
+import { ExitCode } from '../cli/exit-code.ts';
 import type { CheckResult, Verdict } from '../run/result.ts';
 import type { CheckSighting, FaultOutcome, FaultOutcomeKind, MethodRun } from './result.ts';
 

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import type { Logger } from '../core/log.ts';
 import type { Clock } from '../core/clock.ts';
 import { timeId } from '../core/ids.ts';
-import { ExitCode, InterruptedError, RecoverableError } from '../core/errors.ts';
+import { InterruptedError, RecoverableError } from '../core/errors.ts';
+import { ExitCode } from '../cli/exit-code.ts';
 import { interruption, throwIfInterrupted } from '../core/interrupt.ts';
 import { runDrill, type DrillOutcome } from '../drill/drill.ts';
 import type { AfterRestoreHook } from '../drill/restore-dump-target.ts';
@@ -191,7 +192,7 @@ async function runFault(fault: Fault, ctx: FaultContext, base: Scenario, backupI
           return finish(judge(allChecks(result)), injected, result.verdict);
         } catch (error) {
           // A refusal before anything is restored is the drill's answer here: judged like a failed check.
-          if (!(error instanceof RecoverableError) || error.exitCode !== ExitCode.usage) throw error;
+          if (!(error instanceof RecoverableError) || error.category !== 'usage') throw error;
           const refusal: CheckResult = { id: 'backup.use', kind: 'backup', status: 'failed', message: error.message, durationMs: 0 };
           return finish(judge([refusal]), injected, 'failed');
         }

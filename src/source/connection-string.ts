@@ -63,6 +63,7 @@ export function serverOf(keywords: Keywords): string {
 /** Keywords of a string already validated by the scenario (throws on a malformed one). */
 export function keywordsOf(text: string): Keywords {
   const parsed = parseConnection(text);
+  // Cannot happen: scenario loading refuses a source.url that does not parse (source/url.ts).
   if (!parsed.ok) throw new Error(`malformed connection string: ${parsed.problem}`);
   return parsed.keywords;
 }
@@ -194,6 +195,7 @@ function conninfoPairs(text: string): Array<[string, string]> | { problem: strin
 function rewrite(text: string, keep: (key: string) => boolean, database: string | undefined): string {
   if (!SCHEME.test(text)) {
     const pairs = conninfoPairs(text);
+    // Cannot happen: scenario loading refuses a conninfo that does not parse (source/url.ts).
     if ('problem' in pairs) throw new Error(`malformed conninfo: ${pairs.problem}`);
     const kept = pairs.filter(([k]) => keep(k.toLowerCase()));
     if (database !== undefined) kept.push(['dbname', database]);

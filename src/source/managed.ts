@@ -92,6 +92,7 @@ async function createTablespaces(cluster: Cluster, names: string[], volume: Mana
 export async function systemIdentifier(cluster: Cluster): Promise<string> {
   const { stdout } = await cluster.runtime.tool('pg_controldata', ['-D', cluster.dataDir], { asClusterUser: true, env: { LC_ALL: 'C' } });
   const match = /Database system identifier:\s+(\d+)/.exec(stdout);
+  // Cannot happen: pg_controldata of a running cluster always prints it, and LC_ALL=C keeps the label English.
   if (!match) throw new Error('pg_controldata did not print the database system identifier');
   return match[1]!;
 }

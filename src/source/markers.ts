@@ -1,7 +1,7 @@
 // PITR markers: a transaction with a known xid, commit time and LSN, plus a named restore point.
 import type pg from 'pg';
 import type { Expectations } from '../expectations/capture.ts';
-import { BackupUnusableError } from '../core/errors.ts';
+import { BackupUnusableError, EnvironmentError } from '../core/errors.ts';
 
 /** One marker as written on the source, with the exact expectations just before it. */
 export interface MarkerRecord {
@@ -86,7 +86,7 @@ export async function writeMarker(client: pg.Client, label: string, expectations
   const restorePoint = `recoverable-${label}`;
   const rp = await client.query<{ lsn: string }>('select pg_create_restore_point($1)::text as lsn', [restorePoint]);
   const time = after.rows[0]!.time;
-  if (!time) throw new Error('track_commit_timestamp is off: the marker has no commit time');
+  if (!time) throw new EnvironmentError('commit-timestamps-off', 'track_commit_timestamp is off: the marker has no commit time');
   return { label, xid, time, lsn: after.rows[0]!.lsn, restorePoint, restorePointLsn: rp.rows[0]!.lsn, expectations };
 }
 

@@ -1,7 +1,7 @@
 // The managed source's workload: short, seeded transactions over fixtures/shop.sql, so that the same
 // seed on a fresh load always ends in the same content (and the same fingerprints).
 import type pg from 'pg';
-import { ExitCode, RecoverableError } from '../core/errors.ts';
+import { RecoverableError } from '../core/errors.ts';
 import { createPrng, type Prng } from './prng.ts';
 
 /** What a workload run did; `inserted`, `updated` and `deleted` count rows its statements touched directly. */
@@ -91,7 +91,7 @@ async function loadState(client: pg.Client, prng: Prng): Promise<WorkloadState> 
   const productIds = (await ids('SELECT id::text AS id FROM shop.products ORDER BY id')).map(Number);
   const orderIds = await ids('SELECT id::text AS id FROM shop.orders ORDER BY id');
   if (customerIds.length === 0 || productIds.length === 0) {
-    throw new RecoverableError('workload-failed', ExitCode.environment, 'workload found no customers or products', {
+    throw new RecoverableError('workload-failed', 'workload found no customers or products', {
       hint: 'load fixtures/shop.sql into the source database before running the workload',
     });
   }
@@ -118,7 +118,7 @@ async function runTransaction(state: WorkloadState, kind: TransactionKind, index
   } catch (error) {
     await client.query('ROLLBACK').catch(() => undefined);
     const reason = error instanceof Error ? error.message : String(error);
-    throw new RecoverableError('workload-failed', ExitCode.environment, `workload transaction ${index} (${kind}) failed: ${reason}`, {
+    throw new RecoverableError('workload-failed', `workload transaction ${index} (${kind}) failed: ${reason}`, {
       cause: error,
     });
   }
@@ -160,6 +160,7 @@ async function newOrder(state: WorkloadState): Promise<void> {
      RETURNING id::text AS id`,
     [prng.pick(state.customerIds), orderedAt, shipWithin, note, productIds, quantities]);
   const orderId = order.rows[0]?.id;
+  // Cannot happen: an insert of one row with RETURNING returns that row.
   if (orderId === undefined) throw new Error('insert into shop.orders returned no id');
 
   // ORDER BY fixes the order identity values are drawn in, whatever join the planner picks.

@@ -3,6 +3,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { cli } from '../helpers/cli.ts';
 import { workspace, type Workspace } from '../helpers/workspace.ts';
+import { errorCodes } from '../../src/core/errors.ts';
 
 let ws: Workspace;
 before(async () => {
@@ -17,6 +18,15 @@ test('a missing scenario is a human line by default, though stderr is not a term
   assert.equal(run.exitCode, 2, run.stderr);
   assert.match(run.stderr, /^recoverable: .*nowhere\.yaml/m);
   assert.doesNotMatch(run.stderr, /^\{/m, 'no JSON line');
+});
+
+test('an error that names no hint of its own is followed by its code\'s default hint from the registry', async () => {
+  const run = await cli(['drill', 'nowhere.yaml'], { cwd: ws.dir, env: ws.env });
+  assert.equal(run.exitCode, 2, run.stderr);
+  assert.ok(run.stderr.split('\n').includes(`hint: ${errorCodes['scenario-invalid'].hint}`), run.stderr);
+  const json = await cli(['drill', 'nowhere.yaml', '--log-format', 'json'], { cwd: ws.dir, env: ws.env });
+  const line = JSON.parse(json.stderr.trim().split('\n').at(-1)!) as { code: string; hint?: string };
+  assert.deepEqual([line.code, line.hint], ['scenario-invalid', errorCodes['scenario-invalid'].hint]);
 });
 
 test('with --log-format json a missing scenario is one JSON line with code, exit code and message', async () => {

@@ -43,7 +43,7 @@ export async function recordExternalDrill(scenario: Scenario, repo: LocalReposit
                   (select timeline_id from pg_control_checkpoint()) as timeline`,
         );
         const at = rows[0]!;
-        const history = markers ? await writeDrillMarkers(client, { id: staged.id, systemIdentifier: facts.systemIdentifier }, scenario.backup.archiveTimeoutMs, log) : null;
+        const history = markers ? await writeDrillMarkers(client, { id: staged.id, systemIdentifier: facts.systemIdentifier }, scenario.backup.archiveTimeoutMs, log, clock) : null;
         // The source's archiver is done; the tool may still have to take the files in (Barman's incoming directory).
         if (history && spec.archiveCheck) {
           log.info('running the external archive check: the markers\' WAL must be in the tool\'s archive before any restore');
@@ -91,7 +91,7 @@ async function requireMarkerSettings(client: pg.Client): Promise<void> {
 }
 
 /** Marker transactions with exact expectations before each, an end marker, then a WAL switch archived by the source. */
-export async function writeDrillMarkers(client: pg.Client, drill: { id: string; systemIdentifier: string }, archiveTimeoutMs: number, log: Logger): Promise<SourceHistory> {
+export async function writeDrillMarkers(client: pg.Client, drill: { id: string; systemIdentifier: string }, archiveTimeoutMs: number, log: Logger, clock: Clock): Promise<SourceHistory> {
   await requireMarkerSettings(client);
   await pinSession(client);
   await ensureMarkerTable(client);
@@ -106,6 +106,6 @@ export async function writeDrillMarkers(client: pg.Client, drill: { id: string; 
   const { rows } = await client.query<{ segment: string }>('select pg_walfile_name(pg_switch_wal()) as segment');
   const lastSegment = rows[0]!.segment;
   log.info(`wrote ${markers.length} markers into the source; waiting for its archiver to archive ${lastSegment}`);
-  await waitForSourceArchived(client, lastSegment, archiveTimeoutMs);
+  await waitForSourceArchived(client, lastSegment, archiveTimeoutMs, clock);
   return { formatVersion: 1, backupId: drill.id, systemIdentifier: drill.systemIdentifier, markers, end: { expectations: expectations!, lastCommitTime: end.time, lsn: end.lsn, lastSegment } };
 }

@@ -1,6 +1,7 @@
 // Wait until the source's own archiver (whatever its archive_command feeds) reports a segment archived.
 import type pg from 'pg';
 import { BackupUnusableError } from '../../core/errors.ts';
+import { systemClock, type Clock } from '../../core/clock.ts';
 
 const SEGMENT = /^[0-9A-F]{24}$/;
 
@@ -25,17 +26,17 @@ async function archiverState(client: pg.Client): Promise<ArchiverState> {
 }
 
 /** Poll pg_stat_archiver until `segment` is archived; past `timeoutMs`, fail naming what the archiver last did. */
-export async function waitForSourceArchived(client: pg.Client, segment: string, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
+export async function waitForSourceArchived(client: pg.Client, segment: string, timeoutMs: number, clock: Clock = systemClock): Promise<void> {
+  const deadline = clock.now() + timeoutMs;
   for (;;) {
     const state = await archiverState(client);
     if (archivedThrough(state, segment)) return;
-    if (Date.now() > deadline) {
+    if (clock.now() > deadline) {
       const failing = state.failedAfterArchived && state.lastFailed ? `; archive_command is failing (last failed: ${state.lastFailed})` : '';
       throw new BackupUnusableError(`the source's archiver did not archive ${segment} within ${Math.round(timeoutMs / 1000)} s (last archived: ${state.lastArchived ?? 'none'}${failing})`, {
         hint: 'check the source\'s archive_command and its server log: the markers are useless until their WAL is in the archive',
       });
     }
-    await new Promise((r) => setTimeout(r, 200));
+    await clock.sleep(200);
   }
 }

@@ -1,6 +1,6 @@
 // The user's own commands (a snapshot's restoreCommand, another tool's restore): inputs as environment variables only.
 import { run } from '../../core/exec.ts';
-import { RecoverableError, ExitCode, ToolError, tailLines } from '../../core/errors.ts';
+import { RecoverableError, ToolError, tailLines } from '../../core/errors.ts';
 import { redactSecrets } from '../../core/redact.ts';
 
 /** The user's command exited badly: the drill fails naming the command, its exit code and its stderr (redacted). */
@@ -13,7 +13,7 @@ export class UserCommandError extends RecoverableError {
     const tail = redactSecrets(tailLines(error.stderr.trim() || error.stdout.trim() || error.stderrTail, 6)).trim();
     const timedOut = error.toolExitCode === undefined && error.durationMs >= timeoutMs;
     const how = timedOut ? `did not finish within ${timeoutMs / 1000} s and was killed` : error.toolExitCode === undefined ? 'was killed' : `exited with code ${error.toolExitCode}`;
-    super('user-command-failed', ExitCode.failed, `${what} ${how}${tail ? `: ${tail}` : ''}`, { cause: error, hint: 'run the command by hand with the same environment variables to see why' });
+    super('user-command-failed', `${what} ${how}${tail ? `: ${tail}` : ''}`, { cause: error, hint: 'run the command by hand with the same environment variables to see why' });
     this.stderrTail = tail;
     this.commandExitCode = error.toolExitCode;
   }

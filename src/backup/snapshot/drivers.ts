@@ -3,7 +3,7 @@ import { cp, mkdir, readdir, rm } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { run } from '../../core/exec.ts';
-import { RecoverableError, ExitCode, ToolError } from '../../core/errors.ts';
+import { RecoverableError, ToolError } from '../../core/errors.ts';
 import type { SnapshotSpec } from '../../scenario/types.ts';
 import type { SnapshotDetails } from '../../repository/backup-record.ts';
 import type { SnapshotDriver, SnapshotRestoreInput, SnapshotTakeInput } from './driver.ts';
@@ -12,7 +12,7 @@ import { runUserCommand, UserCommandError } from '../external/user-command.ts';
 /** A piece of a snapshot backup that is not there to restore (a tablespace's snapshot, say). */
 export class SnapshotMissingError extends RecoverableError {
   constructor(message: string, options: { cause?: unknown; hint?: string } = {}) {
-    super('snapshot-missing', ExitCode.failed, message, options);
+    super('snapshot-missing', message, options);
   }
 }
 
@@ -79,7 +79,7 @@ export const btrfsDriver: SnapshotDriver = {
       for (const path of Object.values(subvolumes)) await run('btrfs', ['subvolume', 'delete', path], { label: 'btrfs subvolume delete', cleanup: true }).catch(() => undefined);
       await rm(dir, { recursive: true, force: true });
       if (error instanceof ToolError && /not a subvolume|Not a Btrfs|Invalid argument|cross-device/i.test(error.stderr)) {
-        throw new RecoverableError('snapshot-failed', ExitCode.failed, `btrfs could not snapshot: ${error.stderrTail.trim()}`, {
+        throw new RecoverableError('snapshot-failed', `btrfs could not snapshot: ${error.stderrTail.trim()}`, {
           hint: 'PGDATA and every tablespace must each be a btrfs subvolume on the same filesystem as the repository',
           cause: error,
         });

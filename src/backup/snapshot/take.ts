@@ -89,7 +89,7 @@ export async function takeSnapshotBackup(source: Source, repo: LocalRepository, 
       await writeFile(join(staged.dir, LABEL_DIR, 'backup_label'), stop.labelfile, { mode: 0o600 });
       if (stop.spcmapfile) await writeFile(join(staged.dir, LABEL_DIR, 'tablespace_map'), stop.spcmapfile, { mode: 0o600 });
       const stopSegment = segmentName(labelTimeline(stop.labelfile) ?? timeline, stop.stopLsn, facts.walSegmentSize);
-      if (options.archiveTimeoutMs !== null) await waitForArchived(source, WalArchive.forSystem(repo.root, facts.systemIdentifier), stopSegment, facts.systemIdentifier, options.archiveTimeoutMs, log);
+      if (options.archiveTimeoutMs !== null) await waitForArchived(source, WalArchive.forSystem(repo.root, facts.systemIdentifier), stopSegment, facts.systemIdentifier, options.archiveTimeoutMs, log, clock);
       if (expectations) {
         const stored: StoredExpectations = { formatVersion: 1, exactness: 'exact', capturedAt: startedAt.toISOString(), expectations };
         await writeFile(join(staged.dir, EXPECTATIONS_FILE), `${JSON.stringify(stored)}\n`, { mode: 0o600 });

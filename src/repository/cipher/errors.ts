@@ -1,5 +1,5 @@
 // What can go wrong reading an encrypted file: the wrong key (the machine's setup) or damaged bytes (the backup).
-import { EnvironmentError, ExitCode, RecoverableError } from '../../core/errors.ts';
+import { EnvironmentError, RecoverableError } from '../../core/errors.ts';
 
 /** The file was encrypted with another key than the one given: exit 3, nothing was decrypted. */
 export class KeyMismatchError extends EnvironmentError {
@@ -18,7 +18,7 @@ export class KeyMismatchError extends EnvironmentError {
 export class CiphertextDamagedError extends RecoverableError {
   readonly file: string;
   constructor(file: string, problem: string) {
-    super('ciphertext-damaged', ExitCode.failed, `${file}: ${problem}`, { hint: 'the encrypted file was altered after it was written: take a new backup' });
+    super('ciphertext-damaged', `${file}: ${problem}`, { hint: 'the encrypted file was altered after it was written: take a new backup' });
     this.file = file;
   }
 }

@@ -9,6 +9,7 @@
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
 import { CiphertextDamagedError, KeyMismatchError } from './errors.ts';
 import type { RepositoryKey } from './key.ts';
+import { RecoverableError } from '../../core/errors.ts';
 
 const MAGIC = Buffer.from('RCVRCRYP', 'latin1');
 const VERSION = 1;
@@ -85,7 +86,7 @@ export async function* encryptChunks(read: ReadInto, key: RepositoryKey, name: s
   yield header.bytes;
   const buffer = Buffer.allocUnsafe(header.chunkSize);
   for (let index = 0; ; index++) {
-    if (index >= MAX_CHUNKS) throw new Error(`${name} is too large for one encrypted file (more than 2^32 chunks)`);
+    if (index >= MAX_CHUNKS) throw new RecoverableError('encrypted-file-too-large', `${name} is too large for one encrypted file (more than 2^32 chunks)`);
     const length = await read(buffer, header.chunkSize);
     const final = length < header.chunkSize;
     const cipher = createCipheriv('aes-256-gcm', derived, nonceOf(header.prefix, index));

@@ -8,6 +8,7 @@ import { WalArchive } from '../../repository/wal-archive.ts';
 import { fail, pass } from '../../run/check.ts';
 import { archiveAsServer } from '../inject/archive-command.ts';
 import { flipBytes } from '../inject/backup-copy.ts';
+import { RecoverableError } from '../../core/errors.ts';
 
 export const archiveOverwrite: Fault = {
   id: 'archive-overwrite',
@@ -19,7 +20,7 @@ export const archiveOverwrite: Fault = {
     stage: 'archiving',
     async probe(clean, ctx) {
       const physical = clean.backup.record.physical;
-      if (!physical || !clean.walDir) throw new Error(`backup ${clean.backup.record.id} has no WAL archive`);
+      if (!physical || !clean.walDir) throw new RecoverableError('fault-not-injectable', `backup ${clean.backup.record.id} has no WAL archive`);
       const name = physical.stopSegment;
       // An archive of its own holding the real segment: the clean repository is never written to.
       const repository = join(ctx.dir, 'repository');

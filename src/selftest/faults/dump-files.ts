@@ -3,6 +3,7 @@ import { readFile, stat, truncate, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import type { Fault } from '../fault.ts';
 import { flipBytes, largestFile, resealManifest, type BackupCopy } from '../inject/backup-copy.ts';
+import { RecoverableError } from '../../core/errors.ts';
 
 // Table data of a directory-format dump, compressed or not.
 const isTableData = (name: string): boolean => /^\d+\.dat(\.gz|\.lz4|\.zst)?$/.test(name);
@@ -60,7 +61,7 @@ export const rolesMissing: Fault = {
       const file = join(copy.backup.dir, copy.backup.record.dump!.globalsFile);
       const lines = (await readFile(file, 'utf8')).split('\n');
       const kept = lines.filter((line) => !new RegExp(`\\b${OWNER_ROLE}\\b`).test(line));
-      if (kept.length === lines.length) throw new Error(`${relative(copy.backup.dir, file)} never mentions role ${OWNER_ROLE}: nothing to leave out`);
+      if (kept.length === lines.length) throw new RecoverableError('fault-not-injectable', `${relative(copy.backup.dir, file)} never mentions role ${OWNER_ROLE}: nothing to leave out`);
       await writeFile(file, kept.join('\n'));
       await resealManifest(copy);
       return `${lines.length - kept.length} line(s) about ${OWNER_ROLE} left out of ${relative(copy.backup.dir, file)}`;

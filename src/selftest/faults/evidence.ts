@@ -4,12 +4,13 @@ import { dirname, join } from 'node:path';
 import type { Fault } from '../fault.ts';
 import { resealManifest, type BackupCopy } from '../inject/backup-copy.ts';
 import type { BackupRecord } from '../../repository/backup-record.ts';
+import { RecoverableError } from '../../core/errors.ts';
 
 const RECORD = 'backup.json';
 
 // Delete one evidence file the backup's record names, leaving the manifest as it was.
 async function deleteEvidence(copy: BackupCopy, file: string | null, what: string): Promise<string> {
-  if (!file) throw new Error(`backup ${copy.backup.record.id} records no ${what} file`);
+  if (!file) throw new RecoverableError('fault-not-injectable', `backup ${copy.backup.record.id} records no ${what} file`);
   await rm(join(copy.backup.dir, file));
   return `deleted ${file} from backup ${copy.backup.record.id}`;
 }

@@ -4,6 +4,7 @@ import { join, relative } from 'node:path';
 import type { Fault } from '../fault.ts';
 import { flipBytes, resealManifest, type BackupCopy } from '../inject/backup-copy.ts';
 import { PAGE_SIZE } from '../inject/page-checksum.ts';
+import { RecoverableError } from '../../core/errors.ts';
 
 // Where backup_label is: inside a basebackup's data directory, beside backup.json for a snapshot (bytes of pg_backup_stop).
 function labelPath(copy: BackupCopy): string {
@@ -45,7 +46,7 @@ export const backupLabelEdited: Fault = {
       const file = labelPath(copy);
       const text = await readFile(file, 'utf8');
       const edited = text.replace(/^LABEL: .*$/m, 'LABEL: edited after the backup');
-      if (edited === text) throw new Error(`${relative(copy.backup.dir, file)} has no LABEL line to edit`);
+      if (edited === text) throw new RecoverableError('fault-not-injectable', `${relative(copy.backup.dir, file)} has no LABEL line to edit`);
       await writeFile(file, edited);
       await resealManifest(copy);
       return `${relative(copy.backup.dir, file)}: LABEL line replaced`;
@@ -65,7 +66,7 @@ async function largestRelationFile(copy: BackupCopy): Promise<string> {
       if (!best || size > best.size) best = { file, size };
     }
   }
-  if (!best || best.size < 2 * PAGE_SIZE) throw new Error(`no relation file of two pages or more under ${base}`);
+  if (!best || best.size < 2 * PAGE_SIZE) throw new RecoverableError('fault-not-injectable', `no relation file of two pages or more under ${base}`);
   return best.file;
 }
 

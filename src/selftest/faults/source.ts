@@ -5,6 +5,7 @@ import { LocalRepository } from '../../repository/local-repository.ts';
 import { startManagedSource } from '../../source/managed.ts';
 import { managedRuntime } from '../../drill/managed-runtime.ts';
 import type { Scenario } from '../../scenario/types.ts';
+import { RecoverableError } from '../../core/errors.ts';
 
 /** The login role the dump runs as: it reads every table (pg_read_all_data) but is subject to row-level security. */
 export const BACKUP_ROLE = 'recoverable_selftest_backup';
@@ -33,8 +34,8 @@ function dumpAs(role: string, sql: string, injected: string, label: string): Ext
   return {
     stage: 'source',
     async drill(base, ctx, run) {
-      if (base.source.kind !== 'managed') throw new Error(`${label} needs the managed source to start from`);
-      if (ctx.version < 14) throw new Error(`${label} needs PostgreSQL 14 or later (the pg_read_all_data role), not ${ctx.version}`);
+      if (base.source.kind !== 'managed') throw new RecoverableError('fault-not-injectable', `${label} needs the managed source to start from`);
+      if (ctx.version < 14) throw new RecoverableError('fault-not-injectable', `${label} needs PostgreSQL 14 or later (the pg_read_all_data role), not ${ctx.version}`);
       const spec = base.source;
       const repository = join(ctx.dir, 'repository');
       const { runtime, dispose } = await managedRuntime(base, new LocalRepository(repository), ['pg_dump', 'pg_dumpall'], ctx.log);

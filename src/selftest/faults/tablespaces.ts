@@ -4,10 +4,11 @@ import { join, relative } from 'node:path';
 import type { Fault } from '../fault.ts';
 import { resealManifest, type BackupCopy } from '../inject/backup-copy.ts';
 import type { TablespaceRecord } from '../../repository/backup-record.ts';
+import { RecoverableError } from '../../core/errors.ts';
 
 function firstTablespace(copy: BackupCopy): TablespaceRecord {
   const tablespace = copy.backup.record.physical?.tablespaces[0];
-  if (!tablespace) throw new Error(`backup ${copy.backup.record.id} has no tablespace`);
+  if (!tablespace) throw new RecoverableError('fault-not-injectable', `backup ${copy.backup.record.id} has no tablespace`);
   return tablespace;
 }
 
@@ -22,7 +23,7 @@ export const tablespaceMapMissing: Fault = {
     async apply(copy) {
       const { name } = firstTablespace(copy);
       const mapFile = copy.backup.record.snapshot?.spcmapFile;
-      if (!mapFile) throw new Error(`backup ${copy.backup.record.id} stored no tablespace_map`);
+      if (!mapFile) throw new RecoverableError('fault-not-injectable', `backup ${copy.backup.record.id} stored no tablespace_map`);
       await rm(join(copy.backup.dir, mapFile));
       await resealManifest(copy);
       return `${mapFile} deleted (tablespace ${name})`;

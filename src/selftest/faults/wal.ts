@@ -6,6 +6,7 @@ import type { Fault } from '../fault.ts';
 import type { BackupCopy } from '../inject/backup-copy.ts';
 import { isSegmentName, nextSegment } from '../../repository/wal-names.ts';
 import { normalizeTarget } from '../../scenario/normalize.ts';
+import { RecoverableError } from '../../core/errors.ts';
 
 const CONTINUITY = 'wal:continuity';
 const latest = normalizeTarget('latest');
@@ -13,7 +14,7 @@ const immediate = normalizeTarget('immediate');
 
 function archiveOf(copy: BackupCopy): { dir: string; physical: NonNullable<BackupCopy['backup']['record']['physical']> } {
   const physical = copy.backup.record.physical;
-  if (!physical || !copy.walDir) throw new Error(`backup ${copy.backup.record.id} has no WAL archive`);
+  if (!physical || !copy.walDir) throw new RecoverableError('fault-not-injectable', `backup ${copy.backup.record.id} has no WAL archive`);
   return { dir: copy.walDir, physical };
 }
 
@@ -47,7 +48,7 @@ export const walSegmentCorrupt: Fault = {
     async apply(copy) {
       const { dir } = archiveOf(copy);
       const victim = copy.history?.end.lastSegment ?? (await readdir(dir)).filter((n) => isSegmentName(n)).sort().at(-1);
-      if (!victim) throw new Error(`the archive ${dir} holds no segment`);
+      if (!victim) throw new RecoverableError('fault-not-injectable', `the archive ${dir} holds no segment`);
       const size = (await stat(join(dir, victim))).size;
       await writeFile(join(dir, victim), randomBytes(size));
       return `${victim} overwritten with ${size} random bytes`;

@@ -8,6 +8,7 @@ import { buildManifest, keepOutsideBackupManifest, MANIFEST_FILE, MANIFEST_SIGNA
 import { signBytes } from '../../evidence/sign.ts';
 import type { SigningKey } from '../../evidence/keys.ts';
 import { WalArchive } from '../../repository/wal-archive.ts';
+import { RecoverableError } from '../../core/errors.ts';
 
 /** One backup in a repository, with what its faults reach for: its files, its WAL archive, its history. */
 export interface BackupCopy {
@@ -25,7 +26,7 @@ export interface BackupCopy {
 export async function openBackup(repository: string, id: string, signer: SigningKey | null = null): Promise<BackupCopy> {
   const repo = new LocalRepository(repository);
   const backup = (await repo.list()).find((b) => b.record.id === id);
-  if (!backup) throw new Error(`no backup ${id} in ${repository}`);
+  if (!backup) throw new RecoverableError('fault-not-injectable', `no backup ${id} in ${repository}`);
   const system = backup.record.physical?.systemIdentifier;
   return {
     repository,
@@ -67,7 +68,7 @@ export async function largestFile(dir: string, accept: (name: string) => boolean
     const size = (await stat(path)).size;
     if (!best || size > best.size) best = { path, size };
   }
-  if (!best) throw new Error(`no file to damage under ${dir}`);
+  if (!best) throw new RecoverableError('fault-not-injectable', `no file to damage under ${dir}`);
   return best.path;
 }
 

@@ -2,6 +2,7 @@
 import type { Cluster } from '../../env/cluster.ts';
 import { readPages, stopAtRelation, writePage } from './relation-file.ts';
 import { firstNormalTuple, leafKeyPair, setFutureXmax, swapLinePointers } from './page-layout.ts';
+import { RecoverableError } from '../../core/errors.ts';
 
 // Far enough ahead that the cluster cannot have assigned it, close enough not to wrap around into the past.
 const XID_AHEAD = 1_000_000;
@@ -15,7 +16,7 @@ export async function corruptHeapTuple(cluster: Cluster, database: string, relat
   try {
     const pages = await readPages(cluster, file);
     const block = pages.findIndex((p) => firstNormalTuple(p) !== null);
-    if (block < 0) throw new Error(`${relation} has no live tuple to corrupt in ${file.path}`);
+    if (block < 0) throw new RecoverableError('fault-not-injectable', `${relation} has no live tuple to corrupt in ${file.path}`);
     const page = pages[block]!;
     const tuple = firstNormalTuple(page)!;
     const xmax = Math.max(3, (file.nextXid + XID_AHEAD) % 2 ** 32);
@@ -33,7 +34,7 @@ export async function corruptIndexOrder(cluster: Cluster, database: string, inde
   try {
     const pages = await readPages(cluster, file);
     const block = pages.findIndex((p) => leafKeyPair(p) !== null);
-    if (block < 0) throw new Error(`${index} has no leaf page with two keys in ${file.path}`);
+    if (block < 0) throw new RecoverableError('fault-not-injectable', `${index} has no leaf page with two keys in ${file.path}`);
     const page = pages[block]!;
     const [a, b] = leafKeyPair(page)!;
     swapLinePointers(page, a, b);

@@ -2,14 +2,17 @@
 
 import { RESULT_SCHEMA_VERSION } from '../../../src/run/result.ts';
 import { allChecks, decideVerdict } from '../../../src/run/verdict.ts';
-import type { CheckResult, ObjectiveResult, RestoreResult, RunResult } from '../../../src/run/result.ts';
+import type { CheckKind, CheckResult, ObjectiveResult, RestoreResult, RunResult } from '../../../src/run/result.ts';
 
 export const HOSTILE_MESSAGE = 'row count differs <script>alert("x")</script> | see pg_restore log';
 export const LONG_VALUE = 'x'.repeat(300);
 
+// The kind a check id's prefix names (`rowcount:shop.orders` is a rowcounts check).
+const KIND_OF_ID: Record<string, CheckKind> = { rowcount: 'rowcounts', fingerprint: 'fingerprints', amcheck: 'amcheck', manifest: 'manifest', sql: 'sql' };
+
 /** A check, passed unless overridden. */
 export function check(overrides: Partial<CheckResult> & Pick<CheckResult, 'id'>): CheckResult {
-  return { kind: overrides.id.split(':')[0] ?? 'sql', status: 'passed', message: 'ok', durationMs: 12, ...overrides };
+  return { kind: KIND_OF_ID[overrides.id.split(':')[0] ?? ''] ?? 'sql', status: 'passed', message: 'ok', durationMs: 12, ...overrides };
 }
 
 /** A restore with three phases and the given checks. */

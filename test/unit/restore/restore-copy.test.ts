@@ -35,7 +35,7 @@ function recordingRuntime(refuse: (from: string, probe: boolean) => boolean): { 
 // A clock that moves 250 ms per reading.
 function steppingClock(): Clock {
   let now = 0;
-  return { now: () => (now += 250), date: () => new Date(0) };
+  return { now: () => (now += 250), date: () => new Date(0), sleep: async () => undefined };
 }
 
 async function tree(files: Record<string, number>): Promise<string> {

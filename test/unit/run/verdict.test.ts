@@ -2,9 +2,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { coverageOf, summarize } from '../../../src/run/verdict.ts';
-import type { CheckResult, RunResult } from '../../../src/run/result.ts';
+import type { CheckKind, CheckResult, RunResult } from '../../../src/run/result.ts';
 
-const check = (kind: string, status: CheckResult['status'], message = kind): CheckResult => ({ id: `${kind}:1`, kind, status, message, durationMs: 0 });
+const check = (kind: CheckKind, status: CheckResult['status'], message: string = kind): CheckResult => ({ id: `${kind}:1`, kind, status, message, durationMs: 0 });
 const run = (checks: CheckResult[]): RunResult => ({
   schemaVersion: 1, runId: 'r', tool: { name: 'recoverable', version: '0' }, scenario: { name: 's', path: 's.yaml', sha256: '' }, startedAt: '', finishedAt: '',
   verdict: 'passed', summary: '', backup: null, objectives: [], checks: [check('manifest', 'passed')],

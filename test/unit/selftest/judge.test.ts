@@ -1,10 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { decideSelftest, judgeChecks, matchesCheck, selftestExitCode } from '../../../src/selftest/judge.ts';
-import type { CheckResult } from '../../../src/run/result.ts';
+import type { CheckKind, CheckResult } from '../../../src/run/result.ts';
 import type { FaultOutcome, MethodRun } from '../../../src/selftest/result.ts';
 
-const check = (id: string, status: CheckResult['status'], message = `${id} says ${status}`): CheckResult => ({ id, kind: id.split(':')[0]!, status, message, durationMs: 0 });
+const check = (id: string, status: CheckResult['status'], message = `${id} says ${status}`): CheckResult => ({ id, kind: id.split(':')[0]! as CheckKind, status, message, durationMs: 0 });
 
 test('an expected check is an exact id, or a prefix when it ends with a colon', () => {
   assert.ok(matchesCheck('manifest', 'manifest'));
