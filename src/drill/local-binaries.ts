@@ -2,7 +2,7 @@
 import type { Scenario } from '../scenario/types.ts';
 import { requireBinaries } from '../env/binaries.ts';
 import { UPGRADE_TOOLS } from '../env/environment.ts';
-import { sourceBinaries } from './obtain-backup.ts';
+import { sourceBinaries } from '../backup/take-backup.ts';
 import { RESTORE_TOOLS } from './restore-dump-target.ts';
 import { PHYSICAL_RESTORE_TOOLS } from './restore-physical-target.ts';
 

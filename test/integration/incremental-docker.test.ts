@@ -13,7 +13,7 @@ import { loadScenario } from '../../src/scenario/load.ts';
 import { runDrill } from '../../src/drill/drill.ts';
 import { silentLogger } from '../../src/core/log.ts';
 import { systemClock } from '../../src/core/clock.ts';
-import { capture } from '../../src/drill/managed-physical.ts';
+import { capture } from '../../src/backup/managed/basebackup.ts';
 import { pinSession } from '../../src/expectations/session.ts';
 import type { Expectations } from '../../src/expectations/capture.ts';
 import type { BackupRecord } from '../../src/repository/backup-record.ts';
