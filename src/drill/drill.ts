@@ -21,6 +21,7 @@ import { restorePhysicalTarget } from './restore-physical-target.ts';
 import { ContainerWalCopy } from './container-wal.ts';
 import { verifyBackupCheck } from '../checks/verifybackup.ts';
 import { chainCheck } from '../checks/chain-check.ts';
+import { runFaultCheck } from '../checks/run-fault.ts';
 import { readHistory } from '../repository/history.ts';
 import { missingUpgradeImage, openEnvironment, upgradeImage } from '../env/environment.ts';
 import { copyRestoreCommand } from '../source/archive-command.ts';
@@ -74,7 +75,7 @@ export async function runDrill(scenario: Scenario, drillDeps: DrillDeps): Promis
     // grant: the backup was refused (failed), and the fix is on the source's side (exit 3).
     const backupFault = error instanceof RecoverableError && (!environmentFault || error instanceof MissingGrantError);
     const kind = backupFault ? 'backup' : environmentFault ? 'environment' : 'internal';
-    result.checks.push({ id: kind, kind, status: backupFault ? 'failed' : 'errored', message: e.message, durationMs: 0 });
+    result.checks.push(runFaultCheck(kind, e.message));
     if (environmentFault) exitCode = ExitCode.environment;
   }
   result.finishedAt = clock.date().toISOString();
