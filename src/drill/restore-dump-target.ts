@@ -1,15 +1,15 @@
 // One restore of a dump backup into a fresh local environment, with its checks.
 import type { Logger } from '../core/log.ts';
 import { timed, type Clock } from '../core/clock.ts';
-import { RecoverableError, BackupUnusableError } from '../core/errors.ts';
+import { BackupUnusableError } from '../core/errors.ts';
 import { Cluster } from '../env/cluster.ts';
 import { openEnvironment } from '../env/environment.ts';
+import { scoped, settleRestore } from './restore-shape.ts';
 import type { StoredBackup, LocalRepository } from '../repository/local-repository.ts';
 import type { CheckResult, Phase, RestoreResult } from '../run/result.ts';
 import type { CheckSpec, Target } from '../scenario/types.ts';
 import { restoreDump, type DumpRestoreOptions } from '../restore/dump-restore.ts';
 import { runRestoreChecks } from '../checks/run-checks.ts';
-import { restoreNotCompletedCheck } from '../checks/run-fault.ts';
 import { containerIsolationCheck } from '../checks/isolation.ts';
 import { optedOut, restoreStepCheck } from '../checks/dump-restore.ts';
 import { readTablespaceLocations, tablespaceLocationsCheck } from '../checks/tablespace-locations.ts';
@@ -52,16 +52,10 @@ export async function restoreDumpTarget(input: DumpTargetInput, log: Logger, clo
   };
   // Step 1: a fresh disposable cluster of the target major, here or in a container (a missing engine or image: exit 3).
   const started = clock.now();
-  const environment = await openEnvironment({ ...input.environment, version, mounts: [{ path: input.repo.root, readOnly: true }, ...input.mounts], tools: RESTORE_TOOLS }, log);
+  await using environment = scoped(await openEnvironment({ ...input.environment, version, mounts: [{ path: input.repo.root, readOnly: true }, ...input.mounts], tools: RESTORE_TOOLS }, log));
   result.environment = environment.summary;
-  let cluster: Cluster;
-  try {
-    cluster = await Cluster.init(environment.runtime, { dataChecksums: true }, log);
-  } catch (error) {
-    await environment.dispose();
-    throw error;
-  }
-  try {
+  await using cluster = await Cluster.init(environment.runtime, { dataChecksums: true }, log);
+  return await settleRestore(result, async () => {
     await cluster.start();
     phases.push({ name: 'environment', durationMs: Math.round(clock.now() - started) });
     // Step 2: globals, pg_restore, analyze.
@@ -92,15 +86,5 @@ export async function restoreDumpTarget(input: DumpTargetInput, log: Logger, clo
     if (isolation) checks.push(isolation);
     phases.push({ name: 'checks', durationMs: checked.durationMs });
     return result;
-  } catch (error) {
-    // The harness could not finish this restore: say so in the result, never as a pass.
-    const e = error instanceof RecoverableError ? { code: error.code, message: error.message, ...(error.hint ? { hint: error.hint } : {}) } : { code: 'internal', message: (error as Error).message };
-    if (error instanceof RecoverableError && error.code === 'interrupted') throw error;
-    result.error = e;
-    checks.push(restoreNotCompletedCheck(e.message));
-    return result;
-  } finally {
-    await cluster.dispose();
-    await environment.dispose();
-  }
+  }, result);
 }

@@ -1,8 +1,9 @@
 // One restore of a physical backup to a target: continuity, replay, proof, then the data and structure checks.
 import type { Logger } from '../core/log.ts';
 import { timed, type Clock } from '../core/clock.ts';
-import { EnvironmentError, RecoverableError, InterruptedError } from '../core/errors.ts';
+import { EnvironmentError } from '../core/errors.ts';
 import { openEnvironment } from '../env/environment.ts';
+import { scoped, settleRestore } from './restore-shape.ts';
 import type { Runtime } from '../env/runtime.ts';
 import { copyRestoreCommand } from '../source/archive-command.ts';
 import type { LocalRepository, StoredBackup } from '../repository/local-repository.ts';
@@ -14,7 +15,6 @@ import type { Expectations } from '../expectations/capture.ts';
 import { restorePhysical, type PhysicalRestoreOutcome } from '../restore/physical-restore.ts';
 import { resolveTarget } from '../restore/resolve-target.ts';
 import { runRestoreChecks } from '../checks/run-checks.ts';
-import { restoreNotCompletedCheck } from '../checks/run-fault.ts';
 import { containerIsolationCheck } from '../checks/isolation.ts';
 import { relationFilesCheck } from '../checks/relation-files.ts';
 import { walContinuityCheck, readWalContinuity } from '../checks/wal-continuity.ts';
@@ -24,7 +24,6 @@ import { restoredMarkersCheck } from '../checks/markers.ts';
 import type { AfterRestoreHook } from './restore-dump-target.ts';
 import type { ContainerWalCopy } from './container-wal.ts';
 import { upgradeAfterRecovery, upgradeNeedsNewerMajor } from './upgrade-target.ts';
-import type { UpgradeOutcome } from '../restore/upgrade.ts';
 
 export const PHYSICAL_RESTORE_TOOLS = ['initdb', 'pg_ctl', 'postgres', 'psql'];
 
@@ -79,17 +78,19 @@ export async function restorePhysicalTarget(input: PhysicalTargetInput, log: Log
   const chain = input.chain ?? [];
   const tools = chain.length ? [...PHYSICAL_RESTORE_TOOLS, 'pg_combinebackup'] : PHYSICAL_RESTORE_TOOLS;
   if (input.upgrade) upgradeNeedsNewerMajor(input.upgrade, backup.record.source.major);
-  const environment = await openEnvironment({ ...input.environment, version: backup.record.source.major, ...(input.upgrade ? { upgradeTo: input.upgrade.to } : {}), mounts: [{ path: input.repo.root, readOnly: true }, ...input.mounts], tools }, log);
+  await using environment = scoped(await openEnvironment({ ...input.environment, version: backup.record.source.major, ...(input.upgrade ? { upgradeTo: input.upgrade.to } : {}), mounts: [{ path: input.repo.root, readOnly: true }, ...input.mounts], tools }, log));
   restore.environment = environment.summary;
   const runtime = environment.runtime;
   const checksums = physical.dataChecksums && runtime.has('pg_checksums');
   log.info(`restoring ${backup.record.id} and replaying WAL to ${target.label} (${runtime.describe()})`);
-  let outcome: PhysicalRestoreOutcome | null = null;
-  let upgraded: UpgradeOutcome | null = null;
-  try {
+  // The restored cluster, then the upgraded one, each disposed (in reverse) before the environment.
+  await using clusters = new AsyncDisposableStack();
+  const unfinished = { restore, lastReplayedCommit: null };
+  return await settleRestore(restore, async () => {
     const restoreCommand = await restoreCommandFor(input, runtime);
     phases.push({ name: 'environment', durationMs: Math.round(clock.now() - started) });
-    outcome = await restorePhysical({ backup: input.files, chain, runtime, target: goal.recovery, restoreCommand, checksums, recoveryTimeoutMs: input.recoveryTimeoutMs, targetLabel: target.label }, log, clock);
+    const outcome = await restorePhysical({ backup: input.files, chain, runtime, target: goal.recovery, restoreCommand, checksums, recoveryTimeoutMs: input.recoveryTimeoutMs, targetLabel: target.label }, log, clock);
+    clusters.use(outcome.cluster);
     phases.push(...outcome.phases);
     if (outcome.copy) restore.copy = outcome.copy;
     const chainIds = chain.length ? [...chain, backup].map((b) => b.record.id) : [];
@@ -100,7 +101,8 @@ export async function restorePhysicalTarget(input: PhysicalTargetInput, log: Log
     const database = backup.record.source.database;
     if (input.afterRestore) await input.afterRestore(outcome.cluster, database);
     // Step 3b: a pg_upgrade rehearsal; the checks then run on the cluster it leaves (upgraded, or the restored one).
-    if (input.upgrade) upgraded = await upgradeAfterRecovery(input.upgrade, outcome.cluster, environment, restore, input.jobs, log, clock);
+    const upgraded = input.upgrade ? await upgradeAfterRecovery(input.upgrade, outcome.cluster, environment, restore, input.jobs, log, clock) : null;
+    if (upgraded) clusters.defer(() => upgraded.dispose());
     const cluster = upgraded ? upgraded.cluster : outcome.cluster;
     if (!cluster) return { restore, lastReplayedCommit: outcome.state?.lastReplayedCommit ?? null };
     // Step 4: markers, then the data and structure checks against what was true at the target.
@@ -129,17 +131,7 @@ export async function restorePhysicalTarget(input: PhysicalTargetInput, log: Log
     checks.push(...checked.value);
     phases.push({ name: 'checks', durationMs: checked.durationMs });
     return { restore, lastReplayedCommit: outcome.state?.lastReplayedCommit ?? null };
-  } catch (error) {
-    if (error instanceof InterruptedError) throw error;
-    const e = error instanceof RecoverableError ? error : null;
-    restore.error = { code: e?.code ?? 'internal', message: (error as Error).message, ...(e?.hint ? { hint: e.hint } : {}) };
-    checks.push(restoreNotCompletedCheck((error as Error).message));
-    return { restore, lastReplayedCommit: null };
-  } finally {
-    await upgraded?.dispose();
-    await outcome?.cluster.dispose();
-    await environment.dispose();
-  }
+  }, unfinished);
 }
 
 // Where the restored server fetches WAL: `recoverable fetch-wal` here; in a container (no Node there) a plain cp
