@@ -18,16 +18,8 @@ import { takeManagedBasebackup } from './managed/basebackup.ts';
 import { takeManagedSnapshot } from './managed/snapshot.ts';
 import { managedRuntime } from './managed/runtime.ts';
 import { takeSnapshotBackup } from './snapshot/take.ts';
+import { DUMP_TOOLS } from './tools.ts';
 import { snapshotDriver } from './snapshot/drivers.ts';
-
-const SERVER_TOOLS = ['initdb', 'pg_ctl', 'postgres', 'psql'];
-const DUMP_TOOLS = ['pg_dump', 'pg_dumpall'];
-
-/** Binaries a managed source needs here, resolved before anything starts (exit 3 when missing); a container brings its own. */
-export function sourceBinaries(scenario: Scenario): PgBin | null {
-  if (scenario.source.kind !== 'managed' || scenario.restore.environment !== 'local') return null;
-  return requireBinaries(scenario.source.version, [...SERVER_TOOLS, ...DUMP_TOOLS]);
-}
 
 /** pg_dump must be at least the server's major: the installed one closest to `wanted` (the restore's major) that qualifies. */
 function dumpBinaries(sourceMajor: number, wanted: number): PgBin {

@@ -13,7 +13,8 @@ import { signatureCheck } from '../checks/signature-check.ts';
 import { resolveEvidenceKeys, type EvidenceKeys } from '../evidence/scenario-keys.ts';
 import { collectProvenance, manifestDigest } from '../evidence/provenance.ts';
 import { obtainBackup } from './obtain-backup.ts';
-import { requireLocalBinaries, restoreVersions } from './local-binaries.ts';
+import { requireLocalBinaries } from './local-binaries.ts';
+import { planDrill, restoreImage } from './plan.ts';
 import { restoreDumpTarget, type AfterRestoreHook } from './restore-dump-target.ts';
 import { restoreFinished, restoreStarting } from './progress.ts';
 import { rtoObjective, dumpRpoObjective, latestRpoObjective } from './objectives.ts';
@@ -23,7 +24,7 @@ import { verifyBackupCheck } from '../checks/verifybackup.ts';
 import { chainCheck } from '../checks/chain-check.ts';
 import { runFaultCheck } from '../checks/run-fault.ts';
 import { readHistory } from '../repository/history.ts';
-import { missingUpgradeImage, openEnvironment, upgradeImage } from '../env/environment.ts';
+import { missingUpgradeImage, openEnvironment } from '../env/environment.ts';
 import { copyRestoreCommand } from '../source/archive-command.ts';
 import { WalArchive } from '../repository/wal-archive.ts';
 import type { LocalRepository, StoredBackup } from '../repository/local-repository.ts';
@@ -248,35 +249,27 @@ async function restorePhysicalTargets(scenario: Scenario, deps: DrillDeps, resul
 
 const RECOVERY_TIMEOUT_MS = 30 * 60_000;
 
-// The scenario's restore environment for one major: a matrix over docker images names each by its major.
+// The scenario's restore environment for one major, with the image the plan names.
 function environmentOf(scenario: Scenario, runId: string, version: number): { kind: 'local' | 'docker'; image?: string; runLabel: string } {
   if (scenario.restore.environment === 'local') return { kind: 'local', runLabel: runId };
-  const image = scenario.restore.matrix ? undefined : scenario.restore.image;
-  // A pg_upgrade rehearsal needs both majors in one image.
-  const upgrade = scenario.restore.upgrade;
-  return { kind: 'docker', ...(image ? { image } : { image: upgrade ? upgradeImage(version, upgrade.to) : `postgres:${version}` }), runLabel: runId };
+  return { kind: 'docker', image: restoreImage(scenario, version), runLabel: runId };
 }
 
-// What this version of the drill supports, checked before any process starts.
+// What this version of the drill supports, checked before any process starts: the plan's binaries or images.
 async function preflight(scenario: Scenario, log: Logger): Promise<void> {
-  const versions = restoreVersions(scenario);
-  if (scenario.restore.environment === 'local') {
+  const plan = planDrill(scenario);
+  if (plan.environment === 'local') {
     requireLocalBinaries(scenario);
     return;
   }
   // Docker: the engine must answer and every image be there (or pullable) before a backup is taken for nothing.
   const { connectEngine, ensureImage } = await import('../env/docker-engine.ts');
   const engine = await connectEngine(log);
-  // A managed source runs in a container of its own major too.
-  const majors = new Set([...versions, ...(scenario.source.kind === 'managed' ? [scenario.source.version] : [])]);
-  for (const version of majors) {
-    const image = scenario.source.kind === 'managed' && version === scenario.source.version && !versions.includes(version) ? `postgres:${version}` : environmentOf(scenario, '', version).image!;
-    const upgrade = scenario.restore.upgrade;
-    await ensureImage(engine, image, { log, pullTimeoutMs: 600_000 }).catch((error: unknown) => {
-      throw upgrade ? missingUpgradeImage(error, image, version, upgrade.to) : error;
+  for (const need of plan.images) {
+    const upgradeTo = need.upgradeTo;
+    await ensureImage(engine, need.image, { log, pullTimeoutMs: 600_000 }).catch((error: unknown) => {
+      throw upgradeTo === undefined ? error : missingUpgradeImage(error, need.image, need.major, upgradeTo);
     });
-    // The managed source of an upgrade rehearsal runs in its own major's image.
-    if (upgrade && scenario.source.kind === 'managed' && version === scenario.source.version) await ensureImage(engine, `postgres:${version}`, { log, pullTimeoutMs: 600_000 });
   }
 }
 

@@ -5,6 +5,7 @@ import { BackupUnusableError } from '../core/errors.ts';
 import { Cluster } from '../env/cluster.ts';
 import { openEnvironment } from '../env/environment.ts';
 import { scoped, settleRestore } from './restore-shape.ts';
+import { RESTORE_TOOLS } from './plan.ts';
 import type { StoredBackup, LocalRepository } from '../repository/local-repository.ts';
 import type { CheckResult, Phase, RestoreResult } from '../run/result.ts';
 import type { CheckSpec, Target } from '../scenario/types.ts';
@@ -14,8 +15,6 @@ import { containerIsolationCheck } from '../checks/isolation.ts';
 import { optedOut, restoreStepCheck } from '../checks/dump-restore.ts';
 import { readTablespaceLocations, tablespaceLocationsCheck } from '../checks/tablespace-locations.ts';
 import { PASSWORDS_NOT_DUMPED, passwordsUnknown } from '../expectations/roles-compare.ts';
-
-export const RESTORE_TOOLS = ['initdb', 'pg_ctl', 'postgres', 'psql', 'pg_restore'];
 
 /** Test seam: runs after the restore and before the checks (fault injection). */
 export type AfterRestoreHook = (cluster: Cluster, database: string) => Promise<void>;

@@ -4,6 +4,7 @@ import { timed, type Clock } from '../core/clock.ts';
 import { EnvironmentError } from '../core/errors.ts';
 import { openEnvironment } from '../env/environment.ts';
 import { scoped, settleRestore } from './restore-shape.ts';
+import { PHYSICAL_RESTORE_TOOLS } from './plan.ts';
 import type { Runtime } from '../env/runtime.ts';
 import { copyRestoreCommand } from '../source/archive-command.ts';
 import type { LocalRepository, StoredBackup } from '../repository/local-repository.ts';
@@ -24,8 +25,6 @@ import { restoredMarkersCheck } from '../checks/markers.ts';
 import type { AfterRestoreHook } from './restore-dump-target.ts';
 import type { ContainerWalCopy } from './container-wal.ts';
 import { upgradeAfterRecovery, upgradeNeedsNewerMajor } from './upgrade-target.ts';
-
-export const PHYSICAL_RESTORE_TOOLS = ['initdb', 'pg_ctl', 'postgres', 'psql'];
 
 export interface PhysicalTargetInput {
   repo: LocalRepository;

@@ -21,7 +21,7 @@ import type { SourceHistory } from '../../src/repository/history.ts';
 import type { CheckResult, RunResult } from '../../src/run/result.ts';
 import { openEnvironment } from '../../src/env/environment.ts';
 import { restorePhysical } from '../../src/restore/physical-restore.ts';
-import { PHYSICAL_RESTORE_TOOLS } from '../../src/drill/restore-physical-target.ts';
+import { PHYSICAL_RESTORE_TOOLS } from '../../src/drill/plan.ts';
 
 const unavailable = requireDockerInCi(await dockerAvailable());
 const skip = unavailable || (await requireImage('postgres:17', { requiredInCi: true }));

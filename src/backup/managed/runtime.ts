@@ -6,11 +6,10 @@ import type { Logger } from '../../core/log.ts';
 import type { Runtime } from '../../env/runtime.ts';
 import type { LocalRepository } from '../../repository/local-repository.ts';
 import { openEnvironment } from '../../env/environment.ts';
-
-const SOURCE_TOOLS = ['initdb', 'pg_ctl', 'postgres', 'psql'];
+import { SERVER_TOOLS } from '../tools.ts';
 
 /** The runtime for a managed source; a container sees the repository (read-write) and the fixtures (read-only). */
-export async function managedRuntime(scenario: Scenario, repo: LocalRepository, tools: string[], log: Logger): Promise<{ runtime: Runtime; dispose: () => Promise<void> }> {
+export async function managedRuntime(scenario: Scenario, repo: LocalRepository, tools: readonly string[], log: Logger): Promise<{ runtime: Runtime; dispose: () => Promise<void> }> {
   const spec = scenario.source;
   if (spec.kind !== 'managed') throw new Error('managedRuntime needs a managed source');
   const fixtureDirs = [...new Set(spec.fixtures.map((f) => dirname(f)))];
@@ -19,7 +18,7 @@ export async function managedRuntime(scenario: Scenario, repo: LocalRepository, 
     kind: scenario.restore.environment,
     version: spec.version,
     mounts: [{ path: repo.root, readOnly: false }, ...fixtureDirs.map((path) => ({ path, readOnly: true }))],
-    tools: [...SOURCE_TOOLS, ...tools],
+    tools: [...SERVER_TOOLS, ...tools],
     runLabel: `source-${scenario.name}-${process.pid}`,
   }, log);
   return { runtime: environment.runtime, dispose: () => environment.dispose() };
