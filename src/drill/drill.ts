@@ -40,14 +40,32 @@ export interface DrillDeps {
   keys?: EvidenceKeys;
 }
 
-/** A finished drill: its result and the exit code it maps to. */
-export interface DrillOutcome {
+/** A finished drill: its result (with the verdict), and whether this machine or the source's grants stopped it. */
+export interface DrillVerdict {
   result: RunResult;
+  /** The machine gave out, or the source's role lacks a grant: the fix is there, not in the backup. */
+  stoppedByEnvironment: boolean;
+}
+
+/** A finished drill with the exit code its verdict maps to (callers that only need the verdict use drillVerdict). */
+export interface DrillOutcome extends DrillVerdict {
   exitCode: number;
 }
 
-/** Run one scenario's drill end to end and return its result (reports are written by the caller). */
+/** Run one scenario's drill and map its verdict to an exit code. */
 export async function runDrill(scenario: Scenario, drillDeps: DrillDeps): Promise<DrillOutcome> {
+  const verdict = await drillVerdict(scenario, drillDeps);
+  return { ...verdict, exitCode: verdictExitCode(verdict) };
+}
+
+/** The exit code of a verdict: 0 passed, 3 when the machine or a grant stopped the drill, otherwise 1. */
+export function verdictExitCode(verdict: DrillVerdict): number {
+  if (verdict.result.verdict === 'passed') return ExitCode.passed;
+  return verdict.stoppedByEnvironment ? ExitCode.environment : ExitCode.failed;
+}
+
+/** Run one scenario's drill end to end and return its verdict (reports are written by the caller). */
+export async function drillVerdict(scenario: Scenario, drillDeps: DrillDeps): Promise<DrillVerdict> {
   const startedAt = drillDeps.clock.date();
   const runId = timeId(startedAt);
   // Log lines of this run carry its id, the name of its reports directory.
@@ -61,7 +79,7 @@ export async function runDrill(scenario: Scenario, drillDeps: DrillDeps): Promis
   // Step 1: refuse what this drill cannot do before anything starts, read its keys, find the binaries (exit 2 / 3).
   const keys = deps.keys ?? resolveEvidenceKeys(scenario);
   await preflight(scenario, log);
-  let exitCode: number = ExitCode.failed;
+  let stoppedByEnvironment = false;
   try {
     await drillSteps(scenario, deps, keys, result);
   } catch (error) {
@@ -77,7 +95,7 @@ export async function runDrill(scenario: Scenario, drillDeps: DrillDeps): Promis
     const backupFault = error instanceof RecoverableError && (!environmentFault || error instanceof MissingGrantError);
     const kind = backupFault ? 'backup' : environmentFault ? 'environment' : 'internal';
     result.checks.push(runFaultCheck(kind, e.message));
-    if (environmentFault) exitCode = ExitCode.environment;
+    stoppedByEnvironment = environmentFault;
   }
   result.finishedAt = clock.date().toISOString();
   result.verdict = decideVerdict(result);
@@ -85,8 +103,7 @@ export async function runDrill(scenario: Scenario, drillDeps: DrillDeps): Promis
   result.coverage = coverageOf(result, requested);
   result.summary = summarize(result);
   result.provenance = collectProvenance(result, { toolVersion: TOOL_VERSION });
-  if (result.verdict === 'passed') exitCode = ExitCode.passed;
-  return { result, exitCode };
+  return { result, stoppedByEnvironment };
 }
 
 // Steps 2 to 5: backup, signature, manifest, restores, objectives; each fills `result` as it goes.
