@@ -9,7 +9,7 @@ import { RecoverableError } from '../core/errors.ts';
 import type { CommandContext } from './context.ts';
 import type { Scenario } from '../scenario/types.ts';
 import { preflightScenario } from './doctor-scenario.ts';
-import { UPGRADE_TOOLS, upgradeImage } from '../env/environment.ts';
+import { planDrill } from '../drill/plan.ts';
 
 const TOOLS = ['initdb', 'pg_ctl', 'postgres', 'psql', 'pg_dump', 'pg_dumpall', 'pg_restore', 'pg_amcheck', 'pg_basebackup', 'pg_verifybackup', 'pg_checksums', 'pg_waldump'];
 
@@ -81,65 +81,54 @@ async function scenarioLines(file: string, ctx: CommandContext, lines: Line[]): 
   return ready ? 0 : 3;
 }
 
-// Local binaries of every major, else (as `drill` would) Docker with its images.
+// Local binaries of every major the plan names, else (as `drill` would) Docker with the plan's images.
 async function environmentReady(scenario: Scenario, file: string, ctx: CommandContext, section: string, lines: Line[]): Promise<boolean> {
-  const majors = scenarioMajors(scenario);
-  if (scenario.restore.environment === 'docker') return imagesReady(scenario, majors, section, lines);
+  if (scenario.restore.environment === 'docker') return imagesReady(scenario, section, lines);
   let ok = true;
-  for (const major of majors) {
-    try {
-      requireBinaries(major, ['initdb', 'pg_ctl', 'postgres', 'psql', 'pg_dump', 'pg_dumpall', 'pg_restore']);
-      lines.push({ section, ok: true, text: `PostgreSQL ${major} ready` });
-    } catch (error) {
-      ok = false;
-      const e = error as RecoverableError;
-      lines.push({ section, ok: false, text: e.message, ...(e.hint ? { fix: e.hint } : {}) });
-    }
-  }
-  const upgrade = scenario.restore.upgrade;
-  if (upgrade) {
-    try {
-      requireBinaries(upgrade.to, UPGRADE_TOOLS);
-      lines.push({ section, ok: true, text: `PostgreSQL ${upgrade.to} ready for pg_upgrade` });
-    } catch (error) {
-      ok = false;
-      const e = error as RecoverableError;
-      lines.push({ section, ok: false, text: `pg_upgrade rehearsal: ${e.message}`, ...(e.hint ? { fix: e.hint } : {}) });
-    }
-  }
+  const plan = planDrill(scenario);
+  // One line per major (the source's and a restore's tools together), then the pg_upgrade rehearsal's.
+  const majors = new Map<number, Set<string>>();
+  for (const need of plan.binaries.filter((n) => n.purpose !== 'upgrade')) majors.set(need.major, new Set([...(majors.get(need.major) ?? []), ...need.tools]));
+  for (const [major, tools] of majors) ok = binariesLine(major, [...tools], `PostgreSQL ${major} ready`, '', section, lines) && ok;
+  for (const need of plan.binaries.filter((n) => n.purpose === 'upgrade')) ok = binariesLine(need.major, need.tools, `PostgreSQL ${need.major} ready for pg_upgrade`, 'pg_upgrade rehearsal: ', section, lines) && ok;
   if (ok) return true;
   // What `drill` does then: Docker, when an engine answers (see chooseEnvironment).
   const { engineEndpoint, probeEngine } = await import('../env/docker-engine.ts');
   if ((await probeEngine(engineEndpoint())).reachable !== true) return false;
   lines.push({ section, ok: true, text: 'drill will run it in Docker instead (an engine answers; --environment local insists on local)' });
   const inDocker = await loadScenario(file, { cwd: ctx.cwd, environment: 'docker' });
-  return imagesReady(inDocker, scenarioMajors(inDocker), section, lines);
+  return imagesReady(inDocker, section, lines);
 }
 
-// The majors a drill of `scenario` runs: a managed source's, and each it restores into.
-function scenarioMajors(scenario: Scenario): Set<number> {
-  const majors = new Set<number>();
-  if (scenario.source.kind === 'managed') majors.add(scenario.source.version);
-  for (const v of scenario.restore.matrix?.version ?? (scenario.restore.version ? [scenario.restore.version] : [])) majors.add(v);
-  return majors;
+// Whether one major's tools are installed here: its line, ready or the missing tool with its fix.
+function binariesLine(major: number, tools: readonly string[], ready: string, prefix: string, section: string, lines: Line[]): boolean {
+  try {
+    requireBinaries(major, tools);
+    lines.push({ section, ok: true, text: ready });
+    return true;
+  } catch (error) {
+    const e = error as RecoverableError;
+    lines.push({ section, ok: false, text: `${prefix}${e.message}`, ...(e.hint ? { fix: e.hint } : {}) });
+    return false;
+  }
 }
 
-// Whether every image a docker drill of `scenario` needs is in the engine, one line each.
-async function imagesReady(scenario: Scenario, majors: ReadonlySet<number>, section: string, lines: Line[]): Promise<boolean> {
-  let ok = true;
-  for (const major of majors) {
-    const image = scenario.restore.image && !scenario.restore.matrix && major !== (scenario.source.kind === 'managed' ? scenario.source.version : -1) ? scenario.restore.image : `postgres:${major}`;
-    const present = await run('docker', ['image', 'inspect', image], { label: 'docker image inspect' }).then(() => true, () => false);
-    if (!present) ok = false;
-    lines.push({ section, ok: present, text: `${image} ${present ? 'present' : 'missing: the engine runs, the image is not there'}`, ...(present ? {} : { fix: `docker pull ${image}, or build one with PostgreSQL ${major} on PATH` }) });
+// Whether every image the plan of a docker drill names is in the engine, one line each.
+async function imagesReady(scenario: Scenario, section: string, lines: Line[]): Promise<boolean> {
+  const needs = planDrill(scenario).images;
+  const present: string[] = [];
+  for (const need of needs) {
+    if (await run('docker', ['image', 'inspect', need.image], { label: 'docker image inspect' }).then(() => true, () => false)) present.push(need.image);
   }
-  // A pg_upgrade rehearsal restores in an image holding both majors (a url source's major is known only once connected).
-  const upgrade = scenario.restore.upgrade;
-  if (upgrade && scenario.source.kind === 'managed') {
-    const image = scenario.restore.image ?? upgradeImage(scenario.source.version, upgrade.to);
-    const present = await run('docker', ['image', 'inspect', image], { label: 'docker image inspect' }).then(() => true, () => false);
-    if (!present) ok = false;
-    lines.push({ section, ok: present, text: `${image} (PostgreSQL ${scenario.source.version} and ${upgrade.to} for pg_upgrade) ${present ? 'present' : 'missing'}`, ...(present ? {} : { fix: `PG_IMAGES_UPGRADES="${scenario.source.version}-${upgrade.to}" bash .ci/pg-images.sh, or build it from the official images as the README's "pg_upgrade rehearsals" shows` }) });
+  const plan = planDrill(scenario, { installedMajors: null, engineAnswers: true, images: present });
+  for (const need of plan.images) {
+    const held = !plan.missing.images.includes(need.image);
+    // A pg_upgrade rehearsal restores in an image holding both majors.
+    if (need.upgradeTo !== undefined) {
+      lines.push({ section, ok: held, text: `${need.image} (PostgreSQL ${need.major} and ${need.upgradeTo} for pg_upgrade) ${held ? 'present' : 'missing'}`, ...(held ? {} : { fix: `PG_IMAGES_UPGRADES="${need.major}-${need.upgradeTo}" bash .ci/pg-images.sh, or build it from the official images as the README's "pg_upgrade rehearsals" shows` }) });
+    } else {
+      lines.push({ section, ok: held, text: `${need.image} ${held ? 'present' : 'missing: the engine runs, the image is not there'}`, ...(held ? {} : { fix: `docker pull ${need.image}, or build one with PostgreSQL ${need.major} on PATH` }) });
+    }
   }
-  return ok;
+  return plan.missing.images.length === 0;
 }

@@ -13,7 +13,8 @@ import { signatureCheck } from '../checks/signature-check.ts';
 import { resolveEvidenceKeys, type EvidenceKeys } from '../evidence/scenario-keys.ts';
 import { collectProvenance, manifestDigest } from '../evidence/provenance.ts';
 import { obtainBackup } from './obtain-backup.ts';
-import { requireLocalBinaries, restoreVersions } from './local-binaries.ts';
+import { requireLocalBinaries } from './local-binaries.ts';
+import { planDrill, restoreImage } from './plan.ts';
 import { restoreDumpTarget, type AfterRestoreHook } from './restore-dump-target.ts';
 import { restoreFinished, restoreStarting } from './progress.ts';
 import { rtoObjective, dumpRpoObjective, latestRpoObjective } from './objectives.ts';
@@ -21,8 +22,9 @@ import { restorePhysicalTarget } from './restore-physical-target.ts';
 import { ContainerWalCopy } from './container-wal.ts';
 import { verifyBackupCheck } from '../checks/verifybackup.ts';
 import { chainCheck } from '../checks/chain-check.ts';
+import { runFaultCheck } from '../checks/run-fault.ts';
 import { readHistory } from '../repository/history.ts';
-import { missingUpgradeImage, openEnvironment, upgradeImage } from '../env/environment.ts';
+import { missingUpgradeImage, openEnvironment } from '../env/environment.ts';
 import { copyRestoreCommand } from '../source/archive-command.ts';
 import { WalArchive } from '../repository/wal-archive.ts';
 import type { LocalRepository, StoredBackup } from '../repository/local-repository.ts';
@@ -38,14 +40,32 @@ export interface DrillDeps {
   keys?: EvidenceKeys;
 }
 
-/** A finished drill: its result and the exit code it maps to. */
-export interface DrillOutcome {
+/** A finished drill: its result (with the verdict), and whether this machine or the source's grants stopped it. */
+export interface DrillVerdict {
   result: RunResult;
+  /** The machine gave out, or the source's role lacks a grant: the fix is there, not in the backup. */
+  stoppedByEnvironment: boolean;
+}
+
+/** A finished drill with the exit code its verdict maps to (callers that only need the verdict use drillVerdict). */
+export interface DrillOutcome extends DrillVerdict {
   exitCode: number;
 }
 
-/** Run one scenario's drill end to end and return its result (reports are written by the caller). */
+/** Run one scenario's drill and map its verdict to an exit code. */
 export async function runDrill(scenario: Scenario, drillDeps: DrillDeps): Promise<DrillOutcome> {
+  const verdict = await drillVerdict(scenario, drillDeps);
+  return { ...verdict, exitCode: verdictExitCode(verdict) };
+}
+
+/** The exit code of a verdict: 0 passed, 3 when the machine or a grant stopped the drill, otherwise 1. */
+export function verdictExitCode(verdict: DrillVerdict): number {
+  if (verdict.result.verdict === 'passed') return ExitCode.passed;
+  return verdict.stoppedByEnvironment ? ExitCode.environment : ExitCode.failed;
+}
+
+/** Run one scenario's drill end to end and return its verdict (reports are written by the caller). */
+export async function drillVerdict(scenario: Scenario, drillDeps: DrillDeps): Promise<DrillVerdict> {
   const startedAt = drillDeps.clock.date();
   const runId = timeId(startedAt);
   // Log lines of this run carry its id, the name of its reports directory.
@@ -59,7 +79,7 @@ export async function runDrill(scenario: Scenario, drillDeps: DrillDeps): Promis
   // Step 1: refuse what this drill cannot do before anything starts, read its keys, find the binaries (exit 2 / 3).
   const keys = deps.keys ?? resolveEvidenceKeys(scenario);
   await preflight(scenario, log);
-  let exitCode: number = ExitCode.failed;
+  let stoppedByEnvironment = false;
   try {
     await drillSteps(scenario, deps, keys, result);
   } catch (error) {
@@ -74,8 +94,8 @@ export async function runDrill(scenario: Scenario, drillDeps: DrillDeps): Promis
     // grant: the backup was refused (failed), and the fix is on the source's side (exit 3).
     const backupFault = error instanceof RecoverableError && (!environmentFault || error instanceof MissingGrantError);
     const kind = backupFault ? 'backup' : environmentFault ? 'environment' : 'internal';
-    result.checks.push({ id: kind, kind, status: backupFault ? 'failed' : 'errored', message: e.message, durationMs: 0 });
-    if (environmentFault) exitCode = ExitCode.environment;
+    result.checks.push(runFaultCheck(kind, e.message));
+    stoppedByEnvironment = environmentFault;
   }
   result.finishedAt = clock.date().toISOString();
   result.verdict = decideVerdict(result);
@@ -83,8 +103,7 @@ export async function runDrill(scenario: Scenario, drillDeps: DrillDeps): Promis
   result.coverage = coverageOf(result, requested);
   result.summary = summarize(result);
   result.provenance = collectProvenance(result, { toolVersion: TOOL_VERSION });
-  if (result.verdict === 'passed') exitCode = ExitCode.passed;
-  return { result, exitCode };
+  return { result, stoppedByEnvironment };
 }
 
 // Steps 2 to 5: backup, signature, manifest, restores, objectives; each fills `result` as it goes.
@@ -247,35 +266,27 @@ async function restorePhysicalTargets(scenario: Scenario, deps: DrillDeps, resul
 
 const RECOVERY_TIMEOUT_MS = 30 * 60_000;
 
-// The scenario's restore environment for one major: a matrix over docker images names each by its major.
+// The scenario's restore environment for one major, with the image the plan names.
 function environmentOf(scenario: Scenario, runId: string, version: number): { kind: 'local' | 'docker'; image?: string; runLabel: string } {
   if (scenario.restore.environment === 'local') return { kind: 'local', runLabel: runId };
-  const image = scenario.restore.matrix ? undefined : scenario.restore.image;
-  // A pg_upgrade rehearsal needs both majors in one image.
-  const upgrade = scenario.restore.upgrade;
-  return { kind: 'docker', ...(image ? { image } : { image: upgrade ? upgradeImage(version, upgrade.to) : `postgres:${version}` }), runLabel: runId };
+  return { kind: 'docker', image: restoreImage(scenario, version), runLabel: runId };
 }
 
-// What this version of the drill supports, checked before any process starts.
+// What this version of the drill supports, checked before any process starts: the plan's binaries or images.
 async function preflight(scenario: Scenario, log: Logger): Promise<void> {
-  const versions = restoreVersions(scenario);
-  if (scenario.restore.environment === 'local') {
+  const plan = planDrill(scenario);
+  if (plan.environment === 'local') {
     requireLocalBinaries(scenario);
     return;
   }
   // Docker: the engine must answer and every image be there (or pullable) before a backup is taken for nothing.
   const { connectEngine, ensureImage } = await import('../env/docker-engine.ts');
   const engine = await connectEngine(log);
-  // A managed source runs in a container of its own major too.
-  const majors = new Set([...versions, ...(scenario.source.kind === 'managed' ? [scenario.source.version] : [])]);
-  for (const version of majors) {
-    const image = scenario.source.kind === 'managed' && version === scenario.source.version && !versions.includes(version) ? `postgres:${version}` : environmentOf(scenario, '', version).image!;
-    const upgrade = scenario.restore.upgrade;
-    await ensureImage(engine, image, { log, pullTimeoutMs: 600_000 }).catch((error: unknown) => {
-      throw upgrade ? missingUpgradeImage(error, image, version, upgrade.to) : error;
+  for (const need of plan.images) {
+    const upgradeTo = need.upgradeTo;
+    await ensureImage(engine, need.image, { log, pullTimeoutMs: 600_000 }).catch((error: unknown) => {
+      throw upgradeTo === undefined ? error : missingUpgradeImage(error, need.image, need.major, upgradeTo);
     });
-    // The managed source of an upgrade rehearsal runs in its own major's image.
-    if (upgrade && scenario.source.kind === 'managed' && version === scenario.source.version) await ensureImage(engine, `postgres:${version}`, { log, pullTimeoutMs: 600_000 });
   }
 }
 

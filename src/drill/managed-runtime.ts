@@ -1,26 +1,2 @@
-// Where the managed source runs: beside the restore (this machine's binaries, or a container of its major).
-import { dirname } from 'node:path';
-import { mkdir } from 'node:fs/promises';
-import type { Scenario } from '../scenario/types.ts';
-import type { Logger } from '../core/log.ts';
-import type { Runtime } from '../env/runtime.ts';
-import type { LocalRepository } from '../repository/local-repository.ts';
-import { openEnvironment } from '../env/environment.ts';
-
-const SOURCE_TOOLS = ['initdb', 'pg_ctl', 'postgres', 'psql'];
-
-/** The runtime for a managed source; a container sees the repository (read-write) and the fixtures (read-only). */
-export async function managedRuntime(scenario: Scenario, repo: LocalRepository, tools: string[], log: Logger): Promise<{ runtime: Runtime; dispose: () => Promise<void> }> {
-  const spec = scenario.source;
-  if (spec.kind !== 'managed') throw new Error('managedRuntime needs a managed source');
-  const fixtureDirs = [...new Set(spec.fixtures.map((f) => dirname(f)))];
-  await mkdir(repo.root, { recursive: true, mode: 0o755 });
-  const environment = await openEnvironment({
-    kind: scenario.restore.environment,
-    version: spec.version,
-    mounts: [{ path: repo.root, readOnly: false }, ...fixtureDirs.map((path) => ({ path, readOnly: true }))],
-    tools: [...SOURCE_TOOLS, ...tools],
-    runLabel: `source-${scenario.name}-${process.pid}`,
-  }, log);
-  return { runtime: environment.runtime, dispose: () => environment.dispose() };
-}
+// src/selftest/faults/source.ts still imports managedRuntime from here.
+export { managedRuntime } from '../backup/managed/runtime.ts';

@@ -1,20 +1,20 @@
 // One restore of a dump backup into a fresh local environment, with its checks.
 import type { Logger } from '../core/log.ts';
 import { timed, type Clock } from '../core/clock.ts';
-import { RecoverableError, BackupUnusableError } from '../core/errors.ts';
+import { BackupUnusableError } from '../core/errors.ts';
 import { Cluster } from '../env/cluster.ts';
 import { openEnvironment } from '../env/environment.ts';
+import { scoped, settleRestore } from './restore-shape.ts';
+import { RESTORE_TOOLS } from './plan.ts';
 import type { StoredBackup, LocalRepository } from '../repository/local-repository.ts';
 import type { CheckResult, Phase, RestoreResult } from '../run/result.ts';
 import type { CheckSpec, Target } from '../scenario/types.ts';
 import { restoreDump, type DumpRestoreOptions } from '../restore/dump-restore.ts';
 import { runRestoreChecks } from '../checks/run-checks.ts';
 import { containerIsolationCheck } from '../checks/isolation.ts';
-import { fail, pass } from '../run/check.ts';
+import { optedOut, restoreStepCheck } from '../checks/dump-restore.ts';
 import { readTablespaceLocations, tablespaceLocationsCheck } from '../checks/tablespace-locations.ts';
 import { PASSWORDS_NOT_DUMPED, passwordsUnknown } from '../expectations/roles-compare.ts';
-
-export const RESTORE_TOOLS = ['initdb', 'pg_ctl', 'postgres', 'psql', 'pg_restore'];
 
 /** Test seam: runs after the restore and before the checks (fault injection). */
 export type AfterRestoreHook = (cluster: Cluster, database: string) => Promise<void>;
@@ -51,16 +51,10 @@ export async function restoreDumpTarget(input: DumpTargetInput, log: Logger, clo
   };
   // Step 1: a fresh disposable cluster of the target major, here or in a container (a missing engine or image: exit 3).
   const started = clock.now();
-  const environment = await openEnvironment({ ...input.environment, version, mounts: [{ path: input.repo.root, readOnly: true }, ...input.mounts], tools: RESTORE_TOOLS }, log);
+  await using environment = scoped(await openEnvironment({ ...input.environment, version, mounts: [{ path: input.repo.root, readOnly: true }, ...input.mounts], tools: RESTORE_TOOLS }, log));
   result.environment = environment.summary;
-  let cluster: Cluster;
-  try {
-    cluster = await Cluster.init(environment.runtime, { dataChecksums: true }, log);
-  } catch (error) {
-    await environment.dispose();
-    throw error;
-  }
-  try {
+  await using cluster = await Cluster.init(environment.runtime, { dataChecksums: true }, log);
+  return await settleRestore(result, async () => {
     await cluster.start();
     phases.push({ name: 'environment', durationMs: Math.round(clock.now() - started) });
     // Step 2: globals, pg_restore, analyze.
@@ -69,8 +63,8 @@ export async function restoreDumpTarget(input: DumpTargetInput, log: Logger, clo
     // What pg_restore warned about, and what the server itself logged as a warning while restoring.
     const serverWarnings = (await cluster.readLog()).split('\n').filter((l) => /\bWARNING:/.test(l)).map((l) => l.replace(/^.*?WARNING:\s+/, 'server: '));
     if (restored.warnings.length + serverWarnings.length) result.warnings = [...restored.warnings, ...serverWarnings];
-    checks.push(restoreCheck('restore:globals', 'roles and tablespaces (pg_dumpall --globals-only) restored', restored.globalsErrors));
-    checks.push(restoreCheck('restore:pg_restore', `pg_restore completed without errors`, restored.restoreErrors));
+    checks.push(restoreStepCheck('restore:globals', 'roles and tablespaces (pg_dumpall --globals-only) restored', restored.globalsErrors));
+    checks.push(restoreStepCheck('restore:pg_restore', `pg_restore completed without errors`, restored.restoreErrors));
     if (input.afterRestore) await input.afterRestore(cluster, restored.database);
     // Step 3: tablespaces in this environment's own directory, then the checks against the backup's expectations.
     const tablespaces = await readTablespaceLocations(cluster);
@@ -91,30 +85,5 @@ export async function restoreDumpTarget(input: DumpTargetInput, log: Logger, clo
     if (isolation) checks.push(isolation);
     phases.push({ name: 'checks', durationMs: checked.durationMs });
     return result;
-  } catch (error) {
-    // The harness could not finish this restore: say so in the result, never as a pass.
-    const e = error instanceof RecoverableError ? { code: error.code, message: error.message, ...(error.hint ? { hint: error.hint } : {}) } : { code: 'internal', message: (error as Error).message };
-    if (error instanceof RecoverableError && error.code === 'interrupted') throw error;
-    result.error = e;
-    checks.push({ id: 'restore:completed', kind: 'restore', status: 'errored', message: `the restore could not be completed: ${e.message}`, durationMs: 0 });
-    return result;
-  } finally {
-    await cluster.dispose();
-    await environment.dispose();
-  }
-}
-
-// The scenario asked pg_restore not to restore owners or grants: the database's own are then not expected back.
-function optedOut(check: CheckResult, options: DumpRestoreOptions): CheckResult {
-  const why = check.id === 'database:owner' && options.noOwner ? 'restore.noOwner (pg_restore --no-owner)'
-    : check.id === 'database:privileges' && options.noPrivileges ? 'restore.noPrivileges (pg_restore --no-privileges)' : null;
-  if (!why || check.status !== 'failed') return check;
-  return { ...check, status: 'skipped', exactness: 'not-available', message: `not compared: the scenario sets ${why}; ${check.message}` };
-}
-
-// A failed tool step is a failed check that quotes the tool's own words.
-function restoreCheck(id: string, okMessage: string, errors: string[]): CheckResult {
-  if (errors.length === 0) return pass('restore', id, 'exact', 0, 0, okMessage, 0);
-  const shown = errors.slice(0, 5).join(' | ');
-  return fail('restore', id, 'exact', 0, errors.length, `${errors.length} error(s) while restoring: ${shown}${errors.length > 5 ? ` (+${errors.length - 5} more)` : ''}`, 0);
+  }, result);
 }

@@ -13,7 +13,7 @@ import { loadScenario } from '../../src/scenario/load.ts';
 import { runDrill } from '../../src/drill/drill.ts';
 import { silentLogger } from '../../src/core/log.ts';
 import { systemClock } from '../../src/core/clock.ts';
-import { capture } from '../../src/drill/managed-physical.ts';
+import { capture } from '../../src/backup/managed/basebackup.ts';
 import { pinSession } from '../../src/expectations/session.ts';
 import type { Expectations } from '../../src/expectations/capture.ts';
 import type { BackupRecord } from '../../src/repository/backup-record.ts';
@@ -21,7 +21,7 @@ import type { SourceHistory } from '../../src/repository/history.ts';
 import type { CheckResult, RunResult } from '../../src/run/result.ts';
 import { openEnvironment } from '../../src/env/environment.ts';
 import { restorePhysical } from '../../src/restore/physical-restore.ts';
-import { PHYSICAL_RESTORE_TOOLS } from '../../src/drill/restore-physical-target.ts';
+import { PHYSICAL_RESTORE_TOOLS } from '../../src/drill/plan.ts';
 
 const unavailable = requireDockerInCi(await dockerAvailable());
 const skip = unavailable || (await requireImage('postgres:17', { requiredInCi: true }));

@@ -1,18 +1,18 @@
 // A snapshot backup of the managed source: volumes captured while the workload writes, then marked batches.
-import type { Scenario } from '../scenario/types.ts';
-import type { Logger } from '../core/log.ts';
-import type { Clock } from '../core/clock.ts';
-import { run } from '../core/exec.ts';
-import { pgClient } from '../core/pg-client.ts';
-import { managedRuntime } from './managed-runtime.ts';
-import type { LocalRepository, StoredBackup } from '../repository/local-repository.ts';
-import { startManagedSource } from '../source/managed.ts';
-import { ensureMarkerTable } from '../source/markers.ts';
-import { runWorkload } from '../source/workload.ts';
-import { pinSession } from '../expectations/session.ts';
-import { snapshotDriver } from '../backup/snapshot/drivers.ts';
-import { takeSnapshotBackup } from '../backup/snapshot/take.ts';
-import { archiving, capture, recordHistory } from './managed-physical.ts';
+import type { Scenario } from '../../scenario/types.ts';
+import type { Logger } from '../../core/log.ts';
+import type { Clock } from '../../core/clock.ts';
+import { run } from '../../core/exec.ts';
+import { pgClient } from '../../core/pg-client.ts';
+import { managedRuntime } from './runtime.ts';
+import type { LocalRepository, StoredBackup } from '../../repository/local-repository.ts';
+import { startManagedSource } from '../../source/managed.ts';
+import { ensureMarkerTable } from '../../source/markers.ts';
+import { runWorkload } from '../../source/workload.ts';
+import { pinSession } from '../../expectations/session.ts';
+import { snapshotDriver } from '../snapshot/drivers.ts';
+import { takeSnapshotBackup } from '../snapshot/take.ts';
+import { archiving, capture, recordHistory } from './basebackup.ts';
 
 /** Start the managed source (btrfs subvolumes for the btrfs driver), snapshot it under load, record markers. */
 export async function takeManagedSnapshot(scenario: Scenario, repo: LocalRepository, log: Logger, clock: Clock): Promise<StoredBackup> {
