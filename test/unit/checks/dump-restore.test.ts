@@ -14,8 +14,8 @@ test('a restore step without errors passes; with errors it fails quoting the fir
 });
 
 test('an owner or grant difference is skipped only when the scenario opted out of restoring it', () => {
-  const owner = fail('database', 'database:owner', 'exact', 'alice', 'postgres', 'owner differs', 0);
-  const grants = fail('database', 'database:privileges', 'exact', 'x', 'y', 'grants differ', 0);
+  const owner = fail('schema', 'database:owner', 'exact', 'alice', 'postgres', 'owner differs', 0);
+  const grants = fail('schema', 'database:privileges', 'exact', 'x', 'y', 'grants differ', 0);
   assert.equal(optedOut(owner, { noOwner: true, noPrivileges: false }).status, 'skipped');
   assert.match(optedOut(owner, { noOwner: true, noPrivileges: false }).message, /restore\.noOwner/);
   assert.equal(optedOut(owner, { noOwner: false, noPrivileges: true }).status, 'failed');
@@ -24,7 +24,7 @@ test('an owner or grant difference is skipped only when the scenario opted out o
   // Another check's failure is never excused by an opt-out.
   const rows = fail('rowcounts', 'rowcounts:public.t', 'exact', 1, 0, 'rows differ', 0);
   assert.equal(optedOut(rows, { noOwner: true, noPrivileges: true }).status, 'failed');
-  const passed = pass('database', 'database:owner', 'exact', 'a', 'a', 'same', 0);
+  const passed = pass('schema', 'database:owner', 'exact', 'a', 'a', 'same', 0);
   assert.equal(optedOut(passed, { noOwner: true, noPrivileges: true }), passed);
 });
 

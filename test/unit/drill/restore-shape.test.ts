@@ -16,9 +16,9 @@ test('finished steps return their value and add nothing', async () => {
 
 test('a harness failure becomes the restore\'s error and an errored restore:completed check, never a pass', async () => {
   const r = restore();
-  const value = await settleRestore(r, async () => { throw new EnvironmentError('engine-gone', 'the engine went away', { hint: 'start dockerd' }); }, 'unfinished');
+  const value = await settleRestore(r, async () => { throw new EnvironmentError('docker-unreachable', 'the engine went away', { hint: 'start dockerd' }); }, 'unfinished');
   assert.equal(value, 'unfinished');
-  assert.deepEqual(r.error, { code: 'engine-gone', message: 'the engine went away', hint: 'start dockerd' });
+  assert.deepEqual(r.error, { code: 'docker-unreachable', message: 'the engine went away', hint: 'start dockerd' });
   assert.deepEqual(r.checks.map((c) => [c.id, c.status, c.message]), [['restore:completed', 'errored', 'the restore could not be completed: the engine went away']]);
   const other = restore();
   await settleRestore(other, async () => { throw new TypeError('x is undefined'); }, null);
