@@ -31,7 +31,7 @@ export async function amcheck(cluster: Cluster, database: string, options: { hea
 // storage of its own: its partitions' indexes are the ones checked).
 async function amcheckFunctions(cluster: Cluster, database: string, heapallindexed: boolean, started: number): Promise<CheckResult> {
   const client = await cluster.connect(database);
-  const base = { id: 'amcheck', kind: 'amcheck', exactness: 'exact' as const, expected: 'no corruption' };
+  const base = { id: 'amcheck', kind: 'amcheck' as const, exactness: 'exact' as const, expected: 'no corruption' };
   try {
     await client.query('create extension if not exists amcheck');
     const { rows } = await client.query<{ oid: number; name: string }>(

@@ -7,7 +7,7 @@ import { BackupUnusableError } from '../core/errors.ts';
 /** Every file's size and SHA-256 must match what was recorded when the backup completed. */
 export async function manifestCheck(repo: LocalRepository, backup: StoredBackup): Promise<CheckResult> {
   const started = performance.now();
-  const base = { id: 'manifest', kind: 'manifest', exactness: 'exact' as const };
+  const base = { id: 'manifest', kind: 'manifest' as const, exactness: 'exact' as const };
   try {
     const manifest = await repo.readManifest(backup);
     const findings = await verifyManifest(backup.dir, manifest);

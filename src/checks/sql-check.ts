@@ -24,7 +24,7 @@ const RAW_TEXT = { getTypeParser: () => (value: string) => value } as unknown as
 export async function sqlCheck(client: pg.Client, spec: SqlSpec, index: number): Promise<CheckResult> {
   const started = performance.now();
   const expected = spec.expect as Expected;
-  const base = { id: `sql:${index + 1}:${spec.name}`, kind: 'sql', exactness: 'exact' as const, expected: displayExpected(expected) };
+  const base = { id: `sql:${index + 1}:${spec.name}`, kind: 'sql' as const, exactness: 'exact' as const, expected: displayExpected(expected) };
   try {
     const result = await client.query<unknown[]>({ text: spec.query, rowMode: 'array', types: RAW_TEXT });
     const first = result.rows[0]?.[0];

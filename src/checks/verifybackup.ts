@@ -8,7 +8,7 @@ import type { StoredBackup } from '../repository/local-repository.ts';
 /** Run pg_verifybackup of the backup's major in `runtime` (which sees the repository); a mismatch fails naming the file. */
 export async function verifyBackupCheck(backup: StoredBackup, runtime: Runtime): Promise<CheckResult> {
   const started = performance.now();
-  const base = { id: 'pg_verifybackup', kind: 'verifybackup', exactness: 'exact' as const, expected: 'backup_manifest matches' };
+  const base = { id: 'pg_verifybackup', kind: 'verifybackup' as const, exactness: 'exact' as const, expected: 'backup_manifest matches' };
   if (!runtime.has('pg_verifybackup')) return { ...base, status: 'skipped', message: `pg_verifybackup is not available in ${runtime.describe()}`, durationMs: 0 };
   const dir = join(backup.dir, backup.record.physical!.dataDir);
   try {

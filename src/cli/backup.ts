@@ -1,7 +1,7 @@
 // `recoverable backup <scenario>`: take a backup alone, for a schedule; drills restore it with backup.use.
 import { loadScenario } from '../scenario/load.ts';
 import { openRepository } from '../repository/open-repository.ts';
-import { takeBackup } from '../drill/obtain-backup.ts';
+import { takeBackup } from '../backup/take-backup.ts';
 import { systemClock } from '../core/clock.ts';
 import { resolveEvidenceKeys } from '../evidence/scenario-keys.ts';
 import type { CommandContext } from './context.ts';

@@ -2,13 +2,13 @@
 import { join } from 'node:path';
 import { appendFile } from 'node:fs/promises';
 import { loadDrillScenario } from '../drill/drill-environment.ts';
-import { runDrill } from '../drill/drill.ts';
+import { drillVerdict } from '../drill/drill.ts';
 import { writeReports } from '../report/write.ts';
 import { renderMarkdown } from '../report/markdown.ts';
 import { endLine } from '../report/end-line.ts';
 import { errorAnnotations, stepSummaryFile } from '../report/github.ts';
 import { systemClock } from '../core/clock.ts';
-import { ExitCode } from './exit-code.ts';
+import { ExitCode, verdictExitCode } from './exit-code.ts';
 import { redactDeep, redactSecrets } from '../core/redact.ts';
 import { resolveEvidenceKeys } from '../evidence/scenario-keys.ts';
 import { writeEvidence } from '../evidence/bundle.ts';
@@ -36,7 +36,9 @@ export async function handler(args: Record<string, unknown>, ctx: CommandContext
     // Every line of this drill names its scenario (and, from runDrill on, its run): several drills share one log.
     const log = ctx.log.child({ scenario: scenario.name });
     log.info(`drill ${scenario.name} (${scenario.path})`);
-    const { result, exitCode } = await runDrill(scenario, { log, clock: systemClock, keys });
+    const verdict = await drillVerdict(scenario, { log, clock: systemClock, keys });
+    const { result } = verdict;
+    const exitCode = verdictExitCode(verdict);
     // The verdict is final: record it, then render the reports with the scenario's history from the ledger.
     const recorded = recordRun(scenario.repository, result, exitCode, log);
     if (recorded.history) result.history = recorded.history;

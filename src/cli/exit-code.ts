@@ -1,5 +1,6 @@
 // The one place an error category becomes a process exit code (design.md's table).
 import type { ErrorCategory } from '../core/error-codes.ts';
+import type { RunResult } from '../run/result.ts';
 
 /** Exit codes of the command line (design.md). */
 export const ExitCode = {
@@ -24,4 +25,10 @@ const byCategory: Record<ErrorCategory, ExitCodeValue> = {
 /** The exit code of a run that ended with an error of this category. */
 export function exitCodeOf(category: ErrorCategory): ExitCodeValue {
   return byCategory[category];
+}
+
+/** The exit code of a drill's verdict: 0 passed, 3 when the machine or a grant stopped the drill, otherwise 1. */
+export function verdictExitCode(verdict: { result: Pick<RunResult, 'verdict'>; stoppedByEnvironment: boolean }): ExitCodeValue {
+  if (verdict.result.verdict === 'passed') return ExitCode.passed;
+  return verdict.stoppedByEnvironment ? ExitCode.environment : ExitCode.failed;
 }

@@ -4,7 +4,8 @@ import type { Logger } from '../core/log.ts';
 import type { Clock } from '../core/clock.ts';
 import { timeId } from '../core/ids.ts';
 import { TOOL_VERSION } from '../core/tool-version.ts';
-import { RecoverableError, InterruptedError, ExitCode, MissingGrantError } from '../core/errors.ts';
+import { RecoverableError, InterruptedError, MissingGrantError } from '../core/errors.ts';
+import { verdictExitCode } from '../cli/exit-code.ts';
 import { throwIfInterrupted } from '../core/interrupt.ts';
 import { RESULT_SCHEMA_VERSION, type RunResult, type RestoreResult, type ObjectiveResult, type Phase } from '../run/result.ts';
 import { coverageOf, decideVerdict, summarize } from '../run/verdict.ts';
@@ -58,12 +59,6 @@ export async function runDrill(scenario: Scenario, drillDeps: DrillDeps): Promis
   return { ...verdict, exitCode: verdictExitCode(verdict) };
 }
 
-/** The exit code of a verdict: 0 passed, 3 when the machine or a grant stopped the drill, otherwise 1. */
-export function verdictExitCode(verdict: DrillVerdict): number {
-  if (verdict.result.verdict === 'passed') return ExitCode.passed;
-  return verdict.stoppedByEnvironment ? ExitCode.environment : ExitCode.failed;
-}
-
 /** Run one scenario's drill end to end and return its verdict (reports are written by the caller). */
 export async function drillVerdict(scenario: Scenario, drillDeps: DrillDeps): Promise<DrillVerdict> {
   const startedAt = drillDeps.clock.date();
@@ -84,15 +79,15 @@ export async function drillVerdict(scenario: Scenario, drillDeps: DrillDeps): Pr
     await drillSteps(scenario, deps, keys, result);
   } catch (error) {
     // Interrupted, or the scenario does not fit the source (a standby, say): exit 130 / 2, not a finding about the backup.
-    if (error instanceof InterruptedError || (error instanceof RecoverableError && error.exitCode === ExitCode.usage)) throw error;
+    if (error instanceof InterruptedError || (error instanceof RecoverableError && error.category === 'usage')) throw error;
     // The backup could not be taken or read, or the machine gave out: a run-level finding, never a pass.
-    const e = error instanceof RecoverableError ? error : new RecoverableError('internal', ExitCode.failed, (error as Error).message, { cause: error });
+    const e = error instanceof RecoverableError ? error : new RecoverableError('internal', (error as Error).message, { cause: error });
     if (!(error instanceof RecoverableError)) log.error({ err: error }, 'internal error');
     result.error = { code: e.code, message: e.message, ...(e.hint ? { hint: e.hint } : {}) };
-    const environmentFault = e.exitCode === ExitCode.environment;
+    const environmentFault = e.category === 'environment';
     // A tool or the backup said no: the backup failed. The machine or the harness broke: errored. A role missing a
     // grant: the backup was refused (failed), and the fix is on the source's side (exit 3).
-    const backupFault = error instanceof RecoverableError && (!environmentFault || error instanceof MissingGrantError);
+    const backupFault = e.category !== 'internal' && (!environmentFault || error instanceof MissingGrantError);
     const kind = backupFault ? 'backup' : environmentFault ? 'environment' : 'internal';
     result.checks.push(runFaultCheck(kind, e.message));
     stoppedByEnvironment = environmentFault;

@@ -9,8 +9,6 @@ import { openRepository } from '../repository/open-repository.ts';
 import { scenarioIdentity } from '../repository/source-identity.ts';
 import type { SigningKey } from '../evidence/keys.ts';
 
-// src/cli/backup.ts still imports takeBackup from here.
-export { takeBackup };
 
 /** The backup to restore: `backup.use` picks a stored one, otherwise a new one is taken (and signed by `signer`, when set). */
 export async function obtainBackup(scenario: Scenario, log: Logger, clock: Clock, signer: SigningKey | null = null): Promise<{ backup: StoredBackup; repo: LocalRepository; taken: boolean }> {

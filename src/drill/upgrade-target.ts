@@ -21,6 +21,7 @@ export function upgradeNeedsNewerMajor(spec: UpgradeSpec, from: number): void {
  * The caller runs the data checks on `cluster` of the outcome (none when the upgrade failed) and disposes it.
  */
 export async function upgradeAfterRecovery(spec: UpgradeSpec, restored: Cluster, environment: RestoreEnvironment, restore: RestoreResult, jobs: number, log: Logger, clock: Clock): Promise<UpgradeOutcome> {
+  // Cannot happen: restore-physical-target opens the environment with upgradeTo whenever the target has restore.upgrade.
   if (!environment.upgradeRuntime) throw new Error('an upgrade rehearsal needs an environment opened with upgradeTo');
   const outcome = await rehearseUpgrade({ spec, restored, newRuntime: environment.upgradeRuntime, jobs }, log, clock);
   restore.phases.push(...outcome.phases);

@@ -1,6 +1,6 @@
 // The schema of result.json, as zod (the JSON Schema is generated from it): checked against RunResult by the compiler.
 import * as z from 'zod';
-import { RESULT_SCHEMA_VERSION, type RunResult } from './result.ts';
+import { CHECK_KINDS, RESULT_SCHEMA_VERSION, type RunResult } from './result.ts';
 
 /** Where the published schema lives, relative to the package root. */
 export const RESULT_SCHEMA_FILE = 'schemas/result.schema.json';
@@ -11,7 +11,7 @@ const duration = z.number().min(0).describe('milliseconds');
 
 const check = z.strictObject({
   id: z.string().describe('stable within a restore, e.g. rowcount:shop.orders'),
-  kind: z.string().describe('rowcounts, fingerprints, schema, sequences, large-objects, roles, amcheck, sql, manifest ...'),
+  kind: z.enum(CHECK_KINDS).describe('what the check verifies'),
   status,
   exactness: z.enum(['exact', 'bounded', 'not-available']).optional(),
   expected: z.unknown().optional(),

@@ -18,16 +18,10 @@ export const CHECK_KINDS = [
 /** What a check verifies; a kind outside {@link CHECK_KINDS} does not compile where a CheckKind is asked for. */
 export type CheckKind = (typeof CHECK_KINDS)[number];
 
-/**
- * A kind built as a plain string by check builders that do not name a CheckKind yet.
- * @deprecated name a {@link CheckKind}; once every builder does, `CheckResult.kind` is `CheckKind` alone.
- */
-export type UnlistedCheckKind = string & Record<never, never>;
-
 export interface CheckResult {
   /** Stable id within a restore, e.g. `rowcount:shop.orders`. */
   id: string;
-  kind: CheckKind | UnlistedCheckKind;
+  kind: CheckKind;
   status: CheckStatus;
   exactness?: Exactness;
   expected?: unknown;

@@ -15,7 +15,7 @@ import { sourceRecord } from '../../source/source-record.ts';
 import { ensureMarkerTable, writeMarker, type MarkerRecord } from '../../source/markers.ts';
 import { pinSession } from '../../expectations/session.ts';
 import type { Expectations } from '../../expectations/capture.ts';
-import { capture } from '../../drill/managed-physical.ts';
+import { capture } from '../managed/basebackup.ts';
 import { sourceFacts } from '../basebackup.ts';
 import { waitForSourceArchived } from './source-archived.ts';
 import { runUserCommand } from './user-command.ts';

@@ -55,6 +55,7 @@ export function archiving(repo: LocalRepository, runtime: Runtime, keyFile?: str
 /** Start the managed source archiving into `repo`, take a basebackup, record markers and the end state into it, then commit it. */
 export async function takeManagedBasebackup(scenario: Scenario, repo: LocalRepository, log: Logger, clock: Clock): Promise<StoredBackup> {
   const spec = scenario.source;
+  // Cannot happen: obtainBackup and takeBackup call this only for a managed source.
   if (spec.kind !== 'managed') throw new Error('takeManagedBasebackup needs a managed source');
   const { runtime, dispose } = await managedRuntime(scenario, repo, ['pg_basebackup', 'pg_controldata'], log);
   log.info(`starting managed PostgreSQL ${runtime.version} source (${runtime.kind}), archiving into ${repo.root}${repo.key ? ` encrypted with key ${repo.key.id}` : ''}`);
@@ -89,7 +90,7 @@ export async function takeManagedBasebackup(scenario: Scenario, repo: LocalRepos
     // The marked batches run before the backup is committed: it becomes visible with its history, or not at all.
     return await takeBasebackup(source, runtime, repo, {
       scenario: scenario.name, expectations, archiveTimeoutMs: scenario.backup.archiveTimeoutMs, incremental,
-      afterBackup: (backup) => recordHistory(client, backup, spec.workload, repo, log),
+      afterBackup: (backup) => recordHistory(client, backup, spec.workload, repo, log, clock),
     }, log, clock);
   } finally {
     await client.end().catch(() => undefined);
@@ -109,7 +110,7 @@ export async function capture(client: pg.Client): Promise<Expectations> {
 }
 
 // Batches of the workload, each followed by its exact expectations and a marker; then an end marker, archived.
-export async function recordHistory(client: pg.Client, backup: { id: string; systemIdentifier: string }, workload: { seed: number; transactions: number }, repo: LocalRepository, log: Logger): Promise<SourceHistory> {
+export async function recordHistory(client: pg.Client, backup: { id: string; systemIdentifier: string }, workload: { seed: number; transactions: number }, repo: LocalRepository, log: Logger, clock: Clock): Promise<SourceHistory> {
   const markers: MarkerRecord[] = [];
   const perBatch = batchSize(workload);
   let expectations: Expectations | null = null;
@@ -122,7 +123,7 @@ export async function recordHistory(client: pg.Client, backup: { id: string; sys
   const end = await writeMarker(client, 'end', null);
   const { rows } = await client.query<{ segment: string }>('select pg_walfile_name(pg_switch_wal()) as segment');
   const lastSegment = rows[0]!.segment;
-  await waitForSegment(new WalArchive(repo.root, backup.systemIdentifier), lastSegment);
+  await waitForSegment(new WalArchive(repo.root, backup.systemIdentifier), lastSegment, clock);
   log.info(`wrote ${markers.length} marked batches after backup ${backup.id}; WAL archived to ${lastSegment}`);
   return {
     formatVersion: 1, backupId: backup.id, systemIdentifier: backup.systemIdentifier, markers,
@@ -130,10 +131,10 @@ export async function recordHistory(client: pg.Client, backup: { id: string; sys
   };
 }
 
-async function waitForSegment(archive: WalArchive, segment: string): Promise<void> {
-  const deadline = Date.now() + ARCHIVE_TIMEOUT_MS;
+async function waitForSegment(archive: WalArchive, segment: string, clock: Clock): Promise<void> {
+  const deadline = clock.now() + ARCHIVE_TIMEOUT_MS;
   while (!(await archive.has(segment))) {
-    if (Date.now() > deadline) throw new BackupUnusableError(`WAL segment ${segment} never reached the archive`, { hint: 'check archive_command and pg_stat_archiver on the source' });
-    await new Promise((r) => setTimeout(r, 200));
+    if (clock.now() > deadline) throw new BackupUnusableError(`WAL segment ${segment} never reached the archive`, { hint: 'check archive_command and pg_stat_archiver on the source' });
+    await clock.sleep(200);
   }
 }

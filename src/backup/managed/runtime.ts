@@ -11,6 +11,7 @@ import { SERVER_TOOLS } from '../tools.ts';
 /** The runtime for a managed source; a container sees the repository (read-write) and the fixtures (read-only). */
 export async function managedRuntime(scenario: Scenario, repo: LocalRepository, tools: readonly string[], log: Logger): Promise<{ runtime: Runtime; dispose: () => Promise<void> }> {
   const spec = scenario.source;
+  // Cannot happen: every caller checks the source is managed first.
   if (spec.kind !== 'managed') throw new Error('managedRuntime needs a managed source');
   const fixtureDirs = [...new Set(spec.fixtures.map((f) => dirname(f)))];
   await mkdir(repo.root, { recursive: true, mode: 0o755 });

@@ -18,6 +18,7 @@ import { archiving, capture, recordHistory } from './basebackup.ts';
 export async function takeManagedSnapshot(scenario: Scenario, repo: LocalRepository, log: Logger, clock: Clock): Promise<StoredBackup> {
   const spec = scenario.source;
   const snap = scenario.backup.snapshot;
+  // Cannot happen: takeBackup calls this only for a managed source with method snapshot, which always has backup.snapshot.
   if (spec.kind !== 'managed' || !snap) throw new Error('takeManagedSnapshot needs a managed source and backup.snapshot');
   const { runtime, dispose } = await managedRuntime(scenario, repo, ['pg_controldata'], log);
   const btrfs = 'driver' in snap && snap.driver === 'btrfs';
@@ -46,7 +47,7 @@ export async function takeManagedSnapshot(scenario: Scenario, repo: LocalReposit
       during: async () => void (await runWorkload(writer, { seed: spec.workload.seed + 100, transactions: perBatch })),
       beforeStop: () => capture(client),
       archiveTimeoutMs: scenario.backup.archiveTimeoutMs,
-      afterBackup: (backup) => recordHistory(client, backup, spec.workload, repo, log),
+      afterBackup: (backup) => recordHistory(client, backup, spec.workload, repo, log, clock),
     }, log, clock);
   } finally {
     await writer.end().catch(() => undefined);

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Fault } from '../fault.ts';
 import { LocalRepository } from '../../repository/local-repository.ts';
 import { startManagedSource } from '../../source/managed.ts';
-import { managedRuntime } from '../../drill/managed-runtime.ts';
+import { managedRuntime } from '../../backup/managed/runtime.ts';
 import type { Scenario } from '../../scenario/types.ts';
 import { RecoverableError } from '../../core/errors.ts';
 

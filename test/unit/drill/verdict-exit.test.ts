@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { verdictExitCode } from '../../../src/drill/drill.ts';
+import { verdictExitCode } from '../../../src/cli/exit-code.ts';
 import type { RunResult } from '../../../src/run/result.ts';
 
 const result = (verdict: RunResult['verdict']) => ({ verdict }) as RunResult;
