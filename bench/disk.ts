@@ -42,7 +42,9 @@ export async function sequentialWriteRate(dir: string): Promise<DiskRate> {
 /** The bytes a restore copies: the backup's data directory and tablespaces, as `du` counts them. */
 export async function backupCopyBytes(repo: string, backupId: string): Promise<number> {
   const dir = join(repo, 'backups', backupId);
-  const record = JSON.parse(await readFile(join(dir, 'backup.json'), 'utf8')) as { physical: { dataDir: string; tablespaces: Array<{ path: string }> } | null };
+  const record = JSON.parse(await readFile(join(dir, 'backup.json'), 'utf8')) as {
+    physical: { dataDir: string; tablespaces: Array<{ path: string }> } | null;
+  };
   if (!record.physical) throw new Error(`backup ${backupId} is not a physical backup`);
   const paths = [record.physical.dataDir, ...record.physical.tablespaces.map((t) => t.path)].map((p) => join(dir, p));
   const { stdout } = await run('du', ['-s', '-b', '-c', ...paths]);
@@ -53,20 +55,41 @@ export async function backupCopyBytes(repo: string, backupId: string): Promise<n
 export function judgeCopies(copies: CopyTiming[], disk: DiskRate | null): void {
   say('');
   if (!disk || !copies.length) {
-    notMeasured('restore copy rate', 'no physical drill or no disk probe in this run (run the physical or pitr section)', `>= ${COPY_SHARE}x the disk's sequential write rate`);
+    notMeasured(
+      'restore copy rate',
+      'no physical drill or no disk probe in this run (run the physical or pitr section)',
+      `>= ${COPY_SHARE}x the disk's sequential write rate`,
+    );
     return;
   }
   const ms = median(copies.map((c) => c.ms));
   const bytes = median(copies.map((c) => c.bytes));
   const rate = bytes / 1e6 / (ms / 1000);
-  say(`disk: dd of ${PROBE_MIB} MiB with conv=fdatasync into the work dir (${disk.filesystem}) in ${seconds(disk.ms)}: ${disk.mbPerSecond.toFixed(0)} MB/s`);
-  say(`restore copy: median of ${copies.length} drill cop${copies.length === 1 ? 'y' : 'ies'} (cp -a + chown -R), ${(bytes / 1e6).toFixed(0)} MB in ${seconds(ms)}`);
+  say(
+    `disk: dd of ${PROBE_MIB} MiB with conv=fdatasync into the work dir (${disk.filesystem}) in ${seconds(disk.ms)}: ${disk.mbPerSecond.toFixed(0)} MB/s`,
+  );
+  say(
+    `restore copy: median of ${copies.length} drill cop${copies.length === 1 ? 'y' : 'ies'} (cp -a + chown -R), ${(bytes / 1e6).toFixed(0)} MB in ${seconds(ms)}`,
+  );
   const cow = COW_FILESYSTEMS.includes(disk.filesystem);
   // cp shares extents where it can (--reflink=auto is its default since coreutils 9.0); elsewhere it does not fsync,
   // and the server fsyncs the whole data directory when it starts recovery, inside the replay phase.
-  if (rate > disk.mbPerSecond) say(`restore copy: faster than the disk: ${cow ? `on ${disk.filesystem} cp shares the backup's extents instead of writing them` : 'it lands in the page cache, and the server\'s fsync of the data directory at the start of recovery (in the replay phase) pays the rest'}`);
-  judge('restore copy rate against the disk\'s sequential write rate', `${rate.toFixed(0)} MB/s = ${(rate / disk.mbPerSecond).toFixed(2)}x ${disk.mbPerSecond.toFixed(0)} MB/s`, `>= ${COPY_SHARE.toFixed(2)}x`, rate >= COPY_SHARE * disk.mbPerSecond);
+  if (rate > disk.mbPerSecond)
+    say(
+      `restore copy: faster than the disk: ${cow ? `on ${disk.filesystem} cp shares the backup's extents instead of writing them` : "it lands in the page cache, and the server's fsync of the data directory at the start of recovery (in the replay phase) pays the rest"}`,
+    );
+  judge(
+    "restore copy rate against the disk's sequential write rate",
+    `${rate.toFixed(0)} MB/s = ${(rate / disk.mbPerSecond).toFixed(2)}x ${disk.mbPerSecond.toFixed(0)} MB/s`,
+    `>= ${COPY_SHARE.toFixed(2)}x`,
+    rate >= COPY_SHARE * disk.mbPerSecond,
+  );
   const target = `< ${seconds(COW_COPY_MS)} on a copy-on-write filesystem`;
   if (cow) judge(`restore copy on ${disk.filesystem}`, seconds(ms), target, ms < COW_COPY_MS);
-  else notMeasured('copy-on-write restore copy', `the work dir is on ${disk.filesystem}, which cannot share extents; run with --work-dir on btrfs (truncate -s 20G f.img && mkfs.btrfs f.img && mount -o loop f.img /mnt/bench)`, target);
+  else
+    notMeasured(
+      'copy-on-write restore copy',
+      `the work dir is on ${disk.filesystem}, which cannot share extents; run with --work-dir on btrfs (truncate -s 20G f.img && mkfs.btrfs f.img && mount -o loop f.img /mnt/bench)`,
+      target,
+    );
 }

@@ -48,7 +48,11 @@ export async function drillRound(sourceUrl: string, dir: string, jobs: number, k
   await mkdir(dir, { recursive: true });
   const scenario = join(dir, 'bench.yaml');
   const encryption = keyFile ? [`encryption: { key: { file: ${JSON.stringify(keyFile)} } }`] : [];
-  await writeScenario(scenario, dir, [...encryption, `backup: { method: dump, jobs: ${jobs} }`, 'restore: { environment: local, targets: [immediate] }']);
+  await writeScenario(scenario, dir, [
+    ...encryption,
+    `backup: { method: dump, jobs: ${jobs} }`,
+    'restore: { environment: local, targets: [immediate] }',
+  ]);
   const child = await runRecoverable(['drill', scenario], sourceUrl, dir, 'drill');
   return { ...child, ...(await readResult(join(dir, 'reports'))) };
 }
@@ -56,7 +60,10 @@ export async function drillRound(sourceUrl: string, dir: string, jobs: number, k
 /** `recoverable backup` of a basebackup scenario into `dir`/repo (the source archives there already); returns the backup id. */
 export async function physicalBackup(sourceUrl: string, dir: string): Promise<ChildRun & { backupId: string }> {
   const scenario = join(dir, 'backup.yaml');
-  await writeScenario(scenario, dir, ['backup: { method: basebackup }', 'restore: { environment: local, targets: [latest] }']);
+  await writeScenario(scenario, dir, [
+    'backup: { method: basebackup }',
+    'restore: { environment: local, targets: [latest] }',
+  ]);
   const child = await runRecoverable(['backup', scenario], sourceUrl, dir, 'backup');
   const backupId = child.stdout.trim().split('\n').at(-1) ?? '';
   if (!backupId) throw new Error('recoverable backup printed no backup id');
@@ -79,23 +86,43 @@ export interface PhysicalDrillOptions {
 export async function physicalDrill(sourceUrl: string, options: PhysicalDrillOptions): Promise<DrillRun> {
   const { dir, restoreCommand } = options;
   const scenario = join(dir, 'drill.yaml');
-  const source = restoreCommand ? ['source:', '  url: ${BENCH_DB_URL}', `  restoreCommand: ${JSON.stringify(restoreCommand)}`] : undefined;
-  await writeScenario(scenario, dir, ['backup: { method: basebackup, use: latest }', `restore: { environment: local, targets: ${options.targets ?? '[latest]'} }`], source, options.repo);
+  const source = restoreCommand
+    ? ['source:', '  url: ${BENCH_DB_URL}', `  restoreCommand: ${JSON.stringify(restoreCommand)}`]
+    : undefined;
+  await writeScenario(
+    scenario,
+    dir,
+    [
+      'backup: { method: basebackup, use: latest }',
+      `restore: { environment: local, targets: ${options.targets ?? '[latest]'} }`,
+    ],
+    source,
+    options.repo,
+  );
   const child = await runRecoverable(['drill', scenario], sourceUrl, dir, 'drill');
   return { ...child, ...(await readResult(join(dir, 'reports'))) };
 }
 
-async function writeScenario(file: string, dir: string, lines: string[], source = ['source:', '  url: ${BENCH_DB_URL}'], repo = join(dir, 'repo')): Promise<void> {
+async function writeScenario(
+  file: string,
+  dir: string,
+  lines: string[],
+  source = ['source:', '  url: ${BENCH_DB_URL}'],
+  repo = join(dir, 'repo'),
+): Promise<void> {
   await mkdir(dir, { recursive: true });
-  await writeFile(file, [
-    'name: bench',
-    ...source,
-    `repository: ${JSON.stringify(repo)}`,
-    ...lines,
-    'checks: [rowcounts, fingerprints]',
-    `report: { dir: ${JSON.stringify(join(dir, 'reports'))} }`,
-    '',
-  ].join('\n'));
+  await writeFile(
+    file,
+    [
+      'name: bench',
+      ...source,
+      `repository: ${JSON.stringify(repo)}`,
+      ...lines,
+      'checks: [rowcounts, fingerprints]',
+      `report: { dir: ${JSON.stringify(join(dir, 'reports'))} }`,
+      '',
+    ].join('\n'),
+  );
 }
 
 // Run the CLI as a child (under GNU time when installed); logs go to `dir`/<name>.log; a non-zero exit throws.
@@ -107,7 +134,12 @@ async function runRecoverable(command: string[], sourceUrl: string, dir: string,
 
   const started = performance.now();
   // Own process group, so an interruption reaches the drill (GNU time ignores SIGINT while it waits).
-  const child = spawn(file!, args, { cwd: ROOT, env: { ...process.env, BENCH_DB_URL: sourceUrl }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const child = spawn(file!, args, {
+    cwd: ROOT,
+    env: { ...process.env, BENCH_DB_URL: sourceUrl },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
   const log = createWriteStream(logFile);
   let stdout = '';
   child.stdout.on('data', (chunk: Buffer) => {
@@ -147,7 +179,9 @@ async function runRecoverable(command: string[], sourceUrl: string, dir: string,
     const tail = (await readFile(logFile, 'utf8')).split('\n').slice(-15).join('\n');
     throw new Error(`recoverable ${command[0]} exited ${code}; last log lines:\n${tail}`);
   }
-  const maxRssKb = timeAvailable ? Number(/Maximum resident set size \(kbytes\): (\d+)/.exec(await readFile(timeFile, 'utf8'))?.[1] ?? NaN) : null;
+  const maxRssKb = timeAvailable
+    ? Number(/Maximum resident set size \(kbytes\): (\d+)/.exec(await readFile(timeFile, 'utf8'))?.[1] ?? NaN)
+    : null;
   childRuns.push({ command: command[0]!, maxRssKb });
   return { totalMs, maxRssKb, stdout };
 }
@@ -163,5 +197,11 @@ async function readResult(reports: string): Promise<Omit<DrillRun, 'totalMs' | '
   };
   const restore = result.restores[0];
   const restores = result.restores.map((r) => ({ target: r.target, phases: r.phases, checks: r.checks }));
-  return { backupMs: result.backup?.durationMs ?? NaN, phases: restore?.phases ?? [], checks: restore?.checks ?? [], restores, verdict: result.verdict };
+  return {
+    backupMs: result.backup?.durationMs ?? NaN,
+    phases: restore?.phases ?? [],
+    checks: restore?.checks ?? [],
+    restores,
+    verdict: result.verdict,
+  };
 }

@@ -28,12 +28,24 @@ export interface DumpTargets {
 type Side = 'raw' | 'bare' | 'recoverable' | 'encrypted';
 
 /** Run the dump rounds against `source` and print the comparisons. */
-export async function dumpBench(bin: PgBin, source: Cluster, work: string, options: DumpOptions, targets: DumpTargets): Promise<void> {
+export async function dumpBench(
+  bin: PgBin,
+  source: Cluster,
+  work: string,
+  options: DumpOptions,
+  targets: DumpTargets,
+): Promise<void> {
   const { jobs } = options;
   say('');
-  say(`dump: raw tools and drill: snapshot + row counts + fingerprints, pg_dumpall --globals-only, pg_dump -Fd -j ${jobs}; restore into a disposable`);
-  say(`cluster (initdb --data-checksums + start), globals, createdb, pg_restore -j ${jobs}, ANALYZE, counts + fingerprints, stop + remove.`);
-  say('bare: the same without snapshot, expectations, ANALYZE, counts or fingerprints: pg_dumpall + pg_dump, initdb + start, globals, createdb, pg_restore, stop + remove.');
+  say(
+    `dump: raw tools and drill: snapshot + row counts + fingerprints, pg_dumpall --globals-only, pg_dump -Fd -j ${jobs}; restore into a disposable`,
+  );
+  say(
+    `cluster (initdb --data-checksums + start), globals, createdb, pg_restore -j ${jobs}, ANALYZE, counts + fingerprints, stop + remove.`,
+  );
+  say(
+    'bare: the same without snapshot, expectations, ANALYZE, counts or fingerprints: pg_dumpall + pg_dump, initdb + start, globals, createdb, pg_restore, stop + remove.',
+  );
 
   const raw: RawTiming[] = [];
   const bare: RawTiming[] = [];
@@ -44,7 +56,9 @@ export async function dumpBench(bin: PgBin, source: Cluster, work: string, optio
   // The key lives outside every repository, as the scenario rules require.
   const keyFile = join(work, 'bench.key');
   await writeFile(keyFile, `${randomBytes(32).toString('hex')}\n`, { mode: 0o600 });
-  const sides: Side[] = options.encryption ? ['raw', 'bare', 'recoverable', 'encrypted'] : ['raw', 'bare', 'recoverable'];
+  const sides: Side[] = options.encryption
+    ? ['raw', 'bare', 'recoverable', 'encrypted']
+    : ['raw', 'bare', 'recoverable'];
   for (let round = 1; round <= options.rounds; round++) {
     // Alternate which side goes first, so drift (cache, other load) does not favour one.
     for (const side of round % 2 === 1 ? sides : [...sides].reverse()) {
@@ -53,15 +67,29 @@ export async function dumpBench(bin: PgBin, source: Cluster, work: string, optio
       if (side === 'raw' || side === 'bare') {
         const timing = await rawRound(bin, source, dir, jobs, side === 'raw');
         (side === 'raw' ? raw : bare).push(timing);
-        say(`round ${round}: ${side === 'raw' ? 'raw tools  ' : 'bare       '} ${seconds(timing.totalMs)}${options.verbose ? ` (${Object.entries(timing.steps).map(([k, v]) => `${k} ${seconds(v)}`).join(', ')})` : ''}`);
+        say(
+          `round ${round}: ${side === 'raw' ? 'raw tools  ' : 'bare       '} ${seconds(timing.totalMs)}${
+            options.verbose
+              ? ` (${Object.entries(timing.steps)
+                  .map(([k, v]) => `${k} ${seconds(v)}`)
+                  .join(', ')})`
+              : ''
+          }`,
+        );
       } else {
         const drill = await drillRound(url, dir, jobs, side === 'encrypted' ? keyFile : undefined);
         if (drill.verdict !== 'passed') throw new Error(`the ${side} drill's verdict is ${drill.verdict}`);
         (side === 'encrypted' ? encrypted : drills).push(drill);
         const rss = drill.maxRssKb === null ? '' : `, peak RSS ${mib(drill.maxRssKb)}`;
-        if (side === 'encrypted') say(`round ${round}: encrypted   ${seconds(drill.totalMs)}${rss} (decrypt ${seconds(drill.phases.find((p) => p.name === 'decrypt')?.durationMs ?? 0)})`);
+        if (side === 'encrypted')
+          say(
+            `round ${round}: encrypted   ${seconds(drill.totalMs)}${rss} (decrypt ${seconds(drill.phases.find((p) => p.name === 'decrypt')?.durationMs ?? 0)})`,
+          );
         else say(`round ${round}: recoverable ${seconds(drill.totalMs)}${rss}`);
-        if (options.verbose && side === 'recoverable') say(`  (backup ${seconds(drill.backupMs)}, ${drill.phases.map((p) => `${p.name} ${seconds(p.durationMs)}`).join(', ')})`);
+        if (options.verbose && side === 'recoverable')
+          say(
+            `  (backup ${seconds(drill.backupMs)}, ${drill.phases.map((p) => `${p.name} ${seconds(p.durationMs)}`).join(', ')})`,
+          );
       }
       await rm(dir, { recursive: true, force: true });
       await run('sync', []); // the next side starts with no dirty pages of this one
@@ -71,11 +99,22 @@ export async function dumpBench(bin: PgBin, source: Cluster, work: string, optio
   const rawMedian = median(raw.map((r) => r.totalMs));
   const drillMedian = median(drills.map((d) => d.totalMs));
   say('');
-  say(`dump: median of ${options.rounds} round(s): raw tools ${seconds(rawMedian)}, bare ${seconds(median(bare.map((r) => r.totalMs)))}, recoverable drill ${seconds(drillMedian)}`);
-  say(timeAvailable ? `recoverable peak RSS (GNU time: node and the tools it waited for): ${mib(Math.max(...drills.map((d) => d.maxRssKb ?? 0)))}` : 'recoverable peak RSS: not measured (/usr/bin/time is not installed)');
+  say(
+    `dump: median of ${options.rounds} round(s): raw tools ${seconds(rawMedian)}, bare ${seconds(median(bare.map((r) => r.totalMs)))}, recoverable drill ${seconds(drillMedian)}`,
+  );
+  say(
+    timeAvailable
+      ? `recoverable peak RSS (GNU time: node and the tools it waited for): ${mib(Math.max(...drills.map((d) => d.maxRssKb ?? 0)))}`
+      : 'recoverable peak RSS: not measured (/usr/bin/time is not installed)',
+  );
   printPhases(raw, drills, drillMedian / rawMedian > targets.raw);
   judgeRatio('dump drill against the raw tools', drillMedian, rawMedian, targets.raw);
-  judgeRatio('verified dump drill against the bare pg_dump + pg_restore', drillMedian, median(bare.map((r) => r.totalMs)), targets.bare);
+  judgeRatio(
+    'verified dump drill against the bare pg_dump + pg_restore',
+    drillMedian,
+    median(bare.map((r) => r.totalMs)),
+    targets.bare,
+  );
   if (encrypted.length) printEncryptionCost(drills, encrypted);
 }
 
@@ -84,7 +123,9 @@ function printEncryptionCost(plain: DrillRun[], encrypted: DrillRun[]): void {
   const plainMedian = median(plain.map((d) => d.totalMs));
   const encryptedMedian = median(encrypted.map((d) => d.totalMs));
   const decrypt = median(encrypted.map((d) => d.phases.find((p) => p.name === 'decrypt')?.durationMs ?? 0));
-  say(`encryption at rest: median drill ${seconds(encryptedMedian)} encrypted against ${seconds(plainMedian)} plain (${signed(encryptedMedian - plainMedian)}, ${((encryptedMedian / plainMedian - 1) * 100).toFixed(1)}%), of which decrypting the backup ${seconds(decrypt)}`);
+  say(
+    `encryption at rest: median drill ${seconds(encryptedMedian)} encrypted against ${seconds(plainMedian)} plain (${signed(encryptedMedian - plainMedian)}, ${((encryptedMedian / plainMedian - 1) * 100).toFixed(1)}%), of which decrypting the backup ${seconds(decrypt)}`,
+  );
 }
 
 // Phase by phase, medians: the drill's result.json phases against the raw steps that do the same work.
@@ -98,11 +139,22 @@ function printPhases(raw: RawTiming[], drills: DrillRun[], over: boolean): void 
     ['pg_restore', (r) => r.steps.pg_restore ?? 0, (d) => phase(d, 'pg_restore')],
     ['analyze', (r) => r.steps.analyze ?? 0, (d) => phase(d, 'analyze')],
     ['checks (counts + fingerprints)', (r) => r.steps.checks ?? 0, (d) => phase(d, 'checks')],
-    ['rest (createdb, stop+remove, process start, reports)', (r) => r.totalMs - sum(Object.entries(r.steps).filter(([k]) => !['createdb', 'dispose'].includes(k)).map(([, v]) => v)), (d) => d.totalMs - d.backupMs - sum(d.phases.map((p) => p.durationMs))],
+    [
+      'rest (createdb, stop+remove, process start, reports)',
+      (r) =>
+        r.totalMs -
+        sum(
+          Object.entries(r.steps)
+            .filter(([k]) => !['createdb', 'dispose'].includes(k))
+            .map(([, v]) => v),
+        ),
+      (d) => d.totalMs - d.backupMs - sum(d.phases.map((p) => p.durationMs)),
+    ],
   ];
   say('');
   const gaps = printPhaseTable(rows, raw, drills);
   if (!over) return;
   const budget = median(raw.map((r) => r.totalMs)) * 0.02;
-  for (const [name, gap] of gaps.sort((a, b) => b[1] - a[1]).filter(([, g]) => g > budget)) say(`hint: ${name} costs ${signed(gap)} more than the raw tools`);
+  for (const [name, gap] of gaps.sort((a, b) => b[1] - a[1]).filter(([, g]) => g > budget))
+    say(`hint: ${name} costs ${signed(gap)} more than the raw tools`);
 }

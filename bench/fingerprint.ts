@@ -20,23 +20,42 @@ export interface FingerprintOptions {
 }
 
 /** Each round: pg_dump alone, then the expectations alone (alternating order); judge the medians' ratio against `target`. */
-export async function fingerprintBench(bin: PgBin, source: Cluster, work: string, options: FingerprintOptions, target: number): Promise<void> {
+export async function fingerprintBench(
+  bin: PgBin,
+  source: Cluster,
+  work: string,
+  options: FingerprintOptions,
+  target: number,
+): Promise<void> {
   say('');
-  say(`fingerprint: each round pg_dump -Fd -j ${options.jobs} of the database alone, then its expectations alone (counts, fingerprints, schema, roles), alternating`);
+  say(
+    `fingerprint: each round pg_dump -Fd -j ${options.jobs} of the database alone, then its expectations alone (counts, fingerprints, schema, roles), alternating`,
+  );
   const algorithms: FingerprintAlgorithm[] = options.md5 ? ['value-hash', 'md5-text'] : ['value-hash'];
   const timings = new Map<string, number[]>([['pg_dump', []], ...algorithms.map((a): [string, number[]] => [a, []])]);
   for (let round = 1; round <= options.rounds; round++) {
     const sides = ['pg_dump', ...algorithms];
     // Alternate which side goes first, so drift (cache, other load) does not favour one.
     for (const side of round % 2 ? sides : [...sides].reverse()) {
-      const ms = side === 'pg_dump' ? await timeDump(bin, source, join(work, `dump-${round}`), options.jobs) : await timeCapture(source, side as FingerprintAlgorithm);
+      const ms =
+        side === 'pg_dump'
+          ? await timeDump(bin, source, join(work, `dump-${round}`), options.jobs)
+          : await timeCapture(source, side as FingerprintAlgorithm);
       timings.get(side)!.push(ms);
       say(`round ${round}: ${side.padEnd(10)} ${seconds(ms)}`);
     }
   }
   const dump = median(timings.get('pg_dump')!);
-  for (const [side, ms] of timings) say(`median ${side.padEnd(10)} ${seconds(median(ms))}${side === 'pg_dump' ? '' : ` = ${(median(ms) / dump).toFixed(2)}x pg_dump`}`);
-  judgeRatio(`fingerprinting the whole database (value-hash) against pg_dump -Fd -j ${options.jobs}`, median(timings.get('value-hash')!), dump, target);
+  for (const [side, ms] of timings)
+    say(
+      `median ${side.padEnd(10)} ${seconds(median(ms))}${side === 'pg_dump' ? '' : ` = ${(median(ms) / dump).toFixed(2)}x pg_dump`}`,
+    );
+  judgeRatio(
+    `fingerprinting the whole database (value-hash) against pg_dump -Fd -j ${options.jobs}`,
+    median(timings.get('value-hash')!),
+    dump,
+    target,
+  );
 }
 
 async function timeDump(bin: PgBin, cluster: Cluster, dir: string, jobs: number): Promise<number> {
@@ -54,7 +73,12 @@ async function timeCapture(cluster: Cluster, algorithm: FingerprintAlgorithm): P
     await client.query('begin isolation level repeatable read read only');
     await pinSession(client);
     const started = performance.now();
-    const captured = await captureExpectations(client, { fingerprints: true, fingerprintAlgorithm: algorithm, largeObjectContent: true, matviewsAsRefreshed: true });
+    const captured = await captureExpectations(client, {
+      fingerprints: true,
+      fingerprintAlgorithm: algorithm,
+      largeObjectContent: true,
+      matviewsAsRefreshed: true,
+    });
     const ms = performance.now() - started;
     if (captured.tables.some((t) => t.fingerprint === null)) throw new Error(`a table has no ${algorithm} fingerprint`);
     await client.query('commit');

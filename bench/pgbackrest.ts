@@ -32,7 +32,12 @@ export async function pgbackrestVersion(): Promise<string | null> {
 export const PGBACKREST_OPTIONS = 'compress-type=none, process-max=2, start-fast=y';
 
 /** One pgBackRest round against `source` in `dir`: backup, transactions (untimed), restore and recovery, timed by step. */
-export async function pgbackrestRound(bin: PgBin, source: Cluster, dir: string, transactions: number): Promise<RawTiming> {
+export async function pgbackrestRound(
+  bin: PgBin,
+  source: Cluster,
+  dir: string,
+  transactions: number,
+): Promise<RawTiming> {
   const user = clusterOsUser();
   const home = join(dir, 'pgbackrest');
   for (const sub of ['', 'repo', 'lock', 'data']) {
@@ -40,22 +45,27 @@ export async function pgbackrestRound(bin: PgBin, source: Cluster, dir: string, 
     if (user) await chown(join(home, sub), user.uid, user.gid);
   }
   const config = join(home, 'pgbackrest.conf');
-  await writeFile(config, [
-    '[global]',
-    `repo1-path=${join(home, 'repo')}`,
-    `lock-path=${join(home, 'lock')}`,
-    'log-level-console=warn',
-    'log-level-file=off',
-    ...PGBACKREST_OPTIONS.split(', '),
-    `[${STANZA}]`,
-    `pg1-path=${source.dataDir}`,
-    `pg1-socket-path=${source.socketDir}`,
-    `pg1-port=${source.connection.port}`,
-    'pg1-user=postgres',
-    '',
-  ].join('\n'), { mode: 0o600 });
+  await writeFile(
+    config,
+    [
+      '[global]',
+      `repo1-path=${join(home, 'repo')}`,
+      `lock-path=${join(home, 'lock')}`,
+      'log-level-console=warn',
+      'log-level-file=off',
+      ...PGBACKREST_OPTIONS.split(', '),
+      `[${STANZA}]`,
+      `pg1-path=${source.dataDir}`,
+      `pg1-socket-path=${source.socketDir}`,
+      `pg1-port=${source.connection.port}`,
+      'pg1-user=postgres',
+      '',
+    ].join('\n'),
+    { mode: 0o600 },
+  );
   if (user) await chown(config, user.uid, user.gid);
-  const pgbackrest = (args: string[]) => run('pgbackrest', [`--config=${config}`, `--stanza=${STANZA}`, ...args], { user, label: `pgbackrest ${args[0]}` });
+  const pgbackrest = (args: string[]) =>
+    run('pgbackrest', [`--config=${config}`, `--stanza=${STANZA}`, ...args], { user, label: `pgbackrest ${args[0]}` });
 
   await archiveWith(source, `pgbackrest --config=${config} --stanza=${STANZA} archive-push %p`);
   await pgbackrest(['stanza-create']);
@@ -71,8 +81,14 @@ export async function pgbackrestRound(bin: PgBin, source: Cluster, dir: string, 
 
   const started = performance.now();
   const dataDir = join(home, 'data');
-  const stop = (mode: 'fast' | 'immediate') => run(tool(bin, 'pg_ctl'), ['-D', dataDir, '-m', mode, '-w', '-t', '120', 'stop'], { user, cleanup: true });
-  const unregister = interruption.onInterrupt(() => stop('immediate').then(() => undefined, () => undefined));
+  const stop = (mode: 'fast' | 'immediate') =>
+    run(tool(bin, 'pg_ctl'), ['-D', dataDir, '-m', mode, '-w', '-t', '120', 'stop'], { user, cleanup: true });
+  const unregister = interruption.onInterrupt(() =>
+    stop('immediate').then(
+      () => undefined,
+      () => undefined,
+    ),
+  );
   let running = false;
   try {
     // Never archive from the copy into the stanza the source archives to.
@@ -80,12 +96,28 @@ export async function pgbackrestRound(bin: PgBin, source: Cluster, dir: string, 
     await step('recovery', async () => {
       const port = await freeLoopbackPort();
       running = true;
-      await run(tool(bin, 'pg_ctl'), ['-D', dataDir, '-l', join(home, 'server.log'), '-w', '-t', '1800', '-o', `-p ${port} -k ${home} -c listen_addresses=127.0.0.1`, 'start'], { user, detached: true });
+      await run(
+        tool(bin, 'pg_ctl'),
+        [
+          '-D',
+          dataDir,
+          '-l',
+          join(home, 'server.log'),
+          '-w',
+          '-t',
+          '1800',
+          '-o',
+          `-p ${port} -k ${home} -c listen_addresses=127.0.0.1`,
+          'start',
+        ],
+        { user, detached: true },
+      );
       const client = new pg.Client({ host: home, port, user: 'postgres', database: 'postgres' });
       client.on('error', () => undefined); // a server stopped by Ctrl-C must not crash the cleanup
       await client.connect();
       try {
-        while ((await client.query<{ r: boolean }>('select pg_is_in_recovery() as r')).rows[0]!.r) await new Promise((r) => setTimeout(r, 100));
+        while ((await client.query<{ r: boolean }>('select pg_is_in_recovery() as r')).rows[0]!.r)
+          await new Promise((r) => setTimeout(r, 100));
       } finally {
         await client.end();
       }

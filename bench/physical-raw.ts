@@ -31,7 +31,22 @@ export async function rawBasebackup(bin: PgBin, source: Cluster, workDir: string
   await chmod(home, 0o700);
   if (user) await chown(home, user.uid, user.gid);
   const started = performance.now();
-  await run(tool(bin, 'pg_basebackup'), ['-d', source.conninfo('postgres'), '-D', join(home, 'base'), '-Fp', '-X', 'stream', '-c', 'fast', ...(verified ? ['--manifest-checksums=SHA256'] : [])], { user });
+  await run(
+    tool(bin, 'pg_basebackup'),
+    [
+      '-d',
+      source.conninfo('postgres'),
+      '-D',
+      join(home, 'base'),
+      '-Fp',
+      '-X',
+      'stream',
+      '-c',
+      'fast',
+      ...(verified ? ['--manifest-checksums=SHA256'] : []),
+    ],
+    { user },
+  );
   return { home, steps: { backup: performance.now() - started } };
 }
 
@@ -48,7 +63,12 @@ export interface PhysicalRawTiming extends RawTiming {
  * restored database against `expected`, stop, pg_checksums, remove. Steps in the order they ran.
  * `expected` null is the bare restore: copy, recover, stop, remove, with no verification at all.
  */
-export async function rawPhysicalRestore(bin: PgBin, backup: RawBackup, archiveDir: string, expected: Expectations | null): Promise<PhysicalRawTiming> {
+export async function rawPhysicalRestore(
+  bin: PgBin,
+  backup: RawBackup,
+  archiveDir: string,
+  expected: Expectations | null,
+): Promise<PhysicalRawTiming> {
   const started = performance.now();
   const steps: Record<string, number> = { ...backup.steps };
   const step = async <T>(name: string, work: () => Promise<T>): Promise<T> => {
@@ -73,22 +93,41 @@ export async function rawPhysicalRestore(bin: PgBin, backup: RawBackup, archiveD
     // recovery.signal + restore_command from the archive; never archive from the copy (the source's settings came along).
     // Each call is counted (one echo in the shell the server starts anyway), found or not.
     const port = await step('recovery', async () => {
-      await appendFile(join(dataDir, 'postgresql.auto.conf'), [
-        `restore_command = ${confValue(`echo %f >> "${calls}"; cp "${archiveDir}/%f" "%p"`)}`,
-        "recovery_target_timeline = 'latest'",
-        "archive_mode = 'off'",
-        '',
-      ].join('\n'));
+      await appendFile(
+        join(dataDir, 'postgresql.auto.conf'),
+        [
+          `restore_command = ${confValue(`echo %f >> "${calls}"; cp "${archiveDir}/%f" "%p"`)}`,
+          "recovery_target_timeline = 'latest'",
+          "archive_mode = 'off'",
+          '',
+        ].join('\n'),
+      );
       await writeFile(join(dataDir, 'recovery.signal'), '');
       if (user) await chown(join(dataDir, 'recovery.signal'), user.uid, user.gid);
       const port = await freeLoopbackPort();
       running = true;
-      await run(tool(bin, 'pg_ctl'), ['-D', dataDir, '-l', join(backup.home, 'server.log'), '-w', '-t', '1800', '-o', `-p ${port} -k ${backup.home} -c listen_addresses=127.0.0.1`, 'start'], { user, detached: true });
+      await run(
+        tool(bin, 'pg_ctl'),
+        [
+          '-D',
+          dataDir,
+          '-l',
+          join(backup.home, 'server.log'),
+          '-w',
+          '-t',
+          '1800',
+          '-o',
+          `-p ${port} -k ${backup.home} -c listen_addresses=127.0.0.1`,
+          'start',
+        ],
+        { user, detached: true },
+      );
       // Recovery ends when the archive runs out: the server promotes itself.
       const client = rawClient(backup.home, port, 'postgres');
       await client.connect();
       try {
-        while ((await client.query<{ r: boolean }>('select pg_is_in_recovery() as r')).rows[0]!.r) await new Promise((r) => setTimeout(r, 100));
+        while ((await client.query<{ r: boolean }>('select pg_is_in_recovery() as r')).rows[0]!.r)
+          await new Promise((r) => setTimeout(r, 100));
       } finally {
         await client.end();
       }
@@ -101,7 +140,10 @@ export async function rawPhysicalRestore(bin: PgBin, backup: RawBackup, archiveD
         await client.connect();
         try {
           await pinSession(client);
-          assertSameTables(expected, await captureExpectations(client, { fingerprints: true, largeObjectContent: false }));
+          assertSameTables(
+            expected,
+            await captureExpectations(client, { fingerprints: true, largeObjectContent: false }),
+          );
         } finally {
           await client.end();
         }
@@ -120,7 +162,9 @@ export async function rawPhysicalRestore(bin: PgBin, backup: RawBackup, archiveD
   }
   const totalMs = (steps.backup ?? 0) + performance.now() - started;
   const asked = (await readFile(calls, 'utf8').catch(() => '')).split('\n').filter(Boolean);
-  const restoredFiles = ((await readFile(join(backup.home, 'server.log'), 'utf8').catch(() => '')).match(/restored log file/g) ?? []).length;
+  const restoredFiles = (
+    (await readFile(join(backup.home, 'server.log'), 'utf8').catch(() => '')).match(/restored log file/g) ?? []
+  ).length;
   // The backup itself is thrown away untimed, as the bench throws away the drill's repository.
   await rm(backup.home, { recursive: true, force: true, maxRetries: 3 });
   return { totalMs, steps, restoreCalls: asked.length, restoredFiles, asked };

@@ -26,10 +26,17 @@ function continuityMs(d: DrillRun): number {
 }
 
 /** Print the raw tools against the drill, phase by phase, and judge the ratio against `target`. */
-export function reportAgainstRaw(raw: PhysicalRawTiming[], drills: PhysicalRun[], options: ReportOptions, target: number): void {
+export function reportAgainstRaw(
+  raw: PhysicalRawTiming[],
+  drills: PhysicalRun[],
+  options: ReportOptions,
+  target: number,
+): void {
   const phase = (r: PhysicalRun, name: string): number => r.drill.phases.find((p) => p.name === name)?.durationMs ?? 0;
   const step = (t: RawTiming, name: string): number => t.steps[name] ?? 0;
-  const otherNames = [...new Set(drills.flatMap((d) => d.drill.phases.map((p) => p.name)).filter((n) => !KNOWN_PHASES.includes(n)))];
+  const otherNames = [
+    ...new Set(drills.flatMap((d) => d.drill.phases.map((p) => p.name)).filter((n) => !KNOWN_PHASES.includes(n))),
+  ];
   const rows: Array<[string, (t: RawTiming) => number, (r: PhysicalRun) => number]> = [
     ['backup: pg_basebackup (drill: + stop segment archived)', (t) => step(t, 'backup'), (r) => r.drill.backupMs],
     ['backup: process, repository manifest + fsync', () => 0, (r) => r.backup.totalMs - r.drill.backupMs],
@@ -42,16 +49,38 @@ export function reportAgainstRaw(raw: PhysicalRawTiming[], drills: PhysicalRun[]
     ['start again after pg_checksums', () => 0, (r) => phase(r, 'start')],
     ['checks (counts + fingerprints)', (t) => step(t, 'checks'), (r) => phase(r, 'checks')],
     // Phases a newer drill reports that this table does not name yet, so the rows still add up.
-    [`other drill phases${otherNames.length ? ` (${otherNames.join(', ')})` : ''}`, () => 0, (r) => sum(r.drill.phases.filter((p) => !KNOWN_PHASES.includes(p.name)).map((p) => p.durationMs))],
-    ['rest (remove; drill process, reports)', (t) => t.totalMs - sum(Object.entries(t.steps).filter(([k]) => k !== 'dispose').map(([, v]) => v)),
-      (r) => r.drill.totalMs - sum(r.drill.phases.map((p) => p.durationMs)) - continuityMs(r.drill)],
+    [
+      `other drill phases${otherNames.length ? ` (${otherNames.join(', ')})` : ''}`,
+      () => 0,
+      (r) => sum(r.drill.phases.filter((p) => !KNOWN_PHASES.includes(p.name)).map((p) => p.durationMs)),
+    ],
+    [
+      'rest (remove; drill process, reports)',
+      (t) =>
+        t.totalMs -
+        sum(
+          Object.entries(t.steps)
+            .filter(([k]) => k !== 'dispose')
+            .map(([, v]) => v),
+        ),
+      (r) => r.drill.totalMs - sum(r.drill.phases.map((p) => p.durationMs)) - continuityMs(r.drill),
+    ],
   ];
-  if (!otherNames.length) rows.splice(rows.findIndex(([name]) => name.startsWith('other drill phases')), 1);
+  if (!otherNames.length)
+    rows.splice(
+      rows.findIndex(([name]) => name.startsWith('other drill phases')),
+      1,
+    );
   const rawMedian = median(raw.map((r) => r.totalMs));
   const drillMedian = median(drills.map((d) => d.totalMs));
   say('');
-  say(`physical: median of ${options.rounds} round(s): raw tools ${seconds(rawMedian)}, recoverable ${seconds(drillMedian)} (backup ${seconds(median(drills.map((d) => d.backup.totalMs)))} + drill ${seconds(median(drills.map((d) => d.drill.totalMs)))})`);
-  if (timeAvailable) say(`recoverable peak RSS (GNU time, backup and drill processes): ${mib(Math.max(...drills.flatMap((d) => [d.backup.maxRssKb ?? 0, d.drill.maxRssKb ?? 0])))}`);
+  say(
+    `physical: median of ${options.rounds} round(s): raw tools ${seconds(rawMedian)}, recoverable ${seconds(drillMedian)} (backup ${seconds(median(drills.map((d) => d.backup.totalMs)))} + drill ${seconds(median(drills.map((d) => d.drill.totalMs)))})`,
+  );
+  if (timeAvailable)
+    say(
+      `recoverable peak RSS (GNU time, backup and drill processes): ${mib(Math.max(...drills.flatMap((d) => [d.backup.maxRssKb ?? 0, d.drill.maxRssKb ?? 0])))}`,
+    );
   say('');
   const gaps = printPhaseTable(rows, raw, drills);
 
@@ -62,12 +91,20 @@ export function reportAgainstRaw(raw: PhysicalRawTiming[], drills: PhysicalRun[]
   say('');
   let base = rawMedian;
   if (hashed > 0) {
-    say(`data checks: the drill counted and hashed ${hashed} tables at latest${options.history ? ', against the end state the bench wrote as its history (--history)' : ''}, as the raw side does`);
+    say(
+      `data checks: the drill counted and hashed ${hashed} tables at latest${options.history ? ', against the end state the bench wrote as its history (--history)' : ''}, as the raw side does`,
+    );
   } else {
     const likeForLike = median(raw.map((t) => t.totalMs - step(t, 'checks')));
-    say(`data checks: the drill did NOT count or hash any table at latest (${skipped ? `skipped: "${skipped.message}"` : 'no fingerprint check passed'}).`);
-    say(`  Its checks phase (${seconds(median(drills.map((d) => phase(d, 'checks'))))}) does no data check; the raw side's counts + fingerprints take ${seconds(median(raw.map((t) => step(t, 'checks'))))}.`);
-    say(`  So the ratio compares like with like: raw tools without their data checks, ${seconds(likeForLike)} (with them ${seconds(rawMedian)}: ${(drillMedian / rawMedian).toFixed(2)}x).`);
+    say(
+      `data checks: the drill did NOT count or hash any table at latest (${skipped ? `skipped: "${skipped.message}"` : 'no fingerprint check passed'}).`,
+    );
+    say(
+      `  Its checks phase (${seconds(median(drills.map((d) => phase(d, 'checks'))))}) does no data check; the raw side's counts + fingerprints take ${seconds(median(raw.map((t) => step(t, 'checks'))))}.`,
+    );
+    say(
+      `  So the ratio compares like with like: raw tools without their data checks, ${seconds(likeForLike)} (with them ${seconds(rawMedian)}: ${(drillMedian / rawMedian).toFixed(2)}x).`,
+    );
     say('  Run with --history to give the drill exact expectations at latest, so it checks the data too.');
     base = likeForLike;
   }
@@ -75,12 +112,22 @@ export function reportAgainstRaw(raw: PhysicalRawTiming[], drills: PhysicalRun[]
   const calls = median(raw.map((t) => t.restoreCalls));
   const replayGap = median(drills.map((d) => phase(d, 'WAL replay'))) - median(raw.map((t) => step(t, 'recovery')));
   if (!options.cpRestore && calls > 0) {
-    say(`restore_command: ${calls} calls per replay (${median(raw.map((t) => t.restoredFiles))} files found); the drill's replay is ${signed(replayGap)} against cp: ~${(replayGap / calls).toFixed(0)} ms per \`recoverable fetch-wal\` (--cp-restore isolates it)`);
+    say(
+      `restore_command: ${calls} calls per replay (${median(raw.map((t) => t.restoredFiles))} files found); the drill's replay is ${signed(replayGap)} against cp: ~${(replayGap / calls).toFixed(0)} ms per \`recoverable fetch-wal\` (--cp-restore isolates it)`,
+    );
   }
-  say(`pg_checksums: the drill stops, checks, then starts the server again for its checks: the second start costs ${seconds(median(drills.map((d) => phase(d, 'start'))))}`);
+  say(
+    `pg_checksums: the drill stops, checks, then starts the server again for its checks: the second start costs ${seconds(median(drills.map((d) => phase(d, 'start'))))}`,
+  );
   if (drillMedian / base > target) {
     const budget = rawMedian * 0.02;
-    for (const [name, gap] of gaps.sort((a, b) => b[1] - a[1]).filter(([, g]) => g > budget)) say(`hint: ${name} costs ${signed(gap)} more than the raw tools`);
+    for (const [name, gap] of gaps.sort((a, b) => b[1] - a[1]).filter(([, g]) => g > budget))
+      say(`hint: ${name} costs ${signed(gap)} more than the raw tools`);
   }
-  judgeRatio(`physical drill to latest against the raw tools${base === rawMedian ? '' : ' without their data checks'}`, drillMedian, base, target);
+  judgeRatio(
+    `physical drill to latest against the raw tools${base === rawMedian ? '' : ' without their data checks'}`,
+    drillMedian,
+    base,
+    target,
+  );
 }

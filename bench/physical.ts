@@ -46,10 +46,18 @@ export interface PhysicalTargets {
 }
 
 /** Run the physical rounds against `source` (archive_mode on, see physicalSourceSettings), print the comparisons; returns the drills' copies. */
-export async function physicalBench(bin: PgBin, source: Cluster, work: string, options: PhysicalOptions, targets: PhysicalTargets): Promise<CopyTiming[]> {
+export async function physicalBench(
+  bin: PgBin,
+  source: Cluster,
+  work: string,
+  options: PhysicalOptions,
+  targets: PhysicalTargets,
+): Promise<CopyTiming[]> {
   const system = await systemIdentifier(source);
   const url = `postgresql://postgres@${encodeURIComponent(source.socketDir)}:${source.connection.port}/${DATABASE}`;
-  const sides = (['raw', 'bare', 'recoverable', 'pgbackrest'] as const).filter((s) => s === 'recoverable' || (options.sides.has(s) && (s !== 'pgbackrest' || options.pgbackrest)));
+  const sides = (['raw', 'bare', 'recoverable', 'pgbackrest'] as const).filter(
+    (s) => s === 'recoverable' || (options.sides.has(s) && (s !== 'pgbackrest' || options.pgbackrest)),
+  );
   // Nothing to compare the drill with (only the peer was asked for, and it is not installed): say so, run nothing.
   if (sides.length === 1) {
     reportPeer([], NaN, options, targets.peer);
@@ -79,27 +87,48 @@ export async function physicalBench(bin: PgBin, source: Cluster, work: string, o
         const end = await writeAfterBackup(bin, source, options.transactions);
         const timing = await rawPhysicalRestore(bin, backup, archiveDir, side === 'raw' ? end.expectations : null);
         (side === 'raw' ? raw : bare).push(timing);
-        say(`round ${round}: ${side === 'raw' ? 'raw tools  ' : 'bare       '} ${seconds(timing.totalMs)}${steps(timing, options.verbose)}`);
-        if (options.verbose && side === 'raw') say(`  (restore_command asked for ${timing.asked.join(' ')}; ${timing.restoredFiles} restored)`);
+        say(
+          `round ${round}: ${side === 'raw' ? 'raw tools  ' : 'bare       '} ${seconds(timing.totalMs)}${steps(timing, options.verbose)}`,
+        );
+        if (options.verbose && side === 'raw')
+          say(`  (restore_command asked for ${timing.asked.join(' ')}; ${timing.restoredFiles} restored)`);
       } else {
         await archiveInto(source, repo, system);
         const backup = await physicalBackup(url, dir);
         const end = await writeAfterBackup(bin, source, options.transactions);
         if (options.history) {
           await attachHistory(repo, backup.backupId, {
-            formatVersion: 1, backupId: backup.backupId, systemIdentifier: system, markers: [],
+            formatVersion: 1,
+            backupId: backup.backupId,
+            systemIdentifier: system,
+            markers: [],
             end: { expectations: end.expectations, lastCommitTime: end.time, lsn: end.lsn, lastSegment: end.segment },
           });
         }
-        const drill = await physicalDrill(url, { repo, dir, ...(options.cpRestore ? { restoreCommand: `cp "${archiveDir}/%f" "%p"` } : {}) });
-        if (drill.verdict !== 'passed') throw new Error(`the physical drill's verdict is ${drill.verdict}: ${drill.checks.filter((c) => c.status !== 'passed').map((c) => `${c.id}: ${c.message}`).join('; ')}`);
+        const drill = await physicalDrill(url, {
+          repo,
+          dir,
+          ...(options.cpRestore ? { restoreCommand: `cp "${archiveDir}/%f" "%p"` } : {}),
+        });
+        if (drill.verdict !== 'passed')
+          throw new Error(
+            `the physical drill's verdict is ${drill.verdict}: ${drill.checks
+              .filter((c) => c.status !== 'passed')
+              .map((c) => `${c.id}: ${c.message}`)
+              .join('; ')}`,
+          );
         const copy = drill.phases.find((p) => p.name === 'copy');
         if (copy) copies.push({ bytes: await backupCopyBytes(repo, backup.backupId), ms: copy.durationMs });
         const runOf: PhysicalRun = { totalMs: backup.totalMs + drill.totalMs, backup, drill };
         drills.push(runOf);
         const rss = Math.max(backup.maxRssKb ?? 0, drill.maxRssKb ?? 0);
-        say(`round ${round}: recoverable ${seconds(runOf.totalMs)} (backup ${seconds(backup.totalMs)} + drill ${seconds(drill.totalMs)})${timeAvailable ? `, peak RSS ${mib(rss)}` : ''}`);
-        if (options.verbose) say(`  (backup.durationMs ${seconds(drill.backupMs)}, ${drill.phases.map((p) => `${p.name} ${seconds(p.durationMs)}`).join(', ')})`);
+        say(
+          `round ${round}: recoverable ${seconds(runOf.totalMs)} (backup ${seconds(backup.totalMs)} + drill ${seconds(drill.totalMs)})${timeAvailable ? `, peak RSS ${mib(rss)}` : ''}`,
+        );
+        if (options.verbose)
+          say(
+            `  (backup.durationMs ${seconds(drill.backupMs)}, ${drill.phases.map((p) => `${p.name} ${seconds(p.durationMs)}`).join(', ')})`,
+          );
       }
       await rm(dir, { recursive: true, force: true, maxRetries: 3 });
       await run('sync', []);
@@ -109,8 +138,15 @@ export async function physicalBench(bin: PgBin, source: Cluster, work: string, o
   const drillMedian = median(drills.map((d) => d.totalMs));
   if (bare.length) {
     say('');
-    say(`bare restore (pg_basebackup + cp + recovery, nothing verified): median ${seconds(median(bare.map((t) => t.totalMs)))}`);
-    judgeRatio('verified physical drill to latest against the bare restore', drillMedian, median(bare.map((t) => t.totalMs)), targets.bare);
+    say(
+      `bare restore (pg_basebackup + cp + recovery, nothing verified): median ${seconds(median(bare.map((t) => t.totalMs)))}`,
+    );
+    judgeRatio(
+      'verified physical drill to latest against the bare restore',
+      drillMedian,
+      median(bare.map((t) => t.totalMs)),
+      targets.bare,
+    );
   }
   if (options.sides.has('pgbackrest')) reportPeer(peer, drillMedian, options, targets.peer);
   return copies;
@@ -118,20 +154,39 @@ export async function physicalBench(bin: PgBin, source: Cluster, work: string, o
 
 function printHeader(options: PhysicalOptions, sides: readonly PhysicalSide[]): void {
   say('');
-  say(`physical (${sides.join(', ')}): every side archives into a fresh repository, backs up, then untimed: pgbench -n -t ${options.transactions} -c 2,`);
+  say(
+    `physical (${sides.join(', ')}): every side archives into a fresh repository, backs up, then untimed: pgbench -n -t ${options.transactions} -c 2,`,
+  );
   say('CHECKPOINT, pg_switch_wal(), wait until archived; then restores and replays to the end of the archive, timed.');
   if (sides.includes('raw')) {
-    say('raw tools: pg_basebackup -Fp -X stream -c fast --manifest-checksums=SHA256, pg_verifybackup, cp -a, recovery.signal + restore_command cp +');
+    say(
+      'raw tools: pg_basebackup -Fp -X stream -c fast --manifest-checksums=SHA256, pg_verifybackup, cp -a, recovery.signal + restore_command cp +',
+    );
     say('timeline latest, start, replay, counts + fingerprints, stop, pg_checksums, remove.');
   }
-  if (sides.includes('bare')) say('bare: pg_basebackup -Fp -X stream -c fast, cp -a, recovery (restore_command cp), stop, remove: no verification at all.');
-  if (sides.includes('pgbackrest')) say(`pgBackRest (${options.pgbackrest}): backup --type=full (${PGBACKREST_OPTIONS}), restore --archive-mode=off, start, replay, stop, remove.`);
-  say(`recoverable: backup, then drill with backup.use: latest${options.cpRestore ? ' (diagnostic: restoreCommand cp)' : ''}.`);
-  if (options.history) say('--history: the bench writes the source\'s end state as the repository\'s history, so the drill has exact expectations at latest');
+  if (sides.includes('bare'))
+    say(
+      'bare: pg_basebackup -Fp -X stream -c fast, cp -a, recovery (restore_command cp), stop, remove: no verification at all.',
+    );
+  if (sides.includes('pgbackrest'))
+    say(
+      `pgBackRest (${options.pgbackrest}): backup --type=full (${PGBACKREST_OPTIONS}), restore --archive-mode=off, start, replay, stop, remove.`,
+    );
+  say(
+    `recoverable: backup, then drill with backup.use: latest${options.cpRestore ? ' (diagnostic: restoreCommand cp)' : ''}.`,
+  );
+  if (options.history)
+    say(
+      "--history: the bench writes the source's end state as the repository's history, so the drill has exact expectations at latest",
+    );
 }
 
 function steps(timing: RawTiming, verbose: boolean): string {
-  return verbose ? ` (${Object.entries(timing.steps).map(([k, v]) => `${k} ${seconds(v)}`).join(', ')})` : '';
+  return verbose
+    ? ` (${Object.entries(timing.steps)
+        .map(([k, v]) => `${k} ${seconds(v)}`)
+        .join(', ')})`
+    : '';
 }
 
 // The peer's line: Recoverable's verified backup + drill against pgBackRest's unverified backup + restore + recovery.
@@ -143,6 +198,8 @@ function reportPeer(peer: RawTiming[], drillMedian: number, options: PhysicalOpt
     return;
   }
   const step = (n: string) => seconds(median(peer.map((t) => t.steps[n] ?? 0)));
-  say(`pgBackRest: median ${seconds(median(peer.map((t) => t.totalMs)))} (backup ${step('backup')}, restore ${step('restore')}, recovery ${step('recovery')})`);
+  say(
+    `pgBackRest: median ${seconds(median(peer.map((t) => t.totalMs)))} (backup ${step('backup')}, restore ${step('restore')}, recovery ${step('recovery')})`,
+  );
   judgeRatio(name, drillMedian, median(peer.map((t) => t.totalMs)), target);
 }

@@ -27,14 +27,24 @@ export interface PitrOptions {
 }
 
 /** Back up once, write the marked batches, drill 1 target and 8 targets per round; returns every restore's copy. */
-export async function pitrBench(bin: PgBin, source: Cluster, work: string, options: PitrOptions, target: number): Promise<CopyTiming[]> {
+export async function pitrBench(
+  bin: PgBin,
+  source: Cluster,
+  work: string,
+  options: PitrOptions,
+  target: number,
+): Promise<CopyTiming[]> {
   const system = await systemIdentifier(source);
   const url = `postgresql://postgres@${encodeURIComponent(source.socketDir)}:${source.connection.port}/${DATABASE}`;
   const perBatch = Math.max(20, Math.floor(options.transactions / PITR_TARGETS));
   say('');
-  say(`pitr: one basebackup, then ${PITR_TARGETS} batches of pgbench -n -t ${perBatch} -c 2, each followed by its exact expectations and a marker`);
-  say(`(xid, commit time, LSN, restore point); drilled alternately to marker batch-${PITR_TARGETS} alone and to all ${PITR_TARGETS} markers, every`);
-  say('target proved by the server\'s log, the markers present and absent, row counts and fingerprints.');
+  say(
+    `pitr: one basebackup, then ${PITR_TARGETS} batches of pgbench -n -t ${perBatch} -c 2, each followed by its exact expectations and a marker`,
+  );
+  say(
+    `(xid, commit time, LSN, restore point); drilled alternately to marker batch-${PITR_TARGETS} alone and to all ${PITR_TARGETS} markers, every`,
+  );
+  say("target proved by the server's log, the markers present and absent, row counts and fingerprints.");
 
   const dir = join(work, 'pitr');
   const repo = join(dir, 'repo');
@@ -54,14 +64,20 @@ export async function pitrBench(bin: PgBin, source: Cluster, work: string, optio
   for (let round = 1; round <= options.rounds; round++) {
     for (const side of round % 2 === 1 ? (['one', 'all'] as const) : (['all', 'one'] as const)) {
       const drillDir = join(dir, `drill-${side}-${round}`);
-      const drill = await physicalDrill(url, { repo, dir: drillDir, targets: `[${sides[side].map((m) => `{ marker: ${m} }`).join(', ')}]` });
+      const drill = await physicalDrill(url, {
+        repo,
+        dir: drillDir,
+        targets: `[${sides[side].map((m) => `{ marker: ${m} }`).join(', ')}]`,
+      });
       assertEveryTargetProved(drill, sides[side]);
       runs[side].push(drill);
       for (const restore of drill.restores) {
         const copy = restore.phases.find((p) => p.name === 'copy');
         if (copy) copies.push({ bytes, ms: copy.durationMs });
       }
-      say(`round ${round}: ${String(sides[side].length).padStart(2)} target(s) ${seconds(drill.totalMs)}${breakdown(drill)}`);
+      say(
+        `round ${round}: ${String(sides[side].length).padStart(2)} target(s) ${seconds(drill.totalMs)}${breakdown(drill)}`,
+      );
       await rm(drillDir, { recursive: true, force: true, maxRetries: 3 });
       await run('sync', []);
     }
@@ -75,7 +91,13 @@ export async function pitrBench(bin: PgBin, source: Cluster, work: string, optio
 }
 
 // The marked batches, archived to their last segment: the history a managed source would have recorded.
-async function writeBatches(bin: PgBin, source: Cluster, backupId: string, system: string, perBatch: number): Promise<SourceHistory> {
+async function writeBatches(
+  bin: PgBin,
+  source: Cluster,
+  backupId: string,
+  system: string,
+  perBatch: number,
+): Promise<SourceHistory> {
   return withClient(source, DATABASE, async (client) => {
     await pinSession(client);
     const markers: MarkerRecord[] = [];
@@ -88,26 +110,40 @@ async function writeBatches(bin: PgBin, source: Cluster, backupId: string, syste
     // A commit after the last marker, as a managed source writes, then everything archived.
     const end = await writeMarker(client, 'end', null);
     const { segment } = await switchAndWait(client);
-    return { formatVersion: 1, backupId, systemIdentifier: system, markers, end: { expectations: expectations!, lastCommitTime: end.time, lsn: end.lsn, lastSegment: segment } };
+    return {
+      formatVersion: 1,
+      backupId,
+      systemIdentifier: system,
+      markers,
+      end: { expectations: expectations!, lastCommitTime: end.time, lsn: end.lsn, lastSegment: segment },
+    };
   });
 }
 
 // A drill that passed but proved less than every target would make the ratio meaningless: refuse it.
 function assertEveryTargetProved(drill: DrillRun, markers: readonly string[]): void {
-  if (drill.verdict !== 'passed') throw new Error(`the pitr drill's verdict is ${drill.verdict}: ${drill.restores.flatMap((r) => r.checks.filter((c) => c.status === 'failed' || c.status === 'errored').map((c) => `${r.target}: ${c.id}: ${c.message}`)).join('; ')}`);
+  if (drill.verdict !== 'passed')
+    throw new Error(
+      `the pitr drill's verdict is ${drill.verdict}: ${drill.restores.flatMap((r) => r.checks.filter((c) => c.status === 'failed' || c.status === 'errored').map((c) => `${r.target}: ${c.id}: ${c.message}`)).join('; ')}`,
+    );
   const targets = drill.restores.map((r) => r.target);
   const expected = markers.map((m) => `marker:${m}`);
-  if (JSON.stringify(targets) !== JSON.stringify(expected)) throw new Error(`the pitr drill restored to ${targets.join(', ')}, expected ${expected.join(', ')}`);
+  if (JSON.stringify(targets) !== JSON.stringify(expected))
+    throw new Error(`the pitr drill restored to ${targets.join(', ')}, expected ${expected.join(', ')}`);
   for (const restore of drill.restores) {
     const passed = (id: string) => restore.checks.some((c) => c.id === id && c.status === 'passed');
     const hashed = restore.checks.some((c) => c.kind === 'fingerprints' && c.status === 'passed');
-    if (!passed('recovery:target') || !passed('markers') || !hashed) throw new Error(`the pitr drill's restore to ${restore.target} did not prove its target, markers and fingerprints`);
+    if (!passed('recovery:target') || !passed('markers') || !hashed)
+      throw new Error(
+        `the pitr drill's restore to ${restore.target} did not prove its target, markers and fingerprints`,
+      );
   }
 }
 
 // Where a drill's time went, summed over its restores: how many copies, and the copy, replay and checks phases.
 function breakdown(drill: DrillRun): string {
-  const total = (name: string) => sum(drill.restores.flatMap((r) => r.phases.filter((p) => p.name === name).map((p) => p.durationMs)));
+  const total = (name: string) =>
+    sum(drill.restores.flatMap((r) => r.phases.filter((p) => p.name === name).map((p) => p.durationMs)));
   const copiesMade = drill.restores.filter((r) => r.phases.some((p) => p.name === 'copy')).length;
   return ` (${copiesMade} cop${copiesMade === 1 ? 'y' : 'ies'} ${seconds(total('copy'))}, WAL replay ${seconds(total('WAL replay'))}, checksums ${seconds(total('checksums'))}, checks ${seconds(total('checks'))})`;
 }

@@ -24,7 +24,13 @@ export const DATABASE = 'bench';
  * One raw round: dump `source` into `workDir`, restore into a fresh cluster, count and hash both sides.
  * `verify` false is the bare restore: no snapshot expectations, no ANALYZE, no counts or fingerprints.
  */
-export async function rawRound(bin: PgBin, source: Cluster, workDir: string, jobs: number, verify = true): Promise<RawTiming> {
+export async function rawRound(
+  bin: PgBin,
+  source: Cluster,
+  workDir: string,
+  jobs: number,
+  verify = true,
+): Promise<RawTiming> {
   const steps: Record<string, number> = {};
   const step = async <T>(name: string, work: () => Promise<T>): Promise<T> => {
     const started = performance.now();
@@ -54,7 +60,16 @@ export async function rawRound(bin: PgBin, source: Cluster, workDir: string, job
       const snapshot = (await client.query<{ s: string }>('select pg_export_snapshot() as s')).rows[0]!.s;
       const [, , expectations] = await Promise.all([
         run(tool(bin, 'pg_dumpall'), ['--globals-only', '-d', source.conninfo('postgres'), '-f', globalsFile]),
-        run(tool(bin, 'pg_dump'), ['-Fd', '-j', String(jobs), `--snapshot=${snapshot}`, '-d', source.conninfo(DATABASE), '-f', dumpDir]),
+        run(tool(bin, 'pg_dump'), [
+          '-Fd',
+          '-j',
+          String(jobs),
+          `--snapshot=${snapshot}`,
+          '-d',
+          source.conninfo(DATABASE),
+          '-f',
+          dumpDir,
+        ]),
         captureExpectations(client, { fingerprints: true, largeObjectContent: true }),
       ]);
       await client.query('commit');
@@ -69,21 +84,65 @@ export async function rawRound(bin: PgBin, source: Cluster, workDir: string, job
   const dir = await privateTempDir('bench-raw', new LocalRuntime(bin));
   const dataDir = join(dir, 'data');
   const stop = async (): Promise<void> => {
-    await run(tool(bin, 'pg_ctl'), ['-D', dataDir, '-m', 'immediate', '-w', 'stop'], { user, cleanup: true }).catch(() => undefined);
+    await run(tool(bin, 'pg_ctl'), ['-D', dataDir, '-m', 'immediate', '-w', 'stop'], { user, cleanup: true }).catch(
+      () => undefined,
+    );
     await rm(dir, { recursive: true, force: true, maxRetries: 3 });
   };
   const unregister = interruption.onInterrupt(stop);
   try {
     const port = await step('environment', async () => {
-      await run(tool(bin, 'initdb'), ['-D', dataDir, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--locale=C.UTF-8', '--no-sync', '--data-checksums'], { user });
+      await run(
+        tool(bin, 'initdb'),
+        [
+          '-D',
+          dataDir,
+          '-U',
+          'postgres',
+          '--auth=trust',
+          '-E',
+          'UTF8',
+          '--locale=C.UTF-8',
+          '--no-sync',
+          '--data-checksums',
+        ],
+        { user },
+      );
       const port = await freeLoopbackPort();
-      await run(tool(bin, 'pg_ctl'), ['-D', dataDir, '-l', join(dir, 'server.log'), '-w', '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1`, 'start'], { user, detached: true });
+      await run(
+        tool(bin, 'pg_ctl'),
+        [
+          '-D',
+          dataDir,
+          '-l',
+          join(dir, 'server.log'),
+          '-w',
+          '-o',
+          `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1`,
+          'start',
+        ],
+        { user, detached: true },
+      );
       return port;
     });
     const conninfo = (db: string): string => `host=${dir} port=${port} user=postgres dbname=${db}`;
-    await step('restore globals', () => run(tool(bin, 'psql'), ['-X', '-q', '-d', conninfo('postgres'), '-f', globalsFile]));
-    await step('createdb', () => run(tool(bin, 'createdb'), [`--maintenance-db=${conninfo('postgres')}`, '-T', 'template0', '-E', 'UTF8', '--locale=C.UTF-8', DATABASE]));
-    await step('pg_restore', () => run(tool(bin, 'pg_restore'), ['-j', String(jobs), '-d', conninfo(DATABASE), dumpDir]));
+    await step('restore globals', () =>
+      run(tool(bin, 'psql'), ['-X', '-q', '-d', conninfo('postgres'), '-f', globalsFile]),
+    );
+    await step('createdb', () =>
+      run(tool(bin, 'createdb'), [
+        `--maintenance-db=${conninfo('postgres')}`,
+        '-T',
+        'template0',
+        '-E',
+        'UTF8',
+        '--locale=C.UTF-8',
+        DATABASE,
+      ]),
+    );
+    await step('pg_restore', () =>
+      run(tool(bin, 'pg_restore'), ['-j', String(jobs), '-d', conninfo(DATABASE), dumpDir]),
+    );
     // The bare restore ends here; the verified one analyzes, then (c) counts and hashes and compares.
     if (expected) {
       await step('analyze', () => run(tool(bin, 'psql'), ['-X', '-q', '-d', conninfo(DATABASE), '-c', 'ANALYZE']));
@@ -110,6 +169,7 @@ export async function rawRound(bin: PgBin, source: Cluster, workDir: string, job
 
 // The raw path must do the whole job: a mismatch means the baseline is wrong, not fast (the physical raw side uses it too).
 export function assertSameTables(expected: Expectations, actual: Expectations): void {
-  const key = (e: Expectations): string => JSON.stringify(e.tables.map((t) => [t.schema, t.name, t.rows, t.fingerprint]));
+  const key = (e: Expectations): string =>
+    JSON.stringify(e.tables.map((t) => [t.schema, t.name, t.rows, t.fingerprint]));
   if (key(expected) !== key(actual)) throw new Error('raw restore: row counts or fingerprints differ from the source');
 }

@@ -40,7 +40,16 @@ import { say, seconds } from './util.ts';
 import { benchHelp } from './help.ts';
 
 // The issue's targets (scale 50, 2 cores, medians); RAW is the earlier like-for-like target against the raw tools.
-const TARGETS = { raw: 1.15, fingerprint: 0.8, dumpBare: 1.3, physicalBare: 1.5, peer: 1.5, pitr: 2, helpMs: 200, rssMb: 200 };
+const TARGETS = {
+  raw: 1.15,
+  fingerprint: 0.8,
+  dumpBare: 1.3,
+  physicalBare: 1.5,
+  peer: 1.5,
+  pitr: 2,
+  helpMs: 200,
+  rssMb: 200,
+};
 const PG_MAJOR = 15;
 const SECTIONS = ['help', 'fingerprint', 'dump', 'physical', 'peers', 'pitr'] as const;
 type Section = (typeof SECTIONS)[number];
@@ -48,9 +57,16 @@ type Section = (typeof SECTIONS)[number];
 const { values } = parseArgs({
   allowNegative: true,
   options: {
-    only: { type: 'string' }, scale: { type: 'string', default: '20' }, rounds: { type: 'string', default: '3' }, jobs: { type: 'string', default: '2' },
-    verbose: { type: 'boolean', default: false }, transactions: { type: 'string', default: '2000' }, history: { type: 'boolean', default: true },
-    'cp-restore': { type: 'boolean', default: false }, encryption: { type: 'boolean', default: true }, md5: { type: 'boolean', default: false },
+    only: { type: 'string' },
+    scale: { type: 'string', default: '20' },
+    rounds: { type: 'string', default: '3' },
+    jobs: { type: 'string', default: '2' },
+    verbose: { type: 'boolean', default: false },
+    transactions: { type: 'string', default: '2000' },
+    history: { type: 'boolean', default: true },
+    'cp-restore': { type: 'boolean', default: false },
+    encryption: { type: 'boolean', default: true },
+    md5: { type: 'boolean', default: false },
     'work-dir': { type: 'string' },
   },
 });
@@ -59,12 +75,20 @@ const scale = positive('scale', values.scale);
 const rounds = positive('rounds', values.rounds);
 const jobs = positive('jobs', values.jobs);
 const transactions = positive('transactions', values.transactions);
-const physicalSides = new Set<PhysicalSide>([...(sections.has('physical') ? (['raw', 'bare'] as const) : []), ...(sections.has('peers') ? (['pgbackrest'] as const) : [])]);
+const physicalSides = new Set<PhysicalSide>([
+  ...(sections.has('physical') ? (['raw', 'bare'] as const) : []),
+  ...(sections.has('peers') ? (['pgbackrest'] as const) : []),
+]);
 const wal = sections.has('physical') || sections.has('peers') || sections.has('pitr');
 const needsSource = [...sections].some((s) => s !== 'help');
 
 const bin = requireBinaries(PG_MAJOR, [
-  'initdb', 'pg_ctl', 'postgres', 'psql', 'createdb', 'pgbench',
+  'initdb',
+  'pg_ctl',
+  'postgres',
+  'psql',
+  'createdb',
+  'pgbench',
   ...(sections.has('dump') || sections.has('fingerprint') ? ['pg_dump', 'pg_dumpall', 'pg_restore'] : []),
   ...(wal ? ['pg_basebackup', 'pg_verifybackup', 'pg_checksums', 'pg_controldata'] : []),
 ]);
@@ -90,33 +114,64 @@ try {
 
 async function main(): Promise<number> {
   const loadAtStart = loadavg()[0]!;
-  say(`bench: sections ${[...sections].join(', ')}; pgbench scale ${scale}, ${rounds} round(s), jobs ${jobs}; ${availableParallelism()} cores, load average ${loadAtStart.toFixed(2)} at start`);
+  say(
+    `bench: sections ${[...sections].join(', ')}; pgbench scale ${scale}, ${rounds} round(s), jobs ${jobs}; ${availableParallelism()} cores, load average ${loadAtStart.toFixed(2)} at start`,
+  );
   // Start-up first, while the machine is quiet: the command line's own cost.
   if (sections.has('help')) benchHelp(TARGETS.helpMs);
   if (!needsSource) return summary(loadAtStart);
   const setupStarted = performance.now();
   // Archiving needs archive_mode, which only a (re)start applies: the physical settings go in before the first start.
-  source = await Cluster.init(new LocalRuntime(bin), { dataChecksums: true, ...(wal ? { settings: physicalSourceSettings() } : {}) }, silentLogger());
+  source = await Cluster.init(
+    new LocalRuntime(bin),
+    { dataChecksums: true, ...(wal ? { settings: physicalSourceSettings() } : {}) },
+    silentLogger(),
+  );
   await source.start();
   await run(tool(bin, 'createdb'), [`--maintenance-db=${source.conninfo('postgres')}`, DATABASE]);
   await run(tool(bin, 'pgbench'), ['-i', '-q', '-s', String(scale), source.conninfo(DATABASE)]);
   // Write the load out now, so a checkpoint or the kernel's writeback does not land inside a timed round.
   await run(tool(bin, 'psql'), ['-X', '-q', '-d', source.conninfo(DATABASE), '-c', 'CHECKPOINT']);
   await run('sync', []);
-  say(`setup: PostgreSQL ${bin.version} source, pgbench -i -s ${scale} into "${DATABASE}" (${await databaseSize(source)}) in ${seconds(performance.now() - setupStarted)}`);
+  say(
+    `setup: PostgreSQL ${bin.version} source, pgbench -i -s ${scale} into "${DATABASE}" (${await databaseSize(source)}) in ${seconds(performance.now() - setupStarted)}`,
+  );
   // The disk's own rate, measured before the drills load the machine further.
   const disk: DiskRate | null = wal ? await sequentialWriteRate(work) : null;
 
-  if (sections.has('fingerprint')) await fingerprintBench(bin, source, work, { rounds, jobs, md5: values.md5 }, TARGETS.fingerprint);
-  if (sections.has('dump')) await dumpBench(bin, source, work, { rounds, jobs, verbose: values.verbose, encryption: values.encryption }, { raw: TARGETS.raw, bare: TARGETS.dumpBare });
+  if (sections.has('fingerprint'))
+    await fingerprintBench(bin, source, work, { rounds, jobs, md5: values.md5 }, TARGETS.fingerprint);
+  if (sections.has('dump'))
+    await dumpBench(
+      bin,
+      source,
+      work,
+      { rounds, jobs, verbose: values.verbose, encryption: values.encryption },
+      { raw: TARGETS.raw, bare: TARGETS.dumpBare },
+    );
   const copies: CopyTiming[] = [];
   if (physicalSides.size) {
     const pgbackrest = sections.has('peers') ? await pgbackrestVersion() : null;
-    const options = { rounds, verbose: values.verbose, transactions, history: values.history, cpRestore: values['cp-restore'], sides: physicalSides, pgbackrest };
-    copies.push(...(await physicalBench(bin, source, work, options, { raw: TARGETS.raw, bare: TARGETS.physicalBare, peer: TARGETS.peer })));
+    const options = {
+      rounds,
+      verbose: values.verbose,
+      transactions,
+      history: values.history,
+      cpRestore: values['cp-restore'],
+      sides: physicalSides,
+      pgbackrest,
+    };
+    copies.push(
+      ...(await physicalBench(bin, source, work, options, {
+        raw: TARGETS.raw,
+        bare: TARGETS.physicalBare,
+        peer: TARGETS.peer,
+      })),
+    );
   }
   // Last: it leaves marker rows and its schema on the source.
-  if (sections.has('pitr')) copies.push(...(await pitrBench(bin, source, work, { rounds, transactions }, TARGETS.pitr)));
+  if (sections.has('pitr'))
+    copies.push(...(await pitrBench(bin, source, work, { rounds, transactions }, TARGETS.pitr)));
   if (disk) judgeCopies(copies, disk);
   judgePeakRss();
   return summary(loadAtStart);
@@ -129,20 +184,31 @@ function judgePeakRss(): void {
   const target = `< ${TARGETS.rssMb} MB`;
   if (!timeAvailable) return notMeasured(name, '/usr/bin/time is not installed (apt-get install -y time)', target);
   const measured = childRuns.filter((r) => r.maxRssKb !== null && Number.isFinite(r.maxRssKb));
-  if (!measured.length) return notMeasured(name, 'no drill ran in this run (run the dump, physical or pitr section)', target);
+  if (!measured.length)
+    return notMeasured(name, 'no drill ran in this run (run the dump, physical or pitr section)', target);
   const peak = measured.reduce((a, b) => (b.maxRssKb! > a.maxRssKb! ? b : a));
   const mb = (peak.maxRssKb! * 1024) / 1e6;
-  judge(name, `${mb.toFixed(0)} MB (recoverable ${peak.command}, the largest of ${measured.length} processes)`, target, mb < TARGETS.rssMb);
+  judge(
+    name,
+    `${mb.toFixed(0)} MB (recoverable ${peak.command}, the largest of ${measured.length} processes)`,
+    target,
+    mb < TARGETS.rssMb,
+  );
 }
 
 function summary(loadAtStart: number): number {
-  printTargetSummary(`targets (PostgreSQL ${bin.version}, pgbench scale ${scale}, ${rounds} round(s), medians; load average ${loadAtStart.toFixed(2)} at start, ${loadavg()[0]!.toFixed(2)} at the end):`);
+  printTargetSummary(
+    `targets (PostgreSQL ${bin.version}, pgbench scale ${scale}, ${rounds} round(s), medians; load average ${loadAtStart.toFixed(2)} at start, ${loadavg()[0]!.toFixed(2)} at the end):`,
+  );
   return 0;
 }
 
 function chosenSections(only: string | undefined): Set<Section> {
   if (only === undefined) return new Set(SECTIONS);
-  const names = only.split(',').map((s) => s.trim()).filter(Boolean);
+  const names = only
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const unknown = names.filter((n) => !(SECTIONS as readonly string[]).includes(n));
   if (unknown.length || !names.length) {
     process.stderr.write(`bench: --only takes a comma-separated list of ${SECTIONS.join(', ')}; got ${only}\n`);
@@ -155,7 +221,10 @@ function chosenSections(only: string | undefined): Set<Section> {
 async function sweep(dir: string): Promise<void> {
   const files = await readdir(dir, { recursive: true }).catch(() => [] as string[]);
   for (const file of files.filter((f) => basename(f) === 'postmaster.pid')) {
-    await run(tool(bin, 'pg_ctl'), ['-D', dirname(join(dir, file)), '-m', 'immediate', '-w', '-t', '30', 'stop'], { user: clusterOsUser(), cleanup: true }).catch(() => undefined);
+    await run(tool(bin, 'pg_ctl'), ['-D', dirname(join(dir, file)), '-m', 'immediate', '-w', '-t', '30', 'stop'], {
+      user: clusterOsUser(),
+      cleanup: true,
+    }).catch(() => undefined);
   }
   await rm(dir, { recursive: true, force: true, maxRetries: 3 });
 }
@@ -163,7 +232,8 @@ async function sweep(dir: string): Promise<void> {
 async function databaseSize(cluster: Cluster): Promise<string> {
   const client = await cluster.connect(DATABASE);
   try {
-    return (await client.query<{ s: string }>('select pg_size_pretty(pg_database_size(current_database())) as s')).rows[0]!.s;
+    return (await client.query<{ s: string }>('select pg_size_pretty(pg_database_size(current_database())) as s'))
+      .rows[0]!.s;
   } finally {
     await client.end();
   }

@@ -77,7 +77,10 @@ export async function switchAndWait(client: pg.Client): Promise<{ lsn: string; t
   // Segment names of one timeline sort in WAL order; .backup and .history files are not segments.
   const archived = `select coalesce(last_archived_wal = $1 or (length(last_archived_wal) = 24 and last_archived_wal > $1), false) as done from pg_stat_archiver`;
   while (!(await client.query<{ done: boolean }>(archived, [segment])).rows[0]!.done) {
-    if (Date.now() > deadline) throw new Error(`WAL segment ${segment} was not archived within ${ARCHIVE_TIMEOUT_MS / 1000} s (see pg_stat_archiver on the source)`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `WAL segment ${segment} was not archived within ${ARCHIVE_TIMEOUT_MS / 1000} s (see pg_stat_archiver on the source)`,
+      );
     await new Promise((r) => setTimeout(r, 100));
   }
   return { lsn: rows[0]!.lsn, time: rows[0]!.time, segment };
@@ -106,14 +109,25 @@ export async function attachHistory(repo: string, backupId: string, history: Sou
   const recordText = `${JSON.stringify(record, null, 2)}\n`;
   await writeFile(join(dir, 'backup.json'), recordText);
   const manifest = JSON.parse(await readFile(join(dir, MANIFEST_FILE), 'utf8')) as Manifest;
-  const entry = (path: string, text: string) => ({ path, size: Buffer.byteLength(text), sha256: createHash('sha256').update(text).digest('hex') });
-  manifest.files = [...manifest.files.filter((f) => f.path !== 'backup.json' && f.path !== HISTORY_FILE), entry('backup.json', recordText), entry(HISTORY_FILE, historyText)]
-    .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  const entry = (path: string, text: string) => ({
+    path,
+    size: Buffer.byteLength(text),
+    sha256: createHash('sha256').update(text).digest('hex'),
+  });
+  manifest.files = [
+    ...manifest.files.filter((f) => f.path !== 'backup.json' && f.path !== HISTORY_FILE),
+    entry('backup.json', recordText),
+    entry(HISTORY_FILE, historyText),
+  ].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   await writeFile(join(dir, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
 }
 
 /** Run `work` with a connection to `database` on the source, closed afterwards. */
-export async function withClient<T>(source: Cluster, database: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
+export async function withClient<T>(
+  source: Cluster,
+  database: string,
+  work: (client: pg.Client) => Promise<T>,
+): Promise<T> {
   const client = await source.connect(database);
   try {
     return await work(client);

@@ -36,7 +36,11 @@ export function phaseHeader(): string {
 }
 
 /** Print the per-phase table (medians of raw vs drill) and return each phase's gap in milliseconds. */
-export function printPhaseTable<R, D>(rows: ReadonlyArray<readonly [string, (r: R) => number, (d: D) => number]>, raw: readonly R[], drills: readonly D[]): Array<[string, number]> {
+export function printPhaseTable<R, D>(
+  rows: ReadonlyArray<readonly [string, (r: R) => number, (d: D) => number]>,
+  raw: readonly R[],
+  drills: readonly D[],
+): Array<[string, number]> {
   say(phaseHeader());
   return rows.map(([name, rawMs, drillMs]) => {
     const r = median(raw.map(rawMs));

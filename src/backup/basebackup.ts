@@ -46,66 +46,143 @@ export interface SourceFacts {
 }
 
 /** Take a basebackup of `source` into `repo`; visible only when complete and its stop segment archived. */
-export async function takeBasebackup(source: Source, runtime: Runtime, repo: LocalRepository, options: BasebackupOptions, log: Logger, clock: Clock): Promise<StoredBackup> {
+export async function takeBasebackup(
+  source: Source,
+  runtime: Runtime,
+  repo: LocalRepository,
+  options: BasebackupOptions,
+  log: Logger,
+  clock: Clock,
+): Promise<StoredBackup> {
   const startedAt = clock.date();
   const started = clock.now();
   const role = await requireReplication(source);
   return repo.writeBackup(timeId(startedAt), async (staged) => {
-      const facts = await sourceFacts(source);
-      const label = `recoverable ${staged.id}`;
-      // Step 1: pg_basebackup, tablespaces mapped into the backup so nothing is written over the source's own paths.
-      const tablespaces: TablespaceRecord[] = facts.tablespaces.map((t) => ({ oid: t.oid, name: t.name, sourceLocation: t.location, path: `tablespaces/${t.oid}` }));
-      const base = options.incremental ? await incrementalBase(source, repo, options.scenario, facts, log) : null;
-      const args = ['-d', source.conninfo(), '-D', join(staged.dir, DATA_DIR), '-Fp', '-X', 'stream', '-c', 'fast', '-l', label, '--manifest-checksums=SHA256', '-v', '-n'];
-      if (base) args.push(`--incremental=${base.manifest}`);
-      for (const t of tablespaces) {
-        await mkdir(join(staged.dir, t.path), { recursive: true, mode: 0o700 });
-        args.push(`--tablespace-mapping=${t.sourceLocation.replace(/=/g, '\\=')}=${join(staged.dir, t.path).replace(/=/g, '\\=')}`);
-      }
-      log.info(`pg_basebackup of ${source.describe()}`);
-      const result = await runtime.tool('pg_basebackup', args, { env: source.toolEnv() }).catch((error: unknown) => {
-        throw replicationRefusal(error, role) ?? error;
-      });
-      await relinkTablespaces(join(staged.dir, DATA_DIR), staged.dir, tablespaces);
-      const startLsn = match(result.stderr, /write-ahead log start point: ([0-9A-F]+\/[0-9A-F]+) on timeline (\d+)/i);
-      const stopLsn = match(result.stderr, /write-ahead log end point: ([0-9A-F]+\/[0-9A-F]+)/i);
-      const timeline = Number(match(result.stderr, /on timeline (\d+)/i));
-      const startSegment = segmentName(timeline, startLsn, facts.walSegmentSize);
-      const stopSegment = segmentName(timeline, stopLsn, facts.walSegmentSize);
-      // Step 2: the backup counts only once the archive holds its stop segment.
-      if (options.archiveTimeoutMs !== null) await waitForArchived(source, WalArchive.forSystem(repo.root, facts.systemIdentifier, { key: repo.key }), stopSegment, facts.systemIdentifier, options.archiveTimeoutMs, log, clock);
-      // Step 3: what the backup carries that a restore must neutralise, then the metadata and the manifest.
-      const hazards = await findHazards(join(staged.dir, DATA_DIR));
-      if (options.expectations) {
-        const stored: StoredExpectations = { formatVersion: 1, exactness: 'exact', capturedAt: startedAt.toISOString(), expectations: options.expectations };
-        await writeFile(join(staged.dir, EXPECTATIONS_FILE), `${JSON.stringify(stored)}\n`, { mode: 0o600 });
-      }
-      const finishedAt = clock.date().toISOString();
-      const durationMs = Math.round(clock.now() - started);
-      const toolVersion = (await runtime.tool('pg_basebackup', ['--version'])).stdout.trim();
-      // Step 4: a managed source's markers, inside the backup before it is committed: no backup without its history.
-      const historyFile = options.afterBackup ? await writeHistory(staged.dir, await options.afterBackup({ id: staged.id, systemIdentifier: facts.systemIdentifier })) : null;
-      const backup = await repo.commit(staged, {
-        id: staged.id, method: 'basebackup', scenario: options.scenario, startedAt: startedAt.toISOString(), finishedAt, durationMs,
-        source: sourceRecord(source, facts.systemIdentifier),
-        physical: {
-          dataDir: DATA_DIR, label, startLsn, stopLsn, timeline, startSegment, stopSegment, walSegmentSize: facts.walSegmentSize,
-          systemIdentifier: facts.systemIdentifier, dataChecksums: facts.dataChecksums, superuser: facts.superuser, tablespaces, hazards,
-          toolVersion,
-          ...(base ? { incremental: incrementalDetails(base, await readFile(join(staged.dir, DATA_DIR, 'backup_label'), 'utf8')) } : {}),
-        },
-        expectationsFile: options.expectations ? EXPECTATIONS_FILE : null,
-        historyFile,
-      });
-      const kind = base ? `incremental backup ${backup.record.id} (parent ${base.parent.record.id})` : `backup ${backup.record.id}`;
-      log.info({ backup: backup.record.id, startLsn, stopLsn, ...(base ? { parent: base.parent.record.id } : {}) }, `${kind} complete: WAL ${startSegment} to ${stopSegment}`);
-      return backup;
+    const facts = await sourceFacts(source);
+    const label = `recoverable ${staged.id}`;
+    // Step 1: pg_basebackup, tablespaces mapped into the backup so nothing is written over the source's own paths.
+    const tablespaces: TablespaceRecord[] = facts.tablespaces.map((t) => ({
+      oid: t.oid,
+      name: t.name,
+      sourceLocation: t.location,
+      path: `tablespaces/${t.oid}`,
+    }));
+    const base = options.incremental ? await incrementalBase(source, repo, options.scenario, facts, log) : null;
+    const args = [
+      '-d',
+      source.conninfo(),
+      '-D',
+      join(staged.dir, DATA_DIR),
+      '-Fp',
+      '-X',
+      'stream',
+      '-c',
+      'fast',
+      '-l',
+      label,
+      '--manifest-checksums=SHA256',
+      '-v',
+      '-n',
+    ];
+    if (base) args.push(`--incremental=${base.manifest}`);
+    for (const t of tablespaces) {
+      await mkdir(join(staged.dir, t.path), { recursive: true, mode: 0o700 });
+      args.push(
+        `--tablespace-mapping=${t.sourceLocation.replace(/=/g, '\\=')}=${join(staged.dir, t.path).replace(/=/g, '\\=')}`,
+      );
+    }
+    log.info(`pg_basebackup of ${source.describe()}`);
+    const result = await runtime.tool('pg_basebackup', args, { env: source.toolEnv() }).catch((error: unknown) => {
+      throw replicationRefusal(error, role) ?? error;
+    });
+    await relinkTablespaces(join(staged.dir, DATA_DIR), staged.dir, tablespaces);
+    const startLsn = match(result.stderr, /write-ahead log start point: ([0-9A-F]+\/[0-9A-F]+) on timeline (\d+)/i);
+    const stopLsn = match(result.stderr, /write-ahead log end point: ([0-9A-F]+\/[0-9A-F]+)/i);
+    const timeline = Number(match(result.stderr, /on timeline (\d+)/i));
+    const startSegment = segmentName(timeline, startLsn, facts.walSegmentSize);
+    const stopSegment = segmentName(timeline, stopLsn, facts.walSegmentSize);
+    // Step 2: the backup counts only once the archive holds its stop segment.
+    if (options.archiveTimeoutMs !== null)
+      await waitForArchived(
+        source,
+        WalArchive.forSystem(repo.root, facts.systemIdentifier, { key: repo.key }),
+        stopSegment,
+        facts.systemIdentifier,
+        options.archiveTimeoutMs,
+        log,
+        clock,
+      );
+    // Step 3: what the backup carries that a restore must neutralise, then the metadata and the manifest.
+    const hazards = await findHazards(join(staged.dir, DATA_DIR));
+    if (options.expectations) {
+      const stored: StoredExpectations = {
+        formatVersion: 1,
+        exactness: 'exact',
+        capturedAt: startedAt.toISOString(),
+        expectations: options.expectations,
+      };
+      await writeFile(join(staged.dir, EXPECTATIONS_FILE), `${JSON.stringify(stored)}\n`, { mode: 0o600 });
+    }
+    const finishedAt = clock.date().toISOString();
+    const durationMs = Math.round(clock.now() - started);
+    const toolVersion = (await runtime.tool('pg_basebackup', ['--version'])).stdout.trim();
+    // Step 4: a managed source's markers, inside the backup before it is committed: no backup without its history.
+    const historyFile = options.afterBackup
+      ? await writeHistory(
+          staged.dir,
+          await options.afterBackup({ id: staged.id, systemIdentifier: facts.systemIdentifier }),
+        )
+      : null;
+    const backup = await repo.commit(staged, {
+      id: staged.id,
+      method: 'basebackup',
+      scenario: options.scenario,
+      startedAt: startedAt.toISOString(),
+      finishedAt,
+      durationMs,
+      source: sourceRecord(source, facts.systemIdentifier),
+      physical: {
+        dataDir: DATA_DIR,
+        label,
+        startLsn,
+        stopLsn,
+        timeline,
+        startSegment,
+        stopSegment,
+        walSegmentSize: facts.walSegmentSize,
+        systemIdentifier: facts.systemIdentifier,
+        dataChecksums: facts.dataChecksums,
+        superuser: facts.superuser,
+        tablespaces,
+        hazards,
+        toolVersion,
+        ...(base
+          ? {
+              incremental: incrementalDetails(base, await readFile(join(staged.dir, DATA_DIR, 'backup_label'), 'utf8')),
+            }
+          : {}),
+      },
+      expectationsFile: options.expectations ? EXPECTATIONS_FILE : null,
+      historyFile,
+    });
+    const kind = base
+      ? `incremental backup ${backup.record.id} (parent ${base.parent.record.id})`
+      : `backup ${backup.record.id}`;
+    log.info(
+      { backup: backup.record.id, startLsn, stopLsn, ...(base ? { parent: base.parent.record.id } : {}) },
+      `${kind} complete: WAL ${startSegment} to ${stopSegment}`,
+    );
+    return backup;
   });
 }
 
 // pg_basebackup points pg_tblspc/<oid> at the staging path, which the commit renames away; pointed relatively at the
 // backup's own copy, the link resolves wherever the backup is read (pg_verifybackup follows it, in Docker too).
-async function relinkTablespaces(dataDir: string, backupDir: string, tablespaces: readonly TablespaceRecord[]): Promise<void> {
+async function relinkTablespaces(
+  dataDir: string,
+  backupDir: string,
+  tablespaces: readonly TablespaceRecord[],
+): Promise<void> {
   for (const t of tablespaces) {
     const link = join(dataDir, 'pg_tblspc', t.oid);
     await rm(link, { force: true });
@@ -118,12 +195,18 @@ function replicationRefusal(error: unknown, role: string): MissingGrantError | n
   if (!(error instanceof ToolError)) return null;
   const needed = replicationGrantFor(error.stderr, role);
   if (!needed) return null;
-  return new MissingGrantError(`pg_basebackup was refused: ${needed.refused}; fix it`, needed.grants, { cause: error, hint: needed.grants.join('; ') });
+  return new MissingGrantError(`pg_basebackup was refused: ${needed.refused}; fix it`, needed.grants, {
+    cause: error,
+    hint: needed.grants.join('; '),
+  });
 }
 
 function match(text: string, re: RegExp): string {
   const m = re.exec(text);
-  if (!m?.[1]) throw new BackupUnusableError(`pg_basebackup did not report ${re.source.split(':')[0]}`, { hint: 'run pg_basebackup -v by hand to see its output' });
+  if (!m?.[1])
+    throw new BackupUnusableError(`pg_basebackup did not report ${re.source.split(':')[0]}`, {
+      hint: 'run pg_basebackup -v by hand to see its output',
+    });
   return m[1];
 }
 
@@ -140,7 +223,13 @@ export async function sourceFacts(source: Source): Promise<SourceFacts> {
       `select oid::text, spcname as name, pg_tablespace_location(oid) as location from pg_tablespace where spcname not in ('pg_default', 'pg_global') order by oid`,
     );
     const r = rows[0]!;
-    return { systemIdentifier: r.sysid, walSegmentSize: parseSize(r.segsize), dataChecksums: r.checksums === 'on', superuser: r.superuser, tablespaces: spc.rows };
+    return {
+      systemIdentifier: r.sysid,
+      walSegmentSize: parseSize(r.segsize),
+      dataChecksums: r.checksums === 'on',
+      superuser: r.superuser,
+      tablespaces: spc.rows,
+    };
   } finally {
     await client.end();
   }
@@ -155,14 +244,25 @@ function parseSize(text: string): number {
 }
 
 // Poll the archive for the stop segment; ask the server to switch once if it lingers.
-export async function waitForArchived(source: Source, archive: WalArchive, segment: string, system: string, timeoutMs: number, log: Logger, clock: Clock = systemClock): Promise<void> {
+export async function waitForArchived(
+  source: Source,
+  archive: WalArchive,
+  segment: string,
+  system: string,
+  timeoutMs: number,
+  log: Logger,
+  clock: Clock = systemClock,
+): Promise<void> {
   const deadline = clock.now() + timeoutMs;
   let switched = false;
   while (!(await archive.has(segment))) {
     if (clock.now() > deadline) {
-      throw new BackupUnusableError(`the backup's stop segment ${segment} never reached the archive in ${Math.round(timeoutMs / 1000)} s (${await archiverState(source)})`, {
-        hint: 'check archive_command on the source and the server log for why archiving fails',
-      });
+      throw new BackupUnusableError(
+        `the backup's stop segment ${segment} never reached the archive in ${Math.round(timeoutMs / 1000)} s (${await archiverState(source)})`,
+        {
+          hint: 'check archive_command on the source and the server log for why archiving fails',
+        },
+      );
     }
     if (!switched && clock.now() > deadline - timeoutMs + 3000) {
       switched = true;
@@ -184,9 +284,12 @@ export async function waitForArchived(source: Source, archive: WalArchive, segme
   // A segment of the same name from another cluster would make this backup look complete when it is not.
   const owner = await archive.systemIdOf(segment);
   if (owner !== system) {
-    throw new BackupUnusableError(`the archived ${segment} belongs to another cluster (system identifier ${owner ?? 'unreadable'}, this one is ${system})`, {
-      hint: 'two clusters archive into one WAL directory: give each its own --system in archive_command',
-    });
+    throw new BackupUnusableError(
+      `the archived ${segment} belongs to another cluster (system identifier ${owner ?? 'unreadable'}, this one is ${system})`,
+      {
+        hint: 'two clusters archive into one WAL directory: give each its own --system in archive_command',
+      },
+    );
   }
 }
 
@@ -196,7 +299,7 @@ async function archiverState(source: Source): Promise<string> {
   try {
     await client.connect();
     const { rows } = await client.query<{ archived: string; failed: string; last_failed: string | null }>(
-      "select archived_count::text as archived, failed_count::text as failed, last_failed_wal as last_failed from pg_stat_archiver",
+      'select archived_count::text as archived, failed_count::text as failed, last_failed_wal as last_failed from pg_stat_archiver',
     );
     const r = rows[0]!;
     return `pg_stat_archiver: ${r.archived} archived, ${r.failed} failed${r.last_failed ? `, last failed ${r.last_failed}` : ''}`;
@@ -213,6 +316,7 @@ async function findHazards(dataDir: string): Promise<string[]> {
   const exists = async (f: string): Promise<string | null> => readFile(join(dataDir, f), 'utf8').catch(() => null);
   if ((await exists('standby.signal')) !== null) hazards.push('standby.signal');
   const auto = (await exists('postgresql.auto.conf')) ?? '';
-  for (const line of auto.split('\n')) if (/^\s*primary_conninfo\s*=\s*'.+'/.test(line)) hazards.push('primary_conninfo in postgresql.auto.conf');
+  for (const line of auto.split('\n'))
+    if (/^\s*primary_conninfo\s*=\s*'.+'/.test(line)) hazards.push('primary_conninfo in postgresql.auto.conf');
   return hazards;
 }

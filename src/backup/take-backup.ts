@@ -23,39 +23,68 @@ import { snapshotDriver } from './snapshot/drivers.ts';
 
 /** pg_dump must be at least the server's major: the installed one closest to `wanted` (the restore's major) that qualifies. */
 function dumpBinaries(sourceMajor: number, wanted: number): PgBin {
-  const usable = discoverBinaries().filter((b) => b.major >= sourceMajor).sort((a, b) => Math.abs(a.major - wanted) - Math.abs(b.major - wanted));
+  const usable = discoverBinaries()
+    .filter((b) => b.major >= sourceMajor)
+    .sort((a, b) => Math.abs(a.major - wanted) - Math.abs(b.major - wanted));
   const bin = usable[0];
   if (!bin) {
-    throw new EnvironmentError('binaries-missing', `pg_dump ${sourceMajor} or newer is needed to dump a PostgreSQL ${sourceMajor} server`, {
-      hint: `install postgresql-client-${sourceMajor} (or newer), or set RECOVERABLE_PG_BIN`,
-    });
+    throw new EnvironmentError(
+      'binaries-missing',
+      `pg_dump ${sourceMajor} or newer is needed to dump a PostgreSQL ${sourceMajor} server`,
+      {
+        hint: `install postgresql-client-${sourceMajor} (or newer), or set RECOVERABLE_PG_BIN`,
+      },
+    );
   }
   return requireBinaries(bin.major, DUMP_TOOLS);
 }
 
 // pg_dump must be at least the source's major and no newer than the oldest restore target (pg_restore cannot
 // read a newer archive format): an upgrade rehearsal to one newer major dumps with that major's own pg_dump.
-async function dumpRuntime(scenario: Scenario, source: Source, repo: LocalRepository, log: Logger): Promise<{ runtime: Runtime; dispose: () => Promise<void> }> {
+async function dumpRuntime(
+  scenario: Scenario,
+  source: Source,
+  repo: LocalRepository,
+  log: Logger,
+): Promise<{ runtime: Runtime; dispose: () => Promise<void> }> {
   const targets = scenario.restore.matrix?.version ?? [scenario.restore.version ?? source.major];
   const wanted = Math.max(source.major, Math.min(...targets));
   if (scenario.restore.environment === 'docker' && wanted > source.major) {
     const socket = scenario.source.kind === 'managed' ? (source as ManagedSource).cluster.socketDir : null;
     const mounts = [{ path: repo.root, readOnly: false }, ...(socket ? [{ path: socket, readOnly: false }] : [])];
-    const image = scenario.restore.matrix ? `postgres:${wanted}` : scenario.restore.image ?? `postgres:${wanted}`;
+    const image = scenario.restore.matrix ? `postgres:${wanted}` : (scenario.restore.image ?? `postgres:${wanted}`);
     log.info(`dumping with pg_dump ${wanted} from ${image}, as an upgrade to ${wanted} would`);
-    const environment = await openEnvironment({ kind: 'docker', version: wanted, image, mounts, tools: DUMP_TOOLS, runLabel: `dump-${process.pid}` }, log);
+    const environment = await openEnvironment(
+      { kind: 'docker', version: wanted, image, mounts, tools: DUMP_TOOLS, runLabel: `dump-${process.pid}` },
+      log,
+    );
     return { runtime: environment.runtime, dispose: () => environment.dispose() };
   }
   // The managed source's own runtime has its major's pg_dump (in its container, when it runs in one).
-  if (source.kind === 'managed' && wanted === source.major) return { runtime: (source as ManagedSource).cluster.runtime, dispose: async () => {} };
-  if (scenario.source.kind === 'url') return urlToolRuntime(scenario.source.url, source.major, wanted, DUMP_TOOLS, repo, log);
+  if (source.kind === 'managed' && wanted === source.major)
+    return { runtime: (source as ManagedSource).cluster.runtime, dispose: async () => {} };
+  if (scenario.source.kind === 'url')
+    return urlToolRuntime(scenario.source.url, source.major, wanted, DUMP_TOOLS, repo, log);
   return { runtime: new LocalRuntime(dumpBinaries(source.major, wanted)), dispose: async () => {} };
 }
 
 // A url source's tools: this machine's when new enough, else a container's on the host network (repository and sockets mounted).
-async function urlToolRuntime(url: string, sourceMajor: number, wanted: number, tools: readonly string[], repo: LocalRepository, log: Logger): Promise<{ runtime: Runtime; dispose: () => Promise<void> }> {
-  const mounts = [{ path: repo.root, readOnly: false }, ...socketDirectories(url).map((path) => ({ path, readOnly: false }))];
-  const chosen = await backupToolRuntime({ sourceMajor, wanted, tools, mounts, runLabel: `backup-${process.pid}` }, log);
+async function urlToolRuntime(
+  url: string,
+  sourceMajor: number,
+  wanted: number,
+  tools: readonly string[],
+  repo: LocalRepository,
+  log: Logger,
+): Promise<{ runtime: Runtime; dispose: () => Promise<void> }> {
+  const mounts = [
+    { path: repo.root, readOnly: false },
+    ...socketDirectories(url).map((path) => ({ path, readOnly: false })),
+  ];
+  const chosen = await backupToolRuntime(
+    { sourceMajor, wanted, tools, mounts, runLabel: `backup-${process.pid}` },
+    log,
+  );
   log.debug(`backup tools: ${chosen.describe}`);
   return { runtime: chosen.runtime, dispose: () => chosen.dispose() };
 }
@@ -71,12 +100,19 @@ export async function openSource(scenario: Scenario, repo: LocalRepository, log:
 }
 
 /** Take a new backup of the scenario's source (the `backup` command and drills without `backup.use`). */
-export async function takeBackup(scenario: Scenario, repo: LocalRepository, log: Logger, clock: Clock): Promise<StoredBackup> {
+export async function takeBackup(
+  scenario: Scenario,
+  repo: LocalRepository,
+  log: Logger,
+  clock: Clock,
+): Promise<StoredBackup> {
   if (scenario.backup.method === 'external') {
     const fix = `run recoverable drill ${scenario.path}: it restores your tool's backup and checks it`;
-    throw new ScenarioError('backup.method external: recoverable backup does not take external backups (your tool, pgBackRest or Barman say, takes them)', [
-      { path: 'backup.method', problem: 'recoverable backup does not take external backups', fix },
-    ], { hint: fix });
+    throw new ScenarioError(
+      'backup.method external: recoverable backup does not take external backups (your tool, pgBackRest or Barman say, takes them)',
+      [{ path: 'backup.method', problem: 'recoverable backup does not take external backups', fix }],
+      { hint: fix },
+    );
   }
   if (scenario.backup.method === 'snapshot') {
     if (scenario.source.kind === 'managed') return takeManagedSnapshot(scenario, repo, log, clock);
@@ -88,10 +124,19 @@ export async function takeBackup(scenario: Scenario, repo: LocalRepository, log:
   }
   const source = await openSource(scenario, repo, log);
   try {
-    const fingerprints = scenario.checks.some((c) => c.kind === 'fingerprints') || scenario.restore.targets.some((t) => t.checks.some((c) => c.kind === 'fingerprints'));
+    const fingerprints =
+      scenario.checks.some((c) => c.kind === 'fingerprints') ||
+      scenario.restore.targets.some((t) => t.checks.some((c) => c.kind === 'fingerprints'));
     const dumper = await dumpRuntime(scenario, source, repo, log);
     try {
-      return await takeDumpBackup(source, dumper.runtime, repo, { scenario: scenario.name, jobs: scenario.backup.jobs, fingerprints }, log, clock);
+      return await takeDumpBackup(
+        source,
+        dumper.runtime,
+        repo,
+        { scenario: scenario.name, jobs: scenario.backup.jobs, fingerprints },
+        log,
+        clock,
+      );
     } finally {
       await dumper.dispose();
     }
@@ -101,14 +146,31 @@ export async function takeBackup(scenario: Scenario, repo: LocalRepository, log:
 }
 
 // A real server's basebackup: its archive_command must feed the repository (or the scenario names a restoreCommand).
-async function takeUrlBasebackup(scenario: Scenario, repo: LocalRepository, log: Logger, clock: Clock): Promise<StoredBackup> {
+async function takeUrlBasebackup(
+  scenario: Scenario,
+  repo: LocalRepository,
+  log: Logger,
+  clock: Clock,
+): Promise<StoredBackup> {
   const source = await openSource(scenario, repo, log);
   try {
     const url = scenario.source.kind === 'url' ? scenario.source.url : '';
     const tools = await urlToolRuntime(url, source.major, source.major, ['pg_basebackup'], repo, log);
     try {
       const external = scenario.source.kind === 'url' && scenario.source.restoreCommand !== undefined;
-      return await takeBasebackup(source, tools.runtime, repo, { scenario: scenario.name, expectations: null, archiveTimeoutMs: external ? null : scenario.backup.archiveTimeoutMs, incremental: scenario.backup.incremental ?? false }, log, clock);
+      return await takeBasebackup(
+        source,
+        tools.runtime,
+        repo,
+        {
+          scenario: scenario.name,
+          expectations: null,
+          archiveTimeoutMs: external ? null : scenario.backup.archiveTimeoutMs,
+          incremental: scenario.backup.incremental ?? false,
+        },
+        log,
+        clock,
+      );
     } finally {
       await tools.dispose();
     }
@@ -118,16 +180,35 @@ async function takeUrlBasebackup(scenario: Scenario, repo: LocalRepository, log:
 }
 
 // A real server's snapshot: the scenario's commands (or a built-in driver on this host) between start and stop.
-async function takeUrlSnapshot(scenario: Scenario, repo: LocalRepository, log: Logger, clock: Clock): Promise<StoredBackup> {
+async function takeUrlSnapshot(
+  scenario: Scenario,
+  repo: LocalRepository,
+  log: Logger,
+  clock: Clock,
+): Promise<StoredBackup> {
   const snap = scenario.backup.snapshot!;
   const source = await openSource(scenario, repo, log);
   try {
     const external = scenario.source.kind === 'url' && scenario.source.restoreCommand !== undefined;
-    return await takeSnapshotBackup(source, repo, {
-      scenario: scenario.name, driver: snapshotDriver(snap),
-      ...('command' in snap ? { restoreCommand: snap.restoreCommand, ...(snap.deleteCommand ? { deleteCommand: snap.deleteCommand } : {}) } : {}),
-      timeoutMs: snap.timeoutMs, allowStandby: snap.allowStandby, archiveTimeoutMs: external ? null : scenario.backup.archiveTimeoutMs,
-    }, log, clock);
+    return await takeSnapshotBackup(
+      source,
+      repo,
+      {
+        scenario: scenario.name,
+        driver: snapshotDriver(snap),
+        ...('command' in snap
+          ? {
+              restoreCommand: snap.restoreCommand,
+              ...(snap.deleteCommand ? { deleteCommand: snap.deleteCommand } : {}),
+            }
+          : {}),
+        timeoutMs: snap.timeoutMs,
+        allowStandby: snap.allowStandby,
+        archiveTimeoutMs: external ? null : scenario.backup.archiveTimeoutMs,
+      },
+      log,
+      clock,
+    );
   } finally {
     await source.dispose();
   }

@@ -31,7 +31,10 @@ export interface BackupToolRequest {
 }
 
 /** The installed bin directory that can read the server, closest to the wanted major; null when none here can. */
-export function localBackupTools(request: Pick<BackupToolRequest, 'sourceMajor' | 'wanted' | 'tools'>, installed: readonly PgBin[]): PgBin | null {
+export function localBackupTools(
+  request: Pick<BackupToolRequest, 'sourceMajor' | 'wanted' | 'tools'>,
+  installed: readonly PgBin[],
+): PgBin | null {
   const usable = installed
     .filter((b) => b.major >= request.sourceMajor && request.tools.every((t) => existsSync(join(b.dir, t))))
     .sort((a, b) => Math.abs(a.major - request.wanted) - Math.abs(b.major - request.wanted) || a.major - b.major);
@@ -45,23 +48,54 @@ export function localBackupTools(request: Pick<BackupToolRequest, 'sourceMajor' 
 export async function backupToolRuntime(request: BackupToolRequest, log: Logger): Promise<BackupToolRuntime> {
   const installed = discoverInstallations();
   const local = localBackupTools(request, installed);
-  if (local) return { runtime: new LocalRuntime(local), describe: `${request.tools.join(', ')} ${local.version} (${local.dir})`, dispose: async () => {} };
-  const have = installed.length ? `installed here: ${installed.map((b) => `${b.major} (${b.dir})`).join(', ')}` : 'none is installed here';
+  if (local)
+    return {
+      runtime: new LocalRuntime(local),
+      describe: `${request.tools.join(', ')} ${local.version} (${local.dir})`,
+      dispose: async () => {},
+    };
+  const have = installed.length
+    ? `installed here: ${installed.map((b) => `${b.major} (${b.dir})`).join(', ')}`
+    : 'none is installed here';
   const probe = await probeEngine(engineEndpoint());
   if (probe.reachable === false) {
-    throw new EnvironmentError('binaries-missing', `${request.tools.join(' and ')} ${request.sourceMajor} or newer is needed for a PostgreSQL ${request.sourceMajor} server; ${have}, and no Docker engine answers to lend a container's`, {
-      hint: `install postgresql-client-${request.wanted} (or newer), set RECOVERABLE_PG_BIN, or start a Docker engine so postgres:${request.wanted}'s tools are used`,
-    });
+    throw new EnvironmentError(
+      'binaries-missing',
+      `${request.tools.join(' and ')} ${request.sourceMajor} or newer is needed for a PostgreSQL ${request.sourceMajor} server; ${have}, and no Docker engine answers to lend a container's`,
+      {
+        hint: `install postgresql-client-${request.wanted} (or newer), set RECOVERABLE_PG_BIN, or start a Docker engine so postgres:${request.wanted}'s tools are used`,
+      },
+    );
   }
   const image = `postgres:${request.wanted}`;
-  log.info(`no ${request.tools.join('/')} ${request.sourceMajor} or newer here (${have}): using those of ${image} in a container on the host's network`);
-  const environment = await openEnvironment({ kind: 'docker', version: request.wanted, image, mounts: request.mounts, tools: request.tools, runLabel: request.runLabel, network: 'host' }, log);
-  return { runtime: environment.runtime, describe: `${request.tools.join(', ')} of ${image} (docker, host network)`, dispose: () => environment.dispose() };
+  log.info(
+    `no ${request.tools.join('/')} ${request.sourceMajor} or newer here (${have}): using those of ${image} in a container on the host's network`,
+  );
+  const environment = await openEnvironment(
+    {
+      kind: 'docker',
+      version: request.wanted,
+      image,
+      mounts: request.mounts,
+      tools: request.tools,
+      runLabel: request.runLabel,
+      network: 'host',
+    },
+    log,
+  );
+  return {
+    runtime: environment.runtime,
+    describe: `${request.tools.join(', ')} of ${image} (docker, host network)`,
+    dispose: () => environment.dispose(),
+  };
 }
 
 /** Socket directories a connection string names (`host=/run/postgresql`): a container needs them mounted to connect. */
 export function socketDirectories(url: string): string[] {
   const parsed = parseConnection(url);
   if (!parsed.ok) return [];
-  return (parsed.keywords.host ?? '').split(',').map((h) => h.trim()).filter((h) => h.startsWith('/'));
+  return (parsed.keywords.host ?? '')
+    .split(',')
+    .map((h) => h.trim())
+    .filter((h) => h.startsWith('/'));
 }

@@ -4,11 +4,21 @@ import type { Cluster } from '../env/cluster.ts';
 import type { CheckResult } from '../run/result.ts';
 
 /** Run amcheck over every relation of `database`; corruption fails, an inability to check errors. */
-export async function amcheck(cluster: Cluster, database: string, options: { heapallindexed: boolean; jobs: number }): Promise<CheckResult> {
+export async function amcheck(
+  cluster: Cluster,
+  database: string,
+  options: { heapallindexed: boolean; jobs: number },
+): Promise<CheckResult> {
   const started = performance.now();
   const id = 'amcheck';
   const done = (status: CheckResult['status'], message: string, actual?: unknown): CheckResult => ({
-    id, kind: 'amcheck', status, exactness: 'exact', expected: 'no corruption', ...(actual === undefined ? {} : { actual }), message,
+    id,
+    kind: 'amcheck',
+    status,
+    exactness: 'exact',
+    expected: 'no corruption',
+    ...(actual === undefined ? {} : { actual }),
+    message,
     durationMs: Math.round(performance.now() - started),
   });
   if (!cluster.runtime.has('pg_amcheck')) return amcheckFunctions(cluster, database, options.heapallindexed, started);
@@ -17,19 +27,35 @@ export async function amcheck(cluster: Cluster, database: string, options: { hea
   args.push(database);
   try {
     await cluster.runtime.tool('pg_amcheck', args, { env: cluster.toolEnv() });
-    return done('passed', `pg_amcheck found no corruption in heap, TOAST or btree${options.heapallindexed ? ' (heapallindexed)' : ''}`);
+    return done(
+      'passed',
+      `pg_amcheck found no corruption in heap, TOAST or btree${options.heapallindexed ? ' (heapallindexed)' : ''}`,
+    );
   } catch (error) {
     if (!(error instanceof ToolError)) throw error;
-    const findings = `${error.stdout}\n${error.stderr}`.split('\n').map((l) => l.trim()).filter(Boolean);
+    const findings = `${error.stdout}\n${error.stderr}`
+      .split('\n')
+      .map((l) => l.trim())
+      .filter(Boolean);
     // pg_amcheck exits 2 when it found corruption; other codes mean it could not check.
-    if (error.toolExitCode === 2 && findings.length) return done('failed', `corruption found: ${findings.slice(0, 4).join(' | ')}${findings.length > 4 ? ` (+${findings.length - 4} more lines)` : ''}`, findings.slice(0, 50));
+    if (error.toolExitCode === 2 && findings.length)
+      return done(
+        'failed',
+        `corruption found: ${findings.slice(0, 4).join(' | ')}${findings.length > 4 ? ` (+${findings.length - 4} more lines)` : ''}`,
+        findings.slice(0, 50),
+      );
     return done('errored', `pg_amcheck could not run: ${error.message}`);
   }
 }
 
 // PG 13 has no pg_amcheck: check every btree index with bt_index_parent_check (a partitioned table's index has no
 // storage of its own: its partitions' indexes are the ones checked).
-async function amcheckFunctions(cluster: Cluster, database: string, heapallindexed: boolean, started: number): Promise<CheckResult> {
+async function amcheckFunctions(
+  cluster: Cluster,
+  database: string,
+  heapallindexed: boolean,
+  started: number,
+): Promise<CheckResult> {
   const client = await cluster.connect(database);
   const base = { id: 'amcheck', kind: 'amcheck' as const, exactness: 'exact' as const, expected: 'no corruption' };
   try {
@@ -48,8 +74,19 @@ async function amcheckFunctions(cluster: Cluster, database: string, heapallindex
     }
     const durationMs = Math.round(performance.now() - started);
     return findings.length
-      ? { ...base, status: 'failed', actual: findings, message: `btree corruption: ${findings.slice(0, 4).join(' | ')}`, durationMs }
-      : { ...base, status: 'passed', message: `${rows.length} btree indexes verified with bt_index_parent_check (no heap check before PostgreSQL 14)`, durationMs };
+      ? {
+          ...base,
+          status: 'failed',
+          actual: findings,
+          message: `btree corruption: ${findings.slice(0, 4).join(' | ')}`,
+          durationMs,
+        }
+      : {
+          ...base,
+          status: 'passed',
+          message: `${rows.length} btree indexes verified with bt_index_parent_check (no heap check before PostgreSQL 14)`,
+          durationMs,
+        };
   } finally {
     await client.end();
   }

@@ -19,11 +19,26 @@ export async function chainCheck(repo: LocalRepository, backup: StoredBackup): P
   const ids = backup.record.physical?.incremental?.chain ?? [];
   const stored = await repo.list();
   const found = ids.map((id) => stored.find((b) => b.record.id === id) ?? null);
-  const links: ChainLink[] = await Promise.all(ids.map(async (id, i) => {
-    const stored = found[i];
-    return { id, record: stored?.record ?? null, label: stored ? await dataFile(stored, 'backup_label') : null, manifest: stored ? await dataFile(stored, 'backup_manifest') : null };
-  }));
-  const findings = chainFindings({ id: backup.record.id, record: backup.record, label: await dataFile(backup, 'backup_label'), manifest: await dataFile(backup, 'backup_manifest') }, links);
+  const links: ChainLink[] = await Promise.all(
+    ids.map(async (id, i) => {
+      const stored = found[i];
+      return {
+        id,
+        record: stored?.record ?? null,
+        label: stored ? await dataFile(stored, 'backup_label') : null,
+        manifest: stored ? await dataFile(stored, 'backup_manifest') : null,
+      };
+    }),
+  );
+  const findings = chainFindings(
+    {
+      id: backup.record.id,
+      record: backup.record,
+      label: await dataFile(backup, 'backup_label'),
+      manifest: await dataFile(backup, 'backup_manifest'),
+    },
+    links,
+  );
   // Each parent's own files as they were when it completed (its data directory is pg_verifybackup's).
   for (const parent of found) {
     if (!parent) continue;
@@ -37,7 +52,10 @@ export async function chainCheck(repo: LocalRepository, backup: StoredBackup): P
     return { check: fail('backup', 'backup:chain', 'exact', expected, findings, message, durationMs), chain: [] };
   }
   const message = `a full backup and ${ids.length} incremental${ids.length === 1 ? '' : 's'} chain by start LSN, of one cluster (${backup.record.physical!.systemIdentifier}), each intact: ${expected.join(' ← ')}`;
-  return { check: pass('backup', 'backup:chain', 'exact', expected, expected, message, durationMs), chain: found.filter((b): b is StoredBackup => b !== null) };
+  return {
+    check: pass('backup', 'backup:chain', 'exact', expected, expected, message, durationMs),
+    chain: found.filter((b): b is StoredBackup => b !== null),
+  };
 }
 
 // A file pg_basebackup wrote into the data directory (backup_label, backup_manifest), or null when unreadable.

@@ -27,7 +27,10 @@ export function parseDecimal(text: string): { negative: boolean; digits: bigint;
 
 /** Whether two decimal texts denote the same number (1.0 = 1, 1e2 = 100; 9007199254740993 ≠ 9007199254740992). */
 export function sameDecimal(a: string, b: string): boolean {
-  const special = (t: string): string | null => (/^[+-]?(nan|infinity|inf)$/i.test(t.trim()) ? t.trim().toLowerCase().replace(/^\+/, '').replace('infinity', 'inf') : null);
+  const special = (t: string): string | null =>
+    /^[+-]?(nan|infinity|inf)$/i.test(t.trim())
+      ? t.trim().toLowerCase().replace(/^\+/, '').replace('infinity', 'inf')
+      : null;
   if (special(a) !== null || special(b) !== null) return special(a) === special(b);
   const x = parseDecimal(a);
   const y = parseDecimal(b);

@@ -7,7 +7,8 @@ import type { CheckResult } from '../run/result.ts';
 import { fail, pass } from '../run/check.ts';
 
 /** What a probe run by the server reports: it connected, it was refused or unroutable, or it could not run at all. */
-export type ProbeOutcome = { kind: 'connected' } | { kind: 'unreachable'; detail: string } | { kind: 'not-run'; detail: string };
+export type ProbeOutcome =
+  { kind: 'connected' } | { kind: 'unreachable'; detail: string } | { kind: 'not-run'; detail: string };
 
 // Exit codes of the probe program: 0 connected, 7 could not connect, 127 no bash or perl to try with.
 const UNREACHABLE = 7;
@@ -38,7 +39,9 @@ export function probeOutcome(error: unknown): ProbeOutcome {
 }
 
 /** Listen on 127.0.0.1 (a free port other than `avoid`) and count who connects. */
-async function listen(avoid: number | null): Promise<{ server: Server; port: number; connections: () => number; close: () => Promise<void> }> {
+async function listen(
+  avoid: number | null,
+): Promise<{ server: Server; port: number; connections: () => number; close: () => Promise<void> }> {
   let count = 0;
   const sockets = new Set<Socket>();
   const server = createServer((socket) => {
@@ -60,11 +63,14 @@ async function listen(avoid: number | null): Promise<{ server: Server; port: num
     return other;
   }
   return {
-    server, port, connections: () => count,
-    close: () => new Promise((resolve) => {
-      for (const s of sockets) s.destroy();
-      server.close(() => resolve());
-    }),
+    server,
+    port,
+    connections: () => count,
+    close: () =>
+      new Promise((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
   };
 }
 
@@ -72,7 +78,11 @@ async function listen(avoid: number | null): Promise<{ server: Server; port: num
  * Prove a restored server cannot reach this host: it tries the host's loopback, where a listener waits. Passes only when
  * the probe ran, could not connect, and the listener saw nobody; `cut` says what the environment took away.
  */
-export async function isolationCheck(client: pg.Client, cut: string, serverPort: number | null = null): Promise<CheckResult> {
+export async function isolationCheck(
+  client: pg.Client,
+  cut: string,
+  serverPort: number | null = null,
+): Promise<CheckResult> {
   const started = performance.now();
   const listener = await listen(serverPort);
   let error: unknown = null;
@@ -90,20 +100,49 @@ export async function isolationCheck(client: pg.Client, cut: string, serverPort:
   const ms = Math.round(performance.now() - started);
   const where = `127.0.0.1:${listener.port} on this host`;
   if (seen > 0 || outcome.kind === 'connected') {
-    return fail('isolation', 'restore:isolation', 'exact', 'unreachable', 'reached', `the restored server reached a listener at ${where} (${seen} connection(s)): a restore could touch what runs beside it; ${cut}`, ms);
+    return fail(
+      'isolation',
+      'restore:isolation',
+      'exact',
+      'unreachable',
+      'reached',
+      `the restored server reached a listener at ${where} (${seen} connection(s)): a restore could touch what runs beside it; ${cut}`,
+      ms,
+    );
   }
   if (outcome.kind === 'not-run') {
-    return { id: 'restore:isolation', kind: 'isolation', status: 'errored', exactness: 'not-available', expected: 'unreachable', actual: 'not probed', message: `could not probe the restored server's network (needs COPY TO PROGRAM and bash or perl in the image): ${outcome.detail}`, durationMs: ms };
+    return {
+      id: 'restore:isolation',
+      kind: 'isolation',
+      status: 'errored',
+      exactness: 'not-available',
+      expected: 'unreachable',
+      actual: 'not probed',
+      message: `could not probe the restored server's network (needs COPY TO PROGRAM and bash or perl in the image): ${outcome.detail}`,
+      durationMs: ms,
+    };
   }
-  return pass('isolation', 'restore:isolation', 'exact', 'unreachable', 'unreachable', `the restored server could not reach a listener at ${where}, which saw no connection; ${cut}`, ms);
+  return pass(
+    'isolation',
+    'restore:isolation',
+    'exact',
+    'unreachable',
+    'unreachable',
+    `the restored server could not reach a listener at ${where}, which saw no connection; ${cut}`,
+    ms,
+  );
 }
 
 /** The isolation check of a restore in a container (none for local restores: they share this host by design). */
-export async function containerIsolationCheck(cluster: Cluster, environment: RestoreResult['environment']): Promise<CheckResult | null> {
+export async function containerIsolationCheck(
+  cluster: Cluster,
+  environment: RestoreResult['environment'],
+): Promise<CheckResult | null> {
   if (environment.kind !== 'docker') return null;
-  const cut = environment.network === 'none'
-    ? 'the container has no network (NetworkMode none: its own loopback only), and archiving, replication and subscription workers are off'
-    : `the container shares the host's network (NetworkMode ${environment.network ?? 'unknown'})`;
+  const cut =
+    environment.network === 'none'
+      ? 'the container has no network (NetworkMode none: its own loopback only), and archiving, replication and subscription workers are off'
+      : `the container shares the host's network (NetworkMode ${environment.network ?? 'unknown'})`;
   const client = await cluster.connect('postgres');
   try {
     return await isolationCheck(client, cut, cluster.connection.port);

@@ -13,11 +13,23 @@ export async function manifestCheck(repo: LocalRepository, backup: StoredBackup)
     const findings = await verifyManifest(backup.dir, manifest);
     const durationMs = Math.round(performance.now() - started);
     if (findings.length === 0) {
-      const delegated = (manifest.delegated ?? []).map((d) => `; ${d.dir}/ is covered by ${d.manifest} (${d.verifiedBy})`).join('');
-      return { ...base, status: 'passed', expected: manifest.files.length, actual: manifest.files.length, message: `all ${manifest.files.length} files match their size and SHA-256${delegated}`, durationMs };
+      const delegated = (manifest.delegated ?? [])
+        .map((d) => `; ${d.dir}/ is covered by ${d.manifest} (${d.verifiedBy})`)
+        .join('');
+      return {
+        ...base,
+        status: 'passed',
+        expected: manifest.files.length,
+        actual: manifest.files.length,
+        message: `all ${manifest.files.length} files match their size and SHA-256${delegated}`,
+        durationMs,
+      };
     }
     return {
-      ...base, status: 'failed', expected: manifest.files.length, actual: findings.map(describeFinding),
+      ...base,
+      status: 'failed',
+      expected: manifest.files.length,
+      actual: findings.map(describeFinding),
       message: `backup ${backup.record.id} was altered after it completed: ${findings.slice(0, 3).map(describeFinding).join('; ')}${findings.length > 3 ? ` (+${findings.length - 3} more)` : ''}`,
       durationMs,
     };

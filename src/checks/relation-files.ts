@@ -27,7 +27,9 @@ export async function relationFilesCheck(cluster: Cluster): Promise<CheckResult>
   const admin = await cluster.connect('postgres');
   let databases: string[];
   try {
-    databases = (await admin.query<{ datname: string }>('select datname from pg_database where datallowconn order by datname')).rows.map((r) => r.datname);
+    databases = (
+      await admin.query<{ datname: string }>('select datname from pg_database where datallowconn order by datname')
+    ).rows.map((r) => r.datname);
   } finally {
     await admin.end();
   }
@@ -36,13 +38,35 @@ export async function relationFilesCheck(cluster: Cluster): Promise<CheckResult>
     try {
       const { rows } = await client.query<{ relation: string; path: string }>(RELATION_FILES_SQL);
       count += rows.length;
-      for (const row of rows) if (!existsSync(join(cluster.dataDir, row.path))) missing.push({ database, relation: row.relation, path: row.path });
+      for (const row of rows)
+        if (!existsSync(join(cluster.dataDir, row.path)))
+          missing.push({ database, relation: row.relation, path: row.path });
     } finally {
       await client.end();
     }
   }
   const ms = Math.round(performance.now() - started);
-  if (!missing.length) return pass('files', 'restore:relation-files', 'exact', 0, 0, `all ${count} relation files of ${databases.length} databases are on disk`, ms);
-  const named = missing.slice(0, 5).map((m) => `${m.database}: ${m.relation} (${m.path})`).join(', ');
-  return fail('files', 'restore:relation-files', 'exact', 0, missing.length, `${missing.length} relation file(s) the catalog names are missing from the restored data directory: ${named}${missing.length > 5 ? ', ...' : ''}`, ms);
+  if (!missing.length)
+    return pass(
+      'files',
+      'restore:relation-files',
+      'exact',
+      0,
+      0,
+      `all ${count} relation files of ${databases.length} databases are on disk`,
+      ms,
+    );
+  const named = missing
+    .slice(0, 5)
+    .map((m) => `${m.database}: ${m.relation} (${m.path})`)
+    .join(', ');
+  return fail(
+    'files',
+    'restore:relation-files',
+    'exact',
+    0,
+    missing.length,
+    `${missing.length} relation file(s) the catalog names are missing from the restored data directory: ${named}${missing.length > 5 ? ', ...' : ''}`,
+    ms,
+  );
 }

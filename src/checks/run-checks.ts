@@ -44,18 +44,45 @@ export async function runRestoreChecks(ctx: RestoreCheckContext, specs: readonly
       const queryResults = new Set(ctx.expected.tables.filter((t) => t.refreshedOverStale).map((t) => relationKey(t)));
       // Fingerprints computed as the backup's were (stored backups keep theirs, whatever this version's default).
       const fingerprintAlgorithm = ctx.expected.fingerprintAlgorithm ?? STORED_BEFORE_ALGORITHMS;
-      const actual = await withScanSessions(ctx, (scanSessions) => captureExpectations(client, { fingerprints: kinds.has('fingerprints'), fingerprintAlgorithm, largeObjectContent: kinds.has('large-objects'), queryResults, scanSessions }));
+      const actual = await withScanSessions(ctx, (scanSessions) =>
+        captureExpectations(client, {
+          fingerprints: kinds.has('fingerprints'),
+          fingerprintAlgorithm,
+          largeObjectContent: kinds.has('large-objects'),
+          queryResults,
+          scanSessions,
+        }),
+      );
       const deparsedHere = kinds.has('schema') ? await deparseBackupViews(client, ctx.expected, actual) : {};
-      results.push(...compareExpectations(ctx.expected, actual, {
-        exactness: ctx.exactness, kinds, unloggedEmpty: ctx.physical, durationMs: performance.now() - started, deparsedHere, ...(ctx.notRestored ? { notRestored: ctx.notRestored } : {}),
-      }));
+      results.push(
+        ...compareExpectations(ctx.expected, actual, {
+          exactness: ctx.exactness,
+          kinds,
+          unloggedEmpty: ctx.physical,
+          durationMs: performance.now() - started,
+          deparsedHere,
+          ...(ctx.notRestored ? { notRestored: ctx.notRestored } : {}),
+        }),
+      );
     }
     // Step 2: every index usable (a failed CREATE INDEX leaves an invalid one behind).
     if (kinds.has('schema')) {
       const started = performance.now();
       const invalid = await invalidIndexes(client);
       const ms = Math.round(performance.now() - started);
-      results.push(invalid.length ? fail('schema', 'schema:index-validity', 'exact', 0, invalid.length, `invalid indexes after restore: ${invalid.join(', ')}`, ms) : pass('schema', 'schema:index-validity', 'exact', 0, 0, 'every index is valid and ready', ms));
+      results.push(
+        invalid.length
+          ? fail(
+              'schema',
+              'schema:index-validity',
+              'exact',
+              0,
+              invalid.length,
+              `invalid indexes after restore: ${invalid.join(', ')}`,
+              ms,
+            )
+          : pass('schema', 'schema:index-validity', 'exact', 0, 0, 'every index is valid and ready', ms),
+      );
     }
     // Step 3: the scenario's own assertions, each on its database.
     let index = 0;
@@ -64,7 +91,13 @@ export async function runRestoreChecks(ctx: RestoreCheckContext, specs: readonly
       if (spec.database && spec.database !== ctx.database) {
         const other = await ctx.cluster.connect(spec.database).catch((error: Error) => error);
         if (other instanceof Error) {
-          results.push({ id: `sql:${index + 1}:${spec.name}`, kind: 'sql', status: 'errored', message: `${spec.name}: cannot connect to database ${spec.database}: ${other.message}`, durationMs: 0 });
+          results.push({
+            id: `sql:${index + 1}:${spec.name}`,
+            kind: 'sql',
+            status: 'errored',
+            message: `${spec.name}: cannot connect to database ${spec.database}: ${other.message}`,
+            durationMs: 0,
+          });
         } else {
           try {
             await pinSession(other);
@@ -91,7 +124,10 @@ export async function runRestoreChecks(ctx: RestoreCheckContext, specs: readonly
 }
 
 // The restored cluster is quiescent: `jobs` sessions in all count and hash its tables side by side.
-async function withScanSessions<T>(ctx: RestoreCheckContext, capture: (sessions: pg.Client[]) => Promise<T>): Promise<T> {
+async function withScanSessions<T>(
+  ctx: RestoreCheckContext,
+  capture: (sessions: pg.Client[]) => Promise<T>,
+): Promise<T> {
   const sessions: pg.Client[] = [];
   try {
     for (let i = 1; i < ctx.jobs; i++) {

@@ -11,5 +11,11 @@ export function runFaultCheck(fault: RunFault, message: string): CheckResult {
 
 /** One restore the harness could not finish: errored, never a pass. */
 export function restoreNotCompletedCheck(message: string): CheckResult {
-  return { id: 'restore:completed', kind: 'restore', status: 'errored', message: `the restore could not be completed: ${message}`, durationMs: 0 };
+  return {
+    id: 'restore:completed',
+    kind: 'restore',
+    status: 'errored',
+    message: `the restore could not be completed: ${message}`,
+    durationMs: 0,
+  };
 }

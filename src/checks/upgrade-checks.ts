@@ -30,23 +30,58 @@ export function upgradeChecks(run: UpgradeRun): CheckResult[] {
   const what = run.step === 'check' ? 'pg_upgrade --check' : `pg_upgrade --${run.step}`;
   const id = run.step === 'check' ? 'upgrade:check' : 'upgrade:pg_upgrade';
   if (run.ok) {
-    const verdict = lastMeaningful(run.output, /Clusters are compatible|Upgrade Complete/i)?.replace(/^\*+|\*+$/g, '') ?? 'completed';
-    return [pass('upgrade', id, 'exact', 'no findings', 'no findings', `${what} (PostgreSQL ${run.toVersion}): ${verdict}`, ms)];
+    const verdict =
+      lastMeaningful(run.output, /Clusters are compatible|Upgrade Complete/i)?.replace(/^\*+|\*+$/g, '') ?? 'completed';
+    return [
+      pass(
+        'upgrade',
+        id,
+        'exact',
+        'no findings',
+        'no findings',
+        `${what} (PostgreSQL ${run.toVersion}): ${verdict}`,
+        ms,
+      ),
+    ];
   }
   // A report pg_upgrade mentioned but that is not in its output directory is still named, from its words.
   const named = mentionedReports(run.output).filter((file) => !run.reports.some((r) => r.file === file));
   const reports = [...run.reports, ...named.map((file) => ({ file, text: '' }))];
   if (!reports.length) {
     const tail = lastLines(run.output, SHOWN_LINES);
-    return [fail('upgrade', 'upgrade:pg_upgrade', 'exact', 'success', 'failed', `${what} (PostgreSQL ${run.toVersion}) failed without a report: ${tail || 'no output'}`, ms)];
+    return [
+      fail(
+        'upgrade',
+        'upgrade:pg_upgrade',
+        'exact',
+        'success',
+        'failed',
+        `${what} (PostgreSQL ${run.toVersion}) failed without a report: ${tail || 'no output'}`,
+        ms,
+      ),
+    ];
   }
   return reports.map((report) => {
     const name = report.file.replace(/\.txt$/, '');
     const words = explanation(run.output, report.file);
-    const listed = report.text.trim().split('\n').map((l) => l.trim()).filter(Boolean);
-    const shown = listed.slice(0, SHOWN_LINES).join(' | ') + (listed.length > SHOWN_LINES ? ` | … ${listed.length - SHOWN_LINES} more line(s)` : '');
+    const listed = report.text
+      .trim()
+      .split('\n')
+      .map((l) => l.trim())
+      .filter(Boolean);
+    const shown =
+      listed.slice(0, SHOWN_LINES).join(' | ') +
+      (listed.length > SHOWN_LINES ? ` | … ${listed.length - SHOWN_LINES} more line(s)` : '');
     const message = `${what} (PostgreSQL ${run.toVersion}) refused the cluster: ${words ? `"${words}"` : `it wrote ${report.file}`}${shown ? `; ${report.file}: ${shown}` : report.text === '' ? ` (${report.file} was not found in pg_upgrade_output.d)` : ''}`;
-    return fail('upgrade', `upgrade:${name}`, 'exact', 'no findings', listed.length ? listed : report.file, message, ms);
+    return fail(
+      'upgrade',
+      `upgrade:${name}`,
+      'exact',
+      'no findings',
+      listed.length ? listed : report.file,
+      message,
+      ms,
+    );
   });
 }
 
@@ -70,7 +105,10 @@ export function explanation(output: string, file: string): string | null {
   while (end > 0 && lines[end - 1] === '') end--;
   let start = end;
   while (start > 0 && lines[start - 1] !== '' && !isStepLine(lines[start - 1]!)) start--;
-  const paragraph = lines.slice(start, end).join(' ').replace(/^Data type checks failed:\s*/, '');
+  const paragraph = lines
+    .slice(start, end)
+    .join(' ')
+    .replace(/^Data type checks failed:\s*/, '');
   return [failedStep(lines.slice(0, start)), paragraph].filter(Boolean).join(': ') || null;
 }
 
@@ -90,10 +128,21 @@ function failedStep(above: string[]): string | null {
 
 // The last line matching `pattern`, trimmed.
 function lastMeaningful(output: string, pattern: RegExp): string | null {
-  return output.split('\n').map((l) => l.trim()).filter((l) => pattern.test(l)).at(-1) ?? null;
+  return (
+    output
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => pattern.test(l))
+      .at(-1) ?? null
+  );
 }
 
 // The last `n` lines that say something (not a step that went ok, nor a heading), joined for a one-line message.
 function lastLines(output: string, n: number): string {
-  return output.split('\n').map((l) => l.trim().replace(/\s{2,}/g, ' ')).filter((l) => l && !/ ok$|^-+$|^Performing Consistency Checks/.test(l)).slice(-n).join(' | ');
+  return output
+    .split('\n')
+    .map((l) => l.trim().replace(/\s{2,}/g, ' '))
+    .filter((l) => l && !/ ok$|^-+$|^Performing Consistency Checks/.test(l))
+    .slice(-n)
+    .join(' | ');
 }

@@ -21,28 +21,64 @@ export function walContinuityCheck(facts: WalContinuityFacts): CheckResult {
   const { continuity, foreign, durationMs } = facts;
   const id = 'wal:continuity';
   if (continuity.ok) {
-    if (foreign.length) return fail('wal', id, 'exact', 0, foreign.length, `WAL segments that are not this cluster's: ${foreign.join(', ')} (overwritten or from another cluster)`, durationMs);
+    if (foreign.length)
+      return fail(
+        'wal',
+        id,
+        'exact',
+        0,
+        foreign.length,
+        `WAL segments that are not this cluster's: ${foreign.join(', ')} (overwritten or from another cluster)`,
+        durationMs,
+      );
     return pass('wal', id, 'exact', 0, 0, continuity.message, durationMs);
   }
   const inWindow = continuity.missing.filter((s) => s <= facts.stopSegment);
-  const why = inWindow.length ? `the backup itself is unusable from the archive alone: WAL of its own window is missing (${inWindow.join(', ')})` : continuity.message;
-  return fail('wal', id, 'exact', 0, continuity.missing.length, why === continuity.message ? continuity.message : `${why}; ${continuity.message}`, durationMs);
+  const why = inWindow.length
+    ? `the backup itself is unusable from the archive alone: WAL of its own window is missing (${inWindow.join(', ')})`
+    : continuity.message;
+  return fail(
+    'wal',
+    id,
+    'exact',
+    0,
+    continuity.missing.length,
+    why === continuity.message ? continuity.message : `${why}; ${continuity.message}`,
+    durationMs,
+  );
 }
 
 /** Read the archive for a physical backup's window, up to `endLsn` (or the archive's end). */
-export async function readWalContinuity(archive: WalArchive, physical: PhysicalDetails, endLsn: string | null): Promise<WalContinuityFacts> {
+export async function readWalContinuity(
+  archive: WalArchive,
+  physical: PhysicalDetails,
+  endLsn: string | null,
+): Promise<WalContinuityFacts> {
   const started = performance.now();
   const endSegment = endLsn ? segmentName(physical.timeline, endLsn, physical.walSegmentSize) : undefined;
   const continuity = await verifyWalContinuity(archive, {
-    startSegment: physical.startSegment, ...(endSegment ? { endSegment } : {}), timeline: physical.timeline, segSize: physical.walSegmentSize,
+    startSegment: physical.startSegment,
+    ...(endSegment ? { endSegment } : {}),
+    timeline: physical.timeline,
+    segSize: physical.walSegmentSize,
   });
   // Present is not enough: each segment must be this cluster's (a garbage or foreign file has another header).
   const foreign = continuity.ok ? await foreignSegments(archive, physical, continuity.first, continuity.last) : [];
-  return { continuity, foreign, stopSegment: physical.stopSegment, durationMs: Math.round(performance.now() - started) };
+  return {
+    continuity,
+    foreign,
+    stopSegment: physical.stopSegment,
+    durationMs: Math.round(performance.now() - started),
+  };
 }
 
 // Segments in [first, last] on the backup's timeline whose page header names another system (or is unreadable).
-async function foreignSegments(archive: WalArchive, physical: PhysicalDetails, first: string | undefined, last: string | undefined): Promise<string[]> {
+async function foreignSegments(
+  archive: WalArchive,
+  physical: PhysicalDetails,
+  first: string | undefined,
+  last: string | undefined,
+): Promise<string[]> {
   if (!first || !last || first.slice(0, 8) !== last.slice(0, 8)) return [];
   const foreign: string[] = [];
   for (const name of segmentsBetween(first, last, physical.walSegmentSize)) {

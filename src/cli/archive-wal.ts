@@ -21,9 +21,17 @@ export function keyFileOption(args: Record<string, unknown>, cwd: string, reposi
 }
 
 /** The repository directory from `--repository`, else RECOVERABLE_REPOSITORY (archive_command/restore_command). */
-export function repositoryOption(args: Record<string, unknown>, cwd: string, env: NodeJS.ProcessEnv = process.env): string {
-  const value = typeof args.repository === 'string' && args.repository !== '' ? args.repository : env.RECOVERABLE_REPOSITORY;
-  if (!value) throw new UsageError('no repository: pass --repository <dir> or set RECOVERABLE_REPOSITORY', { hint: "e.g. archive_command = 'recoverable archive-wal %p %f --repository /var/lib/recoverable/repo'" });
+export function repositoryOption(
+  args: Record<string, unknown>,
+  cwd: string,
+  env: NodeJS.ProcessEnv = process.env,
+): string {
+  const value =
+    typeof args.repository === 'string' && args.repository !== '' ? args.repository : env.RECOVERABLE_REPOSITORY;
+  if (!value)
+    throw new UsageError('no repository: pass --repository <dir> or set RECOVERABLE_REPOSITORY', {
+      hint: "e.g. archive_command = 'recoverable archive-wal %p %f --repository /var/lib/recoverable/repo'",
+    });
   return resolve(cwd, value);
 }
 
@@ -31,6 +39,9 @@ export function repositoryOption(args: Record<string, unknown>, cwd: string, env
 export function systemOption(args: Record<string, unknown>): string | undefined {
   const value = args.system;
   if (value === undefined || value === '') return undefined;
-  if (!/^\d+$/.test(String(value))) throw new UsageError(`--system must be a database system identifier (digits), got "${String(value)}"`, { hint: 'see pg_controldata: "Database system identifier"' });
+  if (!/^\d+$/.test(String(value)))
+    throw new UsageError(`--system must be a database system identifier (digits), got "${String(value)}"`, {
+      hint: 'see pg_controldata: "Database system identifier"',
+    });
   return String(value);
 }

@@ -16,7 +16,11 @@ export async function handler(args: Record<string, unknown>, ctx: CommandContext
   const taken = full ? { ...scenario, backup: { ...scenario.backup, incremental: false } } : scenario;
   const backup = await takeBackup(taken, openRepository(scenario, { signer }), ctx.log, systemClock);
   // stdout is the id alone: scripts capture it.
-  ctx.log.info(signer ? `backup ${backup.record.id} signed by key ${signer.fingerprint}` : `backup ${backup.record.id} is unsigned (no signing key)`);
+  ctx.log.info(
+    signer
+      ? `backup ${backup.record.id} signed by key ${signer.fingerprint}`
+      : `backup ${backup.record.id} is unsigned (no signing key)`,
+  );
   process.stdout.write(`${backup.record.id}\n`);
   return 0;
 }

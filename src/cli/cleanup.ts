@@ -16,7 +16,10 @@ export interface LabelledContainer {
 }
 
 /** Which containers to remove: those of this host whose run's process is gone (or every labelled one with `all`). Pure. */
-export function abandoned(containers: readonly LabelledContainer[], options: { all: boolean; host: string; isAlive: (pid: number) => boolean }): LabelledContainer[] {
+export function abandoned(
+  containers: readonly LabelledContainer[],
+  options: { all: boolean; host: string; isAlive: (pid: number) => boolean },
+): LabelledContainer[] {
   if (options.all) return [...containers];
   return containers.filter((c) => {
     if (c.labels[LABEL.host] !== options.host) return false; // another machine's run: its pid means nothing here
@@ -46,13 +49,17 @@ export async function handler(args: Record<string, unknown>, ctx: CommandContext
   }
   const kept = containers.length - doomed.length;
   if (doomed.length === 0) process.stdout.write('nothing to clean up\n');
-  if (kept > 0) process.stdout.write(`kept ${kept} container(s) of live runs or other hosts (--all removes them too)\n`);
+  if (kept > 0)
+    process.stdout.write(`kept ${kept} container(s) of live runs or other hosts (--all removes them too)\n`);
   return 0;
 }
 
 // Every container carrying org.recoverable=true, running or not.
 async function listLabelled(engine: DockerEngine): Promise<LabelledContainer[]> {
-  const list = await engine.client.container.dockerode.listContainers({ all: true, filters: { label: [`${LABEL.owner}=true`] } });
+  const list = await engine.client.container.dockerode.listContainers({
+    all: true,
+    filters: { label: [`${LABEL.owner}=true`] },
+  });
   return list.map((c) => ({ id: c.Id, image: c.Image, state: c.State, labels: c.Labels ?? {} }));
 }
 
@@ -60,10 +67,15 @@ async function listLabelled(engine: DockerEngine): Promise<LabelledContainer[]> 
 async function removeRun(engine: DockerEngine, container: LabelledContainer, host: string): Promise<string | null> {
   const workDir = container.labels[LABEL.workDir];
   // Only a directory our runtime made, on this machine: a label must never make us delete an arbitrary path.
-  const ours = workDir !== undefined && container.labels[LABEL.host] === host && basename(workDir).startsWith('recoverable-docker-');
+  const ours =
+    workDir !== undefined &&
+    container.labels[LABEL.host] === host &&
+    basename(workDir).startsWith('recoverable-docker-');
   if (ours && container.state === 'running' && process.getuid?.() !== 0) {
     // Files owned by the container's postgres uid are out of an unprivileged user's reach: delete them from inside.
-    await execInContainer(engine, container.id, ['find', workDir, '-mindepth', '1', '-delete'], { user: 'root' }).catch(() => undefined);
+    await execInContainer(engine, container.id, ['find', workDir, '-mindepth', '1', '-delete'], { user: 'root' }).catch(
+      () => undefined,
+    );
   }
   await removeContainer(engine, container.id);
   if (!ours) return null;

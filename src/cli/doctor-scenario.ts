@@ -55,7 +55,13 @@ async function machineFindings(): Promise<Finding[]> {
   let user = null;
   try {
     user = clusterOsUser();
-    findings.push({ topic: 'os user', ok: true, detail: user ? `running as root: clusters run as ${user.name} (uid ${user.uid})` : `clusters run as this user (uid ${process.getuid?.() ?? '?'})` });
+    findings.push({
+      topic: 'os user',
+      ok: true,
+      detail: user
+        ? `running as root: clusters run as ${user.name} (uid ${user.uid})`
+        : `clusters run as this user (uid ${process.getuid?.() ?? '?'})`,
+    });
   } catch (error) {
     const e = error as RecoverableError;
     findings.push({ topic: 'os user', ok: false, detail: e.message, ...(e.hint ? { fix: e.hint } : {}) });
@@ -65,10 +71,19 @@ async function machineFindings(): Promise<Finding[]> {
     await ensureWorkRoot(root);
     await access(root, constants.W_OK);
     if (user) await assertTraversable(root, user);
-    findings.push({ topic: 'work directory', ok: true, detail: `${root} is writable${user ? ` and ${user.name} can reach it` : ''}` });
+    findings.push({
+      topic: 'work directory',
+      ok: true,
+      detail: `${root} is writable${user ? ` and ${user.name} can reach it` : ''}`,
+    });
   } catch (error) {
     const e = error as RecoverableError;
-    findings.push({ topic: 'work directory', ok: false, detail: e.message ?? String(error), fix: e.hint ?? 'set RECOVERABLE_WORK_DIR to a writable directory' });
+    findings.push({
+      topic: 'work directory',
+      ok: false,
+      detail: e.message ?? String(error),
+      fix: e.hint ?? 'set RECOVERABLE_WORK_DIR to a writable directory',
+    });
   }
   return findings;
 }
@@ -76,18 +91,38 @@ async function machineFindings(): Promise<Finding[]> {
 // What the server and its role allow, for the scenario's method (the others are shown, not judged), and which tools back it up.
 function sourceFindings(scenario: Scenario, source: SourcePreflight): Finding[] {
   const findings: Finding[] = [];
-  findings.push({ topic: 'source', ok: true, detail: `PostgreSQL ${source.serverVersion}, database ${source.database}, role ${source.role}${source.superuser ? ' (superuser)' : ''}; wal_level ${source.walLevel}, archive_mode ${source.archiveMode}, archive_command ${source.archiveCommand === '' ? '(none)' : `'${source.archiveCommand}'`}` });
+  findings.push({
+    topic: 'source',
+    ok: true,
+    detail: `PostgreSQL ${source.serverVersion}, database ${source.database}, role ${source.role}${source.superuser ? ' (superuser)' : ''}; wal_level ${source.walLevel}, archive_mode ${source.archiveMode}, archive_command ${source.archiveCommand === '' ? '(none)' : `'${source.archiveCommand}'`}`,
+  });
   for (const method of source.methods) {
     const judged = method.method === scenario.backup.method;
     const state = method.ready ? 'ready' : `not ready: ${method.missing.join('; ')}`;
     const detail = `${method.method}${judged ? ' (this scenario)' : ''}: ${state}${method.notes.length ? ` (${method.notes.join('; ')})` : ''}`;
-    findings.push({ topic: `privileges`, ok: method.ready || !judged, detail, ...(judged && !method.ready ? { fix: `run on the source, as a superuser: ${method.missing.join('; ')}` } : {}) });
+    findings.push({
+      topic: `privileges`,
+      ok: method.ready || !judged,
+      detail,
+      ...(judged && !method.ready ? { fix: `run on the source, as a superuser: ${method.missing.join('; ')}` } : {}),
+    });
   }
   if (scenario.backup.incremental) findings.push(incrementalFinding(source));
-  const tools = scenario.backup.method === 'dump' ? ['pg_dump', 'pg_dumpall'] : scenario.backup.method === 'basebackup' ? ['pg_basebackup'] : [];
+  const tools =
+    scenario.backup.method === 'dump'
+      ? ['pg_dump', 'pg_dumpall']
+      : scenario.backup.method === 'basebackup'
+        ? ['pg_basebackup']
+        : [];
   if (tools.length) {
     const local = localBackupTools({ sourceMajor: source.major, wanted: source.major, tools }, discoverInstallations());
-    findings.push({ topic: 'backup tools', ok: true, detail: local ? `${tools.join(', ')} ${local.version} from ${local.dir}` : `no ${tools.join('/')} ${source.major} or newer here: those of postgres:${source.major} in a container on the host's network (needs a Docker engine)` });
+    findings.push({
+      topic: 'backup tools',
+      ok: true,
+      detail: local
+        ? `${tools.join(', ')} ${local.version} from ${local.dir}`
+        : `no ${tools.join('/')} ${source.major} or newer here: those of postgres:${source.major} in a container on the host's network (needs a Docker engine)`,
+    });
   }
   return findings;
 }
@@ -95,10 +130,20 @@ function sourceFindings(scenario: Scenario, source: SourcePreflight): Finding[] 
 /** Whether the source can take incremental backups: PostgreSQL 17+ with summarize_wal on, or the fix. */
 export function incrementalFinding(source: SourcePreflight): Finding {
   if (source.major < INCREMENTAL_MIN_MAJOR) {
-    return { topic: 'incremental', ok: false, detail: `PostgreSQL ${source.major} cannot take incremental backups (${INCREMENTAL_MIN_MAJOR} or newer can)`, fix: `upgrade the source to PostgreSQL ${INCREMENTAL_MIN_MAJOR} or newer, or remove backup.incremental` };
+    return {
+      topic: 'incremental',
+      ok: false,
+      detail: `PostgreSQL ${source.major} cannot take incremental backups (${INCREMENTAL_MIN_MAJOR} or newer can)`,
+      fix: `upgrade the source to PostgreSQL ${INCREMENTAL_MIN_MAJOR} or newer, or remove backup.incremental`,
+    };
   }
   if (source.summarizeWal !== 'on') {
-    return { topic: 'incremental', ok: false, detail: `summarize_wal is ${source.summarizeWal ?? 'unknown'}: incremental backups are taken from WAL summaries`, fix: 'run on the source, as a superuser: ALTER SYSTEM SET summarize_wal = on; SELECT pg_reload_conf()' };
+    return {
+      topic: 'incremental',
+      ok: false,
+      detail: `summarize_wal is ${source.summarizeWal ?? 'unknown'}: incremental backups are taken from WAL summaries`,
+      fix: 'run on the source, as a superuser: ALTER SYSTEM SET summarize_wal = on; SELECT pg_reload_conf()',
+    };
   }
   return { topic: 'incremental', ok: true, detail: 'summarize_wal is on: incremental backups can be taken' };
 }
@@ -112,10 +157,15 @@ async function diskFinding(scenario: Scenario, source: SourcePreflight | null): 
   const last = (await new LocalRepository(scenario.repository).list().catch(() => [])).at(-1);
   const needed = last?.record.sizeBytes ?? source?.databaseBytes ?? null;
   const basis = last ? `the last backup (${last.record.id})` : source ? 'the database (no backup yet)' : null;
-  if (needed === null || basis === null) return { topic: 'disk', ok: true, detail: `${formatBytes(free)} free for the repository ${scenario.repository}` };
+  if (needed === null || basis === null)
+    return { topic: 'disk', ok: true, detail: `${formatBytes(free)} free for the repository ${scenario.repository}` };
   const ok = free > needed;
   return {
-    topic: 'disk', ok, detail: `${formatBytes(free)} free for the repository ${scenario.repository}; ${basis} is ${formatBytes(needed)}`,
-    ...(ok ? {} : { fix: 'free space on that filesystem, prune old backups (recoverable prune), or move the repository' }),
+    topic: 'disk',
+    ok,
+    detail: `${formatBytes(free)} free for the repository ${scenario.repository}; ${basis} is ${formatBytes(needed)}`,
+    ...(ok
+      ? {}
+      : { fix: 'free space on that filesystem, prune old backups (recoverable prune), or move the repository' }),
   };
 }

@@ -34,9 +34,13 @@ export function recordRun(repository: string, result: RunResult, exitCode: numbe
 /** One ledger run as a point of the report's history charts. */
 export function historyPoint(run: LedgerRun): HistoryPoint {
   return {
-    runId: run.runId, finishedAt: run.finishedAt, verdict: run.verdict,
-    rtoMs: measured(run, 'rto'), rtoObjectiveMs: objectiveOf(run, 'rto')?.objectiveMs ?? null,
-    rpoMs: measured(run, 'rpo'), rpoObjectiveMs: objectiveOf(run, 'rpo')?.objectiveMs ?? null,
+    runId: run.runId,
+    finishedAt: run.finishedAt,
+    verdict: run.verdict,
+    rtoMs: measured(run, 'rto'),
+    rtoObjectiveMs: objectiveOf(run, 'rto')?.objectiveMs ?? null,
+    rpoMs: measured(run, 'rpo'),
+    rpoObjectiveMs: objectiveOf(run, 'rpo')?.objectiveMs ?? null,
     checksFailed: run.checkCounts.failed + run.checkCounts.errored,
   };
 }

@@ -50,7 +50,10 @@ export async function handler(args: Record<string, unknown>, ctx: CommandContext
     process.stdout.write(`${endLine(result)}\nreport: ${dir}\n`);
     const problems = [...recorded.problems];
     if (recorded.metrics && (metrics.file !== null || metrics.pushgateway !== null)) {
-      await withNewestBackups([recorded.metrics], scenario.repository).then((runs) => exported.push(...runs), (error: unknown) => problems.push(error as Error));
+      await withNewestBackups([recorded.metrics], scenario.repository).then(
+        (runs) => exported.push(...runs),
+        (error: unknown) => problems.push(error as Error),
+      );
     }
     worst = worse(worst, unseenPass(exitCode, problems));
   }

@@ -28,7 +28,10 @@ export function exitCodeOf(category: ErrorCategory): ExitCodeValue {
 }
 
 /** The exit code of a drill's verdict: 0 passed, 3 when the machine or a grant stopped the drill, otherwise 1. */
-export function verdictExitCode(verdict: { result: Pick<RunResult, 'verdict'>; stoppedByEnvironment: boolean }): ExitCodeValue {
+export function verdictExitCode(verdict: {
+  result: Pick<RunResult, 'verdict'>;
+  stoppedByEnvironment: boolean;
+}): ExitCodeValue {
   if (verdict.result.verdict === 'passed') return ExitCode.passed;
   return verdict.stoppedByEnvironment ? ExitCode.environment : ExitCode.failed;
 }

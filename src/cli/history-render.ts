@@ -9,9 +9,20 @@ export function renderHistory(history: ScenarioHistory): string[] {
   const lines = [`${history.scenario}: ${describeStreak(history.streak)}`];
   if (history.runs.length === 0) return lines;
   const header = ['finished', 'verdict', 'RTO (objective)', 'RPO (objective)', 'checks failed', 'backup'];
-  const rows = history.runs.map((run) => [run.finishedAt, run.verdict.toUpperCase(), objectiveCell(run, 'rto'), objectiveCell(run, 'rpo'), String(run.checkCounts.failed + run.checkCounts.errored), run.backup ? `${run.backup.id} (${run.backup.method})` : '-']);
+  const rows = history.runs.map((run) => [
+    run.finishedAt,
+    run.verdict.toUpperCase(),
+    objectiveCell(run, 'rto'),
+    objectiveCell(run, 'rpo'),
+    String(run.checkCounts.failed + run.checkCounts.errored),
+    run.backup ? `${run.backup.id} (${run.backup.method})` : '-',
+  ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]): string => `  ${cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()}`;
+  const line = (cells: string[]): string =>
+    `  ${cells
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd()}`;
   lines.push(line(header), ...rows.map(line));
   for (const trend of history.trends) lines.push(`  ${describeTrend(trend)}`);
   return lines;
@@ -29,10 +40,12 @@ export function describeTrend(trend: Trend): string {
   const name = trend.kind.toUpperCase();
   if (trend.recentMs === null) return `${name} trend: not measured in the recent runs`;
   const recent = `median ${formatDuration(trend.recentMs)} over the last ${trend.recentRuns} measured run${trend.recentRuns === 1 ? '' : 's'}`;
-  if (trend.previousMs === null || trend.changeMs === null) return `${name} trend: ${recent}; no earlier runs to compare with`;
+  if (trend.previousMs === null || trend.changeMs === null)
+    return `${name} trend: ${recent}; no earlier runs to compare with`;
   // A longer RTO is a slower restore; a longer RPO is more data lost.
   const [worse, better] = trend.kind === 'rto' ? ['slower', 'faster'] : ['more data lost', 'less data lost'];
   const change = formatDuration(Math.abs(trend.changeMs));
-  const what = trend.changeMs > 0 ? `${worse} by ${change}` : trend.changeMs < 0 ? `${better} by ${change}` : 'unchanged';
+  const what =
+    trend.changeMs > 0 ? `${worse} by ${change}` : trend.changeMs < 0 ? `${better} by ${change}` : 'unchanged';
   return `${name} trend: ${recent}, ${what} than the ${trend.previousRuns} before (median ${formatDuration(trend.previousMs)})`;
 }

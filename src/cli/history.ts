@@ -25,11 +25,18 @@ export async function handler(args: Record<string, unknown>, ctx: CommandContext
     return names.map((scenario): ScenarioHistory => {
       // Trends need two windows even when fewer runs are shown.
       const runs = ledger?.recent(scenario, Math.max(limit, window * 2)) ?? [];
-      return { scenario, runs: runs.slice(0, limit), streak: ledger?.streak(scenario) ?? null, trends: [trendOf(runs, 'rto', window), trendOf(runs, 'rpo', window)] };
+      return {
+        scenario,
+        runs: runs.slice(0, limit),
+        streak: ledger?.streak(scenario) ?? null,
+        trends: [trendOf(runs, 'rto', window), trendOf(runs, 'rpo', window)],
+      };
     });
   });
   if (args.json) {
-    process.stdout.write(`${JSON.stringify({ repository: scope.repository, ledger: join(scope.repository, LEDGER_FILE), scenarios: histories }, null, 2)}\n`);
+    process.stdout.write(
+      `${JSON.stringify({ repository: scope.repository, ledger: join(scope.repository, LEDGER_FILE), scenarios: histories }, null, 2)}\n`,
+    );
     return 0;
   }
   if (histories.length === 0) process.stdout.write(`no drill recorded in ${scope.repository}\n`);
@@ -39,6 +46,7 @@ export async function handler(args: Record<string, unknown>, ctx: CommandContext
 
 function positive(value: unknown, flag: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new UsageError(`${flag} must be a whole number of at least 1, not "${String(value)}"`);
+  if (!Number.isInteger(n) || n < 1)
+    throw new UsageError(`${flag} must be a whole number of at least 1, not "${String(value)}"`);
   return n;
 }

@@ -31,7 +31,10 @@ function schemaRef(file: string): string {
 }
 
 function refuseOverwrite(file: string, force: boolean): void {
-  if (existsSync(file) && !force) throw new UsageError(`${file} already exists`, { hint: 'choose another file name, or pass --force to overwrite it' });
+  if (existsSync(file) && !force)
+    throw new UsageError(`${file} already exists`, {
+      hint: 'choose another file name, or pass --force to overwrite it',
+    });
 }
 
 // Copy a shipped fixture; one already there with the same content is left alone.

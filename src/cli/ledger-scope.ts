@@ -14,7 +14,9 @@ export async function ledgerScope(args: Record<string, unknown>, cwd: string): P
   const given = args.scenario === undefined ? null : String(args.scenario);
   if (args.repository !== undefined) return { repository: resolve(cwd, String(args.repository)), scenario: given };
   if (given === null) {
-    throw new UsageError('name a scenario file, or a repository with --repository', { hint: 'e.g. `recoverable status scenarios/nightly.yaml --max-age 26h` or `recoverable status --repository /backups/repo nightly --max-age 26h`' });
+    throw new UsageError('name a scenario file, or a repository with --repository', {
+      hint: 'e.g. `recoverable status scenarios/nightly.yaml --max-age 26h` or `recoverable status --repository /backups/repo nightly --max-age 26h`',
+    });
   }
   const scenario = await loadScenario(given, { cwd });
   return { repository: scenario.repository, scenario: scenario.name };

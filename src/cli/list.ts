@@ -1,7 +1,12 @@
 // `recoverable list <scenario>`: the backups in the repository, oldest first, and whether each one's WAL is all archived.
 import { loadScenario } from '../scenario/load.ts';
 import type { LocalRepository, StoredBackup } from '../repository/local-repository.ts';
-import { describeIdentity, identityDifferences, recordIdentity, scenarioIdentity } from '../repository/source-identity.ts';
+import {
+  describeIdentity,
+  identityDifferences,
+  recordIdentity,
+  scenarioIdentity,
+} from '../repository/source-identity.ts';
 import { readHistory } from '../repository/history.ts';
 import { WalArchive } from '../repository/wal-archive.ts';
 import { openRepository } from '../repository/open-repository.ts';
@@ -40,11 +45,19 @@ export async function handler(args: Record<string, unknown>, ctx: CommandContext
   const statuses: Array<WalStatus | null> = [];
   for (const backup of backups) statuses.push(await walStatus(repo, backup));
   if (args.json) {
-    const listed = backups.map((b, i) => ({ ...b.record, restorable: foreign[i]!.length === 0, ...(foreign[i]!.length ? { otherSource: foreign[i] } : {}), wal: statuses[i] ?? null }));
+    const listed = backups.map((b, i) => ({
+      ...b.record,
+      restorable: foreign[i]!.length === 0,
+      ...(foreign[i]!.length ? { otherSource: foreign[i] } : {}),
+      wal: statuses[i] ?? null,
+    }));
     process.stdout.write(`${JSON.stringify(listed, null, 2)}\n`);
     return 0;
   }
-  const lines = backups.length === 0 ? [`no backups of ${describeIdentity(identity)} in ${scenario.repository}`] : renderList(backups, statuses, foreign);
+  const lines =
+    backups.length === 0
+      ? [`no backups of ${describeIdentity(identity)} in ${scenario.repository}`]
+      : renderList(backups, statuses, foreign);
   const others = otherScenarios(all.filter((b) => b.record.scenario !== scenario.name));
   for (const line of others ? [...lines, others] : lines) process.stdout.write(`${line}\n`);
   return 0;
@@ -60,20 +73,41 @@ function otherScenarios(others: readonly StoredBackup[]): string | null {
 }
 
 /** A table of backups; physical ones get a second line with their WAL range and its state, another source's a line saying so. */
-export function renderList(backups: readonly StoredBackup[], statuses: ReadonlyArray<WalStatus | null>, foreign: ReadonlyArray<readonly string[]> = []): string[] {
-  const rows = backups.map((b) => [b.record.id, b.record.method, `PostgreSQL ${b.record.source.serverVersion}`, b.record.startedAt, formatBytes(b.record.sizeBytes), formatDuration(b.record.durationMs)]);
+export function renderList(
+  backups: readonly StoredBackup[],
+  statuses: ReadonlyArray<WalStatus | null>,
+  foreign: ReadonlyArray<readonly string[]> = [],
+): string[] {
+  const rows = backups.map((b) => [
+    b.record.id,
+    b.record.method,
+    `PostgreSQL ${b.record.source.serverVersion}`,
+    b.record.startedAt,
+    formatBytes(b.record.sizeBytes),
+    formatDuration(b.record.durationMs),
+  ]);
   const header = ['id', 'method', 'source', 'taken', 'size', 'took'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
-  const line = (row: string[]): string => row.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  const line = (row: string[]): string =>
+    row
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
   const lines = [line(header)];
   rows.forEach((row, i) => {
     lines.push(line(row));
     const other = foreign[i] ?? [];
     if (other.length) lines.push(`  another source (backup.use never picks it): ${other.join('; ')}`);
     const incremental = backups[i]!.record.physical?.incremental;
-    if (incremental) lines.push(`  incremental on ${incremental.parent} (restores as ${[...incremental.chain, backups[i]!.record.id].join(' ← ')} through pg_combinebackup)`);
+    if (incremental)
+      lines.push(
+        `  incremental on ${incremental.parent} (restores as ${[...incremental.chain, backups[i]!.record.id].join(' ← ')} through pg_combinebackup)`,
+      );
     const status = statuses[i];
-    if (status) lines.push(`  WAL ${status.startSegment} → ${status.stopSegment}, archive ${status.archive} ends at ${status.archiveLastSegment ?? '(empty)'}: ${status.continuous ? 'all present' : 'INCOMPLETE'} (${status.message})`);
+    if (status)
+      lines.push(
+        `  WAL ${status.startSegment} → ${status.stopSegment}, archive ${status.archive} ends at ${status.archiveLastSegment ?? '(empty)'}: ${status.continuous ? 'all present' : 'INCOMPLETE'} (${status.message})`,
+      );
   });
   return lines;
 }
@@ -85,26 +119,42 @@ async function walStatus(repo: LocalRepository, backup: StoredBackup): Promise<W
   if (!physical || backup.record.external) return null;
   const archive = WalArchive.forSystem(repo.root, physical.systemIdentifier, { key: repo.key });
   // A history that is missing or altered is reported, never read as "no markers".
-  const history = await readHistory(repo, backup).then((h) => ({ h, problem: null }), (error: Error) => ({ h: null, problem: error.message }));
+  const history = await readHistory(repo, backup).then(
+    (h) => ({ h, problem: null }),
+    (error: Error) => ({ h: null, problem: error.message }),
+  );
   const promised = history.h?.end.lastSegment ?? physical.stopSegment;
   const status: WalStatus = {
-    archive: archive.dir, startSegment: physical.startSegment, stopSegment: physical.stopSegment, historyEndSegment: history.h?.end.lastSegment ?? null,
-    archiveLastSegment: lastSegment(await archive.list(), physical.walSegmentSize), continuous: false, missing: [], message: '',
+    archive: archive.dir,
+    startSegment: physical.startSegment,
+    stopSegment: physical.stopSegment,
+    historyEndSegment: history.h?.end.lastSegment ?? null,
+    archiveLastSegment: lastSegment(await archive.list(), physical.walSegmentSize),
+    continuous: false,
+    missing: [],
+    message: '',
   };
-  const checks = [
-    await continuity(archive, physical, promised),
-    await continuity(archive, physical, undefined),
-  ];
+  const checks = [await continuity(archive, physical, promised), await continuity(archive, physical, undefined)];
   status.continuous = checks.every((c) => c.ok) && history.problem === null;
   status.missing = [...new Set(checks.flatMap((c) => c.missing))];
-  status.message = [history.problem, (checks.find((c) => !c.ok) ?? checks[1]!).message].filter((m) => m !== null).join('; ');
+  status.message = [history.problem, (checks.find((c) => !c.ok) ?? checks[1]!).message]
+    .filter((m) => m !== null)
+    .join('; ');
   return status;
 }
 
 // One continuity check; a check that cannot run (bad names, unreadable history) counts as not continuous.
-async function continuity(archive: WalArchive, physical: PhysicalDetails, endSegment: string | undefined): Promise<Pick<WalContinuity, 'ok' | 'missing' | 'message'>> {
+async function continuity(
+  archive: WalArchive,
+  physical: PhysicalDetails,
+  endSegment: string | undefined,
+): Promise<Pick<WalContinuity, 'ok' | 'missing' | 'message'>> {
   try {
-    return await verifyWalContinuity(archive, { startSegment: physical.startSegment, segSize: physical.walSegmentSize, ...(endSegment ? { endSegment } : {}) });
+    return await verifyWalContinuity(archive, {
+      startSegment: physical.startSegment,
+      segSize: physical.walSegmentSize,
+      ...(endSegment ? { endSegment } : {}),
+    });
   } catch (error) {
     return { ok: false, missing: [], message: `cannot check the WAL: ${(error as Error).message}` };
   }
@@ -121,7 +171,8 @@ function lastSegment(names: readonly string[], segSize: number): string | null {
     } catch {
       continue;
     }
-    if (!best || parsed.segNo > best.segNo || (parsed.segNo === best.segNo && parsed.timeline > best.timeline)) best = { name, segNo: parsed.segNo, timeline: parsed.timeline };
+    if (!best || parsed.segNo > best.segNo || (parsed.segNo === best.segNo && parsed.timeline > best.timeline))
+      best = { name, segNo: parsed.segNo, timeline: parsed.timeline };
   }
   return best?.name ?? null;
 }

@@ -34,18 +34,29 @@ export function scenarioRuns(ledger: RunLedger, scenarios: readonly string[]): S
 export async function withNewestBackups(runs: readonly ScenarioRuns[], repository: string): Promise<ScenarioRuns[]> {
   const backups = await new LocalRepository(repository).list();
   return runs.map((run) => {
-    const taken = backups.filter((b) => b.record.scenario === run.scenario).map((b) => b.record.startedAt).sort();
+    const taken = backups
+      .filter((b) => b.record.scenario === run.scenario)
+      .map((b) => b.record.startedAt)
+      .sort();
     return { ...run, newestBackupAt: taken[taken.length - 1] ?? null };
   });
 }
 
 /** Write the textfile and push each scenario's group, as asked; returns what failed (every target is tried). */
-export async function exportMetrics(runs: readonly ScenarioRuns[], targets: MetricsTargets, now: Date): Promise<Error[]> {
+export async function exportMetrics(
+  runs: readonly ScenarioRuns[],
+  targets: MetricsTargets,
+  now: Date,
+): Promise<Error[]> {
   const failures: Error[] = [];
-  if (targets.file !== null) await writeMetricsFile(drillRegistry(runs, now), targets.file).catch((e: unknown) => failures.push(asError(e)));
+  if (targets.file !== null)
+    await writeMetricsFile(drillRegistry(runs, now), targets.file).catch((e: unknown) => failures.push(asError(e)));
   if (targets.pushgateway !== null) {
     // One group per scenario, so a push replaces only that scenario's metrics on the gateway.
-    for (const run of runs) await pushMetrics(drillRegistry([run], now), targets.pushgateway, run.scenario).catch((e: unknown) => failures.push(asError(e)));
+    for (const run of runs)
+      await pushMetrics(drillRegistry([run], now), targets.pushgateway, run.scenario).catch((e: unknown) =>
+        failures.push(asError(e)),
+      );
   }
   return failures;
 }

@@ -29,7 +29,9 @@ async function readRunResult(file: string): Promise<RunResult> {
   const checked = runResultSchema.safeParse(parsed);
   if (!checked.success) {
     const issue = checked.error.issues[0]!;
-    throw new UsageError(`${file} is not a run result: ${issue.path.join('.') || 'the top level'}: ${issue.message}`, { hint: HINT });
+    throw new UsageError(`${file} is not a run result: ${issue.path.join('.') || 'the top level'}: ${issue.message}`, {
+      hint: HINT,
+    });
   }
   // Checked above; zod types an optional key as possibly undefined, which parsed JSON never holds.
   return parsed as RunResult;

@@ -17,7 +17,10 @@ export async function handler(args: Record<string, unknown>, ctx: CommandContext
   const methods: readonly BackupMethod[] = args.method === 'all' ? BACKUP_METHODS : [args.method as BackupMethod];
   const environment = args.environment as EnvironmentKind;
   const version = args.version === undefined ? defaultVersion() : Number(args.version);
-  if (!Number.isInteger(version) || version < 13 || version > 18) throw new UsageError(`--version ${String(args.version)} is not a PostgreSQL major Recoverable supports`, { hint: 'give a major from 13 to 18, e.g. --version 17' });
+  if (!Number.isInteger(version) || version < 13 || version > 18)
+    throw new UsageError(`--version ${String(args.version)} is not a PostgreSQL major Recoverable supports`, {
+      hint: 'give a major from 13 to 18, e.g. --version 17',
+    });
   const only = onlyList(args.only);
   if (only) checkFaultNames(only, methods, environment);
   const run = await runSelftest(
@@ -29,8 +32,11 @@ export async function handler(args: Record<string, unknown>, ctx: CommandContext
   const rows = matrixRows(run.result);
   const width = Math.max(...rows.map((r) => r.fault.length));
   for (const row of rows) {
-    const by = row.outcome === 'caught' ? ` by ${row.expected}` : row.fault === 'clean' ? '' : ` (meant for ${row.expected})`;
-    process.stdout.write(`${row.method.padEnd(10)} ${row.fault.padEnd(width)}  ${outcomeText(row.outcome)}${by}${row.ok ? '' : `: ${row.message}`}\n`);
+    const by =
+      row.outcome === 'caught' ? ` by ${row.expected}` : row.fault === 'clean' ? '' : ` (meant for ${row.expected})`;
+    process.stdout.write(
+      `${row.method.padEnd(10)} ${row.fault.padEnd(width)}  ${outcomeText(row.outcome)}${by}${row.ok ? '' : `: ${row.message}`}\n`,
+    );
   }
   process.stdout.write(`${run.result.verdict.toUpperCase()} selftest: ${run.result.summary}\nreport: ${dir}\n`);
   return run.exitCode;
@@ -44,8 +50,13 @@ function defaultVersion(): number {
 // `--only a,b --only c` → [a, b, c]; absent → undefined.
 function onlyList(value: unknown): string[] | undefined {
   if (value === undefined) return undefined;
-  const names = [value].flat().flatMap((v) => String(v).split(',')).map((s) => s.trim()).filter(Boolean);
-  if (!names.length) throw new UsageError('--only names no fault', { hint: 'e.g. --only dump-truncated,heap-page-corrupt' });
+  const names = [value]
+    .flat()
+    .flatMap((v) => String(v).split(','))
+    .map((s) => s.trim())
+    .filter(Boolean);
+  if (!names.length)
+    throw new UsageError('--only names no fault', { hint: 'e.g. --only dump-truncated,heap-page-corrupt' });
   return names;
 }
 
@@ -54,8 +65,14 @@ function progressPrinter(ctx: CommandContext): (p: SelftestProgress) => void {
   const terminal = Boolean(process.stderr.isTTY);
   return (p) => {
     const head = `[${String(p.step).padStart(String(p.total).length)}/${p.total} ${formatDuration(p.elapsedMs)}] ${p.method} ${p.name}`;
-    const line = p.outcome ? `${head}: ${outcomeText(p.outcome as Parameters<typeof outcomeText>[0])}${p.outcome === 'caught' || p.outcome === 'passed' ? '' : ` (${p.message ?? ''})`}` : `${head} ...`;
+    const line = p.outcome
+      ? `${head}: ${outcomeText(p.outcome as Parameters<typeof outcomeText>[0])}${p.outcome === 'caught' || p.outcome === 'passed' ? '' : ` (${p.message ?? ''})`}`
+      : `${head} ...`;
     if (terminal) process.stderr.write(`${line}\n`);
-    else ctx.log.info({ step: p.step, total: p.total, method: p.method, fault: p.name, ...(p.outcome ? { outcome: p.outcome } : {}) }, line);
+    else
+      ctx.log.info(
+        { step: p.step, total: p.total, method: p.method, fault: p.name, ...(p.outcome ? { outcome: p.outcome } : {}) },
+        line,
+      );
   };
 }

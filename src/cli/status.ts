@@ -20,14 +20,18 @@ export async function handler(args: Record<string, unknown>, ctx: CommandContext
   const { judged, runs } = RunLedger.with(scope.repository, { create: false }, (ledger) => {
     const names = scope.scenario !== null ? [scope.scenario] : (ledger?.scenarios() ?? []);
     return {
-      judged: names.map((name): Freshness => judgeFreshness(name, ledger?.recent(name, 1)[0] ?? null, ledger?.lastPassed(name) ?? null, maxAgeMs, now)),
+      judged: names.map((name): Freshness =>
+        judgeFreshness(name, ledger?.recent(name, 1)[0] ?? null, ledger?.lastPassed(name) ?? null, maxAgeMs, now),
+      ),
       runs: ledger && wantMetrics ? scenarioRuns(ledger, names) : null,
     };
   });
   const allFresh = judged.length > 0 && judged.every((f) => f.fresh);
   // 3. Print.
   if (args.json) {
-    process.stdout.write(`${JSON.stringify({ repository: scope.repository, maxAgeMs, checkedAt: now.toISOString(), fresh: allFresh, scenarios: judged }, null, 2)}\n`);
+    process.stdout.write(
+      `${JSON.stringify({ repository: scope.repository, maxAgeMs, checkedAt: now.toISOString(), fresh: allFresh, scenarios: judged }, null, 2)}\n`,
+    );
   } else {
     if (judged.length === 0) process.stdout.write(`STALE: no drill recorded in ${scope.repository}\n`);
     for (const f of judged) process.stdout.write(`${f.fresh ? 'FRESH' : 'STALE'} ${f.message}\n`);
@@ -43,6 +47,7 @@ export async function handler(args: Record<string, unknown>, ctx: CommandContext
 
 function maxAge(value: unknown): number {
   const age = parseDuration(value === undefined ? undefined : String(value));
-  if (!age.ok) throw new UsageError(`--max-age: ${age.problem}`, { hint: 'write a number with a unit, e.g. 26h, 7d or 90m' });
+  if (!age.ok)
+    throw new UsageError(`--max-age: ${age.problem}`, { hint: 'write a number with a unit, e.g. 26h, 7d or 90m' });
   return age.ms;
 }

@@ -9,7 +9,10 @@ import type { CommandContext } from './context.ts';
 /** Exit 0 when every file matches (and the signature, when one is there or required); 1 when anything differs; 2 bad usage. */
 export async function handler(args: Record<string, unknown>, ctx: CommandContext): Promise<number> {
   const dir = resolve(ctx.cwd, String(args['run-dir']));
-  if (!(await stat(dir).catch(() => null))?.isDirectory()) throw new UsageError(`${dir} is not a directory`, { hint: 'pass a reports/<run-id> directory written by `recoverable drill`' });
+  if (!(await stat(dir).catch(() => null))?.isDirectory())
+    throw new UsageError(`${dir} is not a directory`, {
+      hint: 'pass a reports/<run-id> directory written by `recoverable drill`',
+    });
   const key = verifyKeyOf(args, ctx);
   const requireSigned = Boolean(args['require-signed']) || key !== null;
   const report = await verifyEvidence(dir, key);
@@ -17,7 +20,9 @@ export async function handler(args: Record<string, unknown>, ctx: CommandContext
   const ok = report.differences.length === 0 && signature.ok;
   const lines = report.differences.map((d) => `DIFFERS ${d}`);
   if (signature.line) lines.push(signature.line);
-  const head = ok ? `OK ${dir}: ${report.files} files match ${EVIDENCE_FILE}` : `FAILED ${dir}: the evidence does not match`;
+  const head = ok
+    ? `OK ${dir}: ${report.files} files match ${EVIDENCE_FILE}`
+    : `FAILED ${dir}: the evidence does not match`;
   process.stdout.write(`${[head, ...lines].join('\n')}\n`);
   return ok ? 0 : 1;
 }
@@ -27,11 +32,17 @@ function judgeSignature(signature: EvidenceReport['signature'], requireSigned: b
   if (signature === null) {
     return requireSigned
       ? { ok: false, line: `UNSIGNED ${EVIDENCE_FILE} has no ${EVIDENCE_SIGNATURE_FILE}, and a signature is required` }
-      : { ok: true, line: `unsigned: ${EVIDENCE_FILE} has no signature, so only its digests were checked (pass --key to require one)` };
+      : {
+          ok: true,
+          line: `unsigned: ${EVIDENCE_FILE} has no signature, so only its digests were checked (pass --key to require one)`,
+        };
   }
   if (!signature.ok) return { ok: false, line: `BAD SIGNATURE ${EVIDENCE_FILE}: ${signature.message}` };
   if (signature.pinned) return { ok: true, line: `signed by key ${signature.fingerprint} (the key given)` };
-  return { ok: true, line: `signed by key ${signature.fingerprint}, which matches the signature, but no key was given to prove who signed (pass --key)` };
+  return {
+    ok: true,
+    line: `signed by key ${signature.fingerprint}, which matches the signature, but no key was given to prove who signed (pass --key)`,
+  };
 }
 
 // --key, else RECOVERABLE_VERIFY_KEY, else none (an unsigned or self-signed bundle is then checked for digests only).
@@ -39,8 +50,14 @@ function verifyKeyOf(args: Record<string, unknown>, ctx: CommandContext): Verify
   const given = args.key === undefined ? undefined : String(args.key);
   if (given === undefined && !process.env[VERIFY_KEY_ENV]) return null;
   try {
-    return loadVerifyKey(given === undefined ? { env: VERIFY_KEY_ENV } : { file: given }, { yamlPath: '--key', repository: null, cwd: ctx.cwd });
+    return loadVerifyKey(given === undefined ? { env: VERIFY_KEY_ENV } : { file: given }, {
+      yamlPath: '--key',
+      repository: null,
+      cwd: ctx.cwd,
+    });
   } catch (error) {
-    throw new UsageError((error as Error).message, { hint: 'pass the public key (SPKI PEM) the run was signed with, e.g. `openssl pkey -in signing.pem -pubout`' });
+    throw new UsageError((error as Error).message, {
+      hint: 'pass the public key (SPKI PEM) the run was signed with, e.g. `openssl pkey -in signing.pem -pubout`',
+    });
   }
 }

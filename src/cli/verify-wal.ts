@@ -29,6 +29,7 @@ async function segmentSize(archive: WalArchive): Promise<number> {
 
 function timelineOption(value: unknown): number {
   const timeline = Number(value);
-  if (!Number.isInteger(timeline) || timeline < 1) throw new UsageError(`--timeline must be a positive integer, not "${String(value)}"`);
+  if (!Number.isInteger(timeline) || timeline < 1)
+    throw new UsageError(`--timeline must be a positive integer, not "${String(value)}"`);
   return timeline;
 }

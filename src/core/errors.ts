@@ -18,9 +18,17 @@ export class RecoverableError extends Error {
   constructor(code: ErrorCode, message: string, options?: RecoverableErrorOptions);
   /** @deprecated the exit code follows from the code's category; pass (code, message, options). */
   constructor(code: ErrorCode, exitCode: number, message: string, options?: RecoverableErrorOptions);
-  constructor(code: ErrorCode, messageOrExitCode: string | number, messageOrOptions?: string | RecoverableErrorOptions, maybeOptions?: RecoverableErrorOptions) {
+  constructor(
+    code: ErrorCode,
+    messageOrExitCode: string | number,
+    messageOrOptions?: string | RecoverableErrorOptions,
+    maybeOptions?: RecoverableErrorOptions,
+  ) {
     const message = typeof messageOrExitCode === 'string' ? messageOrExitCode : String(messageOrOptions);
-    const options = (typeof messageOrExitCode === 'string' ? (messageOrOptions as RecoverableErrorOptions | undefined) : maybeOptions) ?? {};
+    const options =
+      (typeof messageOrExitCode === 'string'
+        ? (messageOrOptions as RecoverableErrorOptions | undefined)
+        : maybeOptions) ?? {};
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
     this.code = code;
@@ -112,7 +120,15 @@ export class ToolError extends RecoverableError {
   readonly durationMs: number;
 
   constructor(
-    details: { command: string; exitCode: number | undefined; stderrTail: string; durationMs: number; signal?: string | undefined; stderr?: string; stdout?: string },
+    details: {
+      command: string;
+      exitCode: number | undefined;
+      stderrTail: string;
+      durationMs: number;
+      signal?: string | undefined;
+      stderr?: string;
+      stdout?: string;
+    },
     options: RecoverableErrorOptions = {},
   ) {
     const how = details.signal ? `was killed by ${details.signal}` : `exited with code ${details.exitCode}`;

@@ -7,17 +7,25 @@ export type LogFormat = 'human' | 'json';
 export type { Logger };
 
 /** Build the logger (human lines unless `format` is `json`); it writes to stderr so stdout stays free for command output. */
-export function createLogger(options: { format?: LogFormat; level?: string; stream?: NodeJS.WritableStream } = {}): Logger {
+export function createLogger(
+  options: { format?: LogFormat; level?: string; stream?: NodeJS.WritableStream } = {},
+): Logger {
   const stream = options.stream ?? process.stderr;
   const format = options.format ?? 'human';
   const base = {
     level: options.level ?? process.env.RECOVERABLE_LOG_LEVEL ?? 'info',
     base: { tool: 'recoverable' },
-    redact: { paths: ['password', '*.password', 'url', '*.url', 'connectionString', '*.connectionString', 'env.PGPASSWORD'], censor: '***' },
+    redact: {
+      paths: ['password', '*.password', 'url', '*.url', 'connectionString', '*.connectionString', 'env.PGPASSWORD'],
+      censor: '***',
+    },
     hooks: {
       // Messages may quote tool output that echoes a connection string: mask passwords there too.
       logMethod(this: Logger, args: unknown[], method: (...a: unknown[]) => void) {
-        method.apply(this, args.map((a) => (typeof a === 'string' ? redactSecrets(a) : a)));
+        method.apply(
+          this,
+          args.map((a) => (typeof a === 'string' ? redactSecrets(a) : a)),
+        );
       },
     },
   };

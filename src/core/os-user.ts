@@ -20,9 +20,13 @@ export function clusterOsUser(): OsUser | null {
     const gid = Number(execFileSync('id', ['-g', name], { encoding: 'utf8' }).trim());
     return (cached = { uid, gid, name });
   } catch (cause) {
-    throw new EnvironmentError('no-cluster-user', `running as root, but there is no user "${name}" to run PostgreSQL as`, {
-      hint: `PostgreSQL refuses to run as root: create the user (useradd --system ${name}) or set RECOVERABLE_OS_USER to an unprivileged user`,
-      cause,
-    });
+    throw new EnvironmentError(
+      'no-cluster-user',
+      `running as root, but there is no user "${name}" to run PostgreSQL as`,
+      {
+        hint: `PostgreSQL refuses to run as root: create the user (useradd --system ${name}) or set RECOVERABLE_OS_USER to an unprivileged user`,
+        cause,
+      },
+    );
   }
 }

@@ -1,7 +1,11 @@
 // Bounded concurrency for I/O-heavy loops (hashing, fsync): a few at once, in order of the input.
 
 /** Map `items` with at most `limit` calls in flight; results keep the input's order. */
-export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
+export async function mapLimit<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
   const results = new Array<R>(items.length);
   let next = 0;
   const worker = async (): Promise<void> => {

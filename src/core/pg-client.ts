@@ -31,6 +31,8 @@ export function conninfoToConfig(conninfo: string): pg.ClientConfig {
   if (k.password) config.password = k.password;
   if (k.dbname) config.database = k.dbname;
   if (k.connect_timeout) config.connectionTimeoutMillis = Number(k.connect_timeout) * 1000;
-  if (k.sslmode && k.sslmode !== 'disable') config.ssl = k.sslmode === 'require' || k.sslmode === 'prefer' || k.sslmode === 'allow' ? { rejectUnauthorized: false } : true;
+  if (k.sslmode && k.sslmode !== 'disable')
+    config.ssl =
+      k.sslmode === 'require' || k.sslmode === 'prefer' || k.sslmode === 'allow' ? { rejectUnauthorized: false } : true;
   return config;
 }

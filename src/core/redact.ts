@@ -15,17 +15,22 @@ const JSON_PASSWORD = /("(?:ssl|pg)?password"\s*:\s*")((?:[^"\\]|\\.)*)(")/gi;
 
 /** Replace every password in `text` with {@link MASK}: URLs, conninfo keys, URL query parameters, env and JSON forms. */
 export function redactSecrets(text: string): string {
-  return maskPasswordValues(maskUserinfo(text)).replace(ENV_PASSWORD, `$1${MASK}`).replace(JSON_PASSWORD, `$1${MASK}$3`);
+  return maskPasswordValues(maskUserinfo(text))
+    .replace(ENV_PASSWORD, `$1${MASK}`)
+    .replace(JSON_PASSWORD, `$1${MASK}$3`);
 }
 
 // Each URL's userinfo password, up to the last `@` before the next URL on the line.
 function maskUserinfo(text: string): string {
-  return text.split('\n').map((line) => {
-    const starts = [...line.matchAll(/postgres(?:ql)?:\/\//gi)].map((m) => m.index);
-    if (starts.length === 0) return line;
-    const pieces = starts.map((start, i) => line.slice(start, starts[i + 1] ?? line.length));
-    return line.slice(0, starts[0]) + pieces.map((piece) => piece.replace(URL_USERINFO, `$1${MASK}@`)).join('');
-  }).join('\n');
+  return text
+    .split('\n')
+    .map((line) => {
+      const starts = [...line.matchAll(/postgres(?:ql)?:\/\//gi)].map((m) => m.index);
+      if (starts.length === 0) return line;
+      const pieces = starts.map((start, i) => line.slice(start, starts[i + 1] ?? line.length));
+      return line.slice(0, starts[0]) + pieces.map((piece) => piece.replace(URL_USERINFO, `$1${MASK}@`)).join('');
+    })
+    .join('\n');
 }
 
 // The value after each password key: a quoted value to its closing quote (backslash escapes and doubled quotes
@@ -66,6 +71,7 @@ function valueEnd(text: string, at: number): number {
 export function redactDeep<T>(value: T): T {
   if (typeof value === 'string') return redactSecrets(value) as T;
   if (Array.isArray(value)) return value.map((v: unknown) => redactDeep(v)) as T;
-  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactDeep(v)])) as T;
+  if (value && typeof value === 'object')
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactDeep(v)])) as T;
   return value;
 }

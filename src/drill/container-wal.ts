@@ -78,13 +78,21 @@ export class ContainerWalCopy {
       return { reflinked, bytes: (await stat(join(dir, name))).size };
     });
     // As root the copy goes to the container's postgres; an ordinary user's containers run as that user already.
-    if (user && process.getuid?.() === 0) for (const path of [...(first ? [dir] : []), ...names.map((n) => join(dir, n))]) await chown(path, user.uid, user.gid);
+    if (user && process.getuid?.() === 0)
+      for (const path of [...(first ? [dir] : []), ...names.map((n) => join(dir, n))])
+        await chown(path, user.uid, user.gid);
     const facts: WalCopyFacts = {
-      files: names.length, bytes: sizes.reduce((sum, s) => sum + s.bytes, 0), reflinked: sizes.filter((s) => s.reflinked).length,
+      files: names.length,
+      bytes: sizes.reduce((sum, s) => sum + s.bytes, 0),
+      reflinked: sizes.filter((s) => s.reflinked).length,
       durationMs: Math.round(performance.now() - started),
     };
     this.made.push(facts);
-    this.log.info(first ? `WAL archive copied once for the drill's containers: ${describeWalCopy(facts)}` : `WAL archived since added to the drill's copy: ${describeWalCopy(facts)}`);
+    this.log.info(
+      first
+        ? `WAL archive copied once for the drill's containers: ${describeWalCopy(facts)}`
+        : `WAL archived since added to the drill's copy: ${describeWalCopy(facts)}`,
+    );
     return dir;
   }
 
@@ -114,6 +122,11 @@ async function cloneOrCopy(from: string, to: string): Promise<boolean> {
 
 /** e.g. "12 files, 192.0 MiB (12 by reflink) in 40 ms". */
 export function describeWalCopy(facts: WalCopyFacts): string {
-  const how = facts.reflinked === facts.files ? 'all by reflink' : facts.reflinked === 0 ? 'full copies' : `${facts.reflinked} by reflink`;
+  const how =
+    facts.reflinked === facts.files
+      ? 'all by reflink'
+      : facts.reflinked === 0
+        ? 'full copies'
+        : `${facts.reflinked} by reflink`;
   return `${facts.files} files, ${formatBytes(facts.bytes)} (${how}) in ${formatDuration(facts.durationMs)}`;
 }

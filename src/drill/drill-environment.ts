@@ -24,12 +24,20 @@ async function engineAnswers(): Promise<boolean> {
 }
 
 /** Loads `file` for a drill; a local scenario this machine cannot run moves to Docker when an engine answers, saying so once. */
-export async function loadDrillScenario(file: string, opts: { cwd: string; flag?: 'local' | 'docker' }, log: Logger): Promise<Scenario> {
+export async function loadDrillScenario(
+  file: string,
+  opts: { cwd: string; flag?: 'local' | 'docker' },
+  log: Logger,
+): Promise<Scenario> {
   const scenario = await loadScenario(file, { cwd: opts.cwd, ...(opts.flag ? { environment: opts.flag } : {}) });
   if (opts.flag || scenario.restore.environment !== 'local') return scenario;
   const missing = localMissing(scenario);
   if (missing === null) return scenario;
-  const choice = chooseEnvironment({ written: scenario.restore.environment, localMissing: missing, engineAnswers: await engineAnswers() });
+  const choice = chooseEnvironment({
+    written: scenario.restore.environment,
+    localMissing: missing,
+    engineAnswers: await engineAnswers(),
+  });
   if (choice.fallback === null) return scenario;
   log.info(`${scenario.name}: ${choice.fallback}`);
   return loadScenario(file, { cwd: opts.cwd, environment: choice.environment });

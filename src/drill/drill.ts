@@ -7,7 +7,13 @@ import { TOOL_VERSION } from '../core/tool-version.ts';
 import { RecoverableError, InterruptedError, MissingGrantError } from '../core/errors.ts';
 import { verdictExitCode } from '../cli/exit-code.ts';
 import { throwIfInterrupted } from '../core/interrupt.ts';
-import { RESULT_SCHEMA_VERSION, type RunResult, type RestoreResult, type ObjectiveResult, type Phase } from '../run/result.ts';
+import {
+  RESULT_SCHEMA_VERSION,
+  type RunResult,
+  type RestoreResult,
+  type ObjectiveResult,
+  type Phase,
+} from '../run/result.ts';
 import { coverageOf, decideVerdict, summarize } from '../run/verdict.ts';
 import { manifestCheck } from '../checks/manifest-check.ts';
 import { signatureCheck } from '../checks/signature-check.ts';
@@ -67,9 +73,18 @@ export async function drillVerdict(scenario: Scenario, drillDeps: DrillDeps): Pr
   const deps: DrillDeps = { ...drillDeps, log: drillDeps.log.child({ runId }) };
   const { log, clock } = deps;
   const result: RunResult = {
-    schemaVersion: RESULT_SCHEMA_VERSION, runId, tool: { name: 'recoverable', version: TOOL_VERSION },
+    schemaVersion: RESULT_SCHEMA_VERSION,
+    runId,
+    tool: { name: 'recoverable', version: TOOL_VERSION },
     scenario: { name: scenario.name, path: scenario.path, sha256: scenario.sha256 },
-    startedAt: startedAt.toISOString(), finishedAt: '', verdict: 'errored', summary: '', backup: null, restores: [], objectives: [], checks: [],
+    startedAt: startedAt.toISOString(),
+    finishedAt: '',
+    verdict: 'errored',
+    summary: '',
+    backup: null,
+    restores: [],
+    objectives: [],
+    checks: [],
   };
   // Step 1: refuse what this drill cannot do before anything starts, read its keys, find the binaries (exit 2 / 3).
   const keys = deps.keys ?? resolveEvidenceKeys(scenario);
@@ -79,9 +94,13 @@ export async function drillVerdict(scenario: Scenario, drillDeps: DrillDeps): Pr
     await drillSteps(scenario, deps, keys, result);
   } catch (error) {
     // Interrupted, or the scenario does not fit the source (a standby, say): exit 130 / 2, not a finding about the backup.
-    if (error instanceof InterruptedError || (error instanceof RecoverableError && error.category === 'usage')) throw error;
+    if (error instanceof InterruptedError || (error instanceof RecoverableError && error.category === 'usage'))
+      throw error;
     // The backup could not be taken or read, or the machine gave out: a run-level finding, never a pass.
-    const e = error instanceof RecoverableError ? error : new RecoverableError('internal', (error as Error).message, { cause: error });
+    const e =
+      error instanceof RecoverableError
+        ? error
+        : new RecoverableError('internal', (error as Error).message, { cause: error });
     if (!(error instanceof RecoverableError)) log.error({ err: error }, 'internal error');
     result.error = { code: e.code, message: e.message, ...(e.hint ? { hint: e.hint } : {}) };
     const environmentFault = e.category === 'environment';
@@ -94,7 +113,9 @@ export async function drillVerdict(scenario: Scenario, drillDeps: DrillDeps): Pr
   }
   result.finishedAt = clock.date().toISOString();
   result.verdict = decideVerdict(result);
-  const requested = new Set([...scenario.checks, ...scenario.restore.targets.flatMap((t) => t.checks)].map((c) => c.kind));
+  const requested = new Set(
+    [...scenario.checks, ...scenario.restore.targets.flatMap((t) => t.checks)].map((c) => c.kind),
+  );
   result.coverage = coverageOf(result, requested);
   result.summary = summarize(result);
   result.provenance = collectProvenance(result, { toolVersion: TOOL_VERSION });
@@ -107,8 +128,14 @@ async function drillSteps(scenario: Scenario, deps: DrillDeps, keys: EvidenceKey
   // Step 2: the backup, taken now (signed when a signing key is set) or picked from the repository.
   const { backup, repo, taken } = await obtainBackup(scenario, log, clock, keys.signer);
   result.backup = {
-    id: backup.record.id, method: backup.record.method, sizeBytes: backup.record.sizeBytes, durationMs: backup.record.durationMs,
-    taken, takenAt: backup.record.startedAt, sourceVersion: backup.record.source.major, sourceServerVersion: backup.record.source.serverVersion,
+    id: backup.record.id,
+    method: backup.record.method,
+    sizeBytes: backup.record.sizeBytes,
+    durationMs: backup.record.durationMs,
+    taken,
+    takenAt: backup.record.startedAt,
+    sourceVersion: backup.record.source.major,
+    sourceServerVersion: backup.record.source.serverVersion,
     ...(backup.record.physical?.incremental ? { chain: backup.record.physical.incremental.chain } : {}),
   };
   throwIfInterrupted();
@@ -142,7 +169,13 @@ async function drillSteps(scenario: Scenario, deps: DrillDeps, keys: EvidenceKey
       rpo = await restorePhysicalTargets(scenario, deps, result, restorable);
     }
     // Step 6: objectives against what was measured.
-    result.objectives = objectives(scenario, result.restores, new Date(backup.record.startedAt), new Date(result.startedAt), rpo);
+    result.objectives = objectives(
+      scenario,
+      result.restores,
+      new Date(backup.record.startedAt),
+      new Date(result.startedAt),
+      rpo,
+    );
   } finally {
     await plaintext.dispose();
   }
@@ -158,21 +191,45 @@ interface Restorable {
 }
 
 // A dump restores to its snapshot, into each requested major.
-async function restoreDumpTargets(scenario: Scenario, deps: DrillDeps, result: RunResult, { repo, backup, plaintext, shared }: Restorable): Promise<void> {
+async function restoreDumpTargets(
+  scenario: Scenario,
+  deps: DrillDeps,
+  result: RunResult,
+  { repo, backup, plaintext, shared }: Restorable,
+): Promise<void> {
   const versions = scenario.restore.matrix?.version ?? [scenario.restore.version ?? backup.record.source.major];
   const total = versions.length * scenario.restore.targets.length;
   for (const version of versions) {
     for (const target of scenario.restore.targets) {
       throwIfInterrupted();
-      deps.log.info(restoreStarting(result.restores.length + 1, total, `${backup.record.id} to ${target.label} in a ${scenario.restore.environment} PostgreSQL ${version} environment`, elapsed(deps, result)));
+      deps.log.info(
+        restoreStarting(
+          result.restores.length + 1,
+          total,
+          `${backup.record.id} to ${target.label} in a ${scenario.restore.environment} PostgreSQL ${version} environment`,
+          elapsed(deps, result),
+        ),
+      );
       const restore = await restoreDumpTarget(
         {
-          repo, backup, files: plaintext.backup, mounts: plaintext.mounts, target, version, environment: environmentOf(scenario, result.runId, version), checks: [...scenario.checks, ...target.checks],
-          options: { jobs: scenario.backup.jobs, noOwner: scenario.restore.noOwner, noPrivileges: scenario.restore.noPrivileges },
+          repo,
+          backup,
+          files: plaintext.backup,
+          mounts: plaintext.mounts,
+          target,
+          version,
+          environment: environmentOf(scenario, result.runId, version),
+          checks: [...scenario.checks, ...target.checks],
+          options: {
+            jobs: scenario.backup.jobs,
+            noOwner: scenario.restore.noOwner,
+            noPrivileges: scenario.restore.noPrivileges,
+          },
           sharedPhases: shared,
           ...(deps.afterRestore ? { afterRestore: deps.afterRestore } : {}),
         },
-        deps.log, deps.clock,
+        deps.log,
+        deps.clock,
       );
       result.restores.push(restore);
       logRestore(deps.log, restore);
@@ -187,7 +244,12 @@ function elapsed(deps: DrillDeps, result: RunResult): number {
 }
 
 // A physical backup: pg_verifybackup once, then WAL replay to each target; returns the measured RPO if `latest` ran.
-async function restorePhysicalTargets(scenario: Scenario, deps: DrillDeps, result: RunResult, { repo, backup, plaintext, shared }: Restorable): Promise<ObjectiveResult | null> {
+async function restorePhysicalTargets(
+  scenario: Scenario,
+  deps: DrillDeps,
+  result: RunResult,
+  { repo, backup, plaintext, shared }: Restorable,
+): Promise<ObjectiveResult | null> {
   const { log, clock } = deps;
   // A basebackup carries PostgreSQL's own backup_manifest; a snapshot's files are covered by the repository's manifest.
   const phases = [...shared];
@@ -201,14 +263,28 @@ async function restorePhysicalTargets(scenario: Scenario, deps: DrillDeps, resul
   if (backup.record.method === 'basebackup') {
     // An upgrade rehearsal's image holds both majors: the backup's own major verifies it.
     const upgradeTo = scenario.restore.upgrade ? { upgradeTo: scenario.restore.upgrade.to } : {};
-    const environment = await openEnvironment({ ...environmentOf(scenario, result.runId, backup.record.source.major), version: backup.record.source.major, ...upgradeTo, mounts: [{ path: repo.root, readOnly: true }, ...plaintext.mounts], tools: [], runLabel: result.runId }, log);
+    const environment = await openEnvironment(
+      {
+        ...environmentOf(scenario, result.runId, backup.record.source.major),
+        version: backup.record.source.major,
+        ...upgradeTo,
+        mounts: [{ path: repo.root, readOnly: true }, ...plaintext.mounts],
+        tools: [],
+        runLabel: result.runId,
+      },
+      log,
+    );
     try {
       const verify = await verifyBackupCheck(plaintext.backup, environment.runtime);
       result.checks.push(verify);
       // Each backup of the chain against its own backup_manifest too: pg_combinebackup reads every one.
       for (const parent of chain?.chain ?? []) {
         const check = await verifyBackupCheck(parent, environment.runtime);
-        result.checks.push({ ...check, id: `pg_verifybackup:${parent.record.id}`, message: `backup ${parent.record.id} of the chain: ${check.message}` });
+        result.checks.push({
+          ...check,
+          id: `pg_verifybackup:${parent.record.id}`,
+          message: `backup ${parent.record.id} of the chain: ${check.message}`,
+        });
         verify.durationMs += check.durationMs;
       }
       phases.push({ name: 'pg_verifybackup', durationMs: verify.durationMs });
@@ -219,7 +295,8 @@ async function restorePhysicalTargets(scenario: Scenario, deps: DrillDeps, resul
   const expectations = (await repo.readExpectations(backup))?.expectations ?? null;
   const history = await readHistory(repo, backup);
   // Another tool's WAL archive: the external backup's restoreWal as recorded, or the url source's restoreCommand.
-  const external = backup.record.external?.restoreWal ?? (scenario.source.kind === 'url' ? scenario.source.restoreCommand : undefined);
+  const external =
+    backup.record.external?.restoreWal ?? (scenario.source.kind === 'url' ? scenario.source.restoreCommand : undefined);
   // An encrypted backup's own WAL is decrypted once, before any replay: a segment that does not authenticate is named here.
   const wal = external === undefined ? await openPlaintextWal(repo, backup, log) : null;
   let containerWal: ContainerWalCopy | null = null;
@@ -230,27 +307,51 @@ async function restorePhysicalTargets(scenario: Scenario, deps: DrillDeps, resul
     }
     const archive = wal?.archive ?? WalArchive.forSystem(repo.root, backup.record.physical!.systemIdentifier);
     // Containers read the archive through one copy made for all of them, never one per target.
-    if (external === undefined && scenario.restore.environment === 'docker') containerWal = await ContainerWalCopy.create(archive, backup.record.physical!.startSegment, log);
+    if (external === undefined && scenario.restore.environment === 'docker')
+      containerWal = await ContainerWalCopy.create(archive, backup.record.physical!.startSegment, log);
     let rpo: ObjectiveResult | null = null;
     const total = scenario.restore.targets.length;
     for (const target of scenario.restore.targets) {
       throwIfInterrupted();
-      log.info(restoreStarting(result.restores.length + 1, total, `${backup.record.id} to ${target.label} in a ${scenario.restore.environment} PostgreSQL ${backup.record.source.major} environment`, elapsed(deps, result)));
+      log.info(
+        restoreStarting(
+          result.restores.length + 1,
+          total,
+          `${backup.record.id} to ${target.label} in a ${scenario.restore.environment} PostgreSQL ${backup.record.source.major} environment`,
+          elapsed(deps, result),
+        ),
+      );
       const { restore, lastReplayedCommit } = await restorePhysicalTarget(
         {
-          repo, backup, files: plaintext.backup, chain: chain?.chain ?? [], wal: archive, mounts: [...plaintext.mounts, ...(wal?.mounts ?? []), ...(containerWal ? [containerWal.mount] : [])], backupExpectations: expectations, history, target, checks: [...scenario.checks, ...target.checks],
+          repo,
+          backup,
+          files: plaintext.backup,
+          chain: chain?.chain ?? [],
+          wal: archive,
+          mounts: [...plaintext.mounts, ...(wal?.mounts ?? []), ...(containerWal ? [containerWal.mount] : [])],
+          backupExpectations: expectations,
+          history,
+          target,
+          checks: [...scenario.checks, ...target.checks],
           environment: environmentOf(scenario, result.runId, backup.record.source.major),
           // A node process per WAL file costs ~0.2 s of replay each: the drill's own archive is read with cp.
-          restoreCommand: external ?? copyRestoreCommand(archive.dir), ownArchive: external === undefined, containerWal, jobs: scenario.backup.jobs,
-          sharedPhases: phases, recoveryTimeoutMs: RECOVERY_TIMEOUT_MS, ...(deps.afterRestore ? { afterRestore: deps.afterRestore } : {}),
+          restoreCommand: external ?? copyRestoreCommand(archive.dir),
+          ownArchive: external === undefined,
+          containerWal,
+          jobs: scenario.backup.jobs,
+          sharedPhases: phases,
+          recoveryTimeoutMs: RECOVERY_TIMEOUT_MS,
+          ...(deps.afterRestore ? { afterRestore: deps.afterRestore } : {}),
           ...(scenario.restore.upgrade ? { upgrade: scenario.restore.upgrade } : {}),
         },
-        log, clock,
+        log,
+        clock,
       );
       result.restores.push(restore);
       logRestore(log, restore);
       log.info(restoreFinished(result.restores.length, total, restore, elapsed(deps, result)));
-      if (target.kind === 'latest' && scenario.objectives.rpoMs !== undefined) rpo = latestRpoObjective(scenario.objectives.rpoMs, history, lastReplayedCommit);
+      if (target.kind === 'latest' && scenario.objectives.rpoMs !== undefined)
+        rpo = latestRpoObjective(scenario.objectives.rpoMs, history, lastReplayedCommit);
     }
     return rpo;
   } finally {
@@ -262,7 +363,11 @@ async function restorePhysicalTargets(scenario: Scenario, deps: DrillDeps, resul
 const RECOVERY_TIMEOUT_MS = 30 * 60_000;
 
 // The scenario's restore environment for one major, with the image the plan names.
-function environmentOf(scenario: Scenario, runId: string, version: number): { kind: 'local' | 'docker'; image?: string; runLabel: string } {
+function environmentOf(
+  scenario: Scenario,
+  runId: string,
+  version: number,
+): { kind: 'local' | 'docker'; image?: string; runLabel: string } {
   if (scenario.restore.environment === 'local') return { kind: 'local', runLabel: runId };
   return { kind: 'docker', image: restoreImage(scenario, version), runLabel: runId };
 }
@@ -285,10 +390,17 @@ async function preflight(scenario: Scenario, log: Logger): Promise<void> {
   }
 }
 
-function objectives(scenario: Scenario, restores: RestoreResult[], snapshotAt: Date, drillAt: Date, measuredRpo: ObjectiveResult | null): ObjectiveResult[] {
+function objectives(
+  scenario: Scenario,
+  restores: RestoreResult[],
+  snapshotAt: Date,
+  drillAt: Date,
+  measuredRpo: ObjectiveResult | null,
+): ObjectiveResult[] {
   const list: ObjectiveResult[] = [];
   if (scenario.objectives.rtoMs !== undefined) list.push(rtoObjective(scenario.objectives.rtoMs, restores));
-  if (scenario.objectives.rpoMs !== undefined) list.push(measuredRpo ?? dumpRpoObjective(scenario.objectives.rpoMs, snapshotAt, null, drillAt));
+  if (scenario.objectives.rpoMs !== undefined)
+    list.push(measuredRpo ?? dumpRpoObjective(scenario.objectives.rpoMs, snapshotAt, null, drillAt));
   return list;
 }
 

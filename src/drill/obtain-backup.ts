@@ -9,9 +9,13 @@ import { openRepository } from '../repository/open-repository.ts';
 import { scenarioIdentity } from '../repository/source-identity.ts';
 import type { SigningKey } from '../evidence/keys.ts';
 
-
 /** The backup to restore: `backup.use` picks a stored one, otherwise a new one is taken (and signed by `signer`, when set). */
-export async function obtainBackup(scenario: Scenario, log: Logger, clock: Clock, signer: SigningKey | null = null): Promise<{ backup: StoredBackup; repo: LocalRepository; taken: boolean }> {
+export async function obtainBackup(
+  scenario: Scenario,
+  log: Logger,
+  clock: Clock,
+  signer: SigningKey | null = null,
+): Promise<{ backup: StoredBackup; repo: LocalRepository; taken: boolean }> {
   const repo = openRepository(scenario, { signer });
   if (scenario.backup.use) {
     // Only this scenario's own backups: same name, method and source (another's is refused, exit 2).
@@ -20,6 +24,7 @@ export async function obtainBackup(scenario: Scenario, log: Logger, clock: Clock
     return { backup, repo, taken: false };
   }
   // Another tool's backup: this drill records the source and its markers; the tool's restore command brings the data.
-  if (scenario.backup.method === 'external') return { backup: await recordExternalDrill(scenario, repo, log, clock), repo, taken: false };
+  if (scenario.backup.method === 'external')
+    return { backup: await recordExternalDrill(scenario, repo, log, clock), repo, taken: false };
   return { backup: await takeBackup(scenario, repo, log, clock), repo, taken: true };
 }

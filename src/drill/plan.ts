@@ -66,9 +66,12 @@ export function planDrill(scenario: Scenario, facts: MachineFacts = UNKNOWN_MACH
   const installed = facts.installedMajors;
   const held = facts.images;
   return {
-    environment, sourceMajor, restoreMajors,
+    environment,
+    sourceMajor,
+    restoreMajors,
     restoresPerMajor: scenario.restore.targets.length,
-    binaries, images,
+    binaries,
+    images,
     missing: {
       majors: installed ? [...new Set(binaries.map((b) => b.major))].filter((m) => !installed.includes(m)) : [],
       images: held ? images.map((i) => i.image).filter((i) => !held.includes(i)) : [],
@@ -87,17 +90,33 @@ export function restoreImage(scenario: Scenario, major: number): string {
 
 // The restore's majors: the matrix's, restore.version, or a managed source's own.
 function restoreMajorsOf(scenario: Scenario): number[] {
-  return scenario.restore.matrix?.version ?? (scenario.restore.version ? [scenario.restore.version] : scenario.source.kind === 'managed' ? [scenario.source.version] : []);
+  return (
+    scenario.restore.matrix?.version ??
+    (scenario.restore.version
+      ? [scenario.restore.version]
+      : scenario.source.kind === 'managed'
+        ? [scenario.source.version]
+        : [])
+  );
 }
 
 // A local drill runs the managed source, each restore and a pg_upgrade rehearsal with this machine's binaries.
-function binariesNeeded(scenario: Scenario, sourceMajor: number | null, restoreMajors: readonly number[]): BinariesNeed[] {
+function binariesNeeded(
+  scenario: Scenario,
+  sourceMajor: number | null,
+  restoreMajors: readonly number[],
+): BinariesNeed[] {
   const needs: BinariesNeed[] = [];
-  if (sourceMajor !== null) needs.push({ major: sourceMajor, tools: [...SERVER_TOOLS, ...DUMP_TOOLS], purpose: 'source' });
+  if (sourceMajor !== null)
+    needs.push({ major: sourceMajor, tools: [...SERVER_TOOLS, ...DUMP_TOOLS], purpose: 'source' });
   // An incremental chain is combined by pg_combinebackup of the restore's major.
-  const physical = scenario.backup.incremental ? [...PHYSICAL_RESTORE_TOOLS, 'pg_combinebackup'] : PHYSICAL_RESTORE_TOOLS;
-  for (const major of restoreMajors) needs.push({ major, tools: scenario.backup.method === 'dump' ? RESTORE_TOOLS : physical, purpose: 'restore' });
-  if (scenario.restore.upgrade) needs.push({ major: scenario.restore.upgrade.to, tools: UPGRADE_TOOLS, purpose: 'upgrade' });
+  const physical = scenario.backup.incremental
+    ? [...PHYSICAL_RESTORE_TOOLS, 'pg_combinebackup']
+    : PHYSICAL_RESTORE_TOOLS;
+  for (const major of restoreMajors)
+    needs.push({ major, tools: scenario.backup.method === 'dump' ? RESTORE_TOOLS : physical, purpose: 'restore' });
+  if (scenario.restore.upgrade)
+    needs.push({ major: scenario.restore.upgrade.to, tools: UPGRADE_TOOLS, purpose: 'upgrade' });
   return needs;
 }
 
@@ -106,7 +125,13 @@ function imagesNeeded(scenario: Scenario, sourceMajor: number | null, restoreMaj
   const needs: ImageNeed[] = [];
   const add = (need: ImageNeed): void => void (needs.some((n) => n.image === need.image) || needs.push(need));
   const upgrade = scenario.restore.upgrade;
-  for (const major of restoreMajors) add({ image: restoreImage(scenario, major), major, purpose: upgrade ? 'upgrade' : 'restore', ...(upgrade ? { upgradeTo: upgrade.to } : {}) });
+  for (const major of restoreMajors)
+    add({
+      image: restoreImage(scenario, major),
+      major,
+      purpose: upgrade ? 'upgrade' : 'restore',
+      ...(upgrade ? { upgradeTo: upgrade.to } : {}),
+    });
   // The managed source runs in postgres:<its major> whatever image the restores use (see backup/managed/runtime.ts).
   if (sourceMajor !== null) add({ image: `postgres:${sourceMajor}`, major: sourceMajor, purpose: 'source' });
   return needs;

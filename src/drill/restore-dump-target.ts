@@ -45,45 +45,84 @@ export async function restoreDumpTarget(input: DumpTargetInput, log: Logger, clo
   const result: RestoreResult = {
     target: target.label,
     environment: { kind: 'local', version },
-    reached: { kind: 'immediate', proof: `pg_dump snapshot ${backup.record.dump?.snapshot ?? '?'} taken ${backup.record.startedAt}: a dump restores exactly to the snapshot it was taken in` },
+    reached: {
+      kind: 'immediate',
+      proof: `pg_dump snapshot ${backup.record.dump?.snapshot ?? '?'} taken ${backup.record.startedAt}: a dump restores exactly to the snapshot it was taken in`,
+    },
     phases,
     checks,
   };
   // Step 1: a fresh disposable cluster of the target major, here or in a container (a missing engine or image: exit 3).
   const started = clock.now();
-  await using environment = scoped(await openEnvironment({ ...input.environment, version, mounts: [{ path: input.repo.root, readOnly: true }, ...input.mounts], tools: RESTORE_TOOLS }, log));
+  await using environment = scoped(
+    await openEnvironment(
+      {
+        ...input.environment,
+        version,
+        mounts: [{ path: input.repo.root, readOnly: true }, ...input.mounts],
+        tools: RESTORE_TOOLS,
+      },
+      log,
+    ),
+  );
   result.environment = environment.summary;
   await using cluster = await Cluster.init(environment.runtime, { dataChecksums: true }, log);
-  return await settleRestore(result, async () => {
-    await cluster.start();
-    phases.push({ name: 'environment', durationMs: Math.round(clock.now() - started) });
-    // Step 2: globals, pg_restore, analyze.
-    const restored = await restoreDump(input.files, cluster, input.options, log, clock);
-    phases.push(...restored.phases);
-    // What pg_restore warned about, and what the server itself logged as a warning while restoring.
-    const serverWarnings = (await cluster.readLog()).split('\n').filter((l) => /\bWARNING:/.test(l)).map((l) => l.replace(/^.*?WARNING:\s+/, 'server: '));
-    if (restored.warnings.length + serverWarnings.length) result.warnings = [...restored.warnings, ...serverWarnings];
-    checks.push(restoreStepCheck('restore:globals', 'roles and tablespaces (pg_dumpall --globals-only) restored', restored.globalsErrors));
-    checks.push(restoreStepCheck('restore:pg_restore', `pg_restore completed without errors`, restored.restoreErrors));
-    if (input.afterRestore) await input.afterRestore(cluster, restored.database);
-    // Step 3: tablespaces in this environment's own directory, then the checks against the backup's expectations.
-    const tablespaces = await readTablespaceLocations(cluster);
-    if (restored.tablespaces.length || tablespaces.length) checks.push(tablespaceLocationsCheck(cluster.dir, restored.tablespaces, tablespaces));
-    const expected = await input.repo.readExpectations(backup);
-    if (!expected) throw new BackupUnusableError(`backup ${backup.record.id} has no expectations to compare with`);
-    if (passwordsUnknown(expected.expectations.roles)) result.warnings = [...(result.warnings ?? []), PASSWORDS_NOT_DUMPED];
-    log.info(`checking ${restored.database}: ${input.checks.map((c) => c.kind).join(', ')}`);
-    const checked = await timed(clock, () =>
-      runRestoreChecks({
-        cluster, database: restored.database, expected: expected.expectations, exactness: expected.exactness, physical: false, jobs: input.options.jobs, log,
-        notRestored: { owners: input.options.noOwner, privileges: input.options.noPrivileges },
-      }, input.checks),
-    );
-    checks.push(...checked.value.map((c) => optedOut(c, input.options)));
-    // Last, so no check runs beside a probe: a container restore must not reach this host.
-    const isolation = await containerIsolationCheck(cluster, result.environment);
-    if (isolation) checks.push(isolation);
-    phases.push({ name: 'checks', durationMs: checked.durationMs });
-    return result;
-  }, result);
+  return await settleRestore(
+    result,
+    async () => {
+      await cluster.start();
+      phases.push({ name: 'environment', durationMs: Math.round(clock.now() - started) });
+      // Step 2: globals, pg_restore, analyze.
+      const restored = await restoreDump(input.files, cluster, input.options, log, clock);
+      phases.push(...restored.phases);
+      // What pg_restore warned about, and what the server itself logged as a warning while restoring.
+      const serverWarnings = (await cluster.readLog())
+        .split('\n')
+        .filter((l) => /\bWARNING:/.test(l))
+        .map((l) => l.replace(/^.*?WARNING:\s+/, 'server: '));
+      if (restored.warnings.length + serverWarnings.length) result.warnings = [...restored.warnings, ...serverWarnings];
+      checks.push(
+        restoreStepCheck(
+          'restore:globals',
+          'roles and tablespaces (pg_dumpall --globals-only) restored',
+          restored.globalsErrors,
+        ),
+      );
+      checks.push(
+        restoreStepCheck('restore:pg_restore', `pg_restore completed without errors`, restored.restoreErrors),
+      );
+      if (input.afterRestore) await input.afterRestore(cluster, restored.database);
+      // Step 3: tablespaces in this environment's own directory, then the checks against the backup's expectations.
+      const tablespaces = await readTablespaceLocations(cluster);
+      if (restored.tablespaces.length || tablespaces.length)
+        checks.push(tablespaceLocationsCheck(cluster.dir, restored.tablespaces, tablespaces));
+      const expected = await input.repo.readExpectations(backup);
+      if (!expected) throw new BackupUnusableError(`backup ${backup.record.id} has no expectations to compare with`);
+      if (passwordsUnknown(expected.expectations.roles))
+        result.warnings = [...(result.warnings ?? []), PASSWORDS_NOT_DUMPED];
+      log.info(`checking ${restored.database}: ${input.checks.map((c) => c.kind).join(', ')}`);
+      const checked = await timed(clock, () =>
+        runRestoreChecks(
+          {
+            cluster,
+            database: restored.database,
+            expected: expected.expectations,
+            exactness: expected.exactness,
+            physical: false,
+            jobs: input.options.jobs,
+            log,
+            notRestored: { owners: input.options.noOwner, privileges: input.options.noPrivileges },
+          },
+          input.checks,
+        ),
+      );
+      checks.push(...checked.value.map((c) => optedOut(c, input.options)));
+      // Last, so no check runs beside a probe: a container restore must not reach this host.
+      const isolation = await containerIsolationCheck(cluster, result.environment);
+      if (isolation) checks.push(isolation);
+      phases.push({ name: 'checks', durationMs: checked.durationMs });
+      return result;
+    },
+    result,
+  );
 }

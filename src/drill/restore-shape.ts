@@ -22,9 +22,10 @@ export async function settleRestore<T>(restore: RestoreResult, steps: () => Prom
   } catch (error) {
     if (error instanceof InterruptedError) throw error;
     const message = (error as Error).message;
-    restore.error = error instanceof RecoverableError
-      ? { code: error.code, message, ...(error.hint ? { hint: error.hint } : {}) }
-      : { code: 'internal', message };
+    restore.error =
+      error instanceof RecoverableError
+        ? { code: error.code, message, ...(error.hint ? { hint: error.hint } : {}) }
+        : { code: 'internal', message };
     restore.checks.push(restoreNotCompletedCheck(message));
     return unfinished;
   }

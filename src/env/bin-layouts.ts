@@ -13,7 +13,15 @@ export interface BinCandidate {
 }
 
 /** The search order, as documented in the README. */
-export const SEARCH_ORDER: readonly BinSource[] = ['RECOVERABLE_PG_BIN', 'pg_config', 'debian', 'rhel', 'homebrew', 'postgres.app', 'PATH'];
+export const SEARCH_ORDER: readonly BinSource[] = [
+  'RECOVERABLE_PG_BIN',
+  'pg_config',
+  'debian',
+  'rhel',
+  'homebrew',
+  'postgres.app',
+  'PATH',
+];
 
 // Fixed layouts are looked up under this root: `/` normally, a fake tree in tests or a chroot.
 function searchRoot(env: NodeJS.ProcessEnv): string {
@@ -39,15 +47,24 @@ function versionedDirs(parent: string, prefix: string): string[] {
     // unreadable to this user: it names nothing
     return [];
   }
-  return names.filter((name) => name.startsWith(prefix)).sort((a, b) => majorOf(b) - majorOf(a)).map((name) => join(parent, name));
+  return names
+    .filter((name) => name.startsWith(prefix))
+    .sort((a, b) => majorOf(b) - majorOf(a))
+    .map((name) => join(parent, name));
 }
 
 // `pg_config --bindir` of the first pg_config on PATH.
 function pgConfigBindir(env: NodeJS.ProcessEnv): string[] {
-  const pgConfig = pathDirs(env).map((dir) => join(dir, 'pg_config')).find((file) => existsSync(file));
+  const pgConfig = pathDirs(env)
+    .map((dir) => join(dir, 'pg_config'))
+    .find((file) => existsSync(file));
   if (!pgConfig) return [];
   try {
-    const out = execFileSync(pgConfig, ['--bindir'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], env: { PATH: env.PATH ?? '' } }).trim();
+    const out = execFileSync(pgConfig, ['--bindir'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+      env: { PATH: env.PATH ?? '' },
+    }).trim();
     return out ? [out] : [];
   } catch {
     // a pg_config that cannot answer names nothing
@@ -58,7 +75,12 @@ function pgConfigBindir(env: NodeJS.ProcessEnv): string[] {
 // Homebrew prefixes: HOMEBREW_PREFIX, then Apple silicon's and Intel's defaults, then Linuxbrew's.
 function homebrewPrefixes(env: NodeJS.ProcessEnv): string[] {
   const root = searchRoot(env);
-  return [...(env.HOMEBREW_PREFIX ? [env.HOMEBREW_PREFIX] : []), join(root, 'opt/homebrew'), join(root, 'usr/local'), join(root, 'home/linuxbrew/.linuxbrew')];
+  return [
+    ...(env.HOMEBREW_PREFIX ? [env.HOMEBREW_PREFIX] : []),
+    join(root, 'opt/homebrew'),
+    join(root, 'usr/local'),
+    join(root, 'home/linuxbrew/.linuxbrew'),
+  ];
 }
 
 // The real bin directory behind a PATH entry's postgres or pg_dump; Debian's pg_wrapper is a dispatcher, not an installation.
@@ -83,13 +105,26 @@ function pathInstallation(dir: string): string | null {
 export function binCandidates(env: NodeJS.ProcessEnv = process.env): BinCandidate[] {
   const root = searchRoot(env);
   const candidates: BinCandidate[] = [
-    ...(env.RECOVERABLE_PG_BIN ?? '').split(':').filter(Boolean).map((dir) => ({ dir, via: 'RECOVERABLE_PG_BIN' as const })),
+    ...(env.RECOVERABLE_PG_BIN ?? '')
+      .split(':')
+      .filter(Boolean)
+      .map((dir) => ({ dir, via: 'RECOVERABLE_PG_BIN' as const })),
     ...pgConfigBindir(env).map((dir) => ({ dir, via: 'pg_config' as const })),
-    ...versionedDirs(join(root, 'usr/lib/postgresql'), '').map((dir) => ({ dir: join(dir, 'bin'), via: 'debian' as const })),
+    ...versionedDirs(join(root, 'usr/lib/postgresql'), '').map((dir) => ({
+      dir: join(dir, 'bin'),
+      via: 'debian' as const,
+    })),
     ...versionedDirs(join(root, 'usr'), 'pgsql-').map((dir) => ({ dir: join(dir, 'bin'), via: 'rhel' as const })),
-    ...homebrewPrefixes(env).flatMap((prefix) => [...versionedDirs(join(prefix, 'opt'), 'postgresql@'), ...(existsSync(join(prefix, 'opt/postgresql')) ? [join(prefix, 'opt/postgresql')] : [])])
+    ...homebrewPrefixes(env)
+      .flatMap((prefix) => [
+        ...versionedDirs(join(prefix, 'opt'), 'postgresql@'),
+        ...(existsSync(join(prefix, 'opt/postgresql')) ? [join(prefix, 'opt/postgresql')] : []),
+      ])
       .map((keg) => ({ dir: join(keg, 'bin'), via: 'homebrew' as const })),
-    ...versionedDirs(join(root, 'Applications/Postgres.app/Contents/Versions'), '').map((dir) => ({ dir: join(dir, 'bin'), via: 'postgres.app' as const })),
+    ...versionedDirs(join(root, 'Applications/Postgres.app/Contents/Versions'), '').map((dir) => ({
+      dir: join(dir, 'bin'),
+      via: 'postgres.app' as const,
+    })),
     ...pathDirs(env).flatMap((dir) => {
       const real = pathInstallation(dir);
       return real ? [{ dir: real, via: 'PATH' as const }] : [];

@@ -40,7 +40,9 @@ const probed = new Map<string, PgBin[]>();
 
 // Everything that decides the search, as one cache key.
 function searchKey(env: NodeJS.ProcessEnv): string {
-  return [env.RECOVERABLE_PG_BIN, env.RECOVERABLE_PG_SEARCH_ROOT, env.HOMEBREW_PREFIX, env.PATH].map((v) => v ?? '').join('\0');
+  return [env.RECOVERABLE_PG_BIN, env.RECOVERABLE_PG_SEARCH_ROOT, env.HOMEBREW_PREFIX, env.PATH]
+    .map((v) => v ?? '')
+    .join('\0');
 }
 
 /** Every runnable installation in search order, several per major when several layouts hold one (probed once per search). */
@@ -62,7 +64,9 @@ export function discoverBinaries(env: NodeJS.ProcessEnv = process.env): PgBin[] 
 
 /** Majors whose first installation has a server (initdb, pg_ctl, postgres), newest first. */
 export function installedServerMajors(env: NodeJS.ProcessEnv = process.env): number[] {
-  return discoverBinaries(env).filter((bin) => ['initdb', 'pg_ctl', 'postgres'].every((name) => existsSync(join(bin.dir, name)))).map((bin) => bin.major);
+  return discoverBinaries(env)
+    .filter((bin) => ['initdb', 'pg_ctl', 'postgres'].every((name) => existsSync(join(bin.dir, name))))
+    .map((bin) => bin.major);
 }
 
 /** The binaries of one major, with every tool a drill needs; exit 3 naming what was searched and what to install otherwise. */
@@ -72,11 +76,19 @@ export function requireBinaries(major: number, tools: readonly string[], env: No
   const install = `install PostgreSQL ${major} (Debian/Ubuntu: apt-get install postgresql-${major} postgresql-contrib; RHEL: dnf install postgresql${major}-server; macOS: brew install postgresql@${major}), set RECOVERABLE_PG_BIN to its bin directory, or restore in Docker (--environment docker)`;
   if (!bin) {
     const seen = all.length ? `found only ${all.map((b) => `${b.major} (${b.dir})`).join(', ')}` : 'found none';
-    throw new EnvironmentError('binaries-missing', `PostgreSQL ${major} binaries are not installed: ${seen}; searched ${searchedPlaces(env)}`, { hint: install });
+    throw new EnvironmentError(
+      'binaries-missing',
+      `PostgreSQL ${major} binaries are not installed: ${seen}; searched ${searchedPlaces(env)}`,
+      { hint: install },
+    );
   }
   const missing = tools.filter((tool) => !existsSync(join(bin.dir, tool)));
   if (missing.length) {
-    throw new EnvironmentError('binaries-missing', `PostgreSQL ${major} in ${bin.dir} (found through ${bin.via}) lacks ${missing.join(', ')}`, { hint: install });
+    throw new EnvironmentError(
+      'binaries-missing',
+      `PostgreSQL ${major} in ${bin.dir} (found through ${bin.via}) lacks ${missing.join(', ')}`,
+      { hint: install },
+    );
   }
   return bin;
 }

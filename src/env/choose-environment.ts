@@ -24,7 +24,8 @@ export interface EnvironmentChoice {
  */
 export function chooseEnvironment(facts: EnvironmentFacts): EnvironmentChoice {
   if (facts.flag) return { environment: facts.flag, fallback: null };
-  if (facts.written === 'docker' || facts.localMissing === null || !facts.engineAnswers) return { environment: facts.written, fallback: null };
+  if (facts.written === 'docker' || facts.localMissing === null || !facts.engineAnswers)
+    return { environment: facts.written, fallback: null };
   return {
     environment: 'docker',
     fallback: `no local PostgreSQL can run this scenario (${facts.localMissing}): running it in Docker instead, as with --environment docker (--environment local insists on local)`,

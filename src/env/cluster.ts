@@ -51,9 +51,13 @@ export async function assertTraversable(dir: string, user: OsUser): Promise<void
     const st = await stat(path);
     const ok = st.uid === user.uid ? st.mode & 0o100 : st.gid === user.gid ? st.mode & 0o010 : st.mode & 0o001;
     if (!ok) {
-      throw new EnvironmentError('work-dir-unreachable', `PostgreSQL runs as user ${user.name}, who cannot enter ${path} (mode ${(st.mode & 0o777).toString(8)})`, {
-        hint: `set RECOVERABLE_WORK_DIR to a directory ${user.name} can reach (e.g. /var/tmp), or chmod o+x ${path}`,
-      });
+      throw new EnvironmentError(
+        'work-dir-unreachable',
+        `PostgreSQL runs as user ${user.name}, who cannot enter ${path} (mode ${(st.mode & 0o777).toString(8)})`,
+        {
+          hint: `set RECOVERABLE_WORK_DIR to a directory ${user.name} can reach (e.g. /var/tmp), or chmod o+x ${path}`,
+        },
+      );
     }
     if (path === dirname(path)) return;
   }
@@ -99,7 +103,20 @@ export class Cluster {
         await options.prepareDataDir(cluster.dataDir);
         await runtime.adopt(cluster.dataDir);
       }
-      const args = ['-D', cluster.dataDir, '-U', SUPERUSER, '--pwfile', pwfile, '--auth-local=trust', '--auth-host=scram-sha-256', '-E', 'UTF8', '--locale=C.UTF-8', '--no-sync'];
+      const args = [
+        '-D',
+        cluster.dataDir,
+        '-U',
+        SUPERUSER,
+        '--pwfile',
+        pwfile,
+        '--auth-local=trust',
+        '--auth-host=scram-sha-256',
+        '-E',
+        'UTF8',
+        '--locale=C.UTF-8',
+        '--no-sync',
+      ];
       if (options.dataChecksums) args.push('--data-checksums');
       await runtime.tool('initdb', args, { asClusterUser: true });
       await rm(pwfile);
@@ -112,7 +129,13 @@ export class Cluster {
   }
 
   /** Adopt a data directory at `dir`/data (a restored physical backup), entered as `superuser`; dispose() removes `dir`. */
-  static async adopt(runtime: Runtime, dir: string, superuser: string, log: Logger, clock: Clock = systemClock): Promise<Cluster> {
+  static async adopt(
+    runtime: Runtime,
+    dir: string,
+    superuser: string,
+    log: Logger,
+    clock: Clock = systemClock,
+  ): Promise<Cluster> {
     const cluster = new Cluster(runtime, dir, '', log, clock);
     cluster.connection.user = superuser;
     await cluster.prepareDirs();
@@ -136,7 +159,13 @@ export class Cluster {
       ...settings,
     };
     const fresh = !existsSync(file);
-    await writeFile(file, Object.entries(base).map(([k, v]) => `${k} = ${v}\n`).join(''), { mode: 0o600 });
+    await writeFile(
+      file,
+      Object.entries(base)
+        .map(([k, v]) => `${k} = ${v}\n`)
+        .join(''),
+      { mode: 0o600 },
+    );
     await this.runtime.adopt(file);
     if (fresh) await appendFile(join(this.dataDir, 'postgresql.conf'), "\ninclude_if_exists = 'recoverable.conf'\n");
   }
@@ -148,17 +177,25 @@ export class Cluster {
       this.connection.port = port;
       const wait = options.wait === false ? ['-W'] : ['-w', '-t', String(options.waitSeconds ?? 120)];
       try {
-        await this.runtime.tool('pg_ctl', ['-D', this.dataDir, '-l', this.logFile, ...wait, '-o', `-p ${port}`, 'start'], { asClusterUser: true, detached: true, label: 'pg_ctl start' });
+        await this.runtime.tool(
+          'pg_ctl',
+          ['-D', this.dataDir, '-l', this.logFile, ...wait, '-o', `-p ${port}`, 'start'],
+          { asClusterUser: true, detached: true, label: 'pg_ctl start' },
+        );
         this.log.debug({ port, dataDir: this.dataDir }, 'server started');
         return;
       } catch (error) {
         if (error instanceof InterruptedError) throw error;
         const serverLog = await this.readLog();
         if (attempt < 3 && /could not bind|Address already in use/.test(serverLog)) continue;
-        throw new EnvironmentError('server-start-failed', `PostgreSQL ${this.runtime.major} did not start: ${tailLines(serverLog, 6) || (error as Error).message}`, {
-          hint: `read the server log for the cause (kept only with --keep): ${this.logFile}`,
-          cause: error,
-        });
+        throw new EnvironmentError(
+          'server-start-failed',
+          `PostgreSQL ${this.runtime.major} did not start: ${tailLines(serverLog, 6) || (error as Error).message}`,
+          {
+            hint: `read the server log for the cause (kept only with --keep): ${this.logFile}`,
+            cause: error,
+          },
+        );
       }
     }
   }
@@ -166,14 +203,21 @@ export class Cluster {
   /** Stop the server: fast (clean shutdown checkpoint) by default. */
   async stop(mode: 'smart' | 'fast' | 'immediate' = 'fast'): Promise<void> {
     if (!existsSync(join(this.dataDir, 'postmaster.pid'))) return;
-    await this.runtime.tool('pg_ctl', ['-D', this.dataDir, '-m', mode, '-w', '-t', '120', 'stop'], { asClusterUser: true, label: 'pg_ctl stop' });
+    await this.runtime.tool('pg_ctl', ['-D', this.dataDir, '-m', mode, '-w', '-t', '120', 'stop'], {
+      asClusterUser: true,
+      label: 'pg_ctl stop',
+    });
   }
 
   /** Whether the server is running: `pg_ctl status` (exit 0), which works wherever the runtime's processes live. */
   async isRunning(): Promise<boolean> {
     if (!existsSync(join(this.dataDir, 'postmaster.pid'))) return false;
     try {
-      await this.runtime.tool('pg_ctl', ['-D', this.dataDir, 'status'], { asClusterUser: true, cleanup: true, label: 'pg_ctl status' });
+      await this.runtime.tool('pg_ctl', ['-D', this.dataDir, 'status'], {
+        asClusterUser: true,
+        cleanup: true,
+        label: 'pg_ctl status',
+      });
       return true;
     } catch (error) {
       if (error instanceof ToolError) return false;
@@ -200,7 +244,13 @@ export class Cluster {
 
   /** node-postgres settings for this cluster: the private socket directory, trust inside it. */
   clientConfig(database = 'postgres'): pg.ClientConfig {
-    return { host: this.socketDir, port: this.connection.port, user: this.connection.user, database, application_name: 'recoverable' };
+    return {
+      host: this.socketDir,
+      port: this.connection.port,
+      user: this.connection.user,
+      database,
+      application_name: 'recoverable',
+    };
   }
 
   /** A libpq conninfo for client tools (`-d`), without any password. */
@@ -232,7 +282,11 @@ export class Cluster {
     this.unregister();
     if (await this.isRunning()) {
       try {
-        await this.runtime.tool('pg_ctl', ['-D', this.dataDir, '-m', 'immediate', '-w', '-t', '60', 'stop'], { asClusterUser: true, label: 'pg_ctl stop', cleanup: true });
+        await this.runtime.tool('pg_ctl', ['-D', this.dataDir, '-m', 'immediate', '-w', '-t', '60', 'stop'], {
+          asClusterUser: true,
+          label: 'pg_ctl stop',
+          cleanup: true,
+        });
       } catch (error) {
         this.log.warn({ err: error, dataDir: this.dataDir }, 'a temporary server did not stop in time: killing it');
         await this.kill();

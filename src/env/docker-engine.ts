@@ -75,7 +75,9 @@ function engineGet(endpoint: EngineEndpoint, path: string): Promise<number | nul
 }
 
 /** Whether an engine answers at `endpoint`, and whether it has a `bridge` network (null: could not ask). */
-export async function probeEngine(endpoint: EngineEndpoint = engineEndpoint()): Promise<{ reachable: boolean | null; hasBridge: boolean | null }> {
+export async function probeEngine(
+  endpoint: EngineEndpoint = engineEndpoint(),
+): Promise<{ reachable: boolean | null; hasBridge: boolean | null }> {
   if (!endpoint.http) return { reachable: null, hasBridge: null };
   if ((await engineGet(endpoint, '/_ping')) !== 200) return { reachable: false, hasBridge: null };
   const bridge = await engineGet(endpoint, '/networks/bridge');
@@ -97,7 +99,14 @@ export async function connectEngine(log: Logger): Promise<DockerEngine> {
   const { getContainerRuntimeClient } = await import('testcontainers');
   try {
     const client = await getContainerRuntimeClient();
-    log.debug({ endpoint: endpoint.description, hasBridge: probe.hasBridge, engine: client.info.containerRuntime.serverVersion }, 'docker engine reached');
+    log.debug(
+      {
+        endpoint: endpoint.description,
+        hasBridge: probe.hasBridge,
+        engine: client.info.containerRuntime.serverVersion,
+      },
+      'docker engine reached',
+    );
     return { client, endpoint: endpoint.description, hostNetwork: probe.hasBridge === false };
   } catch (cause) {
     throw engineUnreachable(endpoint.description, cause);
@@ -119,14 +128,22 @@ export interface PresentImage {
 }
 
 /** Make sure `image` is in the engine: inspect first, pull (bounded) only when it is missing; exit 3 if it cannot be had. */
-export async function ensureImage(engine: DockerEngine, image: string, options: { log: Logger; pullTimeoutMs: number }): Promise<PresentImage> {
+export async function ensureImage(
+  engine: DockerEngine,
+  image: string,
+  options: { log: Logger; pullTimeoutMs: number },
+): Promise<PresentImage> {
   const present = await inspectImage(engine, image);
   if (present) return present;
   options.log.info({ image }, `image ${image} is not present: pulling it`);
   let cause: unknown;
   try {
     const { ImageName } = await import('testcontainers');
-    await withTimeout(engine.client.image.pull(ImageName.fromString(image)), options.pullTimeoutMs, `pull did not finish within ${options.pullTimeoutMs} ms`);
+    await withTimeout(
+      engine.client.image.pull(ImageName.fromString(image)),
+      options.pullTimeoutMs,
+      `pull did not finish within ${options.pullTimeoutMs} ms`,
+    );
   } catch (error) {
     cause = error;
   }
@@ -147,7 +164,10 @@ async function inspectImage(engine: DockerEngine, image: string): Promise<Presen
     return { name: image, digest: info.RepoDigests?.[0] ?? info.Id };
   } catch (error) {
     if ((error as { statusCode?: number }).statusCode === 404) return null;
-    throw new EnvironmentError('docker-unreachable', `could not inspect image ${image}: ${(error as Error).message}`, { hint: 'check that the Docker engine is healthy (`docker info`)', cause: error });
+    throw new EnvironmentError('docker-unreachable', `could not inspect image ${image}: ${(error as Error).message}`, {
+      hint: 'check that the Docker engine is healthy (`docker info`)',
+      cause: error,
+    });
   }
 }
 
@@ -184,7 +204,11 @@ export async function execInContainer(
     ...(options.env ? { Env: Object.entries(options.env).map(([k, v]) => `${k}=${v}`) } : {}),
     ...(options.cwd ? { WorkingDir: options.cwd } : {}),
   });
-  const stream = await exec.start({ Detach: false, Tty: false, ...(options.signal ? { abortSignal: options.signal } : {}) });
+  const stream = await exec.start({
+    Detach: false,
+    Tty: false,
+    ...(options.signal ? { abortSignal: options.signal } : {}),
+  });
   const out: Buffer[] = [];
   const err: Buffer[] = [];
   const stdout = new PassThrough().on('data', (chunk: Buffer) => out.push(chunk));
@@ -205,7 +229,11 @@ export async function execInContainer(
     await clock.sleep(20);
     info = await exec.inspect();
   }
-  return { exitCode: info.ExitCode ?? -1, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') };
+  return {
+    exitCode: info.ExitCode ?? -1,
+    stdout: Buffer.concat(out).toString('utf8'),
+    stderr: Buffer.concat(err).toString('utf8'),
+  };
 }
 
 /** Remove a container, running or not; a container already gone is fine. */

@@ -12,7 +12,15 @@ import type { Logger } from '../core/log.ts';
 import { systemClock, type Clock } from '../core/clock.ts';
 import type { OsUser } from '../core/os-user.ts';
 import type { Runtime, ToolOptions } from './runtime.ts';
-import { LABEL, connectEngine, ensureImage, execInContainer, removeContainer, type DockerEngine, type ExecOutcome } from './docker-engine.ts';
+import {
+  LABEL,
+  connectEngine,
+  ensureImage,
+  execInContainer,
+  removeContainer,
+  type DockerEngine,
+  type ExecOutcome,
+} from './docker-engine.ts';
 
 /** A directory of this machine to show the container at the same path. */
 export interface DockerMount {
@@ -44,7 +52,22 @@ export interface DockerRuntimeOptions {
 export type DockerNetwork = 'none' | 'host';
 
 /** Tools `has()` answers for, looked up once in the container. */
-const KNOWN_TOOLS = ['initdb', 'pg_ctl', 'postgres', 'psql', 'pg_dump', 'pg_dumpall', 'pg_restore', 'pg_amcheck', 'pg_checksums', 'pg_verifybackup', 'pg_waldump', 'pg_controldata', 'pg_upgrade', 'pg_basebackup'];
+const KNOWN_TOOLS = [
+  'initdb',
+  'pg_ctl',
+  'postgres',
+  'psql',
+  'pg_dump',
+  'pg_dumpall',
+  'pg_restore',
+  'pg_amcheck',
+  'pg_checksums',
+  'pg_verifybackup',
+  'pg_waldump',
+  'pg_controldata',
+  'pg_upgrade',
+  'pg_basebackup',
+];
 
 const CLUSTER_USER = 'postgres';
 // The name given to an ordinary host user's uid in the container when the image has none for it.
@@ -62,9 +85,21 @@ interface ContainerIdentity {
 /** Start a container of `options.image` for one run's tools; exit 3 when the engine or the image is not there. Call dispose(). */
 export async function startDockerRuntime(options: DockerRuntimeOptions): Promise<DockerRuntime> {
   const engine = await connectEngine(options.log);
-  const image = await ensureImage(engine, options.image, { log: options.log, pullTimeoutMs: options.pullTimeoutMs ?? 600_000 });
+  const image = await ensureImage(engine, options.image, {
+    log: options.log,
+    pullTimeoutMs: options.pullTimeoutMs ?? 600_000,
+  });
   const workDir = await makeWorkDir();
-  const runtime = new DockerRuntime(engine, options.image, image.digest, workDir, options.runLabel ?? `run-${randomBytes(6).toString('hex')}`, options.log, options.network ?? 'none', options.clock ?? systemClock);
+  const runtime = new DockerRuntime(
+    engine,
+    options.image,
+    image.digest,
+    workDir,
+    options.runLabel ?? `run-${randomBytes(6).toString('hex')}`,
+    options.log,
+    options.network ?? 'none',
+    options.clock ?? systemClock,
+  );
   try {
     await runtime.boot(options.mounts ?? []);
     return runtime;
@@ -109,7 +144,16 @@ export class DockerRuntime implements Runtime {
   /** The container's network mode: `none` unless a test asked for the host's. */
   readonly network: DockerNetwork;
 
-  constructor(engine: DockerEngine, image: string, imageDigest: string, workDir: string, runLabel: string, log: Logger, network: DockerNetwork, clock: Clock = systemClock) {
+  constructor(
+    engine: DockerEngine,
+    image: string,
+    imageDigest: string,
+    workDir: string,
+    runLabel: string,
+    log: Logger,
+    network: DockerNetwork,
+    clock: Clock = systemClock,
+  ) {
     this.network = network;
     this.clock = clock;
     this.engine = engine;
@@ -151,10 +195,14 @@ export class DockerRuntime implements Runtime {
       await container.start();
     } catch (error) {
       if (this.disposing) throw new InterruptedError(interruption.reason ?? 'SIGINT');
-      throw new EnvironmentError('docker-start-failed', `a container of ${this.image} did not start: ${(error as Error).message}`, {
-        hint: 'check the engine (`docker info`) and that the image runs `sleep` (any Linux image with coreutils does)',
-        cause: error,
-      });
+      throw new EnvironmentError(
+        'docker-start-failed',
+        `a container of ${this.image} did not start: ${(error as Error).message}`,
+        {
+          hint: 'check the engine (`docker info`) and that the image runs `sleep` (any Linux image with coreutils does)',
+          cause: error,
+        },
+      );
     }
     // Ctrl-C while the engine was starting it: dispose() ran before the id was known to it.
     if (this.disposing) {
@@ -163,7 +211,10 @@ export class DockerRuntime implements Runtime {
     }
     this.identity = await this.learnIdentity();
     this.startup = performance.now() - started;
-    this.log.debug({ image: this.image, container: this.id, startupMs: Math.round(this.startupMs), network: this.network }, `docker runtime ready: ${this.describe()}`);
+    this.log.debug(
+      { image: this.image, container: this.id, startupMs: Math.round(this.startupMs), network: this.network },
+      `docker runtime ready: ${this.describe()}`,
+    );
   }
 
   // The container: sleep forever under an init (it reaps the servers pg_ctl daemonizes), work dir and mounts at their own paths.
@@ -192,7 +243,14 @@ export class DockerRuntime implements Runtime {
         [LABEL.run]: this.runLabel,
         [LABEL.workDir]: this.workDir,
       })
-      .withBindMounts([{ source: this.workDir, target: this.workDir, mode: 'rw' }, ...mounts.map((m) => ({ source: m.path, target: m.path, mode: m.readOnly ? ('ro' as const) : ('rw' as const) }))])
+      .withBindMounts([
+        { source: this.workDir, target: this.workDir, mode: 'rw' },
+        ...mounts.map((m) => ({
+          source: m.path,
+          target: m.path,
+          mode: m.readOnly ? ('ro' as const) : ('rw' as const),
+        })),
+      ])
       .withSharedMemorySize(SHM_BYTES);
     // No network at all: a restore can never reach production; the host connects through the socket in the work dir.
     container.withNetworkMode(this.network);
@@ -212,12 +270,21 @@ export class DockerRuntime implements Runtime {
     const uid = Number(lines[1]);
     const gid = Number(lines[2]);
     if (!match || !Number.isInteger(uid) || !Number.isInteger(gid) || lines[1] === '' || lines[2] === '') {
-      throw new EnvironmentError('docker-image-unusable', `image ${this.image} has no PostgreSQL server on PATH or no user ${CLUSTER_USER}: ${tailLines(out.stderr || out.stdout, 3)}`, {
-        hint: 'use an image with PostgreSQL on PATH and a postgres user (e.g. the official postgres:<major>) and set restore.image',
-      });
+      throw new EnvironmentError(
+        'docker-image-unusable',
+        `image ${this.image} has no PostgreSQL server on PATH or no user ${CLUSTER_USER}: ${tailLines(out.stderr || out.stdout, 3)}`,
+        {
+          hint: 'use an image with PostgreSQL on PATH and a postgres user (e.g. the official postgres:<major>) and set restore.image',
+        },
+      );
     }
     const tools = new Set(lines.filter((l) => l.startsWith('tool ')).map((l) => l.slice(5)));
-    return { major: Number(match[1]), version: `${match[1]}.${match[2] ?? '0'}`, clusterUser: { uid, gid, name: user }, tools };
+    return {
+      major: Number(match[1]),
+      version: `${match[1]}.${match[2] ?? '0'}`,
+      clusterUser: { uid, gid, name: user },
+      tools,
+    };
   }
 
   // The host user's uid and gid as a user of the container (initdb needs a passwd entry); returns its name there.
@@ -228,7 +295,12 @@ grep -q '${entry}' /etc/passwd || echo '${HOST_USER}:x:${host.uid}:${host.gid}:$
 grep '${entry}' /etc/passwd | head -n 1 | cut -d: -f1`;
     const out = await this.exec(['sh', '-c', script], 'root', {});
     const name = out.stdout.trim();
-    if (!name) throw new EnvironmentError('docker-image-unusable', `image ${this.image}: could not add uid ${host.uid} to its /etc/passwd: ${tailLines(out.stderr || out.stdout, 3)}`, { hint: 'use an image with a shell, grep and a writable /etc/passwd (the official postgres:<major> has them)' });
+    if (!name)
+      throw new EnvironmentError(
+        'docker-image-unusable',
+        `image ${this.image}: could not add uid ${host.uid} to its /etc/passwd: ${tailLines(out.stderr || out.stdout, 3)}`,
+        { hint: 'use an image with a shell, grep and a writable /etc/passwd (the official postgres:<major> has them)' },
+      );
     return name;
   }
 
@@ -267,13 +339,21 @@ grep '${entry}' /etc/passwd | head -n 1 | cut -d: -f1`;
     const { command: full, inputFile } = await this.withInput(command, user, options.input);
     let outcome: ExecOutcome;
     try {
-      outcome = await this.exec(full, user, { ...(options.env ? { env: options.env } : {}), ...(options.cwd ? { cwd: options.cwd } : {}), ...(options.cleanup ? {} : { signal: interruption.signal }) });
+      outcome = await this.exec(full, user, {
+        ...(options.env ? { env: options.env } : {}),
+        ...(options.cwd ? { cwd: options.cwd } : {}),
+        ...(options.cleanup ? {} : { signal: interruption.signal }),
+      });
     } catch (error) {
       if (!options.cleanup && interruption.signal.aborted) throw new InterruptedError(interruption.reason ?? 'SIGINT');
-      throw new EnvironmentError('docker-exec-failed', `could not run ${label} in the container of ${this.image}: ${(error as Error).message}`, {
-        hint: 'the container may have been removed (e.g. by `recoverable cleanup --all`) or the engine stopped; run again',
-        cause: error,
-      });
+      throw new EnvironmentError(
+        'docker-exec-failed',
+        `could not run ${label} in the container of ${this.image}: ${(error as Error).message}`,
+        {
+          hint: 'the container may have been removed (e.g. by `recoverable cleanup --all`) or the engine stopped; run again',
+          cause: error,
+        },
+      );
     } finally {
       if (inputFile) await rm(inputFile, { force: true });
     }
@@ -292,21 +372,31 @@ grep '${entry}' /etc/passwd | head -n 1 | cut -d: -f1`;
   }
 
   // Exec has no stdin here: hand input over as a private file in the work dir, redirected by a shell.
-  private async withInput(command: string[], user: string, input: string | undefined): Promise<{ command: string[]; inputFile: string | null }> {
+  private async withInput(
+    command: string[],
+    user: string,
+    input: string | undefined,
+  ): Promise<{ command: string[]; inputFile: string | null }> {
     if (input === undefined) return { command, inputFile: null };
     const file = join(this.workDir, `.input-${randomBytes(8).toString('hex')}`);
     await writeFile(file, input, { mode: 0o600 });
-    if (user !== 'root') await this.exec(['chown', `${this.clusterUser.uid}:${this.clusterUser.gid}`, file], 'root', {});
+    if (user !== 'root')
+      await this.exec(['chown', `${this.clusterUser.uid}:${this.clusterUser.gid}`, file], 'root', {});
     return { command: ['sh', '-c', 'f=$1; shift; exec "$@" < "$f"', 'sh', file, ...command], inputFile: file };
   }
 
-  private async exec(command: readonly string[], user: string, options: { env?: Record<string, string>; cwd?: string; signal?: AbortSignal }): Promise<ExecOutcome> {
+  private async exec(
+    command: readonly string[],
+    user: string,
+    options: { env?: Record<string, string>; cwd?: string; signal?: AbortSignal },
+  ): Promise<ExecOutcome> {
     if (!this.id) throw new EnvironmentError('docker-not-started', `the container of ${this.image} is not running`);
     return execInContainer(this.engine, this.id, command, { user, clock: this.clock, ...options });
   }
 
   private known(): ContainerIdentity {
-    if (!this.identity) throw new EnvironmentError('docker-not-started', `the container of ${this.image} has not started yet`);
+    if (!this.identity)
+      throw new EnvironmentError('docker-not-started', `the container of ${this.image} has not started yet`);
     return this.identity;
   }
 
@@ -320,11 +410,15 @@ grep '${entry}' /etc/passwd | head -n 1 | cut -d: -f1`;
     this.unregister();
     if (this.id) {
       // Files the container's users own may be out of reach of an unprivileged host user: delete them from inside.
-      if (process.getuid?.() !== 0) await this.exec(['find', this.workDir, '-mindepth', '1', '-delete'], 'root', {}).catch(() => undefined);
+      if (process.getuid?.() !== 0)
+        await this.exec(['find', this.workDir, '-mindepth', '1', '-delete'], 'root', {}).catch(() => undefined);
       try {
         await removeContainer(this.engine, this.id);
       } catch (error) {
-        this.log.error({ err: error, container: this.id }, `could not remove container ${this.id}: run \`recoverable cleanup\``);
+        this.log.error(
+          { err: error, container: this.id },
+          `could not remove container ${this.id}: run \`recoverable cleanup\``,
+        );
       }
     }
     for (let attempt = 1; ; attempt++) {

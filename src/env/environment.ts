@@ -44,16 +44,34 @@ export function upgradeImage(from: number, to: number): string {
 export async function openEnvironment(request: EnvironmentRequest, log: Logger): Promise<RestoreEnvironment> {
   if (request.kind === 'local') {
     const runtime = new LocalRuntime(requireBinaries(request.version, request.tools));
-    const upgradeRuntime = request.upgradeTo === undefined ? undefined : new LocalRuntime(requireBinaries(request.upgradeTo, UPGRADE_TOOLS));
-    return { runtime, ...(upgradeRuntime ? { upgradeRuntime } : {}), summary: { kind: 'local', version: runtime.major }, dispose: async () => {} };
+    const upgradeRuntime =
+      request.upgradeTo === undefined ? undefined : new LocalRuntime(requireBinaries(request.upgradeTo, UPGRADE_TOOLS));
+    return {
+      runtime,
+      ...(upgradeRuntime ? { upgradeRuntime } : {}),
+      summary: { kind: 'local', version: runtime.major },
+      dispose: async () => {},
+    };
   }
   // Loaded only when asked for: testcontainers is heavy and most drills run locally.
   const { startDockerRuntime } = await import('./docker-runtime.ts');
   if (request.upgradeTo !== undefined) return openUpgradeContainer(request, request.upgradeTo, log);
-  const runtime = await startDockerRuntime({ image: request.image ?? `postgres:${request.version}`, mounts: request.mounts, log, runLabel: request.runLabel, ...(request.network ? { network: request.network } : {}) });
+  const runtime = await startDockerRuntime({
+    image: request.image ?? `postgres:${request.version}`,
+    mounts: request.mounts,
+    log,
+    runLabel: request.runLabel,
+    ...(request.network ? { network: request.network } : {}),
+  });
   return {
     runtime,
-    summary: { kind: 'docker', version: runtime.major, image: runtime.image, imageDigest: runtime.imageDigest, network: runtime.network },
+    summary: {
+      kind: 'docker',
+      version: runtime.major,
+      image: runtime.image,
+      imageDigest: runtime.imageDigest,
+      network: runtime.network,
+    },
     dispose: () => runtime.dispose(),
   };
 }
@@ -63,18 +81,35 @@ async function openUpgradeContainer(request: EnvironmentRequest, to: number, log
   const { startDockerRuntime } = await import('./docker-runtime.ts');
   const { pinMajor } = await import('./pinned-major.ts');
   const image = request.image ?? upgradeImage(request.version, to);
-  const base = await startDockerRuntime({ image, mounts: request.mounts, log, runLabel: request.runLabel, ...(request.network ? { network: request.network } : {}) }).catch((error: unknown) => {
+  const base = await startDockerRuntime({
+    image,
+    mounts: request.mounts,
+    log,
+    runLabel: request.runLabel,
+    ...(request.network ? { network: request.network } : {}),
+  }).catch((error: unknown) => {
     throw missingUpgradeImage(error, image, request.version, to);
   });
   try {
     const runtime = await pinMajor(base, request.version, image);
     const upgradeRuntime = await pinMajor(base, to, image);
     const missing = UPGRADE_TOOLS.filter((t) => !upgradeRuntime.has(t));
-    if (missing.length) throw new EnvironmentError('docker-image-unusable', `image ${image}: PostgreSQL ${to} lacks ${missing.join(', ')}`, { hint: `build an image with both majors' servers: ${UPGRADE_IMAGE_BUILD}` });
+    if (missing.length)
+      throw new EnvironmentError(
+        'docker-image-unusable',
+        `image ${image}: PostgreSQL ${to} lacks ${missing.join(', ')}`,
+        { hint: `build an image with both majors' servers: ${UPGRADE_IMAGE_BUILD}` },
+      );
     return {
       runtime,
       upgradeRuntime,
-      summary: { kind: 'docker', version: runtime.major, image: base.image, imageDigest: base.imageDigest, network: base.network },
+      summary: {
+        kind: 'docker',
+        version: runtime.major,
+        image: base.image,
+        imageDigest: base.imageDigest,
+        network: base.network,
+      },
       dispose: () => base.dispose(),
     };
   } catch (error) {
@@ -83,10 +118,18 @@ async function openUpgradeContainer(request: EnvironmentRequest, to: number, log
   }
 }
 
-const UPGRADE_IMAGE_BUILD = 'bash .ci/pg-images.sh (recoverable/postgres:<from>-<to>, tagged postgres:<from>-<to>), or from the official images as the README\'s "pg_upgrade rehearsals" shows';
+const UPGRADE_IMAGE_BUILD =
+  'bash .ci/pg-images.sh (recoverable/postgres:<from>-<to>, tagged postgres:<from>-<to>), or from the official images as the README\'s "pg_upgrade rehearsals" shows';
 
 /** A missing two-major image exits 3 naming how to build it (it cannot be pulled from anywhere). */
 export function missingUpgradeImage(error: unknown, image: string, from: number, to: number): unknown {
   if (!(error instanceof EnvironmentError) || error.code !== 'docker-image-missing') return error;
-  return new EnvironmentError('docker-image-missing', `image ${image} (PostgreSQL ${from} and ${to} for pg_upgrade) is not present`, { hint: `build it: PG_IMAGES_UPGRADES="${from}-${to}" ${UPGRADE_IMAGE_BUILD}; or set restore.image to an image holding both majors`, cause: error });
+  return new EnvironmentError(
+    'docker-image-missing',
+    `image ${image} (PostgreSQL ${from} and ${to} for pg_upgrade) is not present`,
+    {
+      hint: `build it: PG_IMAGES_UPGRADES="${from}-${to}" ${UPGRADE_IMAGE_BUILD}; or set restore.image to an image holding both majors`,
+      cause: error,
+    },
+  );
 }

@@ -30,7 +30,11 @@ export class LocalRuntime implements Runtime {
   }
 
   tool(name: string, args: readonly string[], options: ToolOptions = {}): Promise<RunResult> {
-    return run(tool(this.bin, name), args, { ...common(options), user: options.asClusterUser ? this.clusterUser : null, label: options.label ?? name });
+    return run(tool(this.bin, name), args, {
+      ...common(options),
+      user: options.asClusterUser ? this.clusterUser : null,
+      label: options.label ?? name,
+    });
   }
 
   system(file: string, args: readonly string[], options: ToolOptions = {}): Promise<RunResult> {
@@ -54,7 +58,13 @@ export class LocalRuntime implements Runtime {
 }
 
 // Options run() understands, without the runtime-only ones.
-function common(options: ToolOptions): { env?: Record<string, string>; input?: string; detached?: boolean; cleanup?: boolean; cwd?: string } {
+function common(options: ToolOptions): {
+  env?: Record<string, string>;
+  input?: string;
+  detached?: boolean;
+  cleanup?: boolean;
+  cwd?: string;
+} {
   return {
     ...(options.cwd ? { cwd: options.cwd } : {}),
     ...(options.env ? { env: options.env } : {}),

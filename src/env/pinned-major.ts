@@ -11,7 +11,22 @@ export function majorBinDir(major: number): string {
 }
 
 // Tools a pinned major answers `has()` for, looked up once.
-const KNOWN_TOOLS = ['initdb', 'pg_ctl', 'postgres', 'psql', 'pg_dump', 'pg_dumpall', 'pg_restore', 'pg_amcheck', 'pg_checksums', 'pg_verifybackup', 'pg_waldump', 'pg_controldata', 'pg_upgrade', 'pg_basebackup'];
+const KNOWN_TOOLS = [
+  'initdb',
+  'pg_ctl',
+  'postgres',
+  'psql',
+  'pg_dump',
+  'pg_dumpall',
+  'pg_restore',
+  'pg_amcheck',
+  'pg_checksums',
+  'pg_verifybackup',
+  'pg_waldump',
+  'pg_controldata',
+  'pg_upgrade',
+  'pg_basebackup',
+];
 
 /**
  * A Runtime for `major` inside another runtime's container (an image holding two majors for pg_upgrade): tools run
@@ -31,9 +46,13 @@ export async function pinMajor(base: Runtime, major: number, image: string): Pro
   const lines = out.stdout.split('\n');
   const match = /\(PostgreSQL\) (\d+)(?:\.(\d+))?/.exec(lines[0] ?? '');
   if (!match || Number(match[1]) !== major) {
-    throw new EnvironmentError('docker-image-unusable', `image ${image} has no PostgreSQL ${major} server in ${dir}: ${(out.stderr || out.stdout).trim().split('\n').slice(-2).join(' | ') || 'nothing there'}`, {
-      hint: `a pg_upgrade rehearsal needs an image holding both majors: build one with .ci/pg-images.sh (recoverable/postgres:<from>-<to>, see the README's "pg_upgrade rehearsals"), or set restore.image to such an image`,
-    });
+    throw new EnvironmentError(
+      'docker-image-unusable',
+      `image ${image} has no PostgreSQL ${major} server in ${dir}: ${(out.stderr || out.stdout).trim().split('\n').slice(-2).join(' | ') || 'nothing there'}`,
+      {
+        hint: `a pg_upgrade rehearsal needs an image holding both majors: build one with .ci/pg-images.sh (recoverable/postgres:<from>-<to>, see the README's "pg_upgrade rehearsals"), or set restore.image to such an image`,
+      },
+    );
   }
   const tools = new Set(lines.filter((l) => l.startsWith('tool ')).map((l) => l.slice(5)));
   return new PinnedMajorRuntime(base, major, `${match[1]}.${match[2] ?? '0'}`, dir, tools, image);

@@ -16,10 +16,14 @@ export async function ensureWorkRoot(root: string = configuredWorkRoot()): Promi
   try {
     await mkdir(root, { recursive: true, mode: 0o755 });
   } catch (cause) {
-    throw new EnvironmentError('work-dir-unusable', `cannot create the work directory ${root}: ${(cause as Error).message}`, {
-      cause,
-      hint: 'set RECOVERABLE_WORK_DIR to a directory this user can write (disposable clusters are made inside it)',
-    });
+    throw new EnvironmentError(
+      'work-dir-unusable',
+      `cannot create the work directory ${root}: ${(cause as Error).message}`,
+      {
+        cause,
+        hint: 'set RECOVERABLE_WORK_DIR to a directory this user can write (disposable clusters are made inside it)',
+      },
+    );
   }
   return root;
 }

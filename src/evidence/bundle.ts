@@ -25,7 +25,11 @@ export async function writeEvidence(dir: string, runId: string, signer: SigningK
   const list: EvidenceList = { formatVersion: 1, runId, manifest };
   const text = `${JSON.stringify(list, null, 2)}\n`;
   await writeFileAtomic(join(dir, EVIDENCE_FILE), text);
-  if (signer) await writeFileAtomic(join(dir, EVIDENCE_SIGNATURE_FILE), `${JSON.stringify(signBytes(Buffer.from(text), signer, EVIDENCE_FILE), null, 2)}\n`);
+  if (signer)
+    await writeFileAtomic(
+      join(dir, EVIDENCE_SIGNATURE_FILE),
+      `${JSON.stringify(signBytes(Buffer.from(text), signer, EVIDENCE_FILE), null, 2)}\n`,
+    );
   return list;
 }
 
@@ -50,7 +54,12 @@ export async function verifyEvidence(dir: string, key: VerifyKey | null): Promis
   try {
     bytes = await readFile(join(dir, EVIDENCE_FILE));
   } catch {
-    return { differences: [`${EVIDENCE_FILE} is missing: this run left no evidence bundle`], present: false, files: 0, signature: null };
+    return {
+      differences: [`${EVIDENCE_FILE} is missing: this run left no evidence bundle`],
+      present: false,
+      files: 0,
+      signature: null,
+    };
   }
   const signature = await readSignature(dir, bytes, key);
   let list: EvidenceList;
@@ -59,9 +68,16 @@ export async function verifyEvidence(dir: string, key: VerifyKey | null): Promis
     // Never escapes: the catch below turns an unknown format into a difference, as it does unparsable JSON.
     if (list.formatVersion !== 1 || !Array.isArray(list.manifest?.files)) throw new Error('unknown format');
   } catch {
-    return { differences: [`${EVIDENCE_FILE} is not an evidence list this version reads`], present: true, files: 0, signature };
+    return {
+      differences: [`${EVIDENCE_FILE} is not an evidence list this version reads`],
+      present: true,
+      files: 0,
+      signature,
+    };
   }
-  const findings = (await verifyManifest(dir, list.manifest)).filter((f) => !(f.problem === 'unexpected' && OWN_FILES.has(f.path)));
+  const findings = (await verifyManifest(dir, list.manifest)).filter(
+    (f) => !(f.problem === 'unexpected' && OWN_FILES.has(f.path)),
+  );
   return { differences: findings.map(describeFinding), present: true, files: list.manifest.files.length, signature };
 }
 
@@ -76,6 +92,11 @@ async function readSignature(dir: string, bytes: Buffer, key: VerifyKey | null):
   try {
     return verifySignature(bytes, JSON.parse(text), key);
   } catch {
-    return { ok: false, problem: 'malformed', fingerprint: null, message: `${EVIDENCE_SIGNATURE_FILE} is not valid JSON` };
+    return {
+      ok: false,
+      problem: 'malformed',
+      fingerprint: null,
+      message: `${EVIDENCE_SIGNATURE_FILE} is not valid JSON`,
+    };
   }
 }

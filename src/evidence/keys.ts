@@ -30,7 +30,8 @@ const PEM = /-----BEGIN [A-Z ]+-----/;
 export function keyFingerprint(publicKey: KeyObject): string {
   const jwk = publicKey.export({ format: 'jwk' });
   // Cannot happen: callers pass keys they checked (or generated) as Ed25519.
-  if (jwk.kty !== 'OKP' || jwk.crv !== 'Ed25519' || typeof jwk.x !== 'string') throw new Error('not an Ed25519 public key');
+  if (jwk.kty !== 'OKP' || jwk.crv !== 'Ed25519' || typeof jwk.x !== 'string')
+    throw new Error('not an Ed25519 public key');
   return createHash('sha256').update(Buffer.from(jwk.x, 'base64url')).digest('hex');
 }
 
@@ -45,11 +46,21 @@ export function describeSource(source: KeySource): string {
 }
 
 // The PEM text a source holds, and the file it came from (null for a PEM inside a variable).
-function readPem(source: KeySource, yamlPath: string, env: NodeJS.ProcessEnv, cwd: string): { pem: string; file: string | null } {
+function readPem(
+  source: KeySource,
+  yamlPath: string,
+  env: NodeJS.ProcessEnv,
+  cwd: string,
+): { pem: string; file: string | null } {
   let file: string;
   if ('env' in source) {
     const value = env[source.env];
-    if (value === undefined || value.trim() === '') throw keyError(yamlPath, `environment variable ${source.env} is not set`, `export ${source.env} with a PEM key or the path of one`);
+    if (value === undefined || value.trim() === '')
+      throw keyError(
+        yamlPath,
+        `environment variable ${source.env} is not set`,
+        `export ${source.env} with a PEM key or the path of one`,
+      );
     if (PEM.test(value)) return { pem: value, file: null };
     file = resolve(cwd, value.trim());
   } else {
@@ -58,7 +69,12 @@ function readPem(source: KeySource, yamlPath: string, env: NodeJS.ProcessEnv, cw
   try {
     return { pem: readFileSync(file, 'utf8'), file };
   } catch (cause) {
-    throw keyError(yamlPath, `cannot read key file ${file}: ${(cause as NodeJS.ErrnoException).code ?? (cause as Error).message}`, 'check the path and its permissions', cause);
+    throw keyError(
+      yamlPath,
+      `cannot read key file ${file}: ${(cause as NodeJS.ErrnoException).code ?? (cause as Error).message}`,
+      'check the path and its permissions',
+      cause,
+    );
   }
 }
 
@@ -74,7 +90,11 @@ function refuseInsideRepository(file: string | null, repository: string | null, 
   };
   const rel = relative(real(repository), real(file));
   if (rel === '' || (!rel.startsWith('..') && !isAbsolute(rel))) {
-    throw keyError(yamlPath, `key file ${file} is inside the repository ${repository}`, 'keep keys outside the repository (whoever can write a backup must not be able to read its signing key)');
+    throw keyError(
+      yamlPath,
+      `key file ${file} is inside the repository ${repository}`,
+      'keep keys outside the repository (whoever can write a backup must not be able to read its signing key)',
+    );
   }
 }
 
@@ -83,30 +103,56 @@ function keyError(path: string, problem: string, fix: string, cause?: unknown): 
 }
 
 /** Read an Ed25519 private key (PKCS#8 PEM); its public half is derived. Exit 2 when it is missing, not a key, or in the repository. */
-export function loadSigningKey(source: KeySource, options: { yamlPath: string; repository: string | null; env?: NodeJS.ProcessEnv; cwd?: string }): SigningKey {
+export function loadSigningKey(
+  source: KeySource,
+  options: { yamlPath: string; repository: string | null; env?: NodeJS.ProcessEnv; cwd?: string },
+): SigningKey {
   const { pem, file } = readPem(source, options.yamlPath, options.env ?? process.env, options.cwd ?? process.cwd());
   refuseInsideRepository(file, options.repository, options.yamlPath);
   let privateKey: KeyObject;
   try {
     privateKey = createPrivateKey(pem);
   } catch (cause) {
-    throw keyError(options.yamlPath, `${describeSource(source)} does not hold a private key in PEM: ${(cause as Error).message}`, 'generate one with `openssl genpkey -algorithm ed25519 -out signing.pem`', cause);
+    throw keyError(
+      options.yamlPath,
+      `${describeSource(source)} does not hold a private key in PEM: ${(cause as Error).message}`,
+      'generate one with `openssl genpkey -algorithm ed25519 -out signing.pem`',
+      cause,
+    );
   }
-  if (privateKey.asymmetricKeyType !== 'ed25519') throw keyError(options.yamlPath, `${describeSource(source)} is a ${privateKey.asymmetricKeyType ?? 'unknown'} key, not Ed25519`, 'generate one with `openssl genpkey -algorithm ed25519 -out signing.pem`');
+  if (privateKey.asymmetricKeyType !== 'ed25519')
+    throw keyError(
+      options.yamlPath,
+      `${describeSource(source)} is a ${privateKey.asymmetricKeyType ?? 'unknown'} key, not Ed25519`,
+      'generate one with `openssl genpkey -algorithm ed25519 -out signing.pem`',
+    );
   const publicKey = createPublicKey(privateKey);
   return { privateKey, publicKey, fingerprint: keyFingerprint(publicKey) };
 }
 
 /** Read an Ed25519 public key (SPKI PEM; a private key is accepted and only its public half kept). */
-export function loadVerifyKey(source: KeySource, options: { yamlPath: string; repository: string | null; env?: NodeJS.ProcessEnv; cwd?: string }): VerifyKey {
+export function loadVerifyKey(
+  source: KeySource,
+  options: { yamlPath: string; repository: string | null; env?: NodeJS.ProcessEnv; cwd?: string },
+): VerifyKey {
   const { pem, file } = readPem(source, options.yamlPath, options.env ?? process.env, options.cwd ?? process.cwd());
   refuseInsideRepository(file, options.repository, options.yamlPath);
   let publicKey: KeyObject;
   try {
     publicKey = createPublicKey(pem);
   } catch (cause) {
-    throw keyError(options.yamlPath, `${describeSource(source)} does not hold a public key in PEM: ${(cause as Error).message}`, 'export it with `openssl pkey -in signing.pem -pubout -out verify.pem`', cause);
+    throw keyError(
+      options.yamlPath,
+      `${describeSource(source)} does not hold a public key in PEM: ${(cause as Error).message}`,
+      'export it with `openssl pkey -in signing.pem -pubout -out verify.pem`',
+      cause,
+    );
   }
-  if (publicKey.asymmetricKeyType !== 'ed25519') throw keyError(options.yamlPath, `${describeSource(source)} is a ${publicKey.asymmetricKeyType ?? 'unknown'} key, not Ed25519`, 'use an Ed25519 key pair');
+  if (publicKey.asymmetricKeyType !== 'ed25519')
+    throw keyError(
+      options.yamlPath,
+      `${describeSource(source)} is a ${publicKey.asymmetricKeyType ?? 'unknown'} key, not Ed25519`,
+      'use an Ed25519 key pair',
+    );
   return { publicKey, fingerprint: keyFingerprint(publicKey) };
 }

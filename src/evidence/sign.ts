@@ -18,7 +18,14 @@ export interface SignatureRecord {
 
 /** Sign `bytes` (the content of file `signs`). */
 export function signBytes(bytes: Uint8Array, key: SigningKey, signs: string): SignatureRecord {
-  return { formatVersion: 1, algorithm: 'ed25519', signs, keyFingerprint: key.fingerprint, publicKey: publicKeyPem(key.publicKey), signature: sign(null, bytes, key.privateKey).toString('base64') };
+  return {
+    formatVersion: 1,
+    algorithm: 'ed25519',
+    signs,
+    keyFingerprint: key.fingerprint,
+    publicKey: publicKeyPem(key.publicKey),
+    signature: sign(null, bytes, key.privateKey).toString('base64'),
+  };
 }
 
 /** What checking a signature found. `pinned` says the key was the trusted one, not only the one the record carries. */
@@ -34,22 +41,42 @@ export function verifySignature(bytes: Uint8Array, record: unknown, trusted: Ver
   const shape = recordShape(record);
   if (typeof shape === 'string') return { ok: false, problem: 'malformed', fingerprint: null, message: shape };
   if (trusted && shape.keyFingerprint !== trusted.fingerprint) {
-    return { ok: false, problem: 'other-key', fingerprint: shape.keyFingerprint, message: `signed by key ${shape.keyFingerprint}, not by the verify key ${trusted.fingerprint}` };
+    return {
+      ok: false,
+      problem: 'other-key',
+      fingerprint: shape.keyFingerprint,
+      message: `signed by key ${shape.keyFingerprint}, not by the verify key ${trusted.fingerprint}`,
+    };
   }
   let key = trusted?.publicKey;
   if (!key) {
     try {
       key = createPublicKey(shape.publicKey);
     } catch {
-      return { ok: false, problem: 'malformed', fingerprint: shape.keyFingerprint, message: 'the public key it carries is not a PEM key' };
+      return {
+        ok: false,
+        problem: 'malformed',
+        fingerprint: shape.keyFingerprint,
+        message: 'the public key it carries is not a PEM key',
+      };
     }
     if (key.asymmetricKeyType !== 'ed25519' || keyFingerprint(key) !== shape.keyFingerprint) {
-      return { ok: false, problem: 'malformed', fingerprint: shape.keyFingerprint, message: `the public key it carries is not the key ${shape.keyFingerprint} it names` };
+      return {
+        ok: false,
+        problem: 'malformed',
+        fingerprint: shape.keyFingerprint,
+        message: `the public key it carries is not the key ${shape.keyFingerprint} it names`,
+      };
     }
   }
   const signature = Buffer.from(shape.signature, 'base64');
   if (signature.length !== 64 || !verify(null, bytes, key, signature)) {
-    return { ok: false, problem: 'mismatch', fingerprint: shape.keyFingerprint, message: `${shape.signs} does not match its signature by key ${shape.keyFingerprint}: it was changed after it was signed` };
+    return {
+      ok: false,
+      problem: 'mismatch',
+      fingerprint: shape.keyFingerprint,
+      message: `${shape.signs} does not match its signature by key ${shape.keyFingerprint}: it was changed after it was signed`,
+    };
   }
   return { ok: true, fingerprint: shape.keyFingerprint, pinned: trusted !== null };
 }

@@ -20,9 +20,12 @@ export type { CaptureOptions, Expectations, SequenceExpectation, TableExpectatio
 export async function captureExpectations(client: pg.Client, options: CaptureOptions): Promise<Expectations> {
   // regclass and deparsed definitions print relative to search_path: pin it (pg_restore refreshes matviews with it empty).
   const sessions = [client, ...(options.scanSessions ?? [])];
-  const before = await Promise.all(sessions.map(async (s) => (await s.query<{ p: string }>("select current_setting('search_path') as p")).rows[0]!.p));
+  const before = await Promise.all(
+    sessions.map(async (s) => (await s.query<{ p: string }>("select current_setting('search_path') as p")).rows[0]!.p),
+  );
   for (const session of sessions) await session.query("select set_config('search_path', 'pg_catalog', false)");
-  const reset = (): Promise<unknown> => Promise.all(sessions.map((s, i) => s.query("select set_config('search_path', $1, false)", [before[i]])));
+  const reset = (): Promise<unknown> =>
+    Promise.all(sessions.map((s, i) => s.query("select set_config('search_path', $1, false)", [before[i]])));
   let captured: Expectations;
   try {
     captured = await captureWithPinnedPath(client, sessions, options);
@@ -40,7 +43,11 @@ export async function captureSequences(client: pg.Client): Promise<SequenceExpec
   return readSequences(client, await resolveScope(client));
 }
 
-async function captureWithPinnedPath(client: pg.Client, sessions: readonly pg.Client[], options: CaptureOptions): Promise<Expectations> {
+async function captureWithPinnedPath(
+  client: pg.Client,
+  sessions: readonly pg.Client[],
+  options: CaptureOptions,
+): Promise<Expectations> {
   const meta = await client.query<{ db: string; version: string; version_num: number }>(
     "select current_database() as db, current_setting('server_version') as version, current_setting('server_version_num')::int as version_num",
   );
@@ -59,12 +66,15 @@ async function captureWithPinnedPath(client: pg.Client, sessions: readonly pg.Cl
   const plan = fingerprintPlan(options.fingerprintAlgorithm, meta.rows[0]!.version_num);
   const algorithm = options.fingerprints ? plan.recorded : null;
   const hashing = options.fingerprints ? plan.computed : null;
-  const counted = await scanOnSessions(sessions, tables, (session, table) => countTable(session, table, hashing, asRefreshed));
+  const counted = await scanOnSessions(sessions, tables, (session, table) =>
+    countTable(session, table, hashing, asRefreshed),
+  );
   tables.forEach((table, i) => Object.assign(table, counted[i]));
   if (asRefreshed) await markRefreshedOverStale(client, tables, nesting, hashing);
   // On a restored database: what the query of each view marked so in the backup gives here, next to what it holds.
   for (const table of tables) {
-    if (table.relkind === 'm' && !table.unpopulated && options.queryResults?.has(relationKey(table))) table.queryResult = await countTable(client, table, hashing, true);
+    if (table.relkind === 'm' && !table.unpopulated && options.queryResults?.has(relationKey(table)))
+      table.queryResult = await countTable(client, table, hashing, true);
   }
   return {
     database: meta.rows[0]!.db,
@@ -74,7 +84,11 @@ async function captureWithPinnedPath(client: pg.Client, sessions: readonly pg.Cl
     sequences: options.sequences ?? (await readSequences(client, scope)),
     largeObjects: await readLargeObjects(client, options.largeObjectContent),
     schemaObjects: await captureSchemaObjects(client, scope),
-    extensions: (await client.query<{ e: string }>("select extname || ' ' || extversion as e from pg_extension where extname <> 'plpgsql' order by 1")).rows.map((r) => r.e),
+    extensions: (
+      await client.query<{ e: string }>(
+        "select extname || ' ' || extversion as e from pg_extension where extname <> 'plpgsql' order by 1",
+      )
+    ).rows.map((r) => r.e),
     roles: await readRoles(client),
     databaseProperties: await readDatabaseProperties(client),
   };
@@ -83,13 +97,20 @@ async function captureWithPinnedPath(client: pg.Client, sessions: readonly pg.Cl
 // pg_restore refreshes only populated materialized views: one reading an unpopulated one fails to refresh.
 function unrefreshable(lowers: readonly LowerMatview[] | undefined): string | undefined {
   const empty = lowers?.filter((l) => !l.populated) ?? [];
-  return empty.length ? `reads materialized view ${empty.map((l) => relationKey(l)).join(', ')}, which is not populated: a restore cannot refresh it` : undefined;
+  return empty.length
+    ? `reads materialized view ${empty.map((l) => relationKey(l)).join(', ')}, which is not populated: a restore cannot refresh it`
+    : undefined;
 }
 
 // An upper view's expectation, computed over the rows lower views store, holds only if those rows are what their
 // queries give now (what the restore's refresh puts there). Where a lower one is stale, or that is not known
 // (no fingerprints), the upper one is compared after the restore with its own query over the restored data.
-async function markRefreshedOverStale(client: pg.Client, tables: TableExpectation[], nesting: ReadonlyMap<string, LowerMatview[]>, fingerprints: FingerprintAlgorithm | null): Promise<void> {
+async function markRefreshedOverStale(
+  client: pg.Client,
+  tables: TableExpectation[],
+  nesting: ReadonlyMap<string, LowerMatview[]>,
+  fingerprints: FingerprintAlgorithm | null,
+): Promise<void> {
   const byKey = new Map(tables.map((t) => [relationKey(t), t]));
   const stale = new Map<string, boolean>();
   const isStale = async (key: string): Promise<boolean> => {
@@ -123,8 +144,20 @@ const ENUM_HASH_ROOT = `select an.nspname as schema, ac.relname as name
 
 // Leaf tables and materialized views in user schemas (partitioned parents hold no rows of their own), plus the
 // configuration tables of extensions: pg_dump carries their rows (those matching extcondition) though the tables are extension members.
-async function listTables(client: pg.Client, scope: CaptureScope): Promise<{ tables: TableExpectation[]; roots: Map<string, TreeRoot> }> {
-  const { rows } = await client.query<{ schema: string; name: string; relkind: 'r' | 'm'; persistence: 'p' | 'u'; populated: boolean; filter: string | null; root_schema: string | null; root_name: string | null }>(
+async function listTables(
+  client: pg.Client,
+  scope: CaptureScope,
+): Promise<{ tables: TableExpectation[]; roots: Map<string, TreeRoot> }> {
+  const { rows } = await client.query<{
+    schema: string;
+    name: string;
+    relkind: 'r' | 'm';
+    persistence: 'p' | 'u';
+    populated: boolean;
+    filter: string | null;
+    root_schema: string | null;
+    root_name: string | null;
+  }>(
     `select n.nspname as schema, c.relname as name, c.relkind::text as relkind, c.relpersistence::text as persistence, c.relispopulated as populated, null as filter,
             r.schema as root_schema, r.name as root_name
        from pg_class c join pg_namespace n on n.oid = c.relnamespace left join lateral (${ENUM_HASH_ROOT}) r on true
@@ -139,7 +172,13 @@ async function listTables(client: pg.Client, scope: CaptureScope): Promise<{ tab
   const roots = new Map<string, TreeRoot>();
   const tables = rows.map(({ populated, filter, root_schema, root_name, ...r }) => {
     if (root_schema !== null && root_name !== null) roots.set(relationKey(r), { schema: root_schema, name: root_name });
-    return { ...r, ...(populated ? {} : { unpopulated: true }), ...(filter === null ? {} : { extensionFilter: filter }), rows: 0, fingerprint: null };
+    return {
+      ...r,
+      ...(populated ? {} : { unpopulated: true }),
+      ...(filter === null ? {} : { extensionFilter: filter }),
+      rows: 0,
+      fingerprint: null,
+    };
   });
   return { tables, roots };
 }
@@ -147,7 +186,17 @@ async function listTables(client: pg.Client, scope: CaptureScope): Promise<{ tab
 // Sequence positions (non-transactional) and parameters, extensions' configuration sequences included. A sequence's
 // storage starts under its own oid as relfilenode; ALTER SEQUENCE rewrites it under another (and an unlogged one's init fork with it).
 async function readSequences(client: pg.Client, scope: CaptureScope): Promise<SequenceExpectation[]> {
-  const { rows: seqs } = await client.query<{ schema: string; name: string; increment: string; start: string; min: string; max: string; cycle: boolean; persistence: 'p' | 'u'; rewritten: boolean }>(
+  const { rows: seqs } = await client.query<{
+    schema: string;
+    name: string;
+    increment: string;
+    start: string;
+    min: string;
+    max: string;
+    cycle: boolean;
+    persistence: 'p' | 'u';
+    rewritten: boolean;
+  }>(
     `select n.nspname as schema, c.relname as name, s.seqincrement::text as increment, s.seqstart::text as start, s.seqmin::text as min,
             s.seqmax::text as max, s.seqcycle as cycle, c.relpersistence::text as persistence, c.relfilenode <> c.oid as rewritten
        from pg_class c join pg_namespace n on n.oid = c.relnamespace join pg_sequence s on s.seqrelid = c.oid
@@ -155,10 +204,21 @@ async function readSequences(client: pg.Client, scope: CaptureScope): Promise<Se
   );
   const result: SequenceExpectation[] = [];
   for (const s of seqs) {
-    const { rows } = await client.query<{ last_value: string; is_called: boolean }>(`select last_value::text, is_called from ${ident(s.schema)}.${ident(s.name)}`);
+    const { rows } = await client.query<{ last_value: string; is_called: boolean }>(
+      `select last_value::text, is_called from ${ident(s.schema)}.${ident(s.name)}`,
+    );
     result.push({
-      schema: s.schema, name: s.name, lastValue: rows[0]!.last_value, isCalled: rows[0]!.is_called,
-      increment: s.increment, start: s.start, minValue: s.min, maxValue: s.max, cycle: s.cycle, persistence: s.persistence, ...(s.rewritten ? { rewritten: true } : {}),
+      schema: s.schema,
+      name: s.name,
+      lastValue: rows[0]!.last_value,
+      isCalled: rows[0]!.is_called,
+      increment: s.increment,
+      start: s.start,
+      minValue: s.min,
+      maxValue: s.max,
+      cycle: s.cycle,
+      persistence: s.persistence,
+      ...(s.rewritten ? { rewritten: true } : {}),
     });
   }
   return result;

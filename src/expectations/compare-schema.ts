@@ -30,19 +30,29 @@ export interface DefinitionDifference {
 const SHOWN = 8;
 
 /** `schema:objects` (presence) and `schema:definitions` (every aspect of every object present on both sides). */
-export function compareSchemaObjects(expected: Expectations, actual: Expectations, options: SchemaCompareOptions): CheckResult[] {
+export function compareSchemaObjects(
+  expected: Expectations,
+  actual: Expectations,
+  options: SchemaCompareOptions,
+): CheckResult[] {
   const { exactness, durationMs } = options;
   if (!expected.schemaObjects || !actual.schemaObjects) {
     const message = !expected.schemaObjects
-      ? 'the backup\'s expectations hold no object definitions (captured before definitions were recorded): take a new backup to compare the schema by definition'
-      : 'the restored database\'s object definitions were not captured';
-    return [{ id: 'schema:objects', kind: 'schema', status: 'errored', exactness: 'not-available', message, durationMs }];
+      ? "the backup's expectations hold no object definitions (captured before definitions were recorded): take a new backup to compare the schema by definition"
+      : "the restored database's object definitions were not captured";
+    return [
+      { id: 'schema:objects', kind: 'schema', status: 'errored', exactness: 'not-available', message, durationMs },
+    ];
   }
   const from = major(expected.serverVersion);
   const to = major(actual.serverVersion);
-  const normalised = normaliseForUpgrade(expected.schemaObjects, actual.schemaObjects, from, to, { deparsedHere: options.deparsedHere ?? {} });
+  const normalised = normaliseForUpgrade(expected.schemaObjects, actual.schemaObjects, from, to, {
+    deparsedHere: options.deparsedHere ?? {},
+  });
   // The reasons are in the rules (schema-upgrade-rules.ts); the report names which ones applied.
-  const notes = normalised.applied.length ? [`normalised for ${from} → ${to}: ${normalised.applied.map((rule) => rule.id).join(', ')}`] : [];
+  const notes = normalised.applied.length
+    ? [`normalised for ${from} → ${to}: ${normalised.applied.map((rule) => rule.id).join(', ')}`]
+    : [];
   const want = withoutUnrestored(normalised.expected, options.notRestored, notes);
   const got = withoutUnrestored(normalised.actual, options.notRestored, notes);
   const suffix = notes.length ? ` (${notes.join('; ')})` : '';
@@ -50,24 +60,51 @@ export function compareSchemaObjects(expected: Expectations, actual: Expectation
 }
 
 // Presence: objects of the backup that did not come back, and objects the backup did not have.
-function presence(want: SchemaObject[], got: SchemaObject[], exactness: Exactness, durationMs: number, suffix: string): CheckResult {
+function presence(
+  want: SchemaObject[],
+  got: SchemaObject[],
+  exactness: Exactness,
+  durationMs: number,
+  suffix: string,
+): CheckResult {
   const have = new Map(got.map((o) => [o.name, o]));
   const wanted = new Map(want.map((o) => [o.name, o]));
   const missing = want.filter((o) => !have.has(o.name));
   const extra = got.filter((o) => !wanted.has(o.name));
   if (!missing.length && !extra.length) {
-    return pass('schema', 'schema:objects', exactness, want.length, got.length, `all ${want.length} schema objects present (${kinds(want)})${suffix}`, durationMs);
+    return pass(
+      'schema',
+      'schema:objects',
+      exactness,
+      want.length,
+      got.length,
+      `all ${want.length} schema objects present (${kinds(want)})${suffix}`,
+      durationMs,
+    );
   }
   const parts = [
     missing.length ? `missing ${missing.length}: ${names(missing)}` : '',
     extra.length ? `unexpected ${extra.length}: ${names(extra)}` : '',
   ].filter(Boolean);
-  return fail('schema', 'schema:objects', exactness, { count: want.length, missing: byName(missing) }, { count: got.length, unexpected: byName(extra) },
-    `schema objects differ from the backup: ${parts.join('; ')}${suffix}`, durationMs);
+  return fail(
+    'schema',
+    'schema:objects',
+    exactness,
+    { count: want.length, missing: byName(missing) },
+    { count: got.length, unexpected: byName(extra) },
+    `schema objects differ from the backup: ${parts.join('; ')}${suffix}`,
+    durationMs,
+  );
 }
 
 // Definitions: every aspect of every object present on both sides, compared as the catalog deparsed it.
-function definitions(want: SchemaObject[], got: SchemaObject[], exactness: Exactness, durationMs: number, suffix: string): CheckResult {
+function definitions(
+  want: SchemaObject[],
+  got: SchemaObject[],
+  exactness: Exactness,
+  durationMs: number,
+  suffix: string,
+): CheckResult {
   const have = new Map(got.map((o) => [o.name, o]));
   const differences: DefinitionDifference[] = [];
   let compared = 0;
@@ -78,13 +115,34 @@ function definitions(want: SchemaObject[], got: SchemaObject[], exactness: Exact
     differences.push(...differencesOf(w, a));
   }
   if (!differences.length) {
-    return pass('schema', 'schema:definitions', exactness, compared, compared, `all ${compared} object definitions identical to the backup (owners, privileges, comments and deparsed definitions)${suffix}`, durationMs);
+    return pass(
+      'schema',
+      'schema:definitions',
+      exactness,
+      compared,
+      compared,
+      `all ${compared} object definitions identical to the backup (owners, privileges, comments and deparsed definitions)${suffix}`,
+      durationMs,
+    );
   }
   const objects = [...new Set(differences.map((d) => d.object))];
-  const shown = objects.slice(0, SHOWN).map((object) => `${object}: ${differences.filter((d) => d.object === object).map(describe).join('; ')}`);
+  const shown = objects.slice(0, SHOWN).map(
+    (object) =>
+      `${object}: ${differences
+        .filter((d) => d.object === object)
+        .map(describe)
+        .join('; ')}`,
+  );
   const more = objects.length > SHOWN ? ` and ${objects.length - SHOWN} more objects` : '';
-  return fail('schema', 'schema:definitions', exactness, sideOf(differences, 'expected'), sideOf(differences, 'actual'),
-    `${objects.length} object definition${objects.length === 1 ? ' differs' : 's differ'} from the backup: ${shown.join(' | ')}${more}${suffix}`, durationMs);
+  return fail(
+    'schema',
+    'schema:definitions',
+    exactness,
+    sideOf(differences, 'expected'),
+    sideOf(differences, 'actual'),
+    `${objects.length} object definition${objects.length === 1 ? ' differs' : 's differ'} from the backup: ${shown.join(' | ')}${more}${suffix}`,
+    durationMs,
+  );
 }
 
 /** Every aspect of two definitions of one object that differs, an aspect present on one side only included. */
@@ -106,29 +164,43 @@ function describe(d: DefinitionDifference): string {
 }
 
 // The differing aspects only, per object, for one side (what the report's expected / actual carry).
-function sideOf(differences: DefinitionDifference[], side: 'expected' | 'actual'): Record<string, Record<string, string | null>> {
+function sideOf(
+  differences: DefinitionDifference[],
+  side: 'expected' | 'actual',
+): Record<string, Record<string, string | null>> {
   const result: Record<string, Record<string, string | null>> = {};
   for (const d of differences) (result[d.object] ??= {})[d.aspect] = d[side];
   return result;
 }
 
 // Owners and privileges the restore was told to drop are not compared; the result says so.
-function withoutUnrestored(objects: SchemaObject[], notRestored: NotRestored | undefined, notes: string[]): SchemaObject[] {
+function withoutUnrestored(
+  objects: SchemaObject[],
+  notRestored: NotRestored | undefined,
+  notes: string[],
+): SchemaObject[] {
   // --no-owner makes the restoring role own everything and grant as itself: owners and ACLs both change.
   const owners = notRestored?.owners ?? false;
   const privileges = notRestored?.privileges ?? false;
   if (!owners && !privileges) return objects;
-  const note = [owners ? 'owners and privileges not compared: the restore ran with --no-owner' : '', privileges ? 'privileges not compared: the restore ran with --no-privileges' : ''].filter(Boolean).join('; ');
+  const note = [
+    owners ? 'owners and privileges not compared: the restore ran with --no-owner' : '',
+    privileges ? 'privileges not compared: the restore ran with --no-privileges' : '',
+  ]
+    .filter(Boolean)
+    .join('; ');
   if (!notes.includes(note)) notes.push(note);
-  return objects
-    // --no-privileges skips ALTER DEFAULT PRIVILEGES too.
-    .filter((o) => !(privileges && o.kind === 'default privileges'))
-    .map((o) => {
-      const definition = { ...o.definition };
-      if (owners) delete definition.owner;
-      if (owners || privileges) delete definition.acl;
-      return { ...o, definition };
-    });
+  return (
+    objects
+      // --no-privileges skips ALTER DEFAULT PRIVILEGES too.
+      .filter((o) => !(privileges && o.kind === 'default privileges'))
+      .map((o) => {
+        const definition = { ...o.definition };
+        if (owners) delete definition.owner;
+        if (owners || privileges) delete definition.acl;
+        return { ...o, definition };
+      })
+  );
 }
 
 function byName(objects: SchemaObject[]): Record<string, Record<string, string>> {
@@ -144,7 +216,10 @@ function names(objects: SchemaObject[]): string {
 function kinds(objects: SchemaObject[]): string {
   const counts = new Map<string, number>();
   for (const o of objects) counts.set(o.kind, (counts.get(o.kind) ?? 0) + 1);
-  return [...counts].sort((a, b) => b[1] - a[1]).map(([kind, n]) => `${kind}: ${n}`).join(', ');
+  return [...counts]
+    .sort((a, b) => b[1] - a[1])
+    .map(([kind, n]) => `${kind}: ${n}`)
+    .join(', ');
 }
 
 function major(version: string): number {

@@ -50,12 +50,25 @@ const KINDS = `case c.relkind when 'r' then 'table' when 'p' then 'table' when '
 export async function readDatabaseProperties(client: pg.Client): Promise<DatabaseProperties> {
   // Locale providers came in 15, ICU rules in 16; 17 renamed daticulocale to datlocale (and added builtin).
   const version = await serverVersionNum(client);
-  const provider = version >= 150000 ? "case d.datlocprovider when 'i' then 'icu' when 'b' then 'builtin' else 'libc' end" : "'libc'";
+  const provider =
+    version >= 150000 ? "case d.datlocprovider when 'i' then 'icu' when 'b' then 'builtin' else 'libc' end" : "'libc'";
   const locale = version >= 170000 ? 'd.datlocale' : version >= 150000 ? 'd.daticulocale' : 'null::text';
   const rules = version >= 160000 ? 'd.daticurules' : 'null::text';
   const { rows } = await client.query<{
-    owner: string; encoding: string; provider: DatabaseLocale['provider']; collate: string; ctype: string; locale: string | null; rules: string | null;
-    connlimit: number; allowconn: boolean; istemplate: boolean; tablespace: string; settings: string[]; privileges: string[]; comment: string | null;
+    owner: string;
+    encoding: string;
+    provider: DatabaseLocale['provider'];
+    collate: string;
+    ctype: string;
+    locale: string | null;
+    rules: string | null;
+    connlimit: number;
+    allowconn: boolean;
+    istemplate: boolean;
+    tablespace: string;
+    settings: string[];
+    privileges: string[];
+    comment: string | null;
   }>(
     `select pg_catalog.pg_get_userbyid(d.datdba) as owner, pg_catalog.pg_encoding_to_char(d.encoding) as encoding, ${provider} as provider,
             d.datcollate as collate, d.datctype as ctype, ${locale} as locale, ${rules} as rules,
@@ -69,7 +82,14 @@ export async function readDatabaseProperties(client: pg.Client): Promise<Databas
   const d = rows[0]!;
   return {
     owner: d.owner,
-    locale: { encoding: d.encoding, provider: d.provider, collate: d.collate, ctype: d.ctype, locale: d.locale, icuRules: d.rules },
+    locale: {
+      encoding: d.encoding,
+      provider: d.provider,
+      collate: d.collate,
+      ctype: d.ctype,
+      locale: d.locale,
+      icuRules: d.rules,
+    },
     connectionLimit: d.connlimit,
     allowConnections: d.allowconn,
     isTemplate: d.istemplate,

@@ -13,7 +13,13 @@ export interface LowerMatview {
 
 /** For each user materialized view that reads another materialized view: the ones it reads, by the upper one's key. */
 export async function matviewsReadBy(client: pg.Client, scope: CaptureScope): Promise<Map<string, LowerMatview[]>> {
-  const { rows } = await client.query<{ schema: string; name: string; lower_schema: string; lower_name: string; populated: boolean }>(
+  const { rows } = await client.query<{
+    schema: string;
+    name: string;
+    lower_schema: string;
+    lower_name: string;
+    populated: boolean;
+  }>(
     `with recursive reads(root, rel) as (
        select c.oid, c.oid from pg_class c join pg_namespace n on n.oid = c.relnamespace where c.relkind = 'm' and ${userRelation('c', 'n', scope)}
        union

@@ -3,7 +3,8 @@
 
 // Keywords quote_ident quotes (every category but unreserved), as PostgreSQL 18 lists them (pg_get_keywords()).
 // A fixed list, not the server's: a name must read the same whichever major captured it.
-const QUOTED_KEYWORDS = new Set(`all analyse analyze and any array as asc asymmetric authorization between bigint binary bit boolean both case
+const QUOTED_KEYWORDS = new Set(
+  `all analyse analyze and any array as asc asymmetric authorization between bigint binary bit boolean both case
   cast char character check coalesce collate collation column concurrently constraint create cross current_catalog current_date
   current_role current_schema current_time current_timestamp current_user dec decimal default deferrable desc distinct do else end
   except exists extract false fetch float for foreign freeze from full grant greatest group grouping having ilike in initially inner
@@ -13,7 +14,8 @@ const QUOTED_KEYWORDS = new Set(`all analyse analyze and any array as asc asymme
   overlay placing position precision primary real references returning right row select session_user setof similar smallint some
   substring symmetric system_user table tablesample then time timestamp to trailing treat trim true union unique user using values
   varchar variadic verbose when where window with xmlattributes xmlconcat xmlelement xmlexists xmlforest xmlnamespaces xmlparse xmlpi
-  xmlroot xmlserialize xmltable`.split(/\s+/));
+  xmlroot xmlserialize xmltable`.split(/\s+/),
+);
 
 /** An identifier as PostgreSQL's quote_ident writes it: bare when it is lower case, digits and underscores and no keyword, quoted otherwise. */
 export function quoteIdent(name: string): string {

@@ -13,7 +13,10 @@ export interface TreeRoot {
  * count and fingerprint are its leaves' sums: a fingerprint is a sum over rows, and every row of a partitioned
  * table lives in a leaf, so this is what `select * from` the root would give, without scanning it again.
  */
-export function withPartitionTrees(tables: readonly TableExpectation[], rootOf: ReadonlyMap<string, TreeRoot>): TableExpectation[] {
+export function withPartitionTrees(
+  tables: readonly TableExpectation[],
+  rootOf: ReadonlyMap<string, TreeRoot>,
+): TableExpectation[] {
   const leavesOf = new Map<string, TableExpectation[]>();
   const marked = tables.map((t) => {
     const root = rootOf.get(relationKey(t));
@@ -36,7 +39,10 @@ export function withPartitionTrees(tables: readonly TableExpectation[], rootOf: 
 
 function tree(root: TreeRoot, leaves: readonly TableExpectation[]): TableExpectation {
   return {
-    schema: root.schema, name: root.name, relkind: 'p', persistence: 'p',
+    schema: root.schema,
+    name: root.name,
+    relkind: 'p',
+    persistence: 'p',
     rows: leaves.reduce((n, l) => n + l.rows, 0),
     fingerprint: sumFingerprints(leaves.map((l) => l.fingerprint)),
     leaves: leaves.map((l) => relationKey(l)),

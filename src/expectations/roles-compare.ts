@@ -11,7 +11,8 @@ export interface RoleDifference {
 }
 
 /** Why passwords could not be compared, as the report says it. */
-export const PASSWORDS_NOT_DUMPED = 'role passwords were not dumped: the backup role could not read pg_authid (only a superuser can), so the globals were taken with --no-role-passwords and password presence cannot be compared';
+export const PASSWORDS_NOT_DUMPED =
+  'role passwords were not dumped: the backup role could not read pg_authid (only a superuser can), so the globals were taken with --no-role-passwords and password presence cannot be compared';
 
 /** Whether the backup's roles were captured without their passwords (a non-superuser backup role). */
 export function passwordsUnknown(roles: readonly RoleExpectation[]): boolean {
@@ -24,9 +25,24 @@ export function passwordsUnknown(roles: readonly RoleExpectation[]): boolean {
  * ordinary role under its own name). Passwords are compared only when both sides could read them: otherwise the
  * comparison is `bounded` and says so.
  */
-export function compareRoles(expected: readonly RoleExpectation[], actual: readonly RoleExpectation[], exactness: Exactness, durationMs: number): CheckResult[] {
+export function compareRoles(
+  expected: readonly RoleExpectation[],
+  actual: readonly RoleExpectation[],
+  exactness: Exactness,
+  durationMs: number,
+): CheckResult[] {
   if (expected.some((r) => typeof r !== 'object')) {
-    return [{ id: 'roles', kind: 'roles', status: 'errored', exactness: 'not-available', message: "the backup's expectations list roles by name only (taken by an older Recoverable): take a new backup to compare roles", durationMs }];
+    return [
+      {
+        id: 'roles',
+        kind: 'roles',
+        status: 'errored',
+        exactness: 'not-available',
+        message:
+          "the backup's expectations list roles by name only (taken by an older Recoverable): take a new backup to compare roles",
+        durationMs,
+      },
+    ];
   }
   const comparePasswords = !passwordsUnknown(expected) && !passwordsUnknown(actual);
   const bound: Exactness = comparePasswords ? exactness : 'bounded';
@@ -35,7 +51,9 @@ export function compareRoles(expected: readonly RoleExpectation[], actual: reado
   const differing = new Map<string, RoleDifference[]>();
   for (const want of expected) {
     const got = byName.get(want.name);
-    const diffs = got ? roleDifferences(want, got, comparePasswords) : [{ property: 'role' as const, backup: 'present', restored: 'missing' }];
+    const diffs = got
+      ? roleDifferences(want, got, comparePasswords)
+      : [{ property: 'role' as const, backup: 'present', restored: 'missing' }];
     if (diffs.length) differing.set(want.name, diffs);
   }
   const own = actual.find((r) => r.bootstrap && !wanted.has(r.name));
@@ -43,34 +61,78 @@ export function compareRoles(expected: readonly RoleExpectation[], actual: reado
     differing.set(extra.name, [{ property: 'role', backup: 'absent', restored: `present (${describeRole(extra)})` }]);
   }
   const results: CheckResult[] = [];
-  const note = comparePasswords ? '' : ` (passwords not compared: ${passwordsUnknown(expected) ? 'the backup did not read them' : 'the restore could not read them'})`;
+  const note = comparePasswords
+    ? ''
+    : ` (passwords not compared: ${passwordsUnknown(expected) ? 'the backup did not read them' : 'the restore could not read them'})`;
   if (differing.size === 0) {
     const ownNote = own ? `; ${own.name} is the restore environment's own bootstrap superuser` : '';
-    results.push(pass('roles', 'roles', bound, expected.length, expected.length, `all ${expected.length} roles match: attributes, memberships, settings, validity, connection limits${comparePasswords ? ', passwords' : ''}${note}${ownNote}`, durationMs));
+    results.push(
+      pass(
+        'roles',
+        'roles',
+        bound,
+        expected.length,
+        expected.length,
+        `all ${expected.length} roles match: attributes, memberships, settings, validity, connection limits${comparePasswords ? ', passwords' : ''}${note}${ownNote}`,
+        durationMs,
+      ),
+    );
     return results;
   }
-  const summary = [...differing].map(([name, diffs]) => `${name} (${diffs.map((d) => (d.property === 'role' ? (d.restored === 'missing' ? 'missing' : 'extra') : d.property)).join(', ')})`);
-  results.push(fail('roles', 'roles', bound, expected.length, expected.length - [...differing.keys()].filter((n) => wanted.has(n)).length,
-    `${differing.size} role(s) differ from the backup: ${summary.join('; ')}${note}`, durationMs));
+  const summary = [...differing].map(
+    ([name, diffs]) =>
+      `${name} (${diffs.map((d) => (d.property === 'role' ? (d.restored === 'missing' ? 'missing' : 'extra') : d.property)).join(', ')})`,
+  );
+  results.push(
+    fail(
+      'roles',
+      'roles',
+      bound,
+      expected.length,
+      expected.length - [...differing.keys()].filter((n) => wanted.has(n)).length,
+      `${differing.size} role(s) differ from the backup: ${summary.join('; ')}${note}`,
+      durationMs,
+    ),
+  );
   for (const [name, diffs] of differing) {
     const backup = Object.fromEntries(diffs.map((d) => [d.property, d.backup]));
     const restored = Object.fromEntries(diffs.map((d) => [d.property, d.restored]));
-    results.push(fail('roles', `role:${name}`, bound, backup, restored, `role ${name}: ${diffs.map((d) => `${d.property}: backup ${d.backup}, restored ${d.restored}`).join('; ')}`, 0));
+    results.push(
+      fail(
+        'roles',
+        `role:${name}`,
+        bound,
+        backup,
+        restored,
+        `role ${name}: ${diffs.map((d) => `${d.property}: backup ${d.backup}, restored ${d.restored}`).join('; ')}`,
+        0,
+      ),
+    );
   }
   return results;
 }
 
 /** What differs between one role in the backup and the same-named role in the restore. */
-export function roleDifferences(want: RoleExpectation, got: RoleExpectation, comparePasswords: boolean): RoleDifference[] {
+export function roleDifferences(
+  want: RoleExpectation,
+  got: RoleExpectation,
+  comparePasswords: boolean,
+): RoleDifference[] {
   const diffs: RoleDifference[] = [];
   // Lists compare item by item (a setting's value may itself hold the separator); the rest by how they read.
-  const differ = (property: RoleDifference['property'], backup: string, restored: string, same = backup === restored): void => {
+  const differ = (
+    property: RoleDifference['property'],
+    backup: string,
+    restored: string,
+    same = backup === restored,
+  ): void => {
     if (!same) diffs.push({ property, backup, restored });
   };
   differ('attributes', attributes(want), attributes(got));
   differ('connection limit', limit(want.connectionLimit), limit(got.connectionLimit));
   differ('valid until', want.validUntil ?? 'no expiry', got.validUntil ?? 'no expiry');
-  if (comparePasswords && want.password && got.password) differ('password', password(want.password), password(got.password));
+  if (comparePasswords && want.password && got.password)
+    differ('password', password(want.password), password(got.password));
   // Options a major does not have (inherit and set before 16) are compared only when both sides have them.
   const optionsOf = (m: RoleMembership, other: readonly RoleMembership[]): RoleMembership => ({
     ...m,
@@ -79,7 +141,15 @@ export function roleDifferences(want: RoleExpectation, got: RoleExpectation, com
   });
   const wantMembers = want.memberOf.map((m) => optionsOf(m, got.memberOf));
   const gotMembers = got.memberOf.map((m) => optionsOf(m, want.memberOf));
-  differ('memberships', memberships(wantMembers), memberships(gotMembers), sameItems(wantMembers.map((m) => JSON.stringify(m)), gotMembers.map((m) => JSON.stringify(m))));
+  differ(
+    'memberships',
+    memberships(wantMembers),
+    memberships(gotMembers),
+    sameItems(
+      wantMembers.map((m) => JSON.stringify(m)),
+      gotMembers.map((m) => JSON.stringify(m)),
+    ),
+  );
   differ('settings', list(want.settings), list(got.settings), sameItems(want.settings, got.settings));
   return diffs;
 }
@@ -99,7 +169,11 @@ function password(p: RolePassword): string {
 /** "reader (admin, inherit, set), writer (no inherit, no set)": sorted, options named when the major has them. */
 export function memberships(ms: readonly RoleMembership[]): string {
   const one = (m: RoleMembership): string => {
-    const opts = [m.admin ? 'admin' : null, m.inherit === null ? null : m.inherit ? 'inherit' : 'no inherit', m.set === null ? null : m.set ? 'set' : 'no set'].filter(Boolean);
+    const opts = [
+      m.admin ? 'admin' : null,
+      m.inherit === null ? null : m.inherit ? 'inherit' : 'no inherit',
+      m.set === null ? null : m.set ? 'set' : 'no set',
+    ].filter(Boolean);
     return opts.length ? `${m.role} (${opts.join(', ')})` : m.role;
   };
   return list([...new Set(ms.map(one))]);
@@ -116,5 +190,7 @@ function sameItems(a: readonly string[], b: readonly string[]): boolean {
 }
 
 function describeRole(role: RoleExpectation): string {
-  return [attributes(role), role.memberOf.length ? `member of ${memberships(role.memberOf)}` : ''].filter(Boolean).join('; ');
+  return [attributes(role), role.memberOf.length ? `member of ${memberships(role.memberOf)}` : '']
+    .filter(Boolean)
+    .join('; ');
 }

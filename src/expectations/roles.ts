@@ -44,13 +44,21 @@ const ATTRIBUTES = `array_remove(array[case when r.rolsuper then 'SUPERUSER' end
 
 /** Whether this session may read password verifiers (pg_authid); pg_dumpall needs the same, or --no-role-passwords. */
 export async function canReadPasswords(client: pg.Client): Promise<boolean> {
-  const { rows } = await client.query<{ ok: boolean }>("select has_table_privilege('pg_catalog.pg_authid', 'select') as ok");
+  const { rows } = await client.query<{ ok: boolean }>(
+    "select has_table_privilege('pg_catalog.pg_authid', 'select') as ok",
+  );
   return rows[0]!.ok;
 }
 
 /** Every non-built-in role of the cluster, sorted by name. */
 export async function readRoles(client: pg.Client): Promise<RoleExpectation[]> {
-  const { rows } = await client.query<{ name: string; attributes: string[]; connlimit: number; valid: string | null; bootstrap: boolean }>(
+  const { rows } = await client.query<{
+    name: string;
+    attributes: string[];
+    connlimit: number;
+    valid: string | null;
+    bootstrap: boolean;
+  }>(
     `select r.rolname as name, ${ATTRIBUTES} as attributes, r.rolconnlimit as connlimit, r.oid = 10 as bootstrap,
             case when r.rolvaliduntil is null then null when isfinite(r.rolvaliduntil) then to_char(r.rolvaliduntil at time zone 'UTC', 'YYYY-MM-DD HH24:MI:SS.US "UTC"')
                  else r.rolvaliduntil::text end as valid
@@ -85,7 +93,10 @@ async function readPasswords(client: pg.Client): Promise<Map<string, RolePasswor
 
 // Memberships of non-built-in roles; one entry per distinct set of options (PostgreSQL 16+ keeps one grant per grantor).
 async function readMemberships(client: pg.Client): Promise<Map<string, RoleMembership[]>> {
-  const options = (await serverVersionNum(client)) >= 160000 ? 'am.inherit_option as inherit, am.set_option as set' : 'null::boolean as inherit, null::boolean as set';
+  const options =
+    (await serverVersionNum(client)) >= 160000
+      ? 'am.inherit_option as inherit, am.set_option as set'
+      : 'null::boolean as inherit, null::boolean as set';
   const { rows } = await client.query<{ member: string } & RoleMembership>(
     `select distinct m.rolname as member, r.rolname as role, am.admin_option as admin, ${options}
        from pg_catalog.pg_auth_members am join pg_catalog.pg_roles r on r.oid = am.roleid join pg_catalog.pg_roles m on m.oid = am.member

@@ -19,7 +19,10 @@ export const VALUE_HASH_SINCE = 140000;
  * else the best this server has. A server without `hash_record_extended` computes no value hashes (null): its
  * fingerprints are then missing, never computed another way.
  */
-export function fingerprintPlan(requested: FingerprintAlgorithm | undefined, serverVersionNum: number): { recorded: FingerprintAlgorithm; computed: FingerprintAlgorithm | null } {
+export function fingerprintPlan(
+  requested: FingerprintAlgorithm | undefined,
+  serverVersionNum: number,
+): { recorded: FingerprintAlgorithm; computed: FingerprintAlgorithm | null } {
   const valueHash = serverVersionNum >= VALUE_HASH_SINCE;
   const recorded = requested ?? (valueHash ? 'value-hash' : 'md5-text');
   return { recorded, computed: recorded === 'value-hash' && !valueHash ? null : recorded };

@@ -6,7 +6,11 @@ import type pg from 'pg';
  * After a failure no new item starts; once the started ones end, the failure of the first item (in item order) is
  * thrown, so the same unreadable table is reported on every run, whichever session met it first.
  */
-export async function scanOnSessions<T, R>(sessions: readonly pg.Client[], items: readonly T[], scan: (session: pg.Client, item: T) => Promise<R>): Promise<R[]> {
+export async function scanOnSessions<T, R>(
+  sessions: readonly pg.Client[],
+  items: readonly T[],
+  scan: (session: pg.Client, item: T) => Promise<R>,
+): Promise<R[]> {
   const results: R[] = new Array<R>(items.length);
   const failures = new Map<number, unknown>();
   let next = 0;

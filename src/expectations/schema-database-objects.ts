@@ -1,6 +1,14 @@
 // Catalog queries for objects of the database outside tables and routines: schemas, default privileges,
 // publications, event triggers, foreign-data wrappers, servers, user mappings, casts and languages.
-import { aclText, commentOf, definitionOf, notExtensionMember, optionsText, userSchema, type CaptureScope } from './schema-scope.ts';
+import {
+  aclText,
+  commentOf,
+  definitionOf,
+  notExtensionMember,
+  optionsText,
+  userSchema,
+  type CaptureScope,
+} from './schema-scope.ts';
 
 // Objects without a schema are the user's when created after initdb (oids from FirstNormalObjectId).
 const CREATED_BY_USER = (oid: string): string => `${oid} >= 16384`;
@@ -29,17 +37,32 @@ export function defaultPrivilegesQuery(scope: CaptureScope): string {
 /** Publications: what they publish, their tables (with row filters and column lists) and schemas. */
 export function publicationsQuery(scope: CaptureScope): string {
   const v15 = scope.versionNum >= 150000;
-  const table = `quote_ident(tn.nspname) || '.' || quote_ident(tc.relname)${v15
-    ? ` || coalesce(' (' || (select string_agg(quote_ident(a.attname), ', ' order by a.attnum) from pg_attribute a where a.attrelid = pr.prrelid and a.attnum = any(pr.prattrs)) || ')', '')
+  const table = `quote_ident(tn.nspname) || '.' || quote_ident(tc.relname)${
+    v15
+      ? ` || coalesce(' (' || (select string_agg(quote_ident(a.attname), ', ' order by a.attnum) from pg_attribute a where a.attrelid = pr.prrelid and a.attnum = any(pr.prattrs)) || ')', '')
         || coalesce(' where ' || pg_get_expr(pr.prqual, pr.prrelid), '')`
-    : ''}`;
+      : ''
+  }`;
   const definition = definitionOf([
     ['owner', 'pg_get_userbyid(p.pubowner)'],
     ['all tables', 'p.puballtables'],
-    ['publish', `concat_ws(', ', case when p.pubinsert then 'insert' end, case when p.pubupdate then 'update' end, case when p.pubdelete then 'delete' end, case when p.pubtruncate then 'truncate' end)`],
+    [
+      'publish',
+      `concat_ws(', ', case when p.pubinsert then 'insert' end, case when p.pubupdate then 'update' end, case when p.pubdelete then 'delete' end, case when p.pubtruncate then 'truncate' end)`,
+    ],
     ['via root', 'p.pubviaroot'],
-    ['tables', `(select string_agg(${table}, ', ' order by tn.nspname, tc.relname) from pg_publication_rel pr join pg_class tc on tc.oid = pr.prrelid join pg_namespace tn on tn.oid = tc.relnamespace where pr.prpubid = p.oid)`],
-    ...(v15 ? [['schemas', `(select string_agg(quote_ident(sn.nspname), ', ' order by sn.nspname) from pg_publication_namespace pn join pg_namespace sn on sn.oid = pn.pnnspid where pn.pnpubid = p.oid)`] as const] : []),
+    [
+      'tables',
+      `(select string_agg(${table}, ', ' order by tn.nspname, tc.relname) from pg_publication_rel pr join pg_class tc on tc.oid = pr.prrelid join pg_namespace tn on tn.oid = tc.relnamespace where pr.prpubid = p.oid)`,
+    ],
+    ...(v15
+      ? [
+          [
+            'schemas',
+            `(select string_agg(quote_ident(sn.nspname), ', ' order by sn.nspname) from pg_publication_namespace pn join pg_namespace sn on sn.oid = pn.pnnspid where pn.pnpubid = p.oid)`,
+          ] as const,
+        ]
+      : []),
     ['comment', commentOf('pg_publication', 'p.oid')],
   ]);
   return `select 'publication' as kind, 'publication ' || quote_ident(p.pubname) as name, ${definition} as def
@@ -52,7 +75,10 @@ export function eventTriggersQuery(): string {
     ['event', 'e.evtevent'],
     ['tags', `array_to_string(e.evttags, ', ')`],
     ['function', 'e.evtfoid::regprocedure'],
-    ['enabled', `case e.evtenabled when 'O' then 'origin' when 'D' then 'disabled' when 'R' then 'replica' when 'A' then 'always' end`],
+    [
+      'enabled',
+      `case e.evtenabled when 'O' then 'origin' when 'D' then 'disabled' when 'R' then 'replica' when 'A' then 'always' end`,
+    ],
     ['owner', 'pg_get_userbyid(e.evtowner)'],
     ['comment', commentOf('pg_event_trigger', 'e.oid')],
   ]);
@@ -80,7 +106,12 @@ export function foreignDataQuery(): string {
     ['comment', commentOf('pg_foreign_server', 's.oid')],
   ]);
   // pg_user_mappings, as pg_dump reads it: the catalog itself is superuser-only; options show where the role may see them.
-  const mapping = definitionOf([['option names', `(select string_agg(split_part(o, '=', 1), ', ' order by o collate "C") from unnest(um.umoptions) o)`]]);
+  const mapping = definitionOf([
+    [
+      'option names',
+      `(select string_agg(split_part(o, '=', 1), ', ' order by o collate "C") from unnest(um.umoptions) o)`,
+    ],
+  ]);
   return `select 'foreign-data wrapper' as kind, 'foreign-data wrapper ' || quote_ident(w.fdwname) as name, ${wrapper} as def
             from pg_foreign_data_wrapper w where ${notExtensionMember('pg_foreign_data_wrapper', 'w.oid')}
           union all

@@ -3,9 +3,23 @@ import type pg from 'pg';
 import type { SchemaObject } from './types.ts';
 import type { CaptureScope } from './schema-scope.ts';
 import { columnsQuery, relationsQuery } from './schema-relations.ts';
-import { constraintsQuery, indexesQuery, policiesQuery, rulesQuery, statisticsQuery, triggersQuery } from './schema-table-parts.ts';
+import {
+  constraintsQuery,
+  indexesQuery,
+  policiesQuery,
+  rulesQuery,
+  statisticsQuery,
+  triggersQuery,
+} from './schema-table-parts.ts';
 import { collationsQuery, operatorsQuery, routinesQuery, typesQuery } from './schema-routines-types.ts';
-import { castsAndLanguagesQuery, defaultPrivilegesQuery, eventTriggersQuery, foreignDataQuery, publicationsQuery, schemasQuery } from './schema-database-objects.ts';
+import {
+  castsAndLanguagesQuery,
+  defaultPrivilegesQuery,
+  eventTriggersQuery,
+  foreignDataQuery,
+  publicationsQuery,
+  schemasQuery,
+} from './schema-database-objects.ts';
 
 /**
  * Definitions of every user object in the connected database. Run with search_path pinned to pg_catalog, so that
@@ -13,9 +27,24 @@ import { castsAndLanguagesQuery, defaultPrivilegesQuery, eventTriggersQuery, for
  */
 export async function captureSchemaObjects(client: pg.Client, scope: CaptureScope): Promise<SchemaObject[]> {
   const queries = [
-    schemasQuery(scope), relationsQuery(scope), columnsQuery(scope), indexesQuery(scope), constraintsQuery(scope), triggersQuery(scope),
-    policiesQuery(scope), rulesQuery(scope), statisticsQuery(scope), routinesQuery(scope), typesQuery(scope), collationsQuery(scope),
-    operatorsQuery(scope), defaultPrivilegesQuery(scope), publicationsQuery(scope), eventTriggersQuery(), foreignDataQuery(), castsAndLanguagesQuery(),
+    schemasQuery(scope),
+    relationsQuery(scope),
+    columnsQuery(scope),
+    indexesQuery(scope),
+    constraintsQuery(scope),
+    triggersQuery(scope),
+    policiesQuery(scope),
+    rulesQuery(scope),
+    statisticsQuery(scope),
+    routinesQuery(scope),
+    typesQuery(scope),
+    collationsQuery(scope),
+    operatorsQuery(scope),
+    defaultPrivilegesQuery(scope),
+    publicationsQuery(scope),
+    eventTriggersQuery(),
+    foreignDataQuery(),
+    castsAndLanguagesQuery(),
   ];
   const objects: SchemaObject[] = [];
   for (const sql of queries) {

@@ -1,5 +1,13 @@
 // Catalog queries for functions, procedures, aggregates, types, domains, collations and operators.
-import { aclText, commentOf, definitionOf, notExtensionMember, qualified, userSchema, type CaptureScope } from './schema-scope.ts';
+import {
+  aclText,
+  commentOf,
+  definitionOf,
+  notExtensionMember,
+  qualified,
+  userSchema,
+  type CaptureScope,
+} from './schema-scope.ts';
 
 const ROUTINE_KIND = `case p.prokind when 'a' then 'aggregate' when 'p' then 'procedure' when 'w' then 'window function' else 'function' end`;
 
@@ -41,25 +49,43 @@ export function routinesQuery(scope: CaptureScope): string {
 export function typesQuery(scope: CaptureScope): string {
   const kind = `case t.typtype when 'd' then 'domain' else 'type' end`;
   const definition = definitionOf([
-    ['kind', `case t.typtype when 'e' then 'enum' when 'd' then 'domain' when 'r' then 'range' when 'c' then 'composite' when 'b' then 'base' end`],
-    ['labels', `case when t.typtype = 'e' then (select string_agg(quote_literal(e.enumlabel), ', ' order by e.enumsortorder) from pg_enum e where e.enumtypid = t.oid) end`],
+    [
+      'kind',
+      `case t.typtype when 'e' then 'enum' when 'd' then 'domain' when 'r' then 'range' when 'c' then 'composite' when 'b' then 'base' end`,
+    ],
+    [
+      'labels',
+      `case when t.typtype = 'e' then (select string_agg(quote_literal(e.enumlabel), ', ' order by e.enumsortorder) from pg_enum e where e.enumtypid = t.oid) end`,
+    ],
     ['base type', `case when t.typtype = 'd' then format_type(t.typbasetype, t.typtypmod) end`],
     ['default', `case when t.typtype = 'd' then coalesce(pg_get_expr(t.typdefaultbin, 0), t.typdefault) end`],
     ['not null', `case when t.typtype = 'd' then t.typnotnull end`],
-    ['collation', `case when t.typcollation <> 0 then (select ${qualified('cn.nspname', 'co.collname')} from pg_collation co join pg_namespace cn on cn.oid = co.collnamespace where co.oid = t.typcollation) end`],
-    ['range', `case when t.typtype = 'r' then (select concat_ws(', ', 'subtype=' || format_type(r.rngsubtype, null), 'opclass=' || (select opcname from pg_opclass where oid = r.rngsubopc),
+    [
+      'collation',
+      `case when t.typcollation <> 0 then (select ${qualified('cn.nspname', 'co.collname')} from pg_collation co join pg_namespace cn on cn.oid = co.collnamespace where co.oid = t.typcollation) end`,
+    ],
+    [
+      'range',
+      `case when t.typtype = 'r' then (select concat_ws(', ', 'subtype=' || format_type(r.rngsubtype, null), 'opclass=' || (select opcname from pg_opclass where oid = r.rngsubopc),
        case when r.rngcollation <> 0 then 'collation=' || r.rngcollation::regcollation end, case when r.rngcanonical <> 0 then 'canonical=' || r.rngcanonical::regprocedure end,
        case when r.rngsubdiff <> 0 then 'subdiff=' || r.rngsubdiff::regprocedure end${scope.versionNum >= 140000 ? `, 'multirange=' || format_type(r.rngmultitypid, null)` : ''})
-       from pg_range r where r.rngtypid = t.oid) end`],
-    ['attributes', `case when t.typtype = 'c' then (select string_agg(quote_ident(a.attname) || ' ' || format_type(a.atttypid, a.atttypmod)
+       from pg_range r where r.rngtypid = t.oid) end`,
+    ],
+    [
+      'attributes',
+      `case when t.typtype = 'c' then (select string_agg(quote_ident(a.attname) || ' ' || format_type(a.atttypid, a.atttypmod)
        || case when a.attcollation <> 0 then ' collate ' || a.attcollation::regcollation else '' end, ', ' order by a.attnum)
-       from pg_attribute a where a.attrelid = t.typrelid and a.attnum > 0 and not a.attisdropped) end`],
-    ['base', `case when t.typtype = 'b' then concat_ws(', ', 'input=' || t.typinput::regprocedure, 'output=' || t.typoutput::regprocedure,
+       from pg_attribute a where a.attrelid = t.typrelid and a.attnum > 0 and not a.attisdropped) end`,
+    ],
+    [
+      'base',
+      `case when t.typtype = 'b' then concat_ws(', ', 'input=' || t.typinput::regprocedure, 'output=' || t.typoutput::regprocedure,
        case when t.typreceive <> 0 then 'receive=' || t.typreceive::regprocedure end, case when t.typsend <> 0 then 'send=' || t.typsend::regprocedure end,
        case when t.typmodin <> 0 then 'typmod_in=' || t.typmodin::regprocedure end, case when t.typmodout <> 0 then 'typmod_out=' || t.typmodout::regprocedure end,
        case when t.typanalyze <> 0 then 'analyze=' || t.typanalyze::regprocedure end, 'internallength=' || t.typlen, 'passedbyvalue=' || t.typbyval,
        'alignment=' || t.typalign::text, 'storage=' || t.typstorage::text, 'category=' || t.typcategory::text, 'preferred=' || t.typispreferred,
-       'delimiter=' || quote_literal(t.typdelim::text), case when t.typelem <> 0 then 'element=' || format_type(t.typelem, null) end) end`],
+       'delimiter=' || quote_literal(t.typdelim::text), case when t.typelem <> 0 then 'element=' || format_type(t.typelem, null) end) end`,
+    ],
     ['owner', 'pg_get_userbyid(t.typowner)'],
     ['acl', aclText('t.typacl', "'T'", 't.typowner')],
     ['comment', commentOf('pg_type', 't.oid')],
@@ -74,9 +100,13 @@ export function typesQuery(scope: CaptureScope): string {
 /** User collations: provider, locale, determinism. */
 export function collationsQuery(scope: CaptureScope): string {
   // The ICU locale column was colliculocale in 15 and 16, colllocale from 17; older majors kept it in collcollate.
-  const locale = scope.versionNum >= 170000 ? 'c.colllocale' : scope.versionNum >= 150000 ? 'c.colliculocale' : 'null::text';
+  const locale =
+    scope.versionNum >= 170000 ? 'c.colllocale' : scope.versionNum >= 150000 ? 'c.colliculocale' : 'null::text';
   const definition = definitionOf([
-    ['provider', `case c.collprovider when 'c' then 'libc' when 'i' then 'icu' when 'b' then 'builtin' when 'd' then 'default' end`],
+    [
+      'provider',
+      `case c.collprovider when 'c' then 'libc' when 'i' then 'icu' when 'b' then 'builtin' when 'd' then 'default' end`,
+    ],
     ['collate', 'c.collcollate'],
     ['ctype', 'c.collctype'],
     ['locale', locale],

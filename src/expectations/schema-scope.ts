@@ -32,7 +32,9 @@ export function userSchema(n: string, scope: CaptureScope): string {
 
 /** The relation `oid` is not one of Recoverable's marker objects. */
 export function notMarker(oid: string, scope: CaptureScope): string {
-  return scope.markerRelations.length ? `${oid} <> all('{${scope.markerRelations.map(Number).join(',')}}'::oid[])` : 'true';
+  return scope.markerRelations.length
+    ? `${oid} <> all('{${scope.markerRelations.map(Number).join(',')}}'::oid[])`
+    : 'true';
 }
 
 // Objects created by extensions come back with CREATE EXTENSION: compare only what the dump itself must carry.

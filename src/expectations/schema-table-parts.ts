@@ -1,5 +1,13 @@
 // Catalog queries for what hangs off a table: indexes, constraints, triggers, policies, rules, extended statistics.
-import { commentOf, definitionOf, notExtensionMember, qualified, userRelation, userSchema, type CaptureScope } from './schema-scope.ts';
+import {
+  commentOf,
+  definitionOf,
+  notExtensionMember,
+  qualified,
+  userRelation,
+  userSchema,
+  type CaptureScope,
+} from './schema-scope.ts';
 
 const TABLE = qualified('n.nspname', 'c.relname');
 
@@ -9,8 +17,14 @@ export function indexesQuery(scope: CaptureScope): string {
     ['definition', 'pg_get_indexdef(x.indexrelid)'],
     ['tablespace', '(select spcname from pg_tablespace where oid = ic.reltablespace)'],
     ['clustered', 'case when x.indisclustered then true end'],
-    ['partition of', `(select ${qualified('pn.nspname', 'pc.relname')} from pg_inherits i join pg_class pc on pc.oid = i.inhparent join pg_namespace pn on pn.oid = pc.relnamespace where i.inhrelid = ic.oid)`],
-    ['statistics', `(select string_agg(ia.attnum || '=' || ia.attstattarget, ', ' order by ia.attnum) from pg_attribute ia where ia.attrelid = ic.oid and coalesce(ia.attstattarget::int, -1) >= 0)`],
+    [
+      'partition of',
+      `(select ${qualified('pn.nspname', 'pc.relname')} from pg_inherits i join pg_class pc on pc.oid = i.inhparent join pg_namespace pn on pn.oid = pc.relnamespace where i.inhrelid = ic.oid)`,
+    ],
+    [
+      'statistics',
+      `(select string_agg(ia.attnum || '=' || ia.attstattarget, ', ' order by ia.attnum) from pg_attribute ia where ia.attrelid = ic.oid and coalesce(ia.attstattarget::int, -1) >= 0)`,
+    ],
     ['comment', commentOf('pg_class', 'ic.oid')],
   ]);
   return `select 'index' as kind, 'index ' || ${qualified('n.nspname', 'ic.relname')} as name, ${definition} as def
@@ -58,9 +72,15 @@ export function triggersQuery(scope: CaptureScope): string {
 /** Row-security policies: command, permissive or restrictive, roles, USING and WITH CHECK expressions. */
 export function policiesQuery(scope: CaptureScope): string {
   const definition = definitionOf([
-    ['command', `case p.polcmd when 'r' then 'select' when 'a' then 'insert' when 'w' then 'update' when 'd' then 'delete' else 'all' end`],
+    [
+      'command',
+      `case p.polcmd when 'r' then 'select' when 'a' then 'insert' when 'w' then 'update' when 'd' then 'delete' else 'all' end`,
+    ],
     ['permissive', 'p.polpermissive'],
-    ['roles', `(select string_agg(r, ', ' order by r collate "C") from (select case when role = 0 then 'public' else pg_get_userbyid(role) end as r from unnest(p.polroles) role) s)`],
+    [
+      'roles',
+      `(select string_agg(r, ', ' order by r collate "C") from (select case when role = 0 then 'public' else pg_get_userbyid(role) end as r from unnest(p.polroles) role) s)`,
+    ],
     ['using', 'pg_get_expr(p.polqual, p.polrelid)'],
     ['with check', 'pg_get_expr(p.polwithcheck, p.polrelid)'],
     ['comment', commentOf('pg_policy', 'p.oid')],

@@ -16,32 +16,40 @@ export interface UpgradeRule {
   /** Whether the rule applies to a restore from major `from` into major `to`. */
   applies(from: number, to: number): boolean;
   /** Rewrite the restored side (or the backup's, into the restored server's spelling) so that only real differences remain. */
-  apply(expected: SchemaObject[], actual: SchemaObject[], context: UpgradeContext): { expected: SchemaObject[]; actual: SchemaObject[] };
+  apply(
+    expected: SchemaObject[],
+    actual: SchemaObject[],
+    context: UpgradeContext,
+  ): { expected: SchemaObject[]; actual: SchemaObject[] };
 }
 
 /** Every rule, in the order they apply. */
 export const UPGRADE_RULES: readonly UpgradeRule[] = [
   {
     id: 'view-deparse',
-    reason: 'a newer major may deparse the same view query differently (16 stopped qualifying columns when a query reads one relation): the backup\'s view definitions are compared as the restored server deparses the same text, which is what pg_restore gave it',
+    reason:
+      "a newer major may deparse the same view query differently (16 stopped qualifying columns when a query reads one relation): the backup's view definitions are compared as the restored server deparses the same text, which is what pg_restore gave it",
     applies: (from, to) => from < to,
     apply: (expected, actual, context) => ({ expected: expected.map((o) => deparsedHere(o, context)), actual }),
   },
   {
     id: 'domain-not-null-constraint',
-    reason: 'PostgreSQL 17 records a domain\'s NOT NULL as a pg_constraint row; older majors keep it only in pg_type.typnotnull, which is compared on the domain',
+    reason:
+      "PostgreSQL 17 records a domain's NOT NULL as a pg_constraint row; older majors keep it only in pg_type.typnotnull, which is compared on the domain",
     applies: changedIn(17),
     apply: (expected, actual) => ({ expected, actual: actual.filter((o) => o.kind !== 'domain not-null constraint') }),
   },
   {
     id: 'maintain-privilege',
-    reason: 'PostgreSQL 17 added the MAINTAIN privilege (m) on relations: an owner\'s default privileges and GRANT ALL include it there, where an older source had all privileges without it',
+    reason:
+      "PostgreSQL 17 added the MAINTAIN privilege (m) on relations: an owner's default privileges and GRANT ALL include it there, where an older source had all privileges without it",
     applies: changedIn(17),
     apply: (expected, actual) => ({ expected, actual: actual.map(withoutMaintain) }),
   },
   {
     id: 'not-null-constraint',
-    reason: 'PostgreSQL 18 records NOT NULL on table columns as named pg_constraint rows; older majors keep it only in pg_attribute.attnotnull, which is compared on the column',
+    reason:
+      'PostgreSQL 18 records NOT NULL on table columns as named pg_constraint rows; older majors keep it only in pg_attribute.attnotnull, which is compared on the column',
     applies: changedIn(18),
     apply: (expected, actual) => ({ expected, actual: actual.filter((o) => o.kind !== 'not-null constraint') }),
   },
@@ -59,7 +67,11 @@ function changedIn(major: number): (from: number, to: number) => boolean {
 
 /** Apply the rules for `from` → `to`; returns the normalised sides and the rules that changed anything. */
 export function normaliseForUpgrade(
-  expected: SchemaObject[], actual: SchemaObject[], from: number, to: number, context: UpgradeContext = { deparsedHere: {} },
+  expected: SchemaObject[],
+  actual: SchemaObject[],
+  from: number,
+  to: number,
+  context: UpgradeContext = { deparsedHere: {} },
 ): { expected: SchemaObject[]; actual: SchemaObject[]; applied: UpgradeRule[] } {
   const applied: UpgradeRule[] = [];
   let sides = { expected, actual };
@@ -85,7 +97,8 @@ const ALL_BEFORE_MAINTAIN = 'arwdDxt';
 // Drop the MAINTAIN that 17 adds to "all privileges" on relations and on default privileges for tables.
 function withoutMaintain(object: SchemaObject): SchemaObject {
   const acl = object.definition.acl;
-  const relation = RELATION_ACL_KINDS.has(object.kind) || (object.kind === 'default privileges' && object.name.endsWith(' on tables'));
+  const relation =
+    RELATION_ACL_KINDS.has(object.kind) || (object.kind === 'default privileges' && object.name.endsWith(' on tables'));
   if (!relation || acl === undefined) return object;
   return { ...object, definition: { ...object.definition, acl: withoutImpliedMaintain(acl) } };
 }
@@ -97,9 +110,12 @@ function withoutMaintain(object: SchemaObject): SchemaObject {
  */
 export function withoutImpliedMaintain(acl: string): string {
   if (acl === '') return acl;
-  return acl.split(' ').map((item) => {
-    const match = /^(.*)=([^=/]*)\/(.*)$/.exec(item);
-    if (!match || ![...ALL_BEFORE_MAINTAIN].every((p) => match[2]!.includes(p))) return item;
-    return `${match[1]}=${match[2]!.replace(/m\*?/, '')}/${match[3]}`;
-  }).join(' ');
+  return acl
+    .split(' ')
+    .map((item) => {
+      const match = /^(.*)=([^=/]*)\/(.*)$/.exec(item);
+      if (!match || ![...ALL_BEFORE_MAINTAIN].every((p) => match[2]!.includes(p))) return item;
+      return `${match[1]}=${match[2]!.replace(/m\*?/, '')}/${match[3]}`;
+    })
+    .join(' ');
 }

@@ -34,7 +34,10 @@ export function direction(step: bigint): string {
  * Positions read before pg_dump started, each marked `unmovedDuringDump` when it is where it was after pg_dump ended
  * and does not cycle (a cycling one may have come round to the same place): pg_dump read exactly that position.
  */
-export function markUnmovedDuringDump(before: SequenceExpectation[], after: readonly SequenceExpectation[]): SequenceExpectation[] {
+export function markUnmovedDuringDump(
+  before: SequenceExpectation[],
+  after: readonly SequenceExpectation[],
+): SequenceExpectation[] {
   const later = new Map(after.map((s) => [`${s.schema}\u0000${s.name}`, s]));
   return before.map((s) => {
     const then = later.get(`${s.schema}\u0000${s.name}`);

@@ -29,6 +29,8 @@ export function ident(name: string): string {
  * PGOPTIONS wins over database and role settings, and PGTZ/PGDATESTYLE from this process's environment are switched off.
  */
 export function pinnedToolEnv(): Record<string, string> {
-  const options = Object.entries(PINNED_SETTINGS).map(([name, value]) => `-c ${name}=${value.replace(/\\/g, '\\\\').replace(/ /g, '\\ ')}`);
+  const options = Object.entries(PINNED_SETTINGS).map(
+    ([name, value]) => `-c ${name}=${value.replace(/\\/g, '\\\\').replace(/ /g, '\\ ')}`,
+  );
   return { PGOPTIONS: options.join(' '), PGTZ: 'default', PGDATESTYLE: 'default' };
 }

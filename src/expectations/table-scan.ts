@@ -10,7 +10,12 @@ import { rowHashExpression, VALUE_HASH_SEEDS, type FingerprintAlgorithm, type Ha
  */
 // A table's columns are hashed in name order: a dump restores an inheritance child with its inherited columns first,
 // so positions may move while every value stays under its name. A materialized view keeps its query's order.
-export async function countTable(client: pg.Client, table: TableExpectation, fingerprint: FingerprintAlgorithm | null, matviewsAsRefreshed: boolean): Promise<Pick<TableExpectation, 'rows' | 'fingerprint'>> {
+export async function countTable(
+  client: pg.Client,
+  table: TableExpectation,
+  fingerprint: FingerprintAlgorithm | null,
+  matviewsAsRefreshed: boolean,
+): Promise<Pick<TableExpectation, 'rows' | 'fingerprint'>> {
   if (table.unpopulated) return { rows: 0, fingerprint: fingerprint ? 'unpopulated' : null };
   if (table.notComparable) return { rows: 0, fingerprint: null };
   const rel = `${ident(table.schema)}.${ident(table.name)}`;
@@ -19,20 +24,30 @@ export async function countTable(client: pg.Client, table: TableExpectation, fin
   // The view's query under the view's own column names (what its rows are read by, as if stored).
   const from = refreshed
     ? `(${await matviewQuery(client, rel)}) t${columns.length ? `(${columns.map((c) => ident(c.name)).join(', ')})` : ''}`
-    : table.extensionFilter ? `(select * from only ${rel} ${table.extensionFilter}) t` : `only ${rel} t`;
+    : table.extensionFilter
+      ? `(select * from only ${rel} ${table.extensionFilter}) t`
+      : `only ${rel} t`;
   // A refresh runs the view's query as its owner: so does its expectation (and never with the capture's own rights).
-  const scan = <R extends pg.QueryResultRow>(sql: string): Promise<pg.QueryResult<R>> => (refreshed ? asOwnerOf(client, rel, () => client.query<R>(sql)) : client.query<R>(sql));
+  const scan = <R extends pg.QueryResultRow>(sql: string): Promise<pg.QueryResult<R>> =>
+    refreshed ? asOwnerOf(client, rel, () => client.query<R>(sql)) : client.query<R>(sql);
   if (!fingerprint) {
     const { rows } = await scan<{ n: string }>(`select count(*) as n from ${from}`);
     return { rows: Number(rows[0]!.n), fingerprint: null };
   }
-  const { rows } = await scan<{ n: string; h1: string | null; h2: string | null }>(fingerprintQuery(fingerprint, columns, table.relkind === 'm', from));
+  const { rows } = await scan<{ n: string; h1: string | null; h2: string | null }>(
+    fingerprintQuery(fingerprint, columns, table.relkind === 'm', from),
+  );
   const r = rows[0]!;
   return { rows: Number(r.n), fingerprint: `${r.h1 ?? 0}:${r.h2 ?? 0}` };
 }
 
 // Count and two 64-bit sums in one scan (sums of bigint are exact: numeric results over a 128-bit accumulator).
-function fingerprintQuery(algorithm: FingerprintAlgorithm, columns: readonly HashedColumn[], queryOrder: boolean, from: string): string {
+function fingerprintQuery(
+  algorithm: FingerprintAlgorithm,
+  columns: readonly HashedColumn[],
+  queryOrder: boolean,
+  from: string,
+): string {
   if (algorithm === 'value-hash') {
     const [s1, s2] = VALUE_HASH_SEEDS;
     return `select count(*) as n, sum(${rowHashExpression(columns, 't', s1)}) as h1, sum(${rowHashExpression(columns, 't', s2)}) as h2 from ${from}`;

@@ -15,17 +15,30 @@ export interface Freshness {
 }
 
 /** Judge one scenario from its newest run and its newest passing run, at `now`. */
-export function judgeFreshness(scenario: string, lastRun: LedgerRun | null, lastPass: LedgerRun | null, maxAgeMs: number, now: Date): Freshness {
-  const base = { scenario, maxAgeMs, lastRun: lastRun ? { runId: lastRun.runId, finishedAt: lastRun.finishedAt, verdict: lastRun.verdict } : null };
+export function judgeFreshness(
+  scenario: string,
+  lastRun: LedgerRun | null,
+  lastPass: LedgerRun | null,
+  maxAgeMs: number,
+  now: Date,
+): Freshness {
+  const base = {
+    scenario,
+    maxAgeMs,
+    lastRun: lastRun ? { runId: lastRun.runId, finishedAt: lastRun.finishedAt, verdict: lastRun.verdict } : null,
+  };
   if (!lastPass) {
-    const message = lastRun ? `${scenario}: never passed (${lastRun.verdict} at ${lastRun.finishedAt} is the latest run)` : `${scenario}: no drill recorded`;
+    const message = lastRun
+      ? `${scenario}: never passed (${lastRun.verdict} at ${lastRun.finishedAt} is the latest run)`
+      : `${scenario}: no drill recorded`;
     return { ...base, fresh: false, lastPass: null, message };
   }
   const finished = Date.parse(lastPass.finishedAt);
   // An unreadable time is no proof of freshness.
   const ageMs = Number.isNaN(finished) ? Number.POSITIVE_INFINITY : now.getTime() - finished;
   const fresh = ageMs <= maxAgeMs;
-  const latest = lastRun && lastRun.runId !== lastPass.runId ? `; latest run ${lastRun.verdict} at ${lastRun.finishedAt}` : '';
+  const latest =
+    lastRun && lastRun.runId !== lastPass.runId ? `; latest run ${lastRun.verdict} at ${lastRun.finishedAt}` : '';
   const age = Number.isFinite(ageMs) ? describeAge(ageMs) : 'an unreadable time ago';
   const message = `${scenario}: last passed ${age} ago at ${lastPass.finishedAt} (run ${lastPass.runId}), ${fresh ? 'within' : 'older than'} ${describeAge(maxAgeMs)}${latest}`;
   return { ...base, fresh, lastPass: { runId: lastPass.runId, finishedAt: lastPass.finishedAt, ageMs }, message };
@@ -35,7 +48,12 @@ export function judgeFreshness(scenario: string, lastRun: LedgerRun | null, last
 export function describeAge(ms: number): string {
   if (ms < 0) return `-${describeAge(-ms)}`;
   const seconds = Math.floor(ms / 1000);
-  const [d, h, m, s] = [Math.floor(seconds / 86_400), Math.floor(seconds / 3600) % 24, Math.floor(seconds / 60) % 60, seconds % 60];
+  const [d, h, m, s] = [
+    Math.floor(seconds / 86_400),
+    Math.floor(seconds / 3600) % 24,
+    Math.floor(seconds / 60) % 60,
+    seconds % 60,
+  ];
   if (d > 0) return h ? `${d}d ${h}h` : `${d}d`;
   if (h > 0) return m ? `${h}h ${m}m` : `${h}h`;
   if (m > 0) return s ? `${m}m ${s}s` : `${m}m`;

@@ -34,7 +34,12 @@ export interface LedgerRun {
   exitCode: number;
   summary: string;
   errorCode: string | null;
-  backup: { id: string; method: 'dump' | 'basebackup' | 'snapshot' | 'external'; takenAt: string; taken: boolean } | null;
+  backup: {
+    id: string;
+    method: 'dump' | 'basebackup' | 'snapshot' | 'external';
+    takenAt: string;
+    taken: boolean;
+  } | null;
   toolVersion: string;
   objectives: LedgerObjective[];
   phases: LedgerPhase[];
@@ -54,10 +59,25 @@ export function ledgerRunOf(result: RunResult, exitCode: number): LedgerRun {
     exitCode,
     summary: result.summary,
     errorCode: result.error?.code ?? null,
-    backup: result.backup ? { id: result.backup.id, method: result.backup.method, takenAt: result.backup.takenAt, taken: result.backup.taken } : null,
+    backup: result.backup
+      ? {
+          id: result.backup.id,
+          method: result.backup.method,
+          takenAt: result.backup.takenAt,
+          taken: result.backup.taken,
+        }
+      : null,
     toolVersion: result.tool.version,
-    objectives: result.objectives.map((o) => ({ kind: o.name, objectiveMs: o.objectiveMs, measuredMs: o.measuredMs, status: o.status, basis: o.basis })),
-    phases: result.restores.flatMap((restore, restoreIndex) => restore.phases.map((p) => ({ restoreIndex, target: restore.target, name: p.name, durationMs: p.durationMs }))),
+    objectives: result.objectives.map((o) => ({
+      kind: o.name,
+      objectiveMs: o.objectiveMs,
+      measuredMs: o.measuredMs,
+      status: o.status,
+      basis: o.basis,
+    })),
+    phases: result.restores.flatMap((restore, restoreIndex) =>
+      restore.phases.map((p) => ({ restoreIndex, target: restore.target, name: p.name, durationMs: p.durationMs })),
+    ),
     checkCounts: countChecks(result),
   };
   return redactDeep(run);

@@ -60,7 +60,7 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 2,
-    description: 'runs of external backups (another tool\'s, drilled by Recoverable)',
+    description: "runs of external backups (another tool's, drilled by Recoverable)",
     // SQLite cannot alter a CHECK: rebuild runs, children first pointed at the new table (renames follow references).
     sql: `
       create table runs_v2 (

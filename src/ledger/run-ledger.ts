@@ -67,9 +67,12 @@ export class RunLedger implements Disposable {
   /** The last `limit` runs, newest first; of one scenario, or of all. */
   recent(scenario: string | null, limit: number): LedgerRun[] {
     return guarded(this.path, 'read', () => {
-      const rows = scenario === null
-        ? this.#db.prepare('select * from runs order by finished_at desc, run_id desc limit ?').all(limit)
-        : this.#db.prepare('select * from runs where scenario = ? order by finished_at desc, run_id desc limit ?').all(scenario, limit);
+      const rows =
+        scenario === null
+          ? this.#db.prepare('select * from runs order by finished_at desc, run_id desc limit ?').all(limit)
+          : this.#db
+              .prepare('select * from runs where scenario = ? order by finished_at desc, run_id desc limit ?')
+              .all(scenario, limit);
       return rows.map((row) => this.#hydrate(row));
     });
   }
@@ -77,7 +80,11 @@ export class RunLedger implements Disposable {
   /** The newest passing run of a scenario, or null when it never passed. */
   lastPassed(scenario: string): LedgerRun | null {
     return guarded(this.path, 'read', () => {
-      const row = this.#db.prepare("select * from runs where scenario = ? and verdict = 'passed' order by finished_at desc, run_id desc limit 1").get(scenario);
+      const row = this.#db
+        .prepare(
+          "select * from runs where scenario = ? and verdict = 'passed' order by finished_at desc, run_id desc limit 1",
+        )
+        .get(scenario);
       return row ? this.#hydrate(row) : null;
     });
   }
@@ -86,7 +93,9 @@ export class RunLedger implements Disposable {
   streak(scenario: string): Streak | null {
     return guarded(this.path, 'read', () => {
       let streak: Streak | null = null;
-      for (const row of this.#db.prepare('select verdict from runs where scenario = ? order by finished_at desc, run_id desc').iterate(scenario)) {
+      for (const row of this.#db
+        .prepare('select verdict from runs where scenario = ? order by finished_at desc, run_id desc')
+        .iterate(scenario)) {
         const verdict = text(row.verdict) as Streak['verdict'];
         if (streak === null) streak = { verdict, count: 0 };
         else if (verdict !== streak.verdict) break;
@@ -98,7 +107,12 @@ export class RunLedger implements Disposable {
 
   /** Every scenario that has a run in the ledger, by name. */
   scenarios(): string[] {
-    return guarded(this.path, 'read', () => this.#db.prepare('select distinct scenario from runs order by scenario').all().map((r) => text(r.scenario)));
+    return guarded(this.path, 'read', () =>
+      this.#db
+        .prepare('select distinct scenario from runs order by scenario')
+        .all()
+        .map((r) => text(r.scenario)),
+    );
   }
 
   close(): void {
@@ -111,35 +125,70 @@ export class RunLedger implements Disposable {
 
   #hydrate(row: Row): LedgerRun {
     const runId = text(row.run_id);
-    const objectives = this.#db.prepare('select * from objectives where run_id = ? order by kind desc').all(runId).map(objectiveOfRow);
-    const phases = this.#db.prepare('select * from phases where run_id = ? order by restore_index, position').all(runId).map(phaseOfRow);
+    const objectives = this.#db
+      .prepare('select * from objectives where run_id = ? order by kind desc')
+      .all(runId)
+      .map(objectiveOfRow);
+    const phases = this.#db
+      .prepare('select * from phases where run_id = ? order by restore_index, position')
+      .all(runId)
+      .map(phaseOfRow);
     const counts: CheckCounts = { passed: 0, failed: 0, skipped: 0, errored: 0 };
-    for (const c of this.#db.prepare('select status, count from check_counts where run_id = ?').all(runId)) counts[text(c.status) as keyof CheckCounts] = Number(c.count);
+    for (const c of this.#db.prepare('select status, count from check_counts where run_id = ?').all(runId))
+      counts[text(c.status) as keyof CheckCounts] = Number(c.count);
     const backupId = nullableText(row.backup_id);
     return {
-      runId, scenario: text(row.scenario), scenarioSha256: text(row.scenario_sha256), scenarioPath: text(row.scenario_path),
-      startedAt: text(row.started_at), finishedAt: text(row.finished_at), verdict: text(row.verdict) as LedgerRun['verdict'],
-      exitCode: Number(row.exit_code), summary: text(row.summary), errorCode: nullableText(row.error_code),
-      backup: backupId === null ? null : { id: backupId, method: text(row.method) as NonNullable<LedgerRun['backup']>['method'], takenAt: text(row.backup_taken_at), taken: Number(row.backup_taken) === 1 },
-      toolVersion: text(row.tool_version), objectives, phases, checkCounts: counts,
+      runId,
+      scenario: text(row.scenario),
+      scenarioSha256: text(row.scenario_sha256),
+      scenarioPath: text(row.scenario_path),
+      startedAt: text(row.started_at),
+      finishedAt: text(row.finished_at),
+      verdict: text(row.verdict) as LedgerRun['verdict'],
+      exitCode: Number(row.exit_code),
+      summary: text(row.summary),
+      errorCode: nullableText(row.error_code),
+      backup:
+        backupId === null
+          ? null
+          : {
+              id: backupId,
+              method: text(row.method) as NonNullable<LedgerRun['backup']>['method'],
+              takenAt: text(row.backup_taken_at),
+              taken: Number(row.backup_taken) === 1,
+            },
+      toolVersion: text(row.tool_version),
+      objectives,
+      phases,
+      checkCounts: counts,
     };
   }
 }
 
 // Apply every migration the file lacks, each in its own immediate transaction (a second process waits, then sees it done).
 function migrate(db: Database, path: string): void {
-  db.exec('create table if not exists schema_migrations (version integer primary key, description text not null, applied_at text not null) strict');
+  db.exec(
+    'create table if not exists schema_migrations (version integer primary key, description text not null, applied_at text not null) strict',
+  );
   const newest = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;
   for (const migration of MIGRATIONS) {
     transaction(db, () => {
       if (db.prepare('select 1 from schema_migrations where version = ?').get(migration.version)) return;
       db.exec(migration.sql);
-      db.prepare('insert into schema_migrations (version, description, applied_at) values (?, ?, ?)').run(migration.version, migration.description, new Date().toISOString());
+      db.prepare('insert into schema_migrations (version, description, applied_at) values (?, ?, ?)').run(
+        migration.version,
+        migration.description,
+        new Date().toISOString(),
+      );
     });
   }
   const at = Number(db.prepare('select coalesce(max(version), 0) as v from schema_migrations').get()?.v ?? 0);
   if (at > newest) {
-    throw new EnvironmentError('ledger-too-new', `the run ledger ${path} is at schema version ${at}, newer than this recoverable knows (${newest})`, { hint: 'upgrade recoverable to read this repository' });
+    throw new EnvironmentError(
+      'ledger-too-new',
+      `the run ledger ${path} is at schema version ${at}, newer than this recoverable knows (${newest})`,
+      { hint: 'upgrade recoverable to read this repository' },
+    );
   }
 }
 
@@ -148,13 +197,41 @@ function insertRun(db: Database, run: LedgerRun): void {
     `insert into runs (run_id, scenario, scenario_sha256, scenario_path, started_at, finished_at, verdict, exit_code, summary, error_code,
        backup_id, method, backup_taken_at, backup_taken, tool_version, recorded_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   ).run(
-    run.runId, run.scenario, run.scenarioSha256, run.scenarioPath, run.startedAt, run.finishedAt, run.verdict, run.exitCode, run.summary, run.errorCode,
-    run.backup?.id ?? null, run.backup?.method ?? null, run.backup?.takenAt ?? null, run.backup ? (run.backup.taken ? 1 : 0) : null, run.toolVersion, new Date().toISOString(),
+    run.runId,
+    run.scenario,
+    run.scenarioSha256,
+    run.scenarioPath,
+    run.startedAt,
+    run.finishedAt,
+    run.verdict,
+    run.exitCode,
+    run.summary,
+    run.errorCode,
+    run.backup?.id ?? null,
+    run.backup?.method ?? null,
+    run.backup?.takenAt ?? null,
+    run.backup ? (run.backup.taken ? 1 : 0) : null,
+    run.toolVersion,
+    new Date().toISOString(),
   );
-  const objective = db.prepare('insert into objectives (run_id, kind, objective_ms, measured_ms, status, basis) values (?, ?, ?, ?, ?, ?)');
-  for (const o of run.objectives) objective.run(run.runId, o.kind, Math.round(o.objectiveMs), o.measuredMs === null ? null : Math.round(o.measuredMs), o.status, o.basis);
-  const phase = db.prepare('insert into phases (run_id, restore_index, target, position, name, duration_ms) values (?, ?, ?, ?, ?, ?)');
-  run.phases.forEach((p, position) => phase.run(run.runId, p.restoreIndex, p.target, position, p.name, Math.round(p.durationMs)));
+  const objective = db.prepare(
+    'insert into objectives (run_id, kind, objective_ms, measured_ms, status, basis) values (?, ?, ?, ?, ?, ?)',
+  );
+  for (const o of run.objectives)
+    objective.run(
+      run.runId,
+      o.kind,
+      Math.round(o.objectiveMs),
+      o.measuredMs === null ? null : Math.round(o.measuredMs),
+      o.status,
+      o.basis,
+    );
+  const phase = db.prepare(
+    'insert into phases (run_id, restore_index, target, position, name, duration_ms) values (?, ?, ?, ?, ?, ?)',
+  );
+  run.phases.forEach((p, position) =>
+    phase.run(run.runId, p.restoreIndex, p.target, position, p.name, Math.round(p.durationMs)),
+  );
   const count = db.prepare('insert into check_counts (run_id, status, count) values (?, ?, ?)');
   for (const [status, n] of Object.entries(run.checkCounts)) count.run(run.runId, status, n);
 }
@@ -177,23 +254,42 @@ function guarded<T>(path: string, verb: string, body: () => T): T {
     return body();
   } catch (error) {
     if (error instanceof EnvironmentError) throw error;
-    throw new EnvironmentError('ledger-unavailable', `could not ${verb} the run ledger ${path}: ${(error as Error).message}`, {
-      cause: error,
-      hint: 'check that the repository directory is writable and on a local filesystem (SQLite needs working file locks)',
-    });
+    throw new EnvironmentError(
+      'ledger-unavailable',
+      `could not ${verb} the run ledger ${path}: ${(error as Error).message}`,
+      {
+        cause: error,
+        hint: 'check that the repository directory is writable and on a local filesystem (SQLite needs working file locks)',
+      },
+    );
   }
 }
 
 function objectiveOfRow(row: Row): LedgerObjective {
-  return { kind: text(row.kind) as LedgerObjective['kind'], objectiveMs: Number(row.objective_ms), measuredMs: row.measured_ms === null ? null : Number(row.measured_ms), status: text(row.status) as LedgerObjective['status'], basis: text(row.basis) };
+  return {
+    kind: text(row.kind) as LedgerObjective['kind'],
+    objectiveMs: Number(row.objective_ms),
+    measuredMs: row.measured_ms === null ? null : Number(row.measured_ms),
+    status: text(row.status) as LedgerObjective['status'],
+    basis: text(row.basis),
+  };
 }
 
 function phaseOfRow(row: Row): LedgerPhase {
-  return { restoreIndex: Number(row.restore_index), target: text(row.target), name: text(row.name), durationMs: Number(row.duration_ms) };
+  return {
+    restoreIndex: Number(row.restore_index),
+    target: text(row.target),
+    name: text(row.name),
+    durationMs: Number(row.duration_ms),
+  };
 }
 
 function text(value: SQLOutputValue | undefined): string {
-  if (typeof value !== 'string') throw new EnvironmentError('ledger-damaged', `the ledger holds ${value === null ? 'null' : typeof value} where text belongs`);
+  if (typeof value !== 'string')
+    throw new EnvironmentError(
+      'ledger-damaged',
+      `the ledger holds ${value === null ? 'null' : typeof value} where text belongs`,
+    );
   return value;
 }
 

@@ -26,7 +26,12 @@ export interface Trend {
 /** The streak in words: "5 passes in a row", "1 failure", "2 errored runs in a row". */
 export function describeStreak(streak: Streak | null): string {
   if (!streak) return 'no runs recorded';
-  const noun = streak.verdict === 'passed' ? ['pass', 'passes'] : streak.verdict === 'failed' ? ['failure', 'failures'] : ['errored run', 'errored runs'];
+  const noun =
+    streak.verdict === 'passed'
+      ? ['pass', 'passes']
+      : streak.verdict === 'failed'
+        ? ['failure', 'failures']
+        : ['errored run', 'errored runs'];
   return streak.count === 1 ? `1 ${noun[0]} (the latest run)` : `${streak.count} ${noun[1]} in a row`;
 }
 
@@ -37,7 +42,15 @@ export function trendOf(runsNewestFirst: readonly LedgerRun[], kind: LedgerObjec
   const previous = values.slice(window, window * 2);
   const recentMs = median(recent);
   const previousMs = median(previous);
-  return { kind, recentMs, previousMs, changeMs: recentMs !== null && previousMs !== null ? recentMs - previousMs : null, window, recentRuns: recent.length, previousRuns: previous.length };
+  return {
+    kind,
+    recentMs,
+    previousMs,
+    changeMs: recentMs !== null && previousMs !== null ? recentMs - previousMs : null,
+    window,
+    recentRuns: recent.length,
+    previousRuns: previous.length,
+  };
 }
 
 /** The median of `values`, or null when empty (the mean of the two middle values for an even count). */

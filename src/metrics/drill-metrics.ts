@@ -18,19 +18,55 @@ export interface ScenarioRuns {
 /** A registry holding the drill metrics of each scenario, measured at `now` (backup age). */
 export function drillRegistry(scenarios: readonly ScenarioRuns[], now: Date): Registry {
   const registry = new Registry();
-  const gauge = (name: string, help: string, labelNames: string[]): Gauge => new Gauge({ name, help, labelNames, registers: [registry] });
-  const lastSuccess = gauge('recoverable_last_success_timestamp_seconds', 'When the last passing drill of the scenario finished (Unix time; 0 when it never passed).', ['scenario']);
-  const lastRun = gauge('recoverable_last_run_timestamp_seconds', 'When the last drill of the scenario finished (Unix time).', ['scenario']);
-  const verdict = gauge('recoverable_drill_verdict', "The last drill's verdict: 1 for the verdict it had, 0 for the others.", ['scenario', 'method', 'verdict']);
+  const gauge = (name: string, help: string, labelNames: string[]): Gauge =>
+    new Gauge({ name, help, labelNames, registers: [registry] });
+  const lastSuccess = gauge(
+    'recoverable_last_success_timestamp_seconds',
+    'When the last passing drill of the scenario finished (Unix time; 0 when it never passed).',
+    ['scenario'],
+  );
+  const lastRun = gauge(
+    'recoverable_last_run_timestamp_seconds',
+    'When the last drill of the scenario finished (Unix time).',
+    ['scenario'],
+  );
+  const verdict = gauge(
+    'recoverable_drill_verdict',
+    "The last drill's verdict: 1 for the verdict it had, 0 for the others.",
+    ['scenario', 'method', 'verdict'],
+  );
   const rto = gauge('recoverable_rto_seconds', 'Recovery time measured by the last drill.', ['scenario', 'method']);
-  const rtoObjective = gauge('recoverable_rto_objective_seconds', "The scenario's recovery time objective at the last drill.", ['scenario', 'method']);
+  const rtoObjective = gauge(
+    'recoverable_rto_objective_seconds',
+    "The scenario's recovery time objective at the last drill.",
+    ['scenario', 'method'],
+  );
   const rpo = gauge('recoverable_rpo_seconds', 'Data-loss window measured by the last drill.', ['scenario', 'method']);
-  const rpoObjective = gauge('recoverable_rpo_objective_seconds', "The scenario's recovery point objective at the last drill.", ['scenario', 'method']);
-  const checksFailed = gauge('recoverable_checks_failed', 'Checks of the last drill that failed or errored.', ['scenario', 'method']);
+  const rpoObjective = gauge(
+    'recoverable_rpo_objective_seconds',
+    "The scenario's recovery point objective at the last drill.",
+    ['scenario', 'method'],
+  );
+  const checksFailed = gauge('recoverable_checks_failed', 'Checks of the last drill that failed or errored.', [
+    'scenario',
+    'method',
+  ]);
   const checks = gauge('recoverable_checks', 'Checks of the last drill by status.', ['scenario', 'method', 'status']);
-  const drilledBackup = gauge('recoverable_drilled_backup_timestamp_seconds', 'When the backup the last drill restored was taken (Unix time).', ['scenario', 'method']);
-  const newestBackup = gauge('recoverable_last_backup_timestamp_seconds', "When the newest complete backup of the scenario in the repository was taken (Unix time).", ['scenario', 'method']);
-  const backupAge = gauge('recoverable_backup_age_seconds', "Age of the scenario's newest complete backup in the repository when these metrics were written.", ['scenario', 'method']);
+  const drilledBackup = gauge(
+    'recoverable_drilled_backup_timestamp_seconds',
+    'When the backup the last drill restored was taken (Unix time).',
+    ['scenario', 'method'],
+  );
+  const newestBackup = gauge(
+    'recoverable_last_backup_timestamp_seconds',
+    'When the newest complete backup of the scenario in the repository was taken (Unix time).',
+    ['scenario', 'method'],
+  );
+  const backupAge = gauge(
+    'recoverable_backup_age_seconds',
+    "Age of the scenario's newest complete backup in the repository when these metrics were written.",
+    ['scenario', 'method'],
+  );
   for (const { scenario, lastRun: run, lastPass, newestBackupAt } of scenarios) {
     const labels = { scenario, method: run.backup?.method ?? 'none' };
     lastSuccess.set({ scenario }, lastPass ? seconds(lastPass.finishedAt) : 0);
@@ -52,7 +88,13 @@ export function drillRegistry(scenarios: readonly ScenarioRuns[], now: Date): Re
 }
 
 // Measured and objective of one kind; a value that was not measured is left out, never written as 0.
-function setObjective(run: LedgerRun, kind: 'rto' | 'rpo', labels: { scenario: string; method: string }, measuredGauge: Gauge, objectiveGauge: Gauge): void {
+function setObjective(
+  run: LedgerRun,
+  kind: 'rto' | 'rpo',
+  labels: { scenario: string; method: string },
+  measuredGauge: Gauge,
+  objectiveGauge: Gauge,
+): void {
   const objective = objectiveOf(run, kind);
   if (!objective) return;
   objectiveGauge.set(labels, objective.objectiveMs / 1000);
@@ -61,7 +103,7 @@ function setObjective(run: LedgerRun, kind: 'rto' | 'rpo', labels: { scenario: s
 
 function seconds(iso: string): number {
   const ms = Date.parse(iso);
-  if (Number.isNaN(ms)) throw new EnvironmentError('ledger-damaged', `the ledger holds "${iso}" where a timestamp belongs`);
+  if (Number.isNaN(ms))
+    throw new EnvironmentError('ledger-damaged', `the ledger holds "${iso}" where a timestamp belongs`);
   return ms / 1000;
 }
-

@@ -10,10 +10,15 @@ const PUSH_TIMEOUT_MS = 10_000;
 
 /** Refuse a metrics file or Pushgateway URL that cannot work, before a drill starts (exit 2). */
 export function checkMetricsTargets(file: string | null, pushgateway: string | null): void {
-  if (file !== null && !file.endsWith('.prom')) throw new UsageError(`--metrics-file ${file} does not end in .prom`, { hint: "node_exporter's textfile collector reads only *.prom files" });
+  if (file !== null && !file.endsWith('.prom'))
+    throw new UsageError(`--metrics-file ${file} does not end in .prom`, {
+      hint: "node_exporter's textfile collector reads only *.prom files",
+    });
   if (pushgateway !== null && withoutCredentials(pushgateway) === null) {
     // The value is not echoed: a mistyped URL may still hold credentials.
-    throw new UsageError('--pushgateway is not an http(s) URL', { hint: 'e.g. --pushgateway http://pushgateway.example:9091' });
+    throw new UsageError('--pushgateway is not an http(s) URL', {
+      hint: 'e.g. --pushgateway http://pushgateway.example:9091',
+    });
   }
 }
 
@@ -22,7 +27,11 @@ export async function writeMetricsFile(registry: Registry, file: string): Promis
   checkMetricsTargets(file, null);
   const text = await registry.metrics();
   await writeFileAtomic(file, text).catch((cause: unknown) => {
-    throw new EnvironmentError('metrics-write-failed', `could not write the metrics file ${file}: ${(cause as Error).message}`, { cause, hint: `check that ${dirname(file)} exists and is writable` });
+    throw new EnvironmentError(
+      'metrics-write-failed',
+      `could not write the metrics file ${file}: ${(cause as Error).message}`,
+      { cause, hint: `check that ${dirname(file)} exists and is writable` },
+    );
   });
 }
 
@@ -32,7 +41,11 @@ export async function pushMetrics(registry: Registry, gatewayUrl: string, scenar
   const shown = withoutCredentials(gatewayUrl) ?? '';
   const gateway = new Pushgateway(gatewayUrl, { timeout: PUSH_TIMEOUT_MS }, registry);
   await gateway.push({ jobName: PUSH_JOB, groupings: { scenario } }).catch((cause: unknown) => {
-    throw new EnvironmentError('metrics-push-failed', `could not push metrics of ${scenario} to ${shown}: ${(cause as Error).message}`, { cause, hint: 'check the Pushgateway URL and that it is reachable' });
+    throw new EnvironmentError(
+      'metrics-push-failed',
+      `could not push metrics of ${scenario} to ${shown}: ${(cause as Error).message}`,
+      { cause, hint: 'check the Pushgateway URL and that it is reachable' },
+    );
   });
 }
 

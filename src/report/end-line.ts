@@ -16,6 +16,7 @@ function measured(result: RunResult, name: ObjectiveResult['name']): string {
     return `${label} ${value} (objective ${formatDuration(objective.objectiveMs)}${objective.status === 'passed' ? '' : `, ${objective.status}`})`;
   }
   // No RTO objective: the slowest restore's time is still what a recovery took.
-  if (name === 'rto' && result.restores.length) return `${label} ${formatDuration(Math.max(...result.restores.map(recoveryTimeMs)))} (no objective)`;
+  if (name === 'rto' && result.restores.length)
+    return `${label} ${formatDuration(Math.max(...result.restores.map(recoveryTimeMs)))} (no objective)`;
   return `${label} not measured (no objective)`;
 }

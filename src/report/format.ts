@@ -137,14 +137,24 @@ export function elapsedMs(startedAt: string, finishedAt: string): number | null 
 /** The "what was compared" table as plain cells: comparison, coverage, checks, why not (shared by Markdown and HTML). */
 export function coverageRows(coverage: readonly Coverage[]): string[][] {
   return coverage.map((c) => {
-    const state = !c.requested ? 'not requested' : c.ran === 0 ? 'not compared' : c.skipped + c.errored > 0 ? 'partly compared' : 'compared';
-    const counts = c.ran + c.skipped + c.errored === 0 ? '' : `${c.passed} passed, ${c.ran - c.passed} failed${c.skipped ? `, ${c.skipped} skipped` : ''}${c.errored ? `, ${c.errored} errored` : ''}`;
+    const state = !c.requested
+      ? 'not requested'
+      : c.ran === 0
+        ? 'not compared'
+        : c.skipped + c.errored > 0
+          ? 'partly compared'
+          : 'compared';
+    const counts =
+      c.ran + c.skipped + c.errored === 0
+        ? ''
+        : `${c.passed} passed, ${c.ran - c.passed} failed${c.skipped ? `, ${c.skipped} skipped` : ''}${c.errored ? `, ${c.errored} errored` : ''}`;
     return [c.noun, state, counts, c.reasons.join('; ')];
   });
 }
 
 /** Where the drilled backup came from, in words: taken by this run, reused, or another tool's (method external). */
 export function backupOrigin(backup: { method: string; taken: boolean }): string {
-  if (backup.method === 'external') return 'another tool\'s backup, brought back by its restore command (this run recorded the source and its markers)';
+  if (backup.method === 'external')
+    return "another tool's backup, brought back by its restore command (this run recorded the source and its markers)";
   return backup.taken ? 'taken by this run' : 'reused from the repository';
 }

@@ -15,12 +15,22 @@ export function stepSummaryFile(env: NodeJS.ProcessEnv, optedIn: boolean): strin
 export function errorAnnotations(result: RunResult): string[] {
   const findings = findingsOf(result);
   const lines = findings.slice(0, ANNOTATIONS_MAX).map((f) => {
-    const values = [f.expected !== undefined ? `expected ${truncate(f.expected, 200)}` : '', f.actual !== undefined ? `actual ${truncate(f.actual, 200)}` : ''].filter(Boolean).join(', ');
+    const values = [
+      f.expected !== undefined ? `expected ${truncate(f.expected, 200)}` : '',
+      f.actual !== undefined ? `actual ${truncate(f.actual, 200)}` : '',
+    ]
+      .filter(Boolean)
+      .join(', ');
     const title = `Recoverable ${result.scenario.name}: ${f.status} ${f.subject}`;
     return command(title, `${f.scope}: ${f.message}${values ? ` (${values})` : ''}`);
   });
   if (findings.length > ANNOTATIONS_MAX) {
-    lines.push(command(`Recoverable ${result.scenario.name}: ${findings.length - ANNOTATIONS_MAX} more`, `${findings.length - ANNOTATIONS_MAX} more checks or objectives did not pass: see the step summary or report.html`));
+    lines.push(
+      command(
+        `Recoverable ${result.scenario.name}: ${findings.length - ANNOTATIONS_MAX} more`,
+        `${findings.length - ANNOTATIONS_MAX} more checks or objectives did not pass: see the step summary or report.html`,
+      ),
+    );
   }
   return lines;
 }

@@ -9,7 +9,9 @@ const CELL_MAX = 120;
 /** A `<section id="targets">` with target, reached, proof, verdict, RTO and check counts per restore. */
 export function targetsOverview(result: RunResult): string {
   if (result.restores.length === 0) return '<section id="targets"><h2>Targets</h2><p>No restore ran.</p></section>';
-  const head = ['Target', 'Reached', 'Proof', 'Verdict', 'RTO', 'Checks'].map((h) => `<th scope="col">${h}</th>`).join('');
+  const head = ['Target', 'Reached', 'Proof', 'Verdict', 'RTO', 'Checks']
+    .map((h) => `<th scope="col">${h}</th>`)
+    .join('');
   const rows = targetRows(result).map((t) => {
     // The verdict is one of a closed set, so it is safe as a class name.
     const cells = [

@@ -21,7 +21,18 @@ import { upgradeText } from './upgrade-text.ts';
 
 const CELL_MAX = 80;
 const TITLE_MAX = 2000;
-const PHASE_COLOURS = ['#4e79a7', '#f28e2b', '#59a14f', '#b07aa1', '#76b7b2', '#edc948', '#e15759', '#9c755f', '#bab0ac', '#ff9da7'];
+const PHASE_COLOURS = [
+  '#4e79a7',
+  '#f28e2b',
+  '#59a14f',
+  '#b07aa1',
+  '#76b7b2',
+  '#edc948',
+  '#e15759',
+  '#9c755f',
+  '#bab0ac',
+  '#ff9da7',
+];
 
 /** Escape text for HTML element content and quoted attribute values. */
 export function escapeHtml(text: string): string {
@@ -44,7 +55,12 @@ export function renderHtml(result: RunResult): string {
     backupSection(result.backup),
     objectivesSection(result.objectives),
     historySection(result.history),
-    result.coverage ? `<section><h2>What was compared</h2>${dataTable(['Comparison', 'Coverage', 'Checks', 'Why not'], coverageRows(result.coverage).map((r) => r.map(escapeHtml)))}</section>` : '',
+    result.coverage
+      ? `<section><h2>What was compared</h2>${dataTable(
+          ['Comparison', 'Coverage', 'Checks', 'Why not'],
+          coverageRows(result.coverage).map((r) => r.map(escapeHtml)),
+        )}</section>`
+      : '',
     result.checks.length > 0 ? `<section><h2>Run-level checks</h2>${checksTable(result.checks)}</section>` : '',
     ...result.restores.map((restore) => restoreSection(result.scenario.name, restore)),
     `<footer>${escapeHtml(`${result.tool.name} ${result.tool.version} · result.json schema v${result.schemaVersion}`)}</footer>`,
@@ -74,7 +90,9 @@ function whatFailed(findings: Finding[]): string {
     const values = [
       f.expected !== undefined ? `expected ${clipped(f.expected)}` : '',
       f.actual !== undefined ? `actual ${clipped(f.actual)}` : '',
-    ].filter(Boolean).join(', ');
+    ]
+      .filter(Boolean)
+      .join(', ');
     return `<li>${badge(f.status)} <code>${escapeHtml(f.subject)}</code> in ${escapeHtml(f.scope)}: ${escapeHtml(f.message)}${values ? ` <span class="values">(${values})</span>` : ''}</li>`;
   });
   return `<section class="failures"><h2>What failed</h2><ul>${items.join('')}</ul></section>`;
@@ -91,13 +109,17 @@ function runSection(result: RunResult): string {
     ['Took', escapeHtml(formatDuration(elapsedMs(result.startedAt, result.finishedAt)))],
     ['Tool', escapeHtml(`${result.tool.name} ${result.tool.version}`)],
   ];
-  if (result.provenance) rows.push(...provenanceFacts(result.provenance).map(([label, text]) => [label, escapeHtml(text)] as [string, string]));
+  if (result.provenance)
+    rows.push(
+      ...provenanceFacts(result.provenance).map(([label, text]) => [label, escapeHtml(text)] as [string, string]),
+    );
   if (result.error) rows.push(['Run error', escapeHtml(errorText(result.error))]);
   return `<section><h2>Run</h2>${factsTable(rows)}</section>`;
 }
 
 function backupSection(backup: BackupSummary | null): string {
-  if (!backup) return '<section><h2>Backup</h2><p>No backup: the run stopped before one was taken or chosen.</p></section>';
+  if (!backup)
+    return '<section><h2>Backup</h2><p>No backup: the run stopped before one was taken or chosen.</p></section>';
   const rows: [string, string][] = [
     ['Id', `<code>${escapeHtml(backup.id)}</code>`],
     ['Method', escapeHtml(backup.method)],
@@ -109,7 +131,8 @@ function backupSection(backup: BackupSummary | null): string {
   ];
   if (backup.startLsn) rows.push(['Start LSN', `<code>${escapeHtml(backup.startLsn)}</code>`]);
   if (backup.stopLsn) rows.push(['Stop LSN', `<code>${escapeHtml(backup.stopLsn)}</code>`]);
-  if (backup.chain) rows.push(['Incremental chain', escapeHtml(`${[...backup.chain, backup.id].join(' ← ')} (pg_combinebackup)`)]);
+  if (backup.chain)
+    rows.push(['Incremental chain', escapeHtml(`${[...backup.chain, backup.id].join(' ← ')} (pg_combinebackup)`)]);
   rows.push(signatureFact(backup).map(escapeHtml) as [string, string]);
   return `<section><h2>Backup</h2>${factsTable(rows)}</section>`;
 }
@@ -154,7 +177,12 @@ function restoreSection(scenarioName: string, restore: RestoreResult): string {
   const reached = restore.reached;
   const rows: [string, string][] = [
     ['Target', `<code>${escapeHtml(restore.target)}</code>`],
-    ['Environment', escapeHtml(`${env.kind}, PostgreSQL ${env.version}${env.image ? `, image ${env.image}` : ''}${env.imageDigest ? ` (${env.imageDigest})` : ''}${env.upgrade ? `; ${upgradeText(env.upgrade)}` : ''}`)],
+    [
+      'Environment',
+      escapeHtml(
+        `${env.kind}, PostgreSQL ${env.version}${env.image ? `, image ${env.image}` : ''}${env.imageDigest ? ` (${env.imageDigest})` : ''}${env.upgrade ? `; ${upgradeText(env.upgrade)}` : ''}`,
+      ),
+    ],
     ['Reached', escapeHtml(reachedText(reached))],
     ['Proof', escapeHtml(reached.proof)],
   ];
@@ -170,7 +198,10 @@ function restoreSection(scenarioName: string, restore: RestoreResult): string {
     restore.checks.length > 0 ? checksTable(restore.checks) : '<p>No checks ran.</p>',
   ];
   if (restore.warnings && restore.warnings.length > 0) {
-    parts.push('<h3>Warnings</h3>', `<ul class="warnings">${restore.warnings.map((w) => `<li>${escapeHtml(w)}</li>`).join('')}</ul>`);
+    parts.push(
+      '<h3>Warnings</h3>',
+      `<ul class="warnings">${restore.warnings.map((w) => `<li>${escapeHtml(w)}</li>`).join('')}</ul>`,
+    );
   }
   return `<section class="restore">${parts.join('')}</section>`;
 }
@@ -180,7 +211,9 @@ function reachedText(reached: RestoreResult['reached']): string {
     reached.lsn ? `LSN ${reached.lsn}` : '',
     reached.xid ? `xid ${reached.xid}` : '',
     reached.time ? `time ${reached.time}` : '',
-  ].filter(Boolean).join(', ');
+  ]
+    .filter(Boolean)
+    .join(', ');
   return where ? `${reached.kind} at ${where}` : reached.kind;
 }
 
@@ -196,8 +229,10 @@ function phaseChart(phases: Phase[]): string {
     return rect;
   });
   const label = `phase durations, total ${formatDuration(total)}`;
-  const legend = phases.map((phase, index) =>
-    `<li><span class="swatch" style="background:${phaseColour(index)}"></span>${escapeHtml(`${phase.name} ${formatDuration(phase.durationMs)}`)}</li>`);
+  const legend = phases.map(
+    (phase, index) =>
+      `<li><span class="swatch" style="background:${phaseColour(index)}"></span>${escapeHtml(`${phase.name} ${formatDuration(phase.durationMs)}`)}</li>`,
+  );
   return [
     '<figure class="chart">',
     `<svg role="img" aria-label="${escapeHtml(label)}" viewBox="0 0 1000 28" preserveAspectRatio="none" width="100%" height="28">${segments.join('')}</svg>`,
@@ -238,7 +273,9 @@ function clipped(text: string): string {
 }
 
 function factsTable(rows: [string, string][]): string {
-  const body = rows.map(([field, value]) => `<tr><th scope="row">${escapeHtml(field)}</th><td>${value}</td></tr>`).join('');
+  const body = rows
+    .map(([field, value]) => `<tr><th scope="row">${escapeHtml(field)}</th><td>${value}</td></tr>`)
+    .join('');
   return `<table class="facts"><tbody>${body}</tbody></table>`;
 }
 

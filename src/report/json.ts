@@ -13,27 +13,71 @@ import type {
 type ErrorInfo = NonNullable<RunResult['error']>;
 
 const RUN_KEYS = [
-  'schemaVersion', 'runId', 'tool', 'scenario', 'startedAt', 'finishedAt', 'verdict', 'summary',
-  'backup', 'restores', 'objectives', 'checks', 'error', 'provenance',
+  'schemaVersion',
+  'runId',
+  'tool',
+  'scenario',
+  'startedAt',
+  'finishedAt',
+  'verdict',
+  'summary',
+  'backup',
+  'restores',
+  'objectives',
+  'checks',
+  'error',
+  'provenance',
 ] as const satisfies readonly (keyof RunResult)[];
 const TOOL_KEYS = ['name', 'version'] as const satisfies readonly (keyof RunResult['tool'])[];
 const SCENARIO_KEYS = ['name', 'path', 'sha256'] as const satisfies readonly (keyof RunResult['scenario'])[];
 const BACKUP_KEYS = [
-  'id', 'method', 'startLsn', 'stopLsn', 'sizeBytes', 'durationMs', 'taken', 'takenAt', 'sourceVersion', 'sourceServerVersion', 'chain', 'manifestSha256', 'signature',
+  'id',
+  'method',
+  'startLsn',
+  'stopLsn',
+  'sizeBytes',
+  'durationMs',
+  'taken',
+  'takenAt',
+  'sourceVersion',
+  'sourceServerVersion',
+  'chain',
+  'manifestSha256',
+  'signature',
 ] as const satisfies readonly (keyof BackupSummary)[];
 const RESTORE_KEYS = [
-  'target', 'environment', 'reached', 'phases', 'checks', 'warnings', 'error',
+  'target',
+  'environment',
+  'reached',
+  'phases',
+  'checks',
+  'warnings',
+  'error',
 ] as const satisfies readonly (keyof RestoreResult)[];
 const ENVIRONMENT_KEYS = [
-  'kind', 'version', 'image', 'imageDigest',
+  'kind',
+  'version',
+  'image',
+  'imageDigest',
 ] as const satisfies readonly (keyof RestoreResult['environment'])[];
 const REACHED_KEYS = ['kind', 'lsn', 'xid', 'time', 'proof'] as const satisfies readonly (keyof ReachedTarget)[];
 const PHASE_KEYS = ['name', 'durationMs'] as const satisfies readonly (keyof Phase)[];
 const CHECK_KEYS = [
-  'id', 'kind', 'status', 'exactness', 'expected', 'actual', 'message', 'durationMs',
+  'id',
+  'kind',
+  'status',
+  'exactness',
+  'expected',
+  'actual',
+  'message',
+  'durationMs',
 ] as const satisfies readonly (keyof CheckResult)[];
 const OBJECTIVE_KEYS = [
-  'name', 'objectiveMs', 'measuredMs', 'status', 'basis',
+  'name',
+  'objectiveMs',
+  'measuredMs',
+  'status',
+  'basis',
 ] as const satisfies readonly (keyof ObjectiveResult)[];
 const ERROR_KEYS = ['code', 'message', 'hint'] as const satisfies readonly (keyof ErrorInfo)[];
 

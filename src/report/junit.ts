@@ -8,9 +8,8 @@ import { upgradeText } from './upgrade-text.ts';
 
 // The package's types declare an ES default export, but its CommonJS entry sets module.exports to the
 // builder itself, which is what Node hands an ESM default import; accept either shape.
-const rootBuilder: Builder = 'newBuilder' in junitReportBuilder
-  ? (junitReportBuilder as unknown as Builder)
-  : junitReportBuilder.default;
+const rootBuilder: Builder =
+  'newBuilder' in junitReportBuilder ? (junitReportBuilder as unknown as Builder) : junitReportBuilder.default;
 
 /**
  * Render the run result as JUnit XML: a suite per restore, one `run` suite for run-level checks and
@@ -41,7 +40,10 @@ function className(result: RunResult, kind: string): string {
 }
 
 function addRunSuite(suite: TestSuite, result: RunResult): void {
-  suite.name('run').timestamp(result.startedAt).time(sumSeconds(result.checks.map((c) => c.durationMs)));
+  suite
+    .name('run')
+    .timestamp(result.startedAt)
+    .time(sumSeconds(result.checks.map((c) => c.durationMs)));
   suite.property('runId', result.runId);
   suite.property('scenario.sha256', result.scenario.sha256);
   suite.property('verdict', result.verdict);
@@ -51,19 +53,31 @@ function addRunSuite(suite: TestSuite, result: RunResult): void {
   }
   for (const check of result.checks) addCheckCase(suite, result, check);
   // A run error a run-level check already records is counted once, as the summary counts it.
-  const recorded = result.checks.some((c) => (c.status === 'failed' || c.status === 'errored') && c.message === result.error?.message);
+  const recorded = result.checks.some(
+    (c) => (c.status === 'failed' || c.status === 'errored') && c.message === result.error?.message,
+  );
   if (result.error && !recorded) {
     const hint = result.error.hint ? `hint: ${result.error.hint}` : '';
-    suite.testCase().className(className(result, 'run')).name('run-error').time(0)
+    suite
+      .testCase()
+      .className(className(result, 'run'))
+      .name('run-error')
+      .time(0)
       .error(cleanText(result.error.message), result.error.code, cleanCdata(hint));
   } else if (result.checks.length === 0 && result.restores.every((r) => r.checks.length === 0)) {
-    suite.testCase().className(className(result, 'run')).name('no-checks').time(0)
+    suite
+      .testCase()
+      .className(className(result, 'run'))
+      .name('no-checks')
+      .time(0)
       .error('no check ran: missing evidence is never a pass', 'no-checks');
   }
 }
 
 function addRestoreSuite(suite: TestSuite, result: RunResult, restore: RestoreResult): void {
-  suite.name(restoreLabel(result.scenario.name, restore)).timestamp(result.startedAt)
+  suite
+    .name(restoreLabel(result.scenario.name, restore))
+    .timestamp(result.startedAt)
     .time(sumSeconds(restore.phases.map((p) => p.durationMs)));
   suite.property('target', restore.target);
   if (restore.environment.image) suite.property('environment.image', restore.environment.image);
@@ -84,7 +98,11 @@ function addObjectivesSuite(suite: TestSuite, result: RunResult): void {
 }
 
 function addCheckCase(suite: TestSuite, result: RunResult, check: CheckResult): void {
-  const testCase = suite.testCase().className(className(result, check.kind)).name(check.id).time(check.durationMs / 1000);
+  const testCase = suite
+    .testCase()
+    .className(className(result, check.kind))
+    .name(check.id)
+    .time(check.durationMs / 1000);
   const details = checkDetails(check);
   markStatus(testCase, check.status, check.message, check.kind, details);
 }
@@ -100,7 +118,13 @@ function addObjectiveCase(suite: TestSuite, result: RunResult, objective: Object
 }
 
 // failed → <failure> with details as its body; errored → <error>; skipped → <skipped> with the reason in system-out.
-function markStatus(testCase: TestCase, status: CheckResult['status'], message: string, type: string, details: string): void {
+function markStatus(
+  testCase: TestCase,
+  status: CheckResult['status'],
+  message: string,
+  type: string,
+  details: string,
+): void {
   const text = cleanText(message);
   if (status === 'failed') testCase.failure(text, type).stacktrace(cleanCdata(details));
   else if (status === 'errored') testCase.error(text, type, cleanCdata(details));

@@ -27,7 +27,9 @@ const PASSING_LIST_BUDGET = 40_000;
 /** Render the run result as a Markdown summary: verdict, what failed, the targets; passing checks folded away. */
 export function renderMarkdown(result: RunResult): string {
   // Passing checks are listed one by one only while the list stays small; otherwise counted by kind.
-  const listPassing = [...result.checks, ...result.restores.flatMap((r) => r.checks)].filter((c) => c.status === 'passed').length * 120 <= PASSING_LIST_BUDGET;
+  const listPassing =
+    [...result.checks, ...result.restores.flatMap((r) => r.checks)].filter((c) => c.status === 'passed').length * 120 <=
+    PASSING_LIST_BUDGET;
   const sections = [
     `# Recoverable drill ${result.verdict.toUpperCase()}: ${inline(result.scenario.name)}`,
     `> ${inline(result.summary)}`,
@@ -36,7 +38,14 @@ export function renderMarkdown(result: RunResult): string {
     objectivesSection(result.objectives),
     runSection(result),
     backupSection(result.backup),
-    ...(result.coverage ? [`## What was compared\n\n${table(['Comparison', 'Coverage', 'Checks', 'Why not'], coverageRows(result.coverage).map((r) => r.map(cell)))}`] : []),
+    ...(result.coverage
+      ? [
+          `## What was compared\n\n${table(
+            ['Comparison', 'Coverage', 'Checks', 'Why not'],
+            coverageRows(result.coverage).map((r) => r.map(cell)),
+          )}`,
+        ]
+      : []),
     ...(result.checks.length > 0 ? [`## Run-level checks\n\n${checksSection(result.checks, listPassing)}`] : []),
     ...result.restores.map((restore) => restoreSection(result.scenario.name, restore, listPassing)),
   ];
@@ -45,19 +54,31 @@ export function renderMarkdown(result: RunResult): string {
 
 function targetsSection(result: RunResult): string {
   if (result.restores.length === 0) return '## Targets\n\nNo restore ran.';
-  const rows = targetRows(result).map((t) => [code(t.target, true), cell(truncate(t.reached, CELL_MAX)), cell(truncate(t.proof, CELL_MAX)), status(t.verdict), t.rto, t.checks]);
+  const rows = targetRows(result).map((t) => [
+    code(t.target, true),
+    cell(truncate(t.reached, CELL_MAX)),
+    cell(truncate(t.proof, CELL_MAX)),
+    status(t.verdict),
+    t.rto,
+    t.checks,
+  ]);
   return `## Targets\n\n${table(['Target', 'Reached', 'Proof', 'Verdict', 'RTO', 'Checks'], rows)}`;
 }
 
 function whatFailed(all: Finding[]): string {
   if (all.length === 0) return '## What failed\n\nNothing failed: every check and objective passed or was skipped.';
   const findings = all.slice(0, FINDINGS_MAX);
-  const more = all.length > findings.length ? `\n\n…and ${all.length - findings.length} more: every one is in report.html and result.json.` : '';
+  const more =
+    all.length > findings.length
+      ? `\n\n…and ${all.length - findings.length} more: every one is in report.html and result.json.`
+      : '';
   const items = findings.map((f) => {
     const values = [
       f.expected !== undefined ? `expected ${code(truncate(f.expected, CELL_MAX))}` : '',
       f.actual !== undefined ? `actual ${code(truncate(f.actual, CELL_MAX))}` : '',
-    ].filter(Boolean).join(', ');
+    ]
+      .filter(Boolean)
+      .join(', ');
     return `- **${f.status}** ${code(f.subject)} in ${inline(f.scope)}: ${inline(f.message)}${values ? ` (${values})` : ''}`;
   });
   return `## What failed\n\n${items.join('\n')}${more}`;
@@ -74,7 +95,8 @@ function runSection(result: RunResult): string {
     ['Took', formatDuration(elapsedMs(result.startedAt, result.finishedAt))],
     ['Tool', cell(`${result.tool.name} ${result.tool.version}`)],
   ];
-  if (result.provenance) rows.push(...provenanceFacts(result.provenance).map(([label, text]) => [label, cell(text)] as [string, string]));
+  if (result.provenance)
+    rows.push(...provenanceFacts(result.provenance).map(([label, text]) => [label, cell(text)] as [string, string]));
   if (result.error) rows.push(['Run error', cell(errorText(result.error))]);
   return `## Run\n\n${table(['Field', 'Value'], rows)}`;
 }
@@ -92,7 +114,8 @@ function backupSection(backup: BackupSummary | null): string {
   ];
   if (backup.startLsn) rows.push(['Start LSN', code(backup.startLsn, true)]);
   if (backup.stopLsn) rows.push(['Stop LSN', code(backup.stopLsn, true)]);
-  if (backup.chain) rows.push(['Incremental chain', cell(`${[...backup.chain, backup.id].join(' ← ')} (pg_combinebackup)`)]);
+  if (backup.chain)
+    rows.push(['Incremental chain', cell(`${[...backup.chain, backup.id].join(' ← ')} (pg_combinebackup)`)]);
   rows.push(signatureFact(backup).map(cell) as [string, string]);
   return `## Backup\n\n${table(['Field', 'Value'], rows)}`;
 }
@@ -118,7 +141,9 @@ function restoreSection(scenarioName: string, restore: RestoreResult, listPassin
     reached.lsn ? `LSN ${code(reached.lsn)}` : '',
     reached.xid ? `xid ${code(reached.xid)}` : '',
     reached.time ? `time ${inline(reached.time)}` : '',
-  ].filter(Boolean).join(', ');
+  ]
+    .filter(Boolean)
+    .join(', ');
   const facts = [
     `- Target: ${code(restore.target)}`,
     `- Environment: ${env.kind}, PostgreSQL ${env.version}${image}${digest}${env.upgrade ? `; ${inline(upgradeText(env.upgrade))}` : ''}`,
@@ -129,7 +154,9 @@ function restoreSection(scenarioName: string, restore: RestoreResult, listPassin
   if (restore.error) facts.push(`- Error: ${inline(errorText(restore.error))}`);
   const parts = [`## Restore: ${inline(restoreLabel(scenarioName, restore))}`, facts.join('\n')];
   parts.push(`### Phases\n\n${phasesTable(restore)}`);
-  parts.push(`### Checks\n\n${restore.checks.length > 0 ? checksSection(restore.checks, listPassing) : 'No checks ran.'}`);
+  parts.push(
+    `### Checks\n\n${restore.checks.length > 0 ? checksSection(restore.checks, listPassing) : 'No checks ran.'}`,
+  );
   if (restore.warnings && restore.warnings.length > 0) {
     parts.push(`### Warnings\n\n${restore.warnings.map((w) => `- ${inline(truncate(w, 200))}`).join('\n')}`);
   }
@@ -151,12 +178,19 @@ function checksSection(checks: CheckResult[], listPassing: boolean): string {
   const parts: string[] = [];
   if (unpassed.length) {
     const shown = unpassed.slice(0, UNPASSED_PER_TABLE);
-    const more = unpassed.length > shown.length ? `\n\n…and ${unpassed.length - shown.length} more that did not pass: see report.html or result.json.` : '';
+    const more =
+      unpassed.length > shown.length
+        ? `\n\n…and ${unpassed.length - shown.length} more that did not pass: see report.html or result.json.`
+        : '';
     parts.push(`${checksTable(shown)}${more}`);
   }
   if (passing.length) {
-    const body = listPassing ? checksTable(passing) : `${table(['Kind', 'Passed'], passedByKind(passing))}\n\nEach check is listed in report.html and result.json.`;
-    parts.push(`<details><summary>${passing.length} passing check${passing.length === 1 ? '' : 's'}</summary>\n\n${body}\n\n</details>`);
+    const body = listPassing
+      ? checksTable(passing)
+      : `${table(['Kind', 'Passed'], passedByKind(passing))}\n\nEach check is listed in report.html and result.json.`;
+    parts.push(
+      `<details><summary>${passing.length} passing check${passing.length === 1 ? '' : 's'}</summary>\n\n${body}\n\n</details>`,
+    );
   }
   return parts.join('\n\n');
 }

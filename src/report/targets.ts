@@ -32,12 +32,18 @@ export function targetRows(result: RunResult): TargetRow[] {
 }
 
 function reachedText(reached: RestoreResult['reached']): string {
-  const where = [reached.lsn ? `lsn ${reached.lsn}` : '', reached.xid ? `xid ${reached.xid}` : '', reached.time ? `time ${reached.time}` : ''].filter(Boolean);
+  const where = [
+    reached.lsn ? `lsn ${reached.lsn}` : '',
+    reached.xid ? `xid ${reached.xid}` : '',
+    reached.time ? `time ${reached.time}` : '',
+  ].filter(Boolean);
   return where.length ? `${reached.kind}: ${where.join(', ')}` : reached.kind;
 }
 
 function checkCounts(restore: RestoreResult): string {
   const order = ['passed', 'failed', 'errored', 'skipped'] as const;
-  const counts = order.map((status) => [status, restore.checks.filter((c) => c.status === status).length] as const).filter(([, n]) => n > 0);
+  const counts = order
+    .map((status) => [status, restore.checks.filter((c) => c.status === status).length] as const)
+    .filter(([, n]) => n > 0);
   return counts.length ? counts.map(([status, n]) => `${n} ${status}`).join(', ') : 'no checks';
 }

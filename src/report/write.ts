@@ -34,7 +34,11 @@ const ORDER: readonly ReportFormat[] = ['json', 'junit', 'markdown', 'html'];
  * Write the requested reports into `dir` (created if missing) and return the paths written.
  * result.json is always written, and first: it is the source of truth the others are rendered from.
  */
-export async function writeReports(result: RunResult, dir: string, formats: readonly ReportFormat[]): Promise<string[]> {
+export async function writeReports(
+  result: RunResult,
+  dir: string,
+  formats: readonly ReportFormat[],
+): Promise<string[]> {
   await mkdir(dir, { recursive: true }).catch((cause: unknown) => {
     throw writeFailed(dir, cause);
   });

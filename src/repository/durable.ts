@@ -17,9 +17,16 @@ export async function fsyncPath(path: string): Promise<void> {
 /** fsync every file under `dir` (many at once: the device queues them), then every directory, deepest first; `synced` subtrees' files are skipped. */
 export async function fsyncTree(dir: string, synced: readonly string[] = []): Promise<void> {
   const inSynced = (path: string): boolean => synced.some((s) => path.startsWith(`${s}/`));
-  const entries = (await readdir(dir, { withFileTypes: true, recursive: true })).map((e) => ({ path: join(e.parentPath, e.name), file: e.isFile(), directory: e.isDirectory() }));
+  const entries = (await readdir(dir, { withFileTypes: true, recursive: true })).map((e) => ({
+    path: join(e.parentPath, e.name),
+    file: e.isFile(),
+    directory: e.isDirectory(),
+  }));
   const files = entries.filter((e) => e.file && !inSynced(e.path)).map((e) => e.path);
-  const dirs = entries.filter((e) => e.directory && !inSynced(e.path)).map((e) => e.path).sort((a, b) => b.length - a.length);
+  const dirs = entries
+    .filter((e) => e.directory && !inSynced(e.path))
+    .map((e) => e.path)
+    .sort((a, b) => b.length - a.length);
   await mapLimit(files, 16, fsyncPath);
   await mapLimit(dirs, 16, fsyncPath);
   await fsyncPath(dir);

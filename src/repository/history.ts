@@ -32,12 +32,20 @@ export async function writeHistory(stagedDir: string, history: SourceHistory): P
 export async function readHistory(repo: LocalRepository, backup: StoredBackup): Promise<SourceHistory | null> {
   const { record } = currentLayout(backup);
   if (record.historyFile === null) return null;
-  const history = parseEvidence<SourceHistory>(backup, record.historyFile, 'history', await repo.readEvidence(backup, record.historyFile, 'history'));
+  const history = parseEvidence<SourceHistory>(
+    backup,
+    record.historyFile,
+    'history',
+    await repo.readEvidence(backup, record.historyFile, 'history'),
+  );
   const system = record.physical?.systemIdentifier;
   if (history.backupId !== record.id || history.systemIdentifier !== system) {
-    throw new BackupUnusableError(`backup ${record.id}: its history file ${record.historyFile} is that of backup ${history.backupId} (system ${history.systemIdentifier}), not this one (system ${system ?? 'unknown'})`, {
-      hint: 'the backup was altered: take a new one',
-    });
+    throw new BackupUnusableError(
+      `backup ${record.id}: its history file ${record.historyFile} is that of backup ${history.backupId} (system ${history.systemIdentifier}), not this one (system ${system ?? 'unknown'})`,
+      {
+        hint: 'the backup was altered: take a new one',
+      },
+    );
   }
   return history;
 }

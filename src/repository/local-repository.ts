@@ -5,7 +5,15 @@ import { join } from 'node:path';
 import { randomInt, createHash } from 'node:crypto';
 import { ScenarioError, BackupUnusableError } from '../core/errors.ts';
 import { interruption } from '../core/interrupt.ts';
-import { buildManifest, keepOutsideBackupManifest, listFiles, MANIFEST_FILE, MANIFEST_SIGNATURE_FILE, type Delegation, type Manifest } from './manifest.ts';
+import {
+  buildManifest,
+  keepOutsideBackupManifest,
+  listFiles,
+  MANIFEST_FILE,
+  MANIFEST_SIGNATURE_FILE,
+  type Delegation,
+  type Manifest,
+} from './manifest.ts';
 import { signBytes } from '../evidence/sign.ts';
 import type { SigningKey } from '../evidence/keys.ts';
 import { stat } from 'node:fs/promises';
@@ -81,26 +89,54 @@ export class LocalRepository {
     const encryptMs = Math.round(performance.now() - encryptStarted);
     // A basebackup's data/ carries PostgreSQL's backup_manifest (SHA-256 per file, checked by pg_verifybackup);
     // encrypted, pg_verifybackup only sees a plaintext copy at restore time, so our manifest covers every file.
-    const delegations: Delegation[] = draft.method === 'basebackup' && draft.physical && !this.key
-      ? [{ dir: draft.physical.dataDir, manifest: `${draft.physical.dataDir}/backup_manifest`, verifiedBy: 'pg_verifybackup', keep: keepOutsideBackupManifest }]
-      : [];
+    const delegations: Delegation[] =
+      draft.method === 'basebackup' && draft.physical && !this.key
+        ? [
+            {
+              dir: draft.physical.dataDir,
+              manifest: `${draft.physical.dataDir}/backup_manifest`,
+              verifiedBy: 'pg_verifybackup',
+              keep: keepOutsideBackupManifest,
+            },
+          ]
+        : [];
     const manifest = await buildManifest(staged.dir, delegations);
     const full: BackupRecord = {
-      ...draft, formatVersion: RECORD_FORMAT, historyFile: draft.historyFile ?? null, sizeBytes: await treeSize(staged.dir),
+      ...draft,
+      formatVersion: RECORD_FORMAT,
+      historyFile: draft.historyFile ?? null,
+      sizeBytes: await treeSize(staged.dir),
       // The backup is not done until it is encrypted: its duration and end include that.
-      ...(this.key ? { encryption: encryptionOf(this.key, encryptMs), durationMs: draft.durationMs + encryptMs, finishedAt: new Date(Date.parse(draft.finishedAt) + encryptMs).toISOString() } : {}),
+      ...(this.key
+        ? {
+            encryption: encryptionOf(this.key, encryptMs),
+            durationMs: draft.durationMs + encryptMs,
+            finishedAt: new Date(Date.parse(draft.finishedAt) + encryptMs).toISOString(),
+          }
+        : {}),
     };
     const recordText = `${JSON.stringify(full, null, 2)}\n`;
     await writeFileAtomic(join(staged.dir, RECORD_FILE), recordText);
     // Every other file was hashed once above; only backup.json is new.
-    manifest.files.push({ path: RECORD_FILE, size: Buffer.byteLength(recordText), sha256: createHash('sha256').update(recordText).digest('hex') });
+    manifest.files.push({
+      path: RECORD_FILE,
+      size: Buffer.byteLength(recordText),
+      sha256: createHash('sha256').update(recordText).digest('hex'),
+    });
     manifest.files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
     const manifestText = `${JSON.stringify(manifest, null, 2)}\n`;
     await writeFileAtomic(join(staged.dir, MANIFEST_FILE), manifestText);
     // The signature covers the manifest's exact bytes, and through it every file (backup.json, expectations, history).
-    if (this.signer) await writeFileAtomic(join(staged.dir, MANIFEST_SIGNATURE_FILE), `${JSON.stringify(signBytes(Buffer.from(manifestText), this.signer, MANIFEST_FILE), null, 2)}\n`);
+    if (this.signer)
+      await writeFileAtomic(
+        join(staged.dir, MANIFEST_SIGNATURE_FILE),
+        `${JSON.stringify(signBytes(Buffer.from(manifestText), this.signer, MANIFEST_FILE), null, 2)}\n`,
+      );
     // pg_basebackup fsyncs what it writes; everything else is synced here.
-    await fsyncTree(staged.dir, delegations.map((d) => join(staged.dir, d.dir)));
+    await fsyncTree(
+      staged.dir,
+      delegations.map((d) => join(staged.dir, d.dir)),
+    );
     const finalDir = join(this.backupsDir, staged.id);
     await rename(staged.dir, finalDir);
     await fsyncPath(this.backupsDir);
@@ -155,25 +191,55 @@ export class LocalRepository {
     const others = all.length - own.length;
     if (use === 'latest' || use === 'random') {
       if (own.length === 0) {
-        const aside = others ? `; it holds ${others} backup${others === 1 ? '' : 's'} of other scenarios or sources, which this one never restores` : '';
-        throw new ScenarioError(`backup.use: "${use}" but the repository ${this.root} holds no backups of ${describeIdentity(wanted)}${aside}`, [
-          { path: 'backup.use', problem: `no backups of this scenario's source in ${this.root}`, fix: 'take one first with `recoverable backup <scenario>`, or remove backup.use' },
-        ]);
+        const aside = others
+          ? `; it holds ${others} backup${others === 1 ? '' : 's'} of other scenarios or sources, which this one never restores`
+          : '';
+        throw new ScenarioError(
+          `backup.use: "${use}" but the repository ${this.root} holds no backups of ${describeIdentity(wanted)}${aside}`,
+          [
+            {
+              path: 'backup.use',
+              problem: `no backups of this scenario's source in ${this.root}`,
+              fix: 'take one first with `recoverable backup <scenario>`, or remove backup.use',
+            },
+          ],
+        );
       }
       return currentLayout(use === 'latest' ? own[own.length - 1]! : own[randomInt(own.length)]!);
     }
     const found = all.find((b) => b.record.id === use);
     if (!found) {
       throw new ScenarioError(`backup.use: no backup "${use}" in ${this.root}`, [
-        { path: 'backup.use', problem: `no backup with id "${use}"`, fix: own.length ? `use latest, random, or one of: ${own.slice(-5).map((b) => b.record.id).join(', ')}` : 'take one first with `recoverable backup <scenario>`' },
+        {
+          path: 'backup.use',
+          problem: `no backup with id "${use}"`,
+          fix: own.length
+            ? `use latest, random, or one of: ${own
+                .slice(-5)
+                .map((b) => b.record.id)
+                .join(', ')}`
+            : 'take one first with `recoverable backup <scenario>`',
+        },
       ]);
     }
     const differences = identityDifferences(wanted, recordIdentity(found.record));
     if (differences.length > 0) {
       const theirs = describeIdentity(recordIdentity(found.record));
-      throw new ScenarioError(`backup.use: backup ${use} is another source's: it was taken of ${theirs}, this scenario is ${describeIdentity(wanted)} (${differences.join('; ')})`, [
-        { path: 'backup.use', problem: `backup ${use} belongs to ${theirs}`, fix: own.length ? `use latest, random, or one of this scenario's: ${own.slice(-5).map((b) => b.record.id).join(', ')}` : 'take a backup of this scenario first with `recoverable backup <scenario>`' },
-      ]);
+      throw new ScenarioError(
+        `backup.use: backup ${use} is another source's: it was taken of ${theirs}, this scenario is ${describeIdentity(wanted)} (${differences.join('; ')})`,
+        [
+          {
+            path: 'backup.use',
+            problem: `backup ${use} belongs to ${theirs}`,
+            fix: own.length
+              ? `use latest, random, or one of this scenario's: ${own
+                  .slice(-5)
+                  .map((b) => b.record.id)
+                  .join(', ')}`
+              : 'take a backup of this scenario first with `recoverable backup <scenario>`',
+          },
+        ],
+      );
     }
     return currentLayout(found);
   }
@@ -182,29 +248,51 @@ export class LocalRepository {
   async readExpectations(backup: StoredBackup): Promise<StoredExpectations | null> {
     currentLayout(backup);
     if (!backup.record.expectationsFile) return null;
-    return parseEvidence<StoredExpectations>(backup, backup.record.expectationsFile, 'expectations', await this.readEvidence(backup, backup.record.expectationsFile, 'expectations'));
+    return parseEvidence<StoredExpectations>(
+      backup,
+      backup.record.expectationsFile,
+      'expectations',
+      await this.readEvidence(backup, backup.record.expectationsFile, 'expectations'),
+    );
   }
 
   /** A file the record names (expectations, history): missing, not in the manifest or changed since the backup completed makes the backup unusable. */
   async readEvidence(backup: StoredBackup, path: string, what: string): Promise<string> {
     const id = backup.record.id;
     const entry = (await this.readManifest(backup)).files.find((f) => f.path === path);
-    if (!entry) throw new BackupUnusableError(`backup ${id}: its ${what} file ${path} is not covered by its manifest`, { hint: 'the backup was altered: take a new one' });
+    if (!entry)
+      throw new BackupUnusableError(`backup ${id}: its ${what} file ${path} is not covered by its manifest`, {
+        hint: 'the backup was altered: take a new one',
+      });
     let bytes: Buffer;
     try {
       bytes = await readFile(join(backup.dir, path));
     } catch (cause) {
-      throw new BackupUnusableError(`backup ${id} lost its ${what} file ${path}`, { cause, hint: 'the backup was altered: take a new one' });
+      throw new BackupUnusableError(`backup ${id} lost its ${what} file ${path}`, {
+        cause,
+        hint: 'the backup was altered: take a new one',
+      });
     }
     const sha256 = createHash('sha256').update(bytes).digest('hex');
     if (bytes.length !== entry.size || sha256 !== entry.sha256) {
-      throw new BackupUnusableError(`backup ${id}: its ${what} file ${path} was altered after the backup completed (SHA-256 ${sha256.slice(0, 12)}…, the manifest says ${entry.sha256.slice(0, 12)}…)`, { hint: 'the backup was altered: take a new one' });
+      throw new BackupUnusableError(
+        `backup ${id}: its ${what} file ${path} was altered after the backup completed (SHA-256 ${sha256.slice(0, 12)}…, the manifest says ${entry.sha256.slice(0, 12)}…)`,
+        { hint: 'the backup was altered: take a new one' },
+      );
     }
     if (!backup.record.encryption) return bytes.toString('utf8');
     try {
-      return (await decryptBuffer(bytes, keyFor(backup.record, this.key), cipherName(id, path), `backup ${id}: its ${what} file ${path}`)).toString('utf8');
+      return (
+        await decryptBuffer(
+          bytes,
+          keyFor(backup.record, this.key),
+          cipherName(id, path),
+          `backup ${id}: its ${what} file ${path}`,
+        )
+      ).toString('utf8');
     } catch (error) {
-      if (error instanceof CiphertextDamagedError) throw new BackupUnusableError(error.message, { cause: error, hint: 'the backup was altered: take a new one' });
+      if (error instanceof CiphertextDamagedError)
+        throw new BackupUnusableError(error.message, { cause: error, hint: 'the backup was altered: take a new one' });
       throw error;
     }
   }
@@ -214,7 +302,10 @@ export class LocalRepository {
     try {
       return JSON.parse(await readFile(join(backup.dir, MANIFEST_FILE), 'utf8')) as Manifest;
     } catch (cause) {
-      throw new BackupUnusableError(`backup ${backup.record.id} has no readable ${MANIFEST_FILE}`, { cause, hint: 'the backup is incomplete or was altered: take a new one' });
+      throw new BackupUnusableError(`backup ${backup.record.id} has no readable ${MANIFEST_FILE}`, {
+        cause,
+        hint: 'the backup is incomplete or was altered: take a new one',
+      });
     }
   }
 }
@@ -223,9 +314,12 @@ export class LocalRepository {
 export function currentLayout(backup: StoredBackup): StoredBackup {
   const format = backup.record.formatVersion;
   if (format !== RECORD_FORMAT) {
-    throw new BackupUnusableError(`backup ${backup.record.id} was written in an older repository layout (record format ${String(format)}, this version reads ${RECORD_FORMAT}): its history and source identity are not covered by its manifest, so it cannot be drilled`, {
-      hint: 'take a new backup with `recoverable backup <scenario>` (or a drill without backup.use), then remove the old ones with `recoverable prune`',
-    });
+    throw new BackupUnusableError(
+      `backup ${backup.record.id} was written in an older repository layout (record format ${String(format)}, this version reads ${RECORD_FORMAT}): its history and source identity are not covered by its manifest, so it cannot be drilled`,
+      {
+        hint: 'take a new backup with `recoverable backup <scenario>` (or a drill without backup.use), then remove the old ones with `recoverable prune`',
+      },
+    );
   }
   return backup;
 }
@@ -235,7 +329,10 @@ export function parseEvidence<T>(backup: StoredBackup, path: string, what: strin
   try {
     return JSON.parse(text) as T;
   } catch (cause) {
-    throw new BackupUnusableError(`backup ${backup.record.id}: its ${what} file ${path} is not valid JSON`, { cause, hint: 'take a new backup' });
+    throw new BackupUnusableError(`backup ${backup.record.id}: its ${what} file ${path} is not valid JSON`, {
+      cause,
+      hint: 'take a new backup',
+    });
   }
 }
 

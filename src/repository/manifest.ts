@@ -31,8 +31,14 @@ export interface Delegation {
 }
 
 // Whether a path falls to a delegation (and is therefore not listed here).
-function delegatedAway<D extends Pick<Delegation, 'dir' | 'manifest'>>(path: string, delegations: readonly D[], keep: (d: D, rest: string) => boolean): boolean {
-  return delegations.some((d) => path.startsWith(`${d.dir}/`) && path !== d.manifest && !keep(d, path.slice(d.dir.length + 1)));
+function delegatedAway<D extends Pick<Delegation, 'dir' | 'manifest'>>(
+  path: string,
+  delegations: readonly D[],
+  keep: (d: D, rest: string) => boolean,
+): boolean {
+  return delegations.some(
+    (d) => path.startsWith(`${d.dir}/`) && path !== d.manifest && !keep(d, path.slice(d.dir.length + 1)),
+  );
 }
 
 // Files pg_verifybackup skips by design (pg_basebackup -R may edit them after the manifest is written).
@@ -42,7 +48,8 @@ const UNVERIFIED_BY_PG = new Set(['postgresql.auto.conf', 'standby.signal', 'rec
  * What a basebackup's backup_manifest leaves uncovered, so ours lists it: pg_wal/ (never in it) and the files
  * pg_verifybackup ignores, postgresql.auto.conf above all (its settings reach the restore).
  */
-export const keepOutsideBackupManifest = (rest: string): boolean => rest.startsWith('pg_wal/') || UNVERIFIED_BY_PG.has(rest);
+export const keepOutsideBackupManifest = (rest: string): boolean =>
+  rest.startsWith('pg_wal/') || UNVERIFIED_BY_PG.has(rest);
 
 // Files a delegated manifest never covers, so an unlisted one is an addition ("unexpected"), not the other manifest's.
 function uncoveredBy(verifiedBy: string, rest: string): boolean {
@@ -106,11 +113,18 @@ export async function listFiles(dir: string): Promise<string[]> {
 
 /** Build the manifest of `dir`, leaving out the manifest, its signature and what a delegation covers. */
 export async function buildManifest(dir: string, delegations: readonly Delegation[] = []): Promise<Manifest> {
-  const paths = (await listFiles(dir)).filter((p) => p !== MANIFEST_FILE && p !== MANIFEST_SIGNATURE_FILE && !delegatedAway(p, delegations, (d, rest) => d.keep(rest)));
+  const paths = (await listFiles(dir)).filter(
+    (p) =>
+      p !== MANIFEST_FILE && p !== MANIFEST_SIGNATURE_FILE && !delegatedAway(p, delegations, (d, rest) => d.keep(rest)),
+  );
   const files = await describeFiles(dir, paths);
   return {
-    formatVersion: 1, algorithm: 'sha256', files,
-    ...(delegations.length ? { delegated: delegations.map(({ dir: d, manifest, verifiedBy }) => ({ dir: d, manifest, verifiedBy })) } : {}),
+    formatVersion: 1,
+    algorithm: 'sha256',
+    files,
+    ...(delegations.length
+      ? { delegated: delegations.map(({ dir: d, manifest, verifiedBy }) => ({ dir: d, manifest, verifiedBy })) }
+      : {}),
   };
 }
 
@@ -120,7 +134,14 @@ export async function verifyManifest(dir: string, manifest: Manifest): Promise<M
   const listed = new Set(manifest.files.map((f) => f.path));
   const delegated = manifest.delegated ?? [];
   // Under a delegated directory the other manifest covers the rest, except what it cannot cover (those must all be listed here).
-  const present = new Set((await listFiles(dir)).filter((p) => p !== MANIFEST_FILE && p !== MANIFEST_SIGNATURE_FILE && (listed.has(p) || !delegatedAway(p, delegated, (d, rest) => uncoveredBy(d.verifiedBy, rest)))));
+  const present = new Set(
+    (await listFiles(dir)).filter(
+      (p) =>
+        p !== MANIFEST_FILE &&
+        p !== MANIFEST_SIGNATURE_FILE &&
+        (listed.has(p) || !delegatedAway(p, delegated, (d, rest) => uncoveredBy(d.verifiedBy, rest))),
+    ),
+  );
   const toHash: ManifestEntry[] = [];
   for (const entry of manifest.files) {
     if (!present.delete(entry.path)) {
@@ -131,9 +152,13 @@ export async function verifyManifest(dir: string, manifest: Manifest): Promise<M
     if (size !== entry.size) findings.push({ path: entry.path, problem: 'size', expected: entry.size, actual: size });
     else toHash.push(entry);
   }
-  const actual = await describeFiles(dir, toHash.map((e) => e.path));
+  const actual = await describeFiles(
+    dir,
+    toHash.map((e) => e.path),
+  );
   toHash.forEach((entry, i) => {
-    if (actual[i]!.sha256 !== entry.sha256) findings.push({ path: entry.path, problem: 'checksum', expected: entry.sha256, actual: actual[i]!.sha256 });
+    if (actual[i]!.sha256 !== entry.sha256)
+      findings.push({ path: entry.path, problem: 'checksum', expected: entry.sha256, actual: actual[i]!.sha256 });
   });
   for (const path of present) findings.push({ path, problem: 'unexpected' });
   return findings;

@@ -7,7 +7,14 @@ import type { RunOptions, RunResult } from '../core/exec.ts';
 import type { Logger } from '../core/log.ts';
 import { fsyncPath } from './durable.ts';
 import type { LocalRepository, StoredBackup } from './local-repository.ts';
-import { planWalPruning, type ArchiveListing, type PrunedBackup, type RetentionPlan, type WalFile, type WalPlan } from './retention.ts';
+import {
+  planWalPruning,
+  type ArchiveListing,
+  type PrunedBackup,
+  type RetentionPlan,
+  type WalFile,
+  type WalPlan,
+} from './retention.ts';
 import { WalArchive } from './wal-archive.ts';
 import { isArchivableName } from './wal-names.ts';
 
@@ -54,7 +61,8 @@ export async function readRepositoryContents(repo: LocalRepository): Promise<Rep
   const flat = await listArchive(walRoot);
   if (flat.length > 0) archives.push({ system: null, files: flat });
   for (const entry of await readdirOrEmpty(walRoot)) {
-    if (entry.isDirectory() && /^\d+$/.test(entry.name)) archives.push({ system: entry.name, files: await listArchive(join(walRoot, entry.name)) });
+    if (entry.isDirectory() && /^\d+$/.test(entry.name))
+      archives.push({ system: entry.name, files: await listArchive(join(walRoot, entry.name)) });
   }
   const interrupted = (await readdirOrEmpty(join(repo.root, 'backups')))
     .filter((e) => e.isDirectory() && e.name.startsWith(DELETING_PREFIX))
@@ -63,7 +71,13 @@ export async function readRepositoryContents(repo: LocalRepository): Promise<Rep
 }
 
 /** Remove what `plan` says, backup by backup; a snapshot that cannot be deleted keeps its backup (and its WAL). */
-export async function applyRetentionPlan(repo: LocalRepository, plan: RetentionPlan, contents: RepositoryContents, pruneOrphanWal: boolean, deps: PruneDeps): Promise<PruneOutcome> {
+export async function applyRetentionPlan(
+  repo: LocalRepository,
+  plan: RetentionPlan,
+  contents: RepositoryContents,
+  pruneOrphanWal: boolean,
+  deps: PruneDeps,
+): Promise<PruneOutcome> {
   const outcome: PruneOutcome = { removed: [], failed: [], wal: [], finished: [] };
   // 1. Finish removals a crash interrupted: those backups were already out of the listing.
   for (const id of contents.interrupted) {
@@ -83,8 +97,17 @@ export async function applyRetentionPlan(repo: LocalRepository, plan: RetentionP
     outcome.removed.push(backup);
   }
   // 3. WAL, cut again over what remains: a backup that stayed still needs its segments.
-  const remaining = [...plan.keep.map((k) => k.record), ...plan.otherScenarios, ...outcome.failed.map((f) => f.backup.record)];
-  outcome.wal = planWalPruning(remaining, outcome.removed.map((b) => b.record), contents.archives, pruneOrphanWal);
+  const remaining = [
+    ...plan.keep.map((k) => k.record),
+    ...plan.otherScenarios,
+    ...outcome.failed.map((f) => f.backup.record),
+  ];
+  outcome.wal = planWalPruning(
+    remaining,
+    outcome.removed.map((b) => b.record),
+    contents.archives,
+    pruneOrphanWal,
+  );
   for (const archive of outcome.wal) await removeWal(repo, archive);
   return outcome;
 }
@@ -96,13 +119,19 @@ async function deleteSnapshot(backup: PrunedBackup, deps: PruneDeps): Promise<st
     if (removal.kind === 'command') {
       // The name goes in the environment, never into the command text.
       await deps.run('sh', ['-c', removal.command], {
-        env: { RECOVERABLE_SNAPSHOT_NAME: removal.snapshotName }, timeoutMs: SNAPSHOT_DELETE_TIMEOUT_MS, cwd: deps.cwd, label: 'the snapshot deleteCommand',
+        env: { RECOVERABLE_SNAPSHOT_NAME: removal.snapshotName },
+        timeoutMs: SNAPSHOT_DELETE_TIMEOUT_MS,
+        cwd: deps.cwd,
+        label: 'the snapshot deleteCommand',
       });
     } else if (removal.kind === 'btrfs') {
       for (const subvolume of removal.subvolumes) {
         // Gone already: a previous prune deleted it and was interrupted before the directory.
         if (!existsSync(subvolume)) continue;
-        await deps.run('btrfs', ['subvolume', 'delete', subvolume], { timeoutMs: SNAPSHOT_DELETE_TIMEOUT_MS, label: 'btrfs subvolume delete' });
+        await deps.run('btrfs', ['subvolume', 'delete', subvolume], {
+          timeoutMs: SNAPSHOT_DELETE_TIMEOUT_MS,
+          label: 'btrfs subvolume delete',
+        });
       }
     }
     return null;
@@ -135,7 +164,9 @@ async function removeWal(repo: LocalRepository, plan: WalPlan): Promise<void> {
 }
 
 function dirOf(contents: RepositoryContents, backup: PrunedBackup): string {
-  const stored = contents.backups.find((b) => b.record === backup.record) ?? contents.backups.find((b) => b.record.id === backup.record.id);
+  const stored =
+    contents.backups.find((b) => b.record === backup.record) ??
+    contents.backups.find((b) => b.record.id === backup.record.id);
   // Cannot happen: the prune plan is built from this very listing.
   if (!stored) throw new Error(`backup ${backup.record.id} is in the plan but not in the repository listing`);
   return stored.dir;

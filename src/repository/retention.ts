@@ -93,7 +93,12 @@ export function planRetention(input: RetentionInput): RetentionPlan {
   }
   keepChains(plan);
   const remaining = [...plan.keep.map((k) => k.record), ...otherScenarios];
-  plan.wal = planWalPruning(remaining, plan.delete.map((d) => d.record), input.archives, input.policy.pruneOrphanWal);
+  plan.wal = planWalPruning(
+    remaining,
+    plan.delete.map((d) => d.record),
+    input.archives,
+    input.policy.pruneOrphanWal,
+  );
   return plan;
 }
 
@@ -106,7 +111,11 @@ function keepChains(plan: RetentionPlan): void {
   const stays = plan.delete.filter((d) => neededBy.has(d.record.id));
   if (stays.length === 0) return;
   plan.delete = plan.delete.filter((d) => !neededBy.has(d.record.id));
-  for (const d of stays) plan.keep.push({ record: d.record, reason: `${d.reason}, but kept: kept backup ${neededBy.get(d.record.id)} is incremental and restores only with it (a parent of a kept backup is never removed)` });
+  for (const d of stays)
+    plan.keep.push({
+      record: d.record,
+      reason: `${d.reason}, but kept: kept backup ${neededBy.get(d.record.id)} is incremental and restores only with it (a parent of a kept backup is never removed)`,
+    });
   plan.keep.sort((a, b) => byId(a.record, b.record));
 }
 
@@ -124,7 +133,10 @@ function keepReason(record: BackupRecord, newerCount: number, now: Date, policy:
 }
 
 function deleteReason(policy: RetentionPolicy): string {
-  const parts = [policy.keep !== undefined ? `not among the ${policy.keep} newest` : null, policy.maxAgeMs !== undefined ? 'older than the maximum age' : null];
+  const parts = [
+    policy.keep !== undefined ? `not among the ${policy.keep} newest` : null,
+    policy.maxAgeMs !== undefined ? 'older than the maximum age' : null,
+  ];
   return parts.filter((p) => p !== null).join(' and ');
 }
 
@@ -133,11 +145,15 @@ function snapshotRemoval(record: BackupRecord): SnapshotRemoval | { problem: str
   const snapshot = record.snapshot;
   if (!snapshot || snapshot.driver === 'copy') return { kind: 'none' };
   if (snapshot.driver === 'command') {
-    if (!snapshot.deleteCommand) return { problem: `its snapshot "${snapshot.name}" was taken by a command and the backup records no deleteCommand: delete the snapshot yourself, then remove the backup's directory` };
+    if (!snapshot.deleteCommand)
+      return {
+        problem: `its snapshot "${snapshot.name}" was taken by a command and the backup records no deleteCommand: delete the snapshot yourself, then remove the backup's directory`,
+      };
     return { kind: 'command', command: snapshot.deleteCommand, snapshotName: snapshot.name };
   }
   const subvolumes = Object.values(snapshot.subvolumes ?? {});
-  if (subvolumes.length === 0) return { problem: `its btrfs snapshot "${snapshot.name}" records no subvolumes to delete` };
+  if (subvolumes.length === 0)
+    return { problem: `its btrfs snapshot "${snapshot.name}" records no subvolumes to delete` };
   return { kind: 'btrfs', subvolumes };
 }
 
@@ -146,11 +162,20 @@ function snapshotRemoval(record: BackupRecord): SnapshotRemoval | { problem: str
  * kept start segment. `.history` files always stay; an archive no kept physical backup reads stays whole
  * unless `pruneOrphanWal`. `pruned` only explains orphans.
  */
-export function planWalPruning(kept: readonly BackupRecord[], pruned: readonly BackupRecord[], archives: readonly ArchiveListing[], pruneOrphanWal: boolean): WalPlan[] {
+export function planWalPruning(
+  kept: readonly BackupRecord[],
+  pruned: readonly BackupRecord[],
+  archives: readonly ArchiveListing[],
+  pruneOrphanWal: boolean,
+): WalPlan[] {
   return archives.map((archive) => {
-    const readers = kept.filter((r) => r.physical && archiveOf(r.physical.systemIdentifier, archives) === archive.system);
+    const readers = kept.filter(
+      (r) => r.physical && archiveOf(r.physical.systemIdentifier, archives) === archive.system,
+    );
     if (readers.length > 0) return cutArchive(archive, readers);
-    const gone = pruned.filter((r) => r.physical && archiveOf(r.physical.systemIdentifier, archives) === archive.system);
+    const gone = pruned.filter(
+      (r) => r.physical && archiveOf(r.physical.systemIdentifier, archives) === archive.system,
+    );
     return orphanArchive(archive, gone, pruneOrphanWal);
   });
 }
@@ -164,15 +189,29 @@ function archiveOf(system: string, archives: readonly ArchiveListing[]): string 
 function cutArchive(archive: ArchiveListing, readers: BackupRecord[]): WalPlan {
   const sizes = new Set(readers.map((r) => r.physical!.walSegmentSize));
   if (sizes.size > 1) {
-    return untouched(archive, `kept backups reading ${archiveName(archive)} disagree on the WAL segment size (${[...sizes].join(', ')} bytes): nothing is removed`);
+    return untouched(
+      archive,
+      `kept backups reading ${archiveName(archive)} disagree on the WAL segment size (${[...sizes].join(', ')} bytes): nothing is removed`,
+    );
   }
   const segSize = [...sizes][0]!;
   const starts = readers.map((r) => ({ record: r, segNo: segmentNumber(r.physical!.startSegment, segSize) }));
   const unreadable = starts.find((s) => s.segNo === null);
-  if (unreadable) return untouched(archive, `backup ${unreadable.record.id} has an unreadable start segment "${unreadable.record.physical!.startSegment}": nothing is removed`);
+  if (unreadable)
+    return untouched(
+      archive,
+      `backup ${unreadable.record.id} has an unreadable start segment "${unreadable.record.physical!.startSegment}": nothing is removed`,
+    );
   const oldest = starts.reduce((a, b) => (b.segNo! < a.segNo! ? b : a));
   const keptStarts = new Set(readers.map((r) => r.physical!.startSegment));
-  const plan: WalPlan = { system: archive.system, kind: 'cut', delete: [], keep: [], cutSegment: oldest.record.physical!.startSegment, reason: '' };
+  const plan: WalPlan = {
+    system: archive.system,
+    kind: 'cut',
+    delete: [],
+    keep: [],
+    cutSegment: oldest.record.physical!.startSegment,
+    reason: '',
+  };
   for (const file of archive.files) {
     (isBeforeCut(file.name, oldest.segNo!, segSize, keptStarts) ? plan.delete : plan.keep).push(file);
   }
@@ -191,11 +230,19 @@ function isBeforeCut(name: string, cutSegNo: bigint, segSize: number, keptStarts
 
 // No kept physical backup reads this archive: keep it whole, or with the flag empty it of all but `.history` files.
 function orphanArchive(archive: ArchiveListing, gone: BackupRecord[], pruneOrphanWal: boolean): WalPlan {
-  const why = gone.length > 0
-    ? `no kept backup reads ${archiveName(archive)} (its ${gone.length} backup${gone.length === 1 ? ' is' : 's are'} pruned)`
-    : `no physical backup in the repository reads ${archiveName(archive)}`;
-  if (!pruneOrphanWal) return untouched(archive, `${why}: kept whole (pass --prune-orphan-wal to remove it)`, 'orphan-kept');
-  const plan: WalPlan = { system: archive.system, kind: 'orphan-emptied', delete: [], keep: [], reason: `${why}: emptied by --prune-orphan-wal (.history files stay)` };
+  const why =
+    gone.length > 0
+      ? `no kept backup reads ${archiveName(archive)} (its ${gone.length} backup${gone.length === 1 ? ' is' : 's are'} pruned)`
+      : `no physical backup in the repository reads ${archiveName(archive)}`;
+  if (!pruneOrphanWal)
+    return untouched(archive, `${why}: kept whole (pass --prune-orphan-wal to remove it)`, 'orphan-kept');
+  const plan: WalPlan = {
+    system: archive.system,
+    kind: 'orphan-emptied',
+    delete: [],
+    keep: [],
+    reason: `${why}: emptied by --prune-orphan-wal (.history files stay)`,
+  };
   for (const file of archive.files) (isHistoryName(file.name) ? plan.keep : plan.delete).push(file);
   return plan;
 }

@@ -27,7 +27,10 @@ export function scenarioIdentity(scenario: Scenario): SourceIdentity {
 /** The identity a stored backup records. */
 export function recordIdentity(record: BackupRecord): SourceIdentity {
   return {
-    scenario: record.scenario, method: record.method, kind: record.source.kind, database: record.source.database,
+    scenario: record.scenario,
+    method: record.method,
+    kind: record.source.kind,
+    database: record.source.database,
     ...(record.source.server === undefined ? {} : { server: record.source.server }),
   };
 }
@@ -39,7 +42,8 @@ export function identityDifferences(wanted: SourceIdentity, found: SourceIdentit
   if (found.method !== wanted.method) differences.push(`a ${found.method}, not a ${wanted.method}`);
   if (found.kind !== wanted.kind) differences.push(`a ${found.kind} source, not a ${wanted.kind} one`);
   if (found.database !== wanted.database) differences.push(`database "${found.database}", not "${wanted.database}"`);
-  if (wanted.kind === 'url' && found.kind === 'url' && found.server !== wanted.server) differences.push(`server ${found.server ?? '(not recorded)'}, not ${wanted.server}`);
+  if (wanted.kind === 'url' && found.kind === 'url' && found.server !== wanted.server)
+    differences.push(`server ${found.server ?? '(not recorded)'}, not ${wanted.server}`);
   return differences;
 }
 

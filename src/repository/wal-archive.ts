@@ -29,7 +29,9 @@ export class WalConflictError extends RecoverableError {
     super(
       'wal-conflict',
       `wal file ${walName} is already archived with different content (archived: ${archived.size} bytes, sha256 ${archived.sha256}; new: ${incoming.size} bytes, sha256 ${incoming.sha256})`,
-      { hint: 'two servers may be archiving into one repository (a second cluster, or a restored copy with archive_mode on): give each server its own repository; the archived file was not changed' },
+      {
+        hint: 'two servers may be archiving into one repository (a second cluster, or a restored copy with archive_mode on): give each server its own repository; the archived file was not changed',
+      },
     );
     this.walName = walName;
     this.archived = archived;
@@ -62,7 +64,9 @@ export class WalArchive {
 
   /** The archive of cluster `system`, or the repository's flat archive when that cluster has no directory of its own. */
   static forSystem(root: string, system: string, options: { key?: RepositoryKey | null } = {}): WalArchive {
-    return existsSync(join(root, WAL_DIR, system)) ? new WalArchive(root, system, options) : new WalArchive(root, undefined, options);
+    return existsSync(join(root, WAL_DIR, system))
+      ? new WalArchive(root, system, options)
+      : new WalArchive(root, undefined, options);
   }
 
   /** Where `name` lives in the archive (validated, so it cannot escape the directory). */
@@ -94,10 +98,14 @@ export class WalArchive {
       return 'stored';
     } catch (error) {
       if (error instanceof RecoverableError) throw error;
-      throw new RecoverableError('wal-archive-failed', `could not archive ${name} from ${sourcePath}: ${(error as Error).message}`, {
-        hint: `the repository's wal directory must be writable by the server's OS user: ${this.dir}`,
-        cause: error,
-      });
+      throw new RecoverableError(
+        'wal-archive-failed',
+        `could not archive ${name} from ${sourcePath}: ${(error as Error).message}`,
+        {
+          hint: `the repository's wal directory must be writable by the server's OS user: ${this.dir}`,
+          cause: error,
+        },
+      );
     } finally {
       await rm(temp, { force: true });
     }
@@ -112,7 +120,10 @@ export class WalArchive {
       else {
         // Ciphertext handed to the server as WAL would fail replay far from its cause: say so here.
         const keyId = await fileKeyId(source).catch(() => null);
-        if (keyId) throw new RecoverableError('wal-encrypted', `${name} is encrypted (key ${keyId}) and no key was given`, { hint: 'pass --key-file with the repository\'s key' });
+        if (keyId)
+          throw new RecoverableError('wal-encrypted', `${name} is encrypted (key ${keyId}) and no key was given`, {
+            hint: "pass --key-file with the repository's key",
+          });
         await copyFile(source, temp);
       }
       await rename(temp, destPath);
@@ -123,7 +134,11 @@ export class WalArchive {
       if (error instanceof RecoverableError) throw error;
       // ENOENT may also mean the destination directory is missing: only a missing source is "not found"
       if (errorCode(error) === 'ENOENT' && !(await this.has(name))) return false;
-      throw new RecoverableError('wal-fetch-failed', `could not fetch ${name} into ${destPath}: ${(error as Error).message}`, { cause: error });
+      throw new RecoverableError(
+        'wal-fetch-failed',
+        `could not fetch ${name} into ${destPath}: ${(error as Error).message}`,
+        { cause: error },
+      );
     }
   }
 
@@ -158,7 +173,8 @@ export class WalArchive {
   async systemIdOf(name: string): Promise<string | null> {
     const path = this.pathOf(name);
     if (!this.key || (await fileKeyId(path)) === null) return segmentSystemId(path);
-    for await (const first of decryptFileChunks(path, this.key, name)) return first.length < 32 ? null : first.readBigUInt64LE(24).toString();
+    for await (const first of decryptFileChunks(path, this.key, name))
+      return first.length < 32 ? null : first.readBigUInt64LE(24).toString();
     return null;
   }
 
@@ -194,10 +210,19 @@ export function assertWalName(name: string): void {
 }
 
 // Equal bytes mean a retry of the same segment (fine); anything else is a conflict. Encrypted, plaintexts are compared.
-async function assertSameContent(name: string, archivedPath: string, incomingPath: string, key: RepositoryKey | null): Promise<void> {
+async function assertSameContent(
+  name: string,
+  archivedPath: string,
+  incomingPath: string,
+  key: RepositoryKey | null,
+): Promise<void> {
   const encrypted = key !== null && (await fileKeyId(archivedPath)) !== null;
-  const [archived, incoming] = await Promise.all([fileFacts(archivedPath, encrypted ? { key: key!, name } : null), fileFacts(incomingPath, null)]);
-  if (archived.size !== incoming.size || archived.sha256 !== incoming.sha256) throw new WalConflictError(name, archived, incoming);
+  const [archived, incoming] = await Promise.all([
+    fileFacts(archivedPath, encrypted ? { key: key!, name } : null),
+    fileFacts(incomingPath, null),
+  ]);
+  if (archived.size !== incoming.size || archived.sha256 !== incoming.sha256)
+    throw new WalConflictError(name, archived, incoming);
 }
 
 // Size and SHA-256 of a file's bytes, or of its plaintext when `cipher` is given (a damaged file throws).

@@ -1,8 +1,15 @@
 // WAL continuity: every segment recovery needs, from a start segment to an end (following timeline switches), is archived.
 import { RecoverableError, UsageError } from '../core/errors.ts';
 import {
-  DEFAULT_WAL_SEGMENT_SIZE, historyFileName, isHistoryName, isSegmentName, parseHistoryFile, parseSegmentName, segmentNameFromNumber,
-  type TimelineSwitch, type WalSegment,
+  DEFAULT_WAL_SEGMENT_SIZE,
+  historyFileName,
+  isHistoryName,
+  isSegmentName,
+  parseHistoryFile,
+  parseSegmentName,
+  segmentNameFromNumber,
+  type TimelineSwitch,
+  type WalSegment,
 } from './wal-names.ts';
 
 /** What continuity needs from an archive (WalArchive has it). */
@@ -48,7 +55,10 @@ const MAX_SEGMENTS = 1_000_000n;
 const MESSAGE_NAMES = 5;
 
 /** Check that the archive holds every segment from `startSegment` to the end, following `.history` files. */
-export async function verifyWalContinuity(archive: WalArchiveReader, options: WalContinuityOptions): Promise<WalContinuity> {
+export async function verifyWalContinuity(
+  archive: WalArchiveReader,
+  options: WalContinuityOptions,
+): Promise<WalContinuity> {
   const segSize = options.segSize ?? DEFAULT_WAL_SEGMENT_SIZE;
   const start = parseSegment(options.startSegment, segSize, 'start');
   const end = options.endSegment === undefined ? undefined : parseSegment(options.endSegment, segSize, 'end');
@@ -61,7 +71,13 @@ export async function verifyWalContinuity(archive: WalArchiveReader, options: Wa
     legs = [{ timeline: target, from: start.segNo, to: end?.segNo }];
   } else {
     const history = await readHistory(archive, target);
-    if (!history) return unfollowable(start.timeline, target, `timeline history ${historyFileName(target)} missing: cannot follow timeline ${start.timeline} to ${target}`, [historyFileName(target)]);
+    if (!history)
+      return unfollowable(
+        start.timeline,
+        target,
+        `timeline history ${historyFileName(target)} missing: cannot follow timeline ${start.timeline} to ${target}`,
+        [historyFileName(target)],
+      );
     const planned = planLegs(start, target, history, segSize, end?.segNo);
     if ('problem' in planned) return unfollowable(start.timeline, target, planned.problem, []);
     legs = planned.legs;
@@ -70,16 +86,28 @@ export async function verifyWalContinuity(archive: WalArchiveReader, options: Wa
 }
 
 /** The stretches of each timeline recovery reads from `start` to `target`, given the target's history (pure). */
-export function planLegs(start: WalSegment, target: number, history: readonly TimelineSwitch[], segSize: number, endSegNo?: bigint): { legs: TimelineLeg[] } | { problem: string } {
+export function planLegs(
+  start: WalSegment,
+  target: number,
+  history: readonly TimelineSwitch[],
+  segSize: number,
+  endSegNo?: bigint,
+): { legs: TimelineLeg[] } | { problem: string } {
   const first = history.findIndex((entry) => entry.timeline === start.timeline);
-  if (first === -1) return { problem: `timeline ${target} does not descend from timeline ${start.timeline} (its history: ${[...history.map((h) => h.timeline), target].join(' → ')})` };
+  if (first === -1)
+    return {
+      problem: `timeline ${target} does not descend from timeline ${start.timeline} (its history: ${[...history.map((h) => h.timeline), target].join(' → ')})`,
+    };
   const legs: TimelineLeg[] = [];
   let begin = start.segNo;
   for (let i = first; i < history.length; i++) {
     const entry = history[i]!;
     // The segment holding the switch point is read from the child timeline's file (it carries the parent's prefix).
     const switchSeg = entry.switchLsn / BigInt(segSize);
-    if (begin > switchSeg) return { problem: `start segment ${segmentNameFromNumber(start.timeline, start.segNo, segSize)} lies after timeline ${entry.timeline} switched away at segment ${segmentNameFromNumber(entry.timeline, switchSeg, segSize)}: it does not lead to timeline ${target}` };
+    if (begin > switchSeg)
+      return {
+        problem: `start segment ${segmentNameFromNumber(start.timeline, start.segNo, segSize)} lies after timeline ${entry.timeline} switched away at segment ${segmentNameFromNumber(entry.timeline, switchSeg, segSize)}: it does not lead to timeline ${target}`,
+      };
     legs.push({ timeline: entry.timeline, from: begin, to: minBig(switchSeg - 1n, endSegNo) });
     begin = switchSeg;
   }
@@ -97,10 +125,17 @@ function checkLegs(legs: TimelineLeg[], held: ArchiveIndex, segSize: number, sta
   for (const leg of legs) {
     const onTimeline = held.segments.get(leg.timeline) ?? new Set<bigint>();
     // Open end: up to the newest archived segment; a lone timeline must still hold its start segment.
-    const newest = [...onTimeline].reduce<bigint | undefined>((max, n) => (max === undefined || n > max ? n : max), undefined);
+    const newest = [...onTimeline].reduce<bigint | undefined>(
+      (max, n) => (max === undefined || n > max ? n : max),
+      undefined,
+    );
     let to = leg.to ?? (newest !== undefined && newest >= leg.from ? newest : leg.from - 1n);
     if (legs.length === 1 && to < leg.from) to = leg.from;
-    if (to - leg.from > MAX_SEGMENTS) throw new UsageError(`the WAL range from ${segmentNameFromNumber(leg.timeline, leg.from, segSize)} to ${segmentNameFromNumber(leg.timeline, to, segSize)} spans more than ${MAX_SEGMENTS} segments`, { hint: 'check the --to segment' });
+    if (to - leg.from > MAX_SEGMENTS)
+      throw new UsageError(
+        `the WAL range from ${segmentNameFromNumber(leg.timeline, leg.from, segSize)} to ${segmentNameFromNumber(leg.timeline, to, segSize)} spans more than ${MAX_SEGMENTS} segments`,
+        { hint: 'check the --to segment' },
+      );
     for (let segNo = leg.from; segNo <= to; segNo++) {
       const name = segmentNameFromNumber(leg.timeline, segNo, segSize);
       first ??= name;
@@ -124,12 +159,17 @@ function checkLegs(legs: TimelineLeg[], held: ArchiveIndex, segSize: number, sta
 function describe(result: WalContinuity, held: ArchiveIndex, start: WalSegment, segSize: number): string {
   const across = result.timelines.length > 1 ? ` across timelines ${result.timelines.join(' → ')}` : '';
   if (result.ok) {
-    if (result.present === 0) return `WAL continuous: no segment needed yet on timeline ${result.timelines.join(' → ')} from ${segmentNameFromNumber(start.timeline, start.segNo, segSize)}`;
+    if (result.present === 0)
+      return `WAL continuous: no segment needed yet on timeline ${result.timelines.join(' → ')} from ${segmentNameFromNumber(start.timeline, start.segNo, segSize)}`;
     return `WAL continuous: ${result.present} segment${result.present === 1 ? '' : 's'} from ${result.first} to ${result.last}${across}`;
   }
-  const names = result.missing.slice(0, MESSAGE_NAMES).join(', ') + (result.missing.length > MESSAGE_NAMES ? ` and ${result.missing.length - MESSAGE_NAMES} more` : '');
+  const names =
+    result.missing.slice(0, MESSAGE_NAMES).join(', ') +
+    (result.missing.length > MESSAGE_NAMES ? ` and ${result.missing.length - MESSAGE_NAMES} more` : '');
   const what = result.missing.length === 1 ? `${names} missing` : `${result.missing.length} segments missing: ${names}`;
-  const partial = result.partialOnly.length ? `; ${result.partialOnly.join(', ')} archived only as .partial (the unfinished end of a timeline, not a complete segment)` : '';
+  const partial = result.partialOnly.length
+    ? `; ${result.partialOnly.join(', ')} archived only as .partial (the unfinished end of a timeline, not a complete segment)`
+    : '';
   return `WAL gap: ${what} (${describeHeld(held, result.timelines)})${partial}`;
 }
 
@@ -138,7 +178,8 @@ function describeHeld(held: ArchiveIndex, timelines: number[]): string {
   const unique = [...new Set(timelines)];
   const parts = unique.map((timeline) => {
     const runs = toRuns([...(held.segments.get(timeline) ?? [])].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)));
-    const text = runs.length === 0 ? 'nothing' : joinWords(runs.map(([a, b]) => (a === b ? hex(a) : `${hex(a)}..${hex(b)}`)));
+    const text =
+      runs.length === 0 ? 'nothing' : joinWords(runs.map(([a, b]) => (a === b ? hex(a) : `${hex(a)}..${hex(b)}`)));
     return unique.length > 1 || runs.length === 0 ? `${text} on timeline ${timeline}` : text;
   });
   return `archive has ${parts.join('; ')}`;
@@ -194,8 +235,16 @@ function indexArchive(names: string[], segSize: number): ArchiveIndex {
 }
 
 // The timeline asked for, else the end's, else the newest archived one whose history passes through the start.
-async function targetTimeline(archive: WalArchiveReader, held: ArchiveIndex, start: WalSegment, end: WalSegment | undefined, asked: number | undefined, segSize: number): Promise<number> {
-  if (asked !== undefined && end !== undefined && asked !== end.timeline) throw new UsageError(`the end segment is on timeline ${end.timeline}, not on the requested timeline ${asked}`);
+async function targetTimeline(
+  archive: WalArchiveReader,
+  held: ArchiveIndex,
+  start: WalSegment,
+  end: WalSegment | undefined,
+  asked: number | undefined,
+  segSize: number,
+): Promise<number> {
+  if (asked !== undefined && end !== undefined && asked !== end.timeline)
+    throw new UsageError(`the end segment is on timeline ${end.timeline}, not on the requested timeline ${asked}`);
   if (asked !== undefined) return asked;
   if (end !== undefined) return end.timeline;
   for (const timeline of [...held.histories].sort((a, b) => b - a)) {
@@ -213,7 +262,11 @@ async function readHistory(archive: WalArchiveReader, timeline: number): Promise
   try {
     return parseHistoryFile(content.toString('utf8'));
   } catch (cause) {
-    throw new RecoverableError('wal-history-invalid', `${historyFileName(timeline)} in the WAL archive is not a timeline history: ${(cause as Error).message}`, { cause });
+    throw new RecoverableError(
+      'wal-history-invalid',
+      `${historyFileName(timeline)} in the WAL archive is not a timeline history: ${(cause as Error).message}`,
+      { cause },
+    );
   }
 }
 
@@ -221,7 +274,10 @@ function parseSegment(name: string, segSize: number, which: 'start' | 'end'): Wa
   try {
     return parseSegmentName(name, segSize);
   } catch (cause) {
-    throw new UsageError(`the ${which} segment "${name}" is not a WAL segment name`, { hint: 'expected 24 hex digits, e.g. 000000010000000000000003', cause });
+    throw new UsageError(`the ${which} segment "${name}" is not a WAL segment name`, {
+      hint: 'expected 24 hex digits, e.g. 000000010000000000000003',
+      cause,
+    });
   }
 }
 

@@ -37,12 +37,19 @@ export function isHistoryName(name: string): boolean {
 
 /** Whether `name` is a file PostgreSQL hands to archive_command (segment, .partial, .history, .backup). */
 export function isArchivableName(name: string): boolean {
-  return /^[0-9A-F]{24}(\.partial)?$/.test(name) || isHistoryName(name) || /^[0-9A-F]{24}\.[0-9A-F]{8}\.backup$/.test(name);
+  return (
+    /^[0-9A-F]{24}(\.partial)?$/.test(name) || isHistoryName(name) || /^[0-9A-F]{24}\.[0-9A-F]{8}\.backup$/.test(name)
+  );
 }
 
 /** Segments per logId for a segment size (2^32 / size); the size must be a power of two from 1 MiB to 1 GiB. */
 function segmentsPerLogId(segSize: number): bigint {
-  if (!Number.isInteger(segSize) || segSize < 1024 * 1024 || segSize > 1024 * 1024 * 1024 || (segSize & (segSize - 1)) !== 0) {
+  if (
+    !Number.isInteger(segSize) ||
+    segSize < 1024 * 1024 ||
+    segSize > 1024 * 1024 * 1024 ||
+    (segSize & (segSize - 1)) !== 0
+  ) {
     throw new RangeError(`invalid WAL segment size ${segSize}: a power of two between 1 MiB and 1 GiB`);
   }
   return LOG_ID_SPAN / BigInt(segSize);
@@ -57,7 +64,10 @@ export function parseSegmentName(name: string, segSize = DEFAULT_WAL_SEGMENT_SIZ
   const logId = parseInt(match[2]!, 16);
   const logSeg = parseInt(match[3]!, 16);
   if (timeline === 0) throw new RangeError(`not a WAL segment name: "${name}" (timeline 0)`);
-  if (BigInt(logSeg) >= perLogId) throw new RangeError(`not a WAL segment name for ${segSize}-byte segments: "${name}" (segment ${match[3]} >= ${perLogId.toString(16).toUpperCase()})`);
+  if (BigInt(logSeg) >= perLogId)
+    throw new RangeError(
+      `not a WAL segment name for ${segSize}-byte segments: "${name}" (segment ${match[3]} >= ${perLogId.toString(16).toUpperCase()})`,
+    );
   return { timeline, logId, logSeg, segNo: BigInt(logId) * perLogId + BigInt(logSeg) };
 }
 
@@ -95,9 +105,13 @@ export function nextSegment(name: string, segSize = DEFAULT_WAL_SEGMENT_SIZE): s
 export function segmentsBetween(startName: string, endName: string, segSize = DEFAULT_WAL_SEGMENT_SIZE): string[] {
   const start = parseSegmentName(startName, segSize);
   const end = parseSegmentName(endName, segSize);
-  if (start.timeline !== end.timeline) throw new RangeError(`${startName} and ${endName} are on different timelines (${start.timeline} and ${end.timeline})`);
+  if (start.timeline !== end.timeline)
+    throw new RangeError(
+      `${startName} and ${endName} are on different timelines (${start.timeline} and ${end.timeline})`,
+    );
   const names: string[] = [];
-  for (let segNo = start.segNo; segNo <= end.segNo; segNo++) names.push(segmentNameFromNumber(start.timeline, segNo, segSize));
+  for (let segNo = start.segNo; segNo <= end.segNo; segNo++)
+    names.push(segmentNameFromNumber(start.timeline, segNo, segSize));
   return names;
 }
 
@@ -113,10 +127,14 @@ export function parseHistoryFile(content: string): TimelineSwitch[] {
     const line = raw.trim();
     if (line === '' || line.startsWith('#')) continue;
     const match = /^(\d+)\s+([0-9A-Fa-f]+\/[0-9A-Fa-f]+)\s*(.*)$/.exec(line);
-    if (!match) throw new RangeError(`timeline history line ${index + 1} is not "timeline<TAB>LSN<TAB>reason": "${line}"`);
+    if (!match)
+      throw new RangeError(`timeline history line ${index + 1} is not "timeline<TAB>LSN<TAB>reason": "${line}"`);
     const timeline = Number(match[1]);
     const previous = switches[switches.length - 1];
-    if (previous && timeline <= previous.timeline) throw new RangeError(`timeline history line ${index + 1}: timeline ${timeline} after ${previous.timeline} (must increase)`);
+    if (previous && timeline <= previous.timeline)
+      throw new RangeError(
+        `timeline history line ${index + 1}: timeline ${timeline} after ${previous.timeline} (must increase)`,
+      );
     switches.push({ timeline, switchLsn: lsnToBigInt(match[2]!), reason: match[3]!.trim() });
   }
   return switches;

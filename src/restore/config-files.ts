@@ -19,7 +19,13 @@ export async function readConfigTree(dataDir: string): Promise<ConfFile[]> {
   return files;
 }
 
-async function readInto(path: string, dataDir: string, depth: number, files: ConfFile[], seen: Set<string>): Promise<void> {
+async function readInto(
+  path: string,
+  dataDir: string,
+  depth: number,
+  files: ConfFile[],
+  seen: Set<string>,
+): Promise<void> {
   if (depth > MAX_DEPTH || seen.has(path)) return;
   seen.add(path);
   const text = await readFile(path, 'utf8').catch(() => null);
@@ -35,6 +41,7 @@ async function readInto(path: string, dataDir: string, depth: number, files: Con
       continue;
     }
     const names = await readdir(target).catch(() => [] as string[]);
-    for (const name of names.filter((n) => n.endsWith('.conf') && !n.startsWith('.')).sort()) await readInto(join(target, name), dataDir, depth + 1, files, seen);
+    for (const name of names.filter((n) => n.endsWith('.conf') && !n.startsWith('.')).sort())
+      await readInto(join(target, name), dataDir, depth + 1, files, seen);
   }
 }

@@ -29,7 +29,13 @@ export interface DumpRestoreOutcome {
 }
 
 /** Restore `backup` into the running `cluster`; tool errors become findings, not exceptions. */
-export async function restoreDump(backup: StoredBackup, cluster: Cluster, options: DumpRestoreOptions, log: Logger, clock: Clock): Promise<DumpRestoreOutcome> {
+export async function restoreDump(
+  backup: StoredBackup,
+  cluster: Cluster,
+  options: DumpRestoreOptions,
+  log: Logger,
+  clock: Clock,
+): Promise<DumpRestoreOutcome> {
   const dump = backup.record.dump;
   // Cannot happen: callers restore a dump only after dispatching on the record's method.
   if (!dump) throw new Error(`backup ${backup.record.id} is not a dump backup`);
@@ -73,11 +79,21 @@ export async function restoreDump(backup: StoredBackup, cluster: Cluster, option
       await client.end();
     }
   }
-  return { database: dump.database, globalsErrors: globals.value.errors, restoreErrors, warnings: warningLines(stderr), phases, tablespaces: globals.value.tablespaces };
+  return {
+    database: dump.database,
+    globalsErrors: globals.value.errors,
+    restoreErrors,
+    warnings: warningLines(stderr),
+    phases,
+    tablespaces: globals.value.tablespaces,
+  };
 }
 
 // The globals through psql, each CREATE TABLESPACE pointed at a directory of this cluster's private directory.
-async function restoreGlobals(cluster: Cluster, file: string): Promise<{ errors: string[]; tablespaces: RelocatedTablespace[] }> {
+async function restoreGlobals(
+  cluster: Cluster,
+  file: string,
+): Promise<{ errors: string[]; tablespaces: RelocatedTablespace[] }> {
   const root = join(cluster.dir, 'tablespaces');
   const taken = new Set<string>();
   const relocated = relocateTablespaces(await readFile(file, 'utf8'), (name, index) => {
@@ -87,7 +103,9 @@ async function restoreGlobals(cluster: Cluster, file: string): Promise<{ errors:
   });
   if (relocated.tablespaces.length) {
     // Made where the server runs (this host or the container), owned by the cluster's user, private to it.
-    await cluster.runtime.system('mkdir', ['-m', '700', '-p', ...relocated.tablespaces.map((t) => t.location)], { label: 'mkdir (tablespaces)' });
+    await cluster.runtime.system('mkdir', ['-m', '700', '-p', ...relocated.tablespaces.map((t) => t.location)], {
+      label: 'mkdir (tablespaces)',
+    });
     await cluster.runtime.adopt(root, true);
   }
   // The environment's own superuser got a password from initdb: clear it, so the globals leave it as the source had it.
@@ -97,10 +115,16 @@ async function restoreGlobals(cluster: Cluster, file: string): Promise<{ errors:
   } finally {
     await admin.end();
   }
-  const run = await cluster.runtime.tool('psql', ['-X', '-q', '-d', cluster.conninfo('postgres'), '-f', '-'], { input: relocated.sql, label: 'psql (globals)' });
+  const run = await cluster.runtime.tool('psql', ['-X', '-q', '-d', cluster.conninfo('postgres'), '-f', '-'], {
+    input: relocated.sql,
+    label: 'psql (globals)',
+  });
   // The restore cluster's own superuser already exists, so that error is expected.
   const own = new RegExp(`role "${cluster.connection.user}" already exists`);
-  return { errors: [...relocated.problems, ...errorLines(run.stderr).filter((line) => !own.test(line))], tablespaces: relocated.tablespaces };
+  return {
+    errors: [...relocated.problems, ...errorLines(run.stderr).filter((line) => !own.test(line))],
+    tablespaces: relocated.tablespaces,
+  };
 }
 
 // A fresh cluster already has postgres and template1: a dump of one of them replaces it.
@@ -126,9 +150,15 @@ async function databaseExists(cluster: Cluster, database: string, maintenance: s
 
 // "psql:file:12: ERROR:  role ... already exists" and "pg_restore: error: ..." lines.
 function errorLines(stderr: string): string[] {
-  return stderr.split('\n').map((l) => l.trim()).filter((l) => /\bERROR:|^pg_restore: error:|^pg_restore: \[archiver/.test(l));
+  return stderr
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => /\bERROR:|^pg_restore: error:|^pg_restore: \[archiver/.test(l));
 }
 
 function warningLines(stderr: string): string[] {
-  return stderr.split('\n').map((l) => l.trim()).filter((l) => /\bWARNING:|pg_restore: warning:/.test(l));
+  return stderr
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => /\bWARNING:|pg_restore: warning:/.test(l));
 }

@@ -22,7 +22,10 @@ const CREATE = new RegExp(String.raw`^CREATE TABLESPACE (${IDENT}) OWNER (${IDEN
  * Rewrite every CREATE TABLESPACE of `globals` to a location chosen by `locate` (given the tablespace's name and its
  * position). A CREATE TABLESPACE line in another shape is dropped and reported: never created at the source's path.
  */
-export function relocateTablespaces(globals: string, locate: (name: string, index: number) => string): RelocatedGlobals {
+export function relocateTablespaces(
+  globals: string,
+  locate: (name: string, index: number) => string,
+): RelocatedGlobals {
   const tablespaces: RelocatedTablespace[] = [];
   const problems: string[] = [];
   const lines = globals.split('\n').map((line) => {

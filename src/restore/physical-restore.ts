@@ -12,7 +12,17 @@ import { EnvironmentError, ToolError, hasErrorCode } from '../core/errors.ts';
 import type { StoredBackup } from '../repository/local-repository.ts';
 import type { CheckResult, Phase, RestoreCopy } from '../run/result.ts';
 import { copyForRestore, priceFullCopy, reflinkAccepted } from './restore-copy.ts';
-import { ISOLATION_SETTINGS, confValue, neutralSettings, ownedLines, parseConf, recoverySettings, rewriteAutoConf, type RecoveryAction, type RecoveryTarget } from './recovery-config.ts';
+import {
+  ISOLATION_SETTINGS,
+  confValue,
+  neutralSettings,
+  ownedLines,
+  parseConf,
+  recoverySettings,
+  rewriteAutoConf,
+  type RecoveryAction,
+  type RecoveryTarget,
+} from './recovery-config.ts';
 import { readConfigTree } from './config-files.ts';
 import { readRecoveryLog, type RecoveryEvidence } from './recovery-proof.ts';
 import { externalWalCommand, materialiseExternal } from '../backup/external/materialise.ts';
@@ -63,17 +73,45 @@ export interface PhysicalRestoreOutcome {
 }
 
 /** Copy, neutralise, configure, replay, prove; the caller disposes `outcome.cluster`. */
-export async function restorePhysical(input: PhysicalRestoreInput, log: Logger, clock: Clock): Promise<PhysicalRestoreOutcome> {
+export async function restorePhysical(
+  input: PhysicalRestoreInput,
+  log: Logger,
+  clock: Clock,
+): Promise<PhysicalRestoreOutcome> {
   const physical = input.backup.record.physical!;
-  const cluster = await Cluster.adopt(input.runtime, await privateTempDir('restore', input.runtime), physical.superuser, log, clock);
+  const cluster = await Cluster.adopt(
+    input.runtime,
+    await privateTempDir('restore', input.runtime),
+    physical.superuser,
+    log,
+    clock,
+  );
   const phases: Phase[] = [];
-  const outcome: PhysicalRestoreOutcome = { cluster, phases, evidence: readRecoveryLog(''), state: null, neutralised: [], backupLabelPresent: false, labelRedo: null, labelRenamed: false, checksums: null, failure: null, snapshotFindings: [], copy: null, externalChecks: [] };
+  const outcome: PhysicalRestoreOutcome = {
+    cluster,
+    phases,
+    evidence: readRecoveryLog(''),
+    state: null,
+    neutralised: [],
+    backupLabelPresent: false,
+    labelRedo: null,
+    labelRenamed: false,
+    checksums: null,
+    failure: null,
+    snapshotFindings: [],
+    copy: null,
+    externalChecks: [],
+  };
   try {
     // Step 1: a copy of the backup, copy-on-write where the filesystem allows (never hard links: the server rewrites files in place).
     const copy = await timed(clock, async (): Promise<Materialised | null> => {
       if (input.backup.record.snapshot) return materialiseSnapshot(input.backup, cluster);
       if (input.backup.record.external) {
-        const external = await materialiseExternal(input.backup.record, cluster, input.targetLabel ?? input.target.kind);
+        const external = await materialiseExternal(
+          input.backup.record,
+          cluster,
+          input.targetLabel ?? input.target.kind,
+        );
         outcome.externalChecks = external.checks;
         return { findings: [], missing: external.failure };
       }
@@ -82,7 +120,16 @@ export async function restorePhysical(input: PhysicalRestoreInput, log: Logger, 
       return null;
     }).finally(() => cluster.runtime.adopt(cluster.dir, true));
     const record = input.backup.record;
-    phases.push({ name: record.snapshot ? 'clone snapshot' : record.external ? 'external restore' : input.chain?.length ? 'pg_combinebackup' : 'copy', durationMs: copy.durationMs });
+    phases.push({
+      name: record.snapshot
+        ? 'clone snapshot'
+        : record.external
+          ? 'external restore'
+          : input.chain?.length
+            ? 'pg_combinebackup'
+            : 'copy',
+      durationMs: copy.durationMs,
+    });
     if (outcome.copy) outcome.copy = await priceFullCopy(outcome.copy, cluster.dir);
     if (copy.value) {
       outcome.snapshotFindings = copy.value.findings;
@@ -94,14 +141,26 @@ export async function restorePhysical(input: PhysicalRestoreInput, log: Logger, 
     // Step 2: take away anything that could follow or feed a production server, then configure recovery.
     outcome.neutralised = await neutralise(cluster.dataDir);
     outcome.backupLabelPresent = existsSync(join(cluster.dataDir, 'backup_label'));
-    if (outcome.backupLabelPresent) outcome.labelRedo = /^START WAL LOCATION: ([0-9A-F]+\/[0-9A-F]+)/m.exec(await readFile(join(cluster.dataDir, 'backup_label'), 'utf8'))?.[1] ?? null;
+    if (outcome.backupLabelPresent)
+      outcome.labelRedo =
+        /^START WAL LOCATION: ([0-9A-F]+\/[0-9A-F]+)/m.exec(
+          await readFile(join(cluster.dataDir, 'backup_label'), 'utf8'),
+        )?.[1] ?? null;
     const twoPass = input.checksums && input.target.kind !== 'latest';
     await configure(cluster, input, twoPass ? 'shutdown' : 'pause');
     // Step 3: replay. With checksums to check, stop at the target first, check offline, then start again.
-    const replay = await timed(clock, () => replayOnce(cluster, input.recoveryTimeoutMs, clock, twoPass ? 'shutdown' : input.target.kind === 'latest' ? 'promoted' : 'paused'));
+    const replay = await timed(clock, () =>
+      replayOnce(
+        cluster,
+        input.recoveryTimeoutMs,
+        clock,
+        twoPass ? 'shutdown' : input.target.kind === 'latest' ? 'promoted' : 'paused',
+      ),
+    );
     phases.push({ name: 'WAL replay', durationMs: replay.durationMs });
     outcome.evidence = readRecoveryLog(await cluster.readLog());
-    outcome.labelRenamed = !existsSync(join(cluster.dataDir, 'backup_label')) && existsSync(join(cluster.dataDir, 'backup_label.old'));
+    outcome.labelRenamed =
+      !existsSync(join(cluster.dataDir, 'backup_label')) && existsSync(join(cluster.dataDir, 'backup_label.old'));
     if (replay.value.failed) {
       outcome.failure = outcome.evidence.fatal.join(' | ') || 'the server stopped during recovery without saying why';
       return outcome;
@@ -150,10 +209,18 @@ async function copyBackup(backup: StoredBackup, cluster: Cluster, clock: Clock):
   const physical = backup.record.physical!;
   const tablespace = (oid: string): string => join(cluster.dir, 'tablespaces', oid);
   if (physical.tablespaces.length) await mkdir(join(cluster.dir, 'tablespaces'), { recursive: true });
-  const copy = await copyForRestore(cluster.runtime, [
-    { from: join(backup.dir, physical.dataDir), to: cluster.dataDir, label: 'backup' },
-    ...physical.tablespaces.map((t) => ({ from: join(backup.dir, t.path), to: tablespace(t.oid), label: `tablespace ${t.name}` })),
-  ], clock);
+  const copy = await copyForRestore(
+    cluster.runtime,
+    [
+      { from: join(backup.dir, physical.dataDir), to: cluster.dataDir, label: 'backup' },
+      ...physical.tablespaces.map((t) => ({
+        from: join(backup.dir, t.path),
+        to: tablespace(t.oid),
+        label: `tablespace ${t.name}`,
+      })),
+    ],
+    clock,
+  );
   for (const t of physical.tablespaces) {
     const link = join(cluster.dataDir, 'pg_tblspc', t.oid);
     await rm(link, { force: true });
@@ -164,16 +231,28 @@ async function copyBackup(backup: StoredBackup, cluster: Cluster, clock: Clock):
 
 // An incremental chain: pg_combinebackup of the restore's major writes a full data directory (cloning where the
 // filesystem can, so nothing is shared with the repository's files); its refusal is reported in its own words.
-async function combineChain(chain: readonly StoredBackup[], backup: StoredBackup, cluster: Cluster): Promise<Materialised> {
+async function combineChain(
+  chain: readonly StoredBackup[],
+  backup: StoredBackup,
+  cluster: Cluster,
+): Promise<Materialised> {
   const dirs = [...chain, backup].map((b) => join(b.dir, b.record.physical!.dataDir));
   // A reflink of one small file of the backup into the restore's directory tells whether --clone works here.
-  const mode = (await reflinkAccepted(cluster.runtime, join(dirs[0]!, 'PG_VERSION'), join(cluster.dir, '.clone-probe'))) ? '--clone' : '--copy';
+  const mode = (await reflinkAccepted(cluster.runtime, join(dirs[0]!, 'PG_VERSION'), join(cluster.dir, '.clone-probe')))
+    ? '--clone'
+    : '--copy';
   try {
-    await cluster.runtime.tool('pg_combinebackup', [...dirs, '-o', cluster.dataDir, mode], { label: 'pg_combinebackup' });
+    await cluster.runtime.tool('pg_combinebackup', [...dirs, '-o', cluster.dataDir, mode], {
+      label: 'pg_combinebackup',
+    });
     return { findings: [], missing: null };
   } catch (error) {
     if (!(error instanceof ToolError)) throw error;
-    const words = error.stderr.split('\n').map((l) => l.replace(/^pg_combinebackup: (error: )?/, '').trim()).filter(Boolean).join(' | ');
+    const words = error.stderr
+      .split('\n')
+      .map((l) => l.replace(/^pg_combinebackup: (error: )?/, '').trim())
+      .filter(Boolean)
+      .join(' | ');
     const message = `pg_combinebackup refused the chain ${[...chain, backup].map((b) => b.record.id).join(' ← ')}: ${words || error.message}`;
     return { findings: [{ id: 'backup:combine', message }], missing: message };
   }
@@ -194,9 +273,17 @@ async function materialiseSnapshot(backup: StoredBackup, cluster: Cluster): Prom
   const targets = Object.fromEntries(tablespaces.map((t) => [t.oid, join(cluster.dir, 'tablespaces', t.oid)]));
   if (tablespaces.length) await mkdir(join(cluster.dir, 'tablespaces'), { recursive: true });
   try {
-    await restoringDriver(details).restore({ details, backupDir: backup.dir, dataTarget: cluster.dataDir, tablespaceTargets: targets, runtime: cluster.runtime, timeoutMs: SNAPSHOT_RESTORE_TIMEOUT_MS });
+    await restoringDriver(details).restore({
+      details,
+      backupDir: backup.dir,
+      dataTarget: cluster.dataDir,
+      tablespaceTargets: targets,
+      runtime: cluster.runtime,
+      timeoutMs: SNAPSHOT_RESTORE_TIMEOUT_MS,
+    });
   } catch (error) {
-    if (error instanceof SnapshotMissingError) return { findings: [{ id: 'snapshot:volumes', message: error.message }], missing: error.message };
+    if (error instanceof SnapshotMissingError)
+      return { findings: [{ id: 'snapshot:volumes', message: error.message }], missing: error.message };
     throw error;
   }
   await scrubDataDir(cluster.dataDir);
@@ -207,18 +294,34 @@ async function materialiseSnapshot(backup: StoredBackup, cluster: Cluster): Prom
     await mkdir(join(wal, 'archive_status'), { recursive: true, mode: 0o700 });
   }
   const label = await readFile(join(backup.dir, details.labelFile)).catch(() => null);
-  if (!label) findings.push({ id: 'snapshot:backup-label', message: `backup_label is missing from the backup (${details.labelFile}): without it the server would run crash recovery` });
+  if (!label)
+    findings.push({
+      id: 'snapshot:backup-label',
+      message: `backup_label is missing from the backup (${details.labelFile}): without it the server would run crash recovery`,
+    });
   else {
     const sha = createHash('sha256').update(label).digest('hex');
-    if (sha !== details.labelSha256) findings.push({ id: 'snapshot:backup-label', message: `backup_label differs from what pg_backup_stop returned (SHA-256 ${sha.slice(0, 12)}…, recorded ${details.labelSha256.slice(0, 12)}…)` });
+    if (sha !== details.labelSha256)
+      findings.push({
+        id: 'snapshot:backup-label',
+        message: `backup_label differs from what pg_backup_stop returned (SHA-256 ${sha.slice(0, 12)}…, recorded ${details.labelSha256.slice(0, 12)}…)`,
+      });
     await writeFile(join(cluster.dataDir, 'backup_label'), label);
   }
   if (tablespaces.length) {
     const map = details.spcmapFile ? await readFile(join(backup.dir, details.spcmapFile)).catch(() => null) : null;
-    if (!map) findings.push({ id: 'snapshot:tablespace-map', message: `tablespace_map is missing: the backup has ${tablespaces.length} tablespace(s) (${tablespaces.map((t) => t.name).join(', ')}) but no map from pg_backup_stop` });
+    if (!map)
+      findings.push({
+        id: 'snapshot:tablespace-map',
+        message: `tablespace_map is missing: the backup has ${tablespaces.length} tablespace(s) (${tablespaces.map((t) => t.name).join(', ')}) but no map from pg_backup_stop`,
+      });
     else {
       const sha = createHash('sha256').update(map).digest('hex');
-      if (sha !== details.spcmapSha256) findings.push({ id: 'snapshot:tablespace-map', message: `tablespace_map differs from what pg_backup_stop returned (SHA-256 ${sha.slice(0, 12)}…)` });
+      if (sha !== details.spcmapSha256)
+        findings.push({
+          id: 'snapshot:tablespace-map',
+          message: `tablespace_map differs from what pg_backup_stop returned (SHA-256 ${sha.slice(0, 12)}…)`,
+        });
       await writeFile(join(cluster.dataDir, 'tablespace_map'), rewriteTablespaceMap(map.toString('utf8'), targets));
     }
     for (const [oid, target] of Object.entries(targets)) {
@@ -234,12 +337,15 @@ const SNAPSHOT_RESTORE_TIMEOUT_MS = 30 * 60_000;
 
 /** tablespace_map lines are "<oid> <path>": keep every OID, point each at its clone. */
 export function rewriteTablespaceMap(map: string, targets: Record<string, string>): string {
-  return map.split('\n').map((line) => {
-    const space = line.indexOf(' ');
-    if (space < 0) return line;
-    const oid = line.slice(0, space);
-    return targets[oid] ? `${oid} ${targets[oid]}` : line;
-  }).join('\n');
+  return map
+    .split('\n')
+    .map((line) => {
+      const space = line.indexOf(' ');
+      if (space < 0) return line;
+      const oid = line.slice(0, space);
+      return targets[oid] ? `${oid} ${targets[oid]}` : line;
+    })
+    .join('\n');
 }
 
 // standby.signal would make the restore follow a primary: remove it. Every recovery, archiving and replication
@@ -250,12 +356,14 @@ async function neutralise(dataDir: string): Promise<string[]> {
     await rm(join(dataDir, 'standby.signal'));
     removed.push('standby.signal');
   }
-  for (const stale of ['postmaster.pid', 'postmaster.opts']) if (existsSync(join(dataDir, stale))) await rm(join(dataDir, stale));
+  for (const stale of ['postmaster.pid', 'postmaster.opts'])
+    if (existsSync(join(dataDir, stale))) await rm(join(dataDir, stale));
   const auto = parseConf(await readFile(join(dataDir, 'postgresql.auto.conf'), 'utf8').catch(() => ''));
   for (const line of ownedLines(auto.settings, 'auto.conf')) removed.push(`postgresql.auto.conf: ${line}`);
   for (const include of auto.includes) removed.push(`postgresql.auto.conf: ${include.kind} '${include.path}'`);
   for (const file of await readConfigTree(dataDir)) {
-    for (const line of ownedLines(file.settings, 'elsewhere')) removed.push(`${file.name}: ${line} (overridden in postgresql.auto.conf)`);
+    for (const line of ownedLines(file.settings, 'elsewhere'))
+      removed.push(`${file.name}: ${line} (overridden in postgresql.auto.conf)`);
   }
   return removed;
 }
@@ -268,7 +376,9 @@ async function configure(cluster: Cluster, input: PhysicalRestoreInput, action: 
   await writeFile(ident, '');
   const conf = join(cluster.dataDir, 'postgresql.conf');
   if (!existsSync(conf)) await writeFile(conf, '# the source kept its configuration outside the data directory\n');
-  const restoreCommand = input.backup.record.external ? externalWalCommand(input.restoreCommand, cluster.dataDir) : input.restoreCommand;
+  const restoreCommand = input.backup.record.external
+    ? externalWalCommand(input.restoreCommand, cluster.dataDir)
+    : input.restoreCommand;
   const recovery = recoverySettings(input.target, restoreCommand, action);
   const settings: Record<string, string> = {
     // Every recovery, archiving and replication setting the restore does not choose, neutral, before the ones it does.
@@ -284,7 +394,8 @@ async function configure(cluster: Cluster, input: PhysicalRestoreInput, action: 
   const autoFile = join(cluster.dataDir, 'postgresql.auto.conf');
   await writeFile(autoFile, rewriteAutoConf(await readFile(autoFile, 'utf8').catch(() => ''), settings));
   await writeFile(join(cluster.dataDir, 'recovery.signal'), '');
-  for (const file of [hba, ident, conf, autoFile, join(cluster.dataDir, 'recovery.signal')]) await cluster.runtime.adopt(file);
+  for (const file of [hba, ident, conf, autoFile, join(cluster.dataDir, 'recovery.signal')])
+    await cluster.runtime.adopt(file);
 }
 
 type EndState = 'shutdown' | 'paused' | 'promoted';
@@ -294,7 +405,12 @@ const SERVER_GONE = /database system is shut down|startup process \(PID \d+\) ex
 const SERVER_APPEAR_TIMEOUT_MS = 60_000;
 
 // Start recovery and wait for the end state the action leads to; `failed` when the server died instead.
-async function replayOnce(cluster: Cluster, timeoutMs: number, clock: Clock, until: EndState): Promise<{ failed: boolean }> {
+async function replayOnce(
+  cluster: Cluster,
+  timeoutMs: number,
+  clock: Clock,
+  until: EndState,
+): Promise<{ failed: boolean }> {
   if (until === 'shutdown') {
     await cluster.start({ wait: false });
     const deadline = clock.now() + timeoutMs;
@@ -302,16 +418,29 @@ async function replayOnce(cluster: Cluster, timeoutMs: number, clock: Clock, unt
     // (a fixed pause lost that race on a loaded machine, and a recovery still starting was judged as failed).
     const appeared = clock.now() + SERVER_APPEAR_TIMEOUT_MS;
     while (!existsSync(join(cluster.dataDir, 'postmaster.pid')) && !SERVER_GONE.test(await cluster.readLog())) {
-      if (clock.now() > appeared) throw new EnvironmentError('server-start-failed', `the restored server did not start within ${SERVER_APPEAR_TIMEOUT_MS / 1000} s`);
+      if (clock.now() > appeared)
+        throw new EnvironmentError(
+          'server-start-failed',
+          `the restored server did not start within ${SERVER_APPEAR_TIMEOUT_MS / 1000} s`,
+        );
       await clock.sleep(100);
     }
     while (await cluster.isRunning()) {
-      if (clock.now() > deadline) throw new EnvironmentError('recovery-timeout', `recovery did not finish within ${Math.round(timeoutMs / 1000)} s`);
+      if (clock.now() > deadline)
+        throw new EnvironmentError(
+          'recovery-timeout',
+          `recovery did not finish within ${Math.round(timeoutMs / 1000)} s`,
+        );
       await clock.sleep(200);
     }
     // A startup process that died (target not reached, WAL missing) also ends in "database system is shut down".
     const log = await cluster.readLog();
-    return { failed: readRecoveryLog(log).fatal.length > 0 || /startup process \(PID \d+\) exited with exit code/.test(log) || !/database system is shut down/.test(log) };
+    return {
+      failed:
+        readRecoveryLog(log).fatal.length > 0 ||
+        /startup process \(PID \d+\) exited with exit code/.test(log) ||
+        !/database system is shut down/.test(log),
+    };
   }
   try {
     await cluster.start();
@@ -323,7 +452,12 @@ async function replayOnce(cluster: Cluster, timeoutMs: number, clock: Clock, unt
 }
 
 // Poll until the server is paused at its target or promoted; false if it died on the way.
-async function waitFor(cluster: Cluster, timeoutMs: number, clock: Clock, until: 'paused' | 'promoted'): Promise<boolean> {
+async function waitFor(
+  cluster: Cluster,
+  timeoutMs: number,
+  clock: Clock,
+  until: 'paused' | 'promoted',
+): Promise<boolean> {
   const deadline = clock.now() + timeoutMs;
   for (;;) {
     if (!(await cluster.isRunning())) return false;
@@ -331,18 +465,28 @@ async function waitFor(cluster: Cluster, timeoutMs: number, clock: Clock, until:
     // Not accepting connections yet, or shutting down: look again.
     if (client) {
       try {
-        const { rows } = await client.query<{ recovering: boolean; pause: string | null }>(`select pg_is_in_recovery() as recovering, ${pauseStateSql(cluster.runtime.major)} as pause`);
+        const { rows } = await client.query<{ recovering: boolean; pause: string | null }>(
+          `select pg_is_in_recovery() as recovering, ${pauseStateSql(cluster.runtime.major)} as pause`,
+        );
         const r = rows[0]!;
         if (until === 'paused' && r.pause === 'paused') return true;
         if (!r.recovering) return true;
       } catch (error) {
         // A server going away mid-query is looked at again; any other error is ours and would only loop to the timeout.
-        if (!SHUTTING_DOWN.has((error as { code?: string }).code ?? '') && !/Connection terminated/i.test((error as Error).message)) throw error;
+        if (
+          !SHUTTING_DOWN.has((error as { code?: string }).code ?? '') &&
+          !/Connection terminated/i.test((error as Error).message)
+        )
+          throw error;
       } finally {
         await client.end().catch(() => undefined);
       }
     }
-    if (clock.now() > deadline) throw new EnvironmentError('recovery-timeout', `recovery did not reach its target within ${Math.round(timeoutMs / 1000)} s`);
+    if (clock.now() > deadline)
+      throw new EnvironmentError(
+        'recovery-timeout',
+        `recovery did not reach its target within ${Math.round(timeoutMs / 1000)} s`,
+      );
     await clock.sleep(200);
   }
 }

@@ -30,7 +30,11 @@ export function workDirectory(): string {
 }
 
 /** Decrypt `backup` into a private directory when it is encrypted; otherwise hand back the repository's own, uncopied. */
-export async function openPlaintextBackup(repo: LocalRepository, backup: StoredBackup, log: Logger): Promise<PlaintextBackup> {
+export async function openPlaintextBackup(
+  repo: LocalRepository,
+  backup: StoredBackup,
+  log: Logger,
+): Promise<PlaintextBackup> {
   if (!backup.record.encryption) return { backup, mounts: [], check: null, dispose: async () => {} };
   // The wrong key, or none, stops here before anything is decrypted (exit 3 / 2).
   const key = keyFor(backup.record, repo.key);
@@ -46,14 +50,16 @@ export async function openPlaintextBackup(repo: LocalRepository, backup: StoredB
   try {
     log.info(`decrypting backup ${backup.record.id} (key ${key.id}) into ${dir}`);
     const entries = await readdir(backup.dir, { recursive: true, withFileTypes: true });
-    const rel = (e: { parentPath: string; name: string }): string => relative(backup.dir, join(e.parentPath, e.name)).split(sep).join('/');
+    const rel = (e: { parentPath: string; name: string }): string =>
+      relative(backup.dir, join(e.parentPath, e.name)).split(sep).join('/');
     // Directories first (parents sort before children), with their modes; symbolic links as they are.
     for (const e of entries.filter((x) => x.isDirectory()).sort((a, b) => rel(a).localeCompare(rel(b)))) {
       const path = join(dir, rel(e));
       await mkdir(path, { recursive: true });
       await chmod(path, (await stat(join(backup.dir, rel(e)))).mode & 0o7777);
     }
-    for (const e of entries.filter((x) => x.isSymbolicLink())) await symlink(await readlink(join(backup.dir, rel(e))), join(dir, rel(e)));
+    for (const e of entries.filter((x) => x.isSymbolicLink()))
+      await symlink(await readlink(join(backup.dir, rel(e))), join(dir, rel(e)));
     // A basebackup's tablespace links point where pg_basebackup wrote them: here, at the decrypted copies (pg_verifybackup follows them).
     const physical = backup.record.physical;
     for (const t of physical?.tablespaces ?? []) {
@@ -61,7 +67,11 @@ export async function openPlaintextBackup(repo: LocalRepository, backup: StoredB
       await rm(link, { force: true });
       await symlink(join(dir, t.path), link);
     }
-    const files = entries.filter((e) => e.isFile()).map(rel).filter((p) => !PLAINTEXT_FILES.has(p)).sort();
+    const files = entries
+      .filter((e) => e.isFile())
+      .map(rel)
+      .filter((p) => !PLAINTEXT_FILES.has(p))
+      .sort();
     const damaged: string[] = [];
     let bytes = 0;
     await mapLimit(files, 2, async (path) => {
@@ -72,15 +82,32 @@ export async function openPlaintextBackup(repo: LocalRepository, backup: StoredB
         bytes += facts.size;
       } catch (error) {
         // The record's key matched, so a file under another key was replaced: damage named like any other.
-        if (error instanceof KeyMismatchError) damaged.push(`${path}: encrypted with key ${error.fileKeyId}, not the backup's key ${error.keyId}`);
+        if (error instanceof KeyMismatchError)
+          damaged.push(`${path}: encrypted with key ${error.fileKeyId}, not the backup's key ${error.keyId}`);
         else if (error instanceof CiphertextDamagedError) damaged.push(error.message);
         else throw error;
       }
     });
     const ms = Math.round(performance.now() - started);
     const check = damaged.length
-      ? fail('decrypt', 'decrypt', 'exact', `${files.length} files authenticate with key ${key.id}`, damaged.sort(), `backup ${backup.record.id}: ${damaged.length} encrypted file(s) do not authenticate, nothing was restored: ${damaged.slice(0, 3).join('; ')}${damaged.length > 3 ? ` (+${damaged.length - 3} more)` : ''}`, ms)
-      : pass('decrypt', 'decrypt', 'exact', `${files.length} files authenticate with key ${key.id}`, `${files.length} files authenticated`, `decrypted ${files.length} files (${bytes} bytes) of backup ${backup.record.id} with key ${key.id}: every chunk authenticated`, ms);
+      ? fail(
+          'decrypt',
+          'decrypt',
+          'exact',
+          `${files.length} files authenticate with key ${key.id}`,
+          damaged.sort(),
+          `backup ${backup.record.id}: ${damaged.length} encrypted file(s) do not authenticate, nothing was restored: ${damaged.slice(0, 3).join('; ')}${damaged.length > 3 ? ` (+${damaged.length - 3} more)` : ''}`,
+          ms,
+        )
+      : pass(
+          'decrypt',
+          'decrypt',
+          'exact',
+          `${files.length} files authenticate with key ${key.id}`,
+          `${files.length} files authenticated`,
+          `decrypted ${files.length} files (${bytes} bytes) of backup ${backup.record.id} with key ${key.id}: every chunk authenticated`,
+          ms,
+        );
     return { backup: { ...backup, dir }, mounts: [{ path: dir, readOnly: true }], check, dispose };
   } catch (error) {
     await dispose();

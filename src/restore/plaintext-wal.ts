@@ -34,7 +34,11 @@ export function neededWal(names: readonly string[], startSegment: string): strin
 }
 
 /** Decrypt the WAL an encrypted backup needs into a private directory; an unencrypted backup reads the repository's archive. */
-export async function openPlaintextWal(repo: LocalRepository, backup: StoredBackup, log: Logger): Promise<PlaintextWal> {
+export async function openPlaintextWal(
+  repo: LocalRepository,
+  backup: StoredBackup,
+  log: Logger,
+): Promise<PlaintextWal> {
   const physical = backup.record.physical!;
   const stored = WalArchive.forSystem(repo.root, physical.systemIdentifier);
   if (!backup.record.encryption) return { archive: stored, mounts: [], check: null, dispose: async () => {} };
@@ -61,19 +65,38 @@ export async function openPlaintextWal(repo: LocalRepository, backup: StoredBack
         await decryptFile(stored.pathOf(name), archive.pathOf(name), key, name);
       } catch (error) {
         // The record's key matched, so a file under another key was replaced: damage named like any other.
-        if (error instanceof KeyMismatchError) damaged.push(`${name}: encrypted with key ${error.fileKeyId}, not the backup's key ${error.keyId}`);
+        if (error instanceof KeyMismatchError)
+          damaged.push(`${name}: encrypted with key ${error.fileKeyId}, not the backup's key ${error.keyId}`);
         else if (error instanceof CiphertextDamagedError) damaged.push(error.message);
         else throw error;
       }
     });
     // restore_command runs as the server's OS user: the copy is that user's, like the repository's own archive.
     const user = clusterOsUser();
-    if (user) for (const path of [archive.dir, ...(await archive.list()).map((n) => archive.pathOf(n))]) await chown(path, user.uid, user.gid);
+    if (user)
+      for (const path of [archive.dir, ...(await archive.list()).map((n) => archive.pathOf(n))])
+        await chown(path, user.uid, user.gid);
     const ms = Math.round(performance.now() - started);
     const expected = `${names.length} WAL files authenticate with key ${key.id}`;
     const check = damaged.length
-      ? fail('decrypt', 'wal:decrypt', 'exact', expected, damaged.sort(), `${damaged.length} archived WAL file(s) do not authenticate and cannot be replayed: ${damaged.slice(0, 3).join('; ')}${damaged.length > 3 ? ` (+${damaged.length - 3} more)` : ''}`, ms)
-      : pass('decrypt', 'wal:decrypt', 'exact', expected, `${names.length} authenticated`, `decrypted ${names.length} WAL files from ${physical.startSegment} on with key ${key.id}: every chunk authenticated`, ms);
+      ? fail(
+          'decrypt',
+          'wal:decrypt',
+          'exact',
+          expected,
+          damaged.sort(),
+          `${damaged.length} archived WAL file(s) do not authenticate and cannot be replayed: ${damaged.slice(0, 3).join('; ')}${damaged.length > 3 ? ` (+${damaged.length - 3} more)` : ''}`,
+          ms,
+        )
+      : pass(
+          'decrypt',
+          'wal:decrypt',
+          'exact',
+          expected,
+          `${names.length} authenticated`,
+          `decrypted ${names.length} WAL files from ${physical.startSegment} on with key ${key.id}: every chunk authenticated`,
+          ms,
+        );
     return { archive, mounts: [{ path: root, readOnly: true }], check, dispose };
   } catch (error) {
     await dispose();

@@ -64,7 +64,9 @@ const OWNED_NAMES = new Set(RESTORE_OWNED.map((s) => s.name));
 
 /** Every owned setting the major knows and `chosen` does not set, at its neutral value: written before the chosen ones. */
 export function neutralSettings(major: number, chosen: Readonly<Record<string, string>>): Record<string, string> {
-  const known = RESTORE_OWNED.filter((s) => (s.since === undefined || major >= s.since) && (s.until === undefined || major <= s.until));
+  const known = RESTORE_OWNED.filter(
+    (s) => (s.since === undefined || major >= s.since) && (s.until === undefined || major <= s.until),
+  );
   return Object.fromEntries(known.filter((s) => !(s.name in chosen)).map((s) => [s.name, s.neutral]));
 }
 
@@ -75,15 +77,24 @@ export function confValue(value: string): string {
 
 /** recovery_target_time refuses ISO's "T" and "Z": write "YYYY-MM-DD HH:MM:SS[.ffffff]+HH:MM", microseconds kept. */
 export function serverTime(time: string): string {
-  const iso = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)\s*(Z|[+-]\d{2}(?::?\d{2})?)$/i.exec(time.trim());
+  const iso = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)\s*(Z|[+-]\d{2}(?::?\d{2})?)$/i.exec(
+    time.trim(),
+  );
   if (!iso) return time;
   const zone = iso[3]!.toUpperCase() === 'Z' ? '+00:00' : iso[3]!;
   return `${iso[1]} ${iso[2]}${zone}`;
 }
 
 /** Exactly one recovery_target* (none for latest), its inclusiveness, and the action at the target. */
-export function recoverySettings(target: RecoveryTarget, restoreCommand: string, action: RecoveryAction): Record<string, string> {
-  const settings: Record<string, string> = { restore_command: confValue(restoreCommand), recovery_target_timeline: "'latest'" };
+export function recoverySettings(
+  target: RecoveryTarget,
+  restoreCommand: string,
+  action: RecoveryAction,
+): Record<string, string> {
+  const settings: Record<string, string> = {
+    restore_command: confValue(restoreCommand),
+    recovery_target_timeline: "'latest'",
+  };
   switch (target.kind) {
     case 'latest':
       return settings;
@@ -111,7 +122,8 @@ export function recoverySettings(target: RecoveryTarget, restoreCommand: string,
 }
 
 // Keys of a backup's postgresql.auto.conf the restore replaces (or must not inherit), besides RESTORE_OWNED; includes too.
-const REPLACED_KEY = /^(port|listen_addresses|unix_socket_directories|hba_file|ident_file|ssl\w*|shared_preload_libraries|max_logical_replication_workers|hot_standby|logging_collector|data_directory|config_file|external_pid_file|include|include_if_exists|include_dir)$/i;
+const REPLACED_KEY =
+  /^(port|listen_addresses|unix_socket_directories|hba_file|ident_file|ssl\w*|shared_preload_libraries|max_logical_replication_workers|hot_standby|logging_collector|data_directory|config_file|external_pid_file|include|include_if_exists|include_dir)$/i;
 
 /** One `name = value` line of a configuration file. */
 export interface ConfSetting {
@@ -139,7 +151,8 @@ export function parseConf(text: string): { settings: ConfSetting[]; includes: Co
     const name = m[1]!.toLowerCase();
     const raw = m[2]!;
     const value = raw.startsWith("'") ? raw.slice(1, -1).replace(/''/g, "'").replace(/\\(.)/g, '$1') : raw;
-    if (name === 'include' || name === 'include_if_exists' || name === 'include_dir') includes.push({ kind: name, path: value });
+    if (name === 'include' || name === 'include_if_exists' || name === 'include_dir')
+      includes.push({ kind: name, path: value });
     else settings.push({ name, value, line: line.trim() });
   }
   return { settings, includes };

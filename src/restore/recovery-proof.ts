@@ -19,7 +19,8 @@ export interface RecoveryEvidence {
   fatal: string[];
 }
 
-const find = (lines: string[], re: RegExp): string | null => lines.find((l) => re.test(l))?.replace(/^.*?(LOG|FATAL|PANIC):\s+/, '') ?? null;
+const find = (lines: string[], re: RegExp): string | null =>
+  lines.find((l) => re.test(l))?.replace(/^.*?(LOG|FATAL|PANIC):\s+/, '') ?? null;
 
 /** Pick the recovery lines out of a server log. */
 export function readRecoveryLog(log: string): RecoveryEvidence {
@@ -30,8 +31,15 @@ export function readRecoveryLog(log: string): RecoveryEvidence {
     started: find(lines, /starting (point-in-time|archive) recovery/),
     stopping: find(lines, /recovery stopping (before|after|at)/),
     consistent: find(lines, /consistent recovery state reached at/),
-    completed: lines.filter((l) => /redo done at|archive recovery complete|last completed transaction was at log time/.test(l)).map((l) => l.replace(/^.*?LOG:\s+/, '')),
-    fatal: lines.filter((l) => /\b(FATAL|PANIC):/.test(l) && !/the database system is (starting up|shutting down|not yet accepting)/.test(l)).map((l) => l.replace(/^.*?(FATAL|PANIC):\s+/, '$1: ')),
+    completed: lines
+      .filter((l) => /redo done at|archive recovery complete|last completed transaction was at log time/.test(l))
+      .map((l) => l.replace(/^.*?LOG:\s+/, '')),
+    fatal: lines
+      .filter(
+        (l) =>
+          /\b(FATAL|PANIC):/.test(l) && !/the database system is (starting up|shutting down|not yet accepting)/.test(l),
+      )
+      .map((l) => l.replace(/^.*?(FATAL|PANIC):\s+/, '$1: ')),
   };
 }
 
@@ -40,24 +48,38 @@ export function stopMatchesTarget(target: RecoveryTarget, evidence: RecoveryEvid
   const stop = evidence.stopping;
   switch (target.kind) {
     case 'latest':
-      return stop ? `recovery stopped early ("${stop}") although no target was set` : evidence.completed.length ? null : 'the log does not say that recovery completed';
+      return stop
+        ? `recovery stopped early ("${stop}") although no target was set`
+        : evidence.completed.length
+          ? null
+          : 'the log does not say that recovery completed';
     case 'immediate':
-      return stop && /after reaching consistency/.test(stop) ? null : `expected "recovery stopping after reaching consistency", the log says ${stop ? `"${stop}"` : 'nothing about stopping'}`;
+      return stop && /after reaching consistency/.test(stop)
+        ? null
+        : `expected "recovery stopping after reaching consistency", the log says ${stop ? `"${stop}"` : 'nothing about stopping'}`;
     case 'name':
-      return stop && stop.includes(`at restore point "${target.name}"`) ? null : `expected a stop at restore point "${target.name}", the log says ${stop ? `"${stop}"` : 'nothing about stopping'}`;
+      return stop && stop.includes(`at restore point "${target.name}"`)
+        ? null
+        : `expected a stop at restore point "${target.name}", the log says ${stop ? `"${stop}"` : 'nothing about stopping'}`;
     case 'xid': {
       const want = `${target.inclusive ? 'after' : 'before'} commit of transaction ${target.xid},`;
-      return stop && stop.includes(want) ? null : `expected "recovery stopping ${want} ...", the log says ${stop ? `"${stop}"` : 'nothing about stopping'}`;
+      return stop && stop.includes(want)
+        ? null
+        : `expected "recovery stopping ${want} ...", the log says ${stop ? `"${stop}"` : 'nothing about stopping'}`;
     }
     case 'lsn': {
       // The server stops at the first record at or past the target: after it when inclusive, before it when not.
       const want = target.inclusive ? 'after' : 'before';
-      const at = stop ? /recovery stopping (before|after) WAL location \(LSN\) "([0-9A-F]+\/[0-9A-F]+)"/i.exec(stop) : null;
+      const at = stop
+        ? /recovery stopping (before|after) WAL location \(LSN\) "([0-9A-F]+\/[0-9A-F]+)"/i.exec(stop)
+        : null;
       if (at && at[1] === want && lsnToBigInt(at[2]!) >= lsnToBigInt(target.lsn)) return null;
       return `expected "recovery stopping ${want} WAL location (LSN)" at or past ${target.lsn}, the log says ${stop ? `"${stop}"` : 'nothing about stopping'}`;
     }
     case 'time':
-      return stop && /recovery stopping (before|after) (commit|abort) of transaction/.test(stop) ? null : `expected a stop at a commit near ${target.time}, the log says ${stop ? `"${stop}"` : 'nothing about stopping'}`;
+      return stop && /recovery stopping (before|after) (commit|abort) of transaction/.test(stop)
+        ? null
+        : `expected a stop at a commit near ${target.time}, the log says ${stop ? `"${stop}"` : 'nothing about stopping'}`;
   }
 }
 
@@ -70,7 +92,13 @@ export function targetNotReached(evidence: RecoveryEvidence): string | null {
  * Before PostgreSQL 15 a server logs nothing when it uses backup_label; it does rename it to backup_label.old and start
  * redo at the label's START WAL LOCATION. Both together prove it; returns the proof in words, or null.
  */
-export function labelUsedBefore15(evidence: RecoveryEvidence, labelRedo: string | null, labelRenamed: boolean): string | null {
+export function labelUsedBefore15(
+  evidence: RecoveryEvidence,
+  labelRedo: string | null,
+  labelRenamed: boolean,
+): string | null {
   if (!labelRedo || !labelRenamed || !evidence.redoStarts) return null;
-  return evidence.redoStarts === `redo starts at ${labelRedo}` ? `the server renamed backup_label to backup_label.old and "${evidence.redoStarts}", the label's START WAL LOCATION` : null;
+  return evidence.redoStarts === `redo starts at ${labelRedo}`
+    ? `the server renamed backup_label to backup_label.old and "${evidence.redoStarts}", the label's START WAL LOCATION`
+    : null;
 }

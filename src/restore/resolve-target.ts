@@ -23,29 +23,66 @@ export interface ResolvedTarget {
 export type ResolveResult = { ok: true; target: ResolvedTarget } | { ok: false; problem: string };
 
 /** Resolve `target` against the backup's expectations and the source history written after it. */
-export function resolveTarget(target: Target, backupExpectations: Expectations | null, history: SourceHistory | null, stopLsn: string): ResolveResult {
+export function resolveTarget(
+  target: Target,
+  backupExpectations: Expectations | null,
+  history: SourceHistory | null,
+  stopLsn: string,
+): ResolveResult {
   const markers = history?.markers ?? [];
   const labels = (list: MarkerRecord[]): string[] => list.map((m) => m.label);
   const noHistory = 'no markers were recorded after this backup (its record keeps no history: a url source)';
   switch (target.kind) {
     case 'immediate':
-      return ok({ recovery: { kind: 'immediate' }, expectations: backupExpectations, ...(backupExpectations ? {} : { noExpectationsBecause: 'the source kept changing while the backup ran' }), markersPresent: history ? [] : null, markersAbsent: history ? labels(markers) : null, endLsn: stopLsn });
+      return ok({
+        recovery: { kind: 'immediate' },
+        expectations: backupExpectations,
+        ...(backupExpectations ? {} : { noExpectationsBecause: 'the source kept changing while the backup ran' }),
+        markersPresent: history ? [] : null,
+        markersAbsent: history ? labels(markers) : null,
+        endLsn: stopLsn,
+      });
     case 'latest':
-      return ok({ recovery: { kind: 'latest' }, expectations: history?.end.expectations ?? null, ...(history ? {} : { noExpectationsBecause: noHistory }), markersPresent: history ? labels(markers) : null, markersAbsent: history ? [] : null, endLsn: history?.end.lsn ?? null });
+      return ok({
+        recovery: { kind: 'latest' },
+        expectations: history?.end.expectations ?? null,
+        ...(history ? {} : { noExpectationsBecause: noHistory }),
+        markersPresent: history ? labels(markers) : null,
+        markersAbsent: history ? [] : null,
+        endLsn: history?.end.lsn ?? null,
+      });
     case 'marker': {
       const index = markerIndex(markers, target.marker);
-      if (index < 0) return { ok: false, problem: `marker "${target.marker}" was not written after this backup (${history ? `markers: ${labels(markers).join(', ') || 'none'}` : noHistory})` };
+      if (index < 0)
+        return {
+          ok: false,
+          problem: `marker "${target.marker}" was not written after this backup (${history ? `markers: ${labels(markers).join(', ') || 'none'}` : noHistory})`,
+        };
       return ok(atMarker(markers, index, target.via, target.inclusive));
     }
     case 'name': {
       const index = markers.findIndex((m) => m.restorePoint === target.name);
       if (index >= 0) return ok(atMarker(markers, index, 'name', true));
-      return ok({ recovery: { kind: 'name', name: target.name }, expectations: null, noExpectationsBecause: `restore point "${target.name}" is not one Recoverable created`, markersPresent: null, markersAbsent: null, endLsn: null });
+      return ok({
+        recovery: { kind: 'name', name: target.name },
+        expectations: null,
+        noExpectationsBecause: `restore point "${target.name}" is not one Recoverable created`,
+        markersPresent: null,
+        markersAbsent: null,
+        endLsn: null,
+      });
     }
     case 'xid': {
       const index = markers.findIndex((m) => m.xid === String(target.xid));
       if (index >= 0) return ok(atMarker(markers, index, 'xid', target.inclusive));
-      return ok({ recovery: { kind: 'xid', xid: String(target.xid), inclusive: target.inclusive }, expectations: null, noExpectationsBecause: `transaction ${target.xid} is not a marker`, markersPresent: null, markersAbsent: null, endLsn: null });
+      return ok({
+        recovery: { kind: 'xid', xid: String(target.xid), inclusive: target.inclusive },
+        expectations: null,
+        noExpectationsBecause: `transaction ${target.xid} is not a marker`,
+        markersPresent: null,
+        markersAbsent: null,
+        endLsn: null,
+      });
     }
     case 'time': {
       // To the microsecond on both sides: commits less than a millisecond apart are told apart, as the server does.
@@ -58,7 +95,14 @@ export function resolveTarget(target: Target, backupExpectations: Expectations |
       // The server stops before the first commit later than the target (at or later, when exclusive).
       const recovered = markers.filter((_, i) => (target.inclusive ? times[i]! <= at.micros : times[i]! < at.micros));
       const notRecovered = markers.filter((m) => !recovered.includes(m));
-      return ok({ recovery: { kind: 'time', time: target.time, inclusive: target.inclusive }, expectations: null, noExpectationsBecause: `${target.time} is not a marker's commit time`, markersPresent: history ? labels(recovered) : null, markersAbsent: history ? labels(notRecovered) : null, endLsn: null });
+      return ok({
+        recovery: { kind: 'time', time: target.time, inclusive: target.inclusive },
+        expectations: null,
+        noExpectationsBecause: `${target.time} is not a marker's commit time`,
+        markersPresent: history ? labels(recovered) : null,
+        markersAbsent: history ? labels(notRecovered) : null,
+        endLsn: null,
+      });
     }
     case 'lsn': {
       // Compared as numbers: 0/3000200 and PostgreSQL 18's 0/03000200 are one LSN.
@@ -66,23 +110,44 @@ export function resolveTarget(target: Target, backupExpectations: Expectations |
       const index = markers.findIndex((m) => lsnToBigInt(m.lsn) === at);
       if (index >= 0) return ok(atMarker(markers, index, 'lsn', target.inclusive));
       const before = markers.filter((m) => lsnToBigInt(m.lsn) <= at);
-      return ok({ recovery: { kind: 'lsn', lsn: target.lsn, inclusive: target.inclusive }, expectations: null, noExpectationsBecause: `${target.lsn} is not a marker's LSN`, markersPresent: history ? labels(before) : null, markersAbsent: history ? labels(markers.slice(before.length)) : null, endLsn: target.lsn });
+      return ok({
+        recovery: { kind: 'lsn', lsn: target.lsn, inclusive: target.inclusive },
+        expectations: null,
+        noExpectationsBecause: `${target.lsn} is not a marker's LSN`,
+        markersPresent: history ? labels(before) : null,
+        markersAbsent: history ? labels(markers.slice(before.length)) : null,
+        endLsn: target.lsn,
+      });
     }
   }
 }
 
 // At a marker: its data, the markers before it present, and the marker itself present unless excluded by xid or time.
-function atMarker(markers: MarkerRecord[], index: number, via: 'xid' | 'time' | 'lsn' | 'name', inclusive: boolean): ResolvedTarget {
+function atMarker(
+  markers: MarkerRecord[],
+  index: number,
+  via: 'xid' | 'time' | 'lsn' | 'name',
+  inclusive: boolean,
+): ResolvedTarget {
   const marker = markers[index]!;
   const markerIncluded = via === 'lsn' || via === 'name' || inclusive;
   const present = markers.slice(0, markerIncluded ? index + 1 : index).map((m) => m.label);
   const absent = markers.slice(markerIncluded ? index + 1 : index).map((m) => m.label);
   const recovery: RecoveryTarget =
-    via === 'xid' ? { kind: 'xid', xid: marker.xid, inclusive }
-    : via === 'time' ? { kind: 'time', time: marker.time, inclusive }
-    : via === 'lsn' ? { kind: 'lsn', lsn: marker.lsn, inclusive }
-    : { kind: 'name', name: marker.restorePoint };
-  return { recovery, expectations: marker.expectations, markersPresent: present, markersAbsent: absent, endLsn: marker.restorePointLsn };
+    via === 'xid'
+      ? { kind: 'xid', xid: marker.xid, inclusive }
+      : via === 'time'
+        ? { kind: 'time', time: marker.time, inclusive }
+        : via === 'lsn'
+          ? { kind: 'lsn', lsn: marker.lsn, inclusive }
+          : { kind: 'name', name: marker.restorePoint };
+  return {
+    recovery,
+    expectations: marker.expectations,
+    markersPresent: present,
+    markersAbsent: absent,
+    endLsn: marker.restorePointLsn,
+  };
 }
 
 /** A marker by its label, or by the name a drill of an external backup gives it after its id (`<drill id>/marker-1`). */

@@ -42,7 +42,9 @@ async function copyTree(runtime: Runtime, tree: CopyTree): Promise<TreeOutcome> 
   const { largest, ...size } = await treeSize(tree.from);
   if (largest && (await reflinkAccepted(runtime, largest, `${tree.to}.reflink-probe`))) {
     try {
-      await runtime.system('cp', ['-a', '--reflink=always', tree.from, tree.to], { label: `cp --reflink=always (${tree.label})` });
+      await runtime.system('cp', ['-a', '--reflink=always', tree.from, tree.to], {
+        label: `cp --reflink=always (${tree.label})`,
+      });
       return { reflink: true, ...size };
     } catch (error) {
       if (!(error instanceof ToolError)) throw error;
@@ -57,7 +59,9 @@ async function copyTree(runtime: Runtime, tree: CopyTree): Promise<TreeOutcome> 
 /** Whether `file` can be cloned to `probe` (on the copy's filesystem), the probe removed either way. */
 export async function reflinkAccepted(runtime: Runtime, file: string, probe: string): Promise<boolean> {
   try {
-    await runtime.system('sh', ['-c', 'cp --reflink=always "$1" "$2"; s=$?; rm -f "$2"; exit $s', 'sh', file, probe], { label: 'cp --reflink=always (probe)' });
+    await runtime.system('sh', ['-c', 'cp --reflink=always "$1" "$2"; s=$?; rm -f "$2"; exit $s', 'sh', file, probe], {
+      label: 'cp --reflink=always (probe)',
+    });
     return true;
   } catch (error) {
     if (error instanceof ToolError) return false;
@@ -88,15 +92,38 @@ export function summariseCopy(outcomes: readonly TreeOutcome[], durationMs: numb
   const reflinked = telling.filter((o) => o.reflink).length;
   const method = telling.length > 0 && reflinked === telling.length ? 'reflink' : reflinked === 0 ? 'full' : 'mixed';
   const sum = (pick: (o: TreeOutcome) => number, of = outcomes): number => of.reduce((total, o) => total + pick(o), 0);
-  return { method, files: sum((o) => o.files), bytes: sum((o) => o.bytes), bytesWritten: sum((o) => o.bytes, outcomes.filter((o) => !o.reflink)), durationMs };
+  return {
+    method,
+    files: sum((o) => o.files),
+    bytes: sum((o) => o.bytes),
+    bytesWritten: sum(
+      (o) => o.bytes,
+      outcomes.filter((o) => !o.reflink),
+    ),
+    durationMs,
+  };
 }
 
 /** Add what a full copy of `copy.bytes` costs: at this copy's own rate when it wrote every byte, else at `probedRate` (bytes/s). */
 export function withFullCopyCost(copy: RestoreCopy, probedRate: number | null): RestoreCopy {
   if (copy.method === 'full') {
     if (copy.durationMs <= 0 || copy.bytes === 0) return copy;
-    return { ...copy, fullCopy: { bytesPerSecond: Math.round(copy.bytes / (copy.durationMs / 1000)), estimatedMs: copy.durationMs, basis: 'measured by this copy' } };
+    return {
+      ...copy,
+      fullCopy: {
+        bytesPerSecond: Math.round(copy.bytes / (copy.durationMs / 1000)),
+        estimatedMs: copy.durationMs,
+        basis: 'measured by this copy',
+      },
+    };
   }
   if (!probedRate || probedRate <= 0) return copy;
-  return { ...copy, fullCopy: { bytesPerSecond: Math.round(probedRate), estimatedMs: Math.round((copy.bytes / probedRate) * 1000), basis: 'estimated at the write rate of the restore\'s filesystem (a synced write probe)' } };
+  return {
+    ...copy,
+    fullCopy: {
+      bytesPerSecond: Math.round(probedRate),
+      estimatedMs: Math.round((copy.bytes / probedRate) * 1000),
+      basis: "estimated at the write rate of the restore's filesystem (a synced write probe)",
+    },
+  };
 }

@@ -19,7 +19,15 @@ export async function readClusterSettings(client: pg.Client, major: number): Pro
   // The locale provider exists from 15; its locale column is daticulocale in 15 and 16, datlocale from 17.
   const provider = major >= 15 ? 'datlocprovider::text' : "'c'";
   const locale = major >= 17 ? 'datlocale' : major >= 15 ? 'daticulocale' : 'null::text';
-  const { rows } = await client.query<{ encoding: string; collate: string; ctype: string; provider: string; locale: string | null; checksums: string; segsize: string }>(
+  const { rows } = await client.query<{
+    encoding: string;
+    collate: string;
+    ctype: string;
+    provider: string;
+    locale: string | null;
+    checksums: string;
+    segsize: string;
+  }>(
     `select pg_encoding_to_char(encoding) as encoding, datcollate as collate, datctype as ctype, ${provider} as provider, ${locale} as locale,
             current_setting('data_checksums') as checksums, current_setting('wal_segment_size') as segsize
        from pg_database where datname = 'template0'`,
@@ -48,9 +56,20 @@ export function segmentMegabytes(shown: string): number {
 
 /** initdb arguments for the new cluster: the old one's superuser, encoding, locale, checksums and WAL segment size. */
 export function upgradeInitdbArgs(settings: ClusterSettings, to: number, dataDir: string, superuser: string): string[] {
-  const args = ['-D', dataDir, '-U', superuser, '-E', settings.encoding, `--lc-collate=${settings.collate}`, `--lc-ctype=${settings.ctype}`];
-  if (settings.localeProvider === 'i') args.push('--locale-provider=icu', `--icu-locale=${settings.providerLocale ?? settings.collate}`);
-  if (settings.localeProvider === 'b') args.push('--locale-provider=builtin', `--builtin-locale=${settings.providerLocale ?? 'C'}`);
+  const args = [
+    '-D',
+    dataDir,
+    '-U',
+    superuser,
+    '-E',
+    settings.encoding,
+    `--lc-collate=${settings.collate}`,
+    `--lc-ctype=${settings.ctype}`,
+  ];
+  if (settings.localeProvider === 'i')
+    args.push('--locale-provider=icu', `--icu-locale=${settings.providerLocale ?? settings.collate}`);
+  if (settings.localeProvider === 'b')
+    args.push('--locale-provider=builtin', `--builtin-locale=${settings.providerLocale ?? 'C'}`);
   // From 18 initdb turns checksums on by default: say off explicitly when the old cluster has none.
   if (settings.dataChecksums) args.push('--data-checksums');
   else if (to >= 18) args.push('--no-data-checksums');
@@ -74,11 +93,29 @@ export interface UpgradePaths {
 }
 
 /** pg_upgrade's arguments: `--check` (with the transfer mode, so pg_upgrade also checks it can link or clone) or the upgrade. */
-export function pgUpgradeArgs(paths: UpgradePaths, options: { check: boolean; transfer: 'copy' | 'link' | 'clone' | null; jobs: number }): string[] {
+export function pgUpgradeArgs(
+  paths: UpgradePaths,
+  options: { check: boolean; transfer: 'copy' | 'link' | 'clone' | null; jobs: number },
+): string[] {
   return [
-    '-b', paths.oldBin, '-B', paths.newBin, '-d', paths.oldData, '-D', paths.newData,
-    '-U', paths.superuser, '-p', String(paths.oldPort), '-P', String(paths.newPort), '-s', paths.socketDir,
-    '-j', String(Math.max(1, options.jobs)),
+    '-b',
+    paths.oldBin,
+    '-B',
+    paths.newBin,
+    '-d',
+    paths.oldData,
+    '-D',
+    paths.newData,
+    '-U',
+    paths.superuser,
+    '-p',
+    String(paths.oldPort),
+    '-P',
+    String(paths.newPort),
+    '-s',
+    paths.socketDir,
+    '-j',
+    String(Math.max(1, options.jobs)),
     ...(options.check ? ['--check'] : []),
     ...(options.transfer ? [`--${options.transfer}`] : []),
   ];

@@ -41,7 +41,13 @@ export interface UpgradeOutcome {
 export async function rehearseUpgrade(input: UpgradeInput, log: Logger, clock: Clock): Promise<UpgradeOutcome> {
   const { spec, restored, newRuntime } = input;
   const from = restored.runtime.major;
-  const summary: UpgradeSummary = { from, to: newRuntime.major, toVersion: newRuntime.version, mode: spec.mode, performed: false };
+  const summary: UpgradeSummary = {
+    from,
+    to: newRuntime.major,
+    toVersion: newRuntime.version,
+    mode: spec.mode,
+    performed: false,
+  };
   const phases: Phase[] = [];
   const checks: CheckResult[] = [];
   // Step 1: what the new cluster must share with the old, read while it runs; then a clean shutdown (pg_upgrade refuses anything else).
@@ -52,7 +58,11 @@ export async function rehearseUpgrade(input: UpgradeInput, log: Logger, clock: C
     const dir = await privateTempDir('up', newRuntime);
     const cluster = await Cluster.adopt(newRuntime, dir, restored.connection.user, log, clock);
     try {
-      await newRuntime.tool('initdb', upgradeInitdbArgs(settings, newRuntime.major, cluster.dataDir, restored.connection.user), { asClusterUser: true });
+      await newRuntime.tool(
+        'initdb',
+        upgradeInitdbArgs(settings, newRuntime.major, cluster.dataDir, restored.connection.user),
+        { asClusterUser: true },
+      );
       return cluster;
     } catch (error) {
       await cluster.dispose();
@@ -61,11 +71,24 @@ export async function rehearseUpgrade(input: UpgradeInput, log: Logger, clock: C
   });
   phases.push({ name: 'upgrade-initdb', durationMs: prepared.durationMs });
   const upgraded = prepared.value;
-  const outcome = (cluster: Cluster | null, noClusterBecause: string | null): UpgradeOutcome => ({ cluster, noClusterBecause, checks, phases, summary, dispose: () => upgraded.dispose() });
+  const outcome = (cluster: Cluster | null, noClusterBecause: string | null): UpgradeOutcome => ({
+    cluster,
+    noClusterBecause,
+    checks,
+    phases,
+    summary,
+    dispose: () => upgraded.dispose(),
+  });
   try {
     const paths: UpgradePaths = {
-      oldBin: binDirOf(restored.runtime), newBin: binDirOf(newRuntime), oldData: restored.dataDir, newData: upgraded.dataDir,
-      socketDir: upgraded.socketDir, superuser: restored.connection.user, oldPort: await freeLoopbackPort(), newPort: await freeLoopbackPort(),
+      oldBin: binDirOf(restored.runtime),
+      newBin: binDirOf(newRuntime),
+      oldData: restored.dataDir,
+      newData: upgraded.dataDir,
+      socketDir: upgraded.socketDir,
+      superuser: restored.connection.user,
+      oldPort: await freeLoopbackPort(),
+      newPort: await freeLoopbackPort(),
     };
     const transfer = spec.mode === 'check' ? null : spec.mode;
     // Step 2: pg_upgrade --check (with the transfer mode, so linking or cloning is checked too).
@@ -77,7 +100,13 @@ export async function rehearseUpgrade(input: UpgradeInput, log: Logger, clock: C
       // Nothing was upgraded: the restored cluster is intact, and the data checks run on it.
       await restored.start();
       const why = checked.ok ? 'mode check' : 'pg_upgrade --check refused the cluster';
-      checks.push({ id: 'upgrade:performed', kind: 'upgrade', status: 'skipped', message: `no upgrade was performed (${why}): the checks ran on the restored PostgreSQL ${from} cluster`, durationMs: 0 });
+      checks.push({
+        id: 'upgrade:performed',
+        kind: 'upgrade',
+        status: 'skipped',
+        message: `no upgrade was performed (${why}): the checks ran on the restored PostgreSQL ${from} cluster`,
+        durationMs: 0,
+      });
       return outcome(restored, null);
     }
     // Step 3: the upgrade itself.
@@ -100,7 +129,16 @@ export async function rehearseUpgrade(input: UpgradeInput, log: Logger, clock: C
     });
     phases.push({ name: 'upgrade-start', durationMs: started.durationMs });
     if (started.value) {
-      checks.push({ id: 'upgrade:start', kind: 'upgrade', status: 'failed', exactness: 'exact', expected: 'running', actual: 'did not start', message: `the upgraded PostgreSQL ${newRuntime.version} cluster did not start: ${started.value}`, durationMs: started.durationMs });
+      checks.push({
+        id: 'upgrade:start',
+        kind: 'upgrade',
+        status: 'failed',
+        exactness: 'exact',
+        expected: 'running',
+        actual: 'did not start',
+        message: `the upgraded PostgreSQL ${newRuntime.version} cluster did not start: ${started.value}`,
+        durationMs: started.durationMs,
+      });
       return outcome(null, 'the upgraded cluster did not start');
     }
     return outcome(upgraded, null);
@@ -111,18 +149,36 @@ export async function rehearseUpgrade(input: UpgradeInput, log: Logger, clock: C
 }
 
 // Run pg_upgrade as the cluster user in a directory it may write (its scripts go to the cwd); failure is data, not an exception.
-async function runPgUpgrade(runtime: Runtime, paths: UpgradePaths, options: { check: boolean; transfer: 'copy' | 'link' | 'clone' | null; jobs: number }): Promise<UpgradeRun> {
-  const step = options.check ? 'check' : options.transfer ?? 'copy';
+async function runPgUpgrade(
+  runtime: Runtime,
+  paths: UpgradePaths,
+  options: { check: boolean; transfer: 'copy' | 'link' | 'clone' | null; jobs: number },
+): Promise<UpgradeRun> {
+  const step = options.check ? 'check' : (options.transfer ?? 'copy');
   const label = options.check ? 'pg_upgrade --check' : `pg_upgrade --${step}`;
   const started = performance.now();
   const cwd = join(paths.newData, '..');
   try {
     const r = await runtime.tool('pg_upgrade', pgUpgradeArgs(paths, options), { asClusterUser: true, cwd, label });
-    return { step, ok: true, output: `${r.stdout}\n${r.stderr}`, reports: [], durationMs: performance.now() - started, toVersion: runtime.version };
+    return {
+      step,
+      ok: true,
+      output: `${r.stdout}\n${r.stderr}`,
+      reports: [],
+      durationMs: performance.now() - started,
+      toVersion: runtime.version,
+    };
   } catch (error) {
     if (!(error instanceof ToolError)) throw error;
     const output = `${error.stdout ?? ''}\n${error.stderr ?? ''}`.trim() || tailLines(error.message);
-    return { step, ok: false, output, reports: await readReports(paths.newData), durationMs: performance.now() - started, toVersion: runtime.version };
+    return {
+      step,
+      ok: false,
+      output,
+      reports: await readReports(paths.newData),
+      durationMs: performance.now() - started,
+      toVersion: runtime.version,
+    };
   }
 }
 

@@ -23,9 +23,15 @@ const check = z.strictObject({
 const phase = z.strictObject({ name: z.string(), durationMs: duration });
 
 const copy = z.strictObject({
-  method: z.enum(['reflink', 'full', 'mixed']).describe('reflink: every file shares the backup\'s extents copy-on-write; full: every byte written again'),
+  method: z
+    .enum(['reflink', 'full', 'mixed'])
+    .describe("reflink: every file shares the backup's extents copy-on-write; full: every byte written again"),
   files: z.number().int().min(0),
-  bytes: z.number().int().min(0).describe('bytes in the backup\'s data directory and tablespaces: what a full copy writes'),
+  bytes: z
+    .number()
+    .int()
+    .min(0)
+    .describe("bytes in the backup's data directory and tablespaces: what a full copy writes"),
   bytesWritten: z.number().int().min(0).describe('bytes of file data this copy wrote (0 for a reflink copy)'),
   durationMs: duration,
   fullCopy: z.strictObject({ bytesPerSecond: z.number().min(0), estimatedMs: duration, basis: z.string() }).optional(),
@@ -34,16 +40,35 @@ const copy = z.strictObject({
 const restore = z.strictObject({
   target: z.string(),
   environment: z.strictObject({
-    kind: z.enum(['local', 'docker']), version: z.number().int(), image: z.string().optional(), imageDigest: z.string().optional(),
+    kind: z.enum(['local', 'docker']),
+    version: z.number().int(),
+    image: z.string().optional(),
+    imageDigest: z.string().optional(),
     network: z.enum(['none', 'host']).optional().describe('docker only: none, the container has no network at all'),
-    upgrade: z.strictObject({
-      from: z.number().int(), to: z.number().int(), toVersion: z.string(), mode: z.enum(['check', 'copy', 'link', 'clone']),
-      performed: z.boolean().describe('false with mode check or when pg_upgrade refused: the checks ran on the restored cluster of `from`'),
-    }).optional().describe('pg_upgrade rehearsal of a physical backup after its recovery'),
+    upgrade: z
+      .strictObject({
+        from: z.number().int(),
+        to: z.number().int(),
+        toVersion: z.string(),
+        mode: z.enum(['check', 'copy', 'link', 'clone']),
+        performed: z
+          .boolean()
+          .describe(
+            'false with mode check or when pg_upgrade refused: the checks ran on the restored cluster of `from`',
+          ),
+      })
+      .optional()
+      .describe('pg_upgrade rehearsal of a physical backup after its recovery'),
   }),
-  reached: z.strictObject({ kind: z.string(), lsn: z.string().optional(), xid: z.string().optional(), time: z.string().optional(), proof: z.string() }),
+  reached: z.strictObject({
+    kind: z.string(),
+    lsn: z.string().optional(),
+    xid: z.string().optional(),
+    time: z.string().optional(),
+    proof: z.string(),
+  }),
   phases: z.array(phase),
-  copy: copy.optional().describe('physical restores: how the backup\'s files were copied'),
+  copy: copy.optional().describe("physical restores: how the backup's files were copied"),
   checks: z.array(check),
   warnings: z.array(z.string()).optional(),
   error: failure.optional(),
@@ -68,20 +93,45 @@ const backup = z.strictObject({
   takenAt: z.string(),
   sourceVersion: z.number().int(),
   sourceServerVersion: z.string().optional(),
-  chain: z.array(z.string()).optional().describe('an incremental backup: the backups combined before it, oldest (the full backup) first'),
+  chain: z
+    .array(z.string())
+    .optional()
+    .describe('an incremental backup: the backups combined before it, oldest (the full backup) first'),
   manifestSha256: z.string().optional().describe("SHA-256 of the backup's manifest.json as the drill read it"),
-  signature: z.strictObject({ signed: z.boolean(), keyFingerprint: z.string().optional(), verified: z.boolean() }).optional(),
+  signature: z
+    .strictObject({ signed: z.boolean(), keyFingerprint: z.string().optional(), verified: z.boolean() })
+    .optional(),
 });
 
 const provenance = z.strictObject({
   user: z.string(),
   host: z.string(),
-  ci: z.strictObject({ system: z.string(), runId: z.string().optional(), repository: z.string().optional(), revision: z.string().optional(), pipelineId: z.string().optional(), jobUrl: z.string().optional() }).optional(),
+  ci: z
+    .strictObject({
+      system: z.string(),
+      runId: z.string().optional(),
+      repository: z.string().optional(),
+      revision: z.string().optional(),
+      pipelineId: z.string().optional(),
+      jobUrl: z.string().optional(),
+    })
+    .optional(),
   toolVersion: z.string(),
   scenarioSha256: z.string(),
-  backup: z.strictObject({ id: z.string(), manifestSha256: z.string().optional(), signed: z.boolean(), keyFingerprint: z.string().optional() }).optional(),
+  backup: z
+    .strictObject({
+      id: z.string(),
+      manifestSha256: z.string().optional(),
+      signed: z.boolean(),
+      keyFingerprint: z.string().optional(),
+    })
+    .optional(),
   images: z.array(z.strictObject({ image: z.string(), digest: z.string().optional() })),
-  postgres: z.strictObject({ source: z.number().int().optional(), sourceServer: z.string().optional(), restores: z.array(z.strictObject({ target: z.string(), version: z.number().int() })) }),
+  postgres: z.strictObject({
+    source: z.number().int().optional(),
+    sourceServer: z.string().optional(),
+    restores: z.array(z.strictObject({ target: z.string(), version: z.number().int() })),
+  }),
 });
 
 const historyPoint = z.strictObject({
@@ -122,7 +172,10 @@ export const runResultSchema = z.strictObject({
   checks: z.array(check),
   coverage: z.array(coverage).optional(),
   error: failure.optional(),
-  history: z.array(historyPoint).optional().describe("the scenario's recent runs from the run ledger, oldest first, this run last"),
+  history: z
+    .array(historyPoint)
+    .optional()
+    .describe("the scenario's recent runs from the run ledger, oldest first, this run last"),
   provenance: provenance.optional(),
 });
 
@@ -136,7 +189,13 @@ void schemaFitsResult;
 
 // Every key made required and stripped of `undefined`, so a key missing on either side no longer fits; strings (branded
 // ones too) are kept whole.
-type Exact<T> = T extends string ? T : T extends readonly (infer E)[] ? Exact<E>[] : T extends object ? { [K in keyof T]-?: Exact<Exclude<T[K], undefined>> } : T;
+type Exact<T> = T extends string
+  ? T
+  : T extends readonly (infer E)[]
+    ? Exact<E>[]
+    : T extends object
+      ? { [K in keyof T]-?: Exact<Exclude<T[K], undefined>> }
+      : T;
 
 /** The JSON Schema (draft 2020-12) of result.json. */
 export function resultJsonSchema(): Record<string, unknown> {

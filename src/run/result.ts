@@ -10,9 +10,32 @@ export type Exactness = 'exact' | 'bounded' | 'not-available';
 
 /** Every kind of check: the scenario's own (rowcounts ... sql), then those the drill runs on its own and run-level findings. */
 export const CHECK_KINDS = [
-  'rowcounts', 'fingerprints', 'schema', 'sequences', 'large-objects', 'roles', 'amcheck', 'sql',
-  'archive', 'backup', 'checksums', 'decrypt', 'external', 'files', 'isolation', 'manifest', 'markers', 'recovery',
-  'restore', 'signature', 'snapshot', 'upgrade', 'verifybackup', 'wal', 'environment', 'internal',
+  'rowcounts',
+  'fingerprints',
+  'schema',
+  'sequences',
+  'large-objects',
+  'roles',
+  'amcheck',
+  'sql',
+  'archive',
+  'backup',
+  'checksums',
+  'decrypt',
+  'external',
+  'files',
+  'isolation',
+  'manifest',
+  'markers',
+  'recovery',
+  'restore',
+  'signature',
+  'snapshot',
+  'upgrade',
+  'verifybackup',
+  'wal',
+  'environment',
+  'internal',
 ] as const;
 
 /** What a check verifies; a kind outside {@link CHECK_KINDS} does not compile where a CheckKind is asked for. */
@@ -60,7 +83,14 @@ export interface RestoreCopy {
 
 export interface RestoreResult {
   target: string;
-  environment: { kind: 'local' | 'docker'; version: number; image?: string; imageDigest?: string; network?: 'none' | 'host'; upgrade?: UpgradeSummary };
+  environment: {
+    kind: 'local' | 'docker';
+    version: number;
+    image?: string;
+    imageDigest?: string;
+    network?: 'none' | 'host';
+    upgrade?: UpgradeSummary;
+  };
   reached: ReachedTarget;
   phases: Phase[];
   /** Physical restores: how the backup's files were copied for this restore. */

@@ -42,7 +42,7 @@ const PROOF_NOUNS: Readonly<Record<string, string>> = {
   snapshot: 'snapshot volumes, label and map',
   signature: 'backup signature',
   decrypt: 'encrypted files authenticated (AES-256-GCM)',
-  external: 'the external tool\'s restore (exit status, cluster identity, backup start)',
+  external: "the external tool's restore (exit status, cluster identity, backup start)",
   files: 'relation files on disk',
 };
 
@@ -65,35 +65,58 @@ export interface Coverage {
 /** Coverage of every comparison kind, from the run's checks and the kinds the scenario requested. */
 /** A restore's own verdict, decided by the run's rule as if it were the only restore (no checks: errored). */
 export function restoreVerdict(restore: RestoreResult): Verdict {
-  return decideVerdict({ checks: [], restores: [restore], objectives: [], ...(restore.error ? { error: restore.error } : {}) });
+  return decideVerdict({
+    checks: [],
+    restores: [restore],
+    objectives: [],
+    ...(restore.error ? { error: restore.error } : {}),
+  });
 }
 
 export function coverageOf(result: Pick<RunResult, 'checks' | 'restores'>, requested: ReadonlySet<string>): Coverage[] {
   const checks = allChecks(result as RunResult);
-  const extra = [...new Set(checks.map((c) => c.kind))].filter((k) => !COMPARISONS.some((c) => c.kind === k)).map((kind) => ({ kind, noun: PROOF_NOUNS[kind] ?? kind }));
-  return [...COMPARISONS, ...extra].map(({ kind, noun }) => {
-    const own = checks.filter((c) => c.kind === kind);
-    const count = (status: string): number => own.filter((c) => c.status === status).length;
-    const skipped = own.filter((c) => c.status === 'skipped');
-    const wanted = requested.has(kind) || kind === 'manifest' || own.length > 0;
-    return {
-      kind, noun, requested: wanted, ran: count('passed') + count('failed'), passed: count('passed'), skipped: skipped.length, errored: count('errored'),
-      reasons: wanted ? [...new Set(skipped.map((c) => c.message))].slice(0, 5) : ['not requested by the scenario'],
-    };
-  }).filter((c) => c.requested || COMPARISONS.some((k) => k.kind === c.kind));
+  const extra = [...new Set(checks.map((c) => c.kind))]
+    .filter((k) => !COMPARISONS.some((c) => c.kind === k))
+    .map((kind) => ({ kind, noun: PROOF_NOUNS[kind] ?? kind }));
+  return [...COMPARISONS, ...extra]
+    .map(({ kind, noun }) => {
+      const own = checks.filter((c) => c.kind === kind);
+      const count = (status: string): number => own.filter((c) => c.status === status).length;
+      const skipped = own.filter((c) => c.status === 'skipped');
+      const wanted = requested.has(kind) || kind === 'manifest' || own.length > 0;
+      return {
+        kind,
+        noun,
+        requested: wanted,
+        ran: count('passed') + count('failed'),
+        passed: count('passed'),
+        skipped: skipped.length,
+        errored: count('errored'),
+        reasons: wanted ? [...new Set(skipped.map((c) => c.message))].slice(0, 5) : ['not requested by the scenario'],
+      };
+    })
+    .filter((c) => c.requested || COMPARISONS.some((k) => k.kind === c.kind));
 }
 
 // One line that says why the verdict is what it is, naming exactly what was compared and what was not.
 export function summarize(result: RunResult, coverage: readonly Coverage[] = result.coverage ?? []): string {
   const checks: CheckResult[] = [...result.checks, ...result.restores.flatMap((r) => r.checks)];
-  const count = (s: string): number => checks.filter((c) => c.status === s).length + result.objectives.filter((o) => o.status === s).length;
+  const count = (s: string): number =>
+    checks.filter((c) => c.status === s).length + result.objectives.filter((o) => o.status === s).length;
   const head = `${count('passed')} passed, ${count('failed')} failed, ${count('errored')} errored, ${count('skipped')} skipped`;
-  const firstBad = checks.find((c) => c.status === 'failed' || c.status === 'errored') ?? result.objectives.find((o) => o.status !== 'passed');
-  if (firstBad) return `${head}; first: ${'id' in firstBad ? `${firstBad.id}: ${firstBad.message}` : describeObjective(firstBad)}`;
+  const firstBad =
+    checks.find((c) => c.status === 'failed' || c.status === 'errored') ??
+    result.objectives.find((o) => o.status !== 'passed');
+  if (firstBad)
+    return `${head}; first: ${'id' in firstBad ? `${firstBad.id}: ${firstBad.message}` : describeObjective(firstBad)}`;
   const compared = coverage.filter((c) => c.ran > 0 && c.kind !== 'manifest').map((c) => c.noun);
   const partly = coverage.filter((c) => c.ran > 0 && c.skipped > 0).map((c) => `${c.noun} at ${c.skipped} place(s)`);
-  const notRun = coverage.filter((c) => c.ran === 0).map((c) => `${c.noun} (${c.requested ? c.reasons[0] ?? 'no check ran' : 'not requested'})`);
-  const claim = compared.length ? `the backup restores; compared and matching: ${compared.join(', ')}` : 'the backup restores, but nothing in it was compared';
+  const notRun = coverage
+    .filter((c) => c.ran === 0)
+    .map((c) => `${c.noun} (${c.requested ? (c.reasons[0] ?? 'no check ran') : 'not requested'})`);
+  const claim = compared.length
+    ? `the backup restores; compared and matching: ${compared.join(', ')}`
+    : 'the backup restores, but nothing in it was compared';
   const missing = [...partly, ...notRun];
   return `${head}: ${claim}${missing.length ? `; not compared: ${missing.join('; ')}` : ''}`;
 }

@@ -12,15 +12,36 @@ const MICROS_PER_SECOND = 1_000_000n;
 export function parseInstant(text: string): InstantParse {
   const m = INSTANT.exec(text.trim());
   if (!m) return { ok: false, problem: `"${text}" is not an ISO 8601 time with a UTC offset`, fix: FIX };
-  const [year, month, day, hour, minute] = [m[1], m[2], m[3], m[4], m[5]].map(Number) as [number, number, number, number, number];
+  const [year, month, day, hour, minute] = [m[1], m[2], m[3], m[4], m[5]].map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
   const second = Number(m[6] ?? '0');
   const fraction = m[7] ?? '';
-  if (fraction.length > 6) return { ok: false, problem: `"${text}" has ${fraction.length} fractional digits: PostgreSQL keeps microseconds`, fix: 'write at most 6 digits after the seconds' };
-  if (month < 1 || month > 12 || day < 1 || day > daysIn(year, month)) return { ok: false, problem: `"${text}" is not a calendar date`, fix: FIX };
-  if (hour > 23 || minute > 59 || second > 59) return { ok: false, problem: `"${text}" is not a time of day`, fix: FIX };
+  if (fraction.length > 6)
+    return {
+      ok: false,
+      problem: `"${text}" has ${fraction.length} fractional digits: PostgreSQL keeps microseconds`,
+      fix: 'write at most 6 digits after the seconds',
+    };
+  if (month < 1 || month > 12 || day < 1 || day > daysIn(year, month))
+    return { ok: false, problem: `"${text}" is not a calendar date`, fix: FIX };
+  if (hour > 23 || minute > 59 || second > 59)
+    return { ok: false, problem: `"${text}" is not a time of day`, fix: FIX };
   const offset = offsetMinutes(m[8]!);
-  if (offset === null) return { ok: false, problem: `"${text}" has an impossible UTC offset ${m[8]}`, fix: 'offsets run from -15:59 to +15:59' };
-  const seconds = BigInt(daysFromCivil(year, month, day)) * 86_400n + BigInt(hour * 3600 + minute * 60 + second) - BigInt(offset * 60);
+  if (offset === null)
+    return {
+      ok: false,
+      problem: `"${text}" has an impossible UTC offset ${m[8]}`,
+      fix: 'offsets run from -15:59 to +15:59',
+    };
+  const seconds =
+    BigInt(daysFromCivil(year, month, day)) * 86_400n +
+    BigInt(hour * 3600 + minute * 60 + second) -
+    BigInt(offset * 60);
   return { ok: true, micros: seconds * MICROS_PER_SECOND + BigInt(fraction.padEnd(6, '0') || '0') };
 }
 

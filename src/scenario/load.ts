@@ -46,7 +46,8 @@ export async function loadScenario(file: string, opts: LoadScenarioOptions = {})
   const value = substitute(document, opts.env ?? process.env, [], issues);
   issues.push(...passwordNotInFile(writtenUrl(document)));
   const parsed = scenarioSchema.safeParse(value);
-  if (!parsed.success) throw scenarioError(file, [...issues, ...unshadowed(schemaIssues(parsed.error.issues, value), issues)]);
+  if (!parsed.success)
+    throw scenarioError(file, [...issues, ...unshadowed(schemaIssues(parsed.error.issues, value), issues)]);
   const raw = withEnvironment(parsed.data, opts);
   issues.push(...checkRules(raw));
   const sha256 = createHash('sha256').update(bytes).digest('hex');
@@ -61,9 +62,14 @@ function withEnvironment(raw: RawScenario, opts: LoadScenarioOptions): RawScenar
   const environment = opts.environment ?? raw.restore.environment;
   const managed = raw.source.managed;
   if (!managed || managed.version !== undefined) return { ...raw, restore: { ...raw.restore, environment } };
-  const installed = environment === 'local' ? (opts.installedServerMajors ?? (() => installedServerMajors(opts.env)))() : [];
+  const installed =
+    environment === 'local' ? (opts.installedServerMajors ?? (() => installedServerMajors(opts.env)))() : [];
   const version = defaultManagedMajor(environment, installed);
-  return { ...raw, source: { ...raw.source, managed: { ...managed, version } }, restore: { ...raw.restore, environment } };
+  return {
+    ...raw,
+    source: { ...raw.source, managed: { ...managed, version } },
+    restore: { ...raw.restore, environment },
+  };
 }
 
 // The file's bytes, or a ScenarioError saying why they cannot be read.
@@ -72,8 +78,16 @@ async function readScenario(file: string, path: string): Promise<Buffer> {
     return await readFile(path);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    const problem = code === 'ENOENT' ? `no such file: ${path}` : code === 'EISDIR' ? `${path} is a directory` : `cannot read ${path}: ${(error as Error).message}`;
-    const fix = code === 'ENOENT' || code === 'EISDIR' ? 'check the path, or create a scenario with `recoverable init`' : 'check the file permissions';
+    const problem =
+      code === 'ENOENT'
+        ? `no such file: ${path}`
+        : code === 'EISDIR'
+          ? `${path} is a directory`
+          : `cannot read ${path}: ${(error as Error).message}`;
+    const fix =
+      code === 'ENOENT' || code === 'EISDIR'
+        ? 'check the path, or create a scenario with `recoverable init`'
+        : 'check the file permissions';
     throw scenarioError(file, [{ path: FILE, problem, fix }], error);
   }
 }
@@ -82,9 +96,16 @@ async function readScenario(file: string, path: string): Promise<Buffer> {
 function keepExactExpectations(document: Document): void {
   visit(document, {
     Pair(_, pair) {
-      if (!isScalar(pair.key) || pair.key.value !== 'expect' || !isScalar(pair.value) || typeof pair.value.value !== 'number') return;
+      if (
+        !isScalar(pair.key) ||
+        pair.key.value !== 'expect' ||
+        !isScalar(pair.value) ||
+        typeof pair.value.value !== 'number'
+      )
+        return;
       const source = pair.value.srcToken && 'source' in pair.value.srcToken ? pair.value.srcToken.source : undefined;
-      if (source === undefined || parseDecimal(source) === null || sameDecimal(source, String(pair.value.value))) return;
+      if (source === undefined || parseDecimal(source) === null || sameDecimal(source, String(pair.value.value)))
+        return;
       pair.value.value = { decimal: source.trim() };
     },
   });
@@ -92,19 +113,29 @@ function keepExactExpectations(document: Document): void {
 
 // Parse YAML; syntax errors become issues located by line:column.
 function parseYaml(file: string, text: string): unknown {
-  const document = parseDocument(text, { prettyErrors: true, schema: 'core', uniqueKeys: true, keepSourceTokens: true });
+  const document = parseDocument(text, {
+    prettyErrors: true,
+    schema: 'core',
+    uniqueKeys: true,
+    keepSourceTokens: true,
+  });
   const problems = [...document.errors, ...document.warnings];
   if (problems.length > 0) {
-    throw scenarioError(file, problems.map((error) => {
-      const at = error.linePos?.[0];
-      const problem = lowerFirst(error.message.replace(/ at line \d+, column \d+:[\s\S]*$/, ''));
-      return { path: at ? `${at.line}:${at.col}` : FILE, problem, fix: yamlFix(error.code) };
-    }));
+    throw scenarioError(
+      file,
+      problems.map((error) => {
+        const at = error.linePos?.[0];
+        const problem = lowerFirst(error.message.replace(/ at line \d+, column \d+:[\s\S]*$/, ''));
+        return { path: at ? `${at.line}:${at.col}` : FILE, problem, fix: yamlFix(error.code) };
+      }),
+    );
   }
   keepExactExpectations(document);
   const value: unknown = document.toJS();
   if (value === null || value === undefined) {
-    throw scenarioError(file, [{ path: FILE, problem: 'the scenario is empty', fix: 'start from the commented starter: `recoverable init`' }]);
+    throw scenarioError(file, [
+      { path: FILE, problem: 'the scenario is empty', fix: 'start from the commented starter: `recoverable init`' },
+    ]);
   }
   return value;
 }
@@ -121,7 +152,9 @@ function substitute(value: unknown, env: NodeJS.ProcessEnv, path: Path, issues: 
   if (typeof value === 'string') return substituteText(value, env, formatPath(path), issues);
   if (Array.isArray(value)) return value.map((item, index) => substitute(item, env, [...path, index], issues));
   if (typeof value === 'object' && value !== null) {
-    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, substitute(item, env, [...path, key], issues)]));
+    return Object.fromEntries(
+      Object.entries(value).map(([key, item]) => [key, substitute(item, env, [...path, key], issues)]),
+    );
   }
   return value;
 }
@@ -131,7 +164,11 @@ function substituteText(text: string, env: NodeJS.ProcessEnv, path: string, issu
   return text.replace(REFERENCE, (match: string, name: string | undefined) => {
     if (name === undefined) return '${';
     if (!VARIABLE.test(name)) {
-      issues.push({ path, problem: `"${match}" is not a variable reference`, fix: 'write ${NAME} (letters, digits, _), or $${ for a literal ${' });
+      issues.push({
+        path,
+        problem: `"${match}" is not a variable reference`,
+        fix: 'write ${NAME} (letters, digits, _), or $${ for a literal ${',
+      });
       return match;
     }
     const found = env[name];
@@ -152,7 +189,12 @@ function writtenUrl(document: unknown): unknown {
 // Drop schema issues at or under a path that already has an environment issue: they are its echo.
 function unshadowed(issues: ScenarioIssue[], earlier: ScenarioIssue[]): ScenarioIssue[] {
   const shadowing = earlier.map((issue) => issue.path);
-  return issues.filter((issue) => !shadowing.some((path) => issue.path === path || issue.path.startsWith(`${path}.`) || issue.path.startsWith(`${path}[`)));
+  return issues.filter(
+    (issue) =>
+      !shadowing.some(
+        (path) => issue.path === path || issue.path.startsWith(`${path}.`) || issue.path.startsWith(`${path}[`),
+      ),
+  );
 }
 
 // Every zod issue as one or more scenario issues.
@@ -171,10 +213,24 @@ function describeIssue(issue: ZodIssue, input: unknown): ScenarioIssue[] {
     case 'unrecognized_keys':
       return issue.keys.map((key) => unknownKey(issue.path, key, allowedKeys(issue.message) ?? []));
     case 'invalid_type':
-      return [{ path, problem: `expected ${typeName(issue.expected)}, got ${describe(value, issue.expected)}`, fix: typeFix(issue.expected) }];
+      return [
+        {
+          path,
+          problem: `expected ${typeName(issue.expected)}, got ${describe(value, issue.expected)}`,
+          fix: typeFix(issue.expected),
+        },
+      ];
     case 'invalid_union': {
-      const expected = [...new Set(issue.errors.flatMap((branch) => branch.flatMap((inner) => (inner.code === 'invalid_type' ? [typeName(inner.expected)] : []))))];
-      return [{ path, problem: `expected ${orList(expected)}, got ${describe(value)}`, fix: `write a ${orList(expected)}` }];
+      const expected = [
+        ...new Set(
+          issue.errors.flatMap((branch) =>
+            branch.flatMap((inner) => (inner.code === 'invalid_type' ? [typeName(inner.expected)] : [])),
+          ),
+        ),
+      ];
+      return [
+        { path, problem: `expected ${orList(expected)}, got ${describe(value)}`, fix: `write a ${orList(expected)}` },
+      ];
     }
     case 'invalid_value': {
       const options = issue.values.map(String);
@@ -197,16 +253,37 @@ function describeIssue(issue: ZodIssue, input: unknown): ScenarioIssue[] {
 function unknownKey(parent: Path, key: string, allowed: string[]): ScenarioIssue {
   const near = closest(key, allowed);
   const here = `allowed here: ${allowed.join(', ')}`;
-  return { path: formatPath([...parent, key]), problem: `unknown field "${key}"`, fix: near ? `rename it to ${near}; ${here}` : `remove it; ${here}` };
+  return {
+    path: formatPath([...parent, key]),
+    problem: `unknown field "${key}"`,
+    fix: near ? `rename it to ${near}; ${here}` : `remove it; ${here}`,
+  };
 }
 
 // A bound broken by a number, a list or a text.
-function sizeIssue(path: string, origin: string, bound: 'at least' | 'at most', limit: number | bigint, value: unknown): ScenarioIssue {
-  if (origin === 'array') return { path, problem: bound === 'at least' ? 'the list is empty' : `the list has more than ${limit} items`, fix: 'list at least one item, or remove the key to use the default' };
+function sizeIssue(
+  path: string,
+  origin: string,
+  bound: 'at least' | 'at most',
+  limit: number | bigint,
+  value: unknown,
+): ScenarioIssue {
+  if (origin === 'array')
+    return {
+      path,
+      problem: bound === 'at least' ? 'the list is empty' : `the list has more than ${limit} items`,
+      fix: 'list at least one item, or remove the key to use the default',
+    };
   if (origin === 'string') {
-    return bound === 'at least' ? { path, problem: 'the value is empty', fix: 'write a value, or remove the key to use the default' } : { path, problem: `longer than ${limit} characters`, fix: 'shorten it' };
+    return bound === 'at least'
+      ? { path, problem: 'the value is empty', fix: 'write a value, or remove the key to use the default' }
+      : { path, problem: `longer than ${limit} characters`, fix: 'shorten it' };
   }
-  return { path, problem: `expected ${bound} ${limit}, got ${describe(value)}`, fix: `use ${limit} or ${bound === 'at least' ? 'more' : 'less'}` };
+  return {
+    path,
+    problem: `expected ${bound} ${limit}, got ${describe(value)}`,
+    fix: `use ${limit} or ${bound === 'at least' ? 'more' : 'less'}`,
+  };
 }
 
 // Zod's type names, as a YAML author reads them.
@@ -249,19 +326,34 @@ function valueAt(input: unknown, path: Path): unknown {
 
 /** A YAML path as written in issues: `restore.targets[1].checks[0]`; the whole document is `<root>`. */
 export function formatPath(path: Path): string {
-  const text = path.map((key, index) => (typeof key === 'number' ? `[${key}]` : `${index === 0 ? '' : '.'}${String(key)}`)).join('');
+  const text = path
+    .map((key, index) => (typeof key === 'number' ? `[${key}]` : `${index === 0 ? '' : '.'}${String(key)}`))
+    .join('');
   return text === '' ? ROOT : text;
 }
 
 // Fixture files of a managed source that do not exist.
 async function missingFixtures(scenario: Scenario, cwd: string): Promise<ScenarioIssue[]> {
   if (scenario.source.kind !== 'managed') return [];
-  const found = await Promise.all(scenario.source.fixtures.map((fixture) => stat(fixture).then((s) => s.isFile(), () => false)));
-  return scenario.source.fixtures.flatMap((fixture, index) => (found[index] ? [] : [{
-    path: `source.managed.fixtures[${index}]`,
-    problem: `fixture file not found: ${fixture}`,
-    fix: `create it, or fix the path (relative paths resolve against ${cwd})`,
-  }]));
+  const found = await Promise.all(
+    scenario.source.fixtures.map((fixture) =>
+      stat(fixture).then(
+        (s) => s.isFile(),
+        () => false,
+      ),
+    ),
+  );
+  return scenario.source.fixtures.flatMap((fixture, index) =>
+    found[index]
+      ? []
+      : [
+          {
+            path: `source.managed.fixtures[${index}]`,
+            problem: `fixture file not found: ${fixture}`,
+            fix: `create it, or fix the path (relative paths resolve against ${cwd})`,
+          },
+        ],
+  );
 }
 
 // The error thrown for a scenario with issues: one line per issue.

@@ -12,6 +12,8 @@ export const SUPPORTED_MAJORS = { min: 13, max: 18 } as const;
  */
 export function defaultManagedMajor(environment: 'local' | 'docker', installedServerMajors: readonly number[]): number {
   if (environment === 'docker') return DEFAULT_MANAGED_MAJOR;
-  const supported = installedServerMajors.filter((major) => major >= SUPPORTED_MAJORS.min && major <= SUPPORTED_MAJORS.max);
+  const supported = installedServerMajors.filter(
+    (major) => major >= SUPPORTED_MAJORS.min && major <= SUPPORTED_MAJORS.max,
+  );
   return supported.length ? Math.max(...supported) : DEFAULT_MANAGED_MAJOR;
 }

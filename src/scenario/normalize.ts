@@ -2,7 +2,16 @@
 import { resolve } from 'node:path';
 import type { RawCheck, RawScenario, RawTarget } from './schema.ts';
 import { DEFAULT_MANAGED_MAJOR } from './managed-major.ts';
-import type { CheckSpec, EvidenceSpec, KeySourceSpec, Scenario, SnapshotSpec, SourceSpec, Target, TargetSpec } from './types.ts';
+import type {
+  CheckSpec,
+  EvidenceSpec,
+  KeySourceSpec,
+  Scenario,
+  SnapshotSpec,
+  SourceSpec,
+  Target,
+  TargetSpec,
+} from './types.ts';
 
 /** Where the scenario came from: its absolute path, its SHA-256, and the directory relative paths resolve against. */
 export interface ScenarioOrigin {
@@ -31,7 +40,16 @@ export function normalizeScenario(raw: RawScenario, origin: ScenarioOrigin): Sce
       ...(backup.use === undefined ? {} : { use: backup.use }),
       ...(backup.snapshot === undefined ? {} : { snapshot: normalizeSnapshot(backup.snapshot) }),
       // One restore_command for another tool's WAL archive: the external block's, or the source's (rules refuse two).
-      ...(backup.external === undefined ? {} : { external: { restoreCommand: backup.external.restoreCommand, restoreWal: backup.external.restoreWal ?? raw.source.restoreCommand ?? '', ...(backup.external.archiveCheck === undefined ? {} : { archiveCheck: backup.external.archiveCheck }), timeoutMs: backup.external.timeout } }),
+      ...(backup.external === undefined
+        ? {}
+        : {
+            external: {
+              restoreCommand: backup.external.restoreCommand,
+              restoreWal: backup.external.restoreWal ?? raw.source.restoreCommand ?? '',
+              ...(backup.external.archiveCheck === undefined ? {} : { archiveCheck: backup.external.archiveCheck }),
+              timeoutMs: backup.external.timeout,
+            },
+          }),
     },
     restore: {
       environment: restore.environment,
@@ -124,7 +142,14 @@ function targetLabel(spec: TargetSpec): string {
     case 'name':
       return `name:${spec.name}`;
     default: {
-      const value = spec.kind === 'time' ? spec.time : spec.kind === 'lsn' ? spec.lsn : spec.kind === 'xid' ? String(spec.xid) : `${spec.marker}${spec.via === 'xid' ? '' : ` via ${spec.via}`}`;
+      const value =
+        spec.kind === 'time'
+          ? spec.time
+          : spec.kind === 'lsn'
+            ? spec.lsn
+            : spec.kind === 'xid'
+              ? String(spec.xid)
+              : `${spec.marker}${spec.via === 'xid' ? '' : ` via ${spec.via}`}`;
       return `${spec.kind}:${value}${spec.inclusive ? '' : ' (exclusive)'}`;
     }
   }
@@ -135,7 +160,13 @@ function normalizeCheck(raw: RawCheck): CheckSpec {
   if (typeof raw === 'string') return raw === 'amcheck' ? { kind: 'amcheck', heapallindexed: true } : { kind: raw };
   if ('amcheck' in raw) return { kind: 'amcheck', heapallindexed: raw.amcheck.heapallindexed };
   const { query, expect, database, name } = raw.sql;
-  return { kind: 'sql', query, expect, ...(database === undefined ? {} : { database }), name: name ?? shortQuery(query) };
+  return {
+    kind: 'sql',
+    query,
+    expect,
+    ...(database === undefined ? {} : { database }),
+    name: name ?? shortQuery(query),
+  };
 }
 
 // The query on one line, trimmed to 60 characters.

@@ -5,11 +5,27 @@ import { parseInstant } from './instant.ts';
 import { parseConnection } from '../source/connection-string.ts';
 
 /** The check names that need no options. `amcheck` also has an object form. */
-export const CHECK_NAMES = ['rowcounts', 'fingerprints', 'schema', 'sequences', 'large-objects', 'roles', 'amcheck'] as const;
+export const CHECK_NAMES = [
+  'rowcounts',
+  'fingerprints',
+  'schema',
+  'sequences',
+  'large-objects',
+  'roles',
+  'amcheck',
+] as const;
 /** Report formats, all written by default. */
 export const REPORT_FORMATS = ['json', 'junit', 'markdown', 'html'] as const;
 /** Checks run when a scenario lists none. */
-export const DEFAULT_CHECKS = ['rowcounts', 'fingerprints', 'schema', 'sequences', 'large-objects', 'roles', 'amcheck'] as const;
+export const DEFAULT_CHECKS = [
+  'rowcounts',
+  'fingerprints',
+  'schema',
+  'sequences',
+  'large-objects',
+  'roles',
+  'amcheck',
+] as const;
 
 const ALLOWED = 'allowed: ';
 const NAME = /^[a-z0-9][a-z0-9._-]*$/;
@@ -85,7 +101,8 @@ function wholeNumber(min: number, max: number, what: string) {
     .number()
     .int()
     .superRefine((value, ctx) => {
-      if (value < min || value > max) fail(ctx, `${what} ${value} is out of range`, `use a whole number from ${min} to ${max}`);
+      if (value < min || value > max)
+        fail(ctx, `${what} ${value} is out of range`, `use a whole number from ${min} to ${max}`);
     })
     .meta({ minimum: min, maximum: max });
 }
@@ -111,7 +128,11 @@ const duration = z
     const result = parseDuration(value);
     return result.ok ? result.ms : fail(ctx, result.problem, result.fix);
   })
-  .meta({ type: 'string', pattern: '^\\s*(\\d+(\\.\\d+)?\\s*(ms|s|m|h|d)\\s*)+$', description: 'a duration with units: 500ms, 30s, 5m, 1h30m' });
+  .meta({
+    type: 'string',
+    pattern: '^\\s*(\\d+(\\.\\d+)?\\s*(ms|s|m|h|d)\\s*)+$',
+    description: 'a duration with units: 500ms, 30s, 5m, 1h30m',
+  });
 
 // A URL or conninfo that parses as libpq would read it; an unset ${VAR} is reported by the loader instead.
 const connection = z.string().superRefine((value, ctx) => {
@@ -135,33 +156,59 @@ function present(word: string) {
     .unknown()
     .transform((value, ctx): true => {
       if (value === true || value === null) return true;
-      return fail(ctx, `${word}: ${JSON.stringify(value)} is not a setting`, `write { ${word}: true, checks: [...] }, or the plain word ${word}`);
+      return fail(
+        ctx,
+        `${word}: ${JSON.stringify(value)} is not a setting`,
+        `write { ${word}: true, checks: [...] }, or the plain word ${word}`,
+      );
     })
     .meta({ enum: [true, null] });
 }
 
 // A value that is one of `words`, or an object holding exactly one key of `branches` (e.g. `{ xid: 1234 }`).
-function choice<const W extends string, B extends Record<string, z.ZodType>>(what: string, words: readonly W[], branches: B) {
+function choice<const W extends string, B extends Record<string, z.ZodType>>(
+  what: string,
+  words: readonly W[],
+  branches: B,
+) {
   const keys = Object.keys(branches);
   const forms = [...words, ...keys.map((key) => `{ ${key}: ... }`)].join(', ');
   const schema = z.unknown().transform((value, ctx): W | z.output<B[keyof B]> => {
     if (typeof value === 'string') {
       if ((words as readonly string[]).includes(value)) return value as W;
       const near = closest(value, [...words, ...keys]);
-      return fail(ctx, `unknown ${what} "${value}"`, near ? `did you mean ${near}? the forms are ${forms}` : `use one of ${forms}`);
+      return fail(
+        ctx,
+        `unknown ${what} "${value}"`,
+        near ? `did you mean ${near}? the forms are ${forms}` : `use one of ${forms}`,
+      );
     }
     if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-      return fail(ctx, `expected a ${what}, got ${Array.isArray(value) ? 'list' : value === null ? 'null' : typeof value}`, `use one of ${forms}`);
+      return fail(
+        ctx,
+        `expected a ${what}, got ${Array.isArray(value) ? 'list' : value === null ? 'null' : typeof value}`,
+        `use one of ${forms}`,
+      );
     }
     const present = keys.filter((key) => key in value);
     const [key] = present;
-    if (present.length > 1) return fail(ctx, `a ${what} takes exactly one of ${keys.join(', ')}, got ${present.join(' and ')}`, `keep one of ${present.join(', ')}`);
+    if (present.length > 1)
+      return fail(
+        ctx,
+        `a ${what} takes exactly one of ${keys.join(', ')}, got ${present.join(' and ')}`,
+        `keep one of ${present.join(', ')}`,
+      );
     if (key === undefined) {
       const first = Object.keys(value)[0] ?? '';
-      if ((words as readonly string[]).includes(first)) return fail(ctx, `${what} "${first}" takes no options`, `write it as a plain word: - ${first}`);
+      if ((words as readonly string[]).includes(first))
+        return fail(ctx, `${what} "${first}" takes no options`, `write it as a plain word: - ${first}`);
       const near = closest(first, [...words, ...keys]);
       if (near) return fail(ctx, `unknown ${what} "${first}"`, `did you mean ${near}? the forms are ${forms}`);
-      return fail(ctx, `a ${what} needs one of ${keys.join(', ')}, got ${Object.keys(value).join(', ') || 'an empty mapping'}`, `use one of ${forms}`);
+      return fail(
+        ctx,
+        `a ${what} needs one of ${keys.join(', ')}, got ${Object.keys(value).join(', ') || 'an empty mapping'}`,
+        `use one of ${forms}`,
+      );
     }
     const result = (branches[key] as z.ZodType).safeParse(value);
     if (!result.success) {
@@ -170,14 +217,22 @@ function choice<const W extends string, B extends Record<string, z.ZodType>>(wha
     }
     return result.data as z.output<B[keyof B]>;
   });
-  writtenShapes.set(schema, () => z.union([...(words.length ? [z.enum(words as [W, ...W[]])] : []), ...Object.values(branches)]));
+  writtenShapes.set(schema, () =>
+    z.union([...(words.length ? [z.enum(words as [W, ...W[]])] : []), ...Object.values(branches)]),
+  );
   return schema;
 }
 
 const sqlCheck = strict({
   query: text,
   // { decimal } is how the loader keeps a number YAML would round (9007199254740993, 100.000000000000000001).
-  expect: z.union([z.number(), z.string(), z.boolean(), z.null(), z.strictObject({ decimal: z.string().regex(/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/) })]),
+  expect: z.union([
+    z.number(),
+    z.string(),
+    z.boolean(),
+    z.null(),
+    z.strictObject({ decimal: z.string().regex(/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/) }),
+  ]),
   database: text.optional(),
   name: text.optional(),
 });
@@ -195,19 +250,43 @@ const target = choice('target', ['immediate', 'latest'], {
   immediate: strict({ immediate: present('immediate'), checks: targetChecks }),
   latest: strict({ latest: present('latest'), checks: targetChecks }),
   time: strict({ time: instant, inclusive, checks: targetChecks }),
-  lsn: strict({ lsn: matching(LSN, (value) => `"${value}" is not an LSN`, 'write it as PostgreSQL prints it, e.g. 0/1A2B3C'), inclusive, checks: targetChecks }),
+  lsn: strict({
+    lsn: matching(LSN, (value) => `"${value}" is not an LSN`, 'write it as PostgreSQL prints it, e.g. 0/1A2B3C'),
+    inclusive,
+    checks: targetChecks,
+  }),
   xid: strict({ xid: z.number().int().min(1), inclusive, checks: targetChecks }),
   name: strict({ name: text.max(63), checks: targetChecks }),
-  marker: strict({ marker: text, via: z.enum(['xid', 'time', 'lsn', 'name']).default('xid'), inclusive, checks: targetChecks }),
+  marker: strict({
+    marker: text,
+    via: z.enum(['xid', 'time', 'lsn', 'name']).default('xid'),
+    inclusive,
+    checks: targetChecks,
+  }),
 });
 
 const snapshot = choice('snapshot', [], {
-  driver: strict({ driver: z.enum(['btrfs', 'copy']), allowStandby: z.boolean().default(false), timeout: duration.default(600_000) }),
-  command: strict({ command: text, restoreCommand: text, deleteCommand: text.optional(), timeout: duration.default(600_000), allowStandby: z.boolean().default(false) }),
+  driver: strict({
+    driver: z.enum(['btrfs', 'copy']),
+    allowStandby: z.boolean().default(false),
+    timeout: duration.default(600_000),
+  }),
+  command: strict({
+    command: text,
+    restoreCommand: text,
+    deleteCommand: text.optional(),
+    timeout: duration.default(600_000),
+    allowStandby: z.boolean().default(false),
+  }),
 });
 
 // Another tool's backups: the commands that bring one back (data directory, then WAL); inputs come as environment variables.
-const external = strict({ restoreCommand: text, restoreWal: text.optional(), archiveCheck: text.optional(), timeout: duration.default(1_800_000) });
+const external = strict({
+  restoreCommand: text,
+  restoreWal: text.optional(),
+  archiveCheck: text.optional(),
+  timeout: duration.default(1_800_000),
+});
 
 const source = strict({
   managed: presentBlock({
@@ -217,7 +296,9 @@ const source = strict({
     fixtures: z.array(text).default([]),
     workload: block({ seed: z.number().int().default(42), transactions: z.number().int().min(0).default(1000) }),
     dataChecksums: z.boolean().default(true),
-    tablespaces: z.array(z.string().regex(/^[a-z_][a-z0-9_]*$/, 'a tablespace name: lowercase letters, digits, _')).default([]),
+    tablespaces: z
+      .array(z.string().regex(/^[a-z_][a-z0-9_]*$/, 'a tablespace name: lowercase letters, digits, _'))
+      .default([]),
   }).optional(),
   url: connection.optional(),
   restoreCommand: text.optional(),
@@ -233,7 +314,13 @@ const source = strict({
 // itself in the scenario).
 const keySource = choice('key source', [], {
   file: strict({ file: text }),
-  env: strict({ env: matching(/^[A-Za-z_][A-Za-z0-9_]*$/, (value) => `"${value}" is not an environment variable name`, 'use letters, digits and _, e.g. RECOVERABLE_KEY') }),
+  env: strict({
+    env: matching(
+      /^[A-Za-z_][A-Za-z0-9_]*$/,
+      (value) => `"${value}" is not an environment variable name`,
+      'use letters, digits and _, e.g. RECOVERABLE_KEY',
+    ),
+  }),
 });
 
 // Encryption at rest: the key (64 hex digits) from a file or an environment variable.
@@ -241,7 +328,11 @@ const encryption = strict({ key: keySource });
 
 /** The raw scenario schema: unknown keys are errors, defaults are filled in. */
 export const scenarioSchema = strict({
-  name: matching(NAME, (value) => `"${value}" is not a valid scenario name`, 'use lowercase letters, digits, ".", "_" and "-", starting with a letter or digit'),
+  name: matching(
+    NAME,
+    (value) => `"${value}" is not a valid scenario name`,
+    'use lowercase letters, digits, ".", "_" and "-", starting with a letter or digit',
+  ),
   source,
   repository: text.default('.recoverable/repo'),
   encryption: encryption.optional(),
@@ -267,8 +358,18 @@ export const scenarioSchema = strict({
   }),
   checks: checks.prefault([...DEFAULT_CHECKS]),
   objectives: block({ rto: duration.optional(), rpo: duration.optional() }),
-  report: block({ dir: text.default('reports'), formats: z.array(z.enum(REPORT_FORMATS)).min(1).default([...REPORT_FORMATS]) }),
-  evidence: block({ signingKey: keySource.optional(), verifyKey: keySource.optional(), require: z.enum(['signed', 'any']).default('any') }),
+  report: block({
+    dir: text.default('reports'),
+    formats: z
+      .array(z.enum(REPORT_FORMATS))
+      .min(1)
+      .default([...REPORT_FORMATS]),
+  }),
+  evidence: block({
+    signingKey: keySource.optional(),
+    verifyKey: keySource.optional(),
+    require: z.enum(['signed', 'any']).default('any'),
+  }),
 });
 
 /** A scenario as written, validated and with defaults, before paths are resolved. */

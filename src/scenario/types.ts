@@ -8,7 +8,13 @@ export type TargetSpec =
   | { kind: 'lsn'; lsn: string; inclusive: boolean }
   | { kind: 'xid'; xid: number; inclusive: boolean }
   | { kind: 'name'; name: string }
-  | { kind: 'marker'; marker: string; inclusive: boolean; /** Which recovery target proves the marker: its xid, commit time, LSN or restore point. */ via: 'xid' | 'time' | 'lsn' | 'name' };
+  | {
+      kind: 'marker';
+      marker: string;
+      inclusive: boolean;
+      /** Which recovery target proves the marker: its xid, commit time, LSN or restore point. */ via:
+        'xid' | 'time' | 'lsn' | 'name';
+    };
 
 /**
  * One restore target with a stable label (`immediate`, `xid:1234`, `marker:batch-2`, and
@@ -26,7 +32,13 @@ export type CheckSpec =
   | { kind: 'large-objects' }
   | { kind: 'roles' }
   | { kind: 'amcheck'; heapallindexed: boolean }
-  | { kind: 'sql'; query: string; expect: number | string | boolean | null | { decimal: string }; database?: string; name: string /* default: the query, trimmed to 60 chars */ };
+  | {
+      kind: 'sql';
+      query: string;
+      expect: number | string | boolean | null | { decimal: string };
+      database?: string;
+      name: string; /* default: the query, trimmed to 60 chars */
+    };
 
 /** The database that is backed up: a cluster Recoverable owns, or a real server. */
 export type SourceSpec =
@@ -69,7 +81,13 @@ export interface Scenario {
   repository: string /* absolute */;
   /** Backups and archived WAL encrypted in the repository with this key (README: Encryption at rest). */
   encryption?: { key: KeySourceSpec };
-  backup: { method: 'dump' | 'basebackup' | 'snapshot' | 'external'; jobs: number; /** How long a physical backup waits for its stop segment to be archived. */ archiveTimeoutMs: number; use?: string; snapshot?: SnapshotSpec; external?: ExternalSpec;
+  backup: {
+    method: 'dump' | 'basebackup' | 'snapshot' | 'external';
+    jobs: number;
+    /** How long a physical backup waits for its stop segment to be archived. */ archiveTimeoutMs: number;
+    use?: string;
+    snapshot?: SnapshotSpec;
+    external?: ExternalSpec;
     /** PostgreSQL 17+: each basebackup is incremental against the previous one of its source (pg_combinebackup restores). */
     incremental?: boolean;
   };

@@ -30,7 +30,11 @@ export interface FaultContext {
 }
 
 /** Runs one drill of a scenario the way the self-test runs every drill (same logger, clock and weakening). */
-export type DrillRunner = (scenario: Scenario, afterRestore?: AfterRestoreHook, label?: string) => Promise<DrillOutcome>;
+export type DrillRunner = (
+  scenario: Scenario,
+  afterRestore?: AfterRestoreHook,
+  label?: string,
+) => Promise<DrillOutcome>;
 
 /** How and where a fault is injected; each returns a description of exactly what it changed. */
 export type Injection =
@@ -46,9 +50,15 @@ export type Injection =
   /** Ask the clean backup for a target it cannot reach. */
   | { stage: 'target'; targets: Target[] }
   /** Offer the archive a segment it already holds, with other content; the clean repository is only read. */
-  | { stage: 'archiving'; probe(clean: BackupCopy, ctx: FaultContext): Promise<{ injected: string; checks: CheckResult[] }> }
+  | {
+      stage: 'archiving';
+      probe(clean: BackupCopy, ctx: FaultContext): Promise<{ injected: string; checks: CheckResult[] }>;
+    }
   /** A source of its own, changed before its backup is taken. */
-  | { stage: 'source'; drill(base: Scenario, ctx: FaultContext, run: DrillRunner): Promise<{ injected: string; outcome: DrillOutcome }> };
+  | {
+      stage: 'source';
+      drill(base: Scenario, ctx: FaultContext, run: DrillRunner): Promise<{ injected: string; outcome: DrillOutcome }>;
+    };
 
 /** One registered fault: a file of src/selftest/faults/ exports it, registry.ts lists it. */
 export interface Fault {

@@ -10,7 +10,13 @@ import { heapPageCorrupt, indexPageCorrupt } from './faults/pages.ts';
 import { aliasColumnRowChanged } from './faults/rows.ts';
 import { targetBeyondArchive } from './faults/targets.ts';
 import { tablePermissionDenied, tableUnreadable } from './faults/source.ts';
-import { databaseSettingLost, functionBodyChanged, indexPredicateChanged, roleMembershipLost, viewDefinitionChanged } from './faults/definitions.ts';
+import {
+  databaseSettingLost,
+  functionBodyChanged,
+  indexPredicateChanged,
+  roleMembershipLost,
+  viewDefinitionChanged,
+} from './faults/definitions.ts';
 import { expectationsMissing, foreignBackup, historyMissing, signedManifestTampered } from './faults/evidence.ts';
 
 /** Every registered fault, in the order the matrix lists them: by stage, from the source to the restored cluster. */
@@ -54,18 +60,36 @@ export function faultsFor(method: BackupMethod, environment: EnvironmentKind, on
 }
 
 /** Refuse unknown names (listing the known ones) and names that apply to none of the chosen methods here. */
-export function checkFaultNames(only: readonly string[], methods: readonly BackupMethod[], environment: EnvironmentKind): void {
+export function checkFaultNames(
+  only: readonly string[],
+  methods: readonly BackupMethod[],
+  environment: EnvironmentKind,
+): void {
   const known = FAULTS.map((f) => f.id);
   const unknown = only.filter((name) => !known.includes(name));
   if (unknown.length) {
-    throw new UsageError(`unknown fault${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')}`, { hint: `known faults: ${known.join(', ')}` });
+    throw new UsageError(`unknown fault${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')}`, {
+      hint: `known faults: ${known.join(', ')}`,
+    });
   }
-  const idle = only.filter((name) => !methods.some((m) => appliesTo(FAULTS.find((f) => f.id === name)!, m, environment)));
+  const idle = only.filter(
+    (name) =>
+      !methods.some((m) =>
+        appliesTo(
+          FAULTS.find((f) => f.id === name)!,
+          m,
+          environment,
+        ),
+      ),
+  );
   if (idle.length) {
     const where = (name: string): string => {
       const fault = FAULTS.find((f) => f.id === name)!;
       return `${name} applies to ${Object.keys(fault.caughtBy).join(', ')}${fault.environments ? ` in ${fault.environments.join(', ')}` : ''}`;
     };
-    throw new UsageError(`no chosen method (${methods.join(', ')}, ${environment}) has fault${idle.length > 1 ? 's' : ''} ${idle.join(', ')}`, { hint: `${idle.map(where).join('; ')}: pick a --method it applies to` });
+    throw new UsageError(
+      `no chosen method (${methods.join(', ')}, ${environment}) has fault${idle.length > 1 ? 's' : ''} ${idle.join(', ')}`,
+      { hint: `${idle.map(where).join('; ')}: pick a --method it applies to` },
+    );
   }
 }

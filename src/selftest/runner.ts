@@ -17,7 +17,13 @@ import { copyRepository, openBackup } from './inject/backup-copy.ts';
 import { decideSelftest, judgeChecks, selftestExitCode, type Judgement } from './judge.ts';
 import { faultsFor } from './registry.ts';
 import { resolveEvidenceKeys } from '../evidence/scenario-keys.ts';
-import { SELFTEST_SCHEMA_VERSION, type CleanRun, type FaultOutcome, type MethodRun, type SelftestResult } from './result.ts';
+import {
+  SELFTEST_SCHEMA_VERSION,
+  type CleanRun,
+  type FaultOutcome,
+  type MethodRun,
+  type SelftestResult,
+} from './result.ts';
 import { cleanScenario, reuseBackup } from './scenario.ts';
 import { TOOL_VERSION } from '../core/tool-version.ts';
 
@@ -66,14 +72,27 @@ export async function runSelftest(options: SelftestOptions, deps: SelftestDeps):
   const startedAt = deps.clock.date();
   const started = deps.clock.now();
   // With --only, a method none of the named faults applies to is not run at all.
-  const plan = options.methods.map((method) => ({ method, faults: faultsFor(method, options.environment, options.only) })).filter((p) => !options.only || p.faults.length > 0);
+  const plan = options.methods
+    .map((method) => ({ method, faults: faultsFor(method, options.environment, options.only) }))
+    .filter((p) => !options.only || p.faults.length > 0);
   const total = plan.reduce((n, p) => n + 1 + p.faults.length, 0);
   let step = 0;
   const session: Session = {
-    options, clock: deps.clock, log: quietLogger(deps.log), drills: [],
+    options,
+    clock: deps.clock,
+    log: quietLogger(deps.log),
+    drills: [],
     progress: (method, name, outcome, message) => {
       if (!outcome) step++;
-      deps.onProgress?.({ step, total, method, name, elapsedMs: Math.round(deps.clock.now() - started), ...(outcome ? { outcome } : {}), ...(message ? { message } : {}) });
+      deps.onProgress?.({
+        step,
+        total,
+        method,
+        name,
+        elapsedMs: Math.round(deps.clock.now() - started),
+        ...(outcome ? { outcome } : {}),
+        ...(message ? { message } : {}),
+      });
     },
   };
   // One private directory for every repository, copy and fixture; gone after the run, an error or Ctrl-C.
@@ -95,9 +114,17 @@ export async function runSelftest(options: SelftestOptions, deps: SelftestDeps):
   }
   const { verdict, summary } = decideSelftest(methods);
   const result: SelftestResult = {
-    schemaVersion: SELFTEST_SCHEMA_VERSION, kind: 'selftest', runId: timeId(startedAt), tool: { name: 'recoverable', version: TOOL_VERSION },
-    startedAt: startedAt.toISOString(), finishedAt: deps.clock.date().toISOString(), verdict, summary,
-    environment: { kind: options.environment, version: options.version }, weakened: [...(options.weaken?.dropChecks ?? [])], methods,
+    schemaVersion: SELFTEST_SCHEMA_VERSION,
+    kind: 'selftest',
+    runId: timeId(startedAt),
+    tool: { name: 'recoverable', version: TOOL_VERSION },
+    startedAt: startedAt.toISOString(),
+    finishedAt: deps.clock.date().toISOString(),
+    verdict,
+    summary,
+    environment: { kind: options.environment, version: options.version },
+    weakened: [...(options.weaken?.dropChecks ?? [])],
+    methods,
   };
   return { result, exitCode: selftestExitCode(verdict, environmentFault), drills: session.drills };
 }
@@ -113,7 +140,12 @@ interface Session {
 }
 
 // One method: the clean drill takes the backup every fault reuses and must pass; then each fault on it.
-async function runMethod(session: Session, method: BackupMethod, faults: readonly Fault[], dir: string): Promise<{ run: MethodRun; machineGaveOut: boolean }> {
+async function runMethod(
+  session: Session,
+  method: BackupMethod,
+  faults: readonly Fault[],
+  dir: string,
+): Promise<{ run: MethodRun; machineGaveOut: boolean }> {
   const { options, clock } = session;
   const context = { method, environment: options.environment, version: options.version, log: session.log };
   const drill = drillRunner(session.log, clock, (name, result) => session.drills.push({ method, name, result }));
@@ -131,7 +163,14 @@ async function runMethod(session: Session, method: BackupMethod, faults: readonl
     session.progress(method, fault.id);
     const outcome = machineGaveOut
       ? notRun(fault, method, `the machine could not run the clean drill: ${cleanRun.summary}`)
-      : await runFault(fault, { ...context, dir: join(dir, 'faults', fault.id) }, base, cleanRun.backupId, drill, clock);
+      : await runFault(
+          fault,
+          { ...context, dir: join(dir, 'faults', fault.id) },
+          base,
+          cleanRun.backupId,
+          drill,
+          clock,
+        );
     outcomes.push(outcome);
     session.progress(method, fault.id, outcome.outcome, outcome.message);
   }
@@ -163,14 +202,26 @@ function cleanRunOf(clean: DrillOutcome, scenario: Scenario, durationMs: number)
 }
 
 // One fault: inject it at its stage, run the drill (or the probe), judge which check failed.
-async function runFault(fault: Fault, ctx: FaultContext, base: Scenario, backupId: string | undefined, drill: DrillRunner, clock: Clock): Promise<FaultOutcome> {
+async function runFault(
+  fault: Fault,
+  ctx: FaultContext,
+  base: Scenario,
+  backupId: string | undefined,
+  drill: DrillRunner,
+  clock: Clock,
+): Promise<FaultOutcome> {
   const head = outcomeHead(fault, ctx.method);
   const judge = (checks: readonly CheckResult[]): Judgement => judgeChecks(head.expectedCheck, fault.reason, checks);
   const started = clock.now();
   const finish = (judged: Judgement, injected?: string, drillVerdict?: RunResult['verdict']): FaultOutcome => ({
-    ...head, ...(injected ? { injected } : {}), ...judged, ...(drillVerdict ? { drillVerdict } : {}), durationMs: Math.round(clock.now() - started),
+    ...head,
+    ...(injected ? { injected } : {}),
+    ...judged,
+    ...(drillVerdict ? { drillVerdict } : {}),
+    durationMs: Math.round(clock.now() - started),
   });
-  if (!backupId && fault.injection.stage !== 'source') return notRun(fault, ctx.method, 'the clean drill left no backup to inject into');
+  if (!backupId && fault.injection.stage !== 'source')
+    return notRun(fault, ctx.method, 'the clean drill left no backup to inject into');
   await mkdir(ctx.dir, { recursive: true, mode: 0o755 });
   // The clean backup was signed with this key: faults written "as the backup was" are signed with it again.
   const { signer } = resolveEvidenceKeys(base);
@@ -181,34 +232,69 @@ async function runFault(fault: Fault, ctx: FaultContext, base: Scenario, backupI
       case 'archive': {
         const copy = await copyRepository(base.repository, join(ctx.dir, 'repository'), backupId!, signer);
         const injected = await injection.apply(copy, ctx);
-        const { result } = await drill(reuseBackup(base, copy.repository, backupId!, injection.targets), undefined, `${base.name}-${fault.id}`);
+        const { result } = await drill(
+          reuseBackup(base, copy.repository, backupId!, injection.targets),
+          undefined,
+          `${base.name}-${fault.id}`,
+        );
         return finish(judge(allChecks(result)), injected, result.verdict);
       }
       case 'repository': {
         const copy = await copyRepository(base.repository, join(ctx.dir, 'repository'), backupId!, signer);
         const { injected, use } = await injection.apply(copy, ctx);
         try {
-          const { result } = await drill(reuseBackup(base, copy.repository, use), undefined, `${base.name}-${fault.id}`);
+          const { result } = await drill(
+            reuseBackup(base, copy.repository, use),
+            undefined,
+            `${base.name}-${fault.id}`,
+          );
           return finish(judge(allChecks(result)), injected, result.verdict);
         } catch (error) {
           // A refusal before anything is restored is the drill's answer here: judged like a failed check.
           if (!(error instanceof RecoverableError) || error.category !== 'usage') throw error;
-          const refusal: CheckResult = { id: 'backup.use', kind: 'backup', status: 'failed', message: error.message, durationMs: 0 };
+          const refusal: CheckResult = {
+            id: 'backup.use',
+            kind: 'backup',
+            status: 'failed',
+            message: error.message,
+            durationMs: 0,
+          };
           return finish(judge([refusal]), injected, 'failed');
         }
       }
       case 'restored': {
         let injected: string | undefined;
-        const { result } = await drill(reuseBackup(base, base.repository, backupId!), async (cluster, database) => {
-          injected = await injection.apply(cluster, database, ctx);
-        }, `${base.name}-${fault.id}`);
+        const { result } = await drill(
+          reuseBackup(base, base.repository, backupId!),
+          async (cluster, database) => {
+            injected = await injection.apply(cluster, database, ctx);
+          },
+          `${base.name}-${fault.id}`,
+        );
         // Checks that failed on a restore the fault never reached prove nothing about the fault.
-        if (injected === undefined) return finish({ outcome: 'errored', failedChecks: [], message: `the fault was not injected (the restore failed before it, or the injection did): ${result.summary}` }, undefined, result.verdict);
+        if (injected === undefined)
+          return finish(
+            {
+              outcome: 'errored',
+              failedChecks: [],
+              message: `the fault was not injected (the restore failed before it, or the injection did): ${result.summary}`,
+            },
+            undefined,
+            result.verdict,
+          );
         return finish(judge(allChecks(result)), injected, result.verdict);
       }
       case 'target': {
-        const { result } = await drill(reuseBackup(base, base.repository, backupId!, injection.targets), undefined, `${base.name}-${fault.id}`);
-        return finish(judge(allChecks(result)), `restore targets: ${injection.targets.map((t) => t.label).join(', ')}`, result.verdict);
+        const { result } = await drill(
+          reuseBackup(base, base.repository, backupId!, injection.targets),
+          undefined,
+          `${base.name}-${fault.id}`,
+        );
+        return finish(
+          judge(allChecks(result)),
+          `restore targets: ${injection.targets.map((t) => t.label).join(', ')}`,
+          result.verdict,
+        );
       }
       case 'archiving': {
         const { injected, checks } = await injection.probe(await openBackup(base.repository, backupId!, signer), ctx);
@@ -222,15 +308,30 @@ async function runFault(fault: Fault, ctx: FaultContext, base: Scenario, backupI
   } catch (error) {
     if (error instanceof InterruptedError) throw error;
     const message = error instanceof RecoverableError ? `${error.code}: ${error.message}` : (error as Error).message;
-    return finish({ outcome: 'errored', failedChecks: [], message: `the fault could not be injected or drilled: ${message}` });
+    return finish({
+      outcome: 'errored',
+      failedChecks: [],
+      message: `the fault could not be injected or drilled: ${message}`,
+    });
   } finally {
     await rm(ctx.dir, { recursive: true, force: true });
   }
 }
 
 // What an outcome says about its fault before anything ran.
-function outcomeHead(fault: Fault, method: BackupMethod): Pick<FaultOutcome, 'id' | 'family' | 'method' | 'stage' | 'injects' | 'expectedCheck' | 'expectedReason'> {
-  return { id: fault.id, family: fault.family, method, stage: fault.injection.stage, injects: fault.injects, expectedCheck: fault.caughtBy[method]!, expectedReason: String(fault.reason) };
+function outcomeHead(
+  fault: Fault,
+  method: BackupMethod,
+): Pick<FaultOutcome, 'id' | 'family' | 'method' | 'stage' | 'injects' | 'expectedCheck' | 'expectedReason'> {
+  return {
+    id: fault.id,
+    family: fault.family,
+    method,
+    stage: fault.injection.stage,
+    injects: fault.injects,
+    expectedCheck: fault.caughtBy[method]!,
+    expectedReason: String(fault.reason),
+  };
 }
 
 function notRun(fault: Fault, method: BackupMethod, why: string): FaultOutcome {

@@ -24,7 +24,11 @@ export interface CleanScenarioInput {
 // Small but complete: every check on, a workload and marker batches for the physical methods' targets.
 function yaml(input: CleanScenarioInput, selftestFixture: string, signingKey: string): string {
   const snapshot = input.method === 'snapshot';
-  const fixtures = [join(FIXTURES, 'shop.sql'), ...(snapshot ? [join(FIXTURES, 'tablespace.sql')] : []), selftestFixture];
+  const fixtures = [
+    join(FIXTURES, 'shop.sql'),
+    ...(snapshot ? [join(FIXTURES, 'tablespace.sql')] : []),
+    selftestFixture,
+  ];
   return `name: selftest-${input.method}
 source:
   managed:
@@ -49,7 +53,9 @@ async function writeThrowawayKey(dir: string): Promise<string> {
   const keys = join(dir, 'keys');
   await mkdir(keys, { recursive: true, mode: 0o700 });
   const file = join(keys, 'signing.pem');
-  await writeFile(file, generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' }), { mode: 0o600 });
+  await writeFile(file, generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' }), {
+    mode: 0o600,
+  });
   return file;
 }
 

@@ -32,7 +32,8 @@ export async function prepareArchiveDir(repository: string, system: string, runt
   await mkdir(repository, { recursive: true, mode: 0o755 });
   await mkdir(join(repository, 'wal'), { recursive: true, mode: 0o755 });
   await mkdir(join(repository, 'wal', system), { recursive: true, mode: 0o700 });
-  if (runtime.kind === 'local' && runtime.clusterUser) await assertTraversable(dirname(repository), runtime.clusterUser);
+  if (runtime.kind === 'local' && runtime.clusterUser)
+    await assertTraversable(dirname(repository), runtime.clusterUser);
   await runtime.adopt(join(repository, 'wal', system));
 }
 

@@ -4,13 +4,16 @@ import { parse as parseForNodePostgres } from 'pg-connection-string';
 /** The libpq keywords a connection string sets, decoded (host, port, dbname, user, password, sslmode ...). */
 export type Keywords = Record<string, string>;
 
-export type ConnectionParse = { ok: true; form: 'url' | 'conninfo'; keywords: Keywords } | { ok: false; problem: string; fix: string };
+export type ConnectionParse =
+  { ok: true; form: 'url' | 'conninfo'; keywords: Keywords } | { ok: false; problem: string; fix: string };
 
 const SCHEME = /^postgres(?:ql)?:\/\//i;
-const URL_FIX = 'write postgresql://user@host:5432/db, or for a socket postgresql://user@/db?host=/var/run/postgresql; percent-encode reserved characters';
+const URL_FIX =
+  'write postgresql://user@host:5432/db, or for a socket postgresql://user@/db?host=/var/run/postgresql; percent-encode reserved characters';
 // A query parameter written without "=" (libpq refuses it; kept as written when rewriting).
 const NO_VALUE = '\u0000';
-const CONNINFO_FIX = "write key=value pairs, e.g. host=db port=5432 dbname=app user=app; quote values with spaces: options='-c x=y'";
+const CONNINFO_FIX =
+  "write key=value pairs, e.g. host=db port=5432 dbname=app user=app; quote values with spaces: options='-c x=y'";
 
 // A URL split where libpq splits it; each part as written (still percent-encoded).
 interface UrlParts {
@@ -116,11 +119,20 @@ function splitUrl(text: string): UrlParts {
   const userinfo = end >= 0 && head[end] === '@' ? head.slice(0, end) : null;
   const afterUser = userinfo === null ? head : head.slice(end + 1);
   const slash = afterUser.indexOf('/');
-  const params = query === '' ? [] : query.split('&').map((pair): [string, string] => {
-    const eq = pair.indexOf('=');
-    return eq < 0 ? [pair, NO_VALUE] : [pair.slice(0, eq), pair.slice(eq + 1)];
-  });
-  return { scheme, userinfo, hostspec: slash < 0 ? afterUser : afterUser.slice(0, slash), path: slash < 0 ? null : afterUser.slice(slash + 1), params };
+  const params =
+    query === ''
+      ? []
+      : query.split('&').map((pair): [string, string] => {
+          const eq = pair.indexOf('=');
+          return eq < 0 ? [pair, NO_VALUE] : [pair.slice(0, eq), pair.slice(eq + 1)];
+        });
+  return {
+    scheme,
+    userinfo,
+    hostspec: slash < 0 ? afterUser : afterUser.slice(0, slash),
+    path: slash < 0 ? null : afterUser.slice(slash + 1),
+    params,
+  };
 }
 
 // One host with an optional port; [v6] addresses in brackets.
@@ -142,7 +154,8 @@ function hostProblem(host: string | undefined): string | null {
 
 function portProblem(port: string | undefined): string | null {
   if (port === undefined || port === '') return null;
-  if (!/^\d+$/.test(port) || Number(port) < 1 || Number(port) > 65535) return `the port "${port}" is not a number from 1 to 65535`;
+  if (!/^\d+$/.test(port) || Number(port) < 1 || Number(port) > 65535)
+    return `the port "${port}" is not a number from 1 to 65535`;
   return null;
 }
 
@@ -160,7 +173,8 @@ function conninfoPairs(text: string): Array<[string, string]> | { problem: strin
     while (i < text.length && !/[\s=]/.test(text[i]!)) i++;
     const key = text.slice(keyStart, i);
     skipSpace();
-    if (text[i] !== '=') return { problem: `"${key}" has no "=" after it: expected key=value pairs or a postgresql:// URL` };
+    if (text[i] !== '=')
+      return { problem: `"${key}" has no "=" after it: expected key=value pairs or a postgresql:// URL` };
     i++;
     skipSpace();
     let value = '';

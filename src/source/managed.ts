@@ -28,9 +28,18 @@ export interface ManagedOptions {
   volume?: (path: string) => Promise<void>;
 }
 
-export async function startManagedSource(spec: ManagedSpec, runtime: Runtime, log: Logger, options: ManagedOptions = {}): Promise<ManagedSource> {
+export async function startManagedSource(
+  spec: ManagedSpec,
+  runtime: Runtime,
+  log: Logger,
+  options: ManagedOptions = {},
+): Promise<ManagedSource> {
   const { settings, volume } = options;
-  const cluster = await Cluster.init(runtime, { dataChecksums: spec.dataChecksums, ...(volume ? { prepareDataDir: volume } : {}) }, log).catch(async (error: unknown) => {
+  const cluster = await Cluster.init(
+    runtime,
+    { dataChecksums: spec.dataChecksums, ...(volume ? { prepareDataDir: volume } : {}) },
+    log,
+  ).catch(async (error: unknown) => {
     await options.disposeRuntime?.();
     throw error;
   });
@@ -54,7 +63,10 @@ export async function startManagedSource(spec: ManagedSpec, runtime: Runtime, lo
     try {
       // transactions: 0 is how a scenario with fixtures of its own (no shop schema) runs without the workload.
       if (spec.workload.transactions > 0) {
-        const summary = await runWorkload(client, { seed: spec.workload.seed, transactions: spec.workload.transactions });
+        const summary = await runWorkload(client, {
+          seed: spec.workload.seed,
+          transactions: spec.workload.transactions,
+        });
         log.info(summary, `workload: ${summary.transactions} transactions (seed ${spec.workload.seed})`);
       }
       version = await serverVersion(client);
@@ -90,7 +102,10 @@ async function createTablespaces(cluster: Cluster, names: string[], volume: Mana
 
 /** The cluster's system identifier, from pg_controldata (readable before the server starts). */
 export async function systemIdentifier(cluster: Cluster): Promise<string> {
-  const { stdout } = await cluster.runtime.tool('pg_controldata', ['-D', cluster.dataDir], { asClusterUser: true, env: { LC_ALL: 'C' } });
+  const { stdout } = await cluster.runtime.tool('pg_controldata', ['-D', cluster.dataDir], {
+    asClusterUser: true,
+    env: { LC_ALL: 'C' },
+  });
   const match = /Database system identifier:\s+(\d+)/.exec(stdout);
   // Cannot happen: pg_controldata of a running cluster always prints it, and LC_ALL=C keeps the label English.
   if (!match) throw new Error('pg_controldata did not print the database system identifier');
@@ -100,14 +115,27 @@ export async function systemIdentifier(cluster: Cluster): Promise<string> {
 // Fixtures run with ON_ERROR_STOP: a broken fixture is the scenario's problem, named with psql's words.
 async function loadFixture(cluster: Cluster, database: string, file: string): Promise<void> {
   try {
-    await cluster.runtime.tool('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', cluster.conninfo(database), '-f', file], { label: `psql -f ${file}` });
+    await cluster.runtime.tool(
+      'psql',
+      ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', cluster.conninfo(database), '-f', file],
+      { label: `psql -f ${file}` },
+    );
   } catch (error) {
-    if (error instanceof ToolError) throw new BackupUnusableError(`fixture ${file} failed to load: ${error.stderrTail.trim()}`, { cause: error, hint: 'fix the SQL in the fixture file' });
+    if (error instanceof ToolError)
+      throw new BackupUnusableError(`fixture ${file} failed to load: ${error.stderrTail.trim()}`, {
+        cause: error,
+        hint: 'fix the SQL in the fixture file',
+      });
     throw error;
   }
 }
 
-function managedSource(cluster: Cluster, database: string, version: { version: string; major: number }, disposeRuntime?: () => Promise<void>): ManagedSource {
+function managedSource(
+  cluster: Cluster,
+  database: string,
+  version: { version: string; major: number },
+  disposeRuntime?: () => Promise<void>,
+): ManagedSource {
   return {
     kind: 'managed',
     database,
@@ -116,7 +144,8 @@ function managedSource(cluster: Cluster, database: string, version: { version: s
     clientConfig: (db = database) => cluster.clientConfig(db),
     conninfo: (db = database) => cluster.conninfo(db),
     toolEnv: () => ({}),
-    describe: () => `managed PostgreSQL ${version.version} (${cluster.runtime.kind === 'docker' ? `${cluster.runtime.describe()}, ` : ''}${cluster.dataDir})`,
+    describe: () =>
+      `managed PostgreSQL ${version.version} (${cluster.runtime.kind === 'docker' ? `${cluster.runtime.describe()}, ` : ''}${cluster.dataDir})`,
     dispose: async () => {
       await cluster.dispose();
       await disposeRuntime?.();

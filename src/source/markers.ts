@@ -37,7 +37,9 @@ export async function ensureMarkerTable(client: pg.Client): Promise<void> {
     [SCHEMA],
   );
   if (table.rowCount === 0) {
-    await client.query(`create table ${SCHEMA}.markers (id bigint generated always as identity primary key, label text not null unique, written_at timestamptz not null default clock_timestamp())`);
+    await client.query(
+      `create table ${SCHEMA}.markers (id bigint generated always as identity primary key, label text not null unique, written_at timestamptz not null default clock_timestamp())`,
+    );
     await client.query(`comment on table ${SCHEMA}.markers is ${literal(MARKER_TAG)}`);
   } else if (table.rows[0]!.tag !== MARKER_TAG) {
     // Writing markers into a table someone else made would change their data and hide it from the checks.
@@ -74,9 +76,16 @@ function literal(text: string): string {
 }
 
 /** Write a marker transaction and a restore point; needs track_commit_timestamp for the commit time. */
-export async function writeMarker(client: pg.Client, label: string, expectations: Expectations | null): Promise<MarkerRecord> {
+export async function writeMarker(
+  client: pg.Client,
+  label: string,
+  expectations: Expectations | null,
+): Promise<MarkerRecord> {
   await client.query('begin');
-  const { rows } = await client.query<{ xid: string }>(`insert into ${SCHEMA}.markers (label) values ($1) returning pg_current_xact_id()::text as xid`, [label]);
+  const { rows } = await client.query<{ xid: string }>(
+    `insert into ${SCHEMA}.markers (label) values ($1) returning pg_current_xact_id()::text as xid`,
+    [label],
+  );
   await client.query('commit');
   const xid = rows[0]!.xid;
   const after = await client.query<{ time: string | null; lsn: string }>(
@@ -86,13 +95,17 @@ export async function writeMarker(client: pg.Client, label: string, expectations
   const restorePoint = `recoverable-${label}`;
   const rp = await client.query<{ lsn: string }>('select pg_create_restore_point($1)::text as lsn', [restorePoint]);
   const time = after.rows[0]!.time;
-  if (!time) throw new EnvironmentError('commit-timestamps-off', 'track_commit_timestamp is off: the marker has no commit time');
+  if (!time)
+    throw new EnvironmentError('commit-timestamps-off', 'track_commit_timestamp is off: the marker has no commit time');
   return { label, xid, time, lsn: after.rows[0]!.lsn, restorePoint, restorePointLsn: rp.rows[0]!.lsn, expectations };
 }
 
 /** Labels of the markers present in a (restored) database, in the order they were written; [] without the table. */
 export async function readMarkers(client: pg.Client): Promise<string[] | null> {
-  const exists = await client.query(`select 1 from pg_class c join pg_namespace n on n.oid = c.relnamespace where n.nspname = $1 and c.relname = 'markers'`, [SCHEMA]);
+  const exists = await client.query(
+    `select 1 from pg_class c join pg_namespace n on n.oid = c.relnamespace where n.nspname = $1 and c.relname = 'markers'`,
+    [SCHEMA],
+  );
   if (exists.rowCount === 0) return null;
   const { rows } = await client.query<{ label: string }>(`select label from ${SCHEMA}.markers order by id`);
   return rows.map((r) => r.label);

@@ -70,8 +70,15 @@ export async function preflightSource(source: Source): Promise<SourcePreflight> 
     const role = await roleFacts(client, source.major);
     const server = await serverFacts(client, role);
     return {
-      serverVersion: source.serverVersion, major: source.major, database: source.database, role: role.role, superuser: role.superuser,
-      walLevel: server.walLevel, archiveMode: server.archiveMode, archiveCommand: redactSecrets(server.archiveCommand), databaseBytes: server.databaseBytes,
+      serverVersion: source.serverVersion,
+      major: source.major,
+      database: source.database,
+      role: role.role,
+      superuser: role.superuser,
+      walLevel: server.walLevel,
+      archiveMode: server.archiveMode,
+      archiveCommand: redactSecrets(server.archiveCommand),
+      databaseBytes: server.databaseBytes,
       ...(server.summarizeWal ? { summarizeWal: server.summarizeWal } : {}),
       methods: methodReadiness(role, server, source.major),
     };
@@ -95,7 +102,13 @@ async function roleFacts(client: pg.Client, major: number): Promise<RoleFacts> {
 }
 
 async function serverFacts(client: pg.Client, role: RoleFacts): Promise<ServerFacts> {
-  const settings = await client.query<{ wal_level: string; archive_mode: string; archive_command: string; summarize_wal: string; bytes: string }>(
+  const settings = await client.query<{
+    wal_level: string;
+    archive_mode: string;
+    archive_command: string;
+    summarize_wal: string;
+    bytes: string;
+  }>(
     `select current_setting('wal_level') as wal_level, current_setting('archive_mode') as archive_mode,
             coalesce(current_setting('summarize_wal', true), '') as summarize_wal,
             coalesce(current_setting('archive_command', true), '') as archive_command, pg_database_size(current_database()) as bytes`,
@@ -108,22 +121,33 @@ async function serverFacts(client: pg.Client, role: RoleFacts): Promise<ServerFa
         and not (has_table_privilege(c.oid, 'SELECT') and has_schema_privilege(n.oid, 'USAGE'))
       order by 1 limit ${SHOWN}`,
   );
-  const rls = role.superuser || role.bypassRls ? { rows: [] } : await client.query<{ name: string }>(
-    `select format('%I.%I', n.nspname, c.relname) as name from pg_class c join pg_namespace n on n.oid = c.relnamespace
+  const rls =
+    role.superuser || role.bypassRls
+      ? { rows: [] }
+      : await client.query<{ name: string }>(
+          `select format('%I.%I', n.nspname, c.relname) as name from pg_class c join pg_namespace n on n.oid = c.relnamespace
       where c.relrowsecurity and c.relkind in ('r', 'p') order by 1 limit ${SHOWN}`,
-  );
+        );
   // A large object is readable by its owner's members, a grantee of SELECT, or anyone when lo_compat_privileges is on.
-  const largeObjects = role.superuser ? { rows: [{ n: '0' }] } : await client.query<{ n: string }>(
-    `select count(*) as n from pg_largeobject_metadata m
+  const largeObjects = role.superuser
+    ? { rows: [{ n: '0' }] }
+    : await client.query<{ n: string }>(
+        `select count(*) as n from pg_largeobject_metadata m
       where current_setting('lo_compat_privileges') = 'off' and not pg_has_role(m.lomowner, 'usage')
         and not exists (select 1 from aclexplode(coalesce(m.lomacl, acldefault('L', m.lomowner))) a
                          where a.privilege_type = 'SELECT' and (a.grantee = 0 or pg_has_role(a.grantee, 'usage')))`,
-  );
+      );
   const s = settings.rows[0]!;
   return {
-    walLevel: s.wal_level, archiveMode: s.archive_mode, archiveCommand: s.archive_command, databaseBytes: Number(s.bytes), summarizeWal: s.summarize_wal,
-    unreadable: unreadable.rows.map((r) => r.name), unreadableCount: Number(unreadable.rows[0]?.total ?? 0),
-    rlsTables: rls.rows.map((r) => r.name), unreadableLargeObjects: Number(largeObjects.rows[0]!.n),
+    walLevel: s.wal_level,
+    archiveMode: s.archive_mode,
+    archiveCommand: s.archive_command,
+    databaseBytes: Number(s.bytes),
+    summarizeWal: s.summarize_wal,
+    unreadable: unreadable.rows.map((r) => r.name),
+    unreadableCount: Number(unreadable.rows[0]?.total ?? 0),
+    rlsTables: rls.rows.map((r) => r.name),
+    unreadableLargeObjects: Number(largeObjects.rows[0]!.n),
   };
 }
 
@@ -134,28 +158,62 @@ export function methodReadiness(role: RoleFacts, server: ServerFacts, major: num
   const dumpMissing: string[] = [];
   const dumpNotes: string[] = [];
   if (server.unreadableCount > 0) {
-    dumpNotes.push(`${server.unreadableCount} relation(s) not readable: ${server.unreadable.join(', ')}${server.unreadableCount > server.unreadable.length ? ', ...' : ''}`);
-    dumpMissing.push(major >= 14 ? `GRANT pg_read_all_data TO ${who}` : `GRANT SELECT ON ALL TABLES IN SCHEMA ... TO ${who} (and USAGE on each schema)`);
+    dumpNotes.push(
+      `${server.unreadableCount} relation(s) not readable: ${server.unreadable.join(', ')}${server.unreadableCount > server.unreadable.length ? ', ...' : ''}`,
+    );
+    dumpMissing.push(
+      major >= 14
+        ? `GRANT pg_read_all_data TO ${who}`
+        : `GRANT SELECT ON ALL TABLES IN SCHEMA ... TO ${who} (and USAGE on each schema)`,
+    );
   }
   if (server.rlsTables.length > 0 && !role.superuser && !role.bypassRls) {
     dumpNotes.push(`row-level security on ${server.rlsTables.join(', ')}: pg_dump will not dump them in part`);
     dumpMissing.push(`ALTER ROLE ${who} BYPASSRLS`);
   }
   if (server.unreadableLargeObjects > 0) {
-    dumpNotes.push(`${server.unreadableLargeObjects} large object(s) not readable (pg_read_all_data does not cover them)`);
-    dumpMissing.push(`GRANT SELECT ON LARGE OBJECT <oid> TO ${who} for each (SELECT 'GRANT SELECT ON LARGE OBJECT ' || oid || ' TO ${who};' FROM pg_largeobject_metadata)`);
+    dumpNotes.push(
+      `${server.unreadableLargeObjects} large object(s) not readable (pg_read_all_data does not cover them)`,
+    );
+    dumpMissing.push(
+      `GRANT SELECT ON LARGE OBJECT <oid> TO ${who} for each (SELECT 'GRANT SELECT ON LARGE OBJECT ' || oid || ' TO ${who};' FROM pg_largeobject_metadata)`,
+    );
   }
   // Physical methods: WAL must be archived (replica or higher, archiving on) for a restore to reach a consistent point.
   const walNotes: string[] = [];
   const walMissing: string[] = [];
   if (server.walLevel === 'minimal') walMissing.push("ALTER SYSTEM SET wal_level = 'replica' (restart)");
-  if (server.archiveMode === 'off') walMissing.push("ALTER SYSTEM SET archive_mode = 'on' (restart) and an archive_command that feeds the repository (recoverable archive-wal %p %f --repository <dir>), or set source.restoreCommand for another tool's archive");
-  else if (server.archiveCommand === '') walNotes.push('archive_mode is on but archive_command is empty: WAL piles up and is never archived');
-  const basebackupMissing = [...(role.superuser || role.replication ? [] : [`ALTER ROLE ${who} REPLICATION`]), ...walMissing];
-  const snapshotMissing = [...snapshotGrantsMissing({ superuser: role.superuser, start: role.start, stop: role.stop, readAllSettings: role.readAllSettings }, role.role, major), ...walMissing];
+  if (server.archiveMode === 'off')
+    walMissing.push(
+      "ALTER SYSTEM SET archive_mode = 'on' (restart) and an archive_command that feeds the repository (recoverable archive-wal %p %f --repository <dir>), or set source.restoreCommand for another tool's archive",
+    );
+  else if (server.archiveCommand === '')
+    walNotes.push('archive_mode is on but archive_command is empty: WAL piles up and is never archived');
+  const basebackupMissing = [
+    ...(role.superuser || role.replication ? [] : [`ALTER ROLE ${who} REPLICATION`]),
+    ...walMissing,
+  ];
+  const snapshotMissing = [
+    ...snapshotGrantsMissing(
+      { superuser: role.superuser, start: role.start, stop: role.stop, readAllSettings: role.readAllSettings },
+      role.role,
+      major,
+    ),
+    ...walMissing,
+  ];
   return [
     { method: 'dump', ready: dumpMissing.length === 0, missing: dumpMissing, notes: dumpNotes },
-    { method: 'basebackup', ready: basebackupMissing.length === 0, missing: basebackupMissing, notes: [...walNotes, ...(role.superuser || role.replication ? ['pg_hba.conf must also allow a replication connection for this role (checked when the backup starts)'] : [])] },
+    {
+      method: 'basebackup',
+      ready: basebackupMissing.length === 0,
+      missing: basebackupMissing,
+      notes: [
+        ...walNotes,
+        ...(role.superuser || role.replication
+          ? ['pg_hba.conf must also allow a replication connection for this role (checked when the backup starts)']
+          : []),
+      ],
+    },
     { method: 'snapshot', ready: snapshotMissing.length === 0, missing: snapshotMissing, notes: walNotes },
   ];
 }

@@ -8,19 +8,31 @@ import { backupFunctions, replicationGrantFor, snapshotGrantsMissing } from './m
 /** A basebackup streams through a WAL sender: the role needs REPLICATION (pg_hba.conf must allow it too: see the tool's refusal). Returns the role. */
 export async function requireReplication(source: Source): Promise<string> {
   const { role, replication } = await asSource(source, async (client) => {
-    const { rows } = await client.query<{ role: string; replication: boolean }>('select current_user as role, rolsuper or rolreplication as replication from pg_roles where rolname = current_user');
+    const { rows } = await client.query<{ role: string; replication: boolean }>(
+      'select current_user as role, rolsuper or rolreplication as replication from pg_roles where rolname = current_user',
+    );
     return rows[0]!;
   });
   if (replication) return role;
   const needed = replicationGrantFor('must be superuser or replication role', role)!;
-  throw new MissingGrantError(`the backup role ${role} cannot take a basebackup: ${needed.refused}; grant it`, needed.grants, { hint: `run on the source, as a superuser: ${needed.grants.join('; ')}` });
+  throw new MissingGrantError(
+    `the backup role ${role} cannot take a basebackup: ${needed.refused}; grant it`,
+    needed.grants,
+    { hint: `run on the source, as a superuser: ${needed.grants.join('; ')}` },
+  );
 }
 
 /** A snapshot runs pg_backup_start/pg_backup_stop and reads data_directory: every grant missing, named at once. */
 export async function requireSnapshotGrants(source: Source): Promise<void> {
   const fn = backupFunctions(source.major);
   const held = await asSource(source, async (client) => {
-    const { rows } = await client.query<{ role: string; superuser: boolean; start: boolean; stop: boolean; settings: boolean }>(
+    const { rows } = await client.query<{
+      role: string;
+      superuser: boolean;
+      start: boolean;
+      stop: boolean;
+      settings: boolean;
+    }>(
       `select current_user as role, r.rolsuper as superuser, has_function_privilege($1, 'execute') as start, has_function_privilege($2, 'execute') as stop,
               pg_has_role('pg_read_all_settings', 'usage') as settings
          from pg_roles r where r.rolname = current_user`,
@@ -28,11 +40,19 @@ export async function requireSnapshotGrants(source: Source): Promise<void> {
     );
     return rows[0]!;
   });
-  const grants = snapshotGrantsMissing({ superuser: held.superuser, start: held.start, stop: held.stop, readAllSettings: held.settings }, held.role, source.major);
+  const grants = snapshotGrantsMissing(
+    { superuser: held.superuser, start: held.start, stop: held.stop, readAllSettings: held.settings },
+    held.role,
+    source.major,
+  );
   if (grants.length === 0) return;
-  throw new MissingGrantError(`the backup role ${held.role} cannot take a snapshot backup (it starts and stops the backup and reads data_directory); grant it`, grants, {
-    hint: `run on the source, as a superuser: ${grants.join('; ')}`,
-  });
+  throw new MissingGrantError(
+    `the backup role ${held.role} cannot take a snapshot backup (it starts and stops the backup and reads data_directory); grant it`,
+    grants,
+    {
+      hint: `run on the source, as a superuser: ${grants.join('; ')}`,
+    },
+  );
 }
 
 // One short connection to the source.

@@ -7,7 +7,10 @@ import type { Source } from './source.ts';
 /** The record of `source`; a url source's server comes from its conninfo (which never holds the password). */
 export function sourceRecord(source: Source, systemIdentifier: string | null): SourceRecord {
   return {
-    kind: source.kind, major: source.major, serverVersion: source.serverVersion, database: source.database,
+    kind: source.kind,
+    major: source.major,
+    serverVersion: source.serverVersion,
+    database: source.database,
     ...(systemIdentifier === null ? {} : { systemIdentifier }),
     ...(source.kind === 'url' ? { server: serverOf(keywordsOf(source.conninfo())) } : {}),
   };
@@ -16,7 +19,9 @@ export function sourceRecord(source: Source, systemIdentifier: string | null): S
 /** The cluster's system identifier, or null when this role may not read pg_control_system(). */
 export async function readSystemIdentifier(client: pg.Client): Promise<string | null> {
   try {
-    const { rows } = await client.query<{ sysid: string }>('select system_identifier::text as sysid from pg_control_system()');
+    const { rows } = await client.query<{ sysid: string }>(
+      'select system_identifier::text as sysid from pg_control_system()',
+    );
     return rows[0]?.sysid ?? null;
   } catch {
     return null;

@@ -20,6 +20,8 @@ export interface Source {
 
 /** Read the server's version: "15.18" and major 15. */
 export async function serverVersion(client: pg.Client): Promise<{ version: string; major: number }> {
-  const { rows } = await client.query<{ v: string; n: string }>("select current_setting('server_version') as v, current_setting('server_version_num') as n");
+  const { rows } = await client.query<{ v: string; n: string }>(
+    "select current_setting('server_version') as v, current_setting('server_version_num') as n",
+  );
   return { version: rows[0]!.v, major: Math.floor(Number(rows[0]!.n) / 10000) };
 }

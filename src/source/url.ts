@@ -10,29 +10,41 @@ import { databaseOf, parseConnection, withDatabase, withoutPassword } from './co
 export async function openUrlSource(url: string): Promise<Source> {
   const parsed = parseConnection(url);
   if (!parsed.ok) {
-    throw new ScenarioError(`source.url: ${parsed.problem}`, [{ path: 'source.url', problem: parsed.problem, fix: parsed.fix }]);
+    throw new ScenarioError(`source.url: ${parsed.problem}`, [
+      { path: 'source.url', problem: parsed.problem, fix: parsed.fix },
+    ]);
   }
   const database = databaseOf(parsed.keywords);
   const password = parsed.keywords.password;
   const stripped = withoutPassword(url);
   // URLs go to node-postgres whole (socket URLs included); a conninfo is given as fields (node-postgres does not parse key=value strings).
   const config = (db: string): pg.ClientConfig =>
-    parsed.form === 'url' ? { connectionString: withDatabase(url, db), application_name: 'recoverable' } : { ...conninfoToConfig(url), database: db, application_name: 'recoverable' };
+    parsed.form === 'url'
+      ? { connectionString: withDatabase(url, db), application_name: 'recoverable' }
+      : { ...conninfoToConfig(url), database: db, application_name: 'recoverable' };
   let client;
   try {
     client = pgClient(config(database));
   } catch (cause) {
     // node-postgres refuses some settings only here (sslmode=verify-ca without sslrootcert, unreadable certificate files).
     const problem = `node-postgres cannot use it: ${redactSecrets((cause as Error).message)}`;
-    throw new ScenarioError(`source.url: ${problem}`, [{ path: 'source.url', problem, fix: 'check the ssl settings and the certificate files they name' }], { cause });
+    throw new ScenarioError(
+      `source.url: ${problem}`,
+      [{ path: 'source.url', problem, fix: 'check the ssl settings and the certificate files they name' }],
+      { cause },
+    );
   }
   try {
     await client.connect();
   } catch (cause) {
-    throw new EnvironmentError('source-unreachable', `cannot connect to the source ${redactSecrets(url)}: ${(cause as Error).message}`, {
-      hint: 'check the URL, that the server is up, and that the password is in the environment variable the scenario names',
-      cause,
-    });
+    throw new EnvironmentError(
+      'source-unreachable',
+      `cannot connect to the source ${redactSecrets(url)}: ${(cause as Error).message}`,
+      {
+        hint: 'check the URL, that the server is up, and that the password is in the environment variable the scenario names',
+        cause,
+      },
+    );
   }
   let version: { version: string; major: number };
   try {

@@ -80,7 +80,8 @@ export async function runWorkload(client: pg.Client, opts: WorkloadOptions): Pro
 
 // Reject counts that would make the loop meaningless (NaN, fractions, negatives).
 function assertCount(name: string, value: number, min: number): void {
-  if (!Number.isSafeInteger(value) || value < min) throw new RangeError(`workload ${name} must be an integer >= ${min}, got ${value}`);
+  if (!Number.isSafeInteger(value) || value < min)
+    throw new RangeError(`workload ${name} must be an integer >= ${min}, got ${value}`);
 }
 
 // Read the keys to work on, in a stable order, so the PRNG draws map to the same rows on every load.
@@ -153,18 +154,23 @@ async function newOrder(state: WorkloadState): Promise<void> {
   const shipWithin = `P${prng.int(1, 7)}DT${prng.int(0, 23)}H${prng.int(0, 59)}M`;
   const note = prng.chance(0.2) ? `workload note ${prng.uint32().toString(16)}` : null;
 
-  const order = await exec<{ id: string }>(client, 'insert_order',
+  const order = await exec<{ id: string }>(
+    client,
+    'insert_order',
     `INSERT INTO shop.orders (customer_id, ordered_at, status, total, ship_within, note)
      SELECT $1, $2::timestamptz, 'pending', coalesce(sum(p.price * x.qty), 0), $3::interval, $4
      FROM unnest($5::int[], $6::int[]) AS x(product_id, qty) JOIN shop.products AS p ON p.id = x.product_id
      RETURNING id::text AS id`,
-    [prng.pick(state.customerIds), orderedAt, shipWithin, note, productIds, quantities]);
+    [prng.pick(state.customerIds), orderedAt, shipWithin, note, productIds, quantities],
+  );
   const orderId = order.rows[0]?.id;
   // Cannot happen: an insert of one row with RETURNING returns that row.
   if (orderId === undefined) throw new Error('insert into shop.orders returned no id');
 
   // ORDER BY fixes the order identity values are drawn in, whatever join the planner picks.
-  const lines = await exec(client, 'insert_lines',
+  const lines = await exec(
+    client,
+    'insert_lines',
     `INSERT INTO shop.order_lines (order_id, ordered_at, line_no, product_id, quantity, unit_price)
      SELECT o.id, o.ordered_at, x.line_no, x.product_id, x.qty, p.price
      FROM shop.orders AS o
@@ -172,11 +178,15 @@ async function newOrder(state: WorkloadState): Promise<void> {
      JOIN shop.products AS p ON p.id = x.product_id
      WHERE o.id = $1::bigint
      ORDER BY x.line_no`,
-    [orderId, productIds, quantities]);
-  const stock = await exec(client, 'take_stock',
+    [orderId, productIds, quantities],
+  );
+  const stock = await exec(
+    client,
+    'take_stock',
     `UPDATE shop.products AS p SET stock = greatest(p.stock - x.qty, 0)
      FROM unnest($1::int[], $2::int[]) AS x(product_id, qty) WHERE p.id = x.product_id`,
-    [productIds, quantities]);
+    [productIds, quantities],
+  );
 
   state.orderIds.push(orderId);
   state.counts.inserted += order.rowCount + lines.rowCount;
@@ -186,13 +196,16 @@ async function newOrder(state: WorkloadState): Promise<void> {
 // Move an order one step on (pending -> paid -> shipped -> delivered); paying draws an invoice number.
 async function advanceOrder(state: WorkloadState): Promise<void> {
   if (state.orderIds.length === 0) return newOrder(state);
-  const result = await exec(state.client, 'advance_order',
+  const result = await exec(
+    state.client,
+    'advance_order',
     `UPDATE shop.orders SET
        status = CASE status WHEN 'pending' THEN 'paid' WHEN 'paid' THEN 'shipped' WHEN 'shipped' THEN 'delivered'
                 ELSE status END::shop.order_status,
        invoice_no = CASE WHEN status = 'pending' THEN nextval('shop.invoice_seq') ELSE invoice_no END
      WHERE id = $1::bigint`,
-    [state.prng.pick(state.orderIds)]);
+    [state.prng.pick(state.orderIds)],
+  );
   state.counts.updated += result.rowCount;
 }
 
@@ -200,7 +213,9 @@ async function advanceOrder(state: WorkloadState): Promise<void> {
 async function deleteOrder(state: WorkloadState): Promise<void> {
   if (state.orderIds.length === 0) return newOrder(state);
   const at = state.prng.int(0, state.orderIds.length - 1);
-  const result = await exec(state.client, 'delete_order', 'DELETE FROM shop.orders WHERE id = $1::bigint', [state.orderIds[at]]);
+  const result = await exec(state.client, 'delete_order', 'DELETE FROM shop.orders WHERE id = $1::bigint', [
+    state.orderIds[at],
+  ]);
   // Swap-remove keeps the list deterministic without shifting it.
   state.orderIds[at] = state.orderIds[state.orderIds.length - 1] as string;
   state.orderIds.pop();
@@ -211,18 +226,24 @@ async function deleteOrder(state: WorkloadState): Promise<void> {
 async function restock(state: WorkloadState): Promise<void> {
   const { prng } = state;
   const factor = prng.chance(0.3) ? (0.9 + prng.int(0, 20) / 100).toFixed(2) : '1.00';
-  const result = await exec(state.client, 'restock',
+  const result = await exec(
+    state.client,
+    'restock',
     `UPDATE shop.products SET stock = stock + $2, price = round(price * $3::numeric, 2) WHERE id = $1`,
-    [prng.pick(state.productIds), prng.int(1, 50), factor]);
+    [prng.pick(state.productIds), prng.int(1, 50), factor],
+  );
   state.counts.updated += result.rowCount;
 }
 
 // Touch a customer: loyalty points and a note.
 async function customerNote(state: WorkloadState): Promise<void> {
   const { prng } = state;
-  const result = await exec(state.client, 'customer_note',
+  const result = await exec(
+    state.client,
+    'customer_note',
     `UPDATE shop.customers SET loyalty_points = loyalty_points + $2, notes = $3 WHERE id = $1`,
-    [prng.pick(state.customerIds), prng.int(1, 20), `called about order, ref ${prng.uint32().toString(16)}`]);
+    [prng.pick(state.customerIds), prng.int(1, 20), `called about order, ref ${prng.uint32().toString(16)}`],
+  );
   state.counts.updated += result.rowCount;
 }
 
@@ -232,16 +253,26 @@ async function attachment(state: WorkloadState): Promise<void> {
   if (state.orderIds.length === 0) return newOrder(state);
   const orderId = prng.pick(state.orderIds);
   const pages = Array.from({ length: 120 }, (_, n) => ({ n, digest: randomHex(prng, 32) }));
-  const inserted = await exec(client, 'insert_attachment',
+  const inserted = await exec(
+    client,
+    'insert_attachment',
     `INSERT INTO shop.attachments (order_id, ordered_at, file_name, body, payload, meta)
      SELECT o.id, o.ordered_at, $2, $3, $4, $5::jsonb FROM shop.orders AS o WHERE o.id = $1::bigint`,
-    [orderId, `scan-${orderId}-${prng.uint32().toString(16)}.pdf`, randomHex(prng, 12_000),
-      randomBytes(prng, 9_000), JSON.stringify({ order: orderId, pages })]);
+    [
+      orderId,
+      `scan-${orderId}-${prng.uint32().toString(16)}.pdf`,
+      randomHex(prng, 12_000),
+      randomBytes(prng, 9_000),
+      JSON.stringify({ order: orderId, pages }),
+    ],
+  );
   state.counts.inserted += inserted.rowCount;
 
   if (prng.chance(0.3)) {
-    const updated = await exec(client, 'describe_product', 'UPDATE shop.products SET description = $2 WHERE id = $1',
-      [prng.pick(state.productIds), randomHex(prng, 10_000)]);
+    const updated = await exec(client, 'describe_product', 'UPDATE shop.products SET description = $2 WHERE id = $1', [
+      prng.pick(state.productIds),
+      randomHex(prng, 10_000),
+    ]);
     state.counts.updated += updated.rowCount;
   }
 }

@@ -13,7 +13,10 @@ export interface CliResult {
 }
 
 /** Run `recoverable <args>` to completion; never throws on a non-zero exit. */
-export async function cli(args: string[], options: { cwd?: string; env?: Record<string, string>; user?: string } = {}): Promise<CliResult> {
+export async function cli(
+  args: string[],
+  options: { cwd?: string; env?: Record<string, string>; user?: string } = {},
+): Promise<CliResult> {
   const child = startCli(args, options);
   const r = await child;
   return { exitCode: r.exitCode ?? -1, stdout: String(r.stdout), stderr: String(r.stderr) };

@@ -64,7 +64,9 @@ export async function imagePresent(image: string): Promise<boolean> {
 
 /** Ids of every container (running or not) labelled with this run. */
 export async function containersOfRun(run: string): Promise<string[]> {
-  const list = await (await engine()).client.container.dockerode.listContainers({ all: true, filters: { label: [`${LABEL.run}=${run}`] } });
+  const list = await (
+    await engine()
+  ).client.container.dockerode.listContainers({ all: true, filters: { label: [`${LABEL.run}=${run}`] } });
   return list.map((c) => c.Id);
 }
 
@@ -83,12 +85,22 @@ export async function startLabelledContainer(image: string, labels: Record<strin
 
 /** Remove a container if it is still there (test cleanup). */
 export async function removeIfPresent(id: string): Promise<void> {
-  await (await engine()).client.container.getById(id).remove({ force: true }).catch(() => undefined);
+  await (
+    await engine()
+  ).client.container
+    .getById(id)
+    .remove({ force: true })
+    .catch(() => undefined);
 }
 
 /** Containers Recoverable labelled whose work dir lies under `workDir` (a test's runs): none may be left after it. */
 export function containersUnder(workDir: string): string[] {
   return execFileSync('docker', ['ps', '-aq', '--filter', 'label=org.recoverable=true'], { encoding: 'utf8' })
-    .split('\n').filter(Boolean)
-    .filter((id) => execFileSync('docker', ['inspect', '-f', '{{index .Config.Labels "org.recoverable.workdir"}}', id], { encoding: 'utf8' }).includes(workDir));
+    .split('\n')
+    .filter(Boolean)
+    .filter((id) =>
+      execFileSync('docker', ['inspect', '-f', '{{index .Config.Labels "org.recoverable.workdir"}}', id], {
+        encoding: 'utf8',
+      }).includes(workDir),
+    );
 }

@@ -21,10 +21,15 @@ export async function scratchCluster(prefix: string): Promise<ScratchCluster> {
   const root = await mkdtemp(join(tmpdir(), `recoverable-${prefix}-`));
   await chmod(root, 0o755);
   process.env.RECOVERABLE_WORK_DIR = root;
-  const cluster = await Cluster.init(new LocalRuntime(requireBinaries(15, ['initdb', 'pg_ctl', 'postgres', 'psql', 'pg_dump', 'pg_restore'])), { dataChecksums: false }, silentLogger());
+  const cluster = await Cluster.init(
+    new LocalRuntime(requireBinaries(15, ['initdb', 'pg_ctl', 'postgres', 'psql', 'pg_dump', 'pg_restore'])),
+    { dataChecksums: false },
+    silentLogger(),
+  );
   await cluster.start();
   return {
-    root, cluster,
+    root,
+    cluster,
     async dumpAndRestore(from, to) {
       const dump = join(root, `dump-${from}`);
       await cluster.runtime.tool('pg_dump', ['-Fd', '-d', cluster.conninfo(from), '-f', dump]);

@@ -52,7 +52,18 @@ export async function workspace(owner?: { uid: number; gid: number }): Promise<W
 }
 
 /** A small managed dump scenario rooted in the workspace. */
-export function dumpScenario(ws: Workspace, extra: { name?: string; transactions?: number; use?: string; checks?: string; restore?: string; version?: number; repository?: string } = {}): string {
+export function dumpScenario(
+  ws: Workspace,
+  extra: {
+    name?: string;
+    transactions?: number;
+    use?: string;
+    checks?: string;
+    restore?: string;
+    version?: number;
+    repository?: string;
+  } = {},
+): string {
   return `name: ${extra.name ?? 'dump-drill'}
 source:
   managed:

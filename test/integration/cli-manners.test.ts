@@ -3,7 +3,24 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { cli } from '../helpers/cli.ts';
 
-const COMMANDS = ['drill', 'backup', 'list', 'prune', 'report', 'init', 'schema', 'doctor', 'archive-wal', 'fetch-wal', 'verify-wal', 'selftest', 'cleanup', 'history', 'status', 'verify-evidence'];
+const COMMANDS = [
+  'drill',
+  'backup',
+  'list',
+  'prune',
+  'report',
+  'init',
+  'schema',
+  'doctor',
+  'archive-wal',
+  'fetch-wal',
+  'verify-wal',
+  'selftest',
+  'cleanup',
+  'history',
+  'status',
+  'verify-evidence',
+];
 
 test('every command lists the commands in --help, and its own --help shows examples of it', async () => {
   const top = await cli(['--help']);

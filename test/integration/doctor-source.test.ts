@@ -31,10 +31,19 @@ after(async () => {
   await ws.dispose();
 });
 
-const url = (role: string): string => `postgresql://${role}@/postgres?host=${encodeURIComponent(source.socketDir)}&port=${source.connection.port}`;
+const url = (role: string): string =>
+  `postgresql://${role}@/postgres?host=${encodeURIComponent(source.socketDir)}&port=${source.connection.port}`;
 
-async function doctor(name: string, role: string, method: string, json = false): Promise<{ exitCode: number; out: string }> {
-  const file = await ws.scenario(`${name}.yaml`, `name: ${name}\nsource: { url: "${url(role)}" }\nrepository: ${ws.dir}/repo\nbackup: { method: ${method} }\n`);
+async function doctor(
+  name: string,
+  role: string,
+  method: string,
+  json = false,
+): Promise<{ exitCode: number; out: string }> {
+  const file = await ws.scenario(
+    `${name}.yaml`,
+    `name: ${name}\nsource: { url: "${url(role)}" }\nrepository: ${ws.dir}/repo\nbackup: { method: ${method} }\n`,
+  );
   const run = await cli(['doctor', file, ...(json ? ['--json'] : [])], { cwd: ws.dir, env: ws.env });
   return { exitCode: run.exitCode, out: run.stdout + run.stderr };
 }
@@ -42,8 +51,12 @@ async function doctor(name: string, role: string, method: string, json = false):
 test('a superuser source is ready for every method: server facts, backup tools, OS user, work directory and disk are reported', async () => {
   const { exitCode, out } = await doctor('super', 'postgres', 'basebackup');
   assert.equal(exitCode, 0, out);
-  assert.match(out, /scenario super: source: PostgreSQL 15\.\d+[^,]*, database postgres, role postgres \(superuser\); wal_level replica, archive_mode on, archive_command '.*archive-wal/);
-  for (const method of ['dump', 'basebackup \\(this scenario\\)', 'snapshot']) assert.match(out, new RegExp(`privileges: ${method}: ready`));
+  assert.match(
+    out,
+    /scenario super: source: PostgreSQL 15\.\d+[^,]*, database postgres, role postgres \(superuser\); wal_level replica, archive_mode on, archive_command '.*archive-wal/,
+  );
+  for (const method of ['dump', 'basebackup \\(this scenario\\)', 'snapshot'])
+    assert.match(out, new RegExp(`privileges: ${method}: ready`));
   assert.match(out, /backup tools: pg_basebackup 15\.\d+ from \S+/);
   assert.match(out, /os user: /);
   assert.match(out, /work directory: .* is writable/);
@@ -53,7 +66,10 @@ test('a superuser source is ready for every method: server facts, backup tools, 
 test('a role without read access fails a dump preflight (exit 3) naming the relations, the row-level security, the large object and each grant', async () => {
   const { exitCode, out } = await doctor('reader', 'doc_reader', 'dump');
   assert.equal(exitCode, 3, out);
-  assert.match(out, /dump \(this scenario\): not ready: GRANT pg_read_all_data TO doc_reader; ALTER ROLE doc_reader BYPASSRLS; GRANT SELECT ON LARGE OBJECT <oid> TO doc_reader/);
+  assert.match(
+    out,
+    /dump \(this scenario\): not ready: GRANT pg_read_all_data TO doc_reader; ALTER ROLE doc_reader BYPASSRLS; GRANT SELECT ON LARGE OBJECT <oid> TO doc_reader/,
+  );
   assert.match(out, /2 relation\(s\) not readable: public\.cards, public\.orders/);
   assert.match(out, /row-level security on public\.cards/);
   assert.match(out, /1 large object\(s\) not readable/);
@@ -74,18 +90,44 @@ test('with the grants named, the same dump preflight passes; --json carries ever
   }
   const { exitCode, out } = await doctor('reader-granted', 'doc_reader', 'dump', true);
   assert.equal(exitCode, 0, out);
-  const report = JSON.parse(out) as { ok: boolean; exitCode: number; findings: Array<{ section: string; ok: boolean; text: string; fix?: string }> };
+  const report = JSON.parse(out) as {
+    ok: boolean;
+    exitCode: number;
+    findings: Array<{ section: string; ok: boolean; text: string; fix?: string }>;
+  };
   assert.equal(report.ok, true);
-  assert.ok(report.findings.some((f) => f.section === 'scenario reader-granted' && f.text === 'privileges: dump (this scenario): ready'), JSON.stringify(report.findings));
-  assert.ok(report.findings.some((f) => /^privileges: basebackup: not ready: ALTER ROLE doc_reader REPLICATION/.test(f.text) && f.ok), 'shown, not judged');
+  assert.ok(
+    report.findings.some(
+      (f) => f.section === 'scenario reader-granted' && f.text === 'privileges: dump (this scenario): ready',
+    ),
+    JSON.stringify(report.findings),
+  );
+  assert.ok(
+    report.findings.some(
+      (f) => /^privileges: basebackup: not ready: ALTER ROLE doc_reader REPLICATION/.test(f.text) && f.ok,
+    ),
+    'shown, not judged',
+  );
 });
 
 test('a basebackup scenario with a role lacking REPLICATION exits 3 naming it; a server that is down is said so, exit 3', async () => {
   const { exitCode, out } = await doctor('physical-reader', 'doc_reader', 'basebackup');
   assert.equal(exitCode, 3, out);
   assert.match(out, /fix: run on the source, as a superuser: ALTER ROLE doc_reader REPLICATION/);
-  const down = await cli(['doctor', await ws.scenario('down.yaml', `name: down\nsource: { url: "postgresql://postgres@127.0.0.1:1/postgres" }\nrepository: ${ws.dir}/repo\nbackup: { method: dump }\n`)], { cwd: ws.dir, env: ws.env });
+  const down = await cli(
+    [
+      'doctor',
+      await ws.scenario(
+        'down.yaml',
+        `name: down\nsource: { url: "postgresql://postgres@127.0.0.1:1/postgres" }\nrepository: ${ws.dir}/repo\nbackup: { method: dump }\n`,
+      ),
+    ],
+    { cwd: ws.dir, env: ws.env },
+  );
   assert.equal(down.exitCode, 3, down.stdout + down.stderr);
-  assert.match(down.stdout, /scenario down: source: cannot connect to the source postgresql:\/\/postgres@127\.0\.0\.1:1\/postgres/);
+  assert.match(
+    down.stdout,
+    /scenario down: source: cannot connect to the source postgresql:\/\/postgres@127\.0\.0\.1:1\/postgres/,
+  );
   assert.match(down.stdout, /fix: check the URL, that the server is up/);
 });

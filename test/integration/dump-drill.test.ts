@@ -33,17 +33,33 @@ test('the quickstart drill passes and writes result.json, junit.xml and summary.
     assert.equal(result.backup?.method, 'dump');
     const restore = result.restores[0]!;
     // Every table of the fixture is compared exactly, content included.
-    for (const table of ['shop.customers', 'shop.orders_2024_01', 'shop.order_lines', 'shop.attachments', 'audit.scratch', 'reporting.daily_sales']) {
+    for (const table of [
+      'shop.customers',
+      'shop.orders_2024_01',
+      'shop.order_lines',
+      'shop.attachments',
+      'audit.scratch',
+      'reporting.daily_sales',
+    ]) {
       const fp = restore.checks.find((c) => c.id === `fingerprint:${table}`);
       assert.equal(fp?.status, 'passed', `fingerprint of ${table}`);
       assert.equal(fp?.exactness, 'exact');
     }
     for (const kind of ['schema', 'sequences', 'large-objects', 'roles', 'amcheck', 'sql', 'restore']) {
-      assert.ok(restore.checks.some((c) => c.kind === kind && c.status === 'passed'), `a passed ${kind} check`);
+      assert.ok(
+        restore.checks.some((c) => c.kind === kind && c.status === 'passed'),
+        `a passed ${kind} check`,
+      );
     }
     const largeObjects = restore.checks.find((c) => c.id === 'large-objects');
     assert.equal(largeObjects?.actual, 3);
-    assert.deepEqual(result.objectives.map((o) => [o.name, o.status]), [['rto', 'passed'], ['rpo', 'passed']]);
+    assert.deepEqual(
+      result.objectives.map((o) => [o.name, o.status]),
+      [
+        ['rto', 'passed'],
+        ['rpo', 'passed'],
+      ],
+    );
     assert.ok(restore.phases.some((p) => p.name === 'pg_restore' && p.durationMs > 0));
     const junit = junitCounts(await readFile(join(dir, 'junit.xml'), 'utf8'));
     const checks = result.checks.length + result.restores.reduce((n, r) => n + r.checks.length, 0);
@@ -59,21 +75,27 @@ test('the quickstart drill passes and writes result.json, junit.xml and summary.
 
 // As root, clusters run through uid/gid switching; an ordinary user runs them directly. Test that path too.
 const asRoot = process.getuid?.() === 0;
-test('a drill run by an unprivileged user (no root, no uid switching) passes the same way', { skip: asRoot ? false : 'the suite already runs unprivileged, so every other test covers this path' }, async () => {
-  const uid = Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' }));
-  const gid = Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' }));
-  const ws = await workspace({ uid, gid });
-  try {
-    const file = await ws.scenario('drill.yaml', dumpScenario(ws, { transactions: 50 }));
-    const run = await cli(['drill', file], { cwd: ws.dir, env: ws.env, user: 'postgres' });
-    assert.equal(run.exitCode, 0, run.stderr + run.stdout);
-    const result = JSON.parse(await readFile(join(await onlyRun(join(ws.dir, 'reports')), 'result.json'), 'utf8')) as RunResult;
-    assert.equal(result.verdict, 'passed');
-    assert.deepEqual(await ws.leftoverDirs(), []);
-  } finally {
-    await ws.dispose();
-  }
-});
+test(
+  'a drill run by an unprivileged user (no root, no uid switching) passes the same way',
+  { skip: asRoot ? false : 'the suite already runs unprivileged, so every other test covers this path' },
+  async () => {
+    const uid = Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' }));
+    const gid = Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' }));
+    const ws = await workspace({ uid, gid });
+    try {
+      const file = await ws.scenario('drill.yaml', dumpScenario(ws, { transactions: 50 }));
+      const run = await cli(['drill', file], { cwd: ws.dir, env: ws.env, user: 'postgres' });
+      assert.equal(run.exitCode, 0, run.stderr + run.stdout);
+      const result = JSON.parse(
+        await readFile(join(await onlyRun(join(ws.dir, 'reports')), 'result.json'), 'utf8'),
+      ) as RunResult;
+      assert.equal(result.verdict, 'passed');
+      assert.deepEqual(await ws.leftoverDirs(), []);
+    } finally {
+      await ws.dispose();
+    }
+  },
+);
 
 test('backup then a drill with backup.use: latest restores the stored backup and its expectations', async () => {
   const ws = await workspace();
@@ -88,7 +110,9 @@ test('backup then a drill with backup.use: latest restores the stored backup and
     const drillFile = await ws.scenario('drill.yaml', dumpScenario(ws, { use: 'latest' }));
     const run = await cli(['drill', drillFile], { cwd: ws.dir, env: ws.env });
     assert.equal(run.exitCode, 0, run.stderr + run.stdout);
-    const result = JSON.parse(await readFile(join(await onlyRun(join(ws.dir, 'reports')), 'result.json'), 'utf8')) as RunResult;
+    const result = JSON.parse(
+      await readFile(join(await onlyRun(join(ws.dir, 'reports')), 'result.json'), 'utf8'),
+    ) as RunResult;
     assert.equal(result.backup?.id, id);
     assert.equal(result.backup?.taken, false);
     assert.deepEqual(await ws.leftoverDirs(), []);

@@ -41,8 +41,14 @@ async function largestDataFile(backup: string): Promise<string> {
 }
 
 // The backup's own scenario (backup.use picks only its own backups) against a copy of the repository, reporting apart.
-async function drillCli(repository: string, name: string): Promise<{ exitCode: number; result: RunResult; stdout: string }> {
-  const file = await ws.scenario(`${name}.yaml`, dumpScenario(ws, { use: 'latest', repository }).replace(`${ws.dir}/reports`, `${ws.dir}/reports-${name}`));
+async function drillCli(
+  repository: string,
+  name: string,
+): Promise<{ exitCode: number; result: RunResult; stdout: string }> {
+  const file = await ws.scenario(
+    `${name}.yaml`,
+    dumpScenario(ws, { use: 'latest', repository }).replace(`${ws.dir}/reports`, `${ws.dir}/reports-${name}`),
+  );
   const run = await cli(['drill', file], { cwd: ws.dir, env: ws.env });
   const reports = join(ws.dir, `reports-${name}`);
   const runs = (await readdir(reports)).sort();
@@ -69,8 +75,15 @@ test('a truncated dump file fails the manifest and the restore, naming the file'
   const manifest = check(result, 'manifest');
   assert.equal(manifest?.status, 'failed');
   const name = victim.split('/').pop()!;
-  assert.match(manifest!.message, new RegExp(`db\\.dump/${name.replace('.', '\\.')} is \\d+ bytes, the manifest says \\d+`));
-  assert.equal(check(result, 'restore:pg_restore')?.status, 'failed', 'pg_restore itself stumbles on the truncated file');
+  assert.match(
+    manifest!.message,
+    new RegExp(`db\\.dump/${name.replace('.', '\\.')} is \\d+ bytes, the manifest says \\d+`),
+  );
+  assert.equal(
+    check(result, 'restore:pg_restore')?.status,
+    'failed',
+    'pg_restore itself stumbles on the truncated file',
+  );
   assert.match(stdout, /^FAILED dump-drill/m);
 });
 
@@ -136,7 +149,10 @@ async function drillWithTamper(name: string, sql: string): Promise<RunResult> {
 }
 
 test('one restored row changed: the row count still matches, the fingerprint fails', async () => {
-  const result = await drillWithTamper('row-changed', "update shop.customers set full_name = full_name || ' (edited)' where id = (select min(id) from shop.customers)");
+  const result = await drillWithTamper(
+    'row-changed',
+    "update shop.customers set full_name = full_name || ' (edited)' where id = (select min(id) from shop.customers)",
+  );
   assert.equal(check(result, 'rowcount:shop.customers')?.status, 'passed');
   const fp = check(result, 'fingerprint:shop.customers');
   assert.equal(fp?.status, 'failed');
@@ -145,7 +161,10 @@ test('one restored row changed: the row count still matches, the fingerprint fai
 });
 
 test('one restored row deleted: the row count fails by -1', async () => {
-  const result = await drillWithTamper('row-deleted', 'delete from shop.order_lines where ctid = (select min(ctid) from shop.order_lines)');
+  const result = await drillWithTamper(
+    'row-deleted',
+    'delete from shop.order_lines where ctid = (select min(ctid) from shop.order_lines)',
+  );
   const rc = check(result, 'rowcount:shop.order_lines');
   assert.equal(rc?.status, 'failed');
   assert.match(rc!.message, /\(-1\)/);

@@ -29,9 +29,15 @@ after(async () => {
 
 const check = checkIn;
 
-async function drill(name: string, yaml: string, afterRestore?: (cluster: Cluster, database: string) => Promise<void>): Promise<RunResult> {
+async function drill(
+  name: string,
+  yaml: string,
+  afterRestore?: (cluster: Cluster, database: string) => Promise<void>,
+): Promise<RunResult> {
   const scenario = await loadScenario(await ws.scenario(`${name}.yaml`, yaml));
-  return (await runDrill(scenario, { log: silentLogger(), clock: systemClock, ...(afterRestore ? { afterRestore } : {}) })).result;
+  return (
+    await runDrill(scenario, { log: silentLogger(), clock: systemClock, ...(afterRestore ? { afterRestore } : {}) })
+  ).result;
 }
 
 // A dump drill of a url source (the conninfo names the backup role).
@@ -65,11 +71,22 @@ test('a dump taken by a non-superuser backup role passes with roles bounded and 
     } finally {
       await admin.end();
     }
-    await cluster.runtime.tool('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', cluster.conninfo('app'), '-f', join(ws.dir, 'fixtures', 'roles.sql'), '-c',
+    await cluster.runtime.tool('psql', [
+      '-X',
+      '-q',
+      '-v',
+      'ON_ERROR_STOP=1',
+      '-d',
+      cluster.conninfo('app'),
+      '-f',
+      join(ws.dir, 'fixtures', 'roles.sql'),
+      '-c',
       `create schema shop authorization app_writer; create table shop.items (id bigint generated always as identity primary key, name text);
        insert into shop.items (name) select 'item ' || i from generate_series(1, 300) i; alter table shop.items owner to app_writer;
-       create role backup_owner login in role app_writer; grant connect on database app to backup_reader`]);
-    const as = (role: string): string => url.replace('user=postgres', `user=${role}`).replace('dbname=postgres', 'dbname=app');
+       create role backup_owner login in role app_writer; grant connect on database app to backup_reader`,
+    ]);
+    const as = (role: string): string =>
+      url.replace('user=postgres', `user=${role}`).replace('dbname=postgres', 'dbname=app');
 
     const owner = await drill('owner', urlScenario('owner', as('backup_owner'), repository));
     assert.equal(owner.verdict, 'passed', owner.summary);
@@ -78,13 +95,19 @@ test('a dump taken by a non-superuser backup role passes with roles bounded and 
     assert.equal(roles.exactness, 'bounded', 'password presence could not be compared: never claimed exact');
     assert.match(roles.message, /passwords not compared: the backup did not read them/);
     const warnings = owner.restores[0]!.warnings ?? [];
-    assert.ok(warnings.some((w) => /role passwords were not dumped: the backup role could not read pg_authid .*--no-role-passwords/.test(w)), warnings.join('\n'));
+    assert.ok(
+      warnings.some((w) =>
+        /role passwords were not dumped: the backup role could not read pg_authid .*--no-role-passwords/.test(w),
+      ),
+      warnings.join('\n'),
+    );
     // The globals really were taken without passwords, although app_login has one on the source.
     const globals = await newestGlobals(repository);
     assert.match(globals, /CREATE ROLE app_login;/);
     assert.doesNotMatch(globals, /PASSWORD/);
     // The rest of the roles and the database's properties still compare, and pass.
-    for (const id of ['database:owner', 'database:privileges', 'database:settings', 'database:role-settings']) assert.equal(check(owner, id).status, 'passed', id);
+    for (const id of ['database:owner', 'database:privileges', 'database:settings', 'database:role-settings'])
+      assert.equal(check(owner, id).status, 'passed', id);
 
     // pg_read_all_data may read pg_authid: then passwords are dumped and compared exactly, with no warning.
     const reader = await drill('reader', urlScenario('reader', as('backup_reader'), repository));
@@ -127,16 +150,29 @@ test('a dump of a source with a tablespace restores it into the environment, not
         `select pg_tablespace_location(t.oid) as location, t.spcname as ts, pg_relation_filepath('shop.orders_2024_01') as file
            from pg_class c join pg_tablespace t on t.oid = c.reltablespace where c.oid = 'shop.orders_2024_01'::regclass`,
       );
-      seen = { dir: cluster.dir, location: rows[0]!.location, tablespaceOf: rows[0]!.ts, file: await realpath(join(cluster.dataDir, rows[0]!.file)) };
+      seen = {
+        dir: cluster.dir,
+        location: rows[0]!.location,
+        tablespaceOf: rows[0]!.ts,
+        file: await realpath(join(cluster.dataDir, rows[0]!.file)),
+      };
     } finally {
       await client.end();
     }
   });
   assert.equal(result.verdict, 'passed', result.summary);
   assert.ok(seen, 'the restored cluster was inspected');
-  const { dir, location, tablespaceOf, file } = seen as { dir: string; location: string; tablespaceOf: string; file: string };
+  const { dir, location, tablespaceOf, file } = seen as {
+    dir: string;
+    location: string;
+    tablespaceOf: string;
+    file: string;
+  };
   const repository = join(ws.dir, 'repo-tablespace');
-  const globals = await readFile(join(repository, 'backups', (await readdir(join(repository, 'backups')))[0]!, 'globals.sql'), 'utf8');
+  const globals = await readFile(
+    join(repository, 'backups', (await readdir(join(repository, 'backups')))[0]!, 'globals.sql'),
+    'utf8',
+  );
   const sourceLocation = /CREATE TABLESPACE archive OWNER \S+ LOCATION '([^']+)'/.exec(globals)?.[1];
   assert.ok(sourceLocation, 'the globals name the source path');
   assert.equal(tablespaceOf, 'archive');
@@ -148,7 +184,10 @@ test('a dump of a source with a tablespace restores it into the environment, not
   assert.ok(placed.message.includes(`archive: ${sourceLocation} → ${location}`), placed.message);
   const mapping = check(result, 'schema:tablespaces');
   assert.equal(mapping.status, 'passed');
-  assert.match(mapping.message, /all \d+ relations outside the default tablespace are in the same tablespace \(archive\)/);
+  assert.match(
+    mapping.message,
+    /all \d+ relations outside the default tablespace are in the same tablespace \(archive\)/,
+  );
   assert.deepEqual(mapping.actual, mapping.expected);
   assert.equal((mapping.expected as Record<string, string>)['table shop.orders_2024_01'], 'archive');
   assert.equal((mapping.expected as Record<string, string>)['index audit.cold_events_created_idx'], 'archive');
@@ -156,22 +195,32 @@ test('a dump of a source with a tablespace restores it into the environment, not
 
 test('a relation that left its tablespace, or a tablespace outside the environment, fails naming it', async () => {
   const outside = join(ws.workDir, 'rogue-tablespace');
-  const result = await drill('tablespace-moved', tablespaceScenario('tablespace-moved', 'latest'), async (cluster, database) => {
-    await cluster.runtime.system('mkdir', ['-m', '700', outside]);
-    await cluster.runtime.adopt(outside);
-    const client = await cluster.connect(database);
-    try {
-      await client.query('alter table shop.orders_2024_01 set tablespace pg_default');
-      await client.query(`create tablespace rogue location '${outside}'`);
-    } finally {
-      await client.end();
-    }
-  });
+  const result = await drill(
+    'tablespace-moved',
+    tablespaceScenario('tablespace-moved', 'latest'),
+    async (cluster, database) => {
+      await cluster.runtime.system('mkdir', ['-m', '700', outside]);
+      await cluster.runtime.adopt(outside);
+      const client = await cluster.connect(database);
+      try {
+        await client.query('alter table shop.orders_2024_01 set tablespace pg_default');
+        await client.query(`create tablespace rogue location '${outside}'`);
+      } finally {
+        await client.end();
+      }
+    },
+  );
   assert.equal(result.verdict, 'failed');
   const mapping = check(result, 'schema:tablespaces');
   assert.equal(mapping.status, 'failed');
-  assert.match(mapping.message, /table shop\.orders_2024_01: backup archive, restored pg_default \(the database default\)/);
+  assert.match(
+    mapping.message,
+    /table shop\.orders_2024_01: backup archive, restored pg_default \(the database default\)/,
+  );
   const placed = check(result, 'restore:tablespaces');
   assert.equal(placed.status, 'failed');
-  assert.ok(placed.message.includes(`tablespace rogue is at ${outside}, outside the environment's directory`), placed.message);
+  assert.ok(
+    placed.message.includes(`tablespace rogue is at ${outside}, outside the environment's directory`),
+    placed.message,
+  );
 });

@@ -21,9 +21,14 @@ after(async () => {
   await ws.dispose();
 });
 
-test('an encrypted dump drill restores in a container from the decrypted copy and passes', { skip: image }, async () => {
-  await writeFile(join(ws.dir, 'repo.key'), randomBytes(32).toString('hex'), { mode: 0o600 });
-  const file = await ws.scenario('enc-docker.yaml', `name: enc-docker
+test(
+  'an encrypted dump drill restores in a container from the decrypted copy and passes',
+  { skip: image },
+  async () => {
+    await writeFile(join(ws.dir, 'repo.key'), randomBytes(32).toString('hex'), { mode: 0o600 });
+    const file = await ws.scenario(
+      'enc-docker.yaml',
+      `name: enc-docker
 source:
   managed:
     version: 15
@@ -35,13 +40,15 @@ backup: { method: dump }
 restore: { environment: docker }
 checks: [rowcounts, fingerprints]
 report: { dir: ${ws.dir}/reports, formats: [json] }
-`);
-  const run = await cli(['drill', file], { cwd: ws.dir, env: ws.env });
-  assert.equal(run.exitCode, 0, run.stdout + run.stderr.slice(-3000));
-  const result = await latestResult(join(ws.dir, 'reports'), 'enc-docker');
-  assert.equal(result.verdict, 'passed');
-  assert.equal(result.restores[0]?.environment.kind, 'docker');
-  assert.equal(checkIn(result, 'decrypt').status, 'passed');
-  assert.equal(checkIn(result, 'restore:pg_restore').status, 'passed');
-  assert.equal(checkIn(result, 'fingerprint:shop.customers').status, 'passed');
-});
+`,
+    );
+    const run = await cli(['drill', file], { cwd: ws.dir, env: ws.env });
+    assert.equal(run.exitCode, 0, run.stdout + run.stderr.slice(-3000));
+    const result = await latestResult(join(ws.dir, 'reports'), 'enc-docker');
+    assert.equal(result.verdict, 'passed');
+    assert.equal(result.restores[0]?.environment.kind, 'docker');
+    assert.equal(checkIn(result, 'decrypt').status, 'passed');
+    assert.equal(checkIn(result, 'restore:pg_restore').status, 'passed');
+    assert.equal(checkIn(result, 'fingerprint:shop.customers').status, 'passed');
+  },
+);

@@ -47,7 +47,8 @@ async function sql(query: string): Promise<Array<Record<string, unknown>>> {
 async function switchAndArchive(): Promise<string> {
   const segment = String((await sql('select pg_walfile_name(pg_switch_wal()) as s'))[0]!.s);
   const system = (await readdir(join(repository(), 'wal')))[0]!;
-  for (let i = 0; i < 150 && !(await readdir(join(repository(), 'wal', system))).includes(segment); i++) await new Promise((r) => setTimeout(r, 200));
+  for (let i = 0; i < 150 && !(await readdir(join(repository(), 'wal', system))).includes(segment); i++)
+    await new Promise((r) => setTimeout(r, 200));
   return segment;
 }
 
@@ -69,16 +70,27 @@ after(async () => {
 });
 
 test('a url source archiving through archive-wal --key-file drills to latest with nothing in plaintext', async () => {
-  const taken = await cli(['backup', await ws.scenario('backup.yaml', scenario(join(ws.dir, 'reports')))], { cwd: ws.dir, env: ws.env });
+  const taken = await cli(['backup', await ws.scenario('backup.yaml', scenario(join(ws.dir, 'reports')))], {
+    cwd: ws.dir,
+    env: ws.env,
+  });
   assert.equal(taken.exitCode, 0, taken.stderr);
   // A row written after the backup reaches the restore only through the encrypted WAL.
   await sql(`insert into t values ('${SECRET}')`);
   await switchAndArchive();
-  const run = await cli(['drill', await ws.scenario('drill.yaml', scenario(join(ws.dir, 'reports'), 'latest'))], { cwd: ws.dir, env: ws.env });
+  const run = await cli(['drill', await ws.scenario('drill.yaml', scenario(join(ws.dir, 'reports'), 'latest'))], {
+    cwd: ws.dir,
+    env: ws.env,
+  });
   assert.equal(run.exitCode, 0, run.stdout + run.stderr.slice(-3000));
   const result = await latestResult(join(ws.dir, 'reports'), 'enc-url');
-  for (const id of ['decrypt', 'wal:decrypt', 'pg_verifybackup', 'wal:continuity', 'sql:1:secret rows']) assert.equal(checkIn(result, id).status, 'passed', id);
-  assert.throws(() => execFileSync('grep', ['-r', '-l', '-F', SECRET, repository()]), (e: { status?: number }) => e.status === 1, 'the secret in plaintext in the repository');
+  for (const id of ['decrypt', 'wal:decrypt', 'pg_verifybackup', 'wal:continuity', 'sql:1:secret rows'])
+    assert.equal(checkIn(result, id).status, 'passed', id);
+  assert.throws(
+    () => execFileSync('grep', ['-r', '-l', '-F', SECRET, repository()]),
+    (e: { status?: number }) => e.status === 1,
+    'the secret in plaintext in the repository',
+  );
 });
 
 test('WAL the server later archives without the key fails wal:decrypt naming the segment, not replayed as if sound', async () => {
@@ -89,10 +101,18 @@ test('WAL the server later archives without the key fails wal:decrypt naming the
   await sql(`insert into t values ('late')`);
   const added = [await switchAndArchive()];
   assert.equal(await fileKeyId(join(repository(), 'wal', system, added[0]!)), null);
-  const run = await cli(['drill', await ws.scenario('drill-late.yaml', scenario(join(ws.dir, 'reports-late'), 'latest'))], { cwd: ws.dir, env: ws.env });
+  const run = await cli(
+    ['drill', await ws.scenario('drill-late.yaml', scenario(join(ws.dir, 'reports-late'), 'latest'))],
+    { cwd: ws.dir, env: ws.env },
+  );
   assert.equal(run.exitCode, 1, run.stdout + run.stderr.slice(-3000));
   const result = await latestResult(join(ws.dir, 'reports-late'), 'enc-url');
   const check = checkIn(result, 'wal:decrypt');
   assert.equal(check.status, 'failed');
-  assert.match(check.message, new RegExp(`^1 archived WAL file\\(s\\) do not authenticate and cannot be replayed: ${added[0]}: not an encrypted file`));
+  assert.match(
+    check.message,
+    new RegExp(
+      `^1 archived WAL file\\(s\\) do not authenticate and cannot be replayed: ${added[0]}: not an encrypted file`,
+    ),
+  );
 });

@@ -25,10 +25,16 @@ let backupId: string;
 let passRun: { exitCode: number; stdout: string; stderr: string };
 
 // The workspace's dump scenario, encrypted with the key in `keyFile`.
-function encryptedScenario(extra: Parameters<typeof dumpScenario>[1] & { keyFile?: string | null; reports?: string } = {}): string {
+function encryptedScenario(
+  extra: Parameters<typeof dumpScenario>[1] & { keyFile?: string | null; reports?: string } = {},
+): string {
   const { keyFile, reports, ...rest } = extra;
   let yaml = dumpScenario(ws, { checks: '[rowcounts, fingerprints, schema, sequences]', ...rest });
-  if (keyFile !== null) yaml = yaml.replace(/^repository: .*$/m, (line) => `${line}\nencryption: { key: { file: ${keyFile ?? join(ws.dir, 'keys', 'repo.key')} } }`);
+  if (keyFile !== null)
+    yaml = yaml.replace(
+      /^repository: .*$/m,
+      (line) => `${line}\nencryption: { key: { file: ${keyFile ?? join(ws.dir, 'keys', 'repo.key')} } }`,
+    );
   return reports ? yaml.replace(`${ws.dir}/reports`, reports) : yaml;
 }
 
@@ -84,12 +90,20 @@ test('an encrypted dump drill passes: every file authenticated, restored and com
   assert.equal(checkIn(result, 'manifest').status, 'passed');
   const decrypt = checkIn(result, 'decrypt');
   assert.equal(decrypt.status, 'passed');
-  assert.match(decrypt.message, new RegExp(`^decrypted \\d+ files \\(\\d+ bytes\\) of backup ${backupId} with key ${parseKey(keyHex, 'k').id}`));
+  assert.match(
+    decrypt.message,
+    new RegExp(`^decrypted \\d+ files \\(\\d+ bytes\\) of backup ${backupId} with key ${parseKey(keyHex, 'k').id}`),
+  );
   assert.equal(checkIn(result, 'rowcount:shop.customers').status, 'passed');
   assert.equal(checkIn(result, 'fingerprint:shop.customers').status, 'passed');
-  const record = JSON.parse(await readFile(join(ws.dir, 'repo', 'backups', backupId, 'backup.json'), 'utf8')) as { encryption?: { keyId: string } };
+  const record = JSON.parse(await readFile(join(ws.dir, 'repo', 'backups', backupId, 'backup.json'), 'utf8')) as {
+    encryption?: { keyId: string };
+  };
   assert.equal(record.encryption?.keyId, parseKey(keyHex, 'k').id);
-  const list = await cli(['list', await ws.scenario('list.yaml', encryptedScenario({ use: 'latest' }))], { cwd: ws.dir, env: ws.env });
+  const list = await cli(['list', await ws.scenario('list.yaml', encryptedScenario({ use: 'latest' }))], {
+    cwd: ws.dir,
+    env: ws.env,
+  });
   assert.equal(list.exitCode, 0, list.stderr);
   assert.match(list.stdout, new RegExp(backupId));
 });
@@ -98,7 +112,11 @@ test('no plaintext table data or schema is found in the repository, though the d
   const repository = join(ws.dir, 'repo');
   for (const value of KNOWN_VALUES) {
     assert.deepEqual(await filesHolding(repository, value), [], `"${value}" in the repository`);
-    assert.throws(() => execFileSync('grep', ['-r', '-l', '-F', value, repository]), (e: { status?: number }) => e.status === 1, `grep -r finds "${value}"`);
+    assert.throws(
+      () => execFileSync('grep', ['-r', '-l', '-F', value, repository]),
+      (e: { status?: number }) => e.status === 1,
+      `grep -r finds "${value}"`,
+    );
   }
   // The probe can find them: in the same files decrypted with the key.
   const backup = join(repository, 'backups', backupId);
@@ -107,7 +125,8 @@ test('no plaintext table data or schema is found in the repository, though the d
   for (const path of (await listFiles(backup)).filter((p) => p.startsWith('db.dump/'))) {
     await decryptFile(join(backup, path), join(plain, path.replace('/', '_')), key, cipherName(backupId, path));
   }
-  for (const value of KNOWN_VALUES) assert.notDeepEqual(await filesHolding(plain, value), [], `"${value}" in the decrypted dump`);
+  for (const value of KNOWN_VALUES)
+    assert.notDeepEqual(await filesHolding(plain, value), [], `"${value}" in the decrypted dump`);
 });
 
 test('a flipped byte in an encrypted dump data file, and a file under another key, fail the manifest and decrypt checks naming them; nothing is restored', async () => {
@@ -123,8 +142,14 @@ test('a flipped byte in an encrypted dump data file, and a file under another ke
   const swappedPath = join(backup, 'db.dump', swapped!);
   const plain = join(ws.dir, 'swapped.plain');
   await decryptFile(swappedPath, plain, parseKey(keyHex, 'k'), cipherName(backupId, `db.dump/${swapped!}`));
-  await writeFile(swappedPath, await encryptBuffer(await readFile(plain), other, cipherName(backupId, `db.dump/${swapped!}`)));
-  const run = await drill('flipped', encryptedScenario({ use: 'latest', repository, reports: join(ws.dir, 'reports-flipped') }));
+  await writeFile(
+    swappedPath,
+    await encryptBuffer(await readFile(plain), other, cipherName(backupId, `db.dump/${swapped!}`)),
+  );
+  const run = await drill(
+    'flipped',
+    encryptedScenario({ use: 'latest', repository, reports: join(ws.dir, 'reports-flipped') }),
+  );
   assert.equal(run.exitCode, 1, run.stdout + run.stderr);
   const result = await latestResult(join(ws.dir, 'reports-flipped'), 'dump-drill');
   assert.equal(result.verdict, 'failed');
@@ -132,33 +157,62 @@ test('a flipped byte in an encrypted dump data file, and a file under another ke
   assert.match(checkIn(result, 'manifest').message, new RegExp(`${name} has SHA-256`));
   const decrypt = checkIn(result, 'decrypt');
   assert.equal(decrypt.status, 'failed');
-  assert.match(decrypt.message, new RegExp(`2 encrypted file\\(s\\) do not authenticate, nothing was restored: ${name}: chunk 0 does not authenticate`));
-  assert.match(decrypt.message, new RegExp(`db\\.dump/${swapped!.replace(/\./g, '\\.')}: encrypted with key ${other.id}, not the backup's key ${parseKey(keyHex, 'k').id}`));
+  assert.match(
+    decrypt.message,
+    new RegExp(
+      `2 encrypted file\\(s\\) do not authenticate, nothing was restored: ${name}: chunk 0 does not authenticate`,
+    ),
+  );
+  assert.match(
+    decrypt.message,
+    new RegExp(
+      `db\\.dump/${swapped!.replace(/\./g, '\\.')}: encrypted with key ${other.id}, not the backup's key ${parseKey(keyHex, 'k').id}`,
+    ),
+  );
   assert.deepEqual(result.restores, []);
 });
 
 test('the wrong key is exit 3 naming both key ids, before anything is decrypted', async () => {
   const other = randomBytes(32).toString('hex');
   await writeFile(join(ws.dir, 'keys', 'other.key'), other);
-  const run = await drill('wrong-key', encryptedScenario({ use: 'latest', keyFile: join(ws.dir, 'keys', 'other.key'), reports: join(ws.dir, 'reports-wrong') }));
+  const run = await drill(
+    'wrong-key',
+    encryptedScenario({
+      use: 'latest',
+      keyFile: join(ws.dir, 'keys', 'other.key'),
+      reports: join(ws.dir, 'reports-wrong'),
+    }),
+  );
   assert.equal(run.exitCode, 3, run.stdout + run.stderr);
   const result = await latestResult(join(ws.dir, 'reports-wrong'), 'dump-drill');
   assert.equal(result.verdict, 'errored');
   assert.equal(result.error?.code, 'key-mismatch');
-  assert.equal(result.error?.message, `backup ${backupId} was encrypted with key ${parseKey(keyHex, 'k').id}, the scenario's key is ${parseKey(other, 'k').id}`);
+  assert.equal(
+    result.error?.message,
+    `backup ${backupId} was encrypted with key ${parseKey(keyHex, 'k').id}, the scenario's key is ${parseKey(other, 'k').id}`,
+  );
 });
 
 test('keys that cannot be used are exit 2 naming the fix: none for an encrypted backup, a short key, a key inside the repository', async () => {
   const none = await drill('no-key', encryptedScenario({ use: 'latest', keyFile: null }));
   assert.equal(none.exitCode, 2, none.stdout + none.stderr);
-  assert.match(none.stderr, new RegExp(`backup ${backupId} is encrypted \\(key [0-9a-f]{16}\\) and the scenario names no key`));
+  assert.match(
+    none.stderr,
+    new RegExp(`backup ${backupId} is encrypted \\(key [0-9a-f]{16}\\) and the scenario names no key`),
+  );
   await writeFile(join(ws.dir, 'keys', 'short.key'), randomBytes(16).toString('hex'));
-  const short = await drill('short-key', encryptedScenario({ use: 'latest', keyFile: join(ws.dir, 'keys', 'short.key') }));
+  const short = await drill(
+    'short-key',
+    encryptedScenario({ use: 'latest', keyFile: join(ws.dir, 'keys', 'short.key') }),
+  );
   assert.equal(short.exitCode, 2);
   assert.match(short.stderr, /holds 16 bytes of hex, not 32/);
   assert.match(short.stderr, /openssl rand -hex 32/);
   await writeFile(join(ws.dir, 'repo', 'inside.key'), keyHex);
-  const inside = await drill('inside-key', encryptedScenario({ use: 'latest', keyFile: join(ws.dir, 'repo', 'inside.key') }));
+  const inside = await drill(
+    'inside-key',
+    encryptedScenario({ use: 'latest', keyFile: join(ws.dir, 'repo', 'inside.key') }),
+  );
   assert.equal(inside.exitCode, 2);
   assert.match(inside.stderr, /is inside the repository/);
 });
@@ -196,50 +250,88 @@ describe('an encrypted basebackup with its WAL', () => {
   test('drills to latest: backup files and WAL authenticated, pg_verifybackup over the plaintext, markers and data exact', async () => {
     const result = await latestResult(join(ws.dir, 'reports-physical'), 'enc-pitr');
     assert.equal(result.verdict, 'passed');
-    for (const id of ['manifest', 'decrypt', 'wal:decrypt', 'pg_verifybackup', 'wal:continuity', 'recovery:target', 'markers', 'rowcount:shop.customers', 'fingerprint:shop.customers']) {
+    for (const id of [
+      'manifest',
+      'decrypt',
+      'wal:decrypt',
+      'pg_verifybackup',
+      'wal:continuity',
+      'recovery:target',
+      'markers',
+      'rowcount:shop.customers',
+      'fingerprint:shop.customers',
+    ]) {
       assert.equal(checkIn(result, id).status, 'passed', id);
     }
-    assert.match(checkIn(result, 'wal:decrypt').message, /^decrypted \d+ WAL files from [0-9A-F]{24} on with key [0-9a-f]{16}/);
+    assert.match(
+      checkIn(result, 'wal:decrypt').message,
+      /^decrypted \d+ WAL files from [0-9A-F]{24} on with key [0-9a-f]{16}/,
+    );
     // Encrypted, the repository's manifest covers every file itself (pg_verifybackup sees only the plaintext copy).
-    const manifest = JSON.parse(await readFile(join(repository(), 'backups', physicalId, 'manifest.json'), 'utf8')) as { delegated?: unknown; files: Array<{ path: string }> };
+    const manifest = JSON.parse(await readFile(join(repository(), 'backups', physicalId, 'manifest.json'), 'utf8')) as {
+      delegated?: unknown;
+      files: Array<{ path: string }>;
+    };
     assert.equal(manifest.delegated, undefined);
     assert.ok(manifest.files.some((f) => f.path.startsWith('data/base/')));
-    assert.ok(manifest.files.some((f) => f.path.startsWith('tablespaces/')), 'the tablespace is in the backup, encrypted and covered');
+    assert.ok(
+      manifest.files.some((f) => f.path.startsWith('tablespaces/')),
+      'the tablespace is in the backup, encrypted and covered',
+    );
   });
 
   test('no plaintext table data in its files or its archived WAL', async () => {
     assert.deepEqual(await filesHolding(repository(), KNOWN_VALUES[0]!), []);
-    assert.throws(() => execFileSync('grep', ['-r', '-l', '-F', KNOWN_VALUES[0]!, repository()]), (e: { status?: number }) => e.status === 1);
+    assert.throws(
+      () => execFileSync('grep', ['-r', '-l', '-F', KNOWN_VALUES[0]!, repository()]),
+      (e: { status?: number }) => e.status === 1,
+    );
   });
 
   test('a flipped byte in an archived WAL segment fails wal:decrypt naming the segment', async () => {
     const clone = join(ws.dir, 'repo-physical-flipped');
     await cp(repository(), clone, { recursive: true });
-    const record = JSON.parse(await readFile(join(clone, 'backups', physicalId, 'backup.json'), 'utf8')) as { physical: { startSegment: string } };
+    const record = JSON.parse(await readFile(join(clone, 'backups', physicalId, 'backup.json'), 'utf8')) as {
+      physical: { startSegment: string };
+    };
     const segment = record.physical.startSegment;
     const path = join(clone, 'wal', system, segment);
     const bytes = await readFile(path);
     const at = Math.floor(bytes.length / 3);
     bytes[at] = bytes[at]! ^ 0x40;
     await writeFile(path, bytes);
-    const run = await drill('physical-flipped', physicalScenario(clone, join(ws.dir, 'reports-physical-flipped'), 'latest'));
+    const run = await drill(
+      'physical-flipped',
+      physicalScenario(clone, join(ws.dir, 'reports-physical-flipped'), 'latest'),
+    );
     assert.equal(run.exitCode, 1, run.stdout + run.stderr.slice(-3000));
     const result = await latestResult(join(ws.dir, 'reports-physical-flipped'), 'enc-pitr');
     assert.equal(result.verdict, 'failed');
     const check = checkIn(result, 'wal:decrypt');
     assert.equal(check.status, 'failed');
-    assert.match(check.message, new RegExp(`^1 archived WAL file\\(s\\) do not authenticate and cannot be replayed: ${segment}: chunk \\d+ does not authenticate`));
+    assert.match(
+      check.message,
+      new RegExp(
+        `^1 archived WAL file\\(s\\) do not authenticate and cannot be replayed: ${segment}: chunk \\d+ does not authenticate`,
+      ),
+    );
     // Left out of the decrypted copy, the segment is also missing to continuity.
     assert.equal(checkIn(result, 'wal:continuity').status, 'failed');
   });
 
   test('list reads the encrypted history with the key; prune needs none (records and names stay readable)', async () => {
-    const file = await ws.scenario('physical-list.yaml', physicalScenario(repository(), join(ws.dir, 'reports-physical'), 'latest'));
+    const file = await ws.scenario(
+      'physical-list.yaml',
+      physicalScenario(repository(), join(ws.dir, 'reports-physical'), 'latest'),
+    );
     const list = await cli(['list', file], { cwd: ws.dir, env: ws.env });
     assert.equal(list.exitCode, 0, list.stderr);
     assert.match(list.stdout, new RegExp(`${physicalId}  basebackup`));
     assert.match(list.stdout, /: all present \(WAL continuous/);
-    const keyless = await ws.scenario('physical-prune.yaml', physicalScenario(repository(), join(ws.dir, 'reports-physical')).replace(/^encryption: .*\n/m, ''));
+    const keyless = await ws.scenario(
+      'physical-prune.yaml',
+      physicalScenario(repository(), join(ws.dir, 'reports-physical')).replace(/^encryption: .*\n/m, ''),
+    );
     const prune = await cli(['prune', keyless, '--keep', '1'], { cwd: ws.dir, env: ws.env });
     assert.equal(prune.exitCode, 0, prune.stdout + prune.stderr);
     assert.deepEqual(await readdir(join(repository(), 'backups')), [physicalId]);

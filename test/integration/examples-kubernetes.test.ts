@@ -49,7 +49,7 @@ test('every manifest validates against the Kubernetes schemas, and the kustomiza
   const kustomization = all.get('kustomization.yaml');
   assert.ok(kustomization, 'kustomization.yaml exists');
   all.delete('kustomization.yaml');
-  assert.deepEqual([...((kustomization as unknown as { resources: string[] }).resources)].sort(), [...all.keys()].sort());
+  assert.deepEqual([...(kustomization as unknown as { resources: string[] }).resources].sort(), [...all.keys()].sort());
   for (const [file, manifest] of all) {
     const model = MODELS[`${manifest.apiVersion}/${manifest.kind}`];
     assert.ok(model, `${file}: ${manifest.apiVersion} ${manifest.kind} is a kind this test knows`);
@@ -79,17 +79,27 @@ test("the workloads run the image's unprivileged user, read the scenario they na
     assert.ok(mount, `${file}: ${scenarioPath} is on a mounted volume`);
     const volume = spec.volumes?.find((v) => v.name === mount.name);
     assert.equal(volume?.configMap?.name, configMap.metadata?.name, `${file}: the scenario comes from the ConfigMap`);
-    assert.ok(configMap.data?.[scenarioPath!.slice(mount.mountPath.length + 1)], `${file}: the ConfigMap has the key it reads`);
+    assert.ok(
+      configMap.data?.[scenarioPath!.slice(mount.mountPath.length + 1)],
+      `${file}: the ConfigMap has the key it reads`,
+    );
     const password = container.env?.find((e) => e.name === 'SOURCE_PASSWORD');
     assert.ok(password?.valueFrom?.secretKeyRef?.name, `${file}: the password comes from a Secret`);
     const repository = spec.volumes?.find((v) => v.persistentVolumeClaim?.claimName === claim);
-    assert.equal(container.volumeMounts?.find((m) => m.name === repository?.name)?.mountPath, '/repository', `${file}: the repository is on the claim`);
+    assert.equal(
+      container.volumeMounts?.find((m) => m.name === repository?.name)?.mountPath,
+      '/repository',
+      `${file}: the repository is on the claim`,
+    );
     const work = container.env?.find((e) => e.name === 'RECOVERABLE_WORK_DIR')?.value;
-    assert.ok(work && container.volumeMounts?.some((m) => m.mountPath === work), `${file}: the work directory is a mounted volume`);
+    assert.ok(
+      work && container.volumeMounts?.some((m) => m.mountPath === work),
+      `${file}: the work directory is a mounted volume`,
+    );
   }
 });
 
-test('the scenario in the ConfigMap loads with Recoverable\'s own loader, its password only from the environment', async () => {
+test("the scenario in the ConfigMap loads with Recoverable's own loader, its password only from the environment", async () => {
   const all = await manifests();
   const data = (all.get('scenarios-configmap.yaml') as unknown as ConfigMap).data ?? {};
   const dir = await mkdtemp(join(tmpdir(), 'k8s-scenario-'));

@@ -58,7 +58,11 @@ before(async () => {
   config = join(tool, 'barman.conf');
   const incoming = join(tool, 'home', 'pg', 'incoming');
   // Nothing is archived before the first WAL switch, which comes after `barman check` made the incoming directory.
-  source = (await sourceCluster(join(ws.dir, 'unused-repo'), { archiveCommand: `test ! -f ${incoming}/%f && cp %p ${incoming}/%f` })).cluster;
+  source = (
+    await sourceCluster(join(ws.dir, 'unused-repo'), {
+      archiveCommand: `test ! -f ${incoming}/%f && cp %p ${incoming}/%f`,
+    })
+  ).cluster;
   const client = await source.connect('postgres');
   try {
     await client.query('alter system set track_commit_timestamp = on');
@@ -91,8 +95,13 @@ after(async () => {
   await ws.dispose();
 });
 
-async function drill(name: string, options: { config: string; markers: boolean; targets: string }): Promise<{ exitCode: number; output: string; result: RunResult }> {
-  const file = await ws.scenario(`${name}.yaml`, `name: ${name}
+async function drill(
+  name: string,
+  options: { config: string; markers: boolean; targets: string },
+): Promise<{ exitCode: number; output: string; result: RunResult }> {
+  const file = await ws.scenario(
+    `${name}.yaml`,
+    `name: ${name}
 source: { url: "${conninfo}", markers: ${options.markers} }
 repository: ${ws.dir}/repo
 backup:
@@ -105,57 +114,106 @@ restore:
   targets: ${options.targets}
 checks: [rowcounts, fingerprints, schema, amcheck]
 report: { dir: ${ws.dir}/reports-${name}, formats: [json] }
-`);
+`,
+  );
   const run = await cli(['drill', file], { cwd: ws.dir, env: ws.env });
   const output = run.stdout + run.stderr;
   assert.ok(existsSync(join(ws.dir, `reports-${name}`)), output.slice(-3000));
   return { exitCode: run.exitCode, output, result: await latestResult(join(ws.dir, `reports-${name}`), name) };
 }
 
-test('a Barman backup drilled to immediate and to the first marker written into the live source passes, the marker exactly', { skip: !hasBarman && 'barman is not installed' }, async () => {
-  const { exitCode, output, result } = await drill('barman', { config, markers: true, targets: '[immediate, { marker: marker-1 }]' });
-  assert.equal(exitCode, 0, output.slice(-4000));
-  assert.equal(result.verdict, 'passed');
-  const [immediate, marker] = result.restores;
-  for (const restore of [immediate!, marker!]) {
-    for (const id of ['external:restore-command', 'external:system-identifier', 'external:backup-start', 'restore:relation-files', 'recovery:backup-label', 'recovery:target']) {
-      assert.equal(restore.checks.find((c) => c.id === id)?.status, 'passed', `${restore.target}: ${id}`);
+test(
+  'a Barman backup drilled to immediate and to the first marker written into the live source passes, the marker exactly',
+  { skip: !hasBarman && 'barman is not installed' },
+  async () => {
+    const { exitCode, output, result } = await drill('barman', {
+      config,
+      markers: true,
+      targets: '[immediate, { marker: marker-1 }]',
+    });
+    assert.equal(exitCode, 0, output.slice(-4000));
+    assert.equal(result.verdict, 'passed');
+    const [immediate, marker] = result.restores;
+    for (const restore of [immediate!, marker!]) {
+      for (const id of [
+        'external:restore-command',
+        'external:system-identifier',
+        'external:backup-start',
+        'restore:relation-files',
+        'recovery:backup-label',
+        'recovery:target',
+      ]) {
+        assert.equal(restore.checks.find((c) => c.id === id)?.status, 'passed', `${restore.target}: ${id}`);
+      }
     }
-  }
-  const skipped = immediate!.checks.find((c) => c.id === 'expectations');
-  assert.equal(skipped?.status, 'skipped', 'no exact expectations at the end of a backup Recoverable did not take');
-  assert.equal(skipped?.message, 'no exact data expectations at immediate: the backup was taken by another tool, and nothing was captured at its end');
-  assert.match(marker!.checks.find((c) => c.id === 'markers')!.message, /\/marker-1\) present, first after it \(.*\/marker-2\) absent/);
-  for (const kind of ['rowcounts', 'fingerprints', 'schema']) {
-    const ofKind = marker!.checks.filter((c) => c.kind === kind);
-    assert.ok(ofKind.length > 0 && ofKind.every((c) => c.status === 'passed' && c.exactness === 'exact'), `${kind}: ${JSON.stringify(ofKind)}`);
-  }
-});
+    const skipped = immediate!.checks.find((c) => c.id === 'expectations');
+    assert.equal(skipped?.status, 'skipped', 'no exact expectations at the end of a backup Recoverable did not take');
+    assert.equal(
+      skipped?.message,
+      'no exact data expectations at immediate: the backup was taken by another tool, and nothing was captured at its end',
+    );
+    assert.match(
+      marker!.checks.find((c) => c.id === 'markers')!.message,
+      /\/marker-1\) present, first after it \(.*\/marker-2\) absent/,
+    );
+    for (const kind of ['rowcounts', 'fingerprints', 'schema']) {
+      const ofKind = marker!.checks.filter((c) => c.kind === kind);
+      assert.ok(
+        ofKind.length > 0 && ofKind.every((c) => c.status === 'passed' && c.exactness === 'exact'),
+        `${kind}: ${JSON.stringify(ofKind)}`,
+      );
+    }
+  },
+);
 
-test('a data file deleted from the Barman backup fails the drill, naming the relation whose file is missing', { skip: !hasBarman && 'barman is not installed' }, async () => {
-  const home = join(tool, 'home-damaged');
-  execFileSync('cp', ['-a', join(tool, 'home'), home]);
-  const damagedConfig = join(tool, 'damaged.conf');
-  await writeFile(damagedConfig, barmanConfig(home));
-  execFileSync('chown', ['postgres:postgres', damagedConfig]);
-  const client = await source.connect('postgres');
-  const relation = await client.query<{ path: string }>("select pg_relation_filepath('shop') as path").finally(() => client.end());
-  const path = relation.rows[0]!.path;
-  const backupId = (await readdir(join(home, 'pg', 'base')))[0]!;
-  const victim = join(home, 'pg', 'base', backupId, 'data', path);
-  assert.ok(existsSync(victim), victim);
-  await rm(victim);
-  const { exitCode, output, result } = await drill('barman-damaged', { config: damagedConfig, markers: false, targets: '[immediate]' });
-  assert.equal(exitCode, 1, output.slice(-4000));
-  assert.equal(result.verdict, 'failed');
-  const files = checkIn(result, 'restore:relation-files');
-  assert.equal(files.status, 'failed');
-  assert.match(files.message, new RegExp(`1 relation file\\(s\\) the catalog names are missing from the restored data directory: postgres: public\\.shop \\(${path}\\)`));
-  assert.equal(checkIn(result, 'recovery:target').status, 'passed', 'replay itself does not notice: only the file check does');
-});
+test(
+  'a data file deleted from the Barman backup fails the drill, naming the relation whose file is missing',
+  { skip: !hasBarman && 'barman is not installed' },
+  async () => {
+    const home = join(tool, 'home-damaged');
+    execFileSync('cp', ['-a', join(tool, 'home'), home]);
+    const damagedConfig = join(tool, 'damaged.conf');
+    await writeFile(damagedConfig, barmanConfig(home));
+    execFileSync('chown', ['postgres:postgres', damagedConfig]);
+    const client = await source.connect('postgres');
+    const relation = await client
+      .query<{ path: string }>("select pg_relation_filepath('shop') as path")
+      .finally(() => client.end());
+    const path = relation.rows[0]!.path;
+    const backupId = (await readdir(join(home, 'pg', 'base')))[0]!;
+    const victim = join(home, 'pg', 'base', backupId, 'data', path);
+    assert.ok(existsSync(victim), victim);
+    await rm(victim);
+    const { exitCode, output, result } = await drill('barman-damaged', {
+      config: damagedConfig,
+      markers: false,
+      targets: '[immediate]',
+    });
+    assert.equal(exitCode, 1, output.slice(-4000));
+    assert.equal(result.verdict, 'failed');
+    const files = checkIn(result, 'restore:relation-files');
+    assert.equal(files.status, 'failed');
+    assert.match(
+      files.message,
+      new RegExp(
+        `1 relation file\\(s\\) the catalog names are missing from the restored data directory: postgres: public\\.shop \\(${path}\\)`,
+      ),
+    );
+    assert.equal(
+      checkIn(result, 'recovery:target').status,
+      'passed',
+      'replay itself does not notice: only the file check does',
+    );
+  },
+);
 
-test('an archive check that fails stops the drill before any restore, quoting the tool', { skip: !hasBarman && 'barman is not installed' }, async () => {
-  const file = await ws.scenario('barman-unchecked.yaml', `name: barman-unchecked
+test(
+  'an archive check that fails stops the drill before any restore, quoting the tool',
+  { skip: !hasBarman && 'barman is not installed' },
+  async () => {
+    const file = await ws.scenario(
+      'barman-unchecked.yaml',
+      `name: barman-unchecked
 source: { url: "${conninfo}", markers: true }
 repository: ${ws.dir}/repo
 backup:
@@ -165,13 +223,15 @@ backup:
     restoreWal: 'barman -c ${config} get-wal pg %f > "%p"'
     archiveCheck: 'barman -c ${config} switch-wal --archive --archive-timeout 5 nosuchserver'
 report: { dir: ${ws.dir}/reports-unchecked, formats: [json] }
-`);
-  const run = await cli(['drill', file], { cwd: ws.dir, env: ws.env });
-  assert.equal(run.exitCode, 1, run.stdout + run.stderr);
-  const result = await latestResult(join(ws.dir, 'reports-unchecked'), 'barman-unchecked');
-  assert.equal(result.verdict, 'failed');
-  assert.equal(result.restores.length, 0, 'nothing is restored when the markers may not be in the tool\'s archive');
-  const backup = checkIn(result, 'backup');
-  assert.equal(backup.status, 'failed');
-  assert.match(backup.message, /^the external archive check exited with code \d+: .*nosuchserver/s);
-});
+`,
+    );
+    const run = await cli(['drill', file], { cwd: ws.dir, env: ws.env });
+    assert.equal(run.exitCode, 1, run.stdout + run.stderr);
+    const result = await latestResult(join(ws.dir, 'reports-unchecked'), 'barman-unchecked');
+    assert.equal(result.verdict, 'failed');
+    assert.equal(result.restores.length, 0, "nothing is restored when the markers may not be in the tool's archive");
+    const backup = checkIn(result, 'backup');
+    assert.equal(backup.status, 'failed');
+    assert.match(backup.message, /^the external archive check exited with code \d+: .*nosuchserver/s);
+  },
+);

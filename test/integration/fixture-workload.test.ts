@@ -81,7 +81,8 @@ async function startCluster(): Promise<ThrowawayCluster> {
     }
     const connect = async (database: string): Promise<pg.Client> => {
       // Pin the settings that change text output, as fingerprints do.
-      const options = '-c TimeZone=UTC -c DateStyle=ISO,YMD -c IntervalStyle=postgres -c extra_float_digits=3 -c bytea_output=hex';
+      const options =
+        '-c TimeZone=UTC -c DateStyle=ISO,YMD -c IntervalStyle=postgres -c extra_float_digits=3 -c bytea_output=hex';
       const client = new pg.Client({ host: '127.0.0.1', port, user: 'postgres', database, options });
       await client.connect();
       return client;
@@ -102,13 +103,29 @@ async function loadFixture(cluster: ThrowawayCluster, database: string): Promise
     await admin.end();
   }
   await run(path.join(PG_BIN, 'psql'), [
-    '-X', '-q', '-v', 'ON_ERROR_STOP=1', '-h', '127.0.0.1', '-p', String(cluster.port), '-U', 'postgres',
-    '-d', database, '-f', FIXTURE,
+    '-X',
+    '-q',
+    '-v',
+    'ON_ERROR_STOP=1',
+    '-h',
+    '127.0.0.1',
+    '-p',
+    String(cluster.port),
+    '-U',
+    'postgres',
+    '-d',
+    database,
+    '-f',
+    FIXTURE,
   ]);
 }
 
 // Load a fresh database, run the workload on it, and return its per-table content hashes.
-async function loadAndRun(cluster: ThrowawayCluster, database: string, seed: number): Promise<{ summary: WorkloadSummary; hashes: Record<string, string | null> }> {
+async function loadAndRun(
+  cluster: ThrowawayCluster,
+  database: string,
+  seed: number,
+): Promise<{ summary: WorkloadSummary; hashes: Record<string, string | null> }> {
   await loadFixture(cluster, database);
   const client = await cluster.connect(database);
   try {
@@ -146,23 +163,38 @@ after(async () => {
   await cluster?.stop();
 });
 
-test('same seed on two fresh loads gives identical content; another seed does not', { skip: process.env.CI ? false : missingBinaries }, async () => {
-  assert.ok(cluster);
-  const first = await loadAndRun(cluster, 'app', 42);
-  const second = await loadAndRun(cluster, 'app2', 42);
-  const other = await loadAndRun(cluster, 'app3', 43);
+test(
+  'same seed on two fresh loads gives identical content; another seed does not',
+  { skip: process.env.CI ? false : missingBinaries },
+  async () => {
+    assert.ok(cluster);
+    const first = await loadAndRun(cluster, 'app', 42);
+    const second = await loadAndRun(cluster, 'app2', 42);
+    const other = await loadAndRun(cluster, 'app3', 43);
 
-  assert.deepEqual(first.summary, second.summary);
-  assert.equal(first.summary.transactions, 300);
-  assert.ok(first.summary.inserted > 0 && first.summary.updated > 0 && first.summary.deleted > 0, JSON.stringify(first.summary));
+    assert.deepEqual(first.summary, second.summary);
+    assert.equal(first.summary.transactions, 300);
+    assert.ok(
+      first.summary.inserted > 0 && first.summary.updated > 0 && first.summary.deleted > 0,
+      JSON.stringify(first.summary),
+    );
 
-  const tables = Object.keys(first.hashes);
-  for (const expected of ['shop.orders', 'shop.orders_default', 'shop.order_lines', 'shop.attachments', 'audit.events', 'audit.scratch', 'reporting.daily_sales']) {
-    assert.ok(tables.includes(expected), `${expected} was not hashed; hashed: ${tables.join(', ')}`);
-  }
-  for (const [table, hash] of Object.entries(first.hashes)) assert.ok(hash, `${table} is empty`);
-  assert.deepEqual(second.hashes, first.hashes);
+    const tables = Object.keys(first.hashes);
+    for (const expected of [
+      'shop.orders',
+      'shop.orders_default',
+      'shop.order_lines',
+      'shop.attachments',
+      'audit.events',
+      'audit.scratch',
+      'reporting.daily_sales',
+    ]) {
+      assert.ok(tables.includes(expected), `${expected} was not hashed; hashed: ${tables.join(', ')}`);
+    }
+    for (const [table, hash] of Object.entries(first.hashes)) assert.ok(hash, `${table} is empty`);
+    assert.deepEqual(second.hashes, first.hashes);
 
-  assert.notDeepEqual(other.hashes, first.hashes);
-  assert.notEqual(other.hashes['shop.orders'], first.hashes['shop.orders']);
-});
+    assert.notDeepEqual(other.hashes, first.hashes);
+    assert.notEqual(other.hashes['shop.orders'], first.hashes['shop.orders']);
+  },
+);

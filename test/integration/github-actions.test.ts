@@ -22,9 +22,13 @@ before(async () => {
   summaryFile = join(ws.dir, 'step-summary.md');
   await writeFile(summaryFile, EARLIER);
   // One sound restore with one assertion that cannot hold: its name carries the characters GitHub's titles must escape.
-  const checks = '[rowcounts, { sql: { query: "select count(*) from shop.orders", expect: -1, name: "orders, all: counted" } }]';
+  const checks =
+    '[rowcounts, { sql: { query: "select count(*) from shop.orders", expect: -1, name: "orders, all: counted" } }]';
   const file = await ws.scenario('gh.yaml', dumpScenario(ws, { name: 'gh-drill', checks }));
-  run = await cli(['drill', file, '--log-format', 'json'], { cwd: ws.dir, env: { ...ws.env, GITHUB_ACTIONS: 'true', GITHUB_STEP_SUMMARY: summaryFile } });
+  run = await cli(['drill', file, '--log-format', 'json'], {
+    cwd: ws.dir,
+    env: { ...ws.env, GITHUB_ACTIONS: 'true', GITHUB_STEP_SUMMARY: summaryFile },
+  });
   const [runId] = await readdir(join(ws.dir, 'reports'));
   reportDir = join(ws.dir, 'reports', runId!);
   result = JSON.parse(await readFile(join(reportDir, 'result.json'), 'utf8')) as RunResult;
@@ -48,16 +52,25 @@ test('the Markdown summary is appended to $GITHUB_STEP_SUMMARY after what was th
 test('stdout carries an ::error annotation for the failed check, its title escaped, and one for the RTO it leaves unproved', () => {
   const annotations = run.stdout.split('\n').filter((l) => l.startsWith('::'));
   assert.equal(annotations.length, 2, run.stdout);
-  assert.match(annotations[0]!, /^::error title=Recoverable gh-drill%3A failed sql%3A1%3Aorders%2C all%3A counted::gh-drill \/ immediate \(local 15\): orders, all: counted: .*\(expected -1, actual \d+\)$/);
+  assert.match(
+    annotations[0]!,
+    /^::error title=Recoverable gh-drill%3A failed sql%3A1%3Aorders%2C all%3A counted::gh-drill \/ immediate \(local 15\): orders, all: counted: .*\(expected -1, actual \d+\)$/,
+  );
   assert.match(annotations[1]!, /^::error title=Recoverable gh-drill%3A errored rto::objectives: /);
 });
 
 test('every log line is JSON, and the drill lines carry its runId and scenario', () => {
-  const lines = run.stderr.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { msg: string; runId?: string; scenario?: string });
+  const lines = run.stderr
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as { msg: string; runId?: string; scenario?: string });
   const restoring = lines.filter((l) => /^\[\d+\/\d+\] restoring /.test(l.msg));
   assert.ok(restoring.length >= 1, run.stderr.slice(-2000));
   for (const line of restoring) assert.deepEqual([line.runId, line.scenario], [result.runId, 'gh-drill']);
-  assert.ok(lines.every((l) => l.scenario === 'gh-drill'), 'every line of a drill names its scenario');
+  assert.ok(
+    lines.every((l) => l.scenario === 'gh-drill'),
+    'every line of a drill names its scenario',
+  );
 });
 
 test('result.json of a real drill is valid for the published JSON Schema (ajv) and the zod schema', () => {

@@ -16,7 +16,11 @@ after(async () => {
 });
 
 // Start a drill and send `signal` as soon as a log line matches `when`; resolve with the exit code.
-async function interruptAt(file: string, when: RegExp, signal: NodeJS.Signals): Promise<{ exitCode: number | undefined; sent: boolean; log: string }> {
+async function interruptAt(
+  file: string,
+  when: RegExp,
+  signal: NodeJS.Signals,
+): Promise<{ exitCode: number | undefined; sent: boolean; log: string }> {
   const child = startCli(['drill', file, '--log-format', 'json'], { cwd: ws.dir, env: ws.env });
   let sent = false;
   let log = '';
@@ -47,7 +51,11 @@ test('SIGTERM during the dump exits 130 and leaves no partial backup in the repo
   assert.ok(sent, log);
   assert.equal(exitCode, 130, log);
   const backups = join(repository, 'backups');
-  assert.deepEqual(existsSync(backups) ? await readdir(backups) : [], [], 'neither a complete nor an incomplete backup remains');
+  assert.deepEqual(
+    existsSync(backups) ? await readdir(backups) : [],
+    [],
+    'neither a complete nor an incomplete backup remains',
+  );
   assert.deepEqual(await ws.leftoverDirs(), [], log);
   assert.deepEqual(ws.leftoverProcesses(), []);
 });

@@ -30,7 +30,8 @@ const run = (args: string[]): Promise<CliResult> => cli(args, { cwd: ws.dir, env
 
 before(async () => {
   ws = await workspace();
-  const yaml = (use?: string): string => dumpScenario(ws, { name: NAME, transactions: 50, checks: '[rowcounts, fingerprints]', ...(use ? { use } : {}) });
+  const yaml = (use?: string): string =>
+    dumpScenario(ws, { name: NAME, transactions: 50, checks: '[rowcounts, fingerprints]', ...(use ? { use } : {}) });
   scenario = await ws.scenario('ledger.yaml', yaml());
   // Later drills restore the stored backup: a fresh proof without taking another.
   reuse = await ws.scenario('ledger-reuse.yaml', yaml('latest'));
@@ -76,11 +77,22 @@ test('the drill appended its verdict, objectives, phases and check counts to the
     const rto = db.prepare("select * from objectives where run_id = ? and kind = 'rto'").get(result.runId);
     assert.equal(rto?.measured_ms, result.objectives.find((o) => o.name === 'rto')?.measuredMs);
     assert.equal(rto?.objective_ms, 600_000);
-    const phases = db.prepare('select name, duration_ms from phases where run_id = ? order by restore_index, position').all(result.runId);
-    assert.deepEqual(phases.map((p) => [p.name, p.duration_ms]), result.restores.flatMap((r) => r.phases.map((p) => [p.name, p.durationMs])));
-    const counted = Object.fromEntries(db.prepare('select status, count from check_counts where run_id = ?').all(result.runId).map((c) => [c.status, c.count]));
+    const phases = db
+      .prepare('select name, duration_ms from phases where run_id = ? order by restore_index, position')
+      .all(result.runId);
+    assert.deepEqual(
+      phases.map((p) => [p.name, p.duration_ms]),
+      result.restores.flatMap((r) => r.phases.map((p) => [p.name, p.durationMs])),
+    );
+    const counted = Object.fromEntries(
+      db
+        .prepare('select status, count from check_counts where run_id = ?')
+        .all(result.runId)
+        .map((c) => [c.status, c.count]),
+    );
     const all = [...result.checks, ...result.restores.flatMap((r) => r.checks)];
-    for (const status of ['passed', 'failed', 'skipped', 'errored'] as CheckStatus[]) assert.equal(counted[status], all.filter((c) => c.status === status).length, status);
+    for (const status of ['passed', 'failed', 'skipped', 'errored'] as CheckStatus[])
+      assert.equal(counted[status], all.filter((c) => c.status === status).length, status);
     assert.ok(Number(counted.passed) > 0);
   } finally {
     db.close();
@@ -88,7 +100,10 @@ test('the drill appended its verdict, objectives, phases and check counts to the
 });
 
 test("the run's reports carry its history: result.json and the HTML charts", async () => {
-  assert.deepEqual(result.history?.map((p) => [p.runId, p.verdict, p.rtoMs]), [[result.runId, 'passed', result.objectives.find((o) => o.name === 'rto')?.measuredMs]]);
+  assert.deepEqual(
+    result.history?.map((p) => [p.runId, p.verdict, p.rtoMs]),
+    [[result.runId, 'passed', result.objectives.find((o) => o.name === 'rto')?.measuredMs]],
+  );
   const dir = /^report: (.+)$/m.exec(first.stdout)![1]!;
   const html = await readFile(join(dir, 'report.html'), 'utf8');
   assert.match(html, /<h2>History<\/h2>/);
@@ -98,7 +113,13 @@ test("the run's reports carry its history: result.json and the HTML charts", asy
 test('history --json lists the run, its streak and trends', async () => {
   const history = await run(['history', scenario, '--json']);
   assert.equal(history.exitCode, 0, history.stderr);
-  const parsed = JSON.parse(history.stdout) as { scenarios: Array<{ scenario: string; runs: Array<{ runId: string; verdict: string }>; streak: { verdict: string; count: number } }> };
+  const parsed = JSON.parse(history.stdout) as {
+    scenarios: Array<{
+      scenario: string;
+      runs: Array<{ runId: string; verdict: string }>;
+      streak: { verdict: string; count: number };
+    }>;
+  };
   assert.equal(parsed.scenarios.length, 1);
   assert.equal(parsed.scenarios[0]!.runs[0]!.runId, result.runId);
   assert.deepEqual(parsed.scenarios[0]!.streak, { verdict: 'passed', count: 1 });
@@ -111,13 +132,34 @@ test('the metrics file parses with promtool and says what the ledger says; the P
   const text = await readFile(metricsFile, 'utf8');
   const promtool = await execa('promtool', ['check', 'metrics'], { input: text, reject: false });
   assert.equal(promtool.exitCode, 0, `${promtool.stdout}${promtool.stderr}`);
-  assert.match(text, new RegExp(`^recoverable_last_success_timestamp_seconds\\{scenario="${NAME}"\\} ${Date.parse(result.finishedAt) / 1000}$`, 'm'));
-  assert.match(text, new RegExp(`^recoverable_drill_verdict\\{scenario="${NAME}",method="dump",verdict="passed"\\} 1$`, 'm'));
+  assert.match(
+    text,
+    new RegExp(
+      `^recoverable_last_success_timestamp_seconds\\{scenario="${NAME}"\\} ${Date.parse(result.finishedAt) / 1000}$`,
+      'm',
+    ),
+  );
+  assert.match(
+    text,
+    new RegExp(`^recoverable_drill_verdict\\{scenario="${NAME}",method="dump",verdict="passed"\\} 1$`, 'm'),
+  );
   assert.match(text, new RegExp(`^recoverable_rto_objective_seconds\\{scenario="${NAME}",method="dump"\\} 600$`, 'm'));
   // The backup this drill took is the newest in the repository.
-  assert.match(text, new RegExp(`^recoverable_last_backup_timestamp_seconds\\{scenario="${NAME}",method="dump"\\} ${Date.parse(result.backup!.takenAt) / 1000}$`, 'm'));
-  assert.match(text, new RegExp(`^recoverable_backup_age_seconds\\{scenario="${NAME}",method="dump"\\} \\d+(\\.\\d+)?$`, 'm'));
-  assert.deepEqual(pushes.map((p) => [p.method, p.url]), [['PUT', `/metrics/job/recoverable/scenario/${NAME}`]]);
+  assert.match(
+    text,
+    new RegExp(
+      `^recoverable_last_backup_timestamp_seconds\\{scenario="${NAME}",method="dump"\\} ${Date.parse(result.backup!.takenAt) / 1000}$`,
+      'm',
+    ),
+  );
+  assert.match(
+    text,
+    new RegExp(`^recoverable_backup_age_seconds\\{scenario="${NAME}",method="dump"\\} \\d+(\\.\\d+)?$`, 'm'),
+  );
+  assert.deepEqual(
+    pushes.map((p) => [p.method, p.url]),
+    [['PUT', `/metrics/job/recoverable/scenario/${NAME}`]],
+  );
   assert.match(pushes[0]!.body, /recoverable_last_success_timestamp_seconds\{scenario="ledger-drill"\}/);
 });
 
@@ -132,23 +174,45 @@ test('status: 0 while the pass is fresh, 1 once it is older than --max-age, 0 ag
   db.close();
   const stale = await run(['status', '--repository', join(ws.dir, 'repo'), NAME, '--max-age', '26h']);
   assert.equal(stale.exitCode, 1, stale.stdout + stale.stderr);
-  assert.match(stale.stdout, new RegExp(`^STALE ${NAME}: last passed 1d 3h ago at ${aged} \\(run ${result.runId}\\), older than 1d 2h$`, 'm'));
+  assert.match(
+    stale.stdout,
+    new RegExp(`^STALE ${NAME}: last passed 1d 3h ago at ${aged} \\(run ${result.runId}\\), older than 1d 2h$`, 'm'),
+  );
   assert.equal((await run(['status', scenario, '--max-age', '28h'])).exitCode, 0, 'a longer --max-age accepts it');
 
   // A failing run recorded after the pass: the metrics keep the pass's time as the last success.
   {
     using ledger = RunLedger.open(join(ws.dir, 'repo'), { create: false })!;
     const [pass] = ledger.recent(NAME, 1);
-    ledger.append({ ...pass!, runId: `${pass!.runId}-failed`, verdict: 'failed', exitCode: 1, finishedAt: new Date().toISOString(), checkCounts: { passed: 1, failed: 2, skipped: 0, errored: 0 } });
+    ledger.append({
+      ...pass!,
+      runId: `${pass!.runId}-failed`,
+      verdict: 'failed',
+      exitCode: 1,
+      finishedAt: new Date().toISOString(),
+      checkCounts: { passed: 1, failed: 2, skipped: 0, errored: 0 },
+    });
   }
   const refreshed = await run(['status', scenario, '--max-age', '26h', '--metrics-file', metricsFile]);
   assert.equal(refreshed.exitCode, 1, 'a failure does not make an old pass fresh');
   const metrics = await readFile(metricsFile, 'utf8');
-  assert.match(metrics, new RegExp(`^recoverable_last_success_timestamp_seconds\\{scenario="${NAME}"\\} ${Date.parse(aged) / 1000}$`, 'm'));
-  assert.match(metrics, new RegExp(`^recoverable_drill_verdict\\{scenario="${NAME}",method="dump",verdict="failed"\\} 1$`, 'm'));
+  assert.match(
+    metrics,
+    new RegExp(`^recoverable_last_success_timestamp_seconds\\{scenario="${NAME}"\\} ${Date.parse(aged) / 1000}$`, 'm'),
+  );
+  assert.match(
+    metrics,
+    new RegExp(`^recoverable_drill_verdict\\{scenario="${NAME}",method="dump",verdict="failed"\\} 1$`, 'm'),
+  );
   assert.match(metrics, new RegExp(`^recoverable_checks_failed\\{scenario="${NAME}",method="dump"\\} 2$`, 'm'));
   // status reads the newest backup from the repository, as the drill did.
-  assert.match(metrics, new RegExp(`^recoverable_last_backup_timestamp_seconds\\{scenario="${NAME}",method="dump"\\} ${Date.parse(result.backup!.takenAt) / 1000}$`, 'm'));
+  assert.match(
+    metrics,
+    new RegExp(
+      `^recoverable_last_backup_timestamp_seconds\\{scenario="${NAME}",method="dump"\\} ${Date.parse(result.backup!.takenAt) / 1000}$`,
+      'm',
+    ),
+  );
 
   // A drill whose ledger cannot be written still writes its reports, names the problem, and does not exit 0.
   await rename(ledgerPath, `${ledgerPath}.aside`);
@@ -164,7 +228,11 @@ test('status: 0 while the pass is fresh, 1 once it is older than --max-age, 0 ag
   const unrecordedResult = JSON.parse(await readFile(join(unrecordedDir, 'result.json'), 'utf8')) as RunResult;
   assert.equal(unrecordedResult.verdict, 'passed');
   assert.equal(unrecordedResult.history, undefined, 'no history without a ledger');
-  assert.equal((await run(['status', scenario, '--max-age', '26h'])).exitCode, 1, 'an unrecorded pass proves nothing to a monitor');
+  assert.equal(
+    (await run(['status', scenario, '--max-age', '26h'])).exitCode,
+    1,
+    'an unrecorded pass proves nothing to a monitor',
+  );
 
   // A fresh recorded drill: status is 0 again, and the history shows all three runs.
   const again = await run(['drill', reuse]);
@@ -172,7 +240,12 @@ test('status: 0 while the pass is fresh, 1 once it is older than --max-age, 0 ag
   const back = await run(['status', scenario, '--max-age', '26h']);
   assert.equal(back.exitCode, 0, back.stdout + back.stderr);
   assert.match(back.stdout, /^FRESH ledger-drill: last passed \d+s ago/m);
-  const latest = JSON.parse(await readFile(join(/^report: (.+)$/m.exec(again.stdout)![1]!, 'result.json'), 'utf8')) as RunResult;
-  assert.deepEqual(latest.history?.map((p) => p.verdict), ['passed', 'failed', 'passed']);
+  const latest = JSON.parse(
+    await readFile(join(/^report: (.+)$/m.exec(again.stdout)![1]!, 'result.json'), 'utf8'),
+  ) as RunResult;
+  assert.deepEqual(
+    latest.history?.map((p) => p.verdict),
+    ['passed', 'failed', 'passed'],
+  );
   assert.deepEqual(await ws.leftoverDirs(), []);
 });

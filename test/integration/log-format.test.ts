@@ -20,7 +20,7 @@ test('a missing scenario is a human line by default, though stderr is not a term
   assert.doesNotMatch(run.stderr, /^\{/m, 'no JSON line');
 });
 
-test('an error that names no hint of its own is followed by its code\'s default hint from the registry', async () => {
+test("an error that names no hint of its own is followed by its code's default hint from the registry", async () => {
   const run = await cli(['drill', 'nowhere.yaml'], { cwd: ws.dir, env: ws.env });
   assert.equal(run.exitCode, 2, run.stderr);
   assert.ok(run.stderr.split('\n').includes(`hint: ${errorCodes['scenario-invalid'].hint}`), run.stderr);

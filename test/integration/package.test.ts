@@ -27,20 +27,37 @@ before(async () => {
   packedFiles = packed.files.map((f) => f.path);
   await execa('npm', ['init', '--yes'], { cwd: app });
   // The dependencies come from npm's cache when they are there; the registry otherwise.
-  await execa('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', join(ws.dir, packed.filename)], { cwd: app });
+  await execa('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', join(ws.dir, packed.filename)], {
+    cwd: app,
+  });
   bin = join(app, 'node_modules', '.bin', 'recoverable');
-  env = { ...ws.env, GITHUB_ACTIONS: '', PATH: `${join(ROOT, 'node_modules', '.bin')}:${process.env.PATH ?? ''}`, RECOVERABLE_LOG_LEVEL: 'info' };
+  env = {
+    ...ws.env,
+    GITHUB_ACTIONS: '',
+    PATH: `${join(ROOT, 'node_modules', '.bin')}:${process.env.PATH ?? ''}`,
+    RECOVERABLE_LOG_LEVEL: 'info',
+  };
 });
 after(async () => {
   await ws.dispose();
 });
 
-
 test('the tarball carries the build, the schemas, the quickstart and its fixture, and no tests or sources', () => {
-  for (const file of ['dist/cli/main.js', 'dist/cli/drill.js', 'schemas/scenario.schema.json', 'schemas/result.schema.json', 'scenarios/quickstart.yaml', 'fixtures/shop.sql', 'package.json', 'README.md']) {
+  for (const file of [
+    'dist/cli/main.js',
+    'dist/cli/drill.js',
+    'schemas/scenario.schema.json',
+    'schemas/result.schema.json',
+    'scenarios/quickstart.yaml',
+    'fixtures/shop.sql',
+    'package.json',
+    'README.md',
+  ]) {
     assert.ok(packedFiles.includes(file), `${file} is in the package: ${packedFiles.join(', ')}`);
   }
-  const strays = packedFiles.filter((f) => f.startsWith('test/') || f.startsWith('src/') || f.endsWith('.ts') || f.endsWith('.map'));
+  const strays = packedFiles.filter(
+    (f) => f.startsWith('test/') || f.startsWith('src/') || f.endsWith('.ts') || f.endsWith('.map'),
+  );
   assert.deepEqual(strays, [], 'no tests, sources or source maps are shipped');
 });
 
@@ -64,7 +81,10 @@ test('init --quickstart then drill runs the quickstart from the installed packag
   assert.match(drill.stdout, /^PASSED quickstart: /m);
   const runs = await readdir(join(app, 'reports'));
   assert.equal(runs.length, 1);
-  const result = JSON.parse(await readFile(join(app, 'reports', runs[0]!, 'result.json'), 'utf8')) as { verdict: string; tool: { version: string } };
+  const result = JSON.parse(await readFile(join(app, 'reports', runs[0]!, 'result.json'), 'utf8')) as {
+    verdict: string;
+    tool: { version: string };
+  };
   assert.equal(result.verdict, 'passed');
   const shipped = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as { version: string };
   assert.equal(result.tool.version, shipped.version, 'the result names the installed version');

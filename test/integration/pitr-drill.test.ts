@@ -25,7 +25,8 @@ const restoreOf = (result: RunResult, label: string): RestoreResult => {
   assert.ok(found, `a restore to ${label} in ${result.restores.map((r) => r.target).join(', ')}`);
   return found;
 };
-const checkOf = (restore: RestoreResult, id: string): CheckResult | undefined => restore.checks.find((c) => c.id === id);
+const checkOf = (restore: RestoreResult, id: string): CheckResult | undefined =>
+  restore.checks.find((c) => c.id === id);
 
 before(async () => {
   ws = await workspace();
@@ -67,18 +68,42 @@ test('scenarios/pitr.yaml passes: every target reached where asked, proved by th
     assert.match(restore.reached.proof, /starting backup recovery with redo LSN/, `${label}: backup_label used`);
     assert.match(restore.reached.proof, stop, `${label}: ${restore.reached.proof}`);
     assert.ok(restore.reached.lsn, `${label}: replay LSN recorded`);
-    for (const id of ['recovery:target', 'recovery:backup-label', 'markers', 'checksums', 'wal:continuity', 'amcheck', 'rowcount:shop.order_lines', 'fingerprint:shop.order_lines']) {
+    for (const id of [
+      'recovery:target',
+      'recovery:backup-label',
+      'markers',
+      'checksums',
+      'wal:continuity',
+      'amcheck',
+      'rowcount:shop.order_lines',
+      'fingerprint:shop.order_lines',
+    ]) {
       assert.equal(checkOf(restore, id)?.status, 'passed', `${label}: ${id}: ${checkOf(restore, id)?.message}`);
     }
     // Unlogged tables come back empty after a physical restore: expected, not a failure.
     assert.equal(checkOf(restore, 'rowcount:audit.scratch')?.actual, 0);
   }
   // The targets are different points in time: the data grows batch by batch.
-  const rows = (label: string): number => checkOf(restoreOf(pitr, label), 'rowcount:shop.order_lines')!.actual as number;
-  assert.ok(rows('immediate') < rows('marker:batch-1') && rows('marker:batch-1') < rows('marker:batch-2 via lsn') && rows('marker:batch-2 via lsn') < rows('latest'));
-  assert.equal(rows('marker:batch-1'), rows('marker:batch-1 (exclusive)'), 'the exclusive marker target stops one transaction earlier: only the marker differs');
-  assert.match(checkOf(restoreOf(pitr, 'marker:batch-1 (exclusive)'), 'markers')!.message, /first after it \(batch-1\) absent/);
-  assert.match(checkOf(restoreOf(pitr, 'marker:batch-2 via time'), 'markers')!.message, /\(batch-2\) present, first after it \(batch-3\) absent/);
+  const rows = (label: string): number =>
+    checkOf(restoreOf(pitr, label), 'rowcount:shop.order_lines')!.actual as number;
+  assert.ok(
+    rows('immediate') < rows('marker:batch-1') &&
+      rows('marker:batch-1') < rows('marker:batch-2 via lsn') &&
+      rows('marker:batch-2 via lsn') < rows('latest'),
+  );
+  assert.equal(
+    rows('marker:batch-1'),
+    rows('marker:batch-1 (exclusive)'),
+    'the exclusive marker target stops one transaction earlier: only the marker differs',
+  );
+  assert.match(
+    checkOf(restoreOf(pitr, 'marker:batch-1 (exclusive)'), 'markers')!.message,
+    /first after it \(batch-1\) absent/,
+  );
+  assert.match(
+    checkOf(restoreOf(pitr, 'marker:batch-2 via time'), 'markers')!.message,
+    /\(batch-2\) present, first after it \(batch-3\) absent/,
+  );
   const rpo = pitr.objectives.find((o) => o.name === 'rpo');
   assert.equal(rpo?.status, 'passed');
   assert.equal(rpo?.measuredMs, 0);
@@ -90,12 +115,22 @@ test('scenarios/pitr.yaml passes: every target reached where asked, proved by th
 async function cloneRepository(name: string): Promise<{ repository: string; backup: string; wal: string }> {
   const repository = join(ws.dir, `repo-${name}`);
   execFileSync('cp', ['-a', join(ws.dir, '.recoverable/pitr'), repository]);
-  return { repository, backup: join(repository, 'backups', record.id), wal: join(repository, 'wal', record.physical!.systemIdentifier) };
+  return {
+    repository,
+    backup: join(repository, 'backups', record.id),
+    wal: join(repository, 'wal', record.physical!.systemIdentifier),
+  };
 }
 
 // The pitr scenario again (backup.use picks only its own backups), against a copy of its repository, reporting apart.
-async function drill(name: string, repository: string, targets: string): Promise<{ exitCode: number; result: RunResult; output: string }> {
-  const file = await ws.scenario(`${name}.yaml`, `name: pitr
+async function drill(
+  name: string,
+  repository: string,
+  targets: string,
+): Promise<{ exitCode: number; result: RunResult; output: string }> {
+  const file = await ws.scenario(
+    `${name}.yaml`,
+    `name: pitr
 source:
   managed: { version: 15, fixtures: [${ws.dir}/fixtures/shop.sql] }
 repository: ${repository}
@@ -104,23 +139,33 @@ restore:
   targets: ${targets}
 checks: [rowcounts, fingerprints, schema]
 report: { dir: ${ws.dir}/reports-${name}, formats: [json, junit] }
-`);
+`,
+  );
   const run = await cli(['drill', file], { cwd: ws.dir, env: ws.env });
-  return { exitCode: run.exitCode, result: await latestResult(join(ws.dir, `reports-${name}`), 'pitr'), output: run.stdout + run.stderr };
+  return {
+    exitCode: run.exitCode,
+    result: await latestResult(join(ws.dir, `reports-${name}`), 'pitr'),
+    output: run.stdout + run.stderr,
+  };
 }
 
 async function rewriteOurManifest(backup: string): Promise<void> {
   await writeFile(join(backup, MANIFEST_FILE), JSON.stringify(await buildManifest(backup)));
 }
 
-test('a WAL segment removed before the target: target not reached, in the server\'s words, and the gap named', async () => {
+test("a WAL segment removed before the target: target not reached, in the server's words, and the gap named", async () => {
   const { repository, wal } = await cloneRepository('gap');
-  const segment = record.physical!.stopSegment.replace(/[0-9A-F]{8}$/, (n) => (parseInt(n, 16) + 1).toString(16).toUpperCase().padStart(8, '0'));
+  const segment = record.physical!.stopSegment.replace(/[0-9A-F]{8}$/, (n) =>
+    (parseInt(n, 16) + 1).toString(16).toUpperCase().padStart(8, '0'),
+  );
   await rm(join(wal, segment));
   const { exitCode, result } = await drill('gap', repository, '[{ marker: batch-2 }]');
   assert.equal(exitCode, 1);
   const restore = result.restores[0]!;
-  assert.match(checkOf(restore, 'recovery:target')!.message, /recovery ended before configured recovery target was reached/);
+  assert.match(
+    checkOf(restore, 'recovery:target')!.message,
+    /recovery ended before configured recovery target was reached/,
+  );
   assert.equal(checkOf(restore, 'recovery:target')!.status, 'failed');
   assert.match(checkOf(restore, 'wal:continuity')!.message, new RegExp(`WAL gap: ${segment} missing`));
 });
@@ -132,10 +177,13 @@ test('a WAL segment of the backup window removed from the archive: the backup is
   assert.equal(exitCode, 1);
   const continuity = checkOf(result.restores[0]!, 'wal:continuity')!;
   assert.equal(continuity.status, 'failed');
-  assert.match(continuity.message, new RegExp(`backup itself is unusable from the archive alone.*${record.physical!.startSegment}`));
+  assert.match(
+    continuity.message,
+    new RegExp(`backup itself is unusable from the archive alone.*${record.physical!.startSegment}`),
+  );
 });
 
-test('a WAL segment overwritten with garbage: not this cluster\'s WAL, and replay cannot reach the target', async () => {
+test("a WAL segment overwritten with garbage: not this cluster's WAL, and replay cannot reach the target", async () => {
   const { repository, wal } = await cloneRepository('garbage');
   const victim = history.end.lastSegment;
   await writeFile(join(wal, victim), randomBytes((await stat(join(wal, victim))).size));
@@ -146,13 +194,16 @@ test('a WAL segment overwritten with garbage: not this cluster\'s WAL, and repla
   assert.equal(checkOf(restore, 'recovery:target')!.status, 'failed');
 });
 
-test('a target later than the end of the archive fails with the server\'s own message', async () => {
+test("a target later than the end of the archive fails with the server's own message", async () => {
   const { repository } = await cloneRepository('beyond');
   const { exitCode, result } = await drill('beyond', repository, '[{ time: "2099-01-01T00:00:00Z" }]');
   assert.equal(exitCode, 1);
   const target = checkOf(result.restores[0]!, 'recovery:target')!;
   assert.equal(target.status, 'failed');
-  assert.match(target.message, /target not reached: the server said "FATAL: recovery ended before configured recovery target was reached"/);
+  assert.match(
+    target.message,
+    /target not reached: the server said "FATAL: recovery ended before configured recovery target was reached"/,
+  );
 });
 
 test('a changed data file of the backup: the manifests and pg_verifybackup name it, pg_checksums finds the bad block', async () => {
@@ -160,7 +211,8 @@ test('a changed data file of the backup: the manifests and pg_verifybackup name 
   const base = join(backup, 'data', 'base');
   const candidates: Array<{ file: string; size: number }> = [];
   for (const db of await readdir(base)) {
-    for (const f of await readdir(join(base, db))) if (/^\d+$/.test(f)) candidates.push({ file: join(base, db, f), size: (await stat(join(base, db, f))).size });
+    for (const f of await readdir(join(base, db)))
+      if (/^\d+$/.test(f)) candidates.push({ file: join(base, db, f), size: (await stat(join(base, db, f))).size });
   }
   const victim = candidates.sort((a, b) => b.size - a.size)[0]!;
   const handle = await open(victim.file, 'r+');
@@ -173,10 +225,16 @@ test('a changed data file of the backup: the manifests and pg_verifybackup name 
   assert.equal(exitCode, 1);
   const relative = victim.file.slice(join(backup, 'data').length + 1);
   // The repository's manifest leaves data/ to PostgreSQL's backup_manifest, which pg_verifybackup checks.
-  assert.match(result.checks.find((c) => c.id === 'manifest')!.message, /data\/ is covered by data\/backup_manifest \(pg_verifybackup\)/);
+  assert.match(
+    result.checks.find((c) => c.id === 'manifest')!.message,
+    /data\/ is covered by data\/backup_manifest \(pg_verifybackup\)/,
+  );
   const verify = result.checks.find((c) => c.id === 'pg_verifybackup')!;
   assert.equal(verify.status, 'failed');
-  assert.match(verify.message, new RegExp(`${relative.replace(/\//g, '\\/')}.*checksum mismatch|checksum mismatch.*${relative}`));
+  assert.match(
+    verify.message,
+    new RegExp(`${relative.replace(/\//g, '\\/')}.*checksum mismatch|checksum mismatch.*${relative}`),
+  );
   const checksums = checkOf(result.restores[0]!, 'checksums')!;
   assert.equal(checksums.status, 'failed', checksums.message);
   assert.match(checksums.message, /checksum verification failed/);
@@ -185,14 +243,22 @@ test('a changed data file of the backup: the manifests and pg_verifybackup name 
 test('standby.signal and primary_conninfo in the backup: removed for the restore, and the backup fails naming them', async () => {
   const { repository, backup } = await cloneRepository('standby');
   await writeFile(join(backup, 'data', 'standby.signal'), '');
-  await writeFile(join(backup, 'data', 'postgresql.auto.conf'), "primary_conninfo = 'host=192.0.2.1 user=replicator password=secret'\n", { flag: 'a' });
+  await writeFile(
+    join(backup, 'data', 'postgresql.auto.conf'),
+    "primary_conninfo = 'host=192.0.2.1 user=replicator password=secret'\n",
+    { flag: 'a' },
+  );
   await rewriteOurManifest(backup);
   const { exitCode, result, output } = await drill('standby', repository, '[immediate]');
   assert.equal(exitCode, 1);
   const restore = result.restores[0]!;
   assert.equal(checkOf(restore, 'backup:standby-signal')!.status, 'failed');
   assert.match(checkOf(restore, 'backup:standby-signal')!.message, /standby\.signal.*removed/);
-  assert.equal(checkOf(restore, 'recovery:target')!.status, 'passed', 'recovered as archive recovery, not as a standby');
+  assert.equal(
+    checkOf(restore, 'recovery:target')!.status,
+    'passed',
+    'recovered as archive recovery, not as a standby',
+  );
   assert.ok(restore.warnings?.some((w) => /standby\.signal/.test(w)));
   assert.ok(restore.warnings?.some((w) => /primary_conninfo/.test(w)));
   assert.doesNotMatch(JSON.stringify(result) + output, /secret/, 'the password never reaches reports or logs');
@@ -208,7 +274,10 @@ test('backup_label removed: the server runs crash recovery instead of backup rec
   const label = checkOf(result.restores[0]!, 'recovery:backup-label')!;
   assert.equal(label.status, 'failed');
   assert.equal(label.actual, 'crash recovery');
-  assert.match(label.message, /backup_label is missing from the backup: the server ran crash recovery instead of backup recovery/);
+  assert.match(
+    label.message,
+    /backup_label is missing from the backup: the server ran crash recovery instead of backup recovery/,
+  );
   assert.doesNotMatch(result.restores[0]!.reached.proof, /starting backup recovery/);
 });
 
@@ -224,7 +293,11 @@ test('the history file deleted: the drill fails at latest and at a marker target
   const lost = result.checks.find((c) => c.id === 'backup');
   assert.equal(lost?.status, 'failed');
   assert.match(lost!.message, new RegExp(`backup ${record.id} lost its history file history\\.json`));
-  assert.deepEqual(result.restores, [], 'nothing restored without the history: no target can pass with its expectations gone');
+  assert.deepEqual(
+    result.restores,
+    [],
+    'nothing restored without the history: no target can pass with its expectations gone',
+  );
 });
 
 test('the history file deleted and the manifest rewritten without it: the record still expects it, so the drill fails naming it', async () => {
@@ -233,8 +306,15 @@ test('the history file deleted and the manifest rewritten without it: the record
   await rewriteOurManifest(backup);
   const { exitCode, result } = await drill('nohistory-manifest', repository, '[latest]');
   assert.equal(exitCode, 1);
-  assert.equal(result.checks.find((c) => c.id === 'manifest')?.status, 'passed', 'the manifest itself matches the altered backup');
-  assert.match(result.checks.find((c) => c.id === 'backup')!.message, /its history file history\.json is not covered by its manifest/);
+  assert.equal(
+    result.checks.find((c) => c.id === 'manifest')?.status,
+    'passed',
+    'the manifest itself matches the altered backup',
+  );
+  assert.match(
+    result.checks.find((c) => c.id === 'backup')!.message,
+    /its history file history\.json is not covered by its manifest/,
+  );
   assert.deepEqual(result.restores, []);
 });
 
@@ -246,7 +326,13 @@ test('the history file edited (a marker moved): the manifest and the history rea
   await writeFile(file, `${JSON.stringify(edited)}\n`);
   const { exitCode, result } = await drill('edited-history', repository, '[{ marker: batch-2 }]');
   assert.equal(exitCode, 1);
-  assert.match(result.checks.find((c) => c.id === 'manifest')!.message, /history\.json (has SHA-256|is \d+ bytes).* the manifest says/);
-  assert.match(result.checks.find((c) => c.id === 'backup')!.message, /its history file history\.json was altered after the backup completed/);
+  assert.match(
+    result.checks.find((c) => c.id === 'manifest')!.message,
+    /history\.json (has SHA-256|is \d+ bytes).* the manifest says/,
+  );
+  assert.match(
+    result.checks.find((c) => c.id === 'backup')!.message,
+    /its history file history\.json was altered after the backup completed/,
+  );
   assert.deepEqual(result.restores, []);
 });

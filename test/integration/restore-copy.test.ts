@@ -44,7 +44,12 @@ async function fileHashes(dir: string): Promise<Map<string, string>> {
   for (const entry of await readdir(dir, { recursive: true, withFileTypes: true })) {
     if (!entry.isFile()) continue;
     const path = join(entry.parentPath, entry.name);
-    hashes.set(relative(dir, path), createHash('sha256').update(await readFile(path)).digest('hex'));
+    hashes.set(
+      relative(dir, path),
+      createHash('sha256')
+        .update(await readFile(path))
+        .digest('hex'),
+    );
   }
   return hashes;
 }
@@ -75,16 +80,22 @@ async function largestRelationFile(dataDir: string, accept: (name: string) => bo
   return best.path;
 }
 
-const unpassed = (restore: RestoreResult): string[] => restore.checks.filter((c) => c.status !== 'passed' && c.status !== 'skipped').map((c) => `${c.id}: ${c.message}`);
+const unpassed = (restore: RestoreResult): string[] =>
+  restore.checks.filter((c) => c.status !== 'passed' && c.status !== 'skipped').map((c) => `${c.id}: ${c.message}`);
 
 before(async () => {
   ws = await workspace();
   process.env.RECOVERABLE_WORK_DIR = ws.workDir;
-  const run = await cli(['drill', await ws.scenario('cow.yaml', scenario(join(ws.dir, 'repo'), 'latest'))], { cwd: ws.dir, env: ws.env });
+  const run = await cli(['drill', await ws.scenario('cow.yaml', scenario(join(ws.dir, 'repo'), 'latest'))], {
+    cwd: ws.dir,
+    env: ws.env,
+  });
   assert.equal(run.exitCode, 0, `${run.stdout}\n${run.stderr.slice(-3000)}`);
   ext4 = await latestResult(join(ws.dir, 'reports'), 'cow');
   const backups = join(ws.dir, 'repo', 'backups');
-  record = JSON.parse(await readFile(join(backups, (await readdir(backups))[0]!, 'backup.json'), 'utf8')) as BackupRecord;
+  record = JSON.parse(
+    await readFile(join(backups, (await readdir(backups))[0]!, 'backup.json'), 'utf8'),
+  ) as BackupRecord;
 });
 
 after(async () => {
@@ -95,84 +106,128 @@ after(async () => {
 
 test('on ext4 a restore copies every byte of the backup, says so, and prices the copy at its own rate', async (t) => {
   assert.equal(ext4.verdict, 'passed', ext4.summary);
-  assert.equal(ext4.checks.find((c) => c.id === 'pg_verifybackup')?.status, 'passed', 'pg_verifybackup follows the tablespace link');
+  assert.equal(
+    ext4.checks.find((c) => c.id === 'pg_verifybackup')?.status,
+    'passed',
+    'pg_verifybackup follows the tablespace link',
+  );
   assert.equal(record.physical!.tablespaces.length, 1);
   const copy = ext4.restores[0]!.copy;
   assert.ok(copy, 'the restore states its copy');
   const expected = await backupTrees(join(ws.dir, 'repo', 'backups', record.id));
-  assert.deepEqual({ method: copy.method, files: copy.files, bytes: copy.bytes, bytesWritten: copy.bytesWritten }, { method: 'full', ...expected, bytesWritten: expected.bytes });
+  assert.deepEqual(
+    { method: copy.method, files: copy.files, bytes: copy.bytes, bytesWritten: copy.bytesWritten },
+    { method: 'full', ...expected, bytesWritten: expected.bytes },
+  );
   assert.equal(copy.fullCopy?.basis, 'measured by this copy');
   assert.equal(copy.fullCopy.estimatedMs, copy.durationMs);
   assert.ok(copy.fullCopy.bytesPerSecond > 0);
-  const summary = await readFile(join(ws.dir, 'reports', (await readdir(join(ws.dir, 'reports')))[0]!, 'summary.md'), 'utf8');
+  const summary = await readFile(
+    join(ws.dir, 'reports', (await readdir(join(ws.dir, 'reports')))[0]!, 'summary.md'),
+    'utf8',
+  );
   assert.match(summary, new RegExp(`^- Copy: full copy: ${expected.files} files, `, 'm'));
-  t.diagnostic(`ext4 full copy: ${copy.files} files, ${copy.bytes} bytes in ${copy.durationMs} ms (${Math.round(copy.fullCopy.bytesPerSecond / 1e6)} MB/s)`);
+  t.diagnostic(
+    `ext4 full copy: ${copy.files} files, ${copy.bytes} bytes in ${copy.durationMs} ms (${Math.round(copy.fullCopy.bytesPerSecond / 1e6)} MB/s)`,
+  );
 });
 
-test('on btrfs a restore is a reflink copy that passes, and writing into one restore changes neither the backup nor the next restore', { skip: btrfsSkip() }, async (t) => {
-  const btrfs = await mountLoopBtrfs(join(ws.dir, 'btrfs.img'), join(ws.dir, 'btrfs'));
-  try {
-    const repository = join(btrfs.mount, 'repo');
-    execFileSync('cp', ['-a', join(ws.dir, 'repo'), repository]);
-    const work = join(btrfs.mount, 'work');
-    execFileSync('mkdir', ['-m', '0755', work]);
-    const backupDir = join(repository, 'backups', record.id);
-    const walDir = join(repository, 'wal', record.physical!.systemIdentifier);
-    const before = { backup: await fileHashes(backupDir), wal: await fileHashes(walDir) };
-    let calls = 0;
-    let faulted = '';
-    let sharedExtents = '';
-    // First restore: the server deletes rows and checkpoints, and a free space map (no check reads one) is overwritten
-    // directly, both in place. Second restore: untouched; its copy must still share extents with the backup.
-    const afterRestore = async (cluster: Cluster, database: string): Promise<void> => {
-      calls += 1;
-      if (calls === 1) {
-        const victim = await largestRelationFile(cluster.dataDir, (name) => name.endsWith('_fsm'));
-        const client = await cluster.connect(database);
-        try {
-          await client.query('delete from shop.order_lines where ctid in (select ctid from shop.order_lines limit 5)');
-          await client.query('checkpoint');
-        } finally {
-          await client.end();
-        }
-        const handle = await open(victim, 'r+');
-        try {
-          await handle.write(Buffer.from('written into the restored copy'), 0, undefined, 8192 + 100);
-        } finally {
-          await handle.close();
-        }
-        faulted = relative(cluster.dataDir, victim);
-      } else {
-        sharedExtents = execFileSync('filefrag', ['-v', await largestRelationFile(cluster.dataDir)], { encoding: 'utf8' });
-      }
-    };
-    process.env.RECOVERABLE_WORK_DIR = work;
-    let result: RunResult;
+test(
+  'on btrfs a restore is a reflink copy that passes, and writing into one restore changes neither the backup nor the next restore',
+  { skip: btrfsSkip() },
+  async (t) => {
+    const btrfs = await mountLoopBtrfs(join(ws.dir, 'btrfs.img'), join(ws.dir, 'btrfs'));
     try {
-      const loaded = await loadScenario(await ws.scenario('cow-btrfs.yaml', scenario(repository, 'immediate, latest', 'latest')));
-      result = (await runDrill(loaded, { log: silentLogger(), clock: systemClock, afterRestore })).result;
+      const repository = join(btrfs.mount, 'repo');
+      execFileSync('cp', ['-a', join(ws.dir, 'repo'), repository]);
+      const work = join(btrfs.mount, 'work');
+      execFileSync('mkdir', ['-m', '0755', work]);
+      const backupDir = join(repository, 'backups', record.id);
+      const walDir = join(repository, 'wal', record.physical!.systemIdentifier);
+      const before = { backup: await fileHashes(backupDir), wal: await fileHashes(walDir) };
+      let calls = 0;
+      let faulted = '';
+      let sharedExtents = '';
+      // First restore: the server deletes rows and checkpoints, and a free space map (no check reads one) is overwritten
+      // directly, both in place. Second restore: untouched; its copy must still share extents with the backup.
+      const afterRestore = async (cluster: Cluster, database: string): Promise<void> => {
+        calls += 1;
+        if (calls === 1) {
+          const victim = await largestRelationFile(cluster.dataDir, (name) => name.endsWith('_fsm'));
+          const client = await cluster.connect(database);
+          try {
+            await client.query(
+              'delete from shop.order_lines where ctid in (select ctid from shop.order_lines limit 5)',
+            );
+            await client.query('checkpoint');
+          } finally {
+            await client.end();
+          }
+          const handle = await open(victim, 'r+');
+          try {
+            await handle.write(Buffer.from('written into the restored copy'), 0, undefined, 8192 + 100);
+          } finally {
+            await handle.close();
+          }
+          faulted = relative(cluster.dataDir, victim);
+        } else {
+          sharedExtents = execFileSync('filefrag', ['-v', await largestRelationFile(cluster.dataDir)], {
+            encoding: 'utf8',
+          });
+        }
+      };
+      process.env.RECOVERABLE_WORK_DIR = work;
+      let result: RunResult;
+      try {
+        const loaded = await loadScenario(
+          await ws.scenario('cow-btrfs.yaml', scenario(repository, 'immediate, latest', 'latest')),
+        );
+        result = (await runDrill(loaded, { log: silentLogger(), clock: systemClock, afterRestore })).result;
+      } finally {
+        process.env.RECOVERABLE_WORK_DIR = ws.workDir;
+      }
+      const [faultedRestore, clean] = result.restores;
+      const full = ext4.restores[0]!.copy!;
+      for (const restore of [faultedRestore!, clean!]) {
+        const copy = restore.copy!;
+        assert.deepEqual(
+          { method: copy.method, files: copy.files, bytes: copy.bytes, bytesWritten: copy.bytesWritten },
+          { method: 'reflink', files: full.files, bytes: full.bytes, bytesWritten: 0 },
+          restore.target,
+        );
+        assert.match(
+          copy.fullCopy?.basis ?? '',
+          /write probe/,
+          'a reflink copy still says what a full copy would cost',
+        );
+        assert.ok(copy.fullCopy!.estimatedMs > 0);
+      }
+      // The fault is seen in the restore it was made in ...
+      assert.equal(faultedRestore!.checks.find((c) => c.id === 'rowcount:shop.order_lines')?.status, 'failed');
+      // ... and nowhere else: the next restore of the same backup is exact, and the backup's files are unchanged.
+      assert.deepEqual(unpassed(clean!), [], 'the second restore passes every check');
+      assert.match(
+        sharedExtents,
+        /shared/,
+        `the second restore's copy shares extents with the backup:\n${sharedExtents}`,
+      );
+      assert.ok(faulted.startsWith('base/'), faulted);
+      assert.deepEqual(
+        await fileHashes(backupDir),
+        before.backup,
+        `the backup's files are unchanged (${faulted} was written in the restore)`,
+      );
+      assert.deepEqual(await fileHashes(walDir), before.wal, 'the WAL archive is unchanged');
+      assert.deepEqual(
+        (await readdir(work)).filter((n) => n.startsWith('recoverable-')),
+        [],
+        'nothing left in the btrfs work root',
+      );
+      t.diagnostic(
+        `btrfs reflink copy: ${clean!.copy!.files} files, ${clean!.copy!.bytes} bytes in ${clean!.copy!.durationMs} ms; full copy on ext4 took ${full.durationMs} ms; priced on btrfs at ${clean!.copy!.fullCopy!.estimatedMs} ms`,
+      );
     } finally {
-      process.env.RECOVERABLE_WORK_DIR = ws.workDir;
+      await btrfs.unmount();
     }
-    const [faultedRestore, clean] = result.restores;
-    const full = ext4.restores[0]!.copy!;
-    for (const restore of [faultedRestore!, clean!]) {
-      const copy = restore.copy!;
-      assert.deepEqual({ method: copy.method, files: copy.files, bytes: copy.bytes, bytesWritten: copy.bytesWritten }, { method: 'reflink', files: full.files, bytes: full.bytes, bytesWritten: 0 }, restore.target);
-      assert.match(copy.fullCopy?.basis ?? '', /write probe/, 'a reflink copy still says what a full copy would cost');
-      assert.ok(copy.fullCopy!.estimatedMs > 0);
-    }
-    // The fault is seen in the restore it was made in ...
-    assert.equal(faultedRestore!.checks.find((c) => c.id === 'rowcount:shop.order_lines')?.status, 'failed');
-    // ... and nowhere else: the next restore of the same backup is exact, and the backup's files are unchanged.
-    assert.deepEqual(unpassed(clean!), [], 'the second restore passes every check');
-    assert.match(sharedExtents, /shared/, `the second restore's copy shares extents with the backup:\n${sharedExtents}`);
-    assert.ok(faulted.startsWith('base/'), faulted);
-    assert.deepEqual(await fileHashes(backupDir), before.backup, `the backup's files are unchanged (${faulted} was written in the restore)`);
-    assert.deepEqual(await fileHashes(walDir), before.wal, 'the WAL archive is unchanged');
-    assert.deepEqual((await readdir(work)).filter((n) => n.startsWith('recoverable-')), [], 'nothing left in the btrfs work root');
-    t.diagnostic(`btrfs reflink copy: ${clean!.copy!.files} files, ${clean!.copy!.bytes} bytes in ${clean!.copy!.durationMs} ms; full copy on ext4 took ${full.durationMs} ms; priced on btrfs at ${clean!.copy!.fullCopy!.estimatedMs} ms`);
-  } finally {
-    await btrfs.unmount();
-  }
-});
+  },
+);

@@ -40,9 +40,15 @@ report: { dir: ${ws.dir}/reports, formats: [json] }
 `;
 }
 
-async function drill(name: string, use?: string, afterRestore?: (cluster: Cluster, database: string) => Promise<void>): Promise<RunResult> {
+async function drill(
+  name: string,
+  use?: string,
+  afterRestore?: (cluster: Cluster, database: string) => Promise<void>,
+): Promise<RunResult> {
   const loaded = await loadScenario(await ws.scenario(`${name}.yaml`, scenario(name, use)));
-  return (await runDrill(loaded, { log: silentLogger(), clock: systemClock, ...(afterRestore ? { afterRestore } : {}) })).result;
+  return (
+    await runDrill(loaded, { log: silentLogger(), clock: systemClock, ...(afterRestore ? { afterRestore } : {}) })
+  ).result;
 }
 
 function check(result: RunResult, id: string): CheckResult {
@@ -73,6 +79,12 @@ test('a physical restore whose roles and settings changed fails, naming each wit
     }
   });
   assert.equal(result.verdict, 'failed');
-  assert.match(check(result, 'role:app_login').message, /^role app_login: memberships: backup app_writer, restored none$/);
-  assert.match(check(result, 'database:settings').message, /backup random_page_cost=1\.5; work_mem=16MB, restored work_mem=16MB$/);
+  assert.match(
+    check(result, 'role:app_login').message,
+    /^role app_login: memberships: backup app_writer, restored none$/,
+  );
+  assert.match(
+    check(result, 'database:settings').message,
+    /backup random_page_cost=1\.5; work_mem=16MB, restored work_mem=16MB$/,
+  );
 });

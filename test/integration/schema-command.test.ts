@@ -27,7 +27,10 @@ test('schema scenario and schema result print the files the package ships', asyn
 });
 
 test('init heads the scenario with a yaml-language-server line naming the scenario schema, and the quickstart too', async () => {
-  for (const args of [['init', 'nested/deeper/nightly.yaml'], ['init', '--quickstart']]) {
+  for (const args of [
+    ['init', 'nested/deeper/nightly.yaml'],
+    ['init', '--quickstart'],
+  ]) {
     const run = await cli(args, { cwd: ws.dir, env: ws.env });
     assert.equal(run.exitCode, 0, run.stderr);
     const file = join(ws.dir, args[1] === '--quickstart' ? 'scenarios/quickstart.yaml' : args[1]!);

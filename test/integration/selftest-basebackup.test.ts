@@ -25,9 +25,15 @@ test('selftest --method basebackup exits 0: every basebackup fault caught by the
   const { readdir, readFile } = await import('node:fs/promises');
   const { join } = await import('node:path');
   for (const name of await readdir(join(run.reportDir!, 'drills'))) {
-    const drill = JSON.parse(await readFile(join(run.reportDir!, 'drills', name), 'utf8')) as { backup: { id: string; taken: boolean } | null };
+    const drill = JSON.parse(await readFile(join(run.reportDir!, 'drills', name), 'utf8')) as {
+      backup: { id: string; taken: boolean } | null;
+    };
     assert.equal(drill.backup?.id, backupId, name);
-    assert.equal(drill.backup?.taken, name === 'selftest-basebackup.json', `${name}: only the clean drill takes the backup`);
+    assert.equal(
+      drill.backup?.taken,
+      name === 'selftest-basebackup.json',
+      `${name}: only the clean drill takes the backup`,
+    );
   }
   process.stdout.write(`# selftest --method basebackup took ${seconds.toFixed(1)} s\n`);
 });

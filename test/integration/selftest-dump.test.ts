@@ -21,10 +21,17 @@ test('selftest --method dump exits 0: every dump fault caught by the check meant
   assert.equal(result.verdict, 'passed', result.summary);
   assertEveryFaultCaught(result, 'dump', 'local');
   await assertReports(run.reportDir, result);
-  for (const fault of result.methods[0]!.faults) assert.match(run.stdout, new RegExp(`^dump +${fault.id} +caught by ${fault.expectedCheck}$`, 'm'));
-  assert.match(run.stdout, /^PASSED selftest: \d+ of \d+ faults caught by their intended check \(dump\); every clean drill passed$/m);
+  for (const fault of result.methods[0]!.faults)
+    assert.match(run.stdout, new RegExp(`^dump +${fault.id} +caught by ${fault.expectedCheck}$`, 'm'));
+  assert.match(
+    run.stdout,
+    /^PASSED selftest: \d+ of \d+ faults caught by their intended check \(dump\); every clean drill passed$/m,
+  );
   // Progress goes to the log when not on a terminal: one record as each step starts and ends.
-  const progress = run.stderr.split('\n').filter((l) => l.includes('"step"')).map((l) => JSON.parse(l) as { step: number; total: number; outcome?: string });
+  const progress = run.stderr
+    .split('\n')
+    .filter((l) => l.includes('"step"'))
+    .map((l) => JSON.parse(l) as { step: number; total: number; outcome?: string });
   assert.equal(progress.filter((p) => p.outcome).length, progress[0]!.total);
   process.stdout.write(`# selftest --method dump took ${seconds.toFixed(1)} s\n`);
 });

@@ -18,6 +18,13 @@ test('selftest --method snapshot --only the snapshot faults exits 0, each caught
   const result = await readSelftest(run.reportDir!);
   assertEveryFaultCaught(result, 'snapshot', 'local', only);
   const by = Object.fromEntries(result.methods[0]!.faults.map((f) => [f.id, f.intended!.id]));
-  assert.deepEqual(by, { 'backup-label-edited': 'snapshot:backup-label', 'tablespace-map-missing': 'snapshot:tablespace-map', 'tablespace-missing': 'snapshot:volumes' });
-  assert.match(result.methods[0]!.faults.find((f) => f.id === 'tablespace-map-missing')!.intended!.message, /tablespace_map is missing: the backup has 1 tablespace\(s\) \(archive\)/);
+  assert.deepEqual(by, {
+    'backup-label-edited': 'snapshot:backup-label',
+    'tablespace-map-missing': 'snapshot:tablespace-map',
+    'tablespace-missing': 'snapshot:volumes',
+  });
+  assert.match(
+    result.methods[0]!.faults.find((f) => f.id === 'tablespace-map-missing')!.intended!.message,
+    /tablespace_map is missing: the backup has 1 tablespace\(s\) \(archive\)/,
+  );
 });

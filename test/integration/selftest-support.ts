@@ -10,8 +10,15 @@ import { matchesCheck } from '../../src/selftest/judge.ts';
 import type { BackupMethod, EnvironmentKind } from '../../src/selftest/fault.ts';
 
 /** Run the self-test in the workspace; its reports go to <workspace>/reports. */
-export async function selftest(ws: Workspace, args: string[], env: Record<string, string> = {}): Promise<CliResult & { reportDir: string | null }> {
-  const run = await cli(['selftest', '--report-dir', join(ws.dir, 'reports'), '--log-format', 'json', ...args], { cwd: ws.dir, env: { ...ws.env, ...env } });
+export async function selftest(
+  ws: Workspace,
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<CliResult & { reportDir: string | null }> {
+  const run = await cli(['selftest', '--report-dir', join(ws.dir, 'reports'), '--log-format', 'json', ...args], {
+    cwd: ws.dir,
+    env: { ...ws.env, ...env },
+  });
   const reportDir = /^report: (.+)$/m.exec(run.stdout)?.[1] ?? null;
   return { ...run, reportDir };
 }
@@ -22,15 +29,27 @@ export async function readSelftest(reportDir: string): Promise<SelftestResult> {
 }
 
 /** Every registered fault of `method` ran and was caught by its intended check, for the reason it names. */
-export function assertEveryFaultCaught(result: SelftestResult, method: BackupMethod, environment: EnvironmentKind, only?: string[]): void {
+export function assertEveryFaultCaught(
+  result: SelftestResult,
+  method: BackupMethod,
+  environment: EnvironmentKind,
+  only?: string[],
+): void {
   const run = result.methods.find((m) => m.method === method);
   assert.ok(run, `a ${method} run`);
   assert.equal(run.clean.verdict, 'passed', `the clean ${method} drill: ${run.clean.summary}`);
-  assert.deepEqual(run.faults.map((f) => f.id), faultsFor(method, environment, only).map((f) => f.id), 'every registered fault ran, in registry order');
+  assert.deepEqual(
+    run.faults.map((f) => f.id),
+    faultsFor(method, environment, only).map((f) => f.id),
+    'every registered fault ran, in registry order',
+  );
   for (const fault of run.faults) {
     assert.equal(fault.outcome, 'caught', `${fault.id}: ${fault.message}`);
     assert.equal(fault.intended?.status, 'failed', fault.id);
-    assert.ok(matchesCheck(fault.expectedCheck, fault.intended!.id), `${fault.id}: caught by ${fault.intended!.id}, meant for ${fault.expectedCheck}`);
+    assert.ok(
+      matchesCheck(fault.expectedCheck, fault.intended!.id),
+      `${fault.id}: caught by ${fault.intended!.id}, meant for ${fault.expectedCheck}`,
+    );
     assert.equal(fault.failedChecks[0]?.id, fault.intended!.id, `${fault.id}: the intended check is listed first`);
     assert.ok(fault.injected, `${fault.id} says exactly what it changed`);
   }
@@ -38,10 +57,20 @@ export function assertEveryFaultCaught(result: SelftestResult, method: BackupMet
 
 /** Reports of a run: the four formats and one result.json per drill. */
 export async function assertReports(reportDir: string, result: SelftestResult): Promise<void> {
-  assert.deepEqual((await readdir(reportDir)).sort(), ['drills', 'junit.xml', 'report.html', 'selftest.json', 'summary.md']);
+  assert.deepEqual((await readdir(reportDir)).sort(), [
+    'drills',
+    'junit.xml',
+    'report.html',
+    'selftest.json',
+    'summary.md',
+  ]);
   const junit = await readFile(join(reportDir, 'junit.xml'), 'utf8');
   const faults = result.methods.flatMap((m) => m.faults);
-  assert.equal(junit.match(/<testcase /g)?.length, faults.length + result.methods.length, 'one case per fault and per clean drill');
+  assert.equal(
+    junit.match(/<testcase /g)?.length,
+    faults.length + result.methods.length,
+    'one case per fault and per clean drill',
+  );
   const summary = await readFile(join(reportDir, 'summary.md'), 'utf8');
   for (const fault of faults) assert.ok(summary.includes(`\`${fault.id}\``), `${fault.id} in summary.md`);
   const drills = await readdir(join(reportDir, 'drills'));

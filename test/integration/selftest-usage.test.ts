@@ -27,7 +27,10 @@ test('--only with an unknown fault exits 2 and lists every known fault', async (
   assert.equal(run.exitCode, 2, run.stderr);
   assert.equal(fatal(run.stderr).msg, 'unknown fault: no-such-fault');
   const known = /^known faults: (.+)$/.exec(fatal(run.stderr).hint ?? '')?.[1]?.split(', ');
-  assert.deepEqual(known, FAULTS.map((f) => f.id));
+  assert.deepEqual(
+    known,
+    FAULTS.map((f) => f.id),
+  );
   assert.equal(run.stdout, '');
   assert.ok(!existsSync(join(ws.dir, 'reports')), 'nothing ran, nothing written');
 });
@@ -36,7 +39,10 @@ test('a fault the chosen method does not have, a bad method and a bad major exit
   const wrongMethod = await selftest(ws, ['--method', 'dump', '--only', 'wal-segment-missing']);
   assert.equal(wrongMethod.exitCode, 2, wrongMethod.stderr);
   assert.match(fatal(wrongMethod.stderr).msg, /no chosen method \(dump, local\) has fault wal-segment-missing/);
-  assert.equal(fatal(wrongMethod.stderr).hint, 'wal-segment-missing applies to basebackup, snapshot: pick a --method it applies to');
+  assert.equal(
+    fatal(wrongMethod.stderr).hint,
+    'wal-segment-missing applies to basebackup, snapshot: pick a --method it applies to',
+  );
   const badMethod = await selftest(ws, ['--method', 'tape']);
   assert.equal(badMethod.exitCode, 2);
   assert.match(fatal(badMethod.stderr).msg, /Invalid values:[\s\S]*method/);
@@ -48,10 +54,17 @@ test('a fault the chosen method does not have, a bad method and a bad major exit
 const installed = new Set(discoverBinaries().map((b) => b.major));
 const missing = [14, 13, 16].find((m) => !installed.has(m));
 
-test('a major not installed here exits 3 naming what to install, and leaves nothing behind', { skip: missing === undefined ? 'PostgreSQL 13, 14 and 16 are all installed here' : false }, async () => {
-  const run = await selftest(ws, ['--method', 'dump', '--version', String(missing)]);
-  assert.equal(run.exitCode, 3, run.stderr);
-  assert.match(fatal(run.stderr).msg, new RegExp(`PostgreSQL ${missing} binaries are not installed`));
-  assert.match(fatal(run.stderr).hint ?? '', new RegExp(`^install PostgreSQL ${missing}`));
-  assert.deepEqual((await readdir(ws.workDir)).filter((n) => n.startsWith('recoverable-')), []);
-});
+test(
+  'a major not installed here exits 3 naming what to install, and leaves nothing behind',
+  { skip: missing === undefined ? 'PostgreSQL 13, 14 and 16 are all installed here' : false },
+  async () => {
+    const run = await selftest(ws, ['--method', 'dump', '--version', String(missing)]);
+    assert.equal(run.exitCode, 3, run.stderr);
+    assert.match(fatal(run.stderr).msg, new RegExp(`PostgreSQL ${missing} binaries are not installed`));
+    assert.match(fatal(run.stderr).hint ?? '', new RegExp(`^install PostgreSQL ${missing}`));
+    assert.deepEqual(
+      (await readdir(ws.workDir)).filter((n) => n.startsWith('recoverable-')),
+      [],
+    );
+  },
+);

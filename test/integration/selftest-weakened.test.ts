@@ -21,7 +21,10 @@ test('amcheck and fingerprints left out: the page and row faults slip through, t
   process.env.RECOVERABLE_WORK_DIR = ws.workDir;
   const run = await runSelftest(
     {
-      methods: ['dump'], environment: 'local', version: 15, workRoot: ws.workDir,
+      methods: ['dump'],
+      environment: 'local',
+      version: 15,
+      workRoot: ws.workDir,
       only: ['dump-tampered', 'heap-page-corrupt', 'index-page-corrupt', 'alias-column-row-changed'],
       weaken: { dropChecks: ['amcheck', 'fingerprints'] },
     },
@@ -34,14 +37,25 @@ test('amcheck and fingerprints left out: the page and row faults slip through, t
   const dump = result.methods[0]!;
   assert.equal(dump.clean.verdict, 'passed', 'the weakened clean drill still passes: nothing flags a sound backup');
   const outcome = Object.fromEntries(dump.faults.map((f) => [f.id, f.outcome]));
-  assert.deepEqual(outcome, { 'dump-tampered': 'caught', 'heap-page-corrupt': 'missed', 'index-page-corrupt': 'missed', 'alias-column-row-changed': 'missed' });
+  assert.deepEqual(outcome, {
+    'dump-tampered': 'caught',
+    'heap-page-corrupt': 'missed',
+    'index-page-corrupt': 'missed',
+    'alias-column-row-changed': 'missed',
+  });
   for (const id of ['heap-page-corrupt', 'index-page-corrupt']) {
     const fault = dump.faults.find((f) => f.id === id)!;
     assert.match(fault.message, /^slipped through: no check failed \(amcheck did not run\)$/);
     assert.match(fault.injected ?? '', /page checksum recomputed/, 'the fault was really injected');
   }
-  assert.match(result.summary, /^1 of 4 faults caught by their intended check \(dump\); 3 problem\(s\): heap-page-corrupt \(dump\) slipped through: amcheck did not catch it and nothing else did; index-page-corrupt \(dump\) slipped through/);
-  assert.match(result.summary, /alias-column-row-changed \(dump\) slipped through: fingerprint:selftest\.aliased did not catch it/);
+  assert.match(
+    result.summary,
+    /^1 of 4 faults caught by their intended check \(dump\); 3 problem\(s\): heap-page-corrupt \(dump\) slipped through: amcheck did not catch it and nothing else did; index-page-corrupt \(dump\) slipped through/,
+  );
+  assert.match(
+    result.summary,
+    /alias-column-row-changed \(dump\) slipped through: fingerprint:selftest\.aliased did not catch it/,
+  );
 
   const dir = join(ws.dir, 'reports', result.runId);
   await writeSelftestReports(run, dir);
@@ -50,5 +64,8 @@ test('amcheck and fingerprints left out: the page and row faults slip through, t
   assert.match(summary, /\| \*\*`heap-page-corrupt`\*\* \| restored \| .* \| `amcheck` \| \*\*SLIPPED THROUGH\*\* \|/);
   const junit = await readFile(join(dir, 'junit.xml'), 'utf8');
   assert.equal(junit.match(/<failure /g)?.length, 3);
-  assert.match(junit, /name="alias-column-row-changed caught by fingerprint:selftest.aliased"[^>]*>\s*<failure message="alias-column-row-changed: slipped through/);
+  assert.match(
+    junit,
+    /name="alias-column-row-changed caught by fingerprint:selftest.aliased"[^>]*>\s*<failure message="alias-column-row-changed: slipped through/,
+  );
 });

@@ -25,7 +25,10 @@ let theirs: SigningKey;
 
 // A dump scenario of this workspace's source with an evidence block, reporting to its own directory.
 function scenario(name: string, evidence: string, extra: { use?: string; repository?: string } = {}): Promise<string> {
-  const yaml = dumpScenario(ws, { transactions: 150, ...extra }).replace(`${ws.dir}/reports`, `${ws.dir}/reports-${name}`);
+  const yaml = dumpScenario(ws, { transactions: 150, ...extra }).replace(
+    `${ws.dir}/reports`,
+    `${ws.dir}/reports-${name}`,
+  );
   return ws.scenario(`${name}.yaml`, `${yaml}evidence: ${evidence}\n`);
 }
 
@@ -53,7 +56,11 @@ before(async () => {
   const scenarioFile = await scenario('signed', `{ signingKey: { file: ${keys.signing} }, require: signed }`);
   const run = await cli(['drill', scenarioFile], { cwd: ws.dir, env: ws.env });
   assert.equal(run.exitCode, 0, `${run.stdout}\n${run.stderr.slice(-3000)}`);
-  signed = { result: await latestResult(join(ws.dir, 'reports-signed'), 'dump-drill'), runDir: await runDir('signed'), scenarioFile };
+  signed = {
+    result: await latestResult(join(ws.dir, 'reports-signed'), 'dump-drill'),
+    runDir: await runDir('signed'),
+    scenarioFile,
+  };
 });
 
 after(async () => {
@@ -84,14 +91,33 @@ test('a signed drill passes evidence:signature first, naming the key, and report
   assert.match(check.message, new RegExp(`signed by key ${fingerprint} \\(the verify key\\)`));
   assert.deepEqual(result.backup?.signature, { signed: true, keyFingerprint: fingerprint, verified: true });
   const backupDir = join(ws.dir, 'repo', 'backups', result.backup!.id);
-  const manifestSha = createHash('sha256').update(await readFile(join(backupDir, MANIFEST_FILE))).digest('hex');
-  const signature = JSON.parse(await readFile(join(backupDir, MANIFEST_SIGNATURE_FILE), 'utf8')) as { keyFingerprint: string; signs: string };
+  const manifestSha = createHash('sha256')
+    .update(await readFile(join(backupDir, MANIFEST_FILE)))
+    .digest('hex');
+  const signature = JSON.parse(await readFile(join(backupDir, MANIFEST_SIGNATURE_FILE), 'utf8')) as {
+    keyFingerprint: string;
+    signs: string;
+  };
   assert.deepEqual([signature.signs, signature.keyFingerprint], [MANIFEST_FILE, fingerprint]);
   const provenance = result.provenance!;
   assert.ok(provenance.user.length > 0 && provenance.host.length > 0);
-  assert.equal(provenance.scenarioSha256, createHash('sha256').update(await readFile(signed.scenarioFile)).digest('hex'));
-  assert.deepEqual(provenance.backup, { id: result.backup!.id, manifestSha256: manifestSha, signed: true, keyFingerprint: fingerprint });
-  assert.deepEqual(provenance.postgres, { source: 15, sourceServer: result.backup!.sourceServerVersion, restores: [{ target: 'immediate', version: 15 }] });
+  assert.equal(
+    provenance.scenarioSha256,
+    createHash('sha256')
+      .update(await readFile(signed.scenarioFile))
+      .digest('hex'),
+  );
+  assert.deepEqual(provenance.backup, {
+    id: result.backup!.id,
+    manifestSha256: manifestSha,
+    signed: true,
+    keyFingerprint: fingerprint,
+  });
+  assert.deepEqual(provenance.postgres, {
+    source: 15,
+    sourceServer: result.backup!.sourceServerVersion,
+    restores: [{ target: 'immediate', version: 15 }],
+  });
   assert.match(result.backup!.sourceServerVersion ?? '', /^15\.\d+/);
   assert.equal(provenance.toolVersion, result.tool.version);
   const summary = await readFile(join(signed.runDir, 'summary.md'), 'utf8');
@@ -103,10 +129,18 @@ test('a signed drill passes evidence:signature first, naming the key, and report
 test('verify-evidence passes on the fresh run and fails, naming the file, after any report byte changes', async () => {
   const fresh = await cli(['verify-evidence', signed.runDir, '--key', keys.verify], { cwd: ws.dir, env: ws.env });
   assert.equal(fresh.exitCode, 0, fresh.stdout + fresh.stderr);
-  assert.match(fresh.stdout, new RegExp(`^OK .*: 4 files match evidence\\.json\\nsigned by key ${fingerprint} \\(the key given\\)`));
+  assert.match(
+    fresh.stdout,
+    new RegExp(`^OK .*: 4 files match evidence\\.json\\nsigned by key ${fingerprint} \\(the key given\\)`),
+  );
   const wrongKey = await cli(['verify-evidence', signed.runDir, '--key', keys.other], { cwd: ws.dir, env: ws.env });
   assert.equal(wrongKey.exitCode, 1);
-  assert.match(wrongKey.stdout, new RegExp(`BAD SIGNATURE evidence\\.json: signed by key ${fingerprint}, not by the verify key ${theirs.fingerprint}`));
+  assert.match(
+    wrongKey.stdout,
+    new RegExp(
+      `BAD SIGNATURE evidence\\.json: signed by key ${fingerprint}, not by the verify key ${theirs.fingerprint}`,
+    ),
+  );
   for (const file of ['result.json', 'junit.xml', 'summary.md', 'report.html']) {
     const copy = join(ws.dir, `run-${file}`);
     await cp(signed.runDir, copy, { recursive: true });
@@ -115,7 +149,11 @@ test('verify-evidence passes on the fresh run and fails, naming the file, after 
     await writeFile(join(copy, file), bytes);
     const run = await cli(['verify-evidence', copy], { cwd: ws.dir, env: ws.env });
     assert.equal(run.exitCode, 1, `${file}: ${run.stdout}`);
-    assert.match(run.stdout, new RegExp(`DIFFERS ${file.replace('.', '\\.')} has SHA-256 [0-9a-f]{12}…, the manifest says`), file);
+    assert.match(
+      run.stdout,
+      new RegExp(`DIFFERS ${file.replace('.', '\\.')} has SHA-256 [0-9a-f]{12}…, the manifest says`),
+      file,
+    );
   }
   const missing = await cli(['verify-evidence', join(ws.dir, 'no-such-run')], { cwd: ws.dir, env: ws.env });
   assert.equal(missing.exitCode, 2, missing.stderr);
@@ -134,8 +172,17 @@ test('expectations and manifest rewritten consistently: the manifest check sees 
   const result = await latestResult(join(ws.dir, 'reports-tampered'), 'dump-drill');
   const check = checkIn(result, 'evidence:signature');
   assert.equal(check.status, 'failed');
-  assert.match(check.message, new RegExp(`manifest\\.json does not match its signature by key ${fingerprint}: it was changed after it was signed`));
-  assert.deepEqual(result.checks.map((c) => c.id), ['evidence:signature'], 'nothing of the backup was trusted: no manifest check, no restore');
+  assert.match(
+    check.message,
+    new RegExp(
+      `manifest\\.json does not match its signature by key ${fingerprint}: it was changed after it was signed`,
+    ),
+  );
+  assert.deepEqual(
+    result.checks.map((c) => c.id),
+    ['evidence:signature'],
+    'nothing of the backup was trusted: no manifest check, no restore',
+  );
   assert.deepEqual(result.restores, []);
   assert.equal(result.verdict, 'failed');
   // A drill host without the private key leaves an unsigned bundle: digests only, and refused when a signature is required.
@@ -163,12 +210,25 @@ test('tampered and re-signed with another key: failed, naming both keys', async 
 
 test('a backup taken without a key, drilled with require: signed, fails as unsigned', async () => {
   const repository = join(ws.dir, 'repo-unsigned');
-  const take = await cli(['backup', await scenario('unsigned-backup', '{ require: any }', { repository })], { cwd: ws.dir, env: ws.env });
+  const take = await cli(['backup', await scenario('unsigned-backup', '{ require: any }', { repository })], {
+    cwd: ws.dir,
+    env: ws.env,
+  });
   assert.equal(take.exitCode, 0, take.stderr.slice(-2000));
   const id = take.stdout.trim();
-  assert.deepEqual((await readdir(join(repository, 'backups', id))).filter((f) => f.startsWith('manifest')), [MANIFEST_FILE], 'no signature was written');
-  const file = await scenario('unsigned', `{ verifyKey: { env: DRILL_VERIFY_KEY }, require: signed }`, { use: 'latest', repository });
-  const run = await cli(['drill', file], { cwd: ws.dir, env: { ...ws.env, DRILL_VERIFY_KEY: await readFile(keys.verify, 'utf8') } });
+  assert.deepEqual(
+    (await readdir(join(repository, 'backups', id))).filter((f) => f.startsWith('manifest')),
+    [MANIFEST_FILE],
+    'no signature was written',
+  );
+  const file = await scenario('unsigned', `{ verifyKey: { env: DRILL_VERIFY_KEY }, require: signed }`, {
+    use: 'latest',
+    repository,
+  });
+  const run = await cli(['drill', file], {
+    cwd: ws.dir,
+    env: { ...ws.env, DRILL_VERIFY_KEY: await readFile(keys.verify, 'utf8') },
+  });
   assert.equal(run.exitCode, 1, run.stderr.slice(-2000));
   const result = await latestResult(join(ws.dir, 'reports-unsigned'), 'dump-drill');
   const check = checkIn(result, 'evidence:signature');
@@ -180,7 +240,10 @@ test('a backup taken without a key, drilled with require: signed, fails as unsig
 test('a key inside the repository, or require: signed with no key, is refused before anything starts (exit 2)', async () => {
   const inside = join(ws.dir, 'repo', 'signing.pem');
   await cp(keys.signing, inside);
-  const refused = await cli(['drill', await scenario('inside', `{ signingKey: { file: ${inside} } }`)], { cwd: ws.dir, env: ws.env });
+  const refused = await cli(['drill', await scenario('inside', `{ signingKey: { file: ${inside} } }`)], {
+    cwd: ws.dir,
+    env: ws.env,
+  });
   assert.equal(refused.exitCode, 2);
   assert.match(refused.stderr, /evidence\.signingKey: key file .*signing\.pem is inside the repository/);
   const keyless = await cli(['drill', await scenario('keyless', '{ require: signed }')], { cwd: ws.dir, env: ws.env });

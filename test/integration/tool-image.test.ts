@@ -25,7 +25,11 @@ let uid: number;
 
 before(async () => {
   if (skip) return;
-  const build = await execa('bash', [join(ROOT, 'docker/build.sh'), '--tag', TAG, '--base', 'postgres:18'], { cwd: ROOT, reject: false, all: true });
+  const build = await execa('bash', [join(ROOT, 'docker/build.sh'), '--tag', TAG, '--base', 'postgres:18'], {
+    cwd: ROOT,
+    reject: false,
+    all: true,
+  });
   assert.equal(build.exitCode, 0, `docker/build.sh failed:\n${String(build.all).slice(-3000)}`);
   ws = await workspace();
   source = (await sourceCluster(join(ws.dir, 'unused-archive'))).cluster;
@@ -71,9 +75,14 @@ test('the image runs as its own unprivileged user and answers --help and --versi
   assert.equal(version.stdout.trim(), expected);
 });
 
-test('a dump drill of a url source, run inside the image, passes and keeps the password out of every file', { skip }, async () => {
-  const scenario = join(runDir, 'image-dump.yaml');
-  await writeFile(scenario, `name: image-dump
+test(
+  'a dump drill of a url source, run inside the image, passes and keeps the password out of every file',
+  { skip },
+  async () => {
+    const scenario = join(runDir, 'image-dump.yaml');
+    await writeFile(
+      scenario,
+      `name: image-dump
 source: { url: "postgresql://drill:\${SOURCE_PASSWORD}@127.0.0.1:${source.connection.port}/shop" }
 repository: ${runDir}/repo
 backup: { method: dump }
@@ -86,28 +95,68 @@ checks:
   - amcheck
   - sql: { query: "select count(*) from orders where total > 1000", expect: 4200, name: big orders }
 report: { dir: ${runDir}/reports, formats: [json, junit, markdown, html] }
-`);
-  await chown(scenario, uid, uid);
-  // As the Kubernetes recipe runs it: a read-only root, only /tmp and the mounted directory writable.
-  const run = await execa('docker', ['run', '--rm', '--network', 'host', '--read-only', '--tmpfs', '/tmp', '-v', `${runDir}:${runDir}`, '-w', runDir, '-e', 'SOURCE_PASSWORD', '-e', `RECOVERABLE_WORK_DIR=${runDir}/work`, TAG, 'drill', scenario], {
-    // A URL holds the password percent-encoded; the environment variable carries it so.
-    reject: false, all: true, env: { SOURCE_PASSWORD: encodeURIComponent(PASSWORD) },
-  });
-  assert.equal(run.exitCode, 0, String(run.all).slice(-4000));
-  const runs = await readdir(join(runDir, 'reports'));
-  assert.equal(runs.length, 1);
-  const result = JSON.parse(await readFile(join(runDir, 'reports', runs[0]!, 'result.json'), 'utf8')) as RunResult;
-  assert.equal(result.verdict, 'passed');
-  assert.equal(result.backup?.sourceVersion, 15);
-  assert.deepEqual(result.restores.map((r) => [r.environment.kind, r.environment.version]), [['local', 18]]);
-  const checks = result.restores[0]!.checks;
-  for (const id of ['rowcount:public.orders', 'fingerprint:public.orders', 'schema:definitions', 'amcheck', 'sql:1:big orders']) {
-    assert.equal(checks.find((c) => c.id === id)?.status, 'passed', `${id}: ${JSON.stringify(checks.find((c) => c.id === id))}`);
-  }
-  // Nothing the run wrote (repository, reports, work directory) nor its output holds the password.
-  for (const form of [PASSWORD, encodeURIComponent(PASSWORD)]) {
-    const grep = spawnSync('grep', ['-rlF', '--', form, runDir], { encoding: 'utf8' });
-    assert.equal(grep.status, 1, `grep found the password in: ${grep.stdout}${grep.stderr}`);
-    assert.ok(!String(run.all).includes(form), 'the password is not in the output');
-  }
-});
+`,
+    );
+    await chown(scenario, uid, uid);
+    // As the Kubernetes recipe runs it: a read-only root, only /tmp and the mounted directory writable.
+    const run = await execa(
+      'docker',
+      [
+        'run',
+        '--rm',
+        '--network',
+        'host',
+        '--read-only',
+        '--tmpfs',
+        '/tmp',
+        '-v',
+        `${runDir}:${runDir}`,
+        '-w',
+        runDir,
+        '-e',
+        'SOURCE_PASSWORD',
+        '-e',
+        `RECOVERABLE_WORK_DIR=${runDir}/work`,
+        TAG,
+        'drill',
+        scenario,
+      ],
+      {
+        // A URL holds the password percent-encoded; the environment variable carries it so.
+        reject: false,
+        all: true,
+        env: { SOURCE_PASSWORD: encodeURIComponent(PASSWORD) },
+      },
+    );
+    assert.equal(run.exitCode, 0, String(run.all).slice(-4000));
+    const runs = await readdir(join(runDir, 'reports'));
+    assert.equal(runs.length, 1);
+    const result = JSON.parse(await readFile(join(runDir, 'reports', runs[0]!, 'result.json'), 'utf8')) as RunResult;
+    assert.equal(result.verdict, 'passed');
+    assert.equal(result.backup?.sourceVersion, 15);
+    assert.deepEqual(
+      result.restores.map((r) => [r.environment.kind, r.environment.version]),
+      [['local', 18]],
+    );
+    const checks = result.restores[0]!.checks;
+    for (const id of [
+      'rowcount:public.orders',
+      'fingerprint:public.orders',
+      'schema:definitions',
+      'amcheck',
+      'sql:1:big orders',
+    ]) {
+      assert.equal(
+        checks.find((c) => c.id === id)?.status,
+        'passed',
+        `${id}: ${JSON.stringify(checks.find((c) => c.id === id))}`,
+      );
+    }
+    // Nothing the run wrote (repository, reports, work directory) nor its output holds the password.
+    for (const form of [PASSWORD, encodeURIComponent(PASSWORD)]) {
+      const grep = spawnSync('grep', ['-rlF', '--', form, runDir], { encoding: 'utf8' });
+      assert.equal(grep.status, 1, `grep found the password in: ${grep.stdout}${grep.stderr}`);
+      assert.ok(!String(run.all).includes(form), 'the password is not in the output');
+    }
+  },
+);

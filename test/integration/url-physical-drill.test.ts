@@ -43,7 +43,10 @@ before(async () => {
   } finally {
     await client.end();
   }
-  await writeFile(join(source.dataDir, 'hostile.conf'), `archive_cleanup_command = 'touch ${cleanupCommandRan}'\nrecovery_target_name = 'nowhere'\n`);
+  await writeFile(
+    join(source.dataDir, 'hostile.conf'),
+    `archive_cleanup_command = 'touch ${cleanupCommandRan}'\nrecovery_target_name = 'nowhere'\n`,
+  );
   await appendFile(join(source.dataDir, 'postgresql.conf'), "\ninclude 'hostile.conf'\n");
   await source.stop();
   await source.start();
@@ -59,8 +62,16 @@ after(async () => {
   await ws.dispose();
 });
 
-async function drill(name: string, url: string, backup: string, targets: string, repo = repository): Promise<{ exitCode: number; output: string; result: RunResult | null }> {
-  const file = await ws.scenario(`${name}.yaml`, `name: url-source
+async function drill(
+  name: string,
+  url: string,
+  backup: string,
+  targets: string,
+  repo = repository,
+): Promise<{ exitCode: number; output: string; result: RunResult | null }> {
+  const file = await ws.scenario(
+    `${name}.yaml`,
+    `name: url-source
 source: { url: "${url}" }
 repository: ${repo}
 backup: ${backup}
@@ -68,39 +79,76 @@ restore:
   targets: ${targets}
 checks: [amcheck]
 report: { dir: ${ws.dir}/reports-${name}, formats: [json] }
-`);
+`,
+  );
   const run = await cli(['drill', file], { cwd: ws.dir, env: ws.env });
-  const result = existsSync(join(ws.dir, `reports-${name}`)) ? await latestResult(join(ws.dir, `reports-${name}`), 'url-source') : null;
+  const result = existsSync(join(ws.dir, `reports-${name}`))
+    ? await latestResult(join(ws.dir, `reports-${name}`), 'url-source')
+    : null;
   return { exitCode: run.exitCode, output: run.stdout + run.stderr, result };
 }
 
-test('a socket URL source is backed up and drilled; the backup\'s recovery commands and delay never reach the restore, and each is named', async () => {
-  const { exitCode, output, result } = await drill('socket', socketUrl, '{ method: basebackup }', '[{ immediate: true, checks: [{ sql: { query: "select count(*) from t", expect: 0 } }] }]');
+test("a socket URL source is backed up and drilled; the backup's recovery commands and delay never reach the restore, and each is named", async () => {
+  const { exitCode, output, result } = await drill(
+    'socket',
+    socketUrl,
+    '{ method: basebackup }',
+    '[{ immediate: true, checks: [{ sql: { query: "select count(*) from t", expect: 0 } }] }]',
+  );
   assert.equal(exitCode, 0, output.slice(-3000));
   assert.equal(result?.verdict, 'passed');
   const id = (await readdir(join(repository, 'backups')))[0]!;
   record = JSON.parse(await readFile(join(repository, 'backups', id, 'backup.json'), 'utf8')) as BackupRecord;
-  assert.deepEqual(record.source.server, `${source.socketDir}:${source.connection.port}`, 'the server as the URL gave it');
+  assert.deepEqual(
+    record.source.server,
+    `${source.socketDir}:${source.connection.port}`,
+    'the server as the URL gave it',
+  );
   assert.equal(record.source.kind, 'url');
   assert.equal(record.historyFile, null, 'a url source keeps no history, and its record says so');
   assert.match(record.source.systemIdentifier ?? '', /^\d+$/);
   const warnings = result!.restores[0]!.warnings ?? [];
-  assert.ok(warnings.includes(`removed from the restore: postgresql.auto.conf: recovery_end_command = 'touch ${endCommandRan}'`), warnings.join('\n'));
-  assert.ok(warnings.includes("removed from the restore: postgresql.auto.conf: recovery_min_apply_delay = '1h'"), warnings.join('\n'));
-  assert.ok(warnings.includes(`removed from the restore: hostile.conf: archive_cleanup_command = 'touch ${cleanupCommandRan}' (overridden in postgresql.auto.conf)`), warnings.join('\n'));
-  assert.ok(warnings.includes("removed from the restore: hostile.conf: recovery_target_name = 'nowhere' (overridden in postgresql.auto.conf)"), warnings.join('\n'));
+  assert.ok(
+    warnings.includes(
+      `removed from the restore: postgresql.auto.conf: recovery_end_command = 'touch ${endCommandRan}'`,
+    ),
+    warnings.join('\n'),
+  );
+  assert.ok(
+    warnings.includes("removed from the restore: postgresql.auto.conf: recovery_min_apply_delay = '1h'"),
+    warnings.join('\n'),
+  );
+  assert.ok(
+    warnings.includes(
+      `removed from the restore: hostile.conf: archive_cleanup_command = 'touch ${cleanupCommandRan}' (overridden in postgresql.auto.conf)`,
+    ),
+    warnings.join('\n'),
+  );
+  assert.ok(
+    warnings.includes(
+      "removed from the restore: hostile.conf: recovery_target_name = 'nowhere' (overridden in postgresql.auto.conf)",
+    ),
+    warnings.join('\n'),
+  );
   assert.equal(existsSync(endCommandRan), false, 'recovery_end_command never ran on the drill host');
   assert.equal(existsSync(cleanupCommandRan), false);
 });
 
 // Two transactions in quick succession, retried until their commits fall in one millisecond and at least 2 µs apart.
-async function commitsInOneMillisecond(): Promise<{ secondXid: string; between: string; recoveredAtTarget: number; total: number }> {
+async function commitsInOneMillisecond(): Promise<{
+  secondXid: string;
+  between: string;
+  recoveredAtTarget: number;
+  total: number;
+}> {
   const client = await source.connect('postgres');
   try {
     await client.query('set synchronous_commit = off');
     for (let attempt = 0; attempt < 100; attempt++) {
       const [first, second] = [100 + 2 * attempt, 101 + 2 * attempt];
-      await client.query(`begin; insert into t values (${first}); commit; begin; insert into t values (${second}); commit;`);
+      await client.query(
+        `begin; insert into t values (${first}); commit; begin; insert into t values (${second}); commit;`,
+      );
       const { rows } = await client.query<{ xid: string; gap: string; same_ms: boolean; between: string }>(
         `with c as (select pg_xact_commit_timestamp(a.xmin) as ta, pg_xact_commit_timestamp(b.xmin) as tb, b.xmin::text as xid from t a, t b where a.id = $1 and b.id = $2)
          select xid, (extract(epoch from tb - ta) * 1000000)::bigint::text as gap, date_trunc('milliseconds', ta) = date_trunc('milliseconds', tb) as same_ms,
@@ -112,11 +160,17 @@ async function commitsInOneMillisecond(): Promise<{ secondXid: string; between: 
       if (!r.same_ms || Number(r.gap) < 2) continue;
       assert.ok(Number(r.gap) < 1000, `the commits are ${r.gap} µs apart`);
       const counts = await client.query<{ recovered: string; total: string }>(
-        `select count(*) filter (where pg_xact_commit_timestamp(xmin) <= $1::timestamptz)::text as recovered, count(*)::text as total from t`, [r.between],
+        `select count(*) filter (where pg_xact_commit_timestamp(xmin) <= $1::timestamptz)::text as recovered, count(*)::text as total from t`,
+        [r.between],
       );
       const segment = await client.query<{ name: string }>('select pg_walfile_name(pg_switch_wal()) as name');
       await waitForArchived(segment.rows[0]!.name);
-      return { secondXid: r.xid, between: r.between, recoveredAtTarget: Number(counts.rows[0]!.recovered), total: Number(counts.rows[0]!.total) };
+      return {
+        secondXid: r.xid,
+        between: r.between,
+        recoveredAtTarget: Number(counts.rows[0]!.recovered),
+        total: Number(counts.rows[0]!.total),
+      };
     }
     throw new Error('no two commits fell within one millisecond in 100 attempts');
   } finally {
@@ -130,17 +184,28 @@ async function waitForArchived(segment: string): Promise<void> {
   assert.ok(existsSync(file), `${segment} archived`);
 }
 
-test('a time target between two commits less than 1 ms apart recovers exactly the first; latest replays without the backup\'s 1h delay', async () => {
+test("a time target between two commits less than 1 ms apart recovers exactly the first; latest replays without the backup's 1h delay", async () => {
   const commits = await commitsInOneMillisecond();
   // The same server written as a conninfo is the same source: backup.use picks the backup the socket URL took.
-  const { exitCode, output, result } = await drill('between', conninfo, '{ method: basebackup, use: latest }', `
+  const { exitCode, output, result } = await drill(
+    'between',
+    conninfo,
+    '{ method: basebackup, use: latest }',
+    `
     - { latest: true, checks: [{ sql: { query: "select count(*) from t", expect: ${commits.total} } }] }
-    - { time: "${commits.between}", checks: [{ sql: { query: "select count(*) from t", expect: ${commits.recoveredAtTarget} } }] }`);
+    - { time: "${commits.between}", checks: [{ sql: { query: "select count(*) from t", expect: ${commits.recoveredAtTarget} } }] }`,
+  );
   assert.equal(exitCode, 0, output.slice(-3000));
   assert.equal(result?.backup?.id, record.id);
   const [latest, between] = result!.restores;
-  assert.ok(latest!.phases.find((p) => p.name === 'WAL replay')!.durationMs < 120_000, 'replay was not held back by recovery_min_apply_delay');
-  assert.match(between!.reached.proof, new RegExp(`recovery stopping before commit of transaction ${commits.secondXid},`));
+  assert.ok(
+    latest!.phases.find((p) => p.name === 'WAL replay')!.durationMs < 120_000,
+    'replay was not held back by recovery_min_apply_delay',
+  );
+  assert.match(
+    between!.reached.proof,
+    new RegExp(`recovery stopping before commit of transaction ${commits.secondXid},`),
+  );
   assert.equal(between!.checks.find((c) => c.kind === 'sql')?.status, 'passed');
   assert.equal(existsSync(endCommandRan), false, 'recovery_end_command never ran, though both restores ended recovery');
 });
@@ -148,8 +213,17 @@ test('a time target between two commits less than 1 ms apart recovers exactly th
 test('a postgresql.auto.conf edited after the backup fails the manifest naming it, and its command still never runs', async () => {
   const clone = join(ws.dir, 'repo-tampered');
   execFileSync('cp', ['-a', repository, clone]);
-  await appendFile(join(clone, 'backups', record.id, 'data', 'postgresql.auto.conf'), `recovery_end_command = 'touch ${tamperedCommandRan}'\n`);
-  const { exitCode, result } = await drill('tampered', conninfo, '{ method: basebackup, use: latest }', '[latest]', clone);
+  await appendFile(
+    join(clone, 'backups', record.id, 'data', 'postgresql.auto.conf'),
+    `recovery_end_command = 'touch ${tamperedCommandRan}'\n`,
+  );
+  const { exitCode, result } = await drill(
+    'tampered',
+    conninfo,
+    '{ method: basebackup, use: latest }',
+    '[latest]',
+    clone,
+  );
   assert.equal(exitCode, 1);
   const manifest = result!.checks.find((c) => c.id === 'manifest')!;
   assert.equal(manifest.status, 'failed');
@@ -159,7 +233,12 @@ test('a postgresql.auto.conf edited after the backup fails the manifest naming i
 });
 
 test('a malformed URL exits 2 naming source.url and the problem', async () => {
-  const { exitCode, output } = await drill('malformed', `postgresql://postgres@/postgres?host=${source.socketDir}&port=54x2`, '{ method: basebackup }', '[immediate]');
+  const { exitCode, output } = await drill(
+    'malformed',
+    `postgresql://postgres@/postgres?host=${source.socketDir}&port=54x2`,
+    '{ method: basebackup }',
+    '[immediate]',
+  );
   assert.equal(exitCode, 2);
   assert.match(output, /source\.url: the port "54x2" is not a number from 1 to 65535/);
 });

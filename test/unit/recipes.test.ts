@@ -7,13 +7,26 @@ import { parse } from 'yaml';
 const ROOT = new URL('../../', import.meta.url);
 const load = async (path: string) => parse(await readFile(new URL(path, ROOT), 'utf8')) as Record<string, unknown>;
 
-interface Step { uses?: string; run?: string; with?: Record<string, string>; env?: Record<string, string>; if?: string; shell?: string; id?: string }
+interface Step {
+  uses?: string;
+  run?: string;
+  with?: Record<string, string>;
+  env?: Record<string, string>;
+  if?: string;
+  shell?: string;
+  id?: string;
+}
 
 test('action.yml: a composite action whose every input is used, with inputs reaching the shell only through env', async () => {
-  const action = await load('action.yml') as { inputs: Record<string, { required?: boolean }>; outputs: Record<string, { value: string }>; runs: { using: string; steps: Step[] } };
+  const action = (await load('action.yml')) as {
+    inputs: Record<string, { required?: boolean }>;
+    outputs: Record<string, { value: string }>;
+    runs: { using: string; steps: Step[] };
+  };
   assert.equal(action.runs.using, 'composite');
   const steps = JSON.stringify(action.runs.steps);
-  for (const input of Object.keys(action.inputs)) assert.ok(steps.includes(`inputs.${input} }}`), `input ${input} is used`);
+  for (const input of Object.keys(action.inputs))
+    assert.ok(steps.includes(`inputs.${input} }}`), `input ${input} is used`);
   assert.equal(action.inputs.scenario?.required, true);
   for (const step of action.runs.steps.filter((s) => s.run)) {
     assert.doesNotMatch(step.run!, /\$\{\{/, 'no expression is spliced into a script');
@@ -27,7 +40,10 @@ test('action.yml: a composite action whose every input is used, with inputs reac
 });
 
 test('examples/github/nightly.yml: scheduled, runs a drill, uploads the reports whatever the verdict', async () => {
-  const workflow = await load('examples/github/nightly.yml') as { on: { schedule: Array<{ cron: string }> }; jobs: Record<string, { steps: Step[] }> };
+  const workflow = (await load('examples/github/nightly.yml')) as {
+    on: { schedule: Array<{ cron: string }> };
+    jobs: Record<string, { steps: Step[] }>;
+  };
   assert.ok(workflow.on.schedule[0]?.cron);
   const steps = Object.values(workflow.jobs)[0]!.steps;
   assert.ok(steps.some((s) => /recoverable drill \S+\.yaml/.test(s.run ?? '')));
@@ -37,7 +53,10 @@ test('examples/github/nightly.yml: scheduled, runs a drill, uploads the reports 
 });
 
 test('examples/gitlab/.gitlab-ci.yml: JUnit reports where the drill writes them, kept when the job fails', async () => {
-  const ci = await load('examples/gitlab/.gitlab-ci.yml') as Record<string, { script: string[]; artifacts: { when: string; reports: { junit: string }; paths: string[] } }>;
+  const ci = (await load('examples/gitlab/.gitlab-ci.yml')) as Record<
+    string,
+    { script: string[]; artifacts: { when: string; reports: { junit: string }; paths: string[] } }
+  >;
   const job = ci['restore-drill']!;
   assert.ok(job.script.some((line) => /^recoverable drill \S+\.yaml$/.test(line)));
   assert.equal(job.artifacts.when, 'always');

@@ -40,7 +40,11 @@ export function externalWalCommand(restoreWal: string, dataDir: string): string 
 }
 
 /** Run the user's restore command into `cluster.dataDir`, then check what it left there. */
-export async function materialiseExternal(record: BackupRecord, cluster: Cluster, targetLabel: string): Promise<ExternalMaterialised> {
+export async function materialiseExternal(
+  record: BackupRecord,
+  cluster: Cluster,
+  targetLabel: string,
+): Promise<ExternalMaterialised> {
   const details = record.external!;
   const checks: CheckResult[] = [];
   const stop = (check: CheckResult): ExternalMaterialised => ({ checks: [...checks, check], failure: check.message });
@@ -49,24 +53,69 @@ export async function materialiseExternal(record: BackupRecord, cluster: Cluster
   await cluster.runtime.adopt(cluster.dataDir);
   const started = performance.now();
   try {
-    await runUserCommand('the external restore command', details.restoreCommand, restoreCommandEnv(record, cluster, targetLabel), details.timeoutMs);
+    await runUserCommand(
+      'the external restore command',
+      details.restoreCommand,
+      restoreCommandEnv(record, cluster, targetLabel),
+      details.timeoutMs,
+    );
   } catch (error) {
     if (!(error instanceof UserCommandError)) throw error;
-    return stop(fail('external', 'external:restore-command', 'exact', 'exit 0', error.commandExitCode === undefined ? 'killed' : `exit ${error.commandExitCode}`, error.message, ms(started)));
+    return stop(
+      fail(
+        'external',
+        'external:restore-command',
+        'exact',
+        'exit 0',
+        error.commandExitCode === undefined ? 'killed' : `exit ${error.commandExitCode}`,
+        error.message,
+        ms(started),
+      ),
+    );
   }
   const version = (await readFile(join(cluster.dataDir, 'PG_VERSION'), 'utf8').catch(() => '')).trim();
   if (version !== String(record.source.major)) {
     const left = version ? `a PostgreSQL ${version} data directory` : 'no data directory (no PG_VERSION)';
-    return stop(fail('external', 'external:restore-command', 'exact', `PostgreSQL ${record.source.major} data directory`, left, `the external restore command exited 0 but left ${left} at RECOVERABLE_PGDATA (${cluster.dataDir})`, ms(started)));
+    return stop(
+      fail(
+        'external',
+        'external:restore-command',
+        'exact',
+        `PostgreSQL ${record.source.major} data directory`,
+        left,
+        `the external restore command exited 0 but left ${left} at RECOVERABLE_PGDATA (${cluster.dataDir})`,
+        ms(started),
+      ),
+    );
   }
-  checks.push(pass('external', 'external:restore-command', 'exact', 'exit 0', 'exit 0', `the external restore command filled PGDATA (PostgreSQL ${version}) in ${(ms(started) / 1000).toFixed(1)} s`, ms(started)));
+  checks.push(
+    pass(
+      'external',
+      'external:restore-command',
+      'exact',
+      'exit 0',
+      'exit 0',
+      `the external restore command filled PGDATA (PostgreSQL ${version}) in ${(ms(started) / 1000).toFixed(1)} s`,
+      ms(started),
+    ),
+  );
   // Step 2: the source's own cluster, never another's backup.
   checks.push(await systemIdentifierCheck(cluster.dataDir, record.physical!.systemIdentifier));
   if (checks.at(-1)!.status !== 'passed') return { checks, failure: checks.at(-1)!.message };
   // Step 3: tablespaces restored inside the restore's directory, never onto the source's locations.
   const outside = await tablespacesOutside(cluster.dataDir, cluster.dir);
   if (outside.length) {
-    return stop(fail('external', 'external:tablespaces', 'exact', `inside ${cluster.dir}`, outside, `tablespaces not restored inside the drill's private directory (${outside.join(', ')}): a location outside could be the source's own; map them under RECOVERABLE_RESTORE_DIR`, 0));
+    return stop(
+      fail(
+        'external',
+        'external:tablespaces',
+        'exact',
+        `inside ${cluster.dir}`,
+        outside,
+        `tablespaces not restored inside the drill's private directory (${outside.join(', ')}): a location outside could be the source's own; map them under RECOVERABLE_RESTORE_DIR`,
+        0,
+      ),
+    );
   }
   // Step 4: a backup that began before this drill recorded its markers (otherwise they are behind it).
   const backupStart = await backupStartCheck(cluster.dataDir, details);
@@ -97,10 +146,27 @@ export function controlSystemIdentifier(control: Buffer): string | null {
 async function systemIdentifierCheck(dataDir: string, expected: string): Promise<CheckResult> {
   const control = await readFile(join(dataDir, 'global', 'pg_control')).catch(() => null);
   const found = control ? controlSystemIdentifier(control) : null;
-  if (found === expected) return pass('external', 'external:system-identifier', 'exact', expected, found, `the restored data directory is the source's cluster (system identifier ${found})`, 0);
-  return fail('external', 'external:system-identifier', 'exact', expected, found ?? 'unreadable', found
-    ? `the external restore command brought back another cluster (system identifier ${found}, the source is ${expected})`
-    : 'the restored data directory has no readable global/pg_control', 0);
+  if (found === expected)
+    return pass(
+      'external',
+      'external:system-identifier',
+      'exact',
+      expected,
+      found,
+      `the restored data directory is the source's cluster (system identifier ${found})`,
+      0,
+    );
+  return fail(
+    'external',
+    'external:system-identifier',
+    'exact',
+    expected,
+    found ?? 'unreadable',
+    found
+      ? `the external restore command brought back another cluster (system identifier ${found}, the source is ${expected})`
+      : 'the restored data directory has no readable global/pg_control',
+    0,
+  );
 }
 
 /** Each pg_tblspc entry of `dataDir` that resolves outside `restoreDir` (or not at all), as "oid → where". */
@@ -130,7 +196,23 @@ async function backupStartCheck(dataDir: string, details: ExternalDetails): Prom
   if (!start) return null;
   const expected = `before ${details.recordedAtLsn}`;
   if (lsnToBigInt(start) < lsnToBigInt(details.recordedAtLsn)) {
-    return pass('external', 'external:backup-start', 'exact', expected, start, `the restored backup started at ${start}, before this drill recorded its markers (from ${details.recordedAtLsn})`, 0);
+    return pass(
+      'external',
+      'external:backup-start',
+      'exact',
+      expected,
+      start,
+      `the restored backup started at ${start}, before this drill recorded its markers (from ${details.recordedAtLsn})`,
+      0,
+    );
   }
-  return fail('external', 'external:backup-start', 'exact', expected, start, `the restored backup started at ${start}, after this drill began recording at ${details.recordedAtLsn}: the tool restored a newer backup than the markers were written for`, 0);
+  return fail(
+    'external',
+    'external:backup-start',
+    'exact',
+    expected,
+    start,
+    `the restored backup started at ${start}, after this drill began recording at ${details.recordedAtLsn}: the tool restored a newer backup than the markers were written for`,
+    0,
+  );
 }

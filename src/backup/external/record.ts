@@ -24,9 +24,17 @@ import { runUserCommand } from './user-command.ts';
 export const EXTERNAL_MARKERS = 2;
 
 /** Record a drill of the scenario's external backup in `repo`: identity, markers and end state (no data files). */
-export async function recordExternalDrill(scenario: Scenario, repo: LocalRepository, log: Logger, clock: Clock): Promise<StoredBackup> {
+export async function recordExternalDrill(
+  scenario: Scenario,
+  repo: LocalRepository,
+  log: Logger,
+  clock: Clock,
+): Promise<StoredBackup> {
   const spec = scenario.backup.external!;
-  if (scenario.source.kind !== 'url') throw new ScenarioError('an external backup is of a url source', [{ path: 'source', problem: 'not a url source', fix: 'use source: { url: ... }' }]);
+  if (scenario.source.kind !== 'url')
+    throw new ScenarioError('an external backup is of a url source', [
+      { path: 'source', problem: 'not a url source', fix: 'use source: { url: ... }' },
+    ]);
   const markers = scenario.source.markers;
   const source = await openUrlSource(scenario.source.url);
   const startedAt = clock.date();
@@ -43,28 +51,72 @@ export async function recordExternalDrill(scenario: Scenario, repo: LocalReposit
                   (select timeline_id from pg_control_checkpoint()) as timeline`,
         );
         const at = rows[0]!;
-        const history = markers ? await writeDrillMarkers(client, { id: staged.id, systemIdentifier: facts.systemIdentifier }, scenario.backup.archiveTimeoutMs, log, clock) : null;
+        const history = markers
+          ? await writeDrillMarkers(
+              client,
+              { id: staged.id, systemIdentifier: facts.systemIdentifier },
+              scenario.backup.archiveTimeoutMs,
+              log,
+              clock,
+            )
+          : null;
         // The source's archiver is done; the tool may still have to take the files in (Barman's incoming directory).
         if (history && spec.archiveCheck) {
-          log.info('running the external archive check: the markers\' WAL must be in the tool\'s archive before any restore');
-          await runUserCommand('the external archive check', spec.archiveCheck, { RECOVERABLE_WAL_SEGMENT: history.end.lastSegment, RECOVERABLE_SYSTEM_IDENTIFIER: facts.systemIdentifier }, scenario.backup.archiveTimeoutMs);
+          log.info(
+            "running the external archive check: the markers' WAL must be in the tool's archive before any restore",
+          );
+          await runUserCommand(
+            'the external archive check',
+            spec.archiveCheck,
+            { RECOVERABLE_WAL_SEGMENT: history.end.lastSegment, RECOVERABLE_SYSTEM_IDENTIFIER: facts.systemIdentifier },
+            scenario.backup.archiveTimeoutMs,
+          );
         }
         const historyFile = history ? await writeHistory(staged.dir, history) : null;
         const segment = segmentName(at.timeline, at.lsn, facts.walSegmentSize);
         const backup = await repo.commit(staged, {
-          id: staged.id, method: 'external', scenario: scenario.name, startedAt: startedAt.toISOString(), finishedAt: clock.date().toISOString(), durationMs: Math.round(clock.now() - started),
+          id: staged.id,
+          method: 'external',
+          scenario: scenario.name,
+          startedAt: startedAt.toISOString(),
+          finishedAt: clock.date().toISOString(),
+          durationMs: Math.round(clock.now() - started),
           source: sourceRecord(source, facts.systemIdentifier),
           // The backup itself is the tool's: its WAL range is known only once restored (backup_label); these say where the drill began.
           physical: {
-            dataDir: '', label: 'external', startLsn: at.lsn, stopLsn: at.lsn, timeline: at.timeline, startSegment: segment, stopSegment: segment, walSegmentSize: facts.walSegmentSize,
-            systemIdentifier: facts.systemIdentifier, dataChecksums: facts.dataChecksums, superuser: facts.superuser,
-            tablespaces: facts.tablespaces.map((t) => ({ oid: t.oid, name: t.name, sourceLocation: t.location, path: '' })), hazards: [], toolVersion: 'external restore command',
+            dataDir: '',
+            label: 'external',
+            startLsn: at.lsn,
+            stopLsn: at.lsn,
+            timeline: at.timeline,
+            startSegment: segment,
+            stopSegment: segment,
+            walSegmentSize: facts.walSegmentSize,
+            systemIdentifier: facts.systemIdentifier,
+            dataChecksums: facts.dataChecksums,
+            superuser: facts.superuser,
+            tablespaces: facts.tablespaces.map((t) => ({
+              oid: t.oid,
+              name: t.name,
+              sourceLocation: t.location,
+              path: '',
+            })),
+            hazards: [],
+            toolVersion: 'external restore command',
           },
-          external: { restoreCommand: spec.restoreCommand, restoreWal: spec.restoreWal, ...(spec.archiveCheck ? { archiveCheck: spec.archiveCheck } : {}), timeoutMs: spec.timeoutMs, recordedAtLsn: at.lsn },
+          external: {
+            restoreCommand: spec.restoreCommand,
+            restoreWal: spec.restoreWal,
+            ...(spec.archiveCheck ? { archiveCheck: spec.archiveCheck } : {}),
+            timeoutMs: spec.timeoutMs,
+            recordedAtLsn: at.lsn,
+          },
           expectationsFile: null,
           historyFile,
         });
-        log.info(`drill ${backup.record.id} of an external backup recorded at ${at.lsn}${history ? ` with ${history.markers.length} markers, WAL archived through ${history.end.lastSegment}` : ' (no markers: data checks have no exact expectations)'}`);
+        log.info(
+          `drill ${backup.record.id} of an external backup recorded at ${at.lsn}${history ? ` with ${history.markers.length} markers, WAL archived through ${history.end.lastSegment}` : ' (no markers: data checks have no exact expectations)'}`,
+        );
         return backup;
       } finally {
         await client.end().catch(() => undefined);
@@ -84,14 +136,28 @@ async function requireMarkerSettings(client: pg.Client): Promise<void> {
   const problems: string[] = [];
   if (r.standby) problems.push('the source is a standby: markers are written on the primary');
   if (r.commit_ts !== 'on') problems.push('track_commit_timestamp is off on the source: markers need commit times');
-  if (r.archive_mode === 'off') problems.push('archive_mode is off on the source: the markers\' WAL would never reach the tool\'s archive');
+  if (r.archive_mode === 'off')
+    problems.push("archive_mode is off on the source: the markers' WAL would never reach the tool's archive");
   if (problems.length) {
-    throw new ScenarioError(`source.markers: ${problems.join('; ')}`, problems.map((problem) => ({ path: 'source.markers', problem, fix: 'fix the source (track_commit_timestamp = on, archive_mode = on, the primary), or set source.markers: false' })));
+    throw new ScenarioError(
+      `source.markers: ${problems.join('; ')}`,
+      problems.map((problem) => ({
+        path: 'source.markers',
+        problem,
+        fix: 'fix the source (track_commit_timestamp = on, archive_mode = on, the primary), or set source.markers: false',
+      })),
+    );
   }
 }
 
 /** Marker transactions with exact expectations before each, an end marker, then a WAL switch archived by the source. */
-export async function writeDrillMarkers(client: pg.Client, drill: { id: string; systemIdentifier: string }, archiveTimeoutMs: number, log: Logger, clock: Clock): Promise<SourceHistory> {
+export async function writeDrillMarkers(
+  client: pg.Client,
+  drill: { id: string; systemIdentifier: string },
+  archiveTimeoutMs: number,
+  log: Logger,
+  clock: Clock,
+): Promise<SourceHistory> {
   await requireMarkerSettings(client);
   await pinSession(client);
   await ensureMarkerTable(client);
@@ -107,5 +173,11 @@ export async function writeDrillMarkers(client: pg.Client, drill: { id: string; 
   const lastSegment = rows[0]!.segment;
   log.info(`wrote ${markers.length} markers into the source; waiting for its archiver to archive ${lastSegment}`);
   await waitForSourceArchived(client, lastSegment, archiveTimeoutMs, clock);
-  return { formatVersion: 1, backupId: drill.id, systemIdentifier: drill.systemIdentifier, markers, end: { expectations: expectations!, lastCommitTime: end.time, lsn: end.lsn, lastSegment } };
+  return {
+    formatVersion: 1,
+    backupId: drill.id,
+    systemIdentifier: drill.systemIdentifier,
+    markers,
+    end: { expectations: expectations!, lastCommitTime: end.time, lsn: end.lsn, lastSegment },
+  };
 }

@@ -19,23 +19,34 @@ export function archivedThrough(state: ArchiverState, segment: string): boolean 
 
 async function archiverState(client: pg.Client): Promise<ArchiverState> {
   const { rows } = await client.query<{ archived: string | null; failed: string | null; failed_after: boolean | null }>(
-    'select last_archived_wal as archived, last_failed_wal as failed, last_failed_time > coalesce(last_archived_time, \'-infinity\') as failed_after from pg_stat_archiver',
+    "select last_archived_wal as archived, last_failed_wal as failed, last_failed_time > coalesce(last_archived_time, '-infinity') as failed_after from pg_stat_archiver",
   );
   const r = rows[0]!;
   return { lastArchived: r.archived, lastFailed: r.failed, failedAfterArchived: r.failed_after === true };
 }
 
 /** Poll pg_stat_archiver until `segment` is archived; past `timeoutMs`, fail naming what the archiver last did. */
-export async function waitForSourceArchived(client: pg.Client, segment: string, timeoutMs: number, clock: Clock = systemClock): Promise<void> {
+export async function waitForSourceArchived(
+  client: pg.Client,
+  segment: string,
+  timeoutMs: number,
+  clock: Clock = systemClock,
+): Promise<void> {
   const deadline = clock.now() + timeoutMs;
   for (;;) {
     const state = await archiverState(client);
     if (archivedThrough(state, segment)) return;
     if (clock.now() > deadline) {
-      const failing = state.failedAfterArchived && state.lastFailed ? `; archive_command is failing (last failed: ${state.lastFailed})` : '';
-      throw new BackupUnusableError(`the source's archiver did not archive ${segment} within ${Math.round(timeoutMs / 1000)} s (last archived: ${state.lastArchived ?? 'none'}${failing})`, {
-        hint: 'check the source\'s archive_command and its server log: the markers are useless until their WAL is in the archive',
-      });
+      const failing =
+        state.failedAfterArchived && state.lastFailed
+          ? `; archive_command is failing (last failed: ${state.lastFailed})`
+          : '';
+      throw new BackupUnusableError(
+        `the source's archiver did not archive ${segment} within ${Math.round(timeoutMs / 1000)} s (last archived: ${state.lastArchived ?? 'none'}${failing})`,
+        {
+          hint: "check the source's archive_command and its server log: the markers are useless until their WAL is in the archive",
+        },
+      );
     }
     await clock.sleep(200);
   }

@@ -34,18 +34,31 @@ function batchSize(workload: { transactions: number }): number {
 }
 
 /** Settings that make the managed source archive through `recoverable archive-wal` and time its commits. */
-export function archiveSettings(repository: string, system: string, runtime: Runtime, keyFile?: string): Record<string, string> {
+export function archiveSettings(
+  repository: string,
+  system: string,
+  runtime: Runtime,
+  keyFile?: string,
+): Record<string, string> {
   return {
     wal_level: 'replica',
     archive_mode: 'on',
-    archive_command: confValue(runtime.kind === 'local' ? archiveCommand(repository, system, keyFile) : containerArchiveCommand(repository, system)),
+    archive_command: confValue(
+      runtime.kind === 'local'
+        ? archiveCommand(repository, system, keyFile)
+        : containerArchiveCommand(repository, system),
+    ),
     track_commit_timestamp: 'on',
     max_wal_senders: '10',
   };
 }
 
 /** Settings callback: the managed source archives into `repo`, in its own system's directory (encrypted with the key in `keyFile`). */
-export function archiving(repo: LocalRepository, runtime: Runtime, keyFile?: string): (system: string) => Promise<Record<string, string>> {
+export function archiving(
+  repo: LocalRepository,
+  runtime: Runtime,
+  keyFile?: string,
+): (system: string) => Promise<Record<string, string>> {
   return async (system) => {
     await prepareArchiveDir(repo.root, system, runtime);
     return archiveSettings(repo.root, system, runtime, keyFile);
@@ -53,19 +66,29 @@ export function archiving(repo: LocalRepository, runtime: Runtime, keyFile?: str
 }
 
 /** Start the managed source archiving into `repo`, take a basebackup, record markers and the end state into it, then commit it. */
-export async function takeManagedBasebackup(scenario: Scenario, repo: LocalRepository, log: Logger, clock: Clock): Promise<StoredBackup> {
+export async function takeManagedBasebackup(
+  scenario: Scenario,
+  repo: LocalRepository,
+  log: Logger,
+  clock: Clock,
+): Promise<StoredBackup> {
   const spec = scenario.source;
   // Cannot happen: obtainBackup and takeBackup call this only for a managed source.
   if (spec.kind !== 'managed') throw new Error('takeManagedBasebackup needs a managed source');
   const { runtime, dispose } = await managedRuntime(scenario, repo, ['pg_basebackup', 'pg_controldata'], log);
-  log.info(`starting managed PostgreSQL ${runtime.version} source (${runtime.kind}), archiving into ${repo.root}${repo.key ? ` encrypted with key ${repo.key.id}` : ''}`);
+  log.info(
+    `starting managed PostgreSQL ${runtime.version} source (${runtime.kind}), archiving into ${repo.root}${repo.key ? ` encrypted with key ${repo.key.id}` : ''}`,
+  );
   // Encrypted, the archiver (the server's OS user) reads the key from a private copy, removed with the source.
   const keyFile = repo.key ? await archiveKeyFile(repo.key, runtime) : null;
   let source: Awaited<ReturnType<typeof startManagedSource>>;
   try {
     const archive = archiving(repo, runtime, keyFile?.path);
     // Incremental backups are taken from WAL summaries (PostgreSQL 17+).
-    const settings = async (system: string): Promise<Record<string, string>> => ({ ...(await archive(system)), ...(scenario.backup.incremental ? { summarize_wal: 'on' } : {}) });
+    const settings = async (system: string): Promise<Record<string, string>> => ({
+      ...(await archive(system)),
+      ...(scenario.backup.incremental ? { summarize_wal: 'on' } : {}),
+    });
     source = await startManagedSource(spec, runtime, log, { settings, disposeRuntime: dispose });
   } catch (error) {
     await keyFile?.dispose();
@@ -81,17 +104,42 @@ export async function takeManagedBasebackup(scenario: Scenario, repo: LocalRepos
     // of the workload before each; every one of them carries the exact expectations of its moment.
     if (incremental) {
       for (let step = 1; step <= MANAGED_CHAIN_LENGTH - 1; step++) {
-        await takeBasebackup(source, runtime, repo, { scenario: scenario.name, expectations: await capture(client), archiveTimeoutMs: scenario.backup.archiveTimeoutMs, incremental }, log, clock);
-        await runWorkload(client, { seed: spec.workload.seed + CHAIN_SEED_OFFSET + step, transactions: batchSize(spec.workload) });
+        await takeBasebackup(
+          source,
+          runtime,
+          repo,
+          {
+            scenario: scenario.name,
+            expectations: await capture(client),
+            archiveTimeoutMs: scenario.backup.archiveTimeoutMs,
+            incremental,
+          },
+          log,
+          clock,
+        );
+        await runWorkload(client, {
+          seed: spec.workload.seed + CHAIN_SEED_OFFSET + step,
+          transactions: batchSize(spec.workload),
+        });
       }
     }
     // The workload is paused, so the backup's end state is exactly what is captured here.
     const expectations = await capture(client);
     // The marked batches run before the backup is committed: it becomes visible with its history, or not at all.
-    return await takeBasebackup(source, runtime, repo, {
-      scenario: scenario.name, expectations, archiveTimeoutMs: scenario.backup.archiveTimeoutMs, incremental,
-      afterBackup: (backup) => recordHistory(client, backup, spec.workload, repo, log, clock),
-    }, log, clock);
+    return await takeBasebackup(
+      source,
+      runtime,
+      repo,
+      {
+        scenario: scenario.name,
+        expectations,
+        archiveTimeoutMs: scenario.backup.archiveTimeoutMs,
+        incremental,
+        afterBackup: (backup) => recordHistory(client, backup, spec.workload, repo, log, clock),
+      },
+      log,
+      clock,
+    );
   } finally {
     await client.end().catch(() => undefined);
     await source.dispose();
@@ -110,7 +158,14 @@ export async function capture(client: pg.Client): Promise<Expectations> {
 }
 
 // Batches of the workload, each followed by its exact expectations and a marker; then an end marker, archived.
-export async function recordHistory(client: pg.Client, backup: { id: string; systemIdentifier: string }, workload: { seed: number; transactions: number }, repo: LocalRepository, log: Logger, clock: Clock): Promise<SourceHistory> {
+export async function recordHistory(
+  client: pg.Client,
+  backup: { id: string; systemIdentifier: string },
+  workload: { seed: number; transactions: number },
+  repo: LocalRepository,
+  log: Logger,
+  clock: Clock,
+): Promise<SourceHistory> {
   const markers: MarkerRecord[] = [];
   const perBatch = batchSize(workload);
   let expectations: Expectations | null = null;
@@ -126,7 +181,10 @@ export async function recordHistory(client: pg.Client, backup: { id: string; sys
   await waitForSegment(new WalArchive(repo.root, backup.systemIdentifier), lastSegment, clock);
   log.info(`wrote ${markers.length} marked batches after backup ${backup.id}; WAL archived to ${lastSegment}`);
   return {
-    formatVersion: 1, backupId: backup.id, systemIdentifier: backup.systemIdentifier, markers,
+    formatVersion: 1,
+    backupId: backup.id,
+    systemIdentifier: backup.systemIdentifier,
+    markers,
     end: { expectations: expectations!, lastCommitTime: end.time, lsn: end.lsn, lastSegment },
   };
 }
@@ -134,7 +192,10 @@ export async function recordHistory(client: pg.Client, backup: { id: string; sys
 async function waitForSegment(archive: WalArchive, segment: string, clock: Clock): Promise<void> {
   const deadline = clock.now() + ARCHIVE_TIMEOUT_MS;
   while (!(await archive.has(segment))) {
-    if (clock.now() > deadline) throw new BackupUnusableError(`WAL segment ${segment} never reached the archive`, { hint: 'check archive_command and pg_stat_archiver on the source' });
+    if (clock.now() > deadline)
+      throw new BackupUnusableError(`WAL segment ${segment} never reached the archive`, {
+        hint: 'check archive_command and pg_stat_archiver on the source',
+      });
     await clock.sleep(200);
   }
 }

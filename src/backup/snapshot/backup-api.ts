@@ -10,9 +10,10 @@ export interface BackupStop {
 
 /** Start a non-exclusive backup on this (dedicated) connection; returns the start LSN. */
 export async function startBackup(client: pg.Client, major: number, label: string): Promise<string> {
-  const sql = major >= 15
-    ? 'select pg_backup_start(label => $1, fast => true)::text as lsn'
-    : 'select pg_start_backup(label => $1, fast => true, exclusive => false)::text as lsn';
+  const sql =
+    major >= 15
+      ? 'select pg_backup_start(label => $1, fast => true)::text as lsn'
+      : 'select pg_start_backup(label => $1, fast => true, exclusive => false)::text as lsn';
   const { rows } = await client.query<{ lsn: string }>(sql, [label]);
   return rows[0]!.lsn;
 }
@@ -21,9 +22,10 @@ export async function startBackup(client: pg.Client, major: number, label: strin
 export async function stopBackup(client: pg.Client, major: number, timeoutMs: number): Promise<BackupStop> {
   await client.query(`set statement_timeout = ${Math.max(1, Math.round(timeoutMs))}`);
   try {
-    const sql = major >= 15
-      ? 'select lsn::text as lsn, labelfile, spcmapfile from pg_backup_stop(wait_for_archive => true)'
-      : 'select lsn::text as lsn, labelfile, spcmapfile from pg_stop_backup(exclusive => false, wait_for_archive => true)';
+    const sql =
+      major >= 15
+        ? 'select lsn::text as lsn, labelfile, spcmapfile from pg_backup_stop(wait_for_archive => true)'
+        : 'select lsn::text as lsn, labelfile, spcmapfile from pg_stop_backup(exclusive => false, wait_for_archive => true)';
     const { rows } = await client.query<{ lsn: string; labelfile: string; spcmapfile: string | null }>(sql);
     const r = rows[0]!;
     return { stopLsn: r.lsn, labelfile: r.labelfile, spcmapfile: r.spcmapfile ?? '' };

@@ -17,14 +17,28 @@ export class SnapshotMissingError extends RecoverableError {
 }
 
 // What a file-level copy of PGDATA leaves out (PostgreSQL's own list for backups): contents only, the directories stay.
-const EMPTIED = ['pg_wal', 'pg_replslot', 'pg_stat_tmp', 'pg_dynshmem', 'pg_notify', 'pg_serial', 'pg_snapshots', 'pg_subtrans'];
+const EMPTIED = [
+  'pg_wal',
+  'pg_replslot',
+  'pg_stat_tmp',
+  'pg_dynshmem',
+  'pg_notify',
+  'pg_serial',
+  'pg_snapshots',
+  'pg_subtrans',
+];
 const DROPPED = ['postmaster.pid', 'postmaster.opts'];
 
 /** Whether a path inside PGDATA belongs in a backup. */
 export function keepInBackup(relativePath: string): boolean {
   const parts = relativePath.split(sep);
   if (parts.length === 1 && DROPPED.includes(parts[0]!)) return false;
-  if (parts.length >= 2 && EMPTIED.includes(parts[0]!) && !(parts[0] === 'pg_wal' && parts[1] === 'archive_status' && parts.length === 2)) return false;
+  if (
+    parts.length >= 2 &&
+    EMPTIED.includes(parts[0]!) &&
+    !(parts[0] === 'pg_wal' && parts[1] === 'archive_status' && parts.length === 2)
+  )
+    return false;
   return true;
 }
 
@@ -34,7 +48,9 @@ export async function scrubDataDir(dataDir: string): Promise<void> {
   for (const dir of EMPTIED) {
     const full = join(dataDir, dir);
     if (!existsSync(full)) continue;
-    for (const entry of await readdir(full)) if (!(dir === 'pg_wal' && entry === 'archive_status')) await rm(join(full, entry), { recursive: true, force: true });
+    for (const entry of await readdir(full))
+      if (!(dir === 'pg_wal' && entry === 'archive_status'))
+        await rm(join(full, entry), { recursive: true, force: true });
   }
 }
 
@@ -42,8 +58,16 @@ export async function scrubDataDir(dataDir: string): Promise<void> {
 export const copyDriver: SnapshotDriver = {
   kind: 'copy',
   async take(input: SnapshotTakeInput) {
-    const filter = (root: string) => (src: string): boolean => keepInBackup(relative(root, src));
-    await cp(input.pgdata, join(input.stagedDir, 'data'), { recursive: true, preserveTimestamps: true, filter: filter(input.pgdata), verbatimSymlinks: true });
+    const filter =
+      (root: string) =>
+      (src: string): boolean =>
+        keepInBackup(relative(root, src));
+    await cp(input.pgdata, join(input.stagedDir, 'data'), {
+      recursive: true,
+      preserveTimestamps: true,
+      filter: filter(input.pgdata),
+      verbatimSymlinks: true,
+    });
     for (const [oid, location] of Object.entries(input.tablespaces)) {
       await cp(location, join(input.stagedDir, 'tablespaces', oid), { recursive: true, preserveTimestamps: true });
     }
@@ -51,11 +75,13 @@ export const copyDriver: SnapshotDriver = {
   },
   async restore(input: SnapshotRestoreInput) {
     const data = join(input.backupDir, 'data');
-    if (!existsSync(data)) throw new SnapshotMissingError(`the copy of PGDATA is missing from backup ${input.backupDir}`);
+    if (!existsSync(data))
+      throw new SnapshotMissingError(`the copy of PGDATA is missing from backup ${input.backupDir}`);
     await input.runtime.system('cp', ['-a', data, input.dataTarget], { label: 'cp (snapshot)' });
     for (const [oid, target] of Object.entries(input.tablespaceTargets)) {
       const source = join(input.backupDir, 'tablespaces', oid);
-      if (!existsSync(source)) throw new SnapshotMissingError(`the snapshot of tablespace ${oid} is missing (${source})`);
+      if (!existsSync(source))
+        throw new SnapshotMissingError(`the snapshot of tablespace ${oid} is missing (${source})`);
       await input.runtime.system('cp', ['-a', source, target], { label: 'cp (tablespace snapshot)' });
     }
   },
@@ -72,13 +98,22 @@ export const btrfsDriver: SnapshotDriver = {
     try {
       for (const [key, path] of volumes) {
         const target = join(dir, key);
-        await run('btrfs', ['subvolume', 'snapshot', '-r', path, target], { label: 'btrfs subvolume snapshot', timeoutMs: input.timeoutMs });
+        await run('btrfs', ['subvolume', 'snapshot', '-r', path, target], {
+          label: 'btrfs subvolume snapshot',
+          timeoutMs: input.timeoutMs,
+        });
         subvolumes[key] = target;
       }
     } catch (error) {
-      for (const path of Object.values(subvolumes)) await run('btrfs', ['subvolume', 'delete', path], { label: 'btrfs subvolume delete', cleanup: true }).catch(() => undefined);
+      for (const path of Object.values(subvolumes))
+        await run('btrfs', ['subvolume', 'delete', path], { label: 'btrfs subvolume delete', cleanup: true }).catch(
+          () => undefined,
+        );
       await rm(dir, { recursive: true, force: true });
-      if (error instanceof ToolError && /not a subvolume|Not a Btrfs|Invalid argument|cross-device/i.test(error.stderr)) {
+      if (
+        error instanceof ToolError &&
+        /not a subvolume|Not a Btrfs|Invalid argument|cross-device/i.test(error.stderr)
+      ) {
         throw new RecoverableError('snapshot-failed', `btrfs could not snapshot: ${error.stderrTail.trim()}`, {
           hint: 'PGDATA and every tablespace must each be a btrfs subvolume on the same filesystem as the repository',
           cause: error,
@@ -92,7 +127,10 @@ export const btrfsDriver: SnapshotDriver = {
     const subvolumes = input.details.subvolumes ?? {};
     const clone = async (key: string, target: string): Promise<void> => {
       const snap = subvolumes[key];
-      if (!snap || !existsSync(snap)) throw new SnapshotMissingError(`the btrfs snapshot of ${key === 'data' ? 'PGDATA' : `tablespace ${key}`} is missing (${snap ?? 'not recorded'})`);
+      if (!snap || !existsSync(snap))
+        throw new SnapshotMissingError(
+          `the btrfs snapshot of ${key === 'data' ? 'PGDATA' : `tablespace ${key}`} is missing (${snap ?? 'not recorded'})`,
+        );
       try {
         await run('btrfs', ['subvolume', 'snapshot', snap, target], { label: 'btrfs subvolume snapshot' });
       } catch {
@@ -116,7 +154,9 @@ function commandDriver(spec: Extract<SnapshotSpec, { command: string }>): Snapsh
           RECOVERABLE_PGDATA: input.pgdata,
           RECOVERABLE_SNAPSHOT_START_LSN: input.startLsn,
           RECOVERABLE_SNAPSHOT_START_WAL_FILE: input.startWalFile,
-          RECOVERABLE_TABLESPACES: Object.entries(input.tablespaces).map(([oid, path]) => `${oid}=${path}`).join(' '),
+          RECOVERABLE_TABLESPACES: Object.entries(input.tablespaces)
+            .map(([oid, path]) => `${oid}=${path}`)
+            .join(' '),
         },
         timeoutMs: input.timeoutMs,
         label: 'snapshot command',
@@ -125,18 +165,30 @@ function commandDriver(spec: Extract<SnapshotSpec, { command: string }>): Snapsh
     },
     async restore(input: SnapshotRestoreInput) {
       try {
-        await runUserCommand('snapshot restore command', spec.restoreCommand, {
-          RECOVERABLE_SNAPSHOT_NAME: input.details.name,
-          RECOVERABLE_RESTORE_PATH: input.dataTarget,
-          RECOVERABLE_RESTORE_TABLESPACES: Object.entries(input.tablespaceTargets).map(([oid, path]) => `${oid}=${path}`).join(' '),
-        }, input.timeoutMs);
+        await runUserCommand(
+          'snapshot restore command',
+          spec.restoreCommand,
+          {
+            RECOVERABLE_SNAPSHOT_NAME: input.details.name,
+            RECOVERABLE_RESTORE_PATH: input.dataTarget,
+            RECOVERABLE_RESTORE_TABLESPACES: Object.entries(input.tablespaceTargets)
+              .map(([oid, path]) => `${oid}=${path}`)
+              .join(' '),
+          },
+          input.timeoutMs,
+        );
       } catch (error) {
-        if (error instanceof UserCommandError) throw new SnapshotMissingError(`the snapshot restore command failed: ${error.message}`, { cause: error });
+        if (error instanceof UserCommandError)
+          throw new SnapshotMissingError(`the snapshot restore command failed: ${error.message}`, { cause: error });
         throw error;
       }
-      if (!existsSync(join(input.dataTarget, 'PG_VERSION'))) throw new SnapshotMissingError(`the snapshot restore command left no PGDATA at ${input.dataTarget}`);
+      if (!existsSync(join(input.dataTarget, 'PG_VERSION')))
+        throw new SnapshotMissingError(`the snapshot restore command left no PGDATA at ${input.dataTarget}`);
       for (const [oid, target] of Object.entries(input.tablespaceTargets)) {
-        if (!existsSync(target)) throw new SnapshotMissingError(`the snapshot restore command left no clone of tablespace ${oid} at ${target}`);
+        if (!existsSync(target))
+          throw new SnapshotMissingError(
+            `the snapshot restore command left no clone of tablespace ${oid} at ${target}`,
+          );
       }
     },
   };
@@ -152,6 +204,9 @@ export function snapshotDriver(spec: SnapshotSpec): SnapshotDriver {
 export function restoringDriver(details: SnapshotDetails): SnapshotDriver {
   if (details.driver === 'btrfs') return btrfsDriver;
   if (details.driver === 'copy') return copyDriver;
-  if (!details.restoreCommand) throw new SnapshotMissingError(`snapshot ${details.name} was taken by a command but no restoreCommand was recorded`);
+  if (!details.restoreCommand)
+    throw new SnapshotMissingError(
+      `snapshot ${details.name} was taken by a command but no restoreCommand was recorded`,
+    );
   return commandDriver({ command: '', restoreCommand: details.restoreCommand, timeoutMs: 0, allowStandby: false });
 }

@@ -43,7 +43,13 @@ export interface SnapshotBackupOptions {
 export const LABEL_DIR = 'label';
 
 /** Take a snapshot backup; the record is written only when stop succeeded and the stop segment is archived. */
-export async function takeSnapshotBackup(source: Source, repo: LocalRepository, options: SnapshotBackupOptions, log: Logger, clock: Clock): Promise<StoredBackup> {
+export async function takeSnapshotBackup(
+  source: Source,
+  repo: LocalRepository,
+  options: SnapshotBackupOptions,
+  log: Logger,
+  clock: Clock,
+): Promise<StoredBackup> {
   const startedAt = clock.date();
   const started = clock.now();
   await requireSnapshotGrants(source);
@@ -59,7 +65,9 @@ export async function takeSnapshotBackup(source: Source, repo: LocalRepository, 
       const startLsn = await startBackup(client, source.major, label);
       const timeline = place.timeline;
       const startWalFile = segmentName(timeline, startLsn, facts.walSegmentSize);
-      log.info(`backup started at ${startLsn}: snapshotting ${place.pgdata}${facts.tablespaces.length ? ` and ${facts.tablespaces.length} tablespace(s)` : ''} (${options.driver.kind})`);
+      log.info(
+        `backup started at ${startLsn}: snapshotting ${place.pgdata}${facts.tablespaces.length ? ` and ${facts.tablespaces.length} tablespace(s)` : ''} (${options.driver.kind})`,
+      );
       // Step 2: the snapshot (and the workload, if any), then expectations; stop runs whatever happened.
       let taken: Awaited<ReturnType<SnapshotDriver['take']>> = {};
       let expectations: Expectations | null = null;
@@ -67,8 +75,14 @@ export async function takeSnapshotBackup(source: Source, repo: LocalRepository, 
       try {
         const [snap, during] = await Promise.allSettled([
           options.driver.take({
-            name, pgdata: place.pgdata, tablespaces: Object.fromEntries(facts.tablespaces.map((t) => [t.oid, t.location])),
-            startLsn, startWalFile, stagedDir: staged.dir, repository: repo.root, timeoutMs: options.timeoutMs,
+            name,
+            pgdata: place.pgdata,
+            tablespaces: Object.fromEntries(facts.tablespaces.map((t) => [t.oid, t.location])),
+            startLsn,
+            startWalFile,
+            stagedDir: staged.dir,
+            repository: repo.root,
+            timeoutMs: options.timeoutMs,
           }),
           options.during?.() ?? Promise.resolve(),
         ]);
@@ -77,47 +91,103 @@ export async function takeSnapshotBackup(source: Source, repo: LocalRepository, 
         taken = snap.value;
         if (options.beforeStop) expectations = await options.beforeStop();
       } finally {
-        stop = await stopBackup(client, source.major, options.archiveTimeoutMs ?? 3_600_000).catch((error: Error) => error);
+        stop = await stopBackup(client, source.major, options.archiveTimeoutMs ?? 3_600_000).catch(
+          (error: Error) => error,
+        );
       }
       if (stop instanceof Error) {
         throw new BackupUnusableError(`the backup could not be stopped cleanly: ${stop.message}`, {
-          hint: /statement timeout/.test(stop.message) ? 'the stop segment was never archived: check archive_command and pg_stat_archiver' : 'see the source server log', cause: stop,
+          hint: /statement timeout/.test(stop.message)
+            ? 'the stop segment was never archived: check archive_command and pg_stat_archiver'
+            : 'see the source server log',
+          cause: stop,
         });
       }
       // Step 3: the bytes pg_backup_stop returned, stored as they are.
       await mkdir(join(staged.dir, LABEL_DIR), { mode: 0o700 });
       await writeFile(join(staged.dir, LABEL_DIR, 'backup_label'), stop.labelfile, { mode: 0o600 });
-      if (stop.spcmapfile) await writeFile(join(staged.dir, LABEL_DIR, 'tablespace_map'), stop.spcmapfile, { mode: 0o600 });
+      if (stop.spcmapfile)
+        await writeFile(join(staged.dir, LABEL_DIR, 'tablespace_map'), stop.spcmapfile, { mode: 0o600 });
       const stopSegment = segmentName(labelTimeline(stop.labelfile) ?? timeline, stop.stopLsn, facts.walSegmentSize);
-      if (options.archiveTimeoutMs !== null) await waitForArchived(source, WalArchive.forSystem(repo.root, facts.systemIdentifier), stopSegment, facts.systemIdentifier, options.archiveTimeoutMs, log, clock);
+      if (options.archiveTimeoutMs !== null)
+        await waitForArchived(
+          source,
+          WalArchive.forSystem(repo.root, facts.systemIdentifier),
+          stopSegment,
+          facts.systemIdentifier,
+          options.archiveTimeoutMs,
+          log,
+          clock,
+        );
       if (expectations) {
-        const stored: StoredExpectations = { formatVersion: 1, exactness: 'exact', capturedAt: startedAt.toISOString(), expectations };
+        const stored: StoredExpectations = {
+          formatVersion: 1,
+          exactness: 'exact',
+          capturedAt: startedAt.toISOString(),
+          expectations,
+        };
         await writeFile(join(staged.dir, EXPECTATIONS_FILE), `${JSON.stringify(stored)}\n`, { mode: 0o600 });
       }
-      const tablespaces: TablespaceRecord[] = facts.tablespaces.map((t) => ({ oid: t.oid, name: t.name, sourceLocation: t.location, path: `tablespaces/${t.oid}` }));
+      const tablespaces: TablespaceRecord[] = facts.tablespaces.map((t) => ({
+        oid: t.oid,
+        name: t.name,
+        sourceLocation: t.location,
+        path: `tablespaces/${t.oid}`,
+      }));
       const sha = (text: string): string => createHash('sha256').update(text).digest('hex');
       const finishedAt = clock.date().toISOString();
       const durationMs = Math.round(clock.now() - started);
       // Step 4: a managed source's markers, inside the backup before it is committed: no backup without its history.
-      const historyFile = options.afterBackup ? await writeHistory(staged.dir, await options.afterBackup({ id: staged.id, systemIdentifier: facts.systemIdentifier })) : null;
+      const historyFile = options.afterBackup
+        ? await writeHistory(
+            staged.dir,
+            await options.afterBackup({ id: staged.id, systemIdentifier: facts.systemIdentifier }),
+          )
+        : null;
       const backup = await repo.commit(staged, {
-        id: staged.id, method: 'snapshot', scenario: options.scenario, startedAt: startedAt.toISOString(), finishedAt, durationMs,
+        id: staged.id,
+        method: 'snapshot',
+        scenario: options.scenario,
+        startedAt: startedAt.toISOString(),
+        finishedAt,
+        durationMs,
         source: sourceRecord(source, facts.systemIdentifier),
         physical: {
-          dataDir: 'data', label, startLsn, stopLsn: stop.stopLsn, timeline, startSegment: startWalFile, stopSegment, walSegmentSize: facts.walSegmentSize,
-          systemIdentifier: facts.systemIdentifier, dataChecksums: facts.dataChecksums, superuser: facts.superuser, tablespaces, hazards: [], toolVersion: `PostgreSQL ${source.serverVersion} low-level backup API`,
+          dataDir: 'data',
+          label,
+          startLsn,
+          stopLsn: stop.stopLsn,
+          timeline,
+          startSegment: startWalFile,
+          stopSegment,
+          walSegmentSize: facts.walSegmentSize,
+          systemIdentifier: facts.systemIdentifier,
+          dataChecksums: facts.dataChecksums,
+          superuser: facts.superuser,
+          tablespaces,
+          hazards: [],
+          toolVersion: `PostgreSQL ${source.serverVersion} low-level backup API`,
         },
         snapshot: {
-          name, driver: options.driver.kind, pgdata: place.pgdata, ...taken,
-          ...(options.restoreCommand ? { restoreCommand: options.restoreCommand } : {}), ...(options.deleteCommand ? { deleteCommand: options.deleteCommand } : {}),
-          labelFile: `${LABEL_DIR}/backup_label`, labelSha256: sha(stop.labelfile),
-          spcmapFile: stop.spcmapfile ? `${LABEL_DIR}/tablespace_map` : null, spcmapSha256: stop.spcmapfile ? sha(stop.spcmapfile) : null,
+          name,
+          driver: options.driver.kind,
+          pgdata: place.pgdata,
+          ...taken,
+          ...(options.restoreCommand ? { restoreCommand: options.restoreCommand } : {}),
+          ...(options.deleteCommand ? { deleteCommand: options.deleteCommand } : {}),
+          labelFile: `${LABEL_DIR}/backup_label`,
+          labelSha256: sha(stop.labelfile),
+          spcmapFile: stop.spcmapfile ? `${LABEL_DIR}/tablespace_map` : null,
+          spcmapSha256: stop.spcmapfile ? sha(stop.spcmapfile) : null,
           fromStandby: place.standby,
         },
         expectationsFile: expectations ? EXPECTATIONS_FILE : null,
         historyFile,
       });
-      log.info({ backup: backup.record.id, startLsn, stopLsn: stop.stopLsn }, `snapshot backup ${backup.record.id} complete: WAL ${startWalFile} to ${stopSegment}`);
+      log.info(
+        { backup: backup.record.id, startLsn, stopLsn: stop.stopLsn },
+        `snapshot backup ${backup.record.id} complete: WAL ${startWalFile} to ${stopSegment}`,
+      );
       return backup;
     } finally {
       await client.end().catch(() => undefined);
@@ -126,26 +196,46 @@ export async function takeSnapshotBackup(source: Source, repo: LocalRepository, 
 }
 
 // Where PGDATA is, the timeline, and whether this is a standby (accepted only with archive_mode=always).
-async function placeOf(client: import('pg').Client, allowStandby: boolean): Promise<{ pgdata: string; timeline: number; standby: boolean }> {
+async function placeOf(
+  client: import('pg').Client,
+  allowStandby: boolean,
+): Promise<{ pgdata: string; timeline: number; standby: boolean }> {
   const { rows } = await client.query<{ pgdata: string; standby: boolean; archive_mode: string; timeline: number }>(
     `select current_setting('data_directory') as pgdata, pg_is_in_recovery() as standby, current_setting('archive_mode') as archive_mode,
             (select timeline_id from pg_control_checkpoint()) as timeline`,
   );
   const r = rows[0]!;
   if (r.standby && !allowStandby) {
-    throw new ScenarioError('the source is a standby: on a standby the backup stop does not wait for WAL archiving, so the backup could be missing WAL', [
-      { path: 'backup.snapshot.allowStandby', problem: 'the source is a standby', fix: 'back up the primary, or set allowStandby: true if the standby archives its own WAL (archive_mode = always)' },
-    ]);
+    throw new ScenarioError(
+      'the source is a standby: on a standby the backup stop does not wait for WAL archiving, so the backup could be missing WAL',
+      [
+        {
+          path: 'backup.snapshot.allowStandby',
+          problem: 'the source is a standby',
+          fix: 'back up the primary, or set allowStandby: true if the standby archives its own WAL (archive_mode = always)',
+        },
+      ],
+    );
   }
   if (r.standby && r.archive_mode !== 'always') {
-    throw new ScenarioError(`the source is a standby with archive_mode = ${r.archive_mode}: its archive is not complete`, [
-      { path: 'backup.snapshot.allowStandby', problem: `archive_mode is ${r.archive_mode} on the standby`, fix: 'set archive_mode = always on the standby (so it archives what it replays), or back up the primary' },
-    ]);
+    throw new ScenarioError(
+      `the source is a standby with archive_mode = ${r.archive_mode}: its archive is not complete`,
+      [
+        {
+          path: 'backup.snapshot.allowStandby',
+          problem: `archive_mode is ${r.archive_mode} on the standby`,
+          fix: 'set archive_mode = always on the standby (so it archives what it replays), or back up the primary',
+        },
+      ],
+    );
   }
   return { pgdata: r.pgdata, timeline: r.timeline, standby: r.standby };
 }
 
 function snapshotFailed(reason: unknown): Error {
   if (reason instanceof RecoverableError && reason.code !== 'tool-failed') return reason;
-  return new BackupUnusableError(`the snapshot failed, the backup was stopped and nothing was recorded: ${(reason as Error).message}`, { cause: reason });
+  return new BackupUnusableError(
+    `the snapshot failed, the backup was stopped and nothing was recorded: ${(reason as Error).message}`,
+    { cause: reason },
+  );
 }

@@ -22,17 +22,33 @@ export function encryptionOf(key: RepositoryKey, durationMs: number): BackupEncr
 }
 
 /** Encrypt every file of a staged backup in place (two at a time: the work is AES, bounded by the cores). */
-export async function encryptBackupFiles(dir: string, backupId: string, paths: readonly string[], key: RepositoryKey): Promise<void> {
-  await mapLimit(paths.filter((p) => !PLAINTEXT_FILES.has(p)), 2, (path) => encryptInPlace(join(dir, path), key, cipherName(backupId, path)));
+export async function encryptBackupFiles(
+  dir: string,
+  backupId: string,
+  paths: readonly string[],
+  key: RepositoryKey,
+): Promise<void> {
+  await mapLimit(
+    paths.filter((p) => !PLAINTEXT_FILES.has(p)),
+    2,
+    (path) => encryptInPlace(join(dir, path), key, cipherName(backupId, path)),
+  );
 }
 
 /** The key to read an encrypted backup with: none configured is exit 2, another key exit 3 (nothing decrypted). */
 export function keyFor(record: Pick<BackupRecord, 'id' | 'encryption'>, key: RepositoryKey | null): RepositoryKey {
   const encryption = record.encryption!;
   if (!key) {
-    throw new ScenarioError(`backup ${record.id} is encrypted (key ${encryption.keyId}) and the scenario names no key`, [
-      { path: 'encryption.key', problem: `backup ${record.id} is encrypted`, fix: 'add encryption: { key: { file: <path> } } (or { env: NAME }) with the key the backup was taken with' },
-    ]);
+    throw new ScenarioError(
+      `backup ${record.id} is encrypted (key ${encryption.keyId}) and the scenario names no key`,
+      [
+        {
+          path: 'encryption.key',
+          problem: `backup ${record.id} is encrypted`,
+          fix: 'add encryption: { key: { file: <path> } } (or { env: NAME }) with the key the backup was taken with',
+        },
+      ],
+    );
   }
   if (encryption.keyId !== key.id) throw new KeyMismatchError(`backup ${record.id}`, encryption.keyId, key.id);
   return key;

@@ -18,7 +18,9 @@ export class KeyMismatchError extends EnvironmentError {
 export class CiphertextDamagedError extends RecoverableError {
   readonly file: string;
   constructor(file: string, problem: string) {
-    super('ciphertext-damaged', `${file}: ${problem}`, { hint: 'the encrypted file was altered after it was written: take a new backup' });
+    super('ciphertext-damaged', `${file}: ${problem}`, {
+      hint: 'the encrypted file was altered after it was written: take a new backup',
+    });
     this.file = file;
   }
 }

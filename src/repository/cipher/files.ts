@@ -27,7 +27,13 @@ async function pipeTo(chunks: AsyncGenerator<Buffer>, dest: string, mode: number
 }
 
 /** Write the ciphertext of `source` to `dest` (which must not exist); `name` is bound into the file's key. */
-export async function encryptFile(source: string, dest: string, key: RepositoryKey, name: string, mode = 0o600): Promise<void> {
+export async function encryptFile(
+  source: string,
+  dest: string,
+  key: RepositoryKey,
+  name: string,
+  mode = 0o600,
+): Promise<void> {
   const input = await open(source, 'r');
   try {
     await pipeTo(encryptChunks(handleReader(input), key, name), dest, mode);
@@ -48,7 +54,12 @@ export async function encryptInPlace(path: string, key: RepositoryKey, name: str
 }
 
 /** Authenticated plaintext of an encrypted file, chunk by chunk (each chunk verified before it is yielded). */
-export async function* decryptFileChunks(source: string, key: RepositoryKey, name: string, label = name): AsyncGenerator<Buffer> {
+export async function* decryptFileChunks(
+  source: string,
+  key: RepositoryKey,
+  name: string,
+  label = name,
+): AsyncGenerator<Buffer> {
   const input = await open(source, 'r');
   try {
     yield* decryptChunks(handleReader(input), key, name, label);
@@ -58,7 +69,14 @@ export async function* decryptFileChunks(source: string, key: RepositoryKey, nam
 }
 
 /** Decrypt `source` into `dest` (which must not exist); a damaged file leaves no `dest` behind. */
-export async function decryptFile(source: string, dest: string, key: RepositoryKey, name: string, label = name, mode = 0o600): Promise<void> {
+export async function decryptFile(
+  source: string,
+  dest: string,
+  key: RepositoryKey,
+  name: string,
+  label = name,
+  mode = 0o600,
+): Promise<void> {
   try {
     await pipeTo(decryptFileChunks(source, key, name, label), dest, mode);
   } catch (error) {

@@ -27,10 +27,16 @@ export function keyIdOf(master: Buffer): string {
 export function parseKey(text: string, where: string, path = 'encryption.key'): RepositoryKey {
   const hex = text.trim();
   if (!/^[0-9a-fA-F]+$/.test(hex) || hex.length !== KEY_BYTES * 2) {
-    const what = hex.length === 0 ? 'is empty' : /^[0-9a-fA-F]+$/.test(hex) ? `holds ${hex.length / 2} bytes of hex, not ${KEY_BYTES}` : 'is not hex';
-    throw new ScenarioError(`the encryption key in ${where} ${what}: a key is ${KEY_BYTES} random bytes written as ${KEY_BYTES * 2} hex digits`, [
-      { path, problem: `${where} ${what}`, fix: MAKE_ONE },
-    ]);
+    const what =
+      hex.length === 0
+        ? 'is empty'
+        : /^[0-9a-fA-F]+$/.test(hex)
+          ? `holds ${hex.length / 2} bytes of hex, not ${KEY_BYTES}`
+          : 'is not hex';
+    throw new ScenarioError(
+      `the encryption key in ${where} ${what}: a key is ${KEY_BYTES} random bytes written as ${KEY_BYTES * 2} hex digits`,
+      [{ path, problem: `${where} ${what}`, fix: MAKE_ONE }],
+    );
   }
   const bytes = Buffer.from(hex, 'hex');
   return { bytes, id: keyIdOf(bytes) };
@@ -42,7 +48,11 @@ export function loadKey(source: KeySource, repository: string, env: NodeJS.Proce
     const value = env[source.env];
     if (value === undefined) {
       throw new ScenarioError(`the encryption key variable ${source.env} is not set`, [
-        { path: 'encryption.key.env', problem: `${source.env} is not set in this environment`, fix: `export ${source.env}=$(openssl rand -hex 32), or name a key file instead` },
+        {
+          path: 'encryption.key.env',
+          problem: `${source.env} is not set in this environment`,
+          fix: `export ${source.env}=$(openssl rand -hex 32), or name a key file instead`,
+        },
       ]);
     }
     return parseKey(value, `$${source.env}`, 'encryption.key.env');
@@ -52,9 +62,11 @@ export function loadKey(source: KeySource, repository: string, env: NodeJS.Proce
   try {
     text = readFileSync(source.file, 'utf8');
   } catch (cause) {
-    throw new ScenarioError(`cannot read the encryption key file ${source.file}: ${(cause as Error).message}`, [
-      { path: 'encryption.key.file', problem: `${source.file} is not readable`, fix: MAKE_ONE },
-    ], { cause });
+    throw new ScenarioError(
+      `cannot read the encryption key file ${source.file}: ${(cause as Error).message}`,
+      [{ path: 'encryption.key.file', problem: `${source.file} is not readable`, fix: MAKE_ONE }],
+      { cause },
+    );
   }
   return parseKey(text, source.file, 'encryption.key.file');
 }
@@ -64,7 +76,11 @@ function assertOutside(file: string, repository: string): void {
   const rel = relative(resolve(repository), resolve(file));
   if (rel === '' || (!rel.startsWith('..') && !isAbsolute(rel))) {
     throw new ScenarioError(`the encryption key file ${file} is inside the repository ${repository}`, [
-      { path: 'encryption.key.file', problem: 'the key would be stored with the backups it protects', fix: 'keep the key file outside the repository (and back it up somewhere else)' },
+      {
+        path: 'encryption.key.file',
+        problem: 'the key would be stored with the backups it protects',
+        fix: 'keep the key file outside the repository (and back it up somewhere else)',
+      },
     ]);
   }
 }

@@ -35,7 +35,15 @@ interface Header {
 }
 
 function fileKey(master: Buffer, salt: Buffer, name: string): Buffer {
-  return Buffer.from(hkdfSync('sha256', master, salt, Buffer.concat([Buffer.from('recoverable file v1\0'), Buffer.from(name, 'utf8')]), 32));
+  return Buffer.from(
+    hkdfSync(
+      'sha256',
+      master,
+      salt,
+      Buffer.concat([Buffer.from('recoverable file v1\0'), Buffer.from(name, 'utf8')]),
+      32,
+    ),
+  );
 }
 
 function nonceOf(prefix: Buffer, index: number): Buffer {
@@ -66,12 +74,19 @@ export function headerKeyId(bytes: Buffer): string | null {
 }
 
 function parseHeader(bytes: Buffer, label: string): Header {
-  if (bytes.length < HEADER_BYTES) throw new CiphertextDamagedError(label, `${bytes.length} bytes, shorter than the ${HEADER_BYTES}-byte header of an encrypted file`);
-  if (!bytes.subarray(0, MAGIC.length).equals(MAGIC)) throw new CiphertextDamagedError(label, 'not an encrypted file (its header does not start with RCVRCRYP)');
+  if (bytes.length < HEADER_BYTES)
+    throw new CiphertextDamagedError(
+      label,
+      `${bytes.length} bytes, shorter than the ${HEADER_BYTES}-byte header of an encrypted file`,
+    );
+  if (!bytes.subarray(0, MAGIC.length).equals(MAGIC))
+    throw new CiphertextDamagedError(label, 'not an encrypted file (its header does not start with RCVRCRYP)');
   const version = bytes.readUInt8(MAGIC.length);
-  if (version !== VERSION) throw new CiphertextDamagedError(label, `encryption format version ${version}, this version reads ${VERSION}`);
+  if (version !== VERSION)
+    throw new CiphertextDamagedError(label, `encryption format version ${version}, this version reads ${VERSION}`);
   const chunkLog2 = bytes.readUInt8(MAGIC.length + 1);
-  if (chunkLog2 < 10 || chunkLog2 > 26) throw new CiphertextDamagedError(label, `chunk size 2^${chunkLog2} in the header is out of range`);
+  if (chunkLog2 < 10 || chunkLog2 > 26)
+    throw new CiphertextDamagedError(label, `chunk size 2^${chunkLog2} in the header is out of range`);
   let at = MAGIC.length + 2;
   const keyId = bytes.subarray(at, (at += KEY_ID_BYTES)).toString('hex');
   const salt = bytes.subarray(at, (at += SALT_BYTES));
@@ -80,13 +95,22 @@ function parseHeader(bytes: Buffer, label: string): Header {
 }
 
 /** Encrypt what `read` yields, chunk by chunk; `name` is bound into the file key (a file renamed fails to decrypt). */
-export async function* encryptChunks(read: ReadInto, key: RepositoryKey, name: string, chunkLog2 = DEFAULT_CHUNK_LOG2): AsyncGenerator<Buffer> {
+export async function* encryptChunks(
+  read: ReadInto,
+  key: RepositoryKey,
+  name: string,
+  chunkLog2 = DEFAULT_CHUNK_LOG2,
+): AsyncGenerator<Buffer> {
   const header = newHeader(key, chunkLog2);
   const derived = fileKey(key.bytes, header.salt, name);
   yield header.bytes;
   const buffer = Buffer.allocUnsafe(header.chunkSize);
   for (let index = 0; ; index++) {
-    if (index >= MAX_CHUNKS) throw new RecoverableError('encrypted-file-too-large', `${name} is too large for one encrypted file (more than 2^32 chunks)`);
+    if (index >= MAX_CHUNKS)
+      throw new RecoverableError(
+        'encrypted-file-too-large',
+        `${name} is too large for one encrypted file (more than 2^32 chunks)`,
+      );
     const length = await read(buffer, header.chunkSize);
     const final = length < header.chunkSize;
     const cipher = createCipheriv('aes-256-gcm', derived, nonceOf(header.prefix, index));
@@ -100,7 +124,12 @@ export async function* encryptChunks(read: ReadInto, key: RepositoryKey, name: s
  * Decrypt what `read` yields: the header's key id is compared first (KeyMismatchError, nothing decrypted), then each
  * chunk is released only once its tag verifies (CiphertextDamagedError naming `label` otherwise).
  */
-export async function* decryptChunks(read: ReadInto, key: RepositoryKey, name: string, label = name): AsyncGenerator<Buffer> {
+export async function* decryptChunks(
+  read: ReadInto,
+  key: RepositoryKey,
+  name: string,
+  label = name,
+): AsyncGenerator<Buffer> {
   const headerBytes = Buffer.alloc(HEADER_BYTES);
   const header = parseHeader(headerBytes.subarray(0, await read(headerBytes, HEADER_BYTES)), label);
   if (header.keyId !== key.id) throw new KeyMismatchError(label, header.keyId, key.id);
@@ -111,7 +140,12 @@ export async function* decryptChunks(read: ReadInto, key: RepositoryKey, name: s
     if (index >= MAX_CHUNKS) throw new CiphertextDamagedError(label, 'more chunks than the format allows');
     const length = await read(buffer, sealed);
     if (length < TAG_BYTES) {
-      throw new CiphertextDamagedError(label, length === 0 && index > 0 ? `truncated after chunk ${index - 1} (no final chunk)` : `chunk ${index} is cut short (${length} bytes, less than its tag)`);
+      throw new CiphertextDamagedError(
+        label,
+        length === 0 && index > 0
+          ? `truncated after chunk ${index - 1} (no final chunk)`
+          : `chunk ${index} is cut short (${length} bytes, less than its tag)`,
+      );
     }
     const final = length < sealed;
     const decipher = createDecipheriv('aes-256-gcm', derived, nonceOf(header.prefix, index));
@@ -121,11 +155,15 @@ export async function* decryptChunks(read: ReadInto, key: RepositoryKey, name: s
     try {
       plain = Buffer.concat([decipher.update(buffer.subarray(0, length - TAG_BYTES)), decipher.final()]);
     } catch {
-      throw new CiphertextDamagedError(label, `chunk ${index} does not authenticate (AES-256-GCM tag mismatch: altered, truncated, reordered or encrypted under another name)`);
+      throw new CiphertextDamagedError(
+        label,
+        `chunk ${index} does not authenticate (AES-256-GCM tag mismatch: altered, truncated, reordered or encrypted under another name)`,
+      );
     }
     if (final) {
       // The final chunk must end the file: anything after it was appended.
-      if ((await read(buffer, 1)) !== 0) throw new CiphertextDamagedError(label, `bytes after the final chunk ${index}`);
+      if ((await read(buffer, 1)) !== 0)
+        throw new CiphertextDamagedError(label, `bytes after the final chunk ${index}`);
       yield plain;
       return;
     }
@@ -144,7 +182,12 @@ export function bufferReader(source: Buffer): ReadInto {
 }
 
 /** Encrypt a buffer whole (small files: evidence, tests). */
-export async function encryptBuffer(plain: Buffer, key: RepositoryKey, name: string, chunkLog2 = DEFAULT_CHUNK_LOG2): Promise<Buffer> {
+export async function encryptBuffer(
+  plain: Buffer,
+  key: RepositoryKey,
+  name: string,
+  chunkLog2 = DEFAULT_CHUNK_LOG2,
+): Promise<Buffer> {
   const parts: Buffer[] = [];
   for await (const part of encryptChunks(bufferReader(plain), key, name, chunkLog2)) parts.push(part);
   return Buffer.concat(parts);

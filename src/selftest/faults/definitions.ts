@@ -25,7 +25,12 @@ export const viewDefinitionChanged: Fault = {
   injects: `the view ${SELFTEST_TABLES.view} redefined with another predicate (same name, same columns)`,
   reason: new RegExp(`view ${SELFTEST_TABLES.view.replace('.', '\\.')}: definition`),
   caughtBy: every(DEFINITIONS),
-  injection: { stage: 'restored', apply: statements([`create or replace view ${SELFTEST_TABLES.view} as select id, amount from selftest.aliased where amount > 101`]) },
+  injection: {
+    stage: 'restored',
+    apply: statements([
+      `create or replace view ${SELFTEST_TABLES.view} as select id, amount from selftest.aliased where amount > 101`,
+    ]),
+  },
 };
 
 export const functionBodyChanged: Fault = {
@@ -34,7 +39,12 @@ export const functionBodyChanged: Fault = {
   injects: `the body of ${SELFTEST_TABLES.function}(numeric) changed (same signature)`,
   reason: new RegExp(`function ${SELFTEST_TABLES.function.replace('.', '\\.')}\\(`),
   caughtBy: every(DEFINITIONS),
-  injection: { stage: 'restored', apply: statements([`create or replace function ${SELFTEST_TABLES.function}(x numeric) returns numeric language sql immutable as 'SELECT x * 3'`]) },
+  injection: {
+    stage: 'restored',
+    apply: statements([
+      `create or replace function ${SELFTEST_TABLES.function}(x numeric) returns numeric language sql immutable as 'SELECT x * 3'`,
+    ]),
+  },
 };
 
 export const indexPredicateChanged: Fault = {
@@ -45,7 +55,10 @@ export const indexPredicateChanged: Fault = {
   caughtBy: every(DEFINITIONS),
   injection: {
     stage: 'restored',
-    apply: statements([`drop index ${SELFTEST_TABLES.partialIndex}`, `create index ${SELFTEST_TABLES.partialIndex.split('.')[1]} on selftest.indexed (label) where id > 11`]),
+    apply: statements([
+      `drop index ${SELFTEST_TABLES.partialIndex}`,
+      `create index ${SELFTEST_TABLES.partialIndex.split('.')[1]} on selftest.indexed (label) where id > 11`,
+    ]),
   },
 };
 
@@ -64,5 +77,8 @@ export const roleMembershipLost: Fault = {
   injects: `the membership of ${SELFTEST_ROLES.member} in ${SELFTEST_ROLES.group} lost (both roles still there)`,
   reason: new RegExp(SELFTEST_ROLES.group),
   caughtBy: every(`role:${SELFTEST_ROLES.member}`),
-  injection: { stage: 'restored', apply: statements([`revoke ${SELFTEST_ROLES.group} from ${SELFTEST_ROLES.member}`], false) },
+  injection: {
+    stage: 'restored',
+    apply: statements([`revoke ${SELFTEST_ROLES.group} from ${SELFTEST_ROLES.member}`], false),
+  },
 };

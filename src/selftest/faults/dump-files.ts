@@ -61,7 +61,11 @@ export const rolesMissing: Fault = {
       const file = join(copy.backup.dir, copy.backup.record.dump!.globalsFile);
       const lines = (await readFile(file, 'utf8')).split('\n');
       const kept = lines.filter((line) => !new RegExp(`\\b${OWNER_ROLE}\\b`).test(line));
-      if (kept.length === lines.length) throw new RecoverableError('fault-not-injectable', `${relative(copy.backup.dir, file)} never mentions role ${OWNER_ROLE}: nothing to leave out`);
+      if (kept.length === lines.length)
+        throw new RecoverableError(
+          'fault-not-injectable',
+          `${relative(copy.backup.dir, file)} never mentions role ${OWNER_ROLE}: nothing to leave out`,
+        );
       await writeFile(file, kept.join('\n'));
       await resealManifest(copy);
       return `${lines.length - kept.length} line(s) about ${OWNER_ROLE} left out of ${relative(copy.backup.dir, file)}`;

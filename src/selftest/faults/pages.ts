@@ -11,7 +11,10 @@ export const heapPageCorrupt: Fault = {
   injects: `a heap tuple of ${SELFTEST_TABLES.aliased} given a deleting transaction id the cluster never assigned, page checksum recomputed (rows, counts and fingerprints unchanged)`,
   reason: /xmax \d+ equals or exceeds next valid transaction ID/,
   caughtBy: ALL,
-  injection: { stage: 'restored', apply: (cluster, database) => corruptHeapTuple(cluster, database, SELFTEST_TABLES.aliased) },
+  injection: {
+    stage: 'restored',
+    apply: (cluster, database) => corruptHeapTuple(cluster, database, SELFTEST_TABLES.aliased),
+  },
 };
 
 export const indexPageCorrupt: Fault = {
@@ -20,5 +23,8 @@ export const indexPageCorrupt: Fault = {
   injects: `two keys swapped on a leaf page of ${SELFTEST_TABLES.index}, page checksum recomputed (table data unchanged)`,
   reason: /item order invariant violated/,
   caughtBy: ALL,
-  injection: { stage: 'restored', apply: (cluster, database) => corruptIndexOrder(cluster, database, SELFTEST_TABLES.index) },
+  injection: {
+    stage: 'restored',
+    apply: (cluster, database) => corruptIndexOrder(cluster, database, SELFTEST_TABLES.index),
+  },
 };

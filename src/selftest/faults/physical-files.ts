@@ -20,7 +20,8 @@ function dataDir(copy: BackupCopy): string {
 export const backupLabelDeleted: Fault = {
   id: 'backup-label-deleted',
   family: 'physical-files',
-  injects: 'backup_label deleted from the backup (the manifest written after): without it the server runs crash recovery',
+  injects:
+    'backup_label deleted from the backup (the manifest written after): without it the server runs crash recovery',
   reason: /crash recovery/,
   caughtBy: { basebackup: 'recovery:backup-label', snapshot: 'recovery:backup-label' },
   injection: {
@@ -46,7 +47,11 @@ export const backupLabelEdited: Fault = {
       const file = labelPath(copy);
       const text = await readFile(file, 'utf8');
       const edited = text.replace(/^LABEL: .*$/m, 'LABEL: edited after the backup');
-      if (edited === text) throw new RecoverableError('fault-not-injectable', `${relative(copy.backup.dir, file)} has no LABEL line to edit`);
+      if (edited === text)
+        throw new RecoverableError(
+          'fault-not-injectable',
+          `${relative(copy.backup.dir, file)} has no LABEL line to edit`,
+        );
       await writeFile(file, edited);
       await resealManifest(copy);
       return `${relative(copy.backup.dir, file)}: LABEL line replaced`;
@@ -66,7 +71,8 @@ async function largestRelationFile(copy: BackupCopy): Promise<string> {
       if (!best || size > best.size) best = { file, size };
     }
   }
-  if (!best || best.size < 2 * PAGE_SIZE) throw new RecoverableError('fault-not-injectable', `no relation file of two pages or more under ${base}`);
+  if (!best || best.size < 2 * PAGE_SIZE)
+    throw new RecoverableError('fault-not-injectable', `no relation file of two pages or more under ${base}`);
   return best.file;
 }
 
@@ -89,7 +95,8 @@ export const backupFileTampered: Fault = {
 export const standbySignal: Fault = {
   id: 'standby-signal',
   family: 'physical-files',
-  injects: 'standby.signal and a primary_conninfo inside the backup, as pg_basebackup -R or a standby leaves them (the manifest written after)',
+  injects:
+    'standby.signal and a primary_conninfo inside the backup, as pg_basebackup -R or a standby leaves them (the manifest written after)',
   reason: /standby\.signal/,
   caughtBy: { basebackup: 'backup:standby-signal', snapshot: 'backup:standby-signal' },
   injection: {

@@ -13,6 +13,11 @@ export const aliasColumnRowChanged: Fault = {
   caughtBy: { dump: FINGERPRINT, basebackup: FINGERPRINT, snapshot: FINGERPRINT },
   injection: {
     stage: 'restored',
-    apply: (cluster, database) => changeRows(cluster, database, `update ${SELFTEST_TABLES.aliased} set amount = amount + 1 where id = (select min(id) from ${SELFTEST_TABLES.aliased})`),
+    apply: (cluster, database) =>
+      changeRows(
+        cluster,
+        database,
+        `update ${SELFTEST_TABLES.aliased} set amount = amount + 1 where id = (select min(id) from ${SELFTEST_TABLES.aliased})`,
+      ),
   },
 };

@@ -30,15 +30,30 @@ create policy owner_only on ${TABLE} using (owner_name = current_user);
 `;
 
 // Start the managed source, change it with `sql` as its superuser, then drill a dump of it taken as `role`.
-function dumpAs(role: string, sql: string, injected: string, label: string): Extract<Fault['injection'], { stage: 'source' }> {
+function dumpAs(
+  role: string,
+  sql: string,
+  injected: string,
+  label: string,
+): Extract<Fault['injection'], { stage: 'source' }> {
   return {
     stage: 'source',
     async drill(base, ctx, run) {
-      if (base.source.kind !== 'managed') throw new RecoverableError('fault-not-injectable', `${label} needs the managed source to start from`);
-      if (ctx.version < 14) throw new RecoverableError('fault-not-injectable', `${label} needs PostgreSQL 14 or later (the pg_read_all_data role), not ${ctx.version}`);
+      if (base.source.kind !== 'managed')
+        throw new RecoverableError('fault-not-injectable', `${label} needs the managed source to start from`);
+      if (ctx.version < 14)
+        throw new RecoverableError(
+          'fault-not-injectable',
+          `${label} needs PostgreSQL 14 or later (the pg_read_all_data role), not ${ctx.version}`,
+        );
       const spec = base.source;
       const repository = join(ctx.dir, 'repository');
-      const { runtime, dispose } = await managedRuntime(base, new LocalRepository(repository), ['pg_dump', 'pg_dumpall'], ctx.log);
+      const { runtime, dispose } = await managedRuntime(
+        base,
+        new LocalRepository(repository),
+        ['pg_dump', 'pg_dumpall'],
+        ctx.log,
+      );
       const source = await startManagedSource(spec, runtime, ctx.log, { disposeRuntime: dispose });
       try {
         const client = await source.cluster.connect(spec.database);
@@ -48,7 +63,12 @@ function dumpAs(role: string, sql: string, injected: string, label: string): Ext
           await client.end();
         }
         const url = `host=${source.cluster.socketDir} port=${source.cluster.connection.port} user=${role} dbname=${spec.database}`;
-        const scenario: Scenario = { ...base, name: `${base.name}-${label}`, source: { kind: 'url', url, markers: false }, repository };
+        const scenario: Scenario = {
+          ...base,
+          name: `${base.name}-${label}`,
+          source: { kind: 'url', url, markers: false },
+          repository,
+        };
         return { injected, outcome: await run(scenario) };
       } finally {
         await source.dispose();
@@ -65,7 +85,12 @@ export const tableUnreadable: Fault = {
   caughtBy: { dump: 'backup' },
   // The dump of a url source runs with this machine's pg_dump.
   environments: ['local'],
-  injection: dumpAs(BACKUP_ROLE, HIDE_ROWS, `${TABLE}: 50 rows owned by postgres, row-level security on, dumped as ${BACKUP_ROLE}`, 'table-unreadable'),
+  injection: dumpAs(
+    BACKUP_ROLE,
+    HIDE_ROWS,
+    `${TABLE}: 50 rows owned by postgres, row-level security on, dumped as ${BACKUP_ROLE}`,
+    'table-unreadable',
+  ),
 };
 
 /** A backup role granted SELECT schema by schema, with one table left out. */
@@ -98,5 +123,10 @@ export const tablePermissionDenied: Fault = {
   reason: /permission denied for table secret_keys/,
   caughtBy: { dump: 'backup' },
   environments: ['local'],
-  injection: dumpAs(GRANTED_ROLE, GRANT_ALL_BUT_ONE, `${SECRET}: 20 rows, no SELECT for ${GRANTED_ROLE}, dumped as ${GRANTED_ROLE}`, 'table-permission-denied'),
+  injection: dumpAs(
+    GRANTED_ROLE,
+    GRANT_ALL_BUT_ONE,
+    `${SECRET}: 20 rows, no SELECT for ${GRANTED_ROLE}, dumped as ${GRANTED_ROLE}`,
+    'table-permission-denied',
+  ),
 };

@@ -8,7 +8,8 @@ import { RecoverableError } from '../../core/errors.ts';
 
 function firstTablespace(copy: BackupCopy): TablespaceRecord {
   const tablespace = copy.backup.record.physical?.tablespaces[0];
-  if (!tablespace) throw new RecoverableError('fault-not-injectable', `backup ${copy.backup.record.id} has no tablespace`);
+  if (!tablespace)
+    throw new RecoverableError('fault-not-injectable', `backup ${copy.backup.record.id} has no tablespace`);
   return tablespace;
 }
 
@@ -23,7 +24,8 @@ export const tablespaceMapMissing: Fault = {
     async apply(copy) {
       const { name } = firstTablespace(copy);
       const mapFile = copy.backup.record.snapshot?.spcmapFile;
-      if (!mapFile) throw new RecoverableError('fault-not-injectable', `backup ${copy.backup.record.id} stored no tablespace_map`);
+      if (!mapFile)
+        throw new RecoverableError('fault-not-injectable', `backup ${copy.backup.record.id} stored no tablespace_map`);
       await rm(join(copy.backup.dir, mapFile));
       await resealManifest(copy);
       return `${mapFile} deleted (tablespace ${name})`;

@@ -12,9 +12,13 @@ const CONTINUITY = 'wal:continuity';
 const latest = normalizeTarget('latest');
 const immediate = normalizeTarget('immediate');
 
-function archiveOf(copy: BackupCopy): { dir: string; physical: NonNullable<BackupCopy['backup']['record']['physical']> } {
+function archiveOf(copy: BackupCopy): {
+  dir: string;
+  physical: NonNullable<BackupCopy['backup']['record']['physical']>;
+} {
   const physical = copy.backup.record.physical;
-  if (!physical || !copy.walDir) throw new RecoverableError('fault-not-injectable', `backup ${copy.backup.record.id} has no WAL archive`);
+  if (!physical || !copy.walDir)
+    throw new RecoverableError('fault-not-injectable', `backup ${copy.backup.record.id} has no WAL archive`);
   return { dir: copy.walDir, physical };
 }
 
@@ -47,7 +51,12 @@ export const walSegmentCorrupt: Fault = {
     targets: [latest],
     async apply(copy) {
       const { dir } = archiveOf(copy);
-      const victim = copy.history?.end.lastSegment ?? (await readdir(dir)).filter((n) => isSegmentName(n)).sort().at(-1);
+      const victim =
+        copy.history?.end.lastSegment ??
+        (await readdir(dir))
+          .filter((n) => isSegmentName(n))
+          .sort()
+          .at(-1);
       if (!victim) throw new RecoverableError('fault-not-injectable', `the archive ${dir} holds no segment`);
       const size = (await stat(join(dir, victim))).size;
       await writeFile(join(dir, victim), randomBytes(size));
@@ -59,7 +68,8 @@ export const walSegmentCorrupt: Fault = {
 export const walWindowMissing: Fault = {
   id: 'wal-window-missing',
   family: 'wal',
-  injects: "the backup's start segment (WAL written while the backup ran) removed from the archive; restored to immediate",
+  injects:
+    "the backup's start segment (WAL written while the backup ran) removed from the archive; restored to immediate",
   reason: /unusable from the archive alone/,
   caughtBy: { basebackup: CONTINUITY, snapshot: CONTINUITY },
   injection: {

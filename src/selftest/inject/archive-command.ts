@@ -16,10 +16,19 @@ export interface ArchiveAttempt {
 }
 
 /** Archive `path` as `name` into `repository` with the command a managed source in `runtime` is configured with. */
-export async function archiveAsServer(runtime: Runtime, repository: string, system: string, path: string, name: string): Promise<ArchiveAttempt> {
-  const command = runtime.kind === 'local' ? archiveCommand(repository, system) : containerArchiveCommand(repository, system);
+export async function archiveAsServer(
+  runtime: Runtime,
+  repository: string,
+  system: string,
+  path: string,
+  name: string,
+): Promise<ArchiveAttempt> {
+  const command =
+    runtime.kind === 'local' ? archiveCommand(repository, system) : containerArchiveCommand(repository, system);
   try {
-    const { stdout, stderr } = await runtime.system('sh', ['-c', expandArchiveCommand(command, path, name)], { label: 'archive_command' });
+    const { stdout, stderr } = await runtime.system('sh', ['-c', expandArchiveCommand(command, path, name)], {
+      label: 'archive_command',
+    });
     return { accepted: true, exitCode: 0, output: `${stderr}${stdout}`.trim() };
   } catch (error) {
     if (!(error instanceof ToolError)) throw error;

@@ -4,7 +4,14 @@ import { join } from 'node:path';
 import { run } from '../../core/exec.ts';
 import { LocalRepository, type StoredBackup } from '../../repository/local-repository.ts';
 import { readHistory, type SourceHistory } from '../../repository/history.ts';
-import { buildManifest, keepOutsideBackupManifest, MANIFEST_FILE, MANIFEST_SIGNATURE_FILE, type Delegation, type Manifest } from '../../repository/manifest.ts';
+import {
+  buildManifest,
+  keepOutsideBackupManifest,
+  MANIFEST_FILE,
+  MANIFEST_SIGNATURE_FILE,
+  type Delegation,
+  type Manifest,
+} from '../../repository/manifest.ts';
 import { signBytes } from '../../evidence/sign.ts';
 import type { SigningKey } from '../../evidence/keys.ts';
 import { WalArchive } from '../../repository/wal-archive.ts';
@@ -23,7 +30,11 @@ export interface BackupCopy {
 }
 
 /** Open backup `id` of `repository`. */
-export async function openBackup(repository: string, id: string, signer: SigningKey | null = null): Promise<BackupCopy> {
+export async function openBackup(
+  repository: string,
+  id: string,
+  signer: SigningKey | null = null,
+): Promise<BackupCopy> {
   const repo = new LocalRepository(repository);
   const backup = (await repo.list()).find((b) => b.record.id === id);
   if (!backup) throw new RecoverableError('fault-not-injectable', `no backup ${id} in ${repository}`);
@@ -38,7 +49,12 @@ export async function openBackup(repository: string, id: string, signer: Signing
 }
 
 /** Copy the whole repository at `from` to `to` (owners and modes kept: a restored server reads the archive as its own user). */
-export async function copyRepository(from: string, to: string, id: string, signer: SigningKey | null = null): Promise<BackupCopy> {
+export async function copyRepository(
+  from: string,
+  to: string,
+  id: string,
+  signer: SigningKey | null = null,
+): Promise<BackupCopy> {
   await run('cp', ['-a', '--reflink=auto', from, to], { label: 'cp (repository copy)' });
   return openBackup(to, id, signer);
 }
@@ -55,7 +71,11 @@ export async function resealManifest(copy: BackupCopy, options: { sign?: boolean
   const delegations: Delegation[] = (previous.delegated ?? []).map((d) => ({ ...d, keep: keepOutsideBackupManifest }));
   const text = `${JSON.stringify(await buildManifest(dir, delegations), null, 2)}\n`;
   await writeFile(join(dir, MANIFEST_FILE), text);
-  if (copy.signer && options.sign !== false) await writeFile(join(dir, MANIFEST_SIGNATURE_FILE), `${JSON.stringify(signBytes(Buffer.from(text), copy.signer, MANIFEST_FILE), null, 2)}\n`);
+  if (copy.signer && options.sign !== false)
+    await writeFile(
+      join(dir, MANIFEST_SIGNATURE_FILE),
+      `${JSON.stringify(signBytes(Buffer.from(text), copy.signer, MANIFEST_FILE), null, 2)}\n`,
+    );
 }
 
 /** The largest file under `dir` whose name passes `accept`. */

@@ -16,7 +16,8 @@ export async function corruptHeapTuple(cluster: Cluster, database: string, relat
   try {
     const pages = await readPages(cluster, file);
     const block = pages.findIndex((p) => firstNormalTuple(p) !== null);
-    if (block < 0) throw new RecoverableError('fault-not-injectable', `${relation} has no live tuple to corrupt in ${file.path}`);
+    if (block < 0)
+      throw new RecoverableError('fault-not-injectable', `${relation} has no live tuple to corrupt in ${file.path}`);
     const page = pages[block]!;
     const tuple = firstNormalTuple(page)!;
     const xmax = Math.max(3, (file.nextXid + XID_AHEAD) % 2 ** 32);
@@ -34,7 +35,8 @@ export async function corruptIndexOrder(cluster: Cluster, database: string, inde
   try {
     const pages = await readPages(cluster, file);
     const block = pages.findIndex((p) => leafKeyPair(p) !== null);
-    if (block < 0) throw new RecoverableError('fault-not-injectable', `${index} has no leaf page with two keys in ${file.path}`);
+    if (block < 0)
+      throw new RecoverableError('fault-not-injectable', `${index} has no leaf page with two keys in ${file.path}`);
     const page = pages[block]!;
     const [a, b] = leafKeyPair(page)!;
     swapLinePointers(page, a, b);

@@ -7,7 +7,11 @@ export async function changeRows(cluster: Cluster, database: string, sql: string
   const client = await cluster.connect(database);
   try {
     const changed = (await client.query(sql)).rowCount ?? 0;
-    if (changed !== rows) throw new RecoverableError('fault-not-injectable', `the statement changed ${changed} row(s), not ${rows}: ${sql}`);
+    if (changed !== rows)
+      throw new RecoverableError(
+        'fault-not-injectable',
+        `the statement changed ${changed} row(s), not ${rows}: ${sql}`,
+      );
     return `${sql} (${changed} row${changed === 1 ? '' : 's'})`;
   } finally {
     await client.end();

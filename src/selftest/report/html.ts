@@ -10,21 +10,46 @@ export function renderSelftestHtml(result: SelftestResult): string {
   const rows = matrixRows(result);
   const took = formatDuration(Date.parse(result.finishedAt) - Date.parse(result.startedAt));
   const sections = result.methods.map((method) => {
-    const body = rows.filter((r) => r.method === method.method).map((r) => `<tr class="${r.ok ? 'ok' : 'bad'}">${[
-      `<code>${escapeHtml(r.fault)}</code>`, escapeHtml(r.stage), escapeHtml(r.injected), `<code>${escapeHtml(r.expected)}</code>`,
-      `<span class="badge ${r.ok ? 'passed' : 'failed'}">${escapeHtml(outcomeText(r.outcome))}</span>`, `<code>${escapeHtml(r.caughtBy)}</code>`, escapeHtml(r.message),
-    ].map((c) => `<td>${c}</td>`).join('')}</tr>`).join('');
+    const body = rows
+      .filter((r) => r.method === method.method)
+      .map(
+        (r) =>
+          `<tr class="${r.ok ? 'ok' : 'bad'}">${[
+            `<code>${escapeHtml(r.fault)}</code>`,
+            escapeHtml(r.stage),
+            escapeHtml(r.injected),
+            `<code>${escapeHtml(r.expected)}</code>`,
+            `<span class="badge ${r.ok ? 'passed' : 'failed'}">${escapeHtml(outcomeText(r.outcome))}</span>`,
+            `<code>${escapeHtml(r.caughtBy)}</code>`,
+            escapeHtml(r.message),
+          ]
+            .map((c) => `<td>${c}</td>`)
+            .join('')}</tr>`,
+      )
+      .join('');
     return `<section><h2>${escapeHtml(method.method)}</h2><table><thead><tr><th>fault</th><th>stage</th><th>injected</th><th>meant to be caught by</th><th>outcome</th><th>failed checks</th><th>message</th></tr></thead><tbody>${body}</tbody></table></section>`;
   });
-  const weakened = result.weakened.length ? `<p class="weak">Weakened on purpose: ${escapeHtml(result.weakened.join(', '))} left out of every drill.</p>` : '';
+  const weakened = result.weakened.length
+    ? `<p class="weak">Weakened on purpose: ${escapeHtml(result.weakened.join(', '))} left out of every drill.</p>`
+    : '';
   return [
-    '<!doctype html>', '<html lang="en">', '<head>', '<meta charset="utf-8">', '<meta name="viewport" content="width=device-width, initial-scale=1">',
-    `<title>${escapeHtml(title)}</title>`, `<style>${STYLE}</style>`, '</head>', '<body>',
+    '<!doctype html>',
+    '<html lang="en">',
+    '<head>',
+    '<meta charset="utf-8">',
+    '<meta name="viewport" content="width=device-width, initial-scale=1">',
+    `<title>${escapeHtml(title)}</title>`,
+    `<style>${STYLE}</style>`,
+    '</head>',
+    '<body>',
     `<header class="verdict ${result.verdict === 'passed' ? 'passed' : 'failed'}"><h1>${escapeHtml(title)}</h1><p>${escapeHtml(result.summary)}</p></header>`,
-    `<p>${escapeHtml(`${result.environment.kind} PostgreSQL ${result.environment.version}, run ${result.runId}, ${took}`)}</p>`, weakened,
+    `<p>${escapeHtml(`${result.environment.kind} PostgreSQL ${result.environment.version}, run ${result.runId}, ${took}`)}</p>`,
+    weakened,
     ...sections,
     `<footer>${escapeHtml(`${result.tool.name} ${result.tool.version} · selftest.json schema v${result.schemaVersion}`)}</footer>`,
-    '</body>', '</html>', '',
+    '</body>',
+    '</html>',
+    '',
   ].join('\n');
 }
 

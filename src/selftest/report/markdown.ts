@@ -13,12 +13,20 @@ export function renderSelftestMarkdown(result: SelftestResult): string {
     `# Recoverable selftest ${result.verdict.toUpperCase()}`,
     `> ${inline(result.summary)}`,
     `${result.environment.kind} PostgreSQL ${result.environment.version}, run ${code(result.runId)}, ${took}.` +
-      (result.weakened.length ? ` **Weakened on purpose**: ${result.weakened.map(code).join(', ')} left out of every drill.` : ''),
+      (result.weakened.length
+        ? ` **Weakened on purpose**: ${result.weakened.map(code).join(', ')} left out of every drill.`
+        : ''),
   ];
   for (const method of result.methods) {
-    const body = rows.filter((r) => r.method === method.method).map((r) =>
-      `| ${r.ok ? '' : '**'}${code(r.fault)}${r.ok ? '' : '**'} | ${r.stage} | ${cell(r.injected)} | ${code(r.expected)} | ${r.ok ? outcomeText(r.outcome) : `**${outcomeText(r.outcome)}**`} | ${r.caughtBy ? code(r.caughtBy) : ''} | ${cell(truncate(r.message, MESSAGE_MAX))} |`);
-    parts.push(`## ${method.method}\n\n| fault | stage | injected | meant to be caught by | outcome | failed checks | message |\n|---|---|---|---|---|---|---|\n${body.join('\n')}`);
+    const body = rows
+      .filter((r) => r.method === method.method)
+      .map(
+        (r) =>
+          `| ${r.ok ? '' : '**'}${code(r.fault)}${r.ok ? '' : '**'} | ${r.stage} | ${cell(r.injected)} | ${code(r.expected)} | ${r.ok ? outcomeText(r.outcome) : `**${outcomeText(r.outcome)}**`} | ${r.caughtBy ? code(r.caughtBy) : ''} | ${cell(truncate(r.message, MESSAGE_MAX))} |`,
+      );
+    parts.push(
+      `## ${method.method}\n\n| fault | stage | injected | meant to be caught by | outcome | failed checks | message |\n|---|---|---|---|---|---|---|\n${body.join('\n')}`,
+    );
   }
   return `${parts.join('\n\n')}\n`;
 }
@@ -32,5 +40,8 @@ function cell(text: string): string {
 }
 
 function code(text: string): string {
-  return `\`${text.replace(/\r?\n|\r/g, ' ').replaceAll('`', "'").replaceAll('|', '\\|')}\``;
+  return `\`${text
+    .replace(/\r?\n|\r/g, ' ')
+    .replaceAll('`', "'")
+    .replaceAll('|', '\\|')}\``;
 }

@@ -24,12 +24,25 @@ export interface MatrixRow {
 export function matrixRows(result: SelftestResult): MatrixRow[] {
   return result.methods.flatMap((m) => [
     {
-      method: m.method, fault: 'clean', stage: '-', injected: `nothing (targets: ${m.clean.targets.join(', ')})`, expected: 'every check passes',
-      outcome: m.clean.verdict, ok: m.clean.verdict === 'passed', caughtBy: '', message: m.clean.summary,
+      method: m.method,
+      fault: 'clean',
+      stage: '-',
+      injected: `nothing (targets: ${m.clean.targets.join(', ')})`,
+      expected: 'every check passes',
+      outcome: m.clean.verdict,
+      ok: m.clean.verdict === 'passed',
+      caughtBy: '',
+      message: m.clean.summary,
     },
     ...m.faults.map((f): MatrixRow => ({
-      method: m.method, fault: f.id, stage: f.stage, injected: f.injected ? `${f.injects} (${f.injected})` : f.injects, expected: f.expectedCheck,
-      outcome: f.outcome, ok: f.outcome === 'caught', caughtBy: checkList(f.failedChecks.map((c) => c.id)),
+      method: m.method,
+      fault: f.id,
+      stage: f.stage,
+      injected: f.injected ? `${f.injects} (${f.injected})` : f.injects,
+      expected: f.expectedCheck,
+      outcome: f.outcome,
+      ok: f.outcome === 'caught',
+      caughtBy: checkList(f.failedChecks.map((c) => c.id)),
       message: f.outcome === 'caught' && f.intended ? f.intended.message : f.message,
     })),
   ]);

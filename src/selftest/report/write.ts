@@ -11,14 +11,22 @@ import { renderSelftestJunit } from './junit.ts';
 import { renderSelftestMarkdown } from './markdown.ts';
 
 /** The files of a self-test report directory. */
-export const SELFTEST_FILES = { json: 'selftest.json', junit: 'junit.xml', markdown: 'summary.md', html: 'report.html' } as const;
+export const SELFTEST_FILES = {
+  json: 'selftest.json',
+  junit: 'junit.xml',
+  markdown: 'summary.md',
+  html: 'report.html',
+} as const;
 
 /** Write every report into `dir` (created if missing); drills' results go to `drills/<method>-<name>.json`. Returns the paths. */
 export async function writeSelftestReports(run: SelftestRun, dir: string): Promise<string[]> {
   const written: string[] = [];
   const write = async (path: string, content: string): Promise<void> => {
     await writeFileAtomic(path, content).catch((cause: unknown) => {
-      throw new EnvironmentError('report-write-failed', `could not write report ${path}: ${(cause as Error).message}`, { cause, hint: 'check that the report directory is writable and the disk is not full' });
+      throw new EnvironmentError('report-write-failed', `could not write report ${path}: ${(cause as Error).message}`, {
+        cause,
+        hint: 'check that the report directory is writable and the disk is not full',
+      });
     });
     written.push(path);
   };

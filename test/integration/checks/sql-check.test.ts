@@ -19,7 +19,11 @@ before(async () => {
   root = await mkdtemp(join(tmpdir(), 'recoverable-sqlcheck-'));
   await chmod(root, 0o755);
   process.env.RECOVERABLE_WORK_DIR = root;
-  cluster = await Cluster.init(new LocalRuntime(requireBinaries(15, ['initdb', 'pg_ctl', 'postgres'])), { dataChecksums: false }, silentLogger());
+  cluster = await Cluster.init(
+    new LocalRuntime(requireBinaries(15, ['initdb', 'pg_ctl', 'postgres'])),
+    { dataChecksums: false },
+    silentLogger(),
+  );
   await cluster.start();
   client = await cluster.connect();
 });
@@ -29,7 +33,8 @@ after(async () => {
   await rm(root, { recursive: true, force: true });
 });
 
-const check = (query: string, expect: Extract<CheckSpec, { kind: 'sql' }>['expect']) => sqlCheck(client, { kind: 'sql', query, expect, name: query }, 0);
+const check = (query: string, expect: Extract<CheckSpec, { kind: 'sql' }>['expect']) =>
+  sqlCheck(client, { kind: 'sql', query, expect, name: query }, 0);
 
 test('bigint and numeric beyond a double fail when one digit differs, pass when equal', async () => {
   assert.equal((await check('select 9007199254740992::bigint', { decimal: '9007199254740993' })).status, 'failed');

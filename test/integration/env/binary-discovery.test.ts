@@ -85,7 +85,10 @@ test('a PATH entry is followed to the installation its postgres links to; a copi
   await chmod(join(copied, 'pg_dump'), 0o755);
   const [client] = discoverBinaries(envFor(root, { PATH: copied }));
   assert.deepEqual([client?.dir, client?.major, client?.via], [copied, 15, 'PATH']);
-  assert.throws(() => requireBinaries(15, ['initdb'], envFor(root, { PATH: copied })), /PostgreSQL 15 in .*copied \(found through PATH\) lacks initdb/);
+  assert.throws(
+    () => requireBinaries(15, ['initdb'], envFor(root, { PATH: copied })),
+    /PostgreSQL 15 in .*copied \(found through PATH\) lacks initdb/,
+  );
 });
 
 test("Debian's pg_wrapper on PATH is a dispatcher, not an installation", async () => {
@@ -119,14 +122,26 @@ test('every layout holding the same major: found in the documented order, the fi
   for (const [, , place] of layouts) await realBin(place(root));
   const env = envFor(root, { PATH: path, RECOVERABLE_PG_BIN: explicit });
   const found = discoverInstallations(env);
-  assert.ok(found.every((bin) => bin.major === 15), 'each reads its major from --version');
+  assert.ok(
+    found.every((bin) => bin.major === 15),
+    'each reads its major from --version',
+  );
   const order = [...new Set(found.map((bin) => bin.via))];
   assert.deepEqual(order, SEARCH_ORDER);
-  assert.deepEqual(found.map((bin) => bin.dir), [
-    explicit, configured, join(root, 'usr/lib/postgresql/15/bin'), join(root, 'usr/pgsql-15/bin'),
-    join(root, 'opt/homebrew/opt/postgresql@15/bin'), join(root, 'opt/homebrew/opt/postgresql/bin'), join(root, 'usr/local/opt/postgresql@15/bin'),
-    join(root, 'Applications/Postgres.app/Contents/Versions/15/bin'), REAL,
-  ]);
+  assert.deepEqual(
+    found.map((bin) => bin.dir),
+    [
+      explicit,
+      configured,
+      join(root, 'usr/lib/postgresql/15/bin'),
+      join(root, 'usr/pgsql-15/bin'),
+      join(root, 'opt/homebrew/opt/postgresql@15/bin'),
+      join(root, 'opt/homebrew/opt/postgresql/bin'),
+      join(root, 'usr/local/opt/postgresql@15/bin'),
+      join(root, 'Applications/Postgres.app/Contents/Versions/15/bin'),
+      REAL,
+    ],
+  );
   assert.equal(discoverBinaries(env)[0]?.dir, explicit);
 });
 
@@ -136,8 +151,21 @@ test('within a layout the newest major comes first, and each major is reported o
   await claimedBin(join(root, 'usr/pgsql-16/bin'), '16.4');
   await claimedBin(join(root, 'usr/lib/postgresql/16/bin'), '16.2');
   const env = envFor(root);
-  assert.deepEqual(discoverInstallations(env).map((bin) => [bin.major, bin.via]), [[16, 'debian'], [16, 'rhel'], [15, 'rhel']]);
-  assert.deepEqual(discoverBinaries(env).map((bin) => [bin.major, bin.version, bin.via]), [[16, '16.2', 'debian'], [15, bin15(env), 'rhel']]);
+  assert.deepEqual(
+    discoverInstallations(env).map((bin) => [bin.major, bin.via]),
+    [
+      [16, 'debian'],
+      [16, 'rhel'],
+      [15, 'rhel'],
+    ],
+  );
+  assert.deepEqual(
+    discoverBinaries(env).map((bin) => [bin.major, bin.version, bin.via]),
+    [
+      [16, '16.2', 'debian'],
+      [15, bin15(env), 'rhel'],
+    ],
+  );
 });
 
 function bin15(env: NodeJS.ProcessEnv): string {
@@ -156,6 +184,12 @@ test('nothing installed: exit 3 naming every place searched and how to fix it', 
   })();
   assert.ok(error instanceof EnvironmentError);
   assert.equal(error.exitCode, ExitCode.environment);
-  assert.match(error.message, /PostgreSQL 15 binaries are not installed: found none; searched RECOVERABLE_PG_BIN \(unset\), pg_config --bindir, .*usr\/lib\/postgresql\/N\/bin, .*usr\/pgsql-N\/bin, .*opt\/homebrew\/opt\/postgresql@N\/bin, .*Postgres\.app\/Contents\/Versions\/N\/bin, PATH/);
-  assert.match(error.hint ?? '', /apt-get install postgresql-15.*brew install postgresql@15.*RECOVERABLE_PG_BIN.*--environment docker/);
+  assert.match(
+    error.message,
+    /PostgreSQL 15 binaries are not installed: found none; searched RECOVERABLE_PG_BIN \(unset\), pg_config --bindir, .*usr\/lib\/postgresql\/N\/bin, .*usr\/pgsql-N\/bin, .*opt\/homebrew\/opt\/postgresql@N\/bin, .*Postgres\.app\/Contents\/Versions\/N\/bin, PATH/,
+  );
+  assert.match(
+    error.hint ?? '',
+    /apt-get install postgresql-15.*brew install postgresql@15.*RECOVERABLE_PG_BIN.*--environment docker/,
+  );
 });

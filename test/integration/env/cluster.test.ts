@@ -30,7 +30,9 @@ test('a cluster lives in a 0700 directory, listens on loopback only, and is gone
     assert.equal((await stat(cluster.dataDir)).mode & 0o777, 0o700);
     const client = await cluster.connect();
     try {
-      const { rows } = await client.query("select current_setting('listen_addresses') as l, current_setting('data_checksums') as c");
+      const { rows } = await client.query(
+        "select current_setting('listen_addresses') as l, current_setting('data_checksums') as c",
+      );
       assert.equal(rows[0].l, '127.0.0.1');
       assert.equal(rows[0].c, 'on');
     } finally {
@@ -56,7 +58,11 @@ test('an exception inside `await using` still stops the server and removes its f
 });
 
 test('a server that cannot start is an environment error quoting its log, and leaves nothing', async () => {
-  const cluster = await Cluster.init(bin, { dataChecksums: false, settings: { shared_buffers: "'1TB'" } }, silentLogger());
+  const cluster = await Cluster.init(
+    bin,
+    { dataChecksums: false, settings: { shared_buffers: "'1TB'" } },
+    silentLogger(),
+  );
   try {
     await assert.rejects(cluster.start({ waitSeconds: 20 }), (error: unknown) => {
       assert.ok(error instanceof EnvironmentError);
@@ -69,17 +75,21 @@ test('a server that cannot start is an environment error quoting its log, and le
   assert.deepEqual(await readdir(root), []);
 });
 
-test('as root, a work directory the cluster user cannot enter is refused up front with what to do', { skip: process.getuid?.() === 0 ? false : 'only root switches to another user for clusters' }, async () => {
-  await chmod(root, 0o700);
-  try {
-    await assert.rejects(Cluster.init(bin, { dataChecksums: false }, silentLogger()), (error: unknown) => {
-      assert.ok(error instanceof EnvironmentError);
-      assert.match(error.message, /cannot enter/);
-      assert.match(error.hint ?? '', /RECOVERABLE_WORK_DIR/);
-      return true;
-    });
-  } finally {
-    await chmod(root, 0o755);
-  }
-  assert.deepEqual(await readdir(root), []);
-});
+test(
+  'as root, a work directory the cluster user cannot enter is refused up front with what to do',
+  { skip: process.getuid?.() === 0 ? false : 'only root switches to another user for clusters' },
+  async () => {
+    await chmod(root, 0o700);
+    try {
+      await assert.rejects(Cluster.init(bin, { dataChecksums: false }, silentLogger()), (error: unknown) => {
+        assert.ok(error instanceof EnvironmentError);
+        assert.match(error.message, /cannot enter/);
+        assert.match(error.hint ?? '', /RECOVERABLE_WORK_DIR/);
+        return true;
+      });
+    } finally {
+      await chmod(root, 0o755);
+    }
+    assert.deepEqual(await readdir(root), []);
+  },
+);

@@ -4,10 +4,14 @@ import { execFileSync } from 'node:child_process';
 import { mkdtemp, mkdir, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { controlSystemIdentifier, externalWalCommand, tablespacesOutside } from '../../../src/backup/external/materialise.ts';
+import {
+  controlSystemIdentifier,
+  externalWalCommand,
+  tablespacesOutside,
+} from '../../../src/backup/external/materialise.ts';
 import { archivedThrough } from '../../../src/backup/external/source-archived.ts';
 
-test('pg_control\'s first eight bytes are the system identifier, little-endian; a short file has none', () => {
+test("pg_control's first eight bytes are the system identifier, little-endian; a short file has none", () => {
   const control = Buffer.alloc(16);
   control.writeBigUInt64LE(7445918513094180875n, 0);
   assert.equal(controlSystemIdentifier(control), '7445918513094180875');
@@ -15,10 +19,20 @@ test('pg_control\'s first eight bytes are the system identifier, little-endian; 
 });
 
 test('the restore_command exports RECOVERABLE_PGDATA quoted for sh, with % doubled for PostgreSQL', () => {
-  const command = externalWalCommand('pgbackrest --pg1-path="$RECOVERABLE_PGDATA" archive-get %f "%p"', "/w/it's 100%/data");
-  assert.equal(command, `export RECOVERABLE_PGDATA='/w/it'\\''s 100%%/data'; pgbackrest --pg1-path="$RECOVERABLE_PGDATA" archive-get %f "%p"`);
+  const command = externalWalCommand(
+    'pgbackrest --pg1-path="$RECOVERABLE_PGDATA" archive-get %f "%p"',
+    "/w/it's 100%/data",
+  );
+  assert.equal(
+    command,
+    `export RECOVERABLE_PGDATA='/w/it'\\''s 100%%/data'; pgbackrest --pg1-path="$RECOVERABLE_PGDATA" archive-get %f "%p"`,
+  );
   // What sh sees once PostgreSQL has replaced %% by %: the path exactly.
-  const echoed = execFileSync('sh', ['-c', externalWalCommand('printf %s "$RECOVERABLE_PGDATA"', "/w/it's 100%/data").replace(/%%/g, '%')], { encoding: 'utf8' });
+  const echoed = execFileSync(
+    'sh',
+    ['-c', externalWalCommand('printf %s "$RECOVERABLE_PGDATA"', "/w/it's 100%/data").replace(/%%/g, '%')],
+    { encoding: 'utf8' },
+  );
   assert.equal(echoed, "/w/it's 100%/data");
 });
 
@@ -31,7 +45,7 @@ test('a segment counts as archived only when pg_stat_archiver names it or a late
   assert.equal(archivedThrough(state(null), '000000010000000000000004'), false);
 });
 
-test('a tablespace restored inside the restore\'s directory passes; one at the source\'s location, through a link of links, or missing does not', async () => {
+test("a tablespace restored inside the restore's directory passes; one at the source's location, through a link of links, or missing does not", async () => {
   const root = await mkdtemp(join(tmpdir(), 'recoverable-tblspc-'));
   try {
     const restore = join(root, 'restore');
@@ -48,7 +62,11 @@ test('a tablespace restored inside the restore\'s directory passes; one at the s
     await symlink(production, join(restore, 'tablespaces', 'sneaky'));
     await symlink(join(restore, 'tablespaces', 'sneaky'), join(data, 'pg_tblspc', '16402'));
     await symlink(join(root, 'gone'), join(data, 'pg_tblspc', '16403'));
-    assert.deepEqual((await tablespacesOutside(data, restore)).sort(), [`16401 → ${production}`, `16402 → ${production}`, '16403 → (missing)']);
+    assert.deepEqual((await tablespacesOutside(data, restore)).sort(), [
+      `16401 → ${production}`,
+      `16402 → ${production}`,
+      '16403 → (missing)',
+    ]);
   } finally {
     await rm(root, { recursive: true, force: true });
   }

@@ -22,11 +22,14 @@ test('no basebackup of this cluster: no parent (the first backup is a full one)'
 test('dumps, older record formats and encrypted backups are never parents', () => {
   const dump = { ...chainRecord('c', '0/2000028'), method: 'dump' as const };
   const old = { ...chainRecord('b', '0/2000028'), formatVersion: 1 };
-  const encrypted = { ...chainRecord('d', '0/2000028'), encryption: { cipher: 'aes-256-gcm-chunked' as const, formatVersion: 1 as const, keyId: 'k', durationMs: 1 } };
+  const encrypted = {
+    ...chainRecord('d', '0/2000028'),
+    encryption: { cipher: 'aes-256-gcm-chunked' as const, formatVersion: 1 as const, keyId: 'k', durationMs: 1 },
+  };
   assert.equal(chooseParent([chainRecord('a', '0/2000028'), old, dump, encrypted], 'shop', SYSTEM)?.id, 'a');
 });
 
-test('a new backup\'s chain is its parent\'s chain, then the parent', () => {
+test("a new backup's chain is its parent's chain, then the parent", () => {
   assert.deepEqual(chainAfter(chainRecord('full', '0/2000028')), ['full']);
   assert.deepEqual(chainAfter(chainRecord('i1', '0/4000028', { parent: 'full', chain: ['full'] })), ['full', 'i1']);
 });

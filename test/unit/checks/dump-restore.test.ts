@@ -32,7 +32,13 @@ test('a broken backup is a failed run; a broken machine or harness an errored on
   assert.equal(runFaultCheck('backup', 'pg_dump failed').status, 'failed');
   assert.equal(runFaultCheck('environment', 'no engine').status, 'errored');
   assert.equal(runFaultCheck('internal', 'bug').status, 'errored');
-  assert.deepEqual(runFaultCheck('backup', 'pg_dump failed'), { id: 'backup', kind: 'backup', status: 'failed', message: 'pg_dump failed', durationMs: 0 });
+  assert.deepEqual(runFaultCheck('backup', 'pg_dump failed'), {
+    id: 'backup',
+    kind: 'backup',
+    status: 'failed',
+    message: 'pg_dump failed',
+    durationMs: 0,
+  });
   const unfinished = restoreNotCompletedCheck('disk full');
   assert.equal(unfinished.status, 'errored');
   assert.equal(unfinished.id, 'restore:completed');

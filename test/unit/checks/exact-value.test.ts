@@ -27,7 +27,10 @@ const value = (text: string | null, typeOid: number, rows = 1) => ({ text, typeO
 
 test('numbers are compared exactly and only with numeric types', () => {
   assert.equal(compareValue({ decimal: '9007199254740993' }, value('9007199254740993', INT8)), null);
-  assert.match(compareValue({ decimal: '9007199254740993' }, value('9007199254740992', INT8)) ?? '', /got bigint 9007199254740992, expected 9007199254740993/);
+  assert.match(
+    compareValue({ decimal: '9007199254740993' }, value('9007199254740992', INT8)) ?? '',
+    /got bigint 9007199254740992, expected 9007199254740993/,
+  );
   assert.match(compareValue(100, value('100.000000000000000001', NUMERIC)) ?? '', /expected 100$/);
   assert.equal(compareValue(1, value('1.00', NUMERIC)), null);
   assert.match(compareValue(5, value('5', TEXT)) ?? '', /expected the number 5/);

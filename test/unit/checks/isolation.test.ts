@@ -15,7 +15,20 @@ test("COPY's error is read by the program's exit code: 7 unreachable, anything e
   assert.deepEqual(probeOutcome(null), { kind: 'connected' });
   const refused = probeOutcome({ message: 'program "..." failed', detail: 'child process exited with exit code 7' });
   assert.equal(refused.kind, 'unreachable');
-  assert.equal(probeOutcome({ message: 'program "..." failed', detail: 'child process exited with exit code 127' }).kind, 'not-run');
-  assert.equal(probeOutcome({ message: 'must be superuser or have privileges of the pg_execute_server_program role to COPY to or from an external program' }).kind, 'not-run');
-  assert.equal(probeOutcome({ message: 'program "..." failed', detail: 'child process exited with exit code 17' }).kind, 'not-run', 'a code that merely contains 7 is not unreachable');
+  assert.equal(
+    probeOutcome({ message: 'program "..." failed', detail: 'child process exited with exit code 127' }).kind,
+    'not-run',
+  );
+  assert.equal(
+    probeOutcome({
+      message:
+        'must be superuser or have privileges of the pg_execute_server_program role to COPY to or from an external program',
+    }).kind,
+    'not-run',
+  );
+  assert.equal(
+    probeOutcome({ message: 'program "..." failed', detail: 'child process exited with exit code 17' }).kind,
+    'not-run',
+    'a code that merely contains 7 is not unreachable',
+  );
 });

@@ -18,8 +18,14 @@ test('a missing marker (replay stopped early) fails, naming it', () => {
 });
 
 test('a marker past the target (replay went too far) fails, naming it; both at once are both named', () => {
-  assert.equal(markersCheck(EXPECTED, ['batch-1', 'batch-2', 'batch-3'], 5).message, 'markers past the target present: batch-3');
-  assert.equal(markersCheck(EXPECTED, ['batch-1', 'end'], 5).message, 'markers missing: batch-2; markers past the target present: end');
+  assert.equal(
+    markersCheck(EXPECTED, ['batch-1', 'batch-2', 'batch-3'], 5).message,
+    'markers past the target present: batch-3',
+  );
+  assert.equal(
+    markersCheck(EXPECTED, ['batch-1', 'end'], 5).message,
+    'markers missing: batch-2; markers past the target present: end',
+  );
 });
 
 test('no markers written on the source: skipped, not passed', () => {

@@ -6,7 +6,12 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LocalRepository, type RecordDraft, type StoredBackup } from '../../../src/repository/local-repository.ts';
-import { buildManifest, MANIFEST_FILE, MANIFEST_SIGNATURE_FILE, verifyManifest } from '../../../src/repository/manifest.ts';
+import {
+  buildManifest,
+  MANIFEST_FILE,
+  MANIFEST_SIGNATURE_FILE,
+  verifyManifest,
+} from '../../../src/repository/manifest.ts';
 import { keyFingerprint, type SigningKey } from '../../../src/evidence/keys.ts';
 import { signatureCheck } from '../../../src/checks/signature-check.ts';
 
@@ -24,7 +29,12 @@ let count = 0;
 
 function draft(id: string): RecordDraft {
   return {
-    id, method: 'dump', scenario: 'shop', startedAt: '2025-01-01T00:00:00Z', finishedAt: '2025-01-01T00:00:01Z', durationMs: 1000,
+    id,
+    method: 'dump',
+    scenario: 'shop',
+    startedAt: '2025-01-01T00:00:00Z',
+    finishedAt: '2025-01-01T00:00:01Z',
+    durationMs: 1000,
     source: { kind: 'managed', major: 15, serverVersion: '15.8', database: 'app' },
     expectationsFile: 'expectations.json',
   } as RecordDraft;
@@ -42,10 +52,19 @@ async function backup(signer: SigningKey | null): Promise<StoredBackup> {
 
 test('a signed backup: its signature lies beside the manifest, outside it, and the manifest check does not call it unexpected', async () => {
   const signed = await backup(ours);
-  const manifest = JSON.parse(await readFile(join(signed.dir, MANIFEST_FILE), 'utf8')) as { files: Array<{ path: string }> };
-  assert.deepEqual(manifest.files.map((f) => f.path), ['backup.json', 'expectations.json']);
+  const manifest = JSON.parse(await readFile(join(signed.dir, MANIFEST_FILE), 'utf8')) as {
+    files: Array<{ path: string }>;
+  };
+  assert.deepEqual(
+    manifest.files.map((f) => f.path),
+    ['backup.json', 'expectations.json'],
+  );
   assert.deepEqual(await verifyManifest(signed.dir, manifest as never), []);
-  assert.deepEqual((await buildManifest(signed.dir)).files.map((f) => f.path), ['backup.json', 'expectations.json'], 'a resealed manifest never lists the signature');
+  assert.deepEqual(
+    (await buildManifest(signed.dir)).files.map((f) => f.path),
+    ['backup.json', 'expectations.json'],
+    'a resealed manifest never lists the signature',
+  );
   const { check, signature } = await signatureCheck(signed, pinned, 'signed');
   assert.equal(check.status, 'passed', check.message);
   assert.equal(check.id, 'evidence:signature');
@@ -62,7 +81,10 @@ test('expectations and manifest rewritten consistently: only the signature catch
   for (const require of ['signed', 'any'] as const) {
     const { check } = await signatureCheck(signed, pinned, require);
     assert.equal(check.status, 'failed', `require ${require}`);
-    assert.match(check.message, /manifest\.json does not match its signature by key [0-9a-f]{64}: it was changed after it was signed/);
+    assert.match(
+      check.message,
+      /manifest\.json does not match its signature by key [0-9a-f]{64}: it was changed after it was signed/,
+    );
   }
   const unpinned = await signatureCheck(signed, null, 'any');
   assert.equal(unpinned.check.status, 'failed', 'a bad signature fails even with no verify key');
@@ -72,7 +94,10 @@ test('re-signed by another key: failed, naming both keys', async () => {
   const forged = await backup(theirs);
   const { check, signature } = await signatureCheck(forged, pinned, 'any');
   assert.equal(check.status, 'failed');
-  assert.equal(check.message, `backup ${forged.record.id}: signed by key ${theirs.fingerprint}, not by the verify key ${ours.fingerprint}`);
+  assert.equal(
+    check.message,
+    `backup ${forged.record.id}: signed by key ${theirs.fingerprint}, not by the verify key ${ours.fingerprint}`,
+  );
   assert.equal(signature.verified, false);
 });
 
@@ -80,7 +105,10 @@ test('unsigned: failed under require: signed, skipped otherwise (never a pass)',
   const unsigned = await backup(null);
   const required = await signatureCheck(unsigned, pinned, 'signed');
   assert.equal(required.check.status, 'failed');
-  assert.match(required.check.message, /is unsigned \(it has no manifest\.sig\.json\), and evidence\.require is signed/);
+  assert.match(
+    required.check.message,
+    /is unsigned \(it has no manifest\.sig\.json\), and evidence\.require is signed/,
+  );
   const optional = await signatureCheck(unsigned, pinned, 'any');
   assert.equal(optional.check.status, 'skipped');
   assert.deepEqual(optional.signature, { signed: false, verified: false });

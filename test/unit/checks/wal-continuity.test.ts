@@ -4,9 +4,18 @@ import { walContinuityCheck } from '../../../src/checks/wal-continuity.ts';
 import type { WalContinuity } from '../../../src/repository/wal-continuity.ts';
 
 const STOP = '000000010000000000000003';
-const continuous: WalContinuity = { ok: true, missing: [], present: 5, partialOnly: [], timelines: [1], first: '000000010000000000000002', last: '000000010000000000000006', message: '5 segments archived' };
+const continuous: WalContinuity = {
+  ok: true,
+  missing: [],
+  present: 5,
+  partialOnly: [],
+  timelines: [1],
+  first: '000000010000000000000002',
+  last: '000000010000000000000006',
+  message: '5 segments archived',
+};
 
-test('every segment archived and each this cluster\'s passes with the archive\'s own words', () => {
+test("every segment archived and each this cluster's passes with the archive's own words", () => {
   const check = walContinuityCheck({ continuity: continuous, foreign: [], stopSegment: STOP, durationMs: 3 });
   assert.equal(check.status, 'passed');
   assert.equal(check.id, 'wal:continuity');
@@ -14,23 +23,41 @@ test('every segment archived and each this cluster\'s passes with the archive\'s
 });
 
 test('a segment of another cluster fails even though none is missing', () => {
-  const check = walContinuityCheck({ continuity: continuous, foreign: ['000000010000000000000004'], stopSegment: STOP, durationMs: 3 });
+  const check = walContinuityCheck({
+    continuity: continuous,
+    foreign: ['000000010000000000000004'],
+    stopSegment: STOP,
+    durationMs: 3,
+  });
   assert.equal(check.status, 'failed');
   assert.equal(check.actual, 1);
   assert.match(check.message, /not this cluster's: 000000010000000000000004/);
 });
 
-test('a gap after the backup\'s window fails with the archive\'s message', () => {
-  const gap = { ...continuous, ok: false, missing: ['000000010000000000000005'], message: 'missing 000000010000000000000005' };
+test("a gap after the backup's window fails with the archive's message", () => {
+  const gap = {
+    ...continuous,
+    ok: false,
+    missing: ['000000010000000000000005'],
+    message: 'missing 000000010000000000000005',
+  };
   const check = walContinuityCheck({ continuity: gap, foreign: [], stopSegment: STOP, durationMs: 3 });
   assert.equal(check.status, 'failed');
   assert.equal(check.message, 'missing 000000010000000000000005');
 });
 
-test('a gap inside the backup\'s own window says the backup itself is unusable', () => {
-  const gap = { ...continuous, ok: false, missing: ['000000010000000000000003', '000000010000000000000005'], message: 'missing 2 segments' };
+test("a gap inside the backup's own window says the backup itself is unusable", () => {
+  const gap = {
+    ...continuous,
+    ok: false,
+    missing: ['000000010000000000000003', '000000010000000000000005'],
+    message: 'missing 2 segments',
+  };
   const check = walContinuityCheck({ continuity: gap, foreign: [], stopSegment: STOP, durationMs: 3 });
   assert.equal(check.status, 'failed');
   assert.equal(check.actual, 2);
-  assert.equal(check.message, 'the backup itself is unusable from the archive alone: WAL of its own window is missing (000000010000000000000003); missing 2 segments');
+  assert.equal(
+    check.message,
+    'the backup itself is unusable from the archive alone: WAL of its own window is missing (000000010000000000000003); missing 2 segments',
+  );
 });

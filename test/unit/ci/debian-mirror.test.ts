@@ -17,7 +17,10 @@ async function mirrorOf(files: Record<string, string>): Promise<{ mirror: string
   const etc = join(root, String(count++));
   await mkdir(join(etc, 'sources.list.d'), { recursive: true });
   for (const [name, text] of Object.entries(files)) await writeFile(join(etc, name), text);
-  const run = spawnSync('bash', [join(ROOT, '.ci/debian-mirror.sh')], { env: { PATH: process.env.PATH ?? '', APT_ETC: etc }, encoding: 'utf8' });
+  const run = spawnSync('bash', [join(ROOT, '.ci/debian-mirror.sh')], {
+    env: { PATH: process.env.PATH ?? '', APT_ETC: etc },
+    encoding: 'utf8',
+  });
   assert.equal(run.status, 0, run.stderr);
   return { mirror: run.stdout.trim(), stderr: run.stderr };
 }
@@ -42,7 +45,8 @@ Suites: bookworm bookworm-updates
 Components: main contrib
 Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
 `,
-    'sources.list.d/a-vendor.sources': 'Types: deb\nURIs: https://deb.nodesource.com/node_20.x\nSuites: nodistro\nComponents: main\n',
+    'sources.list.d/a-vendor.sources':
+      'Types: deb\nURIs: https://deb.nodesource.com/node_20.x\nSuites: nodistro\nComponents: main\n',
   });
   assert.equal(mirror, 'http://mirror.example/debian');
   assert.equal(stderr, '');
@@ -69,16 +73,22 @@ test('a .list in sources.list.d counts; other file names (disabled ones) do not'
 });
 
 test('no Debian archive at all: deb.debian.org, said on stderr', async () => {
-  const { mirror, stderr } = await mirrorOf({ 'sources.list.d/vendor.list': 'deb https://deb.nodesource.com/node_20.x nodistro main\n' });
+  const { mirror, stderr } = await mirrorOf({
+    'sources.list.d/vendor.list': 'deb https://deb.nodesource.com/node_20.x nodistro main\n',
+  });
   assert.equal(mirror, 'http://deb.debian.org/debian');
   assert.match(stderr, /no Debian main archive in .*: using http:\/\/deb\.debian\.org\/debian/);
 });
 
 const debianHost = existsSync('/etc/os-release') && /^ID=debian$/m.test(readFileSync('/etc/os-release', 'utf8'));
 
-test("this machine's own apt sources name a mirror without falling back", { skip: debianHost ? false : 'not a Debian host (the project\'s machines are Debian 12)' }, async () => {
-  const run = spawnSync('bash', [join(ROOT, '.ci/debian-mirror.sh')], { encoding: 'utf8' });
-  assert.equal(run.status, 0);
-  assert.match(run.stdout.trim(), /^https?:\/\/\S+$/);
-  assert.equal(run.stderr, '', 'found in /etc/apt, not the fallback');
-});
+test(
+  "this machine's own apt sources name a mirror without falling back",
+  { skip: debianHost ? false : "not a Debian host (the project's machines are Debian 12)" },
+  async () => {
+    const run = spawnSync('bash', [join(ROOT, '.ci/debian-mirror.sh')], { encoding: 'utf8' });
+    assert.equal(run.status, 0);
+    assert.match(run.stdout.trim(), /^https?:\/\/\S+$/);
+    assert.equal(run.stderr, '', 'found in /etc/apt, not the fallback');
+  },
+);

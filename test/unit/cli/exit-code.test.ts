@@ -2,11 +2,27 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { exitCodeOf } from '../../../src/cli/exit-code.ts';
-import { EnvironmentError, InterruptedError, RecoverableError, UsageError, categoryOf, errorCodes, type ErrorCategory } from '../../../src/core/errors.ts';
+import {
+  EnvironmentError,
+  InterruptedError,
+  RecoverableError,
+  UsageError,
+  categoryOf,
+  errorCodes,
+  type ErrorCategory,
+} from '../../../src/core/errors.ts';
 
 test('each category maps to the exit code design.md documents', () => {
-  const documented: Record<ErrorCategory, number> = { usage: 2, environment: 3, 'backup-unusable': 1, failed: 1, interrupted: 130, internal: 1 };
-  for (const [category, code] of Object.entries(documented) as [ErrorCategory, number][]) assert.equal(exitCodeOf(category), code, category);
+  const documented: Record<ErrorCategory, number> = {
+    usage: 2,
+    environment: 3,
+    'backup-unusable': 1,
+    failed: 1,
+    interrupted: 130,
+    internal: 1,
+  };
+  for (const [category, code] of Object.entries(documented) as [ErrorCategory, number][])
+    assert.equal(exitCodeOf(category), code, category);
 });
 
 test('an unknown error exits 1, as the CLI always did', () => {
@@ -14,7 +30,8 @@ test('an unknown error exits 1, as the CLI always did', () => {
 });
 
 test('every registered code exits with a documented code', () => {
-  for (const entry of Object.values(errorCodes)) assert.ok([1, 2, 3, 130].includes(exitCodeOf(entry.category)), entry.category);
+  for (const entry of Object.values(errorCodes))
+    assert.ok([1, 2, 3, 130].includes(exitCodeOf(entry.category)), entry.category);
 });
 
 test('errors give the same exit codes they gave before the registry', () => {

@@ -2,11 +2,30 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  BackupUnusableError, EnvironmentError, InterruptedError, MissingGrantError, RecoverableError, ScenarioError, ToolError, UsageError,
-  categoryOf, errorCodes, hasErrorCode, hintOf, type ErrorCategory, type ErrorCode,
+  BackupUnusableError,
+  EnvironmentError,
+  InterruptedError,
+  MissingGrantError,
+  RecoverableError,
+  ScenarioError,
+  ToolError,
+  UsageError,
+  categoryOf,
+  errorCodes,
+  hasErrorCode,
+  hintOf,
+  type ErrorCategory,
+  type ErrorCode,
 } from '../../../src/core/errors.ts';
 
-const categories: readonly ErrorCategory[] = ['usage', 'environment', 'backup-unusable', 'failed', 'interrupted', 'internal'];
+const categories: readonly ErrorCategory[] = [
+  'usage',
+  'environment',
+  'backup-unusable',
+  'failed',
+  'interrupted',
+  'internal',
+];
 
 test('every registered code has a known category and a one-line lowercase hint', () => {
   const codes = Object.keys(errorCodes) as ErrorCode[];
@@ -22,7 +41,11 @@ test('every registered code has a known category and a one-line lowercase hint',
 });
 
 test('each category has at least one code', () => {
-  for (const category of categories) assert.ok(Object.values(errorCodes).some((e) => e.category === category), `no code of category ${category}`);
+  for (const category of categories)
+    assert.ok(
+      Object.values(errorCodes).some((e) => e.category === category),
+      `no code of category ${category}`,
+    );
 });
 
 test('each error class carries the category of its code', () => {
@@ -49,7 +72,7 @@ test('an error Recoverable did not raise is internal', () => {
   assert.equal(categoryOf(undefined), 'internal');
 });
 
-test('the hint shown is the error\'s own, else its code\'s default', () => {
+test("the hint shown is the error's own, else its code's default", () => {
   assert.equal(hintOf(new UsageError('bad', { hint: 'pass --name' })), 'pass --name');
   assert.equal(hintOf(new EnvironmentError('summarize-wal-off', 'off')), errorCodes['summarize-wal-off'].hint);
 });
@@ -68,7 +91,7 @@ test('the old exit-code call still gives the message, not the number', () => {
   assert.equal(error.category, 'internal');
 });
 
-test('a code outside the registry, or outside its class\'s category, does not compile', () => {
+test("a code outside the registry, or outside its class's category, does not compile", () => {
   // Checked by the typecheck: each line below is an error tsc must report.
   const never = (): RecoverableError[] => [
     // @ts-expect-error 'docker-unrechable' is a typo of a registered code

@@ -7,7 +7,12 @@ import { createLogger } from '../../../src/core/log.ts';
 // A stream that is not a terminal, as stderr is in every CI job.
 function captured(): { stream: Writable; text: () => string } {
   const chunks: string[] = [];
-  const stream = new Writable({ write(chunk: Buffer, _enc, done) { chunks.push(chunk.toString('utf8')); done(); } });
+  const stream = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      chunks.push(chunk.toString('utf8'));
+      done();
+    },
+  });
   return { stream, text: () => chunks.join('') };
 }
 
@@ -22,7 +27,10 @@ test('without a format the log is human lines even when the stream is not a term
 
 test('json lines carry the run id and scenario of the child logger, and mask passwords', async () => {
   const out = captured();
-  const log = createLogger({ stream: out.stream, format: 'json' }).child({ runId: '20260101T000000Z', scenario: 'nightly' });
+  const log = createLogger({ stream: out.stream, format: 'json' }).child({
+    runId: '20260101T000000Z',
+    scenario: 'nightly',
+  });
   log.info('connecting to postgresql://app:s3cret@db/app');
   await sleep(20);
   const lines = out.text().trim().split('\n');

@@ -39,7 +39,11 @@ test('ContainerWalCopy copies what a restore from the start segment can need, on
     const source = await archive(join(root, 'repo'));
     const copy = await ContainerWalCopy.create(source, '000000010000000000000002', silentLogger());
     assert.equal(copy.mount.readOnly, true);
-    assert.equal((await stat(copy.mount.path)).mode & 0o777, 0o755, 'passable, so a container user reaches its own copy');
+    assert.equal(
+      (await stat(copy.mount.path)).mode & 0o777,
+      0o755,
+      'passable, so a container user reaches its own copy',
+    );
     assert.deepEqual(await readdir(copy.mount.path), [], 'nothing copied before a container asks');
     const uid = process.getuid?.() ?? 0;
     const gid = process.getgid?.() ?? 0;
@@ -47,27 +51,38 @@ test('ContainerWalCopy copies what a restore from the start segment can need, on
     const again = await copy.readableBy(runtimeOf(uid, gid));
     assert.equal(again, first, 'the second container of the same user reads the same copy');
     assert.ok(first.startsWith(copy.mount.path));
-    assert.deepEqual((await readdir(first)).sort(), ['000000010000000000000002', '000000010000000000000002.00000028.backup', '000000010000000000000003', '00000002.history']);
+    assert.deepEqual((await readdir(first)).sort(), [
+      '000000010000000000000002',
+      '000000010000000000000002.00000028.backup',
+      '000000010000000000000003',
+      '00000002.history',
+    ]);
     assert.equal(await readFile(join(first, '000000010000000000000003'), 'utf8'), 'after');
     assert.equal((await stat(first)).mode & 0o777, 0o700, 'the copy is private to its user');
     assert.equal(copy.made.length, 1);
-    assert.deepEqual({ files: copy.made[0]!.files, bytes: copy.made[0]!.bytes }, { files: 4, bytes: 'start segment'.length + 'label'.length + 'after'.length + '1\t0/3000000\tno reason'.length });
+    assert.deepEqual(
+      { files: copy.made[0]!.files, bytes: copy.made[0]!.bytes },
+      { files: 4, bytes: 'start segment'.length + 'label'.length + 'after'.length + '1\t0/3000000\tno reason'.length },
+    );
     // Archived since: the next container's copy gains only the new file.
     await writeFile(join(source.dir, '000000010000000000000004'), 'archived later', { mode: 0o600 });
     assert.equal(await copy.readableBy(runtimeOf(uid, gid)), first);
     assert.equal(await readFile(join(first, '000000010000000000000004'), 'utf8'), 'archived later');
     assert.equal(copy.made.length, 2);
-    assert.deepEqual({ files: copy.made[1]!.files, bytes: copy.made[1]!.bytes }, { files: 1, bytes: 'archived later'.length });
+    assert.deepEqual(
+      { files: copy.made[1]!.files, bytes: copy.made[1]!.bytes },
+      { files: 1, bytes: 'archived later'.length },
+    );
     await copy.readableBy(runtimeOf(uid, gid));
     assert.equal(copy.made.length, 2, 'nothing new, nothing copied');
     if (uid === 0) {
       const other = await copy.readableBy(runtimeOf(999, 999));
       assert.notEqual(other, first, 'another container user gets its own copy');
-      assert.equal((await stat(join(other, '000000010000000000000002'))).uid, 999, 'owned by the container\'s postgres');
+      assert.equal((await stat(join(other, '000000010000000000000002'))).uid, 999, "owned by the container's postgres");
       assert.equal(copy.made.length, 3);
       assert.equal(copy.made[2]!.files, 5);
     }
-    assert.deepEqual((await readdir(source.dir)).length, 6, 'the repository\'s archive is left as it was');
+    assert.deepEqual((await readdir(source.dir)).length, 6, "the repository's archive is left as it was");
     await copy.dispose();
     assert.equal(existsSync(copy.mount.path), false);
     await copy.dispose();
@@ -79,7 +94,16 @@ test('ContainerWalCopy copies what a restore from the start segment can need, on
 });
 
 test('describeWalCopy says how many files were reflinks', () => {
-  assert.equal(describeWalCopy({ files: 3, bytes: 3 * 16 * 1024 * 1024, reflinked: 3, durationMs: 12 }), '3 files, 48.0 MiB (all by reflink) in 12 ms');
-  assert.equal(describeWalCopy({ files: 3, bytes: 2048, reflinked: 0, durationMs: 1500 }), '3 files, 2.0 KiB (full copies) in 1.5 s');
-  assert.equal(describeWalCopy({ files: 3, bytes: 2048, reflinked: 1, durationMs: 5 }), '3 files, 2.0 KiB (1 by reflink) in 5 ms');
+  assert.equal(
+    describeWalCopy({ files: 3, bytes: 3 * 16 * 1024 * 1024, reflinked: 3, durationMs: 12 }),
+    '3 files, 48.0 MiB (all by reflink) in 12 ms',
+  );
+  assert.equal(
+    describeWalCopy({ files: 3, bytes: 2048, reflinked: 0, durationMs: 1500 }),
+    '3 files, 2.0 KiB (full copies) in 1.5 s',
+  );
+  assert.equal(
+    describeWalCopy({ files: 3, bytes: 2048, reflinked: 1, durationMs: 5 }),
+    '3 files, 2.0 KiB (1 by reflink) in 5 ms',
+  );
 });

@@ -28,13 +28,21 @@ async function fakeBin(withCombine: boolean): Promise<string> {
 }
 
 function scenario(incremental: boolean) {
-  const raw = scenarioSchema.parse({ name: 'q', source: { managed: { version: 17 } }, backup: { method: 'basebackup', incremental } });
+  const raw = scenarioSchema.parse({
+    name: 'q',
+    source: { managed: { version: 17 } },
+    backup: { method: 'basebackup', incremental },
+  });
   return normalizeScenario(raw, { path: '/s/q.yaml', sha256: '0', cwd: '/s' });
 }
 
 test('an incremental scenario without pg_combinebackup here stops with exit 3 naming it; a full one does not need it', async () => {
   process.env.RECOVERABLE_PG_BIN = await fakeBin(false);
-  assert.throws(() => requireLocalBinaries(scenario(true)), (error: unknown) => error instanceof EnvironmentError && error.exitCode === 3 && /lacks pg_combinebackup/.test(error.message));
+  assert.throws(
+    () => requireLocalBinaries(scenario(true)),
+    (error: unknown) =>
+      error instanceof EnvironmentError && error.exitCode === 3 && /lacks pg_combinebackup/.test(error.message),
+  );
   assert.doesNotThrow(() => requireLocalBinaries(scenario(false)));
   process.env.RECOVERABLE_PG_BIN = await fakeBin(true);
   assert.doesNotThrow(() => requireLocalBinaries(scenario(true)));

@@ -30,17 +30,36 @@ async function run(sign: boolean): Promise<string> {
 
 test('a fresh signed bundle lists every file but its own and verifies under the signing key', async () => {
   const dir = await run(true);
-  const list = JSON.parse(await readFile(join(dir, EVIDENCE_FILE), 'utf8')) as { runId: string; manifest: { files: Array<{ path: string }> } };
+  const list = JSON.parse(await readFile(join(dir, EVIDENCE_FILE), 'utf8')) as {
+    runId: string;
+    manifest: { files: Array<{ path: string }> };
+  };
   assert.equal(list.runId, 'run-1');
-  assert.deepEqual(list.manifest.files.map((f) => f.path), ['extra/report.html', 'junit.xml', 'result.json', 'summary.md']);
+  assert.deepEqual(
+    list.manifest.files.map((f) => f.path),
+    ['extra/report.html', 'junit.xml', 'result.json', 'summary.md'],
+  );
   const report = await verifyEvidence(dir, pinned);
-  assert.deepEqual(report, { differences: [], present: true, files: 4, signature: { ok: true, fingerprint: signer.fingerprint, pinned: true } });
+  assert.deepEqual(report, {
+    differences: [],
+    present: true,
+    files: 4,
+    signature: { ok: true, fingerprint: signer.fingerprint, pinned: true },
+  });
 });
 
 test('one changed byte, a truncated, added or deleted file is a named difference', async () => {
   const cases: Array<[string, (dir: string) => Promise<void>, RegExp]> = [
-    ['byte', async (dir) => writeFile(join(dir, 'result.json'), '{"verdict":"failed"}\n'), /^result\.json has SHA-256 [0-9a-f]{12}…, the manifest says [0-9a-f]{12}…$/],
-    ['append', async (dir) => appendFile(join(dir, 'extra', 'report.html'), ' '), /^extra\/report\.html is 15 bytes, the manifest says 14$/],
+    [
+      'byte',
+      async (dir) => writeFile(join(dir, 'result.json'), '{"verdict":"failed"}\n'),
+      /^result\.json has SHA-256 [0-9a-f]{12}…, the manifest says [0-9a-f]{12}…$/,
+    ],
+    [
+      'append',
+      async (dir) => appendFile(join(dir, 'extra', 'report.html'), ' '),
+      /^extra\/report\.html is 15 bytes, the manifest says 14$/,
+    ],
     ['added', async (dir) => writeFile(join(dir, 'notes.txt'), 'x'), /^notes\.txt is not in the manifest$/],
     ['deleted', async (dir) => rm(join(dir, 'junit.xml')), /^junit\.xml is missing$/],
   ];
@@ -69,8 +88,15 @@ test('evidence.json rewritten to match a changed file: its signature catches it;
   assert.match(!report.signature?.ok ? report.signature!.message : '', /evidence\.json does not match its signature/);
   // Signed by a key of the attacker's own.
   const other = generateKeyPairSync('ed25519');
-  const theirs: SigningKey = { privateKey: other.privateKey, publicKey: other.publicKey, fingerprint: keyFingerprint(other.publicKey) };
-  await writeFile(join(resigned, EVIDENCE_SIGNATURE_FILE), JSON.stringify(signBytes(await readFile(join(resigned, EVIDENCE_FILE)), theirs, EVIDENCE_FILE)));
+  const theirs: SigningKey = {
+    privateKey: other.privateKey,
+    publicKey: other.publicKey,
+    fingerprint: keyFingerprint(other.publicKey),
+  };
+  await writeFile(
+    join(resigned, EVIDENCE_SIGNATURE_FILE),
+    JSON.stringify(signBytes(await readFile(join(resigned, EVIDENCE_FILE)), theirs, EVIDENCE_FILE)),
+  );
   const forged = await verifyEvidence(resigned, pinned);
   assert.equal(!forged.signature?.ok && forged.signature?.problem, 'other-key');
   assert.equal((await verifyEvidence(resigned, null)).signature?.ok, true, 'without a key only integrity is checked');
@@ -81,5 +107,10 @@ test('an unsigned bundle reports no signature; a run without evidence.json is a 
   assert.deepEqual(await verifyEvidence(dir, null), { differences: [], present: true, files: 4, signature: null });
   await rm(join(dir, EVIDENCE_FILE));
   const missing = await verifyEvidence(dir, null);
-  assert.deepEqual(missing, { differences: ['evidence.json is missing: this run left no evidence bundle'], present: false, files: 0, signature: null });
+  assert.deepEqual(missing, {
+    differences: ['evidence.json is missing: this run left no evidence bundle'],
+    present: false,
+    files: 0,
+    signature: null,
+  });
 });

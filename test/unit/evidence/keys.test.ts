@@ -41,14 +41,23 @@ test('a variable may hold the PEM itself or a path to it', () => {
 
 test('an unset variable, a missing file, a public key offered to sign, and an RSA key are exit 2 naming the field', () => {
   const refusals: Array<[() => unknown, RegExp]> = [
-    [() => loadSigningKey({ env: 'NOT_SET_ANYWHERE' }, { ...options, env: {} }), /evidence\.signingKey: environment variable NOT_SET_ANYWHERE is not set/],
+    [
+      () => loadSigningKey({ env: 'NOT_SET_ANYWHERE' }, { ...options, env: {} }),
+      /evidence\.signingKey: environment variable NOT_SET_ANYWHERE is not set/,
+    ],
     [() => loadSigningKey({ file: join(dir, 'absent.pem') }, options), /cannot read key file .*absent\.pem: ENOENT/],
     [() => loadSigningKey({ file: join(dir, 'verify.pem') }, options), /does not hold a private key/],
   ];
-  const rsa = generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
+  const rsa = generateKeyPairSync('rsa', { modulusLength: 1024 })
+    .privateKey.export({ format: 'pem', type: 'pkcs8' })
+    .toString();
   refusals.push([() => loadSigningKey({ env: 'RSA' }, { ...options, env: { RSA: rsa } }), /is a rsa key, not Ed25519/]);
   for (const [load, message] of refusals) {
-    assert.throws(load, (error: unknown) => error instanceof ScenarioError && error.exitCode === ExitCode.usage && message.test(error.message));
+    assert.throws(
+      load,
+      (error: unknown) =>
+        error instanceof ScenarioError && error.exitCode === ExitCode.usage && message.test(error.message),
+    );
   }
 });
 
@@ -56,19 +65,34 @@ test('a key file inside the repository is refused, also through a symlink from o
   await writeFile(join(repository, 'signing.pem'), privatePem);
   await symlink(join(repository, 'signing.pem'), join(dir, 'link.pem'));
   for (const file of [join(repository, 'signing.pem'), join(dir, 'link.pem')]) {
-    assert.throws(() => loadSigningKey({ file }, options), (error: unknown) => error instanceof ScenarioError && /is inside the repository/.test(error.message));
+    assert.throws(
+      () => loadSigningKey({ file }, options),
+      (error: unknown) => error instanceof ScenarioError && /is inside the repository/.test(error.message),
+    );
   }
-  assert.throws(() => loadVerifyKey({ env: 'K' }, { ...options, env: { K: join(repository, 'signing.pem') } }), /is inside the repository/);
+  assert.throws(
+    () => loadVerifyKey({ env: 'K' }, { ...options, env: { K: join(repository, 'signing.pem') } }),
+    /is inside the repository/,
+  );
 });
 
 test('scenario keys: the verify key defaults to the signing key; require: signed without any key is refused', () => {
   const base = { repository, backup: { method: 'dump' as const, jobs: 2, archiveTimeoutMs: 1, use: 'latest' } };
-  const fromSigner = resolveEvidenceKeys({ ...base, evidence: { signingKey: { file: join(dir, 'signing.pem') }, require: 'any' } }, {});
+  const fromSigner = resolveEvidenceKeys(
+    { ...base, evidence: { signingKey: { file: join(dir, 'signing.pem') }, require: 'any' } },
+    {},
+  );
   assert.equal(fromSigner.verifier?.fingerprint, fromSigner.signer?.fingerprint);
-  const verifyOnly = resolveEvidenceKeys({ ...base, evidence: { require: 'signed' } }, { RECOVERABLE_VERIFY_KEY: join(dir, 'verify.pem') });
+  const verifyOnly = resolveEvidenceKeys(
+    { ...base, evidence: { require: 'signed' } },
+    { RECOVERABLE_VERIFY_KEY: join(dir, 'verify.pem') },
+  );
   assert.equal(verifyOnly.signer, null);
   assert.equal(verifyOnly.verifier?.fingerprint, keyFingerprint(pair.publicKey));
-  assert.throws(() => resolveEvidenceKeys({ ...base, evidence: { require: 'signed' } }, {}), /evidence\.require: require: signed, but no key to verify signatures with/);
+  assert.throws(
+    () => resolveEvidenceKeys({ ...base, evidence: { require: 'signed' } }, {}),
+    /evidence\.require: require: signed, but no key to verify signatures with/,
+  );
   const none = resolveEvidenceKeys({ ...base, evidence: { require: 'any' } }, {});
   assert.deepEqual(none, { signer: null, verifier: null, require: 'any' });
 });
@@ -76,7 +100,24 @@ test('scenario keys: the verify key defaults to the signing key; require: signed
 test('require: signed on a run that takes its own backup needs a signing key, not only a verify key', () => {
   const takes = { repository, backup: { method: 'dump' as const, jobs: 2, archiveTimeoutMs: 1 } };
   const env = { RECOVERABLE_VERIFY_KEY: join(dir, 'verify.pem') };
-  assert.throws(() => resolveEvidenceKeys({ ...takes, evidence: { require: 'signed' } }, env), /evidence\.require: require: signed, but no signing key: the backup this run takes would be unsigned, and refused/);
-  assert.throws(() => resolveEvidenceKeys({ ...takes, backup: { ...takes.backup, use: 'latest' }, evidence: { require: 'signed' } }, env, { takesBackup: true }), /no signing key/);
-  assert.equal(resolveEvidenceKeys({ ...takes, evidence: { signingKey: { file: join(dir, 'signing.pem') }, require: 'signed' } }, {}).require, 'signed');
+  assert.throws(
+    () => resolveEvidenceKeys({ ...takes, evidence: { require: 'signed' } }, env),
+    /evidence\.require: require: signed, but no signing key: the backup this run takes would be unsigned, and refused/,
+  );
+  assert.throws(
+    () =>
+      resolveEvidenceKeys(
+        { ...takes, backup: { ...takes.backup, use: 'latest' }, evidence: { require: 'signed' } },
+        env,
+        { takesBackup: true },
+      ),
+    /no signing key/,
+  );
+  assert.equal(
+    resolveEvidenceKeys(
+      { ...takes, evidence: { signingKey: { file: join(dir, 'signing.pem') }, require: 'signed' } },
+      {},
+    ).require,
+    'signed',
+  );
 });

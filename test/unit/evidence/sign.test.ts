@@ -17,8 +17,16 @@ const bytes = Buffer.from('{"files":[{"path":"backup.json","sha256":"ab"}]}\n');
 const record = signBytes(bytes, ours.signer, 'manifest.json');
 
 test('a signature verifies under the trusted key (pinned) and under the key it carries (not pinned)', () => {
-  assert.deepEqual(verifySignature(bytes, record, ours.verifier), { ok: true, fingerprint: ours.signer.fingerprint, pinned: true });
-  assert.deepEqual(verifySignature(bytes, record, null), { ok: true, fingerprint: ours.signer.fingerprint, pinned: false });
+  assert.deepEqual(verifySignature(bytes, record, ours.verifier), {
+    ok: true,
+    fingerprint: ours.signer.fingerprint,
+    pinned: true,
+  });
+  assert.deepEqual(verifySignature(bytes, record, null), {
+    ok: true,
+    fingerprint: ours.signer.fingerprint,
+    pinned: false,
+  });
   assert.equal(record.signs, 'manifest.json');
 });
 
@@ -30,7 +38,10 @@ test('one changed byte of the signed file is a mismatch, with or without a trust
       const verdict = verifySignature(changed, record, key);
       assert.equal(verdict.ok, false);
       assert.equal(!verdict.ok && verdict.problem, 'mismatch');
-      assert.match(!verdict.ok ? verdict.message : '', /manifest\.json does not match its signature by key [0-9a-f]{64}: it was changed after it was signed/);
+      assert.match(
+        !verdict.ok ? verdict.message : '',
+        /manifest\.json does not match its signature by key [0-9a-f]{64}: it was changed after it was signed/,
+      );
     }
   }
 });
@@ -38,7 +49,12 @@ test('one changed byte of the signed file is a mismatch, with or without a trust
 test('a re-signature by another key is named as another key under the trusted key, and verifies only without one', () => {
   const forged = signBytes(bytes, theirs.signer, 'manifest.json');
   const verdict = verifySignature(bytes, forged, ours.verifier);
-  assert.deepEqual(verdict, { ok: false, problem: 'other-key', fingerprint: theirs.signer.fingerprint, message: `signed by key ${theirs.signer.fingerprint}, not by the verify key ${ours.signer.fingerprint}` });
+  assert.deepEqual(verdict, {
+    ok: false,
+    problem: 'other-key',
+    fingerprint: theirs.signer.fingerprint,
+    message: `signed by key ${theirs.signer.fingerprint}, not by the verify key ${ours.signer.fingerprint}`,
+  });
   assert.equal(verifySignature(bytes, forged, null).ok, true);
 });
 
@@ -46,14 +62,25 @@ test('a record naming our key but carrying theirs, or claiming our fingerprint w
   const swapped = { ...record, publicKey: publicKeyPem(theirs.signer.publicKey) };
   const untrusted = verifySignature(bytes, swapped, null);
   assert.equal(!untrusted.ok && untrusted.problem, 'malformed');
-  const claimed = { ...signBytes(bytes, theirs.signer, 'manifest.json'), keyFingerprint: ours.signer.fingerprint, publicKey: record.publicKey };
+  const claimed = {
+    ...signBytes(bytes, theirs.signer, 'manifest.json'),
+    keyFingerprint: ours.signer.fingerprint,
+    publicKey: record.publicKey,
+  };
   const trusted = verifySignature(bytes, claimed, ours.verifier);
   assert.equal(!trusted.ok && trusted.problem, 'mismatch');
   assert.equal(createPublicKey(record.publicKey).asymmetricKeyType, 'ed25519');
 });
 
 test('damaged records are malformed, never accepted', () => {
-  const damaged: unknown[] = [null, 'x', { ...record, formatVersion: 2 }, { ...record, algorithm: 'rsa' }, { ...record, signature: '' }, { ...record, publicKey: 'not a key' }];
+  const damaged: unknown[] = [
+    null,
+    'x',
+    { ...record, formatVersion: 2 },
+    { ...record, algorithm: 'rsa' },
+    { ...record, signature: '' },
+    { ...record, publicKey: 'not a key' },
+  ];
   for (const bad of damaged) {
     const verdict = verifySignature(bytes, bad, null);
     assert.equal(verdict.ok, false, JSON.stringify(bad));

@@ -5,9 +5,20 @@ import type { SequenceExpectation } from '../../../src/expectations/types.ts';
 import type { CheckResult } from '../../../src/run/result.ts';
 
 const seq = (name: string, lastValue: string, extra: Partial<SequenceExpectation> = {}): SequenceExpectation => ({
-  schema: 'hostile', name, lastValue, isCalled: true, increment: '1', start: '1', minValue: '1', maxValue: '100', cycle: false, persistence: 'p', ...extra,
+  schema: 'hostile',
+  name,
+  lastValue,
+  isCalled: true,
+  increment: '1',
+  start: '1',
+  minValue: '1',
+  maxValue: '100',
+  cycle: false,
+  persistence: 'p',
+  ...extra,
 });
-const down = (lastValue: string, extra: Partial<SequenceExpectation> = {}): SequenceExpectation => seq('down_seq', lastValue, { increment: '-1', start: '-1', minValue: '-1000', maxValue: '-1', ...extra });
+const down = (lastValue: string, extra: Partial<SequenceExpectation> = {}): SequenceExpectation =>
+  seq('down_seq', lastValue, { increment: '-1', start: '-1', minValue: '-1000', maxValue: '-1', ...extra });
 
 function one(want: SequenceExpectation, have: SequenceExpectation | null, physical = false): CheckResult {
   const results = compareSequences([want], have ? [have] : [], { physical, durationMs: 0 });
@@ -19,7 +30,10 @@ test('a descending sequence set back toward its start fails; one further down pa
   const back = one(down('-5'), down('-3'));
   assert.equal(back.status, 'failed');
   assert.equal(back.exactness, 'bounded');
-  assert.match(back.message, /sequence hostile\.down_seq went back to -3 \(backup: -5, descending by 1\): new rows would reuse ids/);
+  assert.match(
+    back.message,
+    /sequence hostile\.down_seq went back to -3 \(backup: -5, descending by 1\): new rows would reuse ids/,
+  );
   const further = one(down('-5'), down('-9'));
   assert.equal(further.status, 'passed');
   assert.equal(further.expected, 'at or past -5 (descending by 1)');
@@ -58,7 +72,11 @@ test('a cycling sequence is bounded (it may wrap), and still fails when its para
   const changed = one(cycling, { ...cycling, maxValue: '4' });
   assert.equal(changed.status, 'failed');
   assert.match(changed.message, /restored with other parameters: maximum 4 \(backup: 3\)/);
-  assert.equal(one(down('-5'), down('-5', { increment: '1' })).status, 'failed', 'a flipped direction fails whatever the position');
+  assert.equal(
+    one(down('-5'), down('-5', { increment: '1' })).status,
+    'failed',
+    'a flipped direction fails whatever the position',
+  );
 });
 
 test('after a physical restore an unlogged sequence must be exactly at its start, not yet called', () => {
@@ -66,11 +84,21 @@ test('after a physical restore an unlogged sequence must be exactly at its start
   const reset = one(scratch, seq('scratch_id_seq', '1', { persistence: 'u', isCalled: false }), true);
   assert.equal(reset.status, 'passed');
   assert.equal(reset.exactness, 'exact');
-  assert.match(reset.message, /unlogged, reset by the physical restore to its start 1 \(not yet called\), as expected \(backup: 3\)/);
+  assert.match(
+    reset.message,
+    /unlogged, reset by the physical restore to its start 1 \(not yet called\), as expected \(backup: 3\)/,
+  );
   const kept = one(scratch, seq('scratch_id_seq', '3', { persistence: 'u' }), true);
   assert.equal(kept.status, 'failed');
-  assert.match(kept.message, /unlogged sequence hostile\.scratch_id_seq at 3 after a physical restore, which resets it to its start 1 \(not yet called\)/);
-  assert.equal(one(scratch, seq('scratch_id_seq', '1', { persistence: 'u' }), true).status, 'failed', 'called once since the reset');
+  assert.match(
+    kept.message,
+    /unlogged sequence hostile\.scratch_id_seq at 3 after a physical restore, which resets it to its start 1 \(not yet called\)/,
+  );
+  assert.equal(
+    one(scratch, seq('scratch_id_seq', '1', { persistence: 'u' }), true).status,
+    'failed',
+    'called once since the reset',
+  );
   // A dump restore sets it like any other sequence.
   assert.equal(one(scratch, seq('scratch_id_seq', '1', { persistence: 'u', isCalled: false })).status, 'failed');
   // Rewritten by ALTER SEQUENCE: its init fork holds the state of that moment, which nothing records.

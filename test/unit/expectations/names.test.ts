@@ -4,12 +4,30 @@ import { quoteIdent, relationKey } from '../../../src/expectations/names.ts';
 
 test('an identifier is quoted exactly where quote_ident quotes it', () => {
   const cases: Array<[string, string]> = [
-    ['orders', 'orders'], ['_x1', '_x1'], ['abort', 'abort'], ['name', 'name'],
-    ['Orders', '"Orders"'], ['1abc', '"1abc"'], ['b.c', '"b.c"'], ['a b', '"a b"'], ['', '""'], ['ünï', '"ünï"'], ['x$', '"x$"'],
-    ['quote"d', '"quote""d"'], ['select', '"select"'], ['user', '"user"'], ['order', '"order"'], ['table', '"table"'],
-    ['between', '"between"'], ['authorization', '"authorization"'], ['json_table', '"json_table"'],
+    ['orders', 'orders'],
+    ['_x1', '_x1'],
+    ['abort', 'abort'],
+    ['name', 'name'],
+    ['Orders', '"Orders"'],
+    ['1abc', '"1abc"'],
+    ['b.c', '"b.c"'],
+    ['a b', '"a b"'],
+    ['', '""'],
+    ['ünï', '"ünï"'],
+    ['x$', '"x$"'],
+    ['quote"d', '"quote""d"'],
+    ['select', '"select"'],
+    ['user', '"user"'],
+    ['order', '"order"'],
+    ['table', '"table"'],
+    ['between', '"between"'],
+    ['authorization', '"authorization"'],
+    ['json_table', '"json_table"'],
   ];
-  assert.deepEqual(cases.map(([name]) => [name, quoteIdent(name)]), cases);
+  assert.deepEqual(
+    cases.map(([name]) => [name, quoteIdent(name)]),
+    cases,
+  );
 });
 
 test('"a.b".c and a."b.c" get different keys; ordinary names keep their plain key', () => {

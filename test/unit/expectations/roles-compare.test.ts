@@ -1,16 +1,42 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { compareRoles, roleDifferences, memberships, passwordsUnknown } from '../../../src/expectations/roles-compare.ts';
+import {
+  compareRoles,
+  roleDifferences,
+  memberships,
+  passwordsUnknown,
+} from '../../../src/expectations/roles-compare.ts';
 import type { RoleExpectation } from '../../../src/expectations/roles.ts';
 
 const scram = { kind: 'scram-sha-256' as const, sha256: 'a'.repeat(64) };
 
 function role(name: string, extra: Partial<RoleExpectation> = {}): RoleExpectation {
-  return { name, attributes: [], connectionLimit: -1, validUntil: null, password: { kind: 'none', sha256: null }, memberOf: [], settings: [], bootstrap: false, ...extra };
+  return {
+    name,
+    attributes: [],
+    connectionLimit: -1,
+    validUntil: null,
+    password: { kind: 'none', sha256: null },
+    memberOf: [],
+    settings: [],
+    bootstrap: false,
+    ...extra,
+  };
 }
 
-const postgres = role('postgres', { attributes: ['SUPERUSER', 'CREATEROLE', 'CREATEDB', 'LOGIN', 'REPLICATION', 'BYPASSRLS'], password: scram, bootstrap: true });
-const writer = role('app_writer', { attributes: ['LOGIN'], connectionLimit: 7, validUntil: '2031-06-30 12:00:00.000000 UTC', password: scram, settings: ['search_path=shop, public', 'work_mem=8MB'], memberOf: [{ role: 'app_reader', admin: true, inherit: null, set: null }] });
+const postgres = role('postgres', {
+  attributes: ['SUPERUSER', 'CREATEROLE', 'CREATEDB', 'LOGIN', 'REPLICATION', 'BYPASSRLS'],
+  password: scram,
+  bootstrap: true,
+});
+const writer = role('app_writer', {
+  attributes: ['LOGIN'],
+  connectionLimit: 7,
+  validUntil: '2031-06-30 12:00:00.000000 UTC',
+  password: scram,
+  settings: ['search_path=shop, public', 'work_mem=8MB'],
+  memberOf: [{ role: 'app_reader', admin: true, inherit: null, set: null }],
+});
 const reader = role('app_reader', { attributes: ['NOINHERIT'] });
 const backup = [reader, writer, postgres];
 
@@ -19,7 +45,10 @@ test('identical roles pass exactly, and say what was compared', () => {
   assert.equal(results.length, 1);
   assert.equal(results[0]!.status, 'passed');
   assert.equal(results[0]!.exactness, 'exact');
-  assert.match(results[0]!.message, /all 3 roles match: attributes, memberships, settings, validity, connection limits, passwords$/);
+  assert.match(
+    results[0]!.message,
+    /all 3 roles match: attributes, memberships, settings, validity, connection limits, passwords$/,
+  );
 });
 
 test('each property of a role that differs is named with both sides', () => {
@@ -27,11 +56,23 @@ test('each property of a role that differs is named with both sides', () => {
     [{ attributes: [] }, /attributes: backup LOGIN, restored none \(NOLOGIN, INHERIT\)/],
     [{ connectionLimit: -1 }, /connection limit: backup 7, restored unlimited/],
     [{ validUntil: null }, /valid until: backup 2031-06-30 12:00:00\.000000 UTC, restored no expiry/],
-    [{ password: { kind: 'none', sha256: null } }, /password: backup scram-sha-256 \(verifier SHA-256 aaaaaaaaaaaa…\), restored none/],
-    [{ password: { kind: 'scram-sha-256', sha256: 'b'.repeat(64) } }, /password: backup scram-sha-256 \(verifier SHA-256 aaaaaaaaaaaa…\), restored scram-sha-256 \(verifier SHA-256 bbbbbbbbbbbb…\)/],
+    [
+      { password: { kind: 'none', sha256: null } },
+      /password: backup scram-sha-256 \(verifier SHA-256 aaaaaaaaaaaa…\), restored none/,
+    ],
+    [
+      { password: { kind: 'scram-sha-256', sha256: 'b'.repeat(64) } },
+      /password: backup scram-sha-256 \(verifier SHA-256 aaaaaaaaaaaa…\), restored scram-sha-256 \(verifier SHA-256 bbbbbbbbbbbb…\)/,
+    ],
     [{ memberOf: [] }, /memberships: backup app_reader \(admin\), restored none/],
-    [{ memberOf: [{ role: 'app_reader', admin: false, inherit: null, set: null }] }, /memberships: backup app_reader \(admin\), restored app_reader$/],
-    [{ settings: ['search_path=shop, public'] }, /settings: backup search_path=shop, public; work_mem=8MB, restored search_path=shop, public$/],
+    [
+      { memberOf: [{ role: 'app_reader', admin: false, inherit: null, set: null }] },
+      /memberships: backup app_reader \(admin\), restored app_reader$/,
+    ],
+    [
+      { settings: ['search_path=shop, public'] },
+      /settings: backup search_path=shop, public; work_mem=8MB, restored search_path=shop, public$/,
+    ],
   ];
   for (const [change, message] of cases) {
     const results = compareRoles(backup, [reader, { ...writer, ...change }, postgres], 'exact', 0);
@@ -45,16 +86,29 @@ test('each property of a role that differs is named with both sides', () => {
 });
 
 test('a missing role and an extra role both fail, by name', () => {
-  const results = compareRoles(backup, [writer, postgres, role('intruder', { attributes: ['SUPERUSER', 'LOGIN'] })], 'exact', 0);
+  const results = compareRoles(
+    backup,
+    [writer, postgres, role('intruder', { attributes: ['SUPERUSER', 'LOGIN'] })],
+    'exact',
+    0,
+  );
   assert.match(results[0]!.message, /2 role\(s\) differ from the backup: app_reader \(missing\); intruder \(extra\)/);
   assert.match(results.find((r) => r.id === 'role:app_reader')!.message, /role: backup present, restored missing/);
-  assert.match(results.find((r) => r.id === 'role:intruder')!.message, /role: backup absent, restored present \(SUPERUSER LOGIN\)/);
+  assert.match(
+    results.find((r) => r.id === 'role:intruder')!.message,
+    /role: backup absent, restored present \(SUPERUSER LOGIN\)/,
+  );
 });
 
 test("the restore environment's own bootstrap superuser is not an extra role when the source's had another name", () => {
   const admin = { ...postgres, name: 'admin' };
   const restoredAdmin = { ...admin, bootstrap: false };
-  const results = compareRoles([reader, admin], [reader, restoredAdmin, { ...postgres, password: { kind: 'none', sha256: null } }], 'exact', 0);
+  const results = compareRoles(
+    [reader, admin],
+    [reader, restoredAdmin, { ...postgres, password: { kind: 'none', sha256: null } }],
+    'exact',
+    0,
+  );
   assert.equal(results[0]!.status, 'passed', results.map((r) => r.message).join(' | '));
   assert.match(results[0]!.message, /postgres is the restore environment's own bootstrap superuser/);
   // A bootstrap superuser of the same name is the source's, restored: compared like any other role.
@@ -70,7 +124,12 @@ test('without the backup reading passwords, the comparison is bounded and says s
   assert.equal(ok[0]!.status, 'passed');
   assert.equal(ok[0]!.exactness, 'bounded');
   assert.match(ok[0]!.message, /passwords not compared: the backup did not read them/);
-  const bad = compareRoles(unknown, restored.map((r) => (r.name === 'app_writer' ? { ...r, connectionLimit: 3 } : r)), 'exact', 0);
+  const bad = compareRoles(
+    unknown,
+    restored.map((r) => (r.name === 'app_writer' ? { ...r, connectionLimit: 3 } : r)),
+    'exact',
+    0,
+  );
   assert.equal(bad[0]!.status, 'failed');
   assert.equal(bad[0]!.exactness, 'bounded');
 });
@@ -80,8 +139,20 @@ test('inherit and set options are compared only when both majors have them', () 
   const modern = { ...writer, memberOf: [{ role: 'app_reader', admin: true, inherit: true, set: true }] };
   assert.deepEqual(roleDifferences(old, modern, true), []);
   const noSet = { ...writer, memberOf: [{ role: 'app_reader', admin: true, inherit: true, set: false }] };
-  assert.deepEqual(roleDifferences(modern, noSet, true), [{ property: 'memberships', backup: 'app_reader (admin, inherit, set)', restored: 'app_reader (admin, inherit, no set)' }]);
-  assert.equal(memberships([{ role: 'b', admin: false, inherit: false, set: true }, { role: 'a', admin: false, inherit: null, set: null }]), 'a; b (no inherit, set)');
+  assert.deepEqual(roleDifferences(modern, noSet, true), [
+    {
+      property: 'memberships',
+      backup: 'app_reader (admin, inherit, set)',
+      restored: 'app_reader (admin, inherit, no set)',
+    },
+  ]);
+  assert.equal(
+    memberships([
+      { role: 'b', admin: false, inherit: false, set: true },
+      { role: 'a', admin: false, inherit: null, set: null },
+    ]),
+    'a; b (no inherit, set)',
+  );
 });
 
 test('a setting whose value holds the separator is not confused with two settings', () => {

@@ -24,17 +24,20 @@ test('every item is scanned once, side by side on every session, results in item
 
 test('the first failing item in item order is thrown, whichever session met it first; no item starts after a failure', async () => {
   const started: number[] = [];
-  await assert.rejects(scanOnSessions(sessions(2), [0, 1, 2, 3, 4, 5], async (_session, item) => {
-    started.push(item);
-    // Item 1 fails late, item 2 fails early: item 1's error is the one reported.
-    if (item === 1) {
-      await delay(30);
-      throw new Error('cannot read 1');
-    }
-    if (item === 2) throw new Error('cannot read 2');
-    await delay(5);
-    return item;
-  }), /cannot read 1/);
+  await assert.rejects(
+    scanOnSessions(sessions(2), [0, 1, 2, 3, 4, 5], async (_session, item) => {
+      started.push(item);
+      // Item 1 fails late, item 2 fails early: item 1's error is the one reported.
+      if (item === 1) {
+        await delay(30);
+        throw new Error('cannot read 1');
+      }
+      if (item === 2) throw new Error('cannot read 2');
+      await delay(5);
+      return item;
+    }),
+    /cannot read 1/,
+  );
   assert.deepEqual(started, [0, 1, 2]);
 });
 

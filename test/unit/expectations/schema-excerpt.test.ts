@@ -17,7 +17,10 @@ test('long values are cut around the first difference, with ellipses where text 
 });
 
 test('line breaks fold to spaces, unless only whitespace differs', () => {
-  assert.deepEqual(excerpt(' SELECT 1\n   FROM t;', ' SELECT 2\n   FROM t;'), ['"SELECT 1 FROM t;"', '"SELECT 2 FROM t;"']);
+  assert.deepEqual(excerpt(' SELECT 1\n   FROM t;', ' SELECT 2\n   FROM t;'), [
+    '"SELECT 1 FROM t;"',
+    '"SELECT 2 FROM t;"',
+  ]);
   const [w, a] = excerpt('SELECT 1\nFROM t', 'SELECT 1 FROM t');
   assert.notEqual(w, a, 'a whitespace-only difference stays visible');
   assert.match(w, /\\n/);

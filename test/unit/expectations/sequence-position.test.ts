@@ -26,12 +26,38 @@ test('behind means "would hand out a value the backup already handed out", in th
   assert.equal(isBehind(at('9223372036854775801'), at('9223372036854775800'), 1n), true);
 });
 
-const seq = (name: string, lastValue: string, extra: Partial<SequenceExpectation> = {}): SequenceExpectation => ({ schema: 's', name, lastValue, isCalled: true, cycle: false, ...extra });
+const seq = (name: string, lastValue: string, extra: Partial<SequenceExpectation> = {}): SequenceExpectation => ({
+  schema: 's',
+  name,
+  lastValue,
+  isCalled: true,
+  cycle: false,
+  ...extra,
+});
 
 test('a sequence is marked unmoved during the dump only when it read the same before and after, and does not cycle', () => {
-  const before = [seq('same', '5'), seq('moved', '5'), seq('called', '5', { isCalled: false }), seq('cycles', '2', { cycle: true }), seq('gone', '1')];
+  const before = [
+    seq('same', '5'),
+    seq('moved', '5'),
+    seq('called', '5', { isCalled: false }),
+    seq('cycles', '2', { cycle: true }),
+    seq('gone', '1'),
+  ];
   const after = [seq('same', '5'), seq('moved', '6'), seq('called', '5'), seq('cycles', '2', { cycle: true })];
   const marked = markUnmovedDuringDump(before, after);
-  assert.deepEqual(marked.map((s) => [s.name, s.unmovedDuringDump === true]), [['same', true], ['moved', false], ['called', false], ['cycles', false], ['gone', false]]);
-  assert.deepEqual(marked.map((s) => s.lastValue), ['5', '5', '5', '2', '1'], 'the positions read before pg_dump started are kept');
+  assert.deepEqual(
+    marked.map((s) => [s.name, s.unmovedDuringDump === true]),
+    [
+      ['same', true],
+      ['moved', false],
+      ['called', false],
+      ['cycles', false],
+      ['gone', false],
+    ],
+  );
+  assert.deepEqual(
+    marked.map((s) => s.lastValue),
+    ['5', '5', '5', '2', '1'],
+    'the positions read before pg_dump started are kept',
+  );
 });

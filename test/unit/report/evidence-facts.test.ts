@@ -9,15 +9,36 @@ import type { BackupSummary, Provenance } from '../../../src/run/result.ts';
 import { passingResult } from './sample-result.ts';
 
 const FP = 'ab'.repeat(32);
-const backup = (signature?: BackupSummary['signature']): BackupSummary => ({ id: 'b1', method: 'dump', sizeBytes: 1, durationMs: 1, taken: true, takenAt: 't', sourceVersion: 15, ...(signature ? { signature } : {}) });
+const backup = (signature?: BackupSummary['signature']): BackupSummary => ({
+  id: 'b1',
+  method: 'dump',
+  sizeBytes: 1,
+  durationMs: 1,
+  taken: true,
+  takenAt: 't',
+  sourceVersion: 15,
+  ...(signature ? { signature } : {}),
+});
 const provenance: Provenance = {
-  user: 'ci<script>', host: 'runner-1', ci: { system: 'github-actions', runId: '42', repository: 'acme/db', revision: 'abc' }, toolVersion: '1.0.0', scenarioSha256: 'f'.repeat(64),
-  backup: { id: 'b1', manifestSha256: 'e'.repeat(64), signed: true, keyFingerprint: FP }, images: [{ image: 'postgres:17', digest: 'sha256:17' }], postgres: { source: 15, sourceServer: '15.8', restores: [{ target: 'immediate', version: 17 }] },
+  user: 'ci<script>',
+  host: 'runner-1',
+  ci: { system: 'github-actions', runId: '42', repository: 'acme/db', revision: 'abc' },
+  toolVersion: '1.0.0',
+  scenarioSha256: 'f'.repeat(64),
+  backup: { id: 'b1', manifestSha256: 'e'.repeat(64), signed: true, keyFingerprint: FP },
+  images: [{ image: 'postgres:17', digest: 'sha256:17' }],
+  postgres: { source: 15, sourceServer: '15.8', restores: [{ target: 'immediate', version: 17 }] },
 };
 
 test('the signature fact tells signed and verified, signed but unproven, unsigned, and not checked apart', () => {
-  assert.deepEqual(signatureFact(backup({ signed: true, keyFingerprint: FP, verified: true })), ['Signed', `yes, key ${FP} (verified under the verify key)`]);
-  assert.deepEqual(signatureFact(backup({ signed: true, keyFingerprint: FP, verified: false })), ['Signed', `yes, key ${FP} (not verified: see evidence:signature)`]);
+  assert.deepEqual(signatureFact(backup({ signed: true, keyFingerprint: FP, verified: true })), [
+    'Signed',
+    `yes, key ${FP} (verified under the verify key)`,
+  ]);
+  assert.deepEqual(signatureFact(backup({ signed: true, keyFingerprint: FP, verified: false })), [
+    'Signed',
+    `yes, key ${FP} (not verified: see evidence:signature)`,
+  ]);
   assert.deepEqual(signatureFact(backup({ signed: false, verified: false })), ['Signed', 'no (unsigned backup)']);
   assert.deepEqual(signatureFact(backup()), ['Signed', 'not checked']);
 });
@@ -34,7 +55,11 @@ test('provenance rows: who, CI job, manifest digest, each image, PostgreSQL majo
 
 test('markdown, HTML and result.json carry the signature and provenance; HTML escapes them', () => {
   const result = passingResult();
-  result.backup = { ...result.backup!, signature: { signed: true, keyFingerprint: FP, verified: true }, manifestSha256: 'e'.repeat(64) };
+  result.backup = {
+    ...result.backup!,
+    signature: { signed: true, keyFingerprint: FP, verified: true },
+    manifestSha256: 'e'.repeat(64),
+  };
   result.provenance = provenance;
   const markdown = renderMarkdown(result);
   assert.match(markdown, new RegExp(`\\| Signed \\| yes, key ${FP} \\(verified under the verify key\\) \\|`));

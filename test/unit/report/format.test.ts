@@ -61,7 +61,10 @@ test('describeObjective says whether the objective was met', () => {
     describeObjective({ name: 'rto', objectiveMs: 5_000, measuredMs: 12_100, status: 'failed', basis: '' }),
     'RTO 12.1 s exceeds 5 s',
   );
-  assert.match(describeObjective({ name: 'rpo', objectiveMs: 60_000, measuredMs: null, status: 'errored', basis: '' }), /not measured/);
+  assert.match(
+    describeObjective({ name: 'rpo', objectiveMs: 60_000, measuredMs: null, status: 'errored', basis: '' }),
+    /not measured/,
+  );
 });
 
 test('findingsOf lists failed and errored items only, run error first', () => {
@@ -70,6 +73,11 @@ test('findingsOf lists failed and errored items only, run error first', () => {
   const findings = findingsOf(result);
   assert.deepEqual(
     findings.map((f) => [f.status, f.subject]),
-    [['errored', 'run'], ['failed', 'fingerprint:shop.orders'], ['errored', 'sql:negative-totals'], ['failed', 'rto']],
+    [
+      ['errored', 'run'],
+      ['failed', 'fingerprint:shop.orders'],
+      ['errored', 'sql:negative-totals'],
+      ['failed', 'rto'],
+    ],
   );
 });

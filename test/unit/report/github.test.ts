@@ -13,14 +13,20 @@ test('escaping follows the workflow command rules: %, CR, LF in data; also : and
 test('one ::error per failure with the scenario in the title, nothing for a passing run', () => {
   const lines = errorAnnotations(failingResult());
   assert.equal(lines.length, 3);
-  assert.equal(lines[0], '::error title=Recoverable quickstart%3A failed fingerprint%3Ashop.orders::quickstart / immediate (local 15): row count differs <script>alert("x")</script> | see pg_restore log (expected ' + `${'x'.repeat(199)}…, actual a|b]]>c)`);
+  assert.equal(
+    lines[0],
+    '::error title=Recoverable quickstart%3A failed fingerprint%3Ashop.orders::quickstart / immediate (local 15): row count differs <script>alert("x")</script> | see pg_restore log (expected ' +
+      `${'x'.repeat(199)}…, actual a|b]]>c)`,
+  );
   assert.match(lines[2]!, /^::error title=Recoverable quickstart%3A failed rto::objectives: RTO 12\.1 s exceeds 5 s/);
   for (const line of lines) assert.doesNotMatch(line, /\n|\r/);
   assert.deepEqual(errorAnnotations(passingResult()), []);
 });
 
 test('a multi-line message stays one command, and more than ten failures end in a count', () => {
-  const checks = Array.from({ length: 13 }, (_, i) => check({ id: `sql:check-${i}`, kind: 'sql', status: 'failed', message: `line one\nline two ${i}` }));
+  const checks = Array.from({ length: 13 }, (_, i) =>
+    check({ id: `sql:check-${i}`, kind: 'sql', status: 'failed', message: `line one\nline two ${i}` }),
+  );
   const lines = errorAnnotations(passingResult({ restores: [restore({ checks })] }));
   assert.equal(lines.length, 11);
   assert.match(lines[0]!, /line one%0Aline two 0$/);

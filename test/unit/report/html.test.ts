@@ -4,7 +4,10 @@ import { escapeHtml, renderHtml } from '../../../src/report/html.ts';
 import { failingResult, passingResult } from './sample-result.ts';
 
 test('escapeHtml escapes the five special characters', () => {
-  assert.equal(escapeHtml(`<a href="x" title='y'>&</a>`), '&lt;a href=&quot;x&quot; title=&#39;y&#39;&gt;&amp;&lt;/a&gt;');
+  assert.equal(
+    escapeHtml(`<a href="x" title='y'>&</a>`),
+    '&lt;a href=&quot;x&quot; title=&#39;y&#39;&gt;&amp;&lt;/a&gt;',
+  );
 });
 
 test('renderHtml escapes a script in a check message', () => {
@@ -43,7 +46,14 @@ test('renderHtml lists failures first and carries the Markdown content', () => {
   assert.match(failures, /<code>fingerprint:shop\.orders<\/code>/);
   assert.match(failures, /<code>rto<\/code>/);
   assert.doesNotMatch(failures, /amcheck:shop/);
-  for (const text of [result.scenario.sha256, result.runId, '1.2 MiB', 'taken by this run', 'recovery stopping after reaching consistency', 'pg_restore: warning']) {
+  for (const text of [
+    result.scenario.sha256,
+    result.runId,
+    '1.2 MiB',
+    'taken by this run',
+    'recovery stopping after reaching consistency',
+    'pg_restore: warning',
+  ]) {
     assert.ok(html.includes(text), `missing ${text}`);
   }
   assert.match(html, /<h1>Recoverable drill FAILED: quickstart<\/h1>/);
@@ -65,7 +75,10 @@ test('renderHtml shows a targets overview right after what failed: one row per r
   const section = /<section id="targets">[\s\S]*?<\/section>/.exec(html)?.[0] ?? '';
   const rows = section.match(/<tr class="target [a-z]+">[\s\S]*?<\/tr>/g) ?? [];
   assert.equal(rows.length, 2);
-  assert.match(rows[0]!, /<code>immediate<\/code>.*immediate: lsn 0\/3000100.*recovery stopping after reaching consistency.*badge failed">failed<.*12\.1 s.*1 passed, 1 failed, 1 errored, 1 skipped/);
+  assert.match(
+    rows[0]!,
+    /<code>immediate<\/code>.*immediate: lsn 0\/3000100.*recovery stopping after reaching consistency.*badge failed">failed<.*12\.1 s.*1 passed, 1 failed, 1 errored, 1 skipped/,
+  );
   assert.match(rows[1]!, /<code>latest<\/code>.*redo done at 0\/4000028.*badge passed">passed<.*12\.1 s/);
   assert.ok(html.indexOf('<section id="targets">') < html.indexOf('<h2>Run</h2>'));
 });

@@ -8,7 +8,16 @@ import { runResultSchema } from '../../../src/run/result-schema.ts';
 import { passingResult } from './sample-result.ts';
 
 const incremental = passingResult({
-  backup: { id: 'i2', method: 'basebackup', sizeBytes: 10, durationMs: 10, taken: false, takenAt: '2025-01-01T02:00:01.000Z', sourceVersion: 17, chain: ['full', 'i1'] },
+  backup: {
+    id: 'i2',
+    method: 'basebackup',
+    sizeBytes: 10,
+    durationMs: 10,
+    taken: false,
+    takenAt: '2025-01-01T02:00:01.000Z',
+    sourceVersion: 17,
+    chain: ['full', 'i1'],
+  },
 });
 
 test('the chain is in result.json, valid against the result schema', () => {

@@ -21,13 +21,32 @@ test('renderJson orders keys as the type declares them, whatever the input order
   assert.equal(renderJson(reversed), renderJson(result));
   const parsed = JSON.parse(renderJson(reversed)) as Record<string, unknown>;
   assert.deepEqual(Object.keys(parsed), [
-    'schemaVersion', 'runId', 'tool', 'scenario', 'startedAt', 'finishedAt', 'verdict', 'summary',
-    'backup', 'restores', 'objectives', 'checks',
+    'schemaVersion',
+    'runId',
+    'tool',
+    'scenario',
+    'startedAt',
+    'finishedAt',
+    'verdict',
+    'summary',
+    'backup',
+    'restores',
+    'objectives',
+    'checks',
   ]);
   const restore = (parsed.restores as Record<string, unknown>[])[0] ?? {};
   assert.deepEqual(Object.keys(restore), ['target', 'environment', 'reached', 'phases', 'checks', 'warnings']);
   const check = (restore.checks as Record<string, unknown>[])[1] ?? {};
-  assert.deepEqual(Object.keys(check), ['id', 'kind', 'status', 'exactness', 'expected', 'actual', 'message', 'durationMs']);
+  assert.deepEqual(Object.keys(check), [
+    'id',
+    'kind',
+    'status',
+    'exactness',
+    'expected',
+    'actual',
+    'message',
+    'durationMs',
+  ]);
 });
 
 test('renderJson keeps fields it does not know, after the known ones', () => {
@@ -49,5 +68,9 @@ test('renderJson writes bigint values as decimal strings', () => {
 function reverseKeys(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(reverseKeys);
   if (value === null || typeof value !== 'object') return value;
-  return Object.fromEntries(Object.entries(value).reverse().map(([k, v]) => [k, reverseKeys(v)]));
+  return Object.fromEntries(
+    Object.entries(value)
+      .reverse()
+      .map(([k, v]) => [k, reverseKeys(v)]),
+  );
 }

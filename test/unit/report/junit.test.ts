@@ -52,7 +52,10 @@ function readAttributes(text: string): Record<string, string> {
 function decode(text: string): string {
   return text
     .replace(/&#x([0-9a-f]+);/gi, (_m, hex: string) => String.fromCodePoint(Number.parseInt(hex, 16)))
-    .replaceAll('&lt;', '<').replaceAll('&gt;', '>').replaceAll('&quot;', '"').replaceAll('&apos;', "'")
+    .replaceAll('&lt;', '<')
+    .replaceAll('&gt;', '>')
+    .replaceAll('&quot;', '"')
+    .replaceAll('&apos;', "'")
     .replaceAll('&amp;', '&');
 }
 
@@ -109,7 +112,9 @@ test('renderJunit puts the check message on the failure and expected/actual in i
 
 test('renderJunit reports a failed objective with measured and objective values', () => {
   const document = readXml(renderJunit(failingResult()));
-  const rto = testCases(document).find((c) => c.suite.attributes.name === 'objectives' && c.testCase.attributes.name === 'rto');
+  const rto = testCases(document).find(
+    (c) => c.suite.attributes.name === 'objectives' && c.testCase.attributes.name === 'rto',
+  );
   assert.ok(rto);
   const failure = child(rto.testCase, 'failure');
   assert.ok(failure);
@@ -126,7 +131,10 @@ test('renderJunit of a passing run has no failures or errors', () => {
 });
 
 test('renderJunit turns a harness error into an errored case so the run is not green', () => {
-  const result = { ...passingResult(), error: { code: 'env-unavailable', message: 'docker is not running', hint: 'start docker' } };
+  const result = {
+    ...passingResult(),
+    error: { code: 'env-unavailable', message: 'docker is not running', hint: 'start docker' },
+  };
   const document = readXml(renderJunit(result));
   const runError = testCases(document).find((c) => c.testCase.attributes.name === 'run-error');
   assert.ok(runError);
@@ -156,23 +164,33 @@ test('renderJunit prefixes every class name with the scenario, so two scenarios 
   const names = (scenario: string) => {
     const result = failingResult();
     result.scenario.name = scenario;
-    return testCases(readXml(renderJunit(result))).map((c) => `${c.testCase.attributes.classname}/${c.testCase.attributes.name}`);
+    return testCases(readXml(renderJunit(result))).map(
+      (c) => `${c.testCase.attributes.classname}/${c.testCase.attributes.name}`,
+    );
   };
   const nightly = names('nightly');
   const weekly = names('weekly');
-  assert.ok(nightly.every((n) => n.startsWith('nightly.')), nightly.join(', '));
-  assert.deepEqual(nightly.filter((n) => weekly.includes(n)), []);
+  assert.ok(
+    nightly.every((n) => n.startsWith('nightly.')),
+    nightly.join(', '),
+  );
+  assert.deepEqual(
+    nightly.filter((n) => weekly.includes(n)),
+    [],
+  );
   assert.ok(nightly.includes('nightly.objective/rto'));
 });
 
-test('renderJunit gives the root the run\'s wall-clock time', () => {
+test("renderJunit gives the root the run's wall-clock time", () => {
   const document = readXml(renderJunit(failingResult()));
   assert.equal(document.attributes.time, '184');
 });
 
 test('renderJunit counts a run error once when a run-level check records it, as the summary does', () => {
   const partial = passingResult({
-    checks: [{ id: 'environment', kind: 'environment', status: 'errored', message: 'docker is not running', durationMs: 0 }],
+    checks: [
+      { id: 'environment', kind: 'environment', status: 'errored', message: 'docker is not running', durationMs: 0 },
+    ],
     restores: [],
     error: { code: 'env-unavailable', message: 'docker is not running' },
   });

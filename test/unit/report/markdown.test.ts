@@ -12,7 +12,11 @@ function section(markdown: string, heading: string): string {
 
 // Split a table row on pipes that are not escaped.
 function cells(row: string): string[] {
-  return row.trim().replace(/^\|/, '').replace(/\|$/, '').split(/(?<!\\)\|/);
+  return row
+    .trim()
+    .replace(/^\|/, '')
+    .replace(/\|$/, '')
+    .split(/(?<!\\)\|/);
 }
 
 test('renderMarkdown puts the verdict in the title', () => {
@@ -78,9 +82,16 @@ test('a run of 1,000 tables and 8 targets stays under 100 kB, with the verdict, 
   assert.match(markdown, /^# Recoverable drill FAILED: estate\n/);
   const failed = section(markdown, '## What failed');
   assert.equal((failed.match(/\*\*failed\*\* `fingerprint:/g) ?? []).length, 2);
-  const targets = section(markdown, '## Targets').split('\n').filter((l) => l.startsWith('| `'));
+  const targets = section(markdown, '## Targets')
+    .split('\n')
+    .filter((l) => l.startsWith('| `'));
   assert.equal(targets.length, 8);
-  assert.deepEqual(cells(targets[3]!).map((c) => c.trim()).slice(0, 1), ['`marker:batch-2`']);
+  assert.deepEqual(
+    cells(targets[3]!)
+      .map((c) => c.trim())
+      .slice(0, 1),
+    ['`marker:batch-2`'],
+  );
   assert.match(targets[3]!, /\| \*\*failed\*\* \| 15 min 43 s \| 2998 passed, 2 failed \|/);
   assert.match(targets[0]!, /\| passed \| 15 min 43 s \| 3000 passed \|/);
   assert.match(targets[0]!, /recovery stopping before commit of transaction 81000/);
@@ -95,6 +106,9 @@ test('a small run lists its passing checks one by one inside a fold, and its tar
   assert.match(markdown, /<details><summary>1 passing check<\/summary>\n\n\| Status \| Id/);
   assert.match(markdown, /\| passed \| `rowcount:shop\.orders` \|/);
   const targets = section(markdown, '## Targets');
-  assert.match(targets, /\| `immediate` \| immediate: lsn 0\/3000100 \| recovery stopping after reaching consistency \| \*\*failed\*\* \| 12\.1 s \| 1 passed, 1 failed, 1 errored, 1 skipped \|/);
+  assert.match(
+    targets,
+    /\| `immediate` \| immediate: lsn 0\/3000100 \| recovery stopping after reaching consistency \| \*\*failed\*\* \| 12\.1 s \| 1 passed, 1 failed, 1 errored, 1 skipped \|/,
+  );
   assert.match(targets, /\| `latest` \| latest \| redo done at 0\/4000028 \| passed \| 12\.1 s \| 1 passed \|/);
 });

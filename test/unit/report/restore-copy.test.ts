@@ -7,17 +7,44 @@ import { passingResult, restore } from './sample-result.ts';
 import type { RestoreCopy } from '../../../src/run/result.ts';
 
 const MIB = 1024 * 1024;
-const reflink: RestoreCopy = { method: 'reflink', files: 1020, bytes: 40 * MIB, bytesWritten: 0, durationMs: 80, fullCopy: { bytesPerSecond: 200 * MIB, estimatedMs: 200, basis: 'estimated at the write rate of the restore\'s filesystem (a synced write probe)' } };
+const reflink: RestoreCopy = {
+  method: 'reflink',
+  files: 1020,
+  bytes: 40 * MIB,
+  bytesWritten: 0,
+  durationMs: 80,
+  fullCopy: {
+    bytesPerSecond: 200 * MIB,
+    estimatedMs: 200,
+    basis: "estimated at the write rate of the restore's filesystem (a synced write probe)",
+  },
+};
 
 test('describeCopy says a reflink wrote nothing and what a full copy would cost', () => {
-  assert.equal(describeCopy(reflink), 'reflink (copy-on-write, no data written): 1020 files, 40.0 MiB in 80 ms; a full copy would write 40.0 MiB, about 200 ms at 200.0 MiB/s (estimated at the write rate of the restore\'s filesystem (a synced write probe))');
+  assert.equal(
+    describeCopy(reflink),
+    "reflink (copy-on-write, no data written): 1020 files, 40.0 MiB in 80 ms; a full copy would write 40.0 MiB, about 200 ms at 200.0 MiB/s (estimated at the write rate of the restore's filesystem (a synced write probe))",
+  );
   const { fullCopy: _, ...unpriced } = reflink;
   assert.match(describeCopy(unpriced), /the cost of a full copy could not be measured$/);
 });
 
 test('describeCopy gives a full copy its own rate, and a mixed copy the bytes it wrote', () => {
-  assert.equal(describeCopy({ method: 'full', files: 3, bytes: 30 * MIB, bytesWritten: 30 * MIB, durationMs: 150, fullCopy: { bytesPerSecond: 200 * MIB, estimatedMs: 150, basis: 'measured by this copy' } }), 'full copy: 3 files, 30.0 MiB in 150 ms (200.0 MiB/s)');
-  assert.match(describeCopy({ ...reflink, method: 'mixed', bytesWritten: 4 * MIB }), /^partly reflinked: 1020 files, 40\.0 MiB \(4\.0 MiB written\) in 80 ms; a full copy would write/);
+  assert.equal(
+    describeCopy({
+      method: 'full',
+      files: 3,
+      bytes: 30 * MIB,
+      bytesWritten: 30 * MIB,
+      durationMs: 150,
+      fullCopy: { bytesPerSecond: 200 * MIB, estimatedMs: 150, basis: 'measured by this copy' },
+    }),
+    'full copy: 3 files, 30.0 MiB in 150 ms (200.0 MiB/s)',
+  );
+  assert.match(
+    describeCopy({ ...reflink, method: 'mixed', bytesWritten: 4 * MIB }),
+    /^partly reflinked: 1020 files, 40\.0 MiB \(4\.0 MiB written\) in 80 ms; a full copy would write/,
+  );
 });
 
 test('the Markdown and HTML reports state the copy of a physical restore, and nothing for a restore without one', () => {
@@ -25,5 +52,9 @@ test('the Markdown and HTML reports state the copy of a physical restore, and no
   const markdown = renderMarkdown(result);
   assert.equal(markdown.match(/^- Copy: reflink \(copy-on-write, no data written\): 1020 files/gm)?.length, 1);
   const html = renderHtml(result);
-  assert.equal(html.match(/<th[^>]*>Copy<\/th><td>reflink \(copy-on-write, no data written\)/g)?.length, 1, html.slice(html.indexOf('Copy') - 200, html.indexOf('Copy') + 200));
+  assert.equal(
+    html.match(/<th[^>]*>Copy<\/th><td>reflink \(copy-on-write, no data written\)/g)?.length,
+    1,
+    html.slice(html.indexOf('Copy') - 200, html.indexOf('Copy') + 200),
+  );
 });

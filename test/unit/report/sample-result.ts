@@ -8,11 +8,23 @@ export const HOSTILE_MESSAGE = 'row count differs <script>alert("x")</script> | 
 export const LONG_VALUE = 'x'.repeat(300);
 
 // The kind a check id's prefix names (`rowcount:shop.orders` is a rowcounts check).
-const KIND_OF_ID: Record<string, CheckKind> = { rowcount: 'rowcounts', fingerprint: 'fingerprints', amcheck: 'amcheck', manifest: 'manifest', sql: 'sql' };
+const KIND_OF_ID: Record<string, CheckKind> = {
+  rowcount: 'rowcounts',
+  fingerprint: 'fingerprints',
+  amcheck: 'amcheck',
+  manifest: 'manifest',
+  sql: 'sql',
+};
 
 /** A check, passed unless overridden. */
 export function check(overrides: Partial<CheckResult> & Pick<CheckResult, 'id'>): CheckResult {
-  return { kind: KIND_OF_ID[overrides.id.split(':')[0] ?? ''] ?? 'sql', status: 'passed', message: 'ok', durationMs: 12, ...overrides };
+  return {
+    kind: KIND_OF_ID[overrides.id.split(':')[0] ?? ''] ?? 'sql',
+    status: 'passed',
+    message: 'ok',
+    durationMs: 12,
+    ...overrides,
+  };
 }
 
 /** A restore with three phases and the given checks. */
@@ -33,7 +45,13 @@ export function restore(overrides: Partial<RestoreResult> = {}): RestoreResult {
 
 /** An objective, passed unless overridden. */
 export function objective(overrides: Partial<ObjectiveResult> & Pick<ObjectiveResult, 'name'>): ObjectiveResult {
-  return { objectiveMs: 300_000, measuredMs: 12_100, status: 'passed', basis: 'sum of phases: fetch, restore, checks', ...overrides };
+  return {
+    objectiveMs: 300_000,
+    measuredMs: 12_100,
+    status: 'passed',
+    basis: 'sum of phases: fetch, restore, checks',
+    ...overrides,
+  };
 }
 
 /** A run that passed: one run-level check, one restore, both objectives met. */
@@ -80,8 +98,18 @@ export function failingResult(): RunResult {
             message: HOSTILE_MESSAGE,
             durationMs: 1_500,
           }),
-          check({ id: 'amcheck:shop', kind: 'amcheck', status: 'skipped', message: 'amcheck extension is not installed' }),
-          check({ id: 'sql:negative-totals', kind: 'sql', status: 'errored', message: 'relation "shop.orders" does not exist' }),
+          check({
+            id: 'amcheck:shop',
+            kind: 'amcheck',
+            status: 'skipped',
+            message: 'amcheck extension is not installed',
+          }),
+          check({
+            id: 'sql:negative-totals',
+            kind: 'sql',
+            status: 'errored',
+            message: 'relation "shop.orders" does not exist',
+          }),
         ],
         warnings: ['pg_restore: warning: errors ignored on restore: 1'],
       }),

@@ -22,7 +22,10 @@ test('writeReports writes the four files into a new directory and leaves no temp
     const dir = join(root, 'reports', 'run-1');
     const result = failingResult();
     const paths = await writeReports(result, dir, ['json', 'junit', 'markdown', 'html']);
-    assert.deepEqual(paths, ['result.json', 'junit.xml', 'summary.md', 'report.html'].map((name) => join(dir, name)));
+    assert.deepEqual(
+      paths,
+      ['result.json', 'junit.xml', 'summary.md', 'report.html'].map((name) => join(dir, name)),
+    );
     assert.deepEqual((await readdir(dir)).sort(), ['junit.xml', 'report.html', 'result.json', 'summary.md']);
     assert.deepEqual(JSON.parse(await readFile(join(dir, 'result.json'), 'utf8')), result);
     assert.match(await readFile(join(dir, 'junit.xml'), 'utf8'), /^<\?xml/);

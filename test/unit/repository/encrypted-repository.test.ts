@@ -25,19 +25,48 @@ async function store(repo: LocalRepository): Promise<StoredBackup> {
     await mkdir(join(staged.dir, 'data', 'pg_wal'), { recursive: true });
     await writeFile(join(staged.dir, 'data', 'PG_VERSION'), '15\n');
     await writeFile(join(staged.dir, 'data', 'backup_manifest'), '{}');
-    await writeFile(join(staged.dir, 'data', 'pg_wal', '000000010000000000000002'), 'secret row Customer17@Example.COM');
+    await writeFile(
+      join(staged.dir, 'data', 'pg_wal', '000000010000000000000002'),
+      'secret row Customer17@Example.COM',
+    );
     const history: SourceHistory = {
-      formatVersion: 1, backupId: ID, systemIdentifier: SYSTEM, markers: [],
-      end: { expectations: { database: 'app' } as SourceHistory['end']['expectations'], lastCommitTime: '2025-01-01 00:00:02+00', lsn: '0/3000000', lastSegment: '000000010000000000000003' },
+      formatVersion: 1,
+      backupId: ID,
+      systemIdentifier: SYSTEM,
+      markers: [],
+      end: {
+        expectations: { database: 'app' } as SourceHistory['end']['expectations'],
+        lastCommitTime: '2025-01-01 00:00:02+00',
+        lsn: '0/3000000',
+        lastSegment: '000000010000000000000003',
+      },
     };
     return repo.commit(staged, {
-      id: ID, method: 'basebackup', scenario: 'shop', startedAt: '2025-01-01T00:00:00Z', finishedAt: '2025-01-01T00:00:01Z', durationMs: 1000,
+      id: ID,
+      method: 'basebackup',
+      scenario: 'shop',
+      startedAt: '2025-01-01T00:00:00Z',
+      finishedAt: '2025-01-01T00:00:01Z',
+      durationMs: 1000,
       source: { kind: 'managed', major: 15, serverVersion: '15.8', database: 'app', systemIdentifier: SYSTEM },
       physical: {
-        dataDir: 'data', label: ID, startLsn: '0/2000028', stopLsn: '0/2000100', timeline: 1, startSegment: '000000010000000000000002', stopSegment: '000000010000000000000002',
-        walSegmentSize: 16 * 1024 * 1024, systemIdentifier: SYSTEM, dataChecksums: true, superuser: 'postgres', tablespaces: [], hazards: [], toolVersion: '15.8',
+        dataDir: 'data',
+        label: ID,
+        startLsn: '0/2000028',
+        stopLsn: '0/2000100',
+        timeline: 1,
+        startSegment: '000000010000000000000002',
+        stopSegment: '000000010000000000000002',
+        walSegmentSize: 16 * 1024 * 1024,
+        systemIdentifier: SYSTEM,
+        dataChecksums: true,
+        superuser: 'postgres',
+        tablespaces: [],
+        hazards: [],
+        toolVersion: '15.8',
       },
-      expectationsFile: null, historyFile: await writeHistory(staged.dir, history),
+      expectationsFile: null,
+      historyFile: await writeHistory(staged.dir, history),
     });
   });
 }
@@ -48,24 +77,46 @@ test('commit encrypts every file but backup.json and manifest.json, and the mani
   const { durationMs, ...encryption } = backup.record.encryption!;
   assert.deepEqual(encryption, { cipher: 'aes-256-gcm-chunked', formatVersion: 1, keyId: key.id });
   assert.equal(backup.record.durationMs, 1000 + durationMs, 'the backup took as long as its encryption too');
-  for (const path of ['data/PG_VERSION', 'data/backup_manifest', 'data/pg_wal/000000010000000000000002', 'history.json']) assert.equal(await fileKeyId(join(backup.dir, path)), key.id, path);
-  for (const path of ['backup.json', 'manifest.json']) assert.equal(await fileKeyId(join(backup.dir, path)), null, path);
+  for (const path of [
+    'data/PG_VERSION',
+    'data/backup_manifest',
+    'data/pg_wal/000000010000000000000002',
+    'history.json',
+  ])
+    assert.equal(await fileKeyId(join(backup.dir, path)), key.id, path);
+  for (const path of ['backup.json', 'manifest.json'])
+    assert.equal(await fileKeyId(join(backup.dir, path)), null, path);
   const manifest = await repo.readManifest(backup);
-  assert.equal(manifest.delegated, undefined, 'no delegation to backup_manifest: pg_verifybackup cannot read ciphertext');
-  assert.deepEqual(manifest.files.map((f) => f.path), ['backup.json', 'data/PG_VERSION', 'data/backup_manifest', 'data/pg_wal/000000010000000000000002', 'history.json']);
+  assert.equal(
+    manifest.delegated,
+    undefined,
+    'no delegation to backup_manifest: pg_verifybackup cannot read ciphertext',
+  );
+  assert.deepEqual(
+    manifest.files.map((f) => f.path),
+    ['backup.json', 'data/PG_VERSION', 'data/backup_manifest', 'data/pg_wal/000000010000000000000002', 'history.json'],
+  );
   assert.deepEqual(await verifyManifest(backup.dir, manifest), []);
-  assert.ok(!(await readFile(join(backup.dir, 'data/pg_wal/000000010000000000000002'))).includes(Buffer.from('Customer17')));
+  assert.ok(
+    !(await readFile(join(backup.dir, 'data/pg_wal/000000010000000000000002'))).includes(Buffer.from('Customer17')),
+  );
 });
 
 test('evidence reads back with the key; with none it is exit 2, with another exit 3, damaged it makes the backup unusable', async () => {
   const repo = new LocalRepository(join(root, 'b'), { key });
   const backup = await store(repo);
   assert.equal((await readHistory(repo, backup))?.backupId, ID);
-  const none = await readHistory(new LocalRepository(repo.root), backup).then(() => null, (e: unknown) => e);
+  const none = await readHistory(new LocalRepository(repo.root), backup).then(
+    () => null,
+    (e: unknown) => e,
+  );
   assert.ok(none instanceof ScenarioError);
   assert.equal(none.exitCode, ExitCode.usage);
   const other = parseKey(randomBytes(32).toString('hex'), 'other');
-  const wrong = await readHistory(new LocalRepository(repo.root, { key: other }), backup).then(() => null, (e: unknown) => e);
+  const wrong = await readHistory(new LocalRepository(repo.root, { key: other }), backup).then(
+    () => null,
+    (e: unknown) => e,
+  );
   assert.ok(wrong instanceof KeyMismatchError);
   assert.equal(wrong.message, `backup ${ID} was encrypted with key ${key.id}, the scenario's key is ${other.id}`);
   // Re-encrypted under the right key but another name, and the manifest forged to match: the name binding still refuses it.
@@ -78,9 +129,15 @@ test('evidence reads back with the key; with none it is exit 2, with another exi
   entry.size = forged.length;
   entry.sha256 = createHash('sha256').update(forged).digest('hex');
   await writeFile(join(backup.dir, 'manifest.json'), JSON.stringify(manifest));
-  const damaged = await readHistory(repo, backup).then(() => null, (e: unknown) => e);
+  const damaged = await readHistory(repo, backup).then(
+    () => null,
+    (e: unknown) => e,
+  );
   assert.ok(damaged instanceof BackupUnusableError, String(damaged));
-  assert.match(damaged.message, /^backup 20250101T000000Z-aaaaaa: its history file history\.json: chunk 0 does not authenticate/);
+  assert.match(
+    damaged.message,
+    /^backup 20250101T000000Z-aaaaaa: its history file history\.json: chunk 0 does not authenticate/,
+  );
 });
 
 test('a repository without a key writes backups as before (no encryption field, delegation kept)', async () => {
@@ -92,6 +149,20 @@ test('a repository without a key writes backups as before (no encryption field, 
 });
 
 test('the WAL a restore needs: every timeline history, and every file from the start segment on, whatever its timeline', () => {
-  const names = ['00000001000000000000000A', '00000001000000000000000B', '00000001000000000000000B.00000028.backup', '00000002.history', '00000002000000000000000C', '00000002000000000000000C.partial', '000000010000000000000009'];
-  assert.deepEqual(neededWal(names, '00000001000000000000000B'), ['00000001000000000000000B', '00000001000000000000000B.00000028.backup', '00000002.history', '00000002000000000000000C', '00000002000000000000000C.partial']);
+  const names = [
+    '00000001000000000000000A',
+    '00000001000000000000000B',
+    '00000001000000000000000B.00000028.backup',
+    '00000002.history',
+    '00000002000000000000000C',
+    '00000002000000000000000C.partial',
+    '000000010000000000000009',
+  ];
+  assert.deepEqual(neededWal(names, '00000001000000000000000B'), [
+    '00000001000000000000000B',
+    '00000001000000000000000B.00000028.backup',
+    '00000002.history',
+    '00000002000000000000000C',
+    '00000002000000000000000C.partial',
+  ]);
 });

@@ -4,15 +4,48 @@ import type { BackupRecord } from '../../../src/repository/backup-record.ts';
 export const SYSTEM = '7400000000000000001';
 
 /** A PostgreSQL 17 basebackup record; `parent` and `chain` make it incremental. */
-export function chainRecord(id: string, startLsn: string, options: { parent?: string; chain?: string[]; system?: string; scenario?: string; startedAt?: string } = {}): BackupRecord {
+export function chainRecord(
+  id: string,
+  startLsn: string,
+  options: { parent?: string; chain?: string[]; system?: string; scenario?: string; startedAt?: string } = {},
+): BackupRecord {
   const startedAt = options.startedAt ?? '2026-12-01T10:00:00.000Z';
   return {
-    formatVersion: 2, id, method: 'basebackup', scenario: options.scenario ?? 'shop', startedAt, finishedAt: startedAt, durationMs: 1000, sizeBytes: 1000,
-    source: { kind: 'managed', major: 17, serverVersion: '17.7', database: 'app', systemIdentifier: options.system ?? SYSTEM }, expectationsFile: null, historyFile: null,
+    formatVersion: 2,
+    id,
+    method: 'basebackup',
+    scenario: options.scenario ?? 'shop',
+    startedAt,
+    finishedAt: startedAt,
+    durationMs: 1000,
+    sizeBytes: 1000,
+    source: {
+      kind: 'managed',
+      major: 17,
+      serverVersion: '17.7',
+      database: 'app',
+      systemIdentifier: options.system ?? SYSTEM,
+    },
+    expectationsFile: null,
+    historyFile: null,
     physical: {
-      dataDir: 'data', label: id, startLsn, stopLsn: startLsn, timeline: 1, startSegment: '000000010000000000000004', stopSegment: '000000010000000000000004',
-      walSegmentSize: 16 * 1024 * 1024, systemIdentifier: options.system ?? SYSTEM, dataChecksums: true, superuser: 'postgres', tablespaces: [], hazards: [], toolVersion: '17.7',
-      ...(options.parent ? { incremental: { parent: options.parent, chain: options.chain ?? [options.parent], fromLsn: '0/0' } } : {}),
+      dataDir: 'data',
+      label: id,
+      startLsn,
+      stopLsn: startLsn,
+      timeline: 1,
+      startSegment: '000000010000000000000004',
+      stopSegment: '000000010000000000000004',
+      walSegmentSize: 16 * 1024 * 1024,
+      systemIdentifier: options.system ?? SYSTEM,
+      dataChecksums: true,
+      superuser: 'postgres',
+      tablespaces: [],
+      hazards: [],
+      toolVersion: '17.7',
+      ...(options.parent
+        ? { incremental: { parent: options.parent, chain: options.chain ?? [options.parent], fromLsn: '0/0' } }
+        : {}),
     },
   };
 }
@@ -20,9 +53,15 @@ export function chainRecord(id: string, startLsn: string, options: { parent?: st
 /** The backup_label pg_basebackup 17 writes: a full backup's, or an incremental's with INCREMENTAL FROM LSN. */
 export function label(startLsn: string, fromLsn?: string): string {
   return [
-    `START WAL LOCATION: ${startLsn} (file 000000010000000000000004)`, 'CHECKPOINT LOCATION: 0/4000080', 'BACKUP METHOD: streamed', 'BACKUP FROM: primary',
-    'START TIME: 2026-12-02 08:15:31 UTC', 'LABEL: pg_basebackup base backup', 'START TIMELINE: 1',
-    ...(fromLsn ? [`INCREMENTAL FROM LSN: ${fromLsn}`, 'INCREMENTAL FROM TLI: 1'] : []), '',
+    `START WAL LOCATION: ${startLsn} (file 000000010000000000000004)`,
+    'CHECKPOINT LOCATION: 0/4000080',
+    'BACKUP METHOD: streamed',
+    'BACKUP FROM: primary',
+    'START TIME: 2026-12-02 08:15:31 UTC',
+    'LABEL: pg_basebackup base backup',
+    'START TIMELINE: 1',
+    ...(fromLsn ? [`INCREMENTAL FROM LSN: ${fromLsn}`, 'INCREMENTAL FROM TLI: 1'] : []),
+    '',
   ].join('\n');
 }
 

@@ -27,7 +27,10 @@ test('keeping the newest incremental keeps its whole chain, each parent with the
   const result = plan(records, 1);
   assert.deepEqual(ids(result.keep), ['d-f2', 'e-i3']);
   assert.deepEqual(ids(result.delete), ['a-f1', 'b-i1', 'c-i2'], 'an older chain no kept backup needs goes whole');
-  assert.equal(result.keep[0]!.reason, 'not among the 1 newest, but kept: kept backup e-i3 is incremental and restores only with it (a parent of a kept backup is never removed)');
+  assert.equal(
+    result.keep[0]!.reason,
+    'not among the 1 newest, but kept: kept backup e-i3 is incremental and restores only with it (a parent of a kept backup is never removed)',
+  );
 });
 
 test('a kept incremental in the middle of a chain keeps what lies before it, and nothing after it', () => {
@@ -39,17 +42,36 @@ test('a kept incremental in the middle of a chain keeps what lies before it, and
 });
 
 test('a backup of another scenario built on one of ours keeps it', () => {
-  const foreign = chainRecord('f-x', '0/C000028', { parent: 'a-f1', chain: ['a-f1'], scenario: 'other', startedAt: day(0) });
+  const foreign = chainRecord('f-x', '0/C000028', {
+    parent: 'a-f1',
+    chain: ['a-f1'],
+    scenario: 'other',
+    startedAt: day(0),
+  });
   const result = plan([...records, foreign], 1);
   assert.ok(ids(result.keep).includes('a-f1'));
   assert.match(result.keep.find((k) => k.record.id === 'a-f1')!.reason, /kept backup f-x is incremental/);
   assert.deepEqual(ids(result.delete), ['b-i1', 'c-i2']);
 });
 
-test('the WAL cut follows the oldest kept backup, a chain\'s full backup included', () => {
+test("the WAL cut follows the oldest kept backup, a chain's full backup included", () => {
   const seg = (n: number): string => `0000000100000000000000${n.toString(16).toUpperCase().padStart(2, '0')}`;
-  const withSegments = records.map((r, i) => ({ ...r, physical: { ...r.physical!, startSegment: seg(2 + 2 * i), stopSegment: seg(2 + 2 * i) } }));
-  const archives = [{ system: withSegments[0]!.physical!.systemIdentifier, files: [2, 4, 6, 8, 10].map((n) => ({ name: seg(n), size: 1 })) }];
-  const result = planRetention({ backups: withSegments, scenario: 'shop', archives, now: NOW, policy: { keep: 1, pruneOrphanWal: false } });
+  const withSegments = records.map((r, i) => ({
+    ...r,
+    physical: { ...r.physical!, startSegment: seg(2 + 2 * i), stopSegment: seg(2 + 2 * i) },
+  }));
+  const archives = [
+    {
+      system: withSegments[0]!.physical!.systemIdentifier,
+      files: [2, 4, 6, 8, 10].map((n) => ({ name: seg(n), size: 1 })),
+    },
+  ];
+  const result = planRetention({
+    backups: withSegments,
+    scenario: 'shop',
+    archives,
+    now: NOW,
+    policy: { keep: 1, pruneOrphanWal: false },
+  });
   assert.equal(result.wal[0]!.cutSegment, seg(8), 'cut at d-f2, the full backup e-i3 needs');
 });

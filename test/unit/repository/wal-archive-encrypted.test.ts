@@ -36,7 +36,11 @@ test('a segment is stored encrypted under its own name and fetched back as the s
   assert.equal(await archive.fetch('000000010000000000000009', join(dir, 'absent')), false);
   // Without the key, ciphertext is never handed out as WAL.
   const keyless = new WalArchive(archive.root, '7000000000000000001');
-  await assert.rejects(keyless.fetch(SEGMENT, join(dir, 'keyless')), (e: Error & { exitCode?: number }) => e.exitCode === 2 && e.message === `${SEGMENT} is encrypted (key ${key.id}) and no key was given`);
+  await assert.rejects(
+    keyless.fetch(SEGMENT, join(dir, 'keyless')),
+    (e: Error & { exitCode?: number }) =>
+      e.exitCode === 2 && e.message === `${SEGMENT} is encrypted (key ${key.id}) and no key was given`,
+  );
   await assert.rejects(readFile(join(dir, 'keyless')), { code: 'ENOENT' });
 });
 
@@ -56,7 +60,11 @@ test('a history file reads back decrypted; a flipped byte or a file renamed to a
   await archive.archive(source, SEGMENT);
   const bytes = await readFile(archive.pathOf(SEGMENT));
   await writeFile(archive.pathOf('000000010000000000000004'), bytes);
-  await assert.rejects(archive.fetch('000000010000000000000004', join(dir, 'renamed')), (e: unknown) => e instanceof CiphertextDamagedError && /000000010000000000000004: chunk 0 does not authenticate/.test(e.message));
+  await assert.rejects(
+    archive.fetch('000000010000000000000004', join(dir, 'renamed')),
+    (e: unknown) =>
+      e instanceof CiphertextDamagedError && /000000010000000000000004: chunk 0 does not authenticate/.test(e.message),
+  );
   bytes[bytes.length - 20] = bytes[bytes.length - 20]! ^ 1;
   await writeFile(archive.pathOf(SEGMENT), bytes);
   await assert.rejects(archive.fetch(SEGMENT, join(dir, 'flipped')), CiphertextDamagedError);

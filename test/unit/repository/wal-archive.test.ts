@@ -59,7 +59,10 @@ test('different content under an archived name is a WalConflictError and leaves 
     assert.equal(error.walName, SEGMENT);
     assert.deepEqual(error.archived.size, 12);
     assert.deepEqual(error.incoming.size, 14);
-    assert.match(error.message, /^wal file 000000010000000000000003 is already archived with different content \(archived: 12 bytes, sha256 [0-9a-f]{64}; new: 14 bytes, sha256 [0-9a-f]{64}\)$/);
+    assert.match(
+      error.message,
+      /^wal file 000000010000000000000003 is already archived with different content \(archived: 12 bytes, sha256 [0-9a-f]{64}; new: 14 bytes, sha256 [0-9a-f]{64}\)$/,
+    );
     assert.match(error.hint ?? '', /two servers may be archiving into one repository/);
     return true;
   });
@@ -94,12 +97,18 @@ test('fetch of a missing segment or a missing .history is false and writes nothi
 test('fetch into a directory that does not exist is an error, not "missing"', async () => {
   const { archive, source, dir } = await fixture('x');
   await archive.archive(source, SEGMENT);
-  await assert.rejects(archive.fetch(SEGMENT, join(dir, 'no-such-dir', 'out')), /could not fetch 000000010000000000000003/);
+  await assert.rejects(
+    archive.fetch(SEGMENT, join(dir, 'no-such-dir', 'out')),
+    /could not fetch 000000010000000000000003/,
+  );
 });
 
 test('archiving a source that does not exist fails and leaves nothing behind', async () => {
   const { archive, dir } = await fixture('x');
-  await assert.rejects(archive.archive(join(dir, 'gone'), SEGMENT), (error: unknown) => (error as { code?: string }).code === 'wal-archive-failed');
+  await assert.rejects(
+    archive.archive(join(dir, 'gone'), SEGMENT),
+    (error: unknown) => (error as { code?: string }).code === 'wal-archive-failed',
+  );
   assert.deepEqual(await archive.list(), []);
   assert.deepEqual(await readdir(archive.dir), []);
 });
@@ -115,7 +124,15 @@ test('.partial, .history and .backup files are archived under their own names', 
 
 test('invalid names are refused before any I/O', async () => {
   const { archive, source, dir } = await fixture('x');
-  for (const name of ['../000000010000000000000003', '00000001000000000000003', '00000001000000000000000a', 'RECOVERYXLOG', '00000002.History', '000000010000000000000003.tmp', '']) {
+  for (const name of [
+    '../000000010000000000000003',
+    '00000001000000000000003',
+    '00000001000000000000000a',
+    'RECOVERYXLOG',
+    '00000002.History',
+    '000000010000000000000003.tmp',
+    '',
+  ]) {
     await assert.rejects(archive.archive(source, name), InvalidWalNameError, name);
     await assert.rejects(archive.fetch(name, join(dir, 'out')), InvalidWalNameError, name);
   }
@@ -133,14 +150,22 @@ async function archiveHolding(names: string[], files: Record<string, string> = {
   return archive;
 }
 
-const tl1 = (from: string, to: string): string[] => segmentsBetween(`0000000100000000000000${from}`, `0000000100000000000000${to}`);
-const tl2 = (from: string, to: string): string[] => segmentsBetween(`0000000200000000000000${from}`, `0000000200000000000000${to}`);
+const tl1 = (from: string, to: string): string[] =>
+  segmentsBetween(`0000000100000000000000${from}`, `0000000100000000000000${to}`);
+const tl2 = (from: string, to: string): string[] =>
+  segmentsBetween(`0000000200000000000000${from}`, `0000000200000000000000${to}`);
 
 test('continuity: every segment from the start to the newest archived is present', async () => {
   const archive = await archiveHolding(tl1('03', '09'));
   const result = await verifyWalContinuity(archive, { startSegment: '000000010000000000000003' });
   assert.deepEqual(result, {
-    ok: true, missing: [], present: 7, partialOnly: [], timelines: [1], first: '000000010000000000000003', last: '000000010000000000000009',
+    ok: true,
+    missing: [],
+    present: 7,
+    partialOnly: [],
+    timelines: [1],
+    first: '000000010000000000000003',
+    last: '000000010000000000000009',
     message: 'WAL continuous: 7 segments from 000000010000000000000003 to 000000010000000000000009',
   });
 });
@@ -156,9 +181,15 @@ test('continuity: a gap names the missing segment and what the archive has', asy
 
 test('continuity: an end beyond the archive lists every missing segment', async () => {
   const archive = await archiveHolding(tl1('03', '04'));
-  const result = await verifyWalContinuity(archive, { startSegment: '000000010000000000000003', endSegment: '000000010000000000000006' });
+  const result = await verifyWalContinuity(archive, {
+    startSegment: '000000010000000000000003',
+    endSegment: '000000010000000000000006',
+  });
   assert.deepEqual(result.missing, ['000000010000000000000005', '000000010000000000000006']);
-  assert.equal(result.message, 'WAL gap: 2 segments missing: 000000010000000000000005, 000000010000000000000006 (archive has 3..4)');
+  assert.equal(
+    result.message,
+    'WAL gap: 2 segments missing: 000000010000000000000005, 000000010000000000000006 (archive has 3..4)',
+  );
 });
 
 test('continuity: an empty archive lacks the start segment itself', async () => {
@@ -171,7 +202,10 @@ test('continuity: an empty archive lacks the start segment itself', async () => 
 
 test('continuity: a segment archived only as .partial is flagged', async () => {
   const archive = await archiveHolding([...tl1('03', '05'), '000000010000000000000006.partial']);
-  const result = await verifyWalContinuity(archive, { startSegment: '000000010000000000000003', endSegment: '000000010000000000000006' });
+  const result = await verifyWalContinuity(archive, {
+    startSegment: '000000010000000000000003',
+    endSegment: '000000010000000000000006',
+  });
   assert.deepEqual(result.missing, ['000000010000000000000006']);
   assert.deepEqual(result.partialOnly, ['000000010000000000000006']);
   assert.match(result.message, /000000010000000000000006 archived only as \.partial/);
@@ -185,12 +219,21 @@ test('continuity follows a timeline switch through the .history file', async () 
   assert.equal(result.ok, true, result.message);
   assert.deepEqual(result.timelines, [1, 2]);
   assert.equal(result.present, 6);
-  assert.equal(result.message, 'WAL continuous: 6 segments from 000000010000000000000003 to 000000020000000000000008 across timelines 1 → 2');
+  assert.equal(
+    result.message,
+    'WAL continuous: 6 segments from 000000010000000000000003 to 000000020000000000000008 across timelines 1 → 2',
+  );
 
-  const gap = await archiveHolding(names.filter((n) => n !== '000000020000000000000006'), history);
+  const gap = await archiveHolding(
+    names.filter((n) => n !== '000000020000000000000006'),
+    history,
+  );
   const broken = await verifyWalContinuity(gap, { startSegment: '000000010000000000000003' });
   assert.deepEqual(broken.missing, ['000000020000000000000006']);
-  assert.equal(broken.message, 'WAL gap: 000000020000000000000006 missing (archive has 3..5 on timeline 1; 7..8 on timeline 2)');
+  assert.equal(
+    broken.message,
+    'WAL gap: 000000020000000000000006 missing (archive has 3..5 on timeline 1; 7..8 on timeline 2)',
+  );
 
   const onOne = await verifyWalContinuity(archive, { startSegment: '000000010000000000000003', timeline: 1 });
   assert.equal(onOne.ok, true, 'timeline 1 alone, up to its last complete segment');
@@ -204,8 +247,13 @@ test('continuity cannot follow a timeline without its .history, nor from a start
   assert.deepEqual(noHistory.missing, ['00000002.history']);
   assert.equal(noHistory.message, 'WAL gap: timeline history 00000002.history missing: cannot follow timeline 1 to 2');
 
-  const withHistory = await archiveHolding([...tl1('03', '08'), ...tl2('06', '08')], { '00000002.history': '1\t0/6000120\tpromoted\n' });
+  const withHistory = await archiveHolding([...tl1('03', '08'), ...tl2('06', '08')], {
+    '00000002.history': '1\t0/6000120\tpromoted\n',
+  });
   const late = await verifyWalContinuity(withHistory, { startSegment: '000000010000000000000007', timeline: 2 });
   assert.equal(late.ok, false);
-  assert.match(late.message, /start segment 000000010000000000000007 lies after timeline 1 switched away at segment 000000010000000000000006/);
+  assert.match(
+    late.message,
+    /start segment 000000010000000000000007 lies after timeline 1 switched away at segment 000000010000000000000006/,
+  );
 });

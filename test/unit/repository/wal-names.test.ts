@@ -2,14 +2,28 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  DEFAULT_WAL_SEGMENT_SIZE, bigIntToLsn, historyFileName, isArchivableName, lsnToBigInt, nextSegment, parseHistoryFile, parseSegmentName,
-  segmentName, segmentNameFromNumber, segmentsBetween,
+  DEFAULT_WAL_SEGMENT_SIZE,
+  bigIntToLsn,
+  historyFileName,
+  isArchivableName,
+  lsnToBigInt,
+  nextSegment,
+  parseHistoryFile,
+  parseSegmentName,
+  segmentName,
+  segmentNameFromNumber,
+  segmentsBetween,
 } from '../../../src/repository/wal-names.ts';
 
 const MiB = 1024 * 1024;
 
 test('parseSegmentName splits timeline, logId and segment number', () => {
-  assert.deepEqual(parseSegmentName('00000002000000010000003F'), { timeline: 2, logId: 1, logSeg: 0x3f, segNo: 0x100n + 0x3fn });
+  assert.deepEqual(parseSegmentName('00000002000000010000003F'), {
+    timeline: 2,
+    logId: 1,
+    logSeg: 0x3f,
+    segNo: 0x100n + 0x3fn,
+  });
   assert.deepEqual(parseSegmentName('000000010000000000000001'), { timeline: 1, logId: 0, logSeg: 1, segNo: 1n });
 });
 
@@ -19,7 +33,13 @@ test('parseSegmentName depends on the segment size: 64 MiB segments have 64 per 
 });
 
 test('parseSegmentName refuses what is not a segment name', () => {
-  for (const bad of ['00000001000000000000000', '00000001000000000000000g', '000000010000000000000001.partial', '000000000000000000000001', '']) {
+  for (const bad of [
+    '00000001000000000000000',
+    '00000001000000000000000g',
+    '000000010000000000000001.partial',
+    '000000000000000000000001',
+    '',
+  ]) {
     assert.throws(() => parseSegmentName(bad), RangeError, bad);
   }
   assert.throws(() => parseSegmentName('000000010000000000000001', 3 * MiB), /invalid WAL segment size/);
@@ -57,9 +77,14 @@ test('nextSegment carries into the next logId', () => {
 
 test('segmentsBetween lists both ends and everything between, on one timeline', () => {
   assert.deepEqual(segmentsBetween('0000000100000000000000FE', '000000010000000100000001'), [
-    '0000000100000000000000FE', '0000000100000000000000FF', '000000010000000100000000', '000000010000000100000001',
+    '0000000100000000000000FE',
+    '0000000100000000000000FF',
+    '000000010000000100000000',
+    '000000010000000100000001',
   ]);
-  assert.deepEqual(segmentsBetween('000000010000000000000003', '000000010000000000000003'), ['000000010000000000000003']);
+  assert.deepEqual(segmentsBetween('000000010000000000000003', '000000010000000000000003'), [
+    '000000010000000000000003',
+  ]);
   assert.deepEqual(segmentsBetween('000000010000000000000004', '000000010000000000000003'), []);
   assert.throws(() => segmentsBetween('000000010000000000000003', '000000020000000000000004'), /different timelines/);
 });
@@ -78,7 +103,21 @@ test('parseHistoryFile reads every ancestor with its switch point, as PostgreSQL
 test('historyFileName and isArchivableName know the four kinds of archived file', () => {
   assert.equal(historyFileName(2), '00000002.history');
   assert.equal(historyFileName(0x1a), '0000001A.history');
-  for (const ok of ['000000010000000000000001', '000000010000000000000001.partial', '00000002.history', '000000010000000000000002.00000028.backup']) assert.ok(isArchivableName(ok), ok);
-  for (const bad of ['RECOVERYXLOG', '00000002.History', '000000010000000000000001.partial.tmp', '.000000010000000000000001.1.tmp', '../000000010000000000000001', 'archive_status']) assert.ok(!isArchivableName(bad), bad);
+  for (const ok of [
+    '000000010000000000000001',
+    '000000010000000000000001.partial',
+    '00000002.history',
+    '000000010000000000000002.00000028.backup',
+  ])
+    assert.ok(isArchivableName(ok), ok);
+  for (const bad of [
+    'RECOVERYXLOG',
+    '00000002.History',
+    '000000010000000000000001.partial.tmp',
+    '.000000010000000000000001.1.tmp',
+    '../000000010000000000000001',
+    'archive_status',
+  ])
+    assert.ok(!isArchivableName(bad), bad);
   assert.equal(DEFAULT_WAL_SEGMENT_SIZE, 16 * MiB);
 });

@@ -16,13 +16,16 @@ test('every CREATE TABLESPACE is pointed at the chosen directory, the rest left 
     { name: 'archive', sourceLocation: '/srv/pg/archive', location: '/work/env/tablespaces/0-archive' },
     { name: 'Cold "Store"', sourceLocation: "/srv/it's cold", location: '/work/env/tablespaces/1-Cold "Store"' },
   ]);
-  assert.equal(out.sql, [
-    'CREATE ROLE shop_owner;',
-    "CREATE TABLESPACE archive OWNER postgres LOCATION '/work/env/tablespaces/0-archive';",
-    `CREATE TABLESPACE "Cold ""Store""" OWNER "Shop Owner" LOCATION '/work/env/tablespaces/1-Cold "Store"';`,
-    "COMMENT ON TABLESPACE archive IS 'old orders';",
-  ].join('\n'));
-  assert.ok(!out.sql.includes('/srv/'), "no source path is left in what psql runs");
+  assert.equal(
+    out.sql,
+    [
+      'CREATE ROLE shop_owner;',
+      "CREATE TABLESPACE archive OWNER postgres LOCATION '/work/env/tablespaces/0-archive';",
+      `CREATE TABLESPACE "Cold ""Store""" OWNER "Shop Owner" LOCATION '/work/env/tablespaces/1-Cold "Store"';`,
+      "COMMENT ON TABLESPACE archive IS 'old orders';",
+    ].join('\n'),
+  );
+  assert.ok(!out.sql.includes('/srv/'), 'no source path is left in what psql runs');
 });
 
 test('a CREATE TABLESPACE in another shape is left out and reported, never run at the source path', () => {

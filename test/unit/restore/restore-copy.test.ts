@@ -14,14 +14,22 @@ function recordingRuntime(refuse: (from: string, probe: boolean) => boolean): { 
   const calls: string[][] = [];
   const ok: RunResult = { stdout: '', stderr: '', durationMs: 1 };
   const runtime = {
-    kind: 'local', major: 15, version: '15.0', clusterUser: null,
+    kind: 'local',
+    major: 15,
+    version: '15.0',
+    clusterUser: null,
     has: () => true,
     tool: async () => ok,
     system: async (file: string, args: readonly string[], _options?: ToolOptions): Promise<RunResult> => {
       calls.push([file, ...args]);
       const probe = file === 'sh';
       if ((probe || args.includes('--reflink=always')) && refuse(probe ? args[3]! : args.at(-2)!, probe)) {
-        throw new ToolError({ command: 'cp', exitCode: 1, stderrTail: 'cp: failed to clone: Operation not supported', durationMs: 1 });
+        throw new ToolError({
+          command: 'cp',
+          exitCode: 1,
+          stderrTail: 'cp: failed to clone: Operation not supported',
+          durationMs: 1,
+        });
       }
       return ok;
     },
@@ -62,10 +70,13 @@ test('copyForRestore clones by reflink and never falls back when the filesystem 
   try {
     const { runtime, calls } = recordingRuntime(() => false);
     const copy = await copyForRestore(runtime, [{ from: data, to: '/restore/data', label: 'backup' }], steppingClock());
-    assert.deepEqual(calls.map((c) => c.filter((a) => !a.includes('$'))), [
-      ['sh', '-c', 'sh', join(data, 'base/1/1259'), '/restore/data.reflink-probe'],
-      ['cp', '-a', '--reflink=always', data, '/restore/data'],
-    ]);
+    assert.deepEqual(
+      calls.map((c) => c.filter((a) => !a.includes('$'))),
+      [
+        ['sh', '-c', 'sh', join(data, 'base/1/1259'), '/restore/data.reflink-probe'],
+        ['cp', '-a', '--reflink=always', data, '/restore/data'],
+      ],
+    );
     assert.deepEqual(copy, { method: 'reflink', files: 2, bytes: 8195, bytesWritten: 0, durationMs: 250 });
     assert.ok(!calls.flat().includes('-l') && !calls.flat().includes('--link'), 'never hard links');
   } finally {
@@ -78,11 +89,21 @@ test('copyForRestore copies every byte where the probe is refused, without tryin
   const space = await tree({ 'PG_15/16384/16390': 4096 });
   try {
     const { runtime, calls } = recordingRuntime((from) => from.startsWith(space));
-    const copy = await copyForRestore(runtime, [{ from: data, to: '/r/data', label: 'backup' }, { from: space, to: '/r/ts', label: 'tablespace archive' }], steppingClock());
-    assert.deepEqual(calls.filter((c) => c[0] === 'cp'), [
-      ['cp', '-a', '--reflink=always', data, '/r/data'],
-      ['cp', '-a', space, '/r/ts'],
-    ]);
+    const copy = await copyForRestore(
+      runtime,
+      [
+        { from: data, to: '/r/data', label: 'backup' },
+        { from: space, to: '/r/ts', label: 'tablespace archive' },
+      ],
+      steppingClock(),
+    );
+    assert.deepEqual(
+      calls.filter((c) => c[0] === 'cp'),
+      [
+        ['cp', '-a', '--reflink=always', data, '/r/data'],
+        ['cp', '-a', space, '/r/ts'],
+      ],
+    );
     assert.equal(copy.method, 'mixed');
     assert.equal(copy.bytes, 12288);
     assert.equal(copy.bytesWritten, 4096, 'only the tablespace was written');
@@ -97,7 +118,11 @@ test('copyForRestore removes a whole-tree clone that failed after the probe pass
   try {
     const { runtime, calls } = recordingRuntime((_from, probe) => !probe);
     const copy = await copyForRestore(runtime, [{ from: data, to: '/r/data', label: 'backup' }], steppingClock());
-    assert.deepEqual(calls.slice(1), [['cp', '-a', '--reflink=always', data, '/r/data'], ['rm', '-rf', '/r/data'], ['cp', '-a', data, '/r/data']]);
+    assert.deepEqual(calls.slice(1), [
+      ['cp', '-a', '--reflink=always', data, '/r/data'],
+      ['rm', '-rf', '/r/data'],
+      ['cp', '-a', data, '/r/data'],
+    ]);
     assert.deepEqual({ method: copy.method, bytesWritten: copy.bytesWritten }, { method: 'full', bytesWritten: 8292 });
   } finally {
     await rm(data, { recursive: true });
@@ -109,7 +134,14 @@ test('copyForRestore copies a tree without files in full, and it does not make a
   const empty = await mkdtemp(join(tmpdir(), 'restore-copy-test-'));
   try {
     const { runtime, calls } = recordingRuntime(() => false);
-    const copy = await copyForRestore(runtime, [{ from: data, to: '/r/data', label: 'backup' }, { from: empty, to: '/r/ts', label: 'tablespace' }], steppingClock());
+    const copy = await copyForRestore(
+      runtime,
+      [
+        { from: data, to: '/r/data', label: 'backup' },
+        { from: empty, to: '/r/ts', label: 'tablespace' },
+      ],
+      steppingClock(),
+    );
     assert.deepEqual(calls.at(-1), ['cp', '-a', empty, '/r/ts'], 'nothing to probe with: a plain copy');
     assert.equal(copy.method, 'reflink');
   } finally {
@@ -118,23 +150,46 @@ test('copyForRestore copies a tree without files in full, and it does not make a
   }
 });
 
-test('copyForRestore lets a failure that is not the tool\'s own through', async () => {
+test("copyForRestore lets a failure that is not the tool's own through", async () => {
   const { runtime } = recordingRuntime(() => false);
-  await assert.rejects(copyForRestore(runtime, [{ from: '/no/such/backup', to: '/r/data', label: 'backup' }], steppingClock()), /ENOENT/);
+  await assert.rejects(
+    copyForRestore(runtime, [{ from: '/no/such/backup', to: '/r/data', label: 'backup' }], steppingClock()),
+    /ENOENT/,
+  );
 });
 
 test('summariseCopy: reflink only when every tree was one, full when none', () => {
   const reflinked = { reflink: true, files: 2, bytes: 100 };
   const full = { reflink: false, files: 1, bytes: 50 };
-  assert.deepEqual(summariseCopy([reflinked, reflinked], 10), { method: 'reflink', files: 4, bytes: 200, bytesWritten: 0, durationMs: 10 });
-  assert.deepEqual(summariseCopy([full, full], 10), { method: 'full', files: 2, bytes: 100, bytesWritten: 100, durationMs: 10 });
+  assert.deepEqual(summariseCopy([reflinked, reflinked], 10), {
+    method: 'reflink',
+    files: 4,
+    bytes: 200,
+    bytesWritten: 0,
+    durationMs: 10,
+  });
+  assert.deepEqual(summariseCopy([full, full], 10), {
+    method: 'full',
+    files: 2,
+    bytes: 100,
+    bytesWritten: 100,
+    durationMs: 10,
+  });
   assert.equal(summariseCopy([reflinked, full], 10).method, 'mixed');
-  assert.equal(summariseCopy([{ reflink: false, files: 0, bytes: 0 }], 10).method, 'full', 'nothing copied is no reflink');
+  assert.equal(
+    summariseCopy([{ reflink: false, files: 0, bytes: 0 }], 10).method,
+    'full',
+    'nothing copied is no reflink',
+  );
 });
 
 test('withFullCopyCost: a full copy is priced by its own rate, a reflink by the probed rate, and not at all without one', () => {
   const full = { method: 'full' as const, files: 1, bytes: 500_000_000, bytesWritten: 500_000_000, durationMs: 2000 };
-  assert.deepEqual(withFullCopyCost(full, 1).fullCopy, { bytesPerSecond: 250_000_000, estimatedMs: 2000, basis: 'measured by this copy' });
+  assert.deepEqual(withFullCopyCost(full, 1).fullCopy, {
+    bytesPerSecond: 250_000_000,
+    estimatedMs: 2000,
+    basis: 'measured by this copy',
+  });
   const reflink = { method: 'reflink' as const, files: 1, bytes: 500_000_000, bytesWritten: 0, durationMs: 40 };
   const priced = withFullCopyCost(reflink, 100_000_000).fullCopy!;
   assert.equal(priced.estimatedMs, 5000);

@@ -6,7 +6,8 @@ import { CHECK_KINDS, type CheckKind } from '../../../src/run/result.ts';
 import { CHECK_NAMES } from '../../../src/scenario/schema.ts';
 
 test('every check a scenario can ask for is a check kind', () => {
-  for (const name of [...CHECK_NAMES, 'sql'] as const) assert.ok((CHECK_KINDS as readonly string[]).includes(name), `${name} is not a CheckKind`);
+  for (const name of [...CHECK_NAMES, 'sql'] as const)
+    assert.ok((CHECK_KINDS as readonly string[]).includes(name), `${name} is not a CheckKind`);
 });
 
 test('the kinds are unique', () => {

@@ -20,9 +20,22 @@ test('the shipped result schema is the one the zod schema generates (run `npm ru
 
 test('a passing and a failing result (JSON round trip) are valid', () => {
   for (const result of [passingResult(), failingResult()]) {
-    assert.deepEqual(verdicts(JSON.parse(JSON.stringify(result))), { json: true, zod: true }, JSON.stringify(validate.errors));
+    assert.deepEqual(
+      verdicts(JSON.parse(JSON.stringify(result))),
+      { json: true, zod: true },
+      JSON.stringify(validate.errors),
+    );
   }
-  assert.deepEqual(verdicts(passingResult({ backup: null, restores: [], error: { code: 'environment', message: 'no pg_dump 15', hint: 'install it' } })), { json: true, zod: true });
+  assert.deepEqual(
+    verdicts(
+      passingResult({
+        backup: null,
+        restores: [],
+        error: { code: 'environment', message: 'no pg_dump 15', hint: 'install it' },
+      }),
+    ),
+    { json: true, zod: true },
+  );
 });
 
 test('results that do not match the model are refused by both', () => {
@@ -32,10 +45,14 @@ test('results that do not match the model are refused by both', () => {
     'unknown verdict': { ...good, verdict: 'ok' },
     'unknown top-level key': { ...good, verdicts: [] },
     'check without status': { ...good, checks: [{ id: 'm', kind: 'manifest', message: 'x', durationMs: 1 }] },
-    'unknown check status': { ...good, checks: [{ id: 'm', kind: 'manifest', status: 'ok', message: 'x', durationMs: 1 }] },
+    'unknown check status': {
+      ...good,
+      checks: [{ id: 'm', kind: 'manifest', status: 'ok', message: 'x', durationMs: 1 }],
+    },
     'other schema version': { ...good, schemaVersion: 2 },
     'start that is no time': { ...good, startedAt: 'yesterday' },
     'negative duration': { ...good, backup: { ...good.backup, durationMs: -1 } },
   };
-  for (const [what, result] of Object.entries(wrong)) assert.deepEqual(verdicts(JSON.parse(JSON.stringify(result))), { json: false, zod: false }, what);
+  for (const [what, result] of Object.entries(wrong))
+    assert.deepEqual(verdicts(JSON.parse(JSON.stringify(result))), { json: false, zod: false }, what);
 });

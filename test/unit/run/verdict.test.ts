@@ -4,11 +4,34 @@ import assert from 'node:assert/strict';
 import { coverageOf, summarize } from '../../../src/run/verdict.ts';
 import type { CheckKind, CheckResult, RunResult } from '../../../src/run/result.ts';
 
-const check = (kind: CheckKind, status: CheckResult['status'], message: string = kind): CheckResult => ({ id: `${kind}:1`, kind, status, message, durationMs: 0 });
+const check = (kind: CheckKind, status: CheckResult['status'], message: string = kind): CheckResult => ({
+  id: `${kind}:1`,
+  kind,
+  status,
+  message,
+  durationMs: 0,
+});
 const run = (checks: CheckResult[]): RunResult => ({
-  schemaVersion: 1, runId: 'r', tool: { name: 'recoverable', version: '0' }, scenario: { name: 's', path: 's.yaml', sha256: '' }, startedAt: '', finishedAt: '',
-  verdict: 'passed', summary: '', backup: null, objectives: [], checks: [check('manifest', 'passed')],
-  restores: [{ target: 'immediate', environment: { kind: 'local', version: 15 }, reached: { kind: 'immediate', proof: '' }, phases: [], checks }],
+  schemaVersion: 1,
+  runId: 'r',
+  tool: { name: 'recoverable', version: '0' },
+  scenario: { name: 's', path: 's.yaml', sha256: '' },
+  startedAt: '',
+  finishedAt: '',
+  verdict: 'passed',
+  summary: '',
+  backup: null,
+  objectives: [],
+  checks: [check('manifest', 'passed')],
+  restores: [
+    {
+      target: 'immediate',
+      environment: { kind: 'local', version: 15 },
+      reached: { kind: 'immediate', proof: '' },
+      phases: [],
+      checks,
+    },
+  ],
 });
 
 test('with only an SQL assertion the summary does not claim the backup matches', () => {
@@ -30,5 +53,8 @@ test('skipped comparisons are named with their reason, never counted as compared
 
 test('a failure leads the summary', () => {
   const result = run([check('rowcounts', 'failed', 'shop.orders has 3 rows')]);
-  assert.match(summarize(result, coverageOf(result, new Set(['rowcounts']))), /first: rowcounts:1: shop.orders has 3 rows/);
+  assert.match(
+    summarize(result, coverageOf(result, new Set(['rowcounts']))),
+    /first: rowcounts:1: shop.orders has 3 rows/,
+  );
 });

@@ -3,7 +3,16 @@ import assert from 'node:assert/strict';
 import { parseDuration } from '../../../src/scenario/duration.ts';
 
 test('reads durations with units into milliseconds', () => {
-  const cases: Array<[string, number]> = [['500ms', 500], ['30s', 30_000], ['5m', 300_000], ['1h30m', 5_400_000], ['2h', 7_200_000], ['1.5s', 1_500], ['1h 30m', 5_400_000], ['1d', 86_400_000]];
+  const cases: Array<[string, number]> = [
+    ['500ms', 500],
+    ['30s', 30_000],
+    ['5m', 300_000],
+    ['1h30m', 5_400_000],
+    ['2h', 7_200_000],
+    ['1.5s', 1_500],
+    ['1h 30m', 5_400_000],
+    ['1d', 86_400_000],
+  ];
   for (const [text, ms] of cases) assert.deepEqual(parseDuration(text), { ok: true, ms }, text);
 });
 

@@ -14,7 +14,9 @@ const root = await mkdtemp(join(tmpdir(), 'recoverable-encryption-'));
 after(() => rm(root, { recursive: true, force: true }));
 let count = 0;
 
-async function load(yaml: string): Promise<{ cwd: string; result: Awaited<ReturnType<typeof loadScenario>> | ScenarioError }> {
+async function load(
+  yaml: string,
+): Promise<{ cwd: string; result: Awaited<ReturnType<typeof loadScenario>> | ScenarioError }> {
   const cwd = join(root, String(count++));
   await mkdir(cwd, { recursive: true });
   await writeFile(join(cwd, 'scenario.yaml'), yaml);
@@ -56,7 +58,9 @@ test('snapshots and managed basebackups in containers are refused with encryptio
   assert.ok(snapshot.result instanceof ScenarioError);
   assert.equal(snapshot.result.exitCode, 2);
   assert.match(snapshot.result.issues.map((i) => i.problem).join('\n'), /volume snapshots outside the repository/);
-  const docker = await load(base('basebackup', 'encryption: { key: { env: K } }').replace('environment: local', 'environment: docker'));
+  const docker = await load(
+    base('basebackup', 'encryption: { key: { env: K } }').replace('environment: local', 'environment: docker'),
+  );
   assert.ok(docker.result instanceof ScenarioError);
   assert.match(docker.result.issues.map((i) => i.problem).join('\n'), /archives its WAL with a shell cp/);
   const local = await load(base('basebackup', 'encryption: { key: { env: K } }'));

@@ -22,20 +22,41 @@ test('no evidence block: nothing signed, nothing required', async () => {
 });
 
 test('a key file resolves against the scenario directory; a variable is kept by name', async () => {
-  const scenario = await load('evidence: { signingKey: { file: keys/signing.pem }, verifyKey: { env: DRILL_KEY }, require: signed }\n');
-  assert.deepEqual(scenario.evidence, { signingKey: { file: join(root, 'keys/signing.pem') }, verifyKey: { env: 'DRILL_KEY' }, require: 'signed' });
+  const scenario = await load(
+    'evidence: { signingKey: { file: keys/signing.pem }, verifyKey: { env: DRILL_KEY }, require: signed }\n',
+  );
+  assert.deepEqual(scenario.evidence, {
+    signingKey: { file: join(root, 'keys/signing.pem') },
+    verifyKey: { env: 'DRILL_KEY' },
+    require: 'signed',
+  });
 });
 
 test('a PEM written into the scenario, both sources at once, an unknown require or key are refused naming the path', async () => {
   const refusals: Array<[string, RegExp]> = [
-    ['evidence: { signingKey: "-----BEGIN PRIVATE KEY-----" }\n', /evidence\.signingKey: unknown key source "-----BEGIN PRIVATE KEY-----" \(fix: use one of \{ file: \.\.\. \}, \{ env: \.\.\. \}\)/],
-    ['evidence: { signingKey: { file: a.pem, env: K } }\n', /evidence\.signingKey: a key source takes exactly one of file, env/],
-    ['evidence: { verifyKey: { env: "not a name" } }\n', /evidence\.verifyKey\.env: "not a name" is not an environment variable name/],
+    [
+      'evidence: { signingKey: "-----BEGIN PRIVATE KEY-----" }\n',
+      /evidence\.signingKey: unknown key source "-----BEGIN PRIVATE KEY-----" \(fix: use one of \{ file: \.\.\. \}, \{ env: \.\.\. \}\)/,
+    ],
+    [
+      'evidence: { signingKey: { file: a.pem, env: K } }\n',
+      /evidence\.signingKey: a key source takes exactly one of file, env/,
+    ],
+    [
+      'evidence: { verifyKey: { env: "not a name" } }\n',
+      /evidence\.verifyKey\.env: "not a name" is not an environment variable name/,
+    ],
     ['evidence: { require: always }\n', /evidence\.require/],
-    ['evidence: { signing: { file: a.pem } }\n', /evidence\.signing: unknown field "signing" \(fix: remove it; allowed here: signingKey, verifyKey, require\)/],
+    [
+      'evidence: { signing: { file: a.pem } }\n',
+      /evidence\.signing: unknown field "signing" \(fix: remove it; allowed here: signingKey, verifyKey, require\)/,
+    ],
   ];
   for (const [yaml, message] of refusals) {
-    const error = await load(yaml).then(() => undefined, (caught: unknown) => caught);
+    const error = await load(yaml).then(
+      () => undefined,
+      (caught: unknown) => caught,
+    );
     assert.ok(error instanceof ScenarioError, yaml);
     assert.match(error.message, message, yaml);
   }

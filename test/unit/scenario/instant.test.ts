@@ -13,8 +13,16 @@ test('every microsecond is kept: two times 1 µs apart inside one millisecond di
   const a = micros('2025-03-01T10:00:00.123401Z');
   const b = micros('2025-03-01T10:00:00.123402Z');
   assert.equal(b - a, 1n);
-  assert.equal(Date.parse('2025-03-01T10:00:00.123401Z'), Date.parse('2025-03-01T10:00:00.123402Z'), 'Date cannot tell them apart');
-  assert.equal(micros('2025-03-01T10:00:00.5Z') - micros('2025-03-01T10:00:00Z'), 500_000n, 'a short fraction is tenths, not microseconds');
+  assert.equal(
+    Date.parse('2025-03-01T10:00:00.123401Z'),
+    Date.parse('2025-03-01T10:00:00.123402Z'),
+    'Date cannot tell them apart',
+  );
+  assert.equal(
+    micros('2025-03-01T10:00:00.5Z') - micros('2025-03-01T10:00:00Z'),
+    500_000n,
+    'a short fraction is tenths, not microseconds',
+  );
 });
 
 test('ISO 8601 and PostgreSQL forms of one instant are equal, whatever the offset', () => {

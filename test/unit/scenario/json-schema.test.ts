@@ -26,13 +26,25 @@ test('every shipped scenario and the starter are valid for the JSON Schema and f
   const dir = new URL('scenarios/', ROOT);
   const files = (await readdir(dir)).filter((f) => f.endsWith('.yaml'));
   assert.ok(files.length >= 3);
-  for (const file of files) assert.deepEqual(verdicts(parse(await readFile(new URL(file, dir), 'utf8'))), { json: true, zod: true }, file);
+  for (const file of files)
+    assert.deepEqual(verdicts(parse(await readFile(new URL(file, dir), 'utf8'))), { json: true, zod: true }, file);
   assert.deepEqual(verdicts(parse(starterScenario('schema.json'))), { json: true, zod: true }, 'starter');
 });
 
 test('blocks left out, `managed:` with nothing after it and object-form targets are accepted', () => {
   assert.deepEqual(verdicts(minimal), { json: true, zod: true }, JSON.stringify(validate.errors));
-  const targets = { ...minimal, backup: { method: 'basebackup' }, restore: { targets: ['latest', { marker: 'batch-2' }, { xid: 1234, inclusive: false, checks: [{ amcheck: null }] }, { time: '2024-05-01T12:00:00.123456Z' }] } };
+  const targets = {
+    ...minimal,
+    backup: { method: 'basebackup' },
+    restore: {
+      targets: [
+        'latest',
+        { marker: 'batch-2' },
+        { xid: 1234, inclusive: false, checks: [{ amcheck: null }] },
+        { time: '2024-05-01T12:00:00.123456Z' },
+      ],
+    },
+  };
   assert.deepEqual(verdicts(targets), { json: true, zod: true }, JSON.stringify(validate.errors));
   assert.deepEqual(verdicts({ ...minimal, objectives: { rto: '1h30m', rpo: '500ms' } }), { json: true, zod: true });
 });
@@ -51,5 +63,6 @@ test('mistakes the loader refuses are refused by the JSON Schema too', () => {
     'missing source': { name: 'n' },
     'bad report format': { ...minimal, report: { formats: ['pdf'] } },
   };
-  for (const [what, scenario] of Object.entries(wrong)) assert.deepEqual(verdicts(scenario), { json: false, zod: false }, what);
+  for (const [what, scenario] of Object.entries(wrong))
+    assert.deepEqual(verdicts(scenario), { json: false, zod: false }, what);
 });

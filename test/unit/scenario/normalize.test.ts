@@ -6,7 +6,12 @@ import { scenarioSchema } from '../../../src/scenario/schema.ts';
 const origin = { path: '/work/s.yaml', sha256: 'abc', cwd: '/work' };
 
 test('relative paths resolve against the given directory; absolute ones stay', () => {
-  const raw = scenarioSchema.parse({ name: 'q', source: { managed: { fixtures: ['f.sql', '/abs/g.sql'] } }, repository: '/srv/repo', report: { dir: 'out' } });
+  const raw = scenarioSchema.parse({
+    name: 'q',
+    source: { managed: { fixtures: ['f.sql', '/abs/g.sql'] } },
+    repository: '/srv/repo',
+    report: { dir: 'out' },
+  });
   const scenario = normalizeScenario(raw, origin);
   assert.deepEqual(scenario.source.kind === 'managed' && scenario.source.fixtures, ['/work/f.sql', '/abs/g.sql']);
   assert.equal(scenario.repository, '/srv/repo');
@@ -21,9 +26,20 @@ test('optional settings are left out, never set to undefined', () => {
 });
 
 test('a SQL check is named after its query on one line, at most 60 characters', () => {
-  const raw = scenarioSchema.parse({ name: 'q', source: { managed: {} }, checks: [{ sql: { query: 'select count(*)\n  from shop.orders\n  where total < 0 and status = \'paid\' and created_at > now()', expect: 0 } }] });
+  const raw = scenarioSchema.parse({
+    name: 'q',
+    source: { managed: {} },
+    checks: [
+      {
+        sql: {
+          query: "select count(*)\n  from shop.orders\n  where total < 0 and status = 'paid' and created_at > now()",
+          expect: 0,
+        },
+      },
+    ],
+  });
   const [check] = normalizeScenario(raw, origin).checks;
-  assert.equal(check?.kind === 'sql' && check.name, "select count(*) from shop.orders where total < 0 and stat...");
+  assert.equal(check?.kind === 'sql' && check.name, 'select count(*) from shop.orders where total < 0 and stat...');
   assert.equal(check?.kind === 'sql' && check.name.length, 60);
 });
 

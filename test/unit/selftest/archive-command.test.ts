@@ -10,7 +10,11 @@ test('%p and %f are replaced as the server does, %% becomes a single percent sig
 test("the managed source's archive commands are expanded with the file and its name and nothing else", () => {
   const local = expandArchiveCommand(archiveCommand('/repo/a%b', '7'), '/tmp/impostor', '000000010000000000000003');
   assert.match(local, / archive-wal \/tmp\/impostor 000000010000000000000003 --repository '\/repo\/a%b' --system 7$/);
-  const container = expandArchiveCommand(containerArchiveCommand('/repo', '7'), '/tmp/impostor', '000000010000000000000003');
+  const container = expandArchiveCommand(
+    containerArchiveCommand('/repo', '7'),
+    '/tmp/impostor',
+    '000000010000000000000003',
+  );
   assert.doesNotMatch(container, /%[pf]/);
   assert.match(container, /\[ -f '\/repo\/wal\/7\/000000010000000000000003' \]/);
 });

@@ -1,6 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { firstNormalTuple, leafKeyPair, lineCount, linePointer, setFutureXmax, swapLinePointers, tupleXmax } from '../../../src/selftest/inject/page-layout.ts';
+import {
+  firstNormalTuple,
+  leafKeyPair,
+  lineCount,
+  linePointer,
+  setFutureXmax,
+  swapLinePointers,
+  tupleXmax,
+} from '../../../src/selftest/inject/page-layout.ts';
 import { heapPage, leafPage } from './sample-pages.ts';
 
 const INFOMASK = 20;
@@ -25,7 +33,10 @@ test('a future xmax: only xmax and its hint bits change, and the tuple no longer
   assert.equal(tupleXmax(page, 1), 1_000_700);
   assert.equal(page.readUInt16LE(tuple + INFOMASK) & 0x1cd0, 0, 'no xmax hint, lock or multixact bit left');
   const changed = [...page.keys()].filter((i) => page[i] !== before[i]);
-  assert.ok(changed.every((i) => (i >= tuple + 4 && i < tuple + 8) || i === tuple + INFOMASK || i === tuple + INFOMASK + 1), `changed bytes: ${changed.join(', ')}`);
+  assert.ok(
+    changed.every((i) => (i >= tuple + 4 && i < tuple + 8) || i === tuple + INFOMASK || i === tuple + INFOMASK + 1),
+    `changed bytes: ${changed.join(', ')}`,
+  );
 });
 
 test('a page without a live tuple has none to offer', () => {

@@ -9,7 +9,15 @@ import { HOSTILE, sampleSelftest } from './sample-selftest.ts';
 
 test('the matrix has a row for the clean drill and one per fault; only caught faults and a passed clean drill are ok', () => {
   const rows = matrixRows(sampleSelftest());
-  assert.deepEqual(rows.map((r) => [r.fault, r.ok]), [['clean', true], ['dump-truncated', true], ['heap-page-corrupt', false], ['index-page-corrupt', false]]);
+  assert.deepEqual(
+    rows.map((r) => [r.fault, r.ok]),
+    [
+      ['clean', true],
+      ['dump-truncated', true],
+      ['heap-page-corrupt', false],
+      ['index-page-corrupt', false],
+    ],
+  );
   assert.equal(rows[1]!.caughtBy, 'manifest, restore:pg_restore, rowcount:a (+1 more)');
   assert.equal(rows[1]!.injected, 'what dump-truncated injects (db.dump/1.dat.gz cut)');
   assert.match(rows[1]!.message, /^altered: /, 'a caught fault shows what its check said');
@@ -19,7 +27,10 @@ test('junit: one case per fault plus the clean drill; a fault that slipped throu
   const xml = renderSelftestJunit(sampleSelftest());
   assert.equal(xml.match(/<testcase /g)?.length, 4);
   assert.match(xml, /<testcase classname="selftest\.dump" name="clean drill passes"/);
-  assert.match(xml, /<testcase classname="selftest\.dump" name="heap-page-corrupt caught by amcheck"[^>]*>\s*<failure message="heap-page-corrupt: slipped through/);
+  assert.match(
+    xml,
+    /<testcase classname="selftest\.dump" name="heap-page-corrupt caught by amcheck"[^>]*>\s*<failure message="heap-page-corrupt: slipped through/,
+  );
   assert.match(xml, /name="index-page-corrupt caught by amcheck"[^>]*>\s*<error /);
   assert.equal(xml.match(/<failure /g)?.length, 1);
   const outsideCdata = xml.replace(/<!\[CDATA\[[\s\S]*?\]\]>/g, '');

@@ -1,7 +1,14 @@
 // URLs and conninfo strings as libpq reads them: socket URLs, passwords kept out, malformed ones named.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { databaseOf, parseConnection, serverOf, withDatabase, withoutPassword, type Keywords } from '../../../src/source/connection-string.ts';
+import {
+  databaseOf,
+  parseConnection,
+  serverOf,
+  withDatabase,
+  withoutPassword,
+  type Keywords,
+} from '../../../src/source/connection-string.ts';
 
 const keywords = (text: string): Keywords => {
   const parsed = parseConnection(text);
@@ -20,7 +27,11 @@ test('a socket URL (empty host, host= parameter) parses: its socket directory is
   assert.equal(serverOf(k), '/var/run/postgresql:5432');
   assert.equal(databaseOf(k), 'db');
   assert.equal(serverOf(keywords('postgresql:///app?host=%2Ftmp%2Fpg&port=5433')), '/tmp/pg:5433');
-  assert.equal(serverOf(keywords('postgresql://%2Fvar%2Frun%2Fpostgresql/app')), '/var/run/postgresql:5432', 'a percent-encoded socket directory as the host');
+  assert.equal(
+    serverOf(keywords('postgresql://%2Fvar%2Frun%2Fpostgresql/app')),
+    '/var/run/postgresql:5432',
+    'a percent-encoded socket directory as the host',
+  );
 });
 
 test('the server of a URL and of a conninfo naming the same place are the same; the password is never part of it', () => {
@@ -34,14 +45,26 @@ test('the server of a URL and of a conninfo naming the same place are the same; 
 });
 
 test('withoutPassword and withDatabase keep everything else as written, socket URLs included', () => {
-  assert.equal(withoutPassword('postgresql://user:p%40ss@/db?host=/var/run/postgresql&port=5433'), 'postgresql://user@/db?host=/var/run/postgresql&port=5433');
-  assert.equal(withDatabase('postgresql://user@/db?host=/var/run/postgresql', 'other db'), 'postgresql://user@/other%20db?host=/var/run/postgresql');
+  assert.equal(
+    withoutPassword('postgresql://user:p%40ss@/db?host=/var/run/postgresql&port=5433'),
+    'postgresql://user@/db?host=/var/run/postgresql&port=5433',
+  );
+  assert.equal(
+    withDatabase('postgresql://user@/db?host=/var/run/postgresql', 'other db'),
+    'postgresql://user@/other%20db?host=/var/run/postgresql',
+  );
   assert.equal(withoutPassword('postgres://u@h/db?password=x&sslmode=disable'), 'postgres://u@h/db?sslmode=disable');
-  assert.equal(withDatabase('postgres://u@h:5/db?dbname=x&application_name=a', 'app'), 'postgres://u@h:5/app?application_name=a');
+  assert.equal(
+    withDatabase('postgres://u@h:5/db?dbname=x&application_name=a', 'app'),
+    'postgres://u@h:5/app?application_name=a',
+  );
   assert.equal(withDatabase('postgres://u@h', 'app'), 'postgres://u@h/app');
   assert.equal(withoutPassword("host=/tmp port=5432 password='a b\\'c' user=x"), "host='/tmp' port='5432' user='x'");
   assert.equal(withDatabase("host=db dbname=old user=o'k", "it's"), "host='db' user='o\\'k' dbname='it\\'s'");
-  for (const rewritten of [withoutPassword('postgresql://user:pw@/db?host=/s'), withDatabase(withoutPassword('postgresql://user:pw@/db?host=/s'), 'x')]) {
+  for (const rewritten of [
+    withoutPassword('postgresql://user:pw@/db?host=/s'),
+    withDatabase(withoutPassword('postgresql://user:pw@/db?host=/s'), 'x'),
+  ]) {
     assert.doesNotMatch(rewritten, /pw/);
     assert.ok(parseConnection(rewritten).ok, rewritten);
   }
@@ -58,5 +81,6 @@ test('a malformed URL or conninfo is refused naming what is wrong, without repea
   assert.match(problem("host=db password='unterminated"), /value of password has no closing quote/);
   assert.match(problem('host=db justaword'), /"justaword" has no "=" after it/);
   assert.match(problem(''), /empty/);
-  for (const text of ['postgresql://u:hunter2@db:abc/app', "host=db port=x password=hunter2"]) assert.doesNotMatch(problem(text), /hunter2/);
+  for (const text of ['postgresql://u:hunter2@db:abc/app', 'host=db port=x password=hunter2'])
+    assert.doesNotMatch(problem(text), /hunter2/);
 });

@@ -3,18 +3,50 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { methodReadiness } from '../../../src/source/preflight.ts';
 
-const role = { role: 'backup', superuser: false, replication: false, bypassRls: false, readAllData: false, readAllSettings: false, start: false, stop: false };
-const server = { walLevel: 'replica', archiveMode: 'on', archiveCommand: 'cp %p /a/%f', databaseBytes: 1, unreadable: [], unreadableCount: 0, rlsTables: [], unreadableLargeObjects: 0 };
+const role = {
+  role: 'backup',
+  superuser: false,
+  replication: false,
+  bypassRls: false,
+  readAllData: false,
+  readAllSettings: false,
+  start: false,
+  stop: false,
+};
+const server = {
+  walLevel: 'replica',
+  archiveMode: 'on',
+  archiveCommand: 'cp %p /a/%f',
+  databaseBytes: 1,
+  unreadable: [],
+  unreadableCount: 0,
+  rlsTables: [],
+  unreadableLargeObjects: 0,
+};
 const of = (list: ReturnType<typeof methodReadiness>, method: string) => list.find((m) => m.method === method)!;
 
 test('a superuser on an archiving server is ready for every method', () => {
   const all = methodReadiness({ ...role, superuser: true }, server, 15);
-  assert.deepEqual(all.map((m) => [m.method, m.ready]), [['dump', true], ['basebackup', true], ['snapshot', true]]);
+  assert.deepEqual(
+    all.map((m) => [m.method, m.ready]),
+    [
+      ['dump', true],
+      ['basebackup', true],
+      ['snapshot', true],
+    ],
+  );
 });
 
 test('physical methods need archiving: wal_level minimal and archive_mode off are each named; an empty archive_command is a note', () => {
-  const minimal = methodReadiness({ ...role, superuser: true }, { ...server, walLevel: 'minimal', archiveMode: 'off' }, 15);
-  assert.deepEqual(of(minimal, 'basebackup').missing.map((m) => m.split(' (')[0]), ["ALTER SYSTEM SET wal_level = 'replica'", "ALTER SYSTEM SET archive_mode = 'on'"]);
+  const minimal = methodReadiness(
+    { ...role, superuser: true },
+    { ...server, walLevel: 'minimal', archiveMode: 'off' },
+    15,
+  );
+  assert.deepEqual(
+    of(minimal, 'basebackup').missing.map((m) => m.split(' (')[0]),
+    ["ALTER SYSTEM SET wal_level = 'replica'", "ALTER SYSTEM SET archive_mode = 'on'"],
+  );
   assert.equal(of(minimal, 'dump').ready, true, 'a dump needs no archiving');
   const empty = methodReadiness({ ...role, superuser: true }, { ...server, archiveCommand: '' }, 15);
   assert.equal(of(empty, 'snapshot').ready, true);
@@ -22,10 +54,22 @@ test('physical methods need archiving: wal_level minimal and archive_mode off ar
 });
 
 test('grants per method, quoted for the role, by major: pg_read_all_data from 14, pg_start_backup before 15', () => {
-  const quoted = methodReadiness({ ...role, role: 'Backup Role' }, { ...server, unreadable: ['a.t'], unreadableCount: 1 }, 13);
+  const quoted = methodReadiness(
+    { ...role, role: 'Backup Role' },
+    { ...server, unreadable: ['a.t'], unreadableCount: 1 },
+    13,
+  );
   assert.match(of(quoted, 'dump').missing[0]!, /^GRANT SELECT ON ALL TABLES IN SCHEMA \.\.\. TO "Backup Role"/);
-  assert.deepEqual(of(quoted, 'snapshot').missing, ['GRANT EXECUTE ON FUNCTION pg_start_backup(text, boolean, boolean) TO "Backup Role"', 'GRANT EXECUTE ON FUNCTION pg_stop_backup(boolean, boolean) TO "Backup Role"', 'GRANT pg_read_all_settings TO "Backup Role"']);
-  const replication = methodReadiness({ ...role, replication: true, bypassRls: true }, { ...server, rlsTables: ['a.cards'] }, 16);
+  assert.deepEqual(of(quoted, 'snapshot').missing, [
+    'GRANT EXECUTE ON FUNCTION pg_start_backup(text, boolean, boolean) TO "Backup Role"',
+    'GRANT EXECUTE ON FUNCTION pg_stop_backup(boolean, boolean) TO "Backup Role"',
+    'GRANT pg_read_all_settings TO "Backup Role"',
+  ]);
+  const replication = methodReadiness(
+    { ...role, replication: true, bypassRls: true },
+    { ...server, rlsTables: ['a.cards'] },
+    16,
+  );
   assert.equal(of(replication, 'basebackup').ready, true);
   assert.equal(of(replication, 'dump').ready, true, 'a role with BYPASSRLS reads row-level security tables in full');
 });

@@ -19,14 +19,23 @@ const message = (type: string, body: Buffer): Buffer => {
   head.writeInt32BE(body.length + 4, 1);
   return Buffer.concat([head, body]);
 };
-const int32 = (n: number): Buffer => { const b = Buffer.alloc(4); b.writeInt32BE(n); return b; };
-const int16 = (n: number): Buffer => { const b = Buffer.alloc(2); b.writeInt16BE(n); return b; };
+const int32 = (n: number): Buffer => {
+  const b = Buffer.alloc(4);
+  b.writeInt32BE(n);
+  return b;
+};
+const int16 = (n: number): Buffer => {
+  const b = Buffer.alloc(2);
+  b.writeInt16BE(n);
+  return b;
+};
 const cstring = (s: string): Buffer => Buffer.from(`${s}\0`, 'utf8');
 const READY = message('Z', Buffer.from('I'));
 
 // The answer to the version query: two text columns, one row.
 function versionRows(version: string, number: string): Buffer {
-  const field = (name: string): Buffer => Buffer.concat([cstring(name), int32(0), int16(0), int32(25), int16(-1), int32(-1), int16(0)]);
+  const field = (name: string): Buffer =>
+    Buffer.concat([cstring(name), int32(0), int16(0), int32(25), int16(-1), int32(-1), int16(0)]);
   const value = (text: string): Buffer => Buffer.concat([int32(Buffer.byteLength(text)), Buffer.from(text)]);
   return Buffer.concat([
     message('T', Buffer.concat([int16(2), field('v'), field('n')])),
@@ -47,7 +56,10 @@ async function fakeServer(): Promise<{ server: Server; port: number; heard: Hear
         if (!started) {
           if (pending.length < 4 || pending.length < pending.readInt32BE(0)) return;
           const length = pending.readInt32BE(0);
-          const fields = pending.subarray(8, length - 1).toString('utf8').split('\0');
+          const fields = pending
+            .subarray(8, length - 1)
+            .toString('utf8')
+            .split('\0');
           for (let i = 0; i + 1 < fields.length; i += 2) heard.startup[fields[i]!] = fields[i + 1]!;
           pending = pending.subarray(length);
           started = true;
@@ -60,7 +72,13 @@ async function fakeServer(): Promise<{ server: Server; port: number; heard: Hear
         pending = pending.subarray(1 + pending.readInt32BE(1));
         if (type === 'p') {
           heard.passwords.push(body.subarray(0, -1).toString('utf8'));
-          socket.write(Buffer.concat([message('R', int32(0)), message('S', Buffer.concat([cstring('server_version'), cstring('15.14')])), READY]));
+          socket.write(
+            Buffer.concat([
+              message('R', int32(0)),
+              message('S', Buffer.concat([cstring('server_version'), cstring('15.14')])),
+              READY,
+            ]),
+          );
         } else if (type === 'Q') socket.write(versionRows('15.14', '150014'));
         else if (type === 'X') socket.end();
       }
@@ -107,7 +125,10 @@ test('a conninfo with a quoted password: the server gets it unquoted; the connin
 
 test('a server that cannot be reached: exit 3, the connection string named with its password masked', async () => {
   const port = await closedPort();
-  for (const [text, secret] of [[`postgresql://alice:hunter2@127.0.0.1:${port}/shop`, 'hunter2'], [`host=127.0.0.1 port=${port} password='hunter 2'`, 'hunter 2']] as const) {
+  for (const [text, secret] of [
+    [`postgresql://alice:hunter2@127.0.0.1:${port}/shop`, 'hunter2'],
+    [`host=127.0.0.1 port=${port} password='hunter 2'`, 'hunter 2'],
+  ] as const) {
     await assert.rejects(openUrlSource(text), (error: unknown) => {
       assert.ok(error instanceof EnvironmentError, String(error));
       assert.deepEqual([error.code, error.exitCode], ['source-unreachable', ExitCode.environment]);

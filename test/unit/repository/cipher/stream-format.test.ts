@@ -5,7 +5,12 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { decryptBuffer, encryptBuffer, HEADER_BYTES, headerKeyId } from '../../../../src/repository/cipher/stream-format.ts';
+import {
+  decryptBuffer,
+  encryptBuffer,
+  HEADER_BYTES,
+  headerKeyId,
+} from '../../../../src/repository/cipher/stream-format.ts';
 import { decryptFile, encryptInPlace, fileKeyId } from '../../../../src/repository/cipher/files.ts';
 import { parseKey, keyIdOf } from '../../../../src/repository/cipher/key.ts';
 import { CiphertextDamagedError, KeyMismatchError } from '../../../../src/repository/cipher/errors.ts';
@@ -44,7 +49,10 @@ test('a multiple of the chunk size ends with an empty final chunk (so truncation
 });
 
 async function damaged(sealed: Buffer, name = 'x', label = 'dump/3001.dat.gz'): Promise<CiphertextDamagedError> {
-  const error = await decryptBuffer(sealed, key, name, label).then(() => null, (e: unknown) => e);
+  const error = await decryptBuffer(sealed, key, name, label).then(
+    () => null,
+    (e: unknown) => e,
+  );
   assert.ok(error instanceof CiphertextDamagedError, `expected a damaged-ciphertext error, got ${String(error)}`);
   assert.equal(error.file, label);
   assert.equal(error.exitCode, ExitCode.failed);
@@ -104,12 +112,21 @@ test('key ids are stable per key and distinct between keys; keys must be 64 hex 
   assert.notEqual(key.id, other.id);
   assert.match(key.id, /^[0-9a-f]{16}$/);
   assert.equal(parseKey(`  ${key.bytes.toString('hex').toUpperCase()}\n`, 'f').id, key.id);
-  for (const bad of ['', 'abc', randomBytes(16).toString('hex'), randomBytes(33).toString('hex'), randomBytes(32).toString('base64')]) {
-    assert.throws(() => parseKey(bad, 'key.hex'), (error: Error & { exitCode?: number }) => {
-      assert.equal(error.exitCode, ExitCode.usage);
-      assert.match(error.message, /^the encryption key in key\.hex /);
-      return true;
-    });
+  for (const bad of [
+    '',
+    'abc',
+    randomBytes(16).toString('hex'),
+    randomBytes(33).toString('hex'),
+    randomBytes(32).toString('base64'),
+  ]) {
+    assert.throws(
+      () => parseKey(bad, 'key.hex'),
+      (error: Error & { exitCode?: number }) => {
+        assert.equal(error.exitCode, ExitCode.usage);
+        assert.match(error.message, /^the encryption key in key\.hex /);
+        return true;
+      },
+    );
   }
 });
 
