@@ -11,7 +11,7 @@ import type { RunResult } from '../core/exec.ts';
 import type { Logger } from '../core/log.ts';
 import { systemClock, type Clock } from '../core/clock.ts';
 import type { OsUser } from '../core/os-user.ts';
-import type { Runtime, ToolOptions } from './runtime.ts';
+import { CONTAINER_TOOLS, type Runtime, type ToolOptions } from './runtime.ts';
 import {
   LABEL,
   connectEngine,
@@ -50,24 +50,6 @@ export interface DockerRuntimeOptions {
 
 /** The container's network: none at all, or (tests only) the host's. */
 export type DockerNetwork = 'none' | 'host';
-
-/** Tools `has()` answers for, looked up once in the container. */
-const KNOWN_TOOLS = [
-  'initdb',
-  'pg_ctl',
-  'postgres',
-  'psql',
-  'pg_dump',
-  'pg_dumpall',
-  'pg_restore',
-  'pg_amcheck',
-  'pg_checksums',
-  'pg_verifybackup',
-  'pg_waldump',
-  'pg_controldata',
-  'pg_upgrade',
-  'pg_basebackup',
-];
 
 const CLUSTER_USER = 'postgres';
 // The name given to an ordinary host user's uid in the container when the image has none for it.
@@ -263,7 +245,7 @@ export class DockerRuntime implements Runtime {
   private async learnIdentity(): Promise<ContainerIdentity> {
     const host = hostUser();
     const user = host ? await this.adoptHostUser(host) : CLUSTER_USER;
-    const script = `postgres --version; id -u ${user}; id -g ${user}; for t in ${KNOWN_TOOLS.join(' ')}; do command -v "$t" >/dev/null 2>&1 && echo "tool $t"; done; true`;
+    const script = `postgres --version; id -u ${user}; id -g ${user}; for t in ${CONTAINER_TOOLS.join(' ')}; do command -v "$t" >/dev/null 2>&1 && echo "tool $t"; done; true`;
     const out = await this.exec(['sh', '-c', script], 'root', {});
     const lines = out.stdout.split('\n');
     const match = /\(PostgreSQL\) (\d+)(?:\.(\d+))?/.exec(lines[0] ?? '');

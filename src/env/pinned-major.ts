@@ -3,30 +3,12 @@ import { join } from 'node:path';
 import { EnvironmentError, ToolError } from '../core/errors.ts';
 import type { RunResult } from '../core/exec.ts';
 import type { OsUser } from '../core/os-user.ts';
-import type { Runtime, ToolOptions } from './runtime.ts';
+import { CONTAINER_TOOLS, type Runtime, type ToolOptions } from './runtime.ts';
 
 /** Where Debian and the official images install a major's binaries. */
 export function majorBinDir(major: number): string {
   return `/usr/lib/postgresql/${major}/bin`;
 }
-
-// Tools a pinned major answers `has()` for, looked up once.
-const KNOWN_TOOLS = [
-  'initdb',
-  'pg_ctl',
-  'postgres',
-  'psql',
-  'pg_dump',
-  'pg_dumpall',
-  'pg_restore',
-  'pg_amcheck',
-  'pg_checksums',
-  'pg_verifybackup',
-  'pg_waldump',
-  'pg_controldata',
-  'pg_upgrade',
-  'pg_basebackup',
-];
 
 /**
  * A Runtime for `major` inside another runtime's container (an image holding two majors for pg_upgrade): tools run
@@ -35,7 +17,7 @@ const KNOWN_TOOLS = [
  */
 export async function pinMajor(base: Runtime, major: number, image: string): Promise<Runtime> {
   const dir = majorBinDir(major);
-  const script = `"${dir}/postgres" --version; for t in ${KNOWN_TOOLS.join(' ')}; do [ -x "${dir}/$t" ] && echo "tool $t"; done; true`;
+  const script = `"${dir}/postgres" --version; for t in ${CONTAINER_TOOLS.join(' ')}; do [ -x "${dir}/$t" ] && echo "tool $t"; done; true`;
   let out: RunResult;
   try {
     out = await base.system('sh', ['-c', script], { label: `PostgreSQL ${major} in ${image}` });

@@ -37,3 +37,21 @@ export interface Runtime {
   /** One line for logs and reports, e.g. "local PostgreSQL 15.18 (/usr/lib/postgresql/15/bin)". */
   describe(): string;
 }
+
+/** The tools a container runtime's `has()` answers for, looked up once when it starts (by PATH, or in a pinned major's bin directory). */
+export const CONTAINER_TOOLS = [
+  'initdb',
+  'pg_ctl',
+  'postgres',
+  'psql',
+  'pg_dump',
+  'pg_dumpall',
+  'pg_restore',
+  'pg_amcheck',
+  'pg_checksums',
+  'pg_verifybackup',
+  'pg_waldump',
+  'pg_controldata',
+  'pg_upgrade',
+  'pg_basebackup',
+];

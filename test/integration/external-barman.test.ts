@@ -7,20 +7,15 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { cli } from '../helpers/cli.ts';
+import { requireTool } from '../helpers/installed-tool.ts';
 import { checkIn, latestResult } from '../helpers/results.ts';
 import { workspace, type Workspace } from '../helpers/workspace.ts';
 import { sourceCluster } from '../helpers/source-cluster.ts';
 import type { Cluster } from '../../src/env/cluster.ts';
 import type { RunResult } from '../../src/run/result.ts';
 
-const hasBarman = (() => {
-  try {
-    execFileSync('barman', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
+const missingBarman = requireTool('barman', ['--version'], 'apt-get install barman');
+const hasBarman = missingBarman === false;
 
 let ws: Workspace;
 let source: Cluster;
@@ -124,7 +119,7 @@ report: { dir: ${ws.dir}/reports-${name}, formats: [json] }
 
 test(
   'a Barman backup drilled to immediate and to the first marker written into the live source passes, the marker exactly',
-  { skip: !hasBarman && 'barman is not installed' },
+  { skip: missingBarman },
   async () => {
     const { exitCode, output, result } = await drill('barman', {
       config,
@@ -168,7 +163,7 @@ test(
 
 test(
   'a data file deleted from the Barman backup fails the drill, naming the relation whose file is missing',
-  { skip: !hasBarman && 'barman is not installed' },
+  { skip: missingBarman },
   async () => {
     const home = join(tool, 'home-damaged');
     execFileSync('cp', ['-a', join(tool, 'home'), home]);
@@ -209,7 +204,7 @@ test(
 
 test(
   'an archive check that fails stops the drill before any restore, quoting the tool',
-  { skip: !hasBarman && 'barman is not installed' },
+  { skip: missingBarman },
   async () => {
     const file = await ws.scenario(
       'barman-unchecked.yaml',

@@ -7,20 +7,15 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { cli } from '../helpers/cli.ts';
+import { requireTool } from '../helpers/installed-tool.ts';
 import { checkIn, latestResult } from '../helpers/results.ts';
 import { workspace, type Workspace } from '../helpers/workspace.ts';
 import { sourceCluster } from '../helpers/source-cluster.ts';
 import type { Cluster } from '../../src/env/cluster.ts';
 import type { RunResult } from '../../src/run/result.ts';
 
-const hasPgbackrest = (() => {
-  try {
-    execFileSync('pgbackrest', ['version']);
-    return true;
-  } catch {
-    return false;
-  }
-})();
+const missingPgbackrest = requireTool('pgbackrest', ['version'], 'apt-get install pgbackrest');
+const hasPgbackrest = missingPgbackrest === false;
 
 let ws: Workspace;
 let source: Cluster;
@@ -126,7 +121,7 @@ report: { dir: ${ws.dir}/reports-${name}, formats: [json] }
 
 test(
   'a pgBackRest backup drilled to immediate and to the first of the markers written into the live source passes, the marker exactly',
-  { skip: !hasPgbackrest && 'pgbackrest is not installed' },
+  { skip: missingPgbackrest },
   async () => {
     const { exitCode, output, result } = await drill('pgbackrest', {
       config,
@@ -182,7 +177,7 @@ test(
 
 test(
   'without markers, latest still proves recovery and the data checks are skipped with the reason, never passed',
-  { skip: !hasPgbackrest && 'pgbackrest is not installed' },
+  { skip: missingPgbackrest },
   async () => {
     const { exitCode, output, result } = await drill('pgbackrest-nomarkers', {
       config,
@@ -206,7 +201,7 @@ test(
 
 test(
   'a file deleted from the pgBackRest backup set fails the drill, quoting pgBackRest',
-  { skip: !hasPgbackrest && 'pgbackrest is not installed' },
+  { skip: missingPgbackrest },
   async () => {
     const damaged = join(tool, 'repo-damaged');
     execFileSync('cp', ['-a', join(tool, 'repo'), damaged]);
@@ -241,7 +236,7 @@ test(
 
 test(
   'recoverable backup refuses method external (exit 2): the tool takes the backup, drill restores it',
-  { skip: !hasPgbackrest && 'pgbackrest is not installed' },
+  { skip: missingPgbackrest },
   async () => {
     const file = await ws.scenario(
       'backup-external.yaml',
