@@ -1,5 +1,5 @@
 // The drill, as a recipe: obtain a backup, verify it, decrypt it when encrypted, restore it to each target, check, judge.
-import type { Scenario } from '../scenario/types.ts';
+import type { Scenario, Target } from '../scenario/types.ts';
 import type { Logger } from '../core/log.ts';
 import type { Clock } from '../core/clock.ts';
 import { timeId } from '../core/ids.ts';
@@ -25,7 +25,9 @@ import { planDrill, restoreImage } from './plan.ts';
 import { restoreDumpTarget, type AfterRestoreHook } from './restore-dump-target.ts';
 import { restoreFinished, restoreStarting } from './progress.ts';
 import { rtoObjective, dumpRpoObjective, latestRpoObjective } from './objectives.ts';
-import { restorePhysicalTarget } from './restore-physical-target.ts';
+import { restorePhysicalCopy, type PhysicalTargetOutcome } from './restore-physical-target.ts';
+import { planReplay, type ReplayCandidate } from './replay-groups.ts';
+import { resolveTarget } from '../restore/resolve-target.ts';
 import { ContainerWalCopy } from './container-wal.ts';
 import { verifyBackupCheck } from '../checks/verifybackup.ts';
 import { chainCheck } from '../checks/chain-check.ts';
@@ -309,19 +311,28 @@ async function restorePhysicalTargets(
     // Containers read the archive through one copy made for all of them, never one per target.
     if (external === undefined && scenario.restore.environment === 'docker')
       containerWal = await ContainerWalCopy.create(archive, backup.record.physical!.startSegment, log);
-    let rpo: ObjectiveResult | null = null;
-    const total = scenario.restore.targets.length;
-    for (const target of scenario.restore.targets) {
+    const targets = scenario.restore.targets;
+    const total = targets.length;
+    // Targets on one timeline replay in turn on one copy where their checks can run read-only in recovery.
+    const candidates: ReplayCandidate[] = targets.map((target) => {
+      const resolved = resolveTarget(target, expectations, history, backup.record.physical!.stopLsn);
+      return { target, checks: scenario.checks, resolved: resolved.ok ? resolved.target : null };
+    });
+    const plan = planReplay(candidates, everyTargetAlone(scenario, deps, backup));
+    for (const { index, why } of plan.alone) log.info(`${targets[index]!.label} gets a copy of its own: ${why}`);
+    const outcomes = new Map<Target, PhysicalTargetOutcome>();
+    for (const copy of plan.copies) {
       throwIfInterrupted();
+      const these = copy.map((i) => targets[i]!);
       log.info(
         restoreStarting(
-          result.restores.length + 1,
+          outcomes.size + 1,
           total,
-          `${backup.record.id} to ${target.label} in a ${scenario.restore.environment} PostgreSQL ${backup.record.source.major} environment`,
+          `${backup.record.id} to ${these.map((t) => t.label).join(', then ')} in a ${scenario.restore.environment} PostgreSQL ${backup.record.source.major} environment${these.length > 1 ? ', on one copy' : ''}`,
           elapsed(deps, result),
         ),
       );
-      const { restore, lastReplayedCommit } = await restorePhysicalTarget(
+      await restorePhysicalCopy(
         {
           repo,
           backup,
@@ -331,8 +342,8 @@ async function restorePhysicalTargets(
           mounts: [...plaintext.mounts, ...(wal?.mounts ?? []), ...(containerWal ? [containerWal.mount] : [])],
           backupExpectations: expectations,
           history,
-          target,
-          checks: [...scenario.checks, ...target.checks],
+          targets: these,
+          checks: scenario.checks,
           environment: environmentOf(scenario, result.runId, backup.record.source.major),
           // A node process per WAL file costs ~0.2 s of replay each: the drill's own archive is read with cp.
           restoreCommand: external ?? copyRestoreCommand(archive.dir),
@@ -346,12 +357,21 @@ async function restorePhysicalTargets(
         },
         log,
         clock,
+        (outcome) => {
+          const target = these.find((t) => t.label === outcome.restore.target && !outcomes.has(t))!;
+          outcomes.set(target, outcome);
+          logRestore(log, outcome.restore);
+          log.info(restoreFinished(outcomes.size, total, outcome.restore, elapsed(deps, result)));
+        },
       );
-      result.restores.push(restore);
-      logRestore(log, restore);
-      log.info(restoreFinished(result.restores.length, total, restore, elapsed(deps, result)));
+    }
+    // The report lists the restores in the scenario's order, whatever order replay reached them in.
+    let rpo: ObjectiveResult | null = null;
+    for (const target of targets) {
+      const outcome = outcomes.get(target)!;
+      result.restores.push(outcome.restore);
       if (target.kind === 'latest' && scenario.objectives.rpoMs !== undefined)
-        rpo = latestRpoObjective(scenario.objectives.rpoMs, history, lastReplayedCommit);
+        rpo = latestRpoObjective(scenario.objectives.rpoMs, history, outcome.lastReplayedCommit);
     }
     return rpo;
   } finally {
@@ -361,6 +381,14 @@ async function restorePhysicalTargets(
 }
 
 const RECOVERY_TIMEOUT_MS = 30 * 60_000;
+
+// Why no two targets of this drill may share a copy: each restore is written to, or chosen apart.
+function everyTargetAlone(scenario: Scenario, deps: DrillDeps, backup: StoredBackup): string | null {
+  if (scenario.restore.upgrade) return 'an upgrade rehearsal promotes and upgrades every restore';
+  if (deps.afterRestore) return 'a fault hook writes into every restore';
+  if (backup.record.external) return "another tool's restore command is run for each target";
+  return null;
+}
 
 // The scenario's restore environment for one major, with the image the plan names.
 function environmentOf(

@@ -11,6 +11,8 @@ export function restoreStarting(n: number, total: number, what: string, elapsedM
 
 /** `[2/8] latest: passed after fetch/verify 0.4 s, restore 3.2 s, checks 1.1 s (1 min 9 s into the drill)` */
 export function restoreFinished(n: number, total: number, restore: RestoreResult, elapsedMs: number): string {
-  const phases = restore.phases.map((p) => `${p.name} ${formatDuration(p.durationMs)}`).join(', ');
+  const phases = restore.phases
+    .map((p) => `${p.name} ${formatDuration(p.durationMs)}${p.reused ? ' (shared)' : ''}`)
+    .join(', ');
   return `[${n}/${total}] ${restore.target}: ${restoreVerdict(restore)}${phases ? ` after ${phases}` : ''} (${formatDuration(elapsedMs)} into the drill)`;
 }

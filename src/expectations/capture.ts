@@ -66,10 +66,15 @@ async function captureWithPinnedPath(
   const plan = fingerprintPlan(options.fingerprintAlgorithm, meta.rows[0]!.version_num);
   const algorithm = options.fingerprints ? plan.recorded : null;
   const hashing = options.fingerprints ? plan.computed : null;
-  const counted = await scanOnSessions(sessions, tables, (session, table) =>
+  // A server paused in recovery cannot read unlogged tables: what promotion would reset them from is looked at instead.
+  const inRecovery = (await client.query<{ r: boolean }>('select pg_is_in_recovery() as r')).rows[0]!.r;
+  const readable = inRecovery ? tables.filter((t) => t.persistence !== 'u') : tables;
+  if (inRecovery)
+    for (const table of tables) if (table.persistence === 'u') table.initFork = await initFork(client, table);
+  const counted = await scanOnSessions(sessions, readable, (session, table) =>
     countTable(session, table, hashing, asRefreshed),
   );
-  tables.forEach((table, i) => Object.assign(table, counted[i]));
+  readable.forEach((table, i) => Object.assign(table, counted[i]));
   if (asRefreshed) await markRefreshedOverStale(client, tables, nesting, hashing);
   // On a restored database: what the query of each view marked so in the backup gives here, next to what it holds.
   for (const table of tables) {
@@ -141,6 +146,16 @@ const ENUM_HASH_ROOT = `select an.nspname as schema, ac.relname as name
    where c.relispartition and (select o.oid from pg_opclass o join pg_am m on m.oid = o.opcmethod
            where o.opcname = 'enum_ops' and o.opcnamespace = 'pg_catalog'::regnamespace and m.amname = 'hash') = any(pt.partclass)
    order by a.depth desc limit 1`;
+
+// Whether an unlogged table's init fork (its main fork's path + "_init") is in the data directory.
+async function initFork(client: pg.Client, table: TableExpectation): Promise<'present' | 'missing'> {
+  const { rows } = await client.query<{ present: boolean }>(
+    `select (pg_stat_file(pg_relation_filepath(format('%I.%I', $1::text, $2::text)::regclass) || '_init', true)).size
+            is not null as present`,
+    [table.schema, table.name],
+  );
+  return rows[0]!.present ? 'present' : 'missing';
+}
 
 // Leaf tables and materialized views in user schemas (partitioned parents hold no rows of their own), plus the
 // configuration tables of extensions: pg_dump carries their rows (those matching extcondition) though the tables are extension members.

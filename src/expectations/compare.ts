@@ -64,25 +64,35 @@ export function compareExpectations(
       results.push(
         !got
           ? fail('rowcounts', `rowcount:${key}`, exactness, wantRows, null, missing, perTable)
-          : got.rows === wantRows
-            ? pass(
+          : got.initFork === 'missing'
+            ? fail(
                 'rowcounts',
                 `rowcount:${key}`,
                 exactness,
                 wantRows,
-                got.rows,
-                `${key}: ${got.rows} rows${empty ? ' (unlogged: empty after a physical restore, as expected)' : ''}${what}`,
+                null,
+                `${key} is unlogged and its init fork is missing from the restored data directory: promotion cannot reset it, and the table would be unreadable`,
                 perTable,
               )
-            : fail(
-                'rowcounts',
-                `rowcount:${key}`,
-                exactness,
-                wantRows,
-                got.rows,
-                `${key} has ${got.rows} rows, the backup had ${wantRows} (${signed(got.rows - wantRows)})${what}`,
-                perTable,
-              ),
+            : got.rows === wantRows
+              ? pass(
+                  'rowcounts',
+                  `rowcount:${key}`,
+                  exactness,
+                  wantRows,
+                  got.rows,
+                  `${key}: ${got.rows} rows${got.initFork ? ' (unlogged, read in recovery: its init fork is on disk, so promotion brings it back empty, as expected)' : empty ? ' (unlogged: empty after a physical restore, as expected)' : ''}${what}`,
+                  perTable,
+                )
+              : fail(
+                  'rowcounts',
+                  `rowcount:${key}`,
+                  exactness,
+                  wantRows,
+                  got.rows,
+                  `${key} has ${got.rows} rows, the backup had ${wantRows} (${signed(got.rows - wantRows)})${what}`,
+                  perTable,
+                ),
       );
     }
     if (options.kinds.has('fingerprints') && !empty) {

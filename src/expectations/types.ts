@@ -38,6 +38,11 @@ export interface TableExpectation {
   notComparable?: string;
   /** An extension's configuration table: only rows matching this condition (pg_extension.extcondition) are dumped and compared. */
   extensionFilter?: string;
+  /**
+   * Captured on a server paused in recovery, where an unlogged table cannot be read: whether its init fork is on
+   * disk, which promotion resets the table from (empty). Set only then, with `rows` 0 and `fingerprint` null.
+   */
+  initFork?: 'present' | 'missing';
 }
 
 export interface SequenceExpectation {

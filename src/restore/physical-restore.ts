@@ -39,6 +39,12 @@ export interface PhysicalRestoreInput {
   recoveryTimeoutMs: number;
   /** The scenario's name for the target (RECOVERABLE_TARGET of an external restore command). */
   targetLabel?: string;
+  /**
+   * Leave the server paused at the target, in recovery, for read-only checks and a later `resumeReplay` to a
+   * further target on the same copy (no pg_checksums, no promotion: `settleLeg` does the checksums). Default false:
+   * the last restore of a copy, checked on a promoted server as always.
+   */
+  holdInRecovery?: boolean;
 }
 
 /** Where replay stopped, as the server itself reports it. */
@@ -70,6 +76,10 @@ export interface PhysicalRestoreOutcome {
   copy: RestoreCopy | null;
   /** External backups: what the user's restore command left (tool, cluster identity, tablespaces, backup start). */
   externalChecks: CheckResult[];
+  /** Held in recovery at the target (`holdInRecovery`): still paused, checksums not yet run. */
+  held: boolean;
+  /** The recovery lines of the copy's first start (backup_label, where redo began): a resumed replay inherits them. */
+  firstEvidence: RecoveryEvidence | null;
 }
 
 /** Copy, neutralise, configure, replay, prove; the caller disposes `outcome.cluster`. */
@@ -101,6 +111,8 @@ export async function restorePhysical(
     snapshotFindings: [],
     copy: null,
     externalChecks: [],
+    held: false,
+    firstEvidence: null,
   };
   try {
     // Step 1: a copy of the backup, copy-on-write where the filesystem allows (never hard links: the server rewrites files in place).
@@ -146,52 +158,8 @@ export async function restorePhysical(
         /^START WAL LOCATION: ([0-9A-F]+\/[0-9A-F]+)/m.exec(
           await readFile(join(cluster.dataDir, 'backup_label'), 'utf8'),
         )?.[1] ?? null;
-    const twoPass = input.checksums && input.target.kind !== 'latest';
-    await configure(cluster, input, twoPass ? 'shutdown' : 'pause');
-    // Step 3: replay. With checksums to check, stop at the target first, check offline, then start again.
-    const replay = await timed(clock, () =>
-      replayOnce(
-        cluster,
-        input.recoveryTimeoutMs,
-        clock,
-        twoPass ? 'shutdown' : input.target.kind === 'latest' ? 'promoted' : 'paused',
-      ),
-    );
-    phases.push({ name: 'WAL replay', durationMs: replay.durationMs });
-    outcome.evidence = readRecoveryLog(await cluster.readLog());
-    outcome.labelRenamed =
-      !existsSync(join(cluster.dataDir, 'backup_label')) && existsSync(join(cluster.dataDir, 'backup_label.old'));
-    if (replay.value.failed) {
-      outcome.failure = outcome.evidence.fatal.join(' | ') || 'the server stopped during recovery without saying why';
-      return outcome;
-    }
-    if (!twoPass) outcome.state = await replayState(cluster);
-    if (input.checksums) {
-      const check = await timed(clock, async () => {
-        if (await cluster.isRunning()) await cluster.stop('fast');
-        return checksumCluster(cluster);
-      });
-      outcome.checksums = check.value;
-      phases.push({ name: 'checksums', durationMs: check.durationMs });
-      const restart = await timed(clock, async () => {
-        if (twoPass) await configure(cluster, input, 'pause');
-        await cluster.start();
-        if (twoPass) {
-          await waitFor(cluster, input.recoveryTimeoutMs, clock, 'paused');
-          outcome.state = await replayState(cluster);
-        }
-      });
-      phases.push({ name: 'start', durationMs: restart.durationMs });
-    }
-    // Step 4: promote a paused server so the checks may write (amcheck installs its extension).
-    if (outcome.state?.pauseState === 'paused') {
-      const client = await cluster.connect('postgres');
-      try {
-        await client.query('select pg_promote(wait => true, wait_seconds => 120)');
-      } finally {
-        await client.end();
-      }
-    }
+    await replayLeg(cluster, input, outcome, clock, 0);
+    outcome.firstEvidence = outcome.evidence;
     return outcome;
   } catch (error) {
     outcome.evidence = readRecoveryLog(await cluster.readLog());
@@ -201,6 +169,134 @@ export async function restorePhysical(
     }
     await cluster.dispose();
     throw error;
+  }
+}
+
+/**
+ * After a held restore: stop the paused server cleanly (a restartpoint) and run pg_checksums on it, as the restore
+ * of that target would have. Returns the checksum phase; `held.checksums` carries the verdict.
+ */
+export async function settleLeg(
+  held: PhysicalRestoreOutcome,
+  input: PhysicalRestoreInput,
+  clock: Clock,
+): Promise<Phase[]> {
+  const cluster = held.cluster;
+  const stop = await timed(clock, async () => {
+    if (await cluster.isRunning()) await cluster.stop('fast');
+    return input.checksums ? checksumCluster(cluster) : null;
+  });
+  held.held = false;
+  if (!input.checksums) return [{ name: 'stop', durationMs: stop.durationMs }];
+  held.checksums = stop.value;
+  return [{ name: 'checksums', durationMs: stop.durationMs }];
+}
+
+/**
+ * Replay the same copy on to a further target: the settled server of `previous` (stopped in recovery) starts again
+ * with the new target and goes on from its last restartpoint. The new outcome's evidence is this start's log lines,
+ * with the copy's backup_label lines from its first start; a server that refuses (a target behind what was already
+ * replayed) is a `failure` like any other, and the caller restores that target on a fresh copy.
+ */
+export async function resumeReplay(
+  previous: PhysicalRestoreOutcome,
+  input: PhysicalRestoreInput,
+  log: Logger,
+  clock: Clock,
+): Promise<PhysicalRestoreOutcome> {
+  const cluster = previous.cluster;
+  if (await cluster.isRunning()) await cluster.stop('fast');
+  const outcome: PhysicalRestoreOutcome = {
+    ...previous,
+    phases: [],
+    evidence: readRecoveryLog(''),
+    state: null,
+    checksums: null,
+    failure: null,
+    held: false,
+  };
+  const logFrom = (await cluster.readLog()).length;
+  log.info(`replaying the same copy on to ${input.targetLabel ?? input.target.kind}`);
+  try {
+    await replayLeg(cluster, input, outcome, clock, logFrom);
+    return outcome;
+  } catch (error) {
+    outcome.evidence = legEvidence(await cluster.readLog(), logFrom, previous.firstEvidence);
+    if (hasErrorCode(error, 'server-start-failed')) {
+      outcome.failure = outcome.evidence.fatal.join(' | ') || error.message;
+      return outcome;
+    }
+    throw error;
+  }
+}
+
+// The server log of one start (from `logFrom`), with the copy's first-start lines about backup_label and redo.
+function legEvidence(log: string, logFrom: number, first: RecoveryEvidence | null): RecoveryEvidence {
+  const leg = readRecoveryLog(log.slice(logFrom));
+  if (!first) return leg;
+  return { ...leg, backupRecovery: first.backupRecovery, redoStarts: first.redoStarts };
+}
+
+// Steps 2b to 4 of a restore, for the copy's first start (logFrom 0) and each resumed one: configure the target,
+// replay, prove; with checksums, stop at the target first, check offline, then start again; promote unless held.
+async function replayLeg(
+  cluster: Cluster,
+  input: PhysicalRestoreInput,
+  outcome: PhysicalRestoreOutcome,
+  clock: Clock,
+  logFrom: number,
+): Promise<void> {
+  const phases = outcome.phases;
+  const hold = input.holdInRecovery === true && input.target.kind !== 'latest';
+  const twoPass = !hold && input.checksums && input.target.kind !== 'latest';
+  await configure(cluster, input, twoPass ? 'shutdown' : 'pause');
+  const replay = await timed(clock, () =>
+    replayOnce(
+      cluster,
+      input.recoveryTimeoutMs,
+      clock,
+      twoPass ? 'shutdown' : input.target.kind === 'latest' ? 'promoted' : 'paused',
+      logFrom,
+    ),
+  );
+  phases.push({ name: 'WAL replay', durationMs: replay.durationMs });
+  outcome.evidence = legEvidence(await cluster.readLog(), logFrom, outcome.firstEvidence);
+  outcome.labelRenamed =
+    !existsSync(join(cluster.dataDir, 'backup_label')) && existsSync(join(cluster.dataDir, 'backup_label.old'));
+  if (replay.value.failed) {
+    outcome.failure = outcome.evidence.fatal.join(' | ') || 'the server stopped during recovery without saying why';
+    return;
+  }
+  if (!twoPass) outcome.state = await replayState(cluster);
+  if (hold) {
+    outcome.held = true;
+    return;
+  }
+  if (input.checksums) {
+    const check = await timed(clock, async () => {
+      if (await cluster.isRunning()) await cluster.stop('fast');
+      return checksumCluster(cluster);
+    });
+    outcome.checksums = check.value;
+    phases.push({ name: 'checksums', durationMs: check.durationMs });
+    const restart = await timed(clock, async () => {
+      if (twoPass) await configure(cluster, input, 'pause');
+      await cluster.start();
+      if (twoPass) {
+        await waitFor(cluster, input.recoveryTimeoutMs, clock, 'paused');
+        outcome.state = await replayState(cluster);
+      }
+    });
+    phases.push({ name: 'start', durationMs: restart.durationMs });
+  }
+  // Step 4: promote a paused server so the checks may write (amcheck installs its extension).
+  if (outcome.state?.pauseState === 'paused') {
+    const client = await cluster.connect('postgres');
+    try {
+      await client.query('select pg_promote(wait => true, wait_seconds => 120)');
+    } finally {
+      await client.end();
+    }
   }
 }
 
@@ -410,14 +506,16 @@ async function replayOnce(
   timeoutMs: number,
   clock: Clock,
   until: EndState,
+  logFrom: number,
 ): Promise<{ failed: boolean }> {
+  const logSoFar = async (): Promise<string> => (await cluster.readLog()).slice(logFrom);
   if (until === 'shutdown') {
     await cluster.start({ wait: false });
     const deadline = clock.now() + timeoutMs;
     // pg_ctl -W returns before postmaster.pid exists: wait until the server is up, or has already come and gone
     // (a fixed pause lost that race on a loaded machine, and a recovery still starting was judged as failed).
     const appeared = clock.now() + SERVER_APPEAR_TIMEOUT_MS;
-    while (!existsSync(join(cluster.dataDir, 'postmaster.pid')) && !SERVER_GONE.test(await cluster.readLog())) {
+    while (!existsSync(join(cluster.dataDir, 'postmaster.pid')) && !SERVER_GONE.test(await logSoFar())) {
       if (clock.now() > appeared)
         throw new EnvironmentError(
           'server-start-failed',
@@ -434,7 +532,7 @@ async function replayOnce(
       await clock.sleep(200);
     }
     // A startup process that died (target not reached, WAL missing) also ends in "database system is shut down".
-    const log = await cluster.readLog();
+    const log = await logSoFar();
     return {
       failed:
         readRecoveryLog(log).fatal.length > 0 ||

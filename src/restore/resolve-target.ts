@@ -18,7 +18,24 @@ export interface ResolvedTarget {
   markersAbsent: string[] | null;
   /** LSN up to which the archive must be continuous (null: to the end of the archive). */
   endLsn: string | null;
+  /** Where replay pauses among the markers written after the backup; null when that is not known before replaying. */
+  position: ReplayPosition | null;
 }
+
+/**
+ * Where replay pauses for a target: in `gap` (-1 from the backup's end to the first marker's commit, i from marker i's
+ * commit to marker i+1's, MAX_SAFE_INTEGER at the end of the archive), at `step` within it. Within gap i: 0 right after
+ * marker i's commit (its xid, or before the first record at its LSN), 1 after the first record at its LSN, 2 after its
+ * restore point, 3 before the next commit after its time; 8 before the first commit at marker i+1's time, 9 right
+ * before marker i+1's commit (its xid, exclusive). Targets sorted by position can replay in turn on one copy.
+ */
+export interface ReplayPosition {
+  gap: number;
+  step: number;
+}
+
+/** The position of `latest`: after every other. */
+export const END_OF_ARCHIVE: ReplayPosition = { gap: Number.MAX_SAFE_INTEGER, step: 0 };
 
 export type ResolveResult = { ok: true; target: ResolvedTarget } | { ok: false; problem: string };
 
@@ -41,6 +58,7 @@ export function resolveTarget(
         markersPresent: history ? [] : null,
         markersAbsent: history ? labels(markers) : null,
         endLsn: stopLsn,
+        position: { gap: -1, step: 0 },
       });
     case 'latest':
       return ok({
@@ -50,6 +68,7 @@ export function resolveTarget(
         markersPresent: history ? labels(markers) : null,
         markersAbsent: history ? [] : null,
         endLsn: history?.end.lsn ?? null,
+        position: END_OF_ARCHIVE,
       });
     case 'marker': {
       const index = markerIndex(markers, target.marker);
@@ -70,6 +89,7 @@ export function resolveTarget(
         markersPresent: null,
         markersAbsent: null,
         endLsn: null,
+        position: null,
       });
     }
     case 'xid': {
@@ -82,6 +102,7 @@ export function resolveTarget(
         markersPresent: null,
         markersAbsent: null,
         endLsn: null,
+        position: null,
       });
     }
     case 'time': {
@@ -102,6 +123,7 @@ export function resolveTarget(
         markersPresent: history ? labels(recovered) : null,
         markersAbsent: history ? labels(notRecovered) : null,
         endLsn: null,
+        position: null,
       });
     }
     case 'lsn': {
@@ -117,6 +139,7 @@ export function resolveTarget(
         markersPresent: history ? labels(before) : null,
         markersAbsent: history ? labels(markers.slice(before.length)) : null,
         endLsn: target.lsn,
+        position: null,
       });
     }
   }
@@ -147,7 +170,22 @@ function atMarker(
     markersPresent: present,
     markersAbsent: absent,
     endLsn: marker.restorePointLsn,
+    position: markerPosition(index, via, inclusive),
   };
+}
+
+// See ReplayPosition: where each way of stopping at marker `index` pauses.
+function markerPosition(index: number, via: 'xid' | 'time' | 'lsn' | 'name', inclusive: boolean): ReplayPosition {
+  switch (via) {
+    case 'xid':
+      return inclusive ? { gap: index, step: 0 } : { gap: index - 1, step: 9 };
+    case 'lsn':
+      return { gap: index, step: inclusive ? 1 : 0 };
+    case 'name':
+      return { gap: index, step: 2 };
+    case 'time':
+      return inclusive ? { gap: index, step: 3 } : { gap: index - 1, step: 8 };
+  }
 }
 
 /** A marker by its label, or by the name a drill of an external backup gives it after its id (`<drill id>/marker-1`). */

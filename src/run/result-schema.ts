@@ -20,7 +20,14 @@ const check = z.strictObject({
   durationMs: duration,
 });
 
-const phase = z.strictObject({ name: z.string(), durationMs: duration });
+const phase = z.strictObject({
+  name: z.string(),
+  durationMs: duration,
+  reused: z
+    .boolean()
+    .optional()
+    .describe("spent once for a copy several targets replayed on in turn; counted in each one's recovery time"),
+});
 
 const copy = z.strictObject({
   method: z
@@ -69,6 +76,10 @@ const restore = z.strictObject({
   }),
   phases: z.array(phase),
   copy: copy.optional().describe("physical restores: how the backup's files were copied"),
+  sharedCopy: z
+    .strictObject({ first: z.string(), position: z.number().int().min(1), targets: z.number().int().min(2) })
+    .optional()
+    .describe("targets replayed in order on one copy: the first target, this one's place, how many"),
   checks: z.array(check),
   warnings: z.array(z.string()).optional(),
   error: failure.optional(),

@@ -57,6 +57,21 @@ export interface CheckResult {
 export interface Phase {
   name: string;
   durationMs: number;
+  /**
+   * Spent once for a copy several targets replayed on in turn (its environment, copy, and the replay to the earlier
+   * targets): counted in each of those restores' recovery time, as a restore to that target alone would spend it.
+   */
+  reused?: boolean;
+}
+
+/** Targets on one timeline replayed in order on one copy: where this restore stands among them. */
+export interface SharedCopy {
+  /** The target the copy was first restored to. */
+  first: string;
+  /** 1 for the first target, 2 for the next one replay went on to, ... */
+  position: number;
+  /** How many targets replayed on this copy. */
+  targets: number;
 }
 
 export interface ReachedTarget {
@@ -95,6 +110,8 @@ export interface RestoreResult {
   phases: Phase[];
   /** Physical restores: how the backup's files were copied for this restore. */
   copy?: RestoreCopy;
+  /** Set when this restore's copy served several targets, replayed in order (checked read-only before the last). */
+  sharedCopy?: SharedCopy;
   checks: CheckResult[];
   /** Server warnings and notices seen while restoring (pg_restore stderr, server log). */
   warnings?: string[];

@@ -12,6 +12,7 @@ import { buildManifest, MANIFEST_FILE } from '../../src/repository/manifest.ts';
 import type { RunResult, RestoreResult, CheckResult } from '../../src/run/result.ts';
 import type { SourceHistory } from '../../src/repository/history.ts';
 import type { BackupRecord } from '../../src/repository/backup-record.ts';
+import { nextSegment } from '../../src/repository/wal-names.ts';
 
 let ws: Workspace;
 let pitr: RunResult;
@@ -335,4 +336,135 @@ test('the history file edited (a marker moved): the manifest and the history rea
     /its history file history\.json was altered after the backup completed/,
   );
   assert.deepEqual(result.restores, []);
+});
+
+// Targets on one timeline replay in turn on one copy: the same proofs and the same data as a copy each.
+const ONE_COPY_TARGETS = `
+    - latest
+    - { marker: batch-2, via: time }
+    - { name: recoverable-batch-3 }
+    - { marker: batch-1 }
+    - immediate
+    - { marker: batch-2, via: lsn }
+    - { marker: batch-1, inclusive: false }
+    - { marker: batch-2, via: time, inclusive: false }`;
+
+test('eight targets replay in turn on one copy: each proved by its own log lines, with exact data equal to a copy each', async () => {
+  const { repository } = await cloneRepository('one-copy');
+  const { exitCode, result, output } = await drill('one-copy', repository, ONE_COPY_TARGETS);
+  assert.equal(exitCode, 0, output.slice(-3000));
+  // Reported in the scenario's order, replayed in the order of the WAL.
+  const order = [
+    'immediate',
+    'marker:batch-1 (exclusive)',
+    'marker:batch-1',
+    'marker:batch-2 via time (exclusive)',
+    'marker:batch-2 via lsn',
+    'marker:batch-2 via time',
+    'name:recoverable-batch-3',
+    'latest',
+  ];
+  assert.deepEqual(
+    result.restores.map((r) => r.target),
+    [
+      'latest',
+      'marker:batch-2 via time',
+      'name:recoverable-batch-3',
+      'marker:batch-1',
+      'immediate',
+      'marker:batch-2 via lsn',
+      'marker:batch-1 (exclusive)',
+      'marker:batch-2 via time (exclusive)',
+    ],
+  );
+  for (const [i, label] of order.entries())
+    assert.deepEqual(restoreOf(result, label).sharedCopy, { first: 'immediate', position: i + 1, targets: 8 }, label);
+  // One copy spent: the others count it in their recovery time, marked as reused.
+  const copies = result.restores.flatMap((r) => r.phases.filter((p) => p.name === 'copy'));
+  assert.equal(copies.filter((p) => !p.reused).length, 1, JSON.stringify(copies));
+  assert.equal(copies.filter((p) => p.reused).length, 7);
+  assert.ok(restoreOf(result, 'latest').phases.some((p) => p.name === 'WAL replay to earlier targets' && p.reused));
+  const [b1, b2] = history.markers;
+  const expectStop: Record<string, RegExp> = {
+    immediate: /recovery stopping after reaching consistency/,
+    'marker:batch-1': new RegExp(`recovery stopping after commit of transaction ${b1!.xid},`),
+    'marker:batch-1 (exclusive)': new RegExp(`recovery stopping before commit of transaction ${b1!.xid},`),
+    'marker:batch-2 via time': /recovery stopping before commit of transaction \d+,/,
+    'marker:batch-2 via time (exclusive)': new RegExp(`recovery stopping before commit of transaction ${b2!.xid},`),
+    'marker:batch-2 via lsn': /recovery stopping (after|before) WAL location \(LSN\)/,
+    'name:recoverable-batch-3': /recovery stopping at restore point "recoverable-batch-3"/,
+    latest: /redo done at/,
+  };
+  for (const [label, stop] of Object.entries(expectStop)) {
+    const restore = restoreOf(result, label);
+    assert.match(restore.reached.proof, /starting backup recovery with redo LSN/, `${label}: backup_label used`);
+    assert.match(restore.reached.proof, stop, `${label}: ${restore.reached.proof}`);
+    for (const id of ['recovery:target', 'recovery:backup-label', 'markers', 'checksums', 'wal:continuity']) {
+      assert.equal(checkOf(restore, id)?.status, 'passed', `${label}: ${id}: ${checkOf(restore, id)?.message}`);
+    }
+    // Read in recovery, an unlogged table is judged by its init fork; after promotion, by its rows.
+    const scratch = checkOf(restore, 'rowcount:audit.scratch')!;
+    assert.equal(scratch.status, 'passed');
+    assert.match(
+      scratch.message,
+      label === 'latest' ? /unlogged: empty after a physical restore/ : /init fork is on disk/,
+    );
+    // Exactly the data of the scenario's run, where every target had a copy of its own.
+    for (const id of ['rowcount:shop.order_lines', 'fingerprint:shop.order_lines', 'fingerprint:audit.events']) {
+      assert.equal(checkOf(restore, id)?.status, 'passed', `${label}: ${id}`);
+      assert.deepEqual(checkOf(restore, id)!.actual, checkOf(restoreOf(pitr, label), id)!.actual, `${label}: ${id}`);
+    }
+  }
+});
+
+test('a WAL segment missing between two targets of one copy: the earlier passes, the later fails in the server words', async () => {
+  const { repository, wal } = await cloneRepository('one-copy-gap');
+  // The segment after the backup's last: immediate needs none of it, every marker does.
+  const segment = nextSegment(record.physical!.stopSegment, record.physical!.walSegmentSize);
+  await rm(join(wal, segment));
+  const { exitCode, result } = await drill('one-copy-gap', repository, '[latest, { marker: batch-2 }, immediate]');
+  assert.equal(exitCode, 1);
+  for (const id of ['recovery:target', 'markers', 'rowcount:shop.order_lines', 'checksums'])
+    assert.equal(checkOf(restoreOf(result, 'immediate'), id)?.status, 'passed', id);
+  for (const label of ['marker:batch-2', 'latest']) {
+    const restore = restoreOf(result, label);
+    assert.equal(checkOf(restore, 'wal:continuity')!.status, 'failed', label);
+    assert.match(checkOf(restore, 'wal:continuity')!.message, new RegExp(`WAL gap: ${segment} missing`));
+    // batch-2 is never reached; latest is the end of what the archive holds, where the markers are missing.
+    assert.equal(checkOf(restore, label === 'latest' ? 'markers' : 'recovery:target')!.status, 'failed', label);
+  }
+  // The server would not go on from immediate, so batch-2 was restored on a fresh copy, where it failed in its own right.
+  assert.equal(restoreOf(result, 'immediate').sharedCopy, undefined);
+  assert.equal(restoreOf(result, 'marker:batch-2').sharedCopy, undefined);
+  assert.match(
+    checkOf(restoreOf(result, 'marker:batch-2'), 'recovery:target')!.message,
+    /recovery ended before configured recovery target was reached/,
+  );
+});
+
+test('a bad block in the backup: pg_checksums fails it on a target held in recovery too', async () => {
+  const { repository, backup } = await cloneRepository('one-copy-datafile');
+  const base = join(backup, 'data', 'base');
+  const candidates: Array<{ file: string; size: number }> = [];
+  for (const db of await readdir(base)) {
+    for (const f of await readdir(join(base, db)))
+      if (/^\d+$/.test(f)) candidates.push({ file: join(base, db, f), size: (await stat(join(base, db, f))).size });
+  }
+  const victim = candidates.sort((a, b) => b.size - a.size)[0]!;
+  const handle = await open(victim.file, 'r+');
+  try {
+    await handle.write(Buffer.from([0xde, 0xad, 0xbe, 0xef]), 0, 4, 8192 + 4000);
+  } finally {
+    await handle.close();
+  }
+  const { exitCode, result } = await drill('one-copy-datafile', repository, '[immediate, { marker: batch-1 }]');
+  assert.equal(exitCode, 1);
+  const immediate = restoreOf(result, 'immediate');
+  // Held in recovery for the next target: checked first, then stopped and pg_checksums run.
+  const phases = immediate.phases.map((p) => p.name);
+  assert.ok(phases.indexOf('checksums') > phases.indexOf('WAL replay'), phases.join(', '));
+  assert.ok(!phases.includes('start'), `no second start: ${phases.join(', ')}`);
+  const checksums = checkOf(immediate, 'checksums')!;
+  assert.equal(checksums.status, 'failed', checksums.message);
+  assert.match(checksums.message, /checksum verification failed/);
 });
