@@ -8,6 +8,7 @@ import { scoped, settleRestore, type ScopedEnvironment } from './restore-shape.t
 import { PHYSICAL_RESTORE_TOOLS } from './plan.ts';
 import type { Runtime } from '../env/runtime.ts';
 import type { Cluster } from '../env/cluster.ts';
+import { lsnToBigInt } from '../repository/wal-names.ts';
 import { copyRestoreCommand } from '../source/archive-command.ts';
 import type { LocalRepository, StoredBackup } from '../repository/local-repository.ts';
 import type { SourceHistory } from '../repository/history.ts';
@@ -214,7 +215,9 @@ async function restoreOnOneCopy(
           return checkLeg(context, target, goal, restore, outcome, legInput, index);
         }
         const outcome = await resumeReplay(from, legInput, log, clock);
-        if (outcome.failure) return { outcome: { restore, lastReplayedCommit: null }, next: null, refused: true };
+        // Refused, or stopped short of where the copy already was: replay never goes back on a copy.
+        if (outcome.failure || wentBack(from, outcome))
+          return { outcome: { restore, lastReplayedCommit: null }, next: null, refused: true };
         return checkLeg(context, target, goal, restore, outcome, legInput, index);
       },
       { outcome: { restore, lastReplayedCommit: null }, next: null },
@@ -231,6 +234,13 @@ async function restoreOnOneCopy(
     previous = leg.next;
   }
   return outcomes;
+}
+
+/** Whether replay paused before the point the copy had reached already (a target placed after one it precedes). */
+export function wentBack(from: PhysicalRestoreOutcome, to: PhysicalRestoreOutcome): boolean {
+  const before = from.state?.replayLsn;
+  const now = to.state?.replayLsn;
+  return before != null && now != null && lsnToBigInt(now) < lsnToBigInt(before);
 }
 
 // A restore's own replay phases; the rest of the first restore's phases are the copy's, reused by later targets.

@@ -16,7 +16,7 @@ import { historySection } from './html-history.ts';
 import { targetsOverview } from './html-targets.ts';
 import type { BackupSummary, CheckResult, ObjectiveResult, Phase, RestoreResult, RunResult } from '../run/result.ts';
 import { provenanceFacts, signatureFact } from './evidence-facts.ts';
-import { describeCopy } from './restore-copy.ts';
+import { describeCopy, describeSharedCopy, phaseName } from './restore-copy.ts';
 import { upgradeText } from './upgrade-text.ts';
 
 const CELL_MAX = 80;
@@ -187,6 +187,7 @@ function restoreSection(scenarioName: string, restore: RestoreResult): string {
     ['Proof', escapeHtml(reached.proof)],
   ];
   if (restore.copy) rows.push(['Copy', escapeHtml(describeCopy(restore.copy))]);
+  if (restore.sharedCopy) rows.push(['Replay', escapeHtml(describeSharedCopy(restore.sharedCopy))]);
   if (restore.error) rows.push(['Error', escapeHtml(errorText(restore.error))]);
   const parts = [
     `<h2>Restore: ${escapeHtml(restoreLabel(scenarioName, restore))}</h2>`,
@@ -224,14 +225,14 @@ function phaseChart(phases: Phase[]): string {
   let x = 0;
   const segments = phases.map((phase, index) => {
     const width = (Math.max(0, phase.durationMs) / total) * 1000;
-    const rect = `<rect x="${num(x)}" y="0" width="${num(width)}" height="28" fill="${phaseColour(index)}"><title>${escapeHtml(`${phase.name}: ${formatDuration(phase.durationMs)}`)}</title></rect>`;
+    const rect = `<rect x="${num(x)}" y="0" width="${num(width)}" height="28" fill="${phaseColour(index)}"><title>${escapeHtml(`${phaseName(phase)}: ${formatDuration(phase.durationMs)}`)}</title></rect>`;
     x += width;
     return rect;
   });
   const label = `phase durations, total ${formatDuration(total)}`;
   const legend = phases.map(
     (phase, index) =>
-      `<li><span class="swatch" style="background:${phaseColour(index)}"></span>${escapeHtml(`${phase.name} ${formatDuration(phase.durationMs)}`)}</li>`,
+      `<li><span class="swatch" style="background:${phaseColour(index)}"></span>${escapeHtml(`${phaseName(phase)} ${formatDuration(phase.durationMs)}`)}</li>`,
   );
   return [
     '<figure class="chart">',
@@ -245,7 +246,7 @@ function phasesTable(phases: Phase[]): string {
   if (phases.length === 0) return '<p>No phases recorded.</p>';
   const total = phases.reduce((sum, p) => sum + p.durationMs, 0);
   const rows = phases.map((p) => [
-    escapeHtml(p.name),
+    escapeHtml(phaseName(p)),
     escapeHtml(formatDuration(p.durationMs)),
     total > 0 ? `${Math.round((p.durationMs / total) * 100)}%` : '',
   ]);

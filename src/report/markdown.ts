@@ -15,7 +15,7 @@ import {
 import { targetRows } from './targets.ts';
 import type { BackupSummary, CheckResult, ObjectiveResult, RestoreResult, RunResult } from '../run/result.ts';
 import { provenanceFacts, signatureFact } from './evidence-facts.ts';
-import { describeCopy } from './restore-copy.ts';
+import { describeCopy, describeSharedCopy, phaseName } from './restore-copy.ts';
 import { upgradeText } from './upgrade-text.ts';
 
 const CELL_MAX = 80;
@@ -151,6 +151,7 @@ function restoreSection(scenarioName: string, restore: RestoreResult, listPassin
     `- Proof: ${inline(reached.proof)}`,
   ];
   if (restore.copy) facts.push(`- Copy: ${inline(describeCopy(restore.copy))}`);
+  if (restore.sharedCopy) facts.push(`- Replay: ${inline(describeSharedCopy(restore.sharedCopy))}`);
   if (restore.error) facts.push(`- Error: ${inline(errorText(restore.error))}`);
   const parts = [`## Restore: ${inline(restoreLabel(scenarioName, restore))}`, facts.join('\n')];
   parts.push(`### Phases\n\n${phasesTable(restore)}`);
@@ -166,7 +167,11 @@ function restoreSection(scenarioName: string, restore: RestoreResult, listPassin
 function phasesTable(restore: RestoreResult): string {
   if (restore.phases.length === 0) return 'No phases recorded.';
   const total = restore.phases.reduce((sum, p) => sum + p.durationMs, 0);
-  const rows = restore.phases.map((p) => [cell(p.name), formatDuration(p.durationMs), share(p.durationMs, total)]);
+  const rows = restore.phases.map((p) => [
+    cell(phaseName(p)),
+    formatDuration(p.durationMs),
+    share(p.durationMs, total),
+  ]);
   rows.push(['**total**', `**${formatDuration(total)}**`, '']);
   return table(['Phase', 'Duration', 'Share'], rows);
 }

@@ -1,5 +1,5 @@
 // One line on how a physical restore copied the backup, for the human-readable reports.
-import type { RestoreCopy } from '../run/result.ts';
+import type { Phase, RestoreCopy, SharedCopy } from '../run/result.ts';
 import { formatBytes, formatDuration } from './format.ts';
 
 const METHOD: Record<RestoreCopy['method'], string> = {
@@ -16,4 +16,18 @@ export function describeCopy(copy: RestoreCopy): string {
   const rate = `${formatBytes(full.bytesPerSecond)}/s`;
   if (copy.method === 'full') return `${what} (${rate})`;
   return `${what}; a full copy would write ${formatBytes(copy.bytes)}, about ${formatDuration(full.estimatedMs)} at ${rate} (${full.basis})`;
+}
+
+/** e.g. "target 3 of 8 replayed in turn on the copy first restored to immediate (checked read-only in recovery)". */
+export function describeSharedCopy(shared: SharedCopy): string {
+  const how =
+    shared.position < shared.targets
+      ? 'checked read-only while paused in recovery, then replay went on'
+      : 'the last on it, promoted for its checks';
+  return `target ${shared.position} of ${shared.targets} replayed in turn on the copy first restored to ${shared.first} (${how})`;
+}
+
+/** A phase's name, marked when it was spent once for several targets of a shared copy. */
+export function phaseName(phase: Phase): string {
+  return phase.reused ? `${phase.name} (shared)` : phase.name;
 }

@@ -136,14 +136,23 @@ for (const major of [13, 15, 17, 18]) {
         `docker-physical-${major}`,
         `source: { managed: { version: ${major}, fixtures: [${ws.dir}/fixtures/shop.sql], workload: { seed: 9, transactions: 200 } } }
 backup: { method: basebackup }
-restore: { environment: docker, targets: [immediate, { marker: batch-2 }, latest] }
-checks: [rowcounts, fingerprints, schema, amcheck]
+restore: { environment: docker, targets: [immediate, { marker: batch-2 }, { latest: true, checks: [amcheck] }] }
+checks: [rowcounts, fingerprints, schema]
 `,
       );
       const run = await cli(['drill', file], { cwd: ws.dir, env: ws.env });
       assert.equal(run.exitCode, 0, run.stdout + run.stderr.slice(-2000));
       const result = await results(`docker-physical-${major}`);
       assert.equal(result.checks.find((c) => c.id === 'pg_verifybackup')?.status, 'passed');
+      // One container and one copy: immediate and batch-2 checked in recovery, latest promoted for amcheck.
+      assert.deepEqual(
+        result.restores.map((r) => r.sharedCopy),
+        [1, 2, 3].map((position) => ({ first: 'immediate', position, targets: 3 })),
+      );
+      assert.equal(
+        result.restores.find((r) => r.target === 'latest')?.checks.find((c) => c.id === 'amcheck')?.status,
+        'passed',
+      );
       for (const restore of result.restores) {
         assert.equal(restore.environment.image, `postgres:${major}`);
         // Before 15 the server logs nothing about backup_label: its rename and where redo began prove it was used.
@@ -176,13 +185,15 @@ test(
       'docker-snapshot',
       `source: { managed: { fixtures: [${ws.dir}/fixtures/shop.sql, ${join(ROOT, 'fixtures/tablespace.sql')}], tablespaces: [archive], workload: { seed: 9, transactions: 200 } } }
 backup: { method: snapshot, snapshot: { driver: copy } }
-restore: { environment: docker, targets: [immediate, latest] }
-checks: [rowcounts, fingerprints, schema, amcheck]
+restore: { environment: docker, targets: [immediate, { latest: true, checks: [amcheck] }] }
+checks: [rowcounts, fingerprints, schema]
 `,
     );
     const run = await cli(['drill', file], { cwd: ws.dir, env: ws.env });
     assert.equal(run.exitCode, 0, run.stdout + run.stderr.slice(-2000));
     const result = await results('docker-snapshot');
+    // The clone is made once: immediate is checked in recovery, then replay goes on to latest.
+    assert.equal(result.restores[1]?.sharedCopy?.position, 2);
     for (const restore of result.restores) {
       assert.equal(restore.environment.kind, 'docker');
       assert.match(restore.reached.proof, /starting backup recovery with redo LSN/);

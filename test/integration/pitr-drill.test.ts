@@ -13,6 +13,14 @@ import type { RunResult, RestoreResult, CheckResult } from '../../src/run/result
 import type { SourceHistory } from '../../src/repository/history.ts';
 import type { BackupRecord } from '../../src/repository/backup-record.ts';
 import { nextSegment } from '../../src/repository/wal-names.ts';
+import { LocalRepository } from '../../src/repository/local-repository.ts';
+import { WalArchive } from '../../src/repository/wal-archive.ts';
+import { readHistory } from '../../src/repository/history.ts';
+import { copyRestoreCommand } from '../../src/source/archive-command.ts';
+import { restorePhysicalCopy } from '../../src/drill/restore-physical-target.ts';
+import { silentLogger } from '../../src/core/log.ts';
+import { systemClock } from '../../src/core/clock.ts';
+import type { Target } from '../../src/scenario/types.ts';
 
 let ws: Workspace;
 let pitr: RunResult;
@@ -467,4 +475,82 @@ test('a bad block in the backup: pg_checksums fails it on a target held in recov
   const checksums = checkOf(immediate, 'checksums')!;
   assert.equal(checksums.status, 'failed', checksums.message);
   assert.match(checksums.message, /checksum verification failed/);
+});
+
+test('init forks removed from the backup: a target checked in recovery fails the unlogged table by name', async () => {
+  const { repository, backup } = await cloneRepository('one-copy-init-fork');
+  const base = join(backup, 'data', 'base');
+  let removed = 0;
+  for (const db of await readdir(base))
+    for (const f of await readdir(join(base, db)))
+      if (f.endsWith('_init')) {
+        await rm(join(base, db, f));
+        removed++;
+      }
+  assert.ok(removed > 0, 'the backup has init forks (audit.scratch is unlogged)');
+  await rewriteOurManifest(backup);
+  const { exitCode, result } = await drill('one-copy-init-fork', repository, '[immediate, { marker: batch-1 }]');
+  assert.equal(exitCode, 1);
+  const immediate = restoreOf(result, 'immediate');
+  assert.equal(immediate.sharedCopy?.position, 1, 'checked while held in recovery for the next target');
+  const scratch = checkOf(immediate, 'rowcount:audit.scratch')!;
+  assert.equal(scratch.status, 'failed');
+  assert.match(scratch.message, /audit\.scratch is unlogged and its init fork is missing/);
+});
+
+test('targets given in an order the server refuses: the later one is restored on a fresh copy, with the same data', async () => {
+  const { repository } = await cloneRepository('one-copy-refused');
+  const repo = new LocalRepository(repository);
+  const backup = (await repo.list())[0]!;
+  const target = (marker: string): Target => ({
+    kind: 'marker',
+    marker,
+    via: 'xid',
+    inclusive: true,
+    checks: [],
+    label: `marker:${marker}`,
+  });
+  const archive = WalArchive.forSystem(repository, backup.record.physical!.systemIdentifier);
+  const outcomes = await restorePhysicalCopy(
+    {
+      repo,
+      environment: { kind: 'local', runLabel: 'one-copy-refused' },
+      backup,
+      files: backup,
+      wal: archive,
+      mounts: [],
+      backupExpectations: (await repo.readExpectations(backup))?.expectations ?? null,
+      history: await readHistory(repo, backup),
+      // batch-2 before batch-1: replay cannot go back, so the copy paused at batch-2 cannot serve batch-1.
+      targets: [target('batch-2'), target('batch-1')],
+      checks: [{ kind: 'rowcounts' }, { kind: 'fingerprints' }],
+      restoreCommand: copyRestoreCommand(archive.dir),
+      ownArchive: true,
+      containerWal: null,
+      jobs: 2,
+      sharedPhases: [],
+      recoveryTimeoutMs: 120_000,
+    },
+    silentLogger(),
+    systemClock,
+  );
+  assert.deepEqual(
+    outcomes.map((o) => o.restore.target),
+    ['marker:batch-2', 'marker:batch-1'],
+  );
+  for (const { restore } of outcomes) {
+    assert.equal(restore.sharedCopy, undefined, `${restore.target}: a copy of its own`);
+    for (const id of ['recovery:target', 'markers', 'rowcount:shop.order_lines', 'fingerprint:shop.order_lines'])
+      assert.equal(
+        checkOf(restore, id)?.status,
+        'passed',
+        `${restore.target}: ${id}: ${checkOf(restore, id)?.message}`,
+      );
+  }
+  // batch-1 exactly as the scenario's run restored it on a copy of its own.
+  assert.deepEqual(
+    checkOf(outcomes[1]!.restore, 'fingerprint:shop.order_lines')!.actual,
+    checkOf(restoreOf(pitr, 'marker:batch-1'), 'fingerprint:shop.order_lines')!.actual,
+  );
+  assert.equal(outcomes[1]!.restore.phases.filter((p) => p.name === 'copy' && !p.reused).length, 1, 'copied again');
 });

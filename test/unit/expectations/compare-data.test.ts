@@ -193,3 +193,17 @@ test('fingerprints of two algorithms are never compared: equal digits or not, th
     /value-hash fingerprints need PostgreSQL 14 or later there/,
   );
 });
+
+// A server paused in recovery cannot read an unlogged table: its init fork, which promotion resets it from, decides.
+test('an unlogged table read in recovery passes with its init fork on disk and fails without it', () => {
+  const want = [table('audit', 'scratch', 12, '5:5', { persistence: 'u' })];
+  const inRecovery = (initFork: 'present' | 'missing'): TableExpectation[] => [
+    table('audit', 'scratch', 0, '0:0', { persistence: 'u', fingerprint: null, initFork }),
+  ];
+  const present = compare(want, inRecovery('present'), true);
+  assert.deepEqual(statusOf(present), { 'rowcount:audit.scratch': 'passed' });
+  assert.match(present[0]!.message, /read in recovery: its init fork is on disk, so promotion brings it back empty/);
+  const missing = compare(want, inRecovery('missing'), true);
+  assert.deepEqual(statusOf(missing), { 'rowcount:audit.scratch': 'failed' });
+  assert.match(missing[0]!.message, /audit\.scratch is unlogged and its init fork is missing/);
+});

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { describeCopy } from '../../../src/report/restore-copy.ts';
+import { describeCopy, describeSharedCopy } from '../../../src/report/restore-copy.ts';
 import { renderMarkdown } from '../../../src/report/markdown.ts';
 import { renderHtml } from '../../../src/report/html.ts';
 import { passingResult, restore } from './sample-result.ts';
@@ -56,5 +56,28 @@ test('the Markdown and HTML reports state the copy of a physical restore, and no
     html.match(/<th[^>]*>Copy<\/th><td>reflink \(copy-on-write, no data written\)/g)?.length,
     1,
     html.slice(html.indexOf('Copy') - 200, html.indexOf('Copy') + 200),
+  );
+});
+
+test('a restore on a shared copy says where it stands, and its shared phases are marked in both reports', () => {
+  const second = restore({
+    target: 'marker:batch-1',
+    sharedCopy: { first: 'immediate', position: 2, targets: 3 },
+    phases: [
+      { name: 'copy', durationMs: 2000, reused: true },
+      { name: 'WAL replay', durationMs: 500 },
+    ],
+  });
+  const result = { ...passingResult(), restores: [second] };
+  const line =
+    'target 2 of 3 replayed in turn on the copy first restored to immediate (checked read-only while paused in recovery, then replay went on)';
+  for (const report of [renderMarkdown(result), renderHtml(result)]) {
+    assert.ok(report.includes(line), 'the shared copy is named');
+    assert.ok(report.includes('copy (shared)'), 'the reused copy phase is marked');
+    assert.ok(!report.includes('WAL replay (shared)'), 'its own replay is not');
+  }
+  assert.match(
+    describeSharedCopy({ first: 'immediate', position: 3, targets: 3 }),
+    /the last on it, promoted for its checks/,
   );
 });
