@@ -19,7 +19,7 @@ export interface DrillRun {
   /** Peak RSS in kB (GNU time: the largest of the drill's node process and the tools it waited for), null without /usr/bin/time. */
   maxRssKb: number | null;
   backupMs: number;
-  phases: Array<{ name: string; durationMs: number }>;
+  phases: Array<{ name: string; durationMs: number; reused?: boolean }>;
   /** The restore's checks (id, status, message, duration), for what the drill did and did not verify. */
   checks: DrillCheck[];
   /** Every restore of the run, one per target, in order (phases and checks above are the first's). */
@@ -193,7 +193,11 @@ async function readResult(reports: string): Promise<Omit<DrillRun, 'totalMs' | '
   const result = JSON.parse(await readFile(join(reports, runs[0]!, 'result.json'), 'utf8')) as {
     verdict: string;
     backup: { durationMs: number } | null;
-    restores: Array<{ target: string; phases: Array<{ name: string; durationMs: number }>; checks: DrillCheck[] }>;
+    restores: Array<{
+      target: string;
+      phases: Array<{ name: string; durationMs: number; reused?: boolean }>;
+      checks: DrillCheck[];
+    }>;
   };
   const restore = result.restores[0];
   const restores = result.restores.map((r) => ({ target: r.target, phases: r.phases, checks: r.checks }));

@@ -72,7 +72,8 @@ export async function pitrBench(
       assertEveryTargetProved(drill, sides[side]);
       runs[side].push(drill);
       for (const restore of drill.restores) {
-        const copy = restore.phases.find((p) => p.name === 'copy');
+        // A restore on a shared copy lists the copy as reused: it was made once.
+        const copy = restore.phases.find((p) => p.name === 'copy' && !p.reused);
         if (copy) copies.push({ bytes, ms: copy.durationMs });
       }
       say(
@@ -140,10 +141,11 @@ function assertEveryTargetProved(drill: DrillRun, markers: readonly string[]): v
   }
 }
 
-// Where a drill's time went, summed over its restores: how many copies, and the copy, replay and checks phases.
+// Where a drill's time went, summed over its restores (what a shared copy spent once, once): how many copies, and the
+// copy, replay and checks phases.
 function breakdown(drill: DrillRun): string {
   const total = (name: string) =>
-    sum(drill.restores.flatMap((r) => r.phases.filter((p) => p.name === name).map((p) => p.durationMs)));
-  const copiesMade = drill.restores.filter((r) => r.phases.some((p) => p.name === 'copy')).length;
+    sum(drill.restores.flatMap((r) => r.phases.filter((p) => p.name === name && !p.reused).map((p) => p.durationMs)));
+  const copiesMade = drill.restores.filter((r) => r.phases.some((p) => p.name === 'copy' && !p.reused)).length;
   return ` (${copiesMade} cop${copiesMade === 1 ? 'y' : 'ies'} ${seconds(total('copy'))}, WAL replay ${seconds(total('WAL replay'))}, checksums ${seconds(total('checksums'))}, checks ${seconds(total('checks'))})`;
 }
