@@ -10,6 +10,7 @@ import { LocalRepository, type RecordDraft, type StoredBackup } from '../../../s
 import { readHistory, writeHistory, type SourceHistory } from '../../../src/repository/history.ts';
 import type { SourceIdentity } from '../../../src/repository/source-identity.ts';
 import type { BackupRecord } from '../../../src/repository/backup-record.ts';
+import { exitCodeOf } from '../../../src/cli/exit-code.ts';
 
 const root = await mkdtemp(join(tmpdir(), 'recoverable-repository-'));
 after(() => rm(root, { recursive: true, force: true }));
@@ -122,7 +123,7 @@ test("an explicit id of another source's backup is refused with exit 2, naming b
   assert.equal((await repo.resolve(own[0]!.record.id, SHOP)).record.id, own[0]!.record.id);
   const error = await refusal(repo.resolve(other.record.id, SHOP));
   assert.ok(error instanceof ScenarioError);
-  assert.equal(error.exitCode, ExitCode.usage);
+  assert.equal(exitCodeOf(error.category), ExitCode.usage);
   assert.match(
     error.message,
     new RegExp(
