@@ -7,6 +7,7 @@ import type { Logger } from '../core/log.ts';
 import { interruption } from '../core/interrupt.ts';
 import { mapLimit } from '../core/parallel.ts';
 import type { LocalRepository, StoredBackup } from '../repository/local-repository.ts';
+import { isPhysical } from '../repository/backup-record.ts';
 import { cipherName, keyFor, PLAINTEXT_FILES } from '../repository/cipher/backup-files.ts';
 import { CiphertextDamagedError, KeyMismatchError } from '../repository/cipher/errors.ts';
 import { decryptFile } from '../repository/cipher/files.ts';
@@ -61,12 +62,13 @@ export async function openPlaintextBackup(
     for (const e of entries.filter((x) => x.isSymbolicLink()))
       await symlink(await readlink(join(backup.dir, rel(e))), join(dir, rel(e)));
     // A basebackup's tablespace links point where pg_basebackup wrote them: here, at the decrypted copies (pg_verifybackup follows them).
-    const physical = backup.record.physical;
-    for (const t of physical?.tablespaces ?? []) {
-      const link = join(dir, physical!.dataDir, 'pg_tblspc', t.oid);
-      await rm(link, { force: true });
-      await symlink(join(dir, t.path), link);
-    }
+    const { record } = backup;
+    if (isPhysical(record))
+      for (const t of record.physical.tablespaces) {
+        const link = join(dir, record.physical.dataDir, 'pg_tblspc', t.oid);
+        await rm(link, { force: true });
+        await symlink(join(dir, t.path), link);
+      }
     const files = entries
       .filter((e) => e.isFile())
       .map(rel)

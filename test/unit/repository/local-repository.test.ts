@@ -203,3 +203,19 @@ test('a backup of the older layout (history outside it) is refused when picked, 
   assert.match((error as BackupUnusableError).hint ?? '', /recoverable prune/);
   assert.equal((await repo.list()).length, 1, 'still listed, so prune can remove it');
 });
+
+test('a stored record that says basebackup without its physical details is named as corrupt, not listed as one', async () => {
+  const repo = new LocalRepository(join(root, String(count++)));
+  const backup = await store(repo, draft('20250101T000000Z-aaaaaa', 'shop'));
+  const file = join(backup.dir, 'backup.json');
+  const { physical: _dropped, ...stripped } = JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
+  await writeFile(file, JSON.stringify(stripped));
+  for (const read of [repo.list(), repo.resolve('latest', SHOP), repo.resolve(backup.record.id, SHOP)]) {
+    const error = await refusal(read);
+    assert.ok(error instanceof BackupUnusableError, String(error));
+    assert.equal(
+      error.message,
+      `the backup record ${file} is corrupt: it says method basebackup but lacks its "physical" details`,
+    );
+  }
+});
