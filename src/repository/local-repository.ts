@@ -18,7 +18,13 @@ import { signBytes } from '../evidence/sign.ts';
 import type { SigningKey } from '../evidence/keys.ts';
 import { stat } from 'node:fs/promises';
 import { fsyncTree, fsyncPath, writeFileAtomic } from './durable.ts';
-import { RECORD_FORMAT, type BackupRecord, type StoredExpectations } from './backup-record.ts';
+import {
+  isPhysical,
+  RECORD_FORMAT,
+  type BackupRecord,
+  type PhysicalBackupRecord,
+  type StoredExpectations,
+} from './backup-record.ts';
 import { checkRecord } from './record-reader.ts';
 import { describeIdentity, identityDifferences, recordIdentity, type SourceIdentity } from './source-identity.ts';
 import type { RepositoryKey } from './cipher/key.ts';
@@ -40,6 +46,11 @@ export interface StagedBackup {
 export interface StoredBackup<R extends BackupRecord = BackupRecord> {
   record: R;
   dir: string;
+}
+
+/** Whether a stored backup is a physical one (basebackup, snapshot, external): narrows its record for the steps of those. */
+export function isPhysicalBackup(backup: StoredBackup): backup is StoredBackup<PhysicalBackupRecord> {
+  return isPhysical(backup.record);
 }
 
 /** What a backup step hands to `commit`: the repository adds the format, the size and (by default, none) the history. */

@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { isPhysical, requirePhysical, type BackupRecord } from '../../../src/repository/backup-record.ts';
 import { RecoverableError } from '../../../src/core/errors.ts';
+import { isPhysicalBackup } from '../../../src/repository/local-repository.ts';
 import { chainRecord } from './incremental-records.ts';
 
 const basebackup = chainRecord('20250101T000000Z-aaaaaa', '0/2000028');
@@ -44,4 +45,9 @@ test("requirePhysical hands back a physical record's details and names a dump gi
       error.code === 'internal' &&
       error.message === 'backup 20250101T000000Z-bbbbbb is a dump, but a step of physical backups was given it',
   );
+});
+
+test('isPhysicalBackup narrows a stored backup by its record', () => {
+  assert.equal(isPhysicalBackup({ record: external, dir: '/r/backups/a' }), true);
+  assert.equal(isPhysicalBackup({ record: dump, dir: '/r/backups/b' }), false);
 });
