@@ -4,7 +4,7 @@ import { pgClient } from '../core/pg-client.ts';
 import { EnvironmentError, ScenarioError } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
 import type { Source } from '../source/source.ts';
-import type { BackupRecord, IncrementalDetails } from '../repository/backup-record.ts';
+import type { BackupRecord, BasebackupRecord, IncrementalDetails } from '../repository/backup-record.ts';
 import { RECORD_FORMAT } from '../repository/backup-record.ts';
 import type { LocalRepository, StoredBackup } from '../repository/local-repository.ts';
 import { INCREMENTAL_MIN_MAJOR } from '../scenario/rules.ts';
@@ -12,7 +12,7 @@ import { labelLsn } from '../repository/backup-chain.ts';
 
 /** What pg_basebackup --incremental builds on: the parent's backup_manifest and the chain the new backup joins. */
 export interface IncrementalBase {
-  parent: StoredBackup;
+  parent: StoredBackup<BasebackupRecord>;
   manifest: string;
   /** The new backup's chain: the parent's chain, then the parent. */
   chain: string[];
@@ -26,21 +26,21 @@ export function chooseParent(
   backups: readonly BackupRecord[],
   scenario: string,
   systemIdentifier: string,
-): BackupRecord | null {
+): BasebackupRecord | null {
   const candidates = backups.filter(
-    (r) =>
+    (r): r is BasebackupRecord =>
       r.method === 'basebackup' &&
       r.scenario === scenario &&
       r.formatVersion === RECORD_FORMAT &&
-      r.physical?.systemIdentifier === systemIdentifier &&
+      r.physical.systemIdentifier === systemIdentifier &&
       r.encryption === undefined,
   );
   return [...candidates].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)).at(-1) ?? null;
 }
 
 /** The chain a backup taken incrementally from `parent` needs before it, oldest first. */
-export function chainAfter(parent: BackupRecord): string[] {
-  return [...(parent.physical?.incremental?.chain ?? []), parent.id];
+export function chainAfter(parent: BasebackupRecord): string[] {
+  return [...(parent.physical.incremental?.chain ?? []), parent.id];
 }
 
 /**
@@ -107,7 +107,7 @@ export async function incrementalBase(
   log.info(
     `taking an incremental backup on top of ${parent.id} (chain of ${chain.length + 1}: ${[...chain, 'this one'].join(' ← ')})`,
   );
-  return { parent: { record: parent, dir }, manifest: join(dir, parent.physical!.dataDir, 'backup_manifest'), chain };
+  return { parent: { record: parent, dir }, manifest: join(dir, parent.physical.dataDir, 'backup_manifest'), chain };
 }
 
 /** The record's incremental details, from what the new backup_label says it was taken from. */

@@ -20,6 +20,7 @@ import { managedRuntime } from './managed/runtime.ts';
 import { takeSnapshotBackup } from './snapshot/take.ts';
 import { DUMP_TOOLS } from './tools.ts';
 import { snapshotDriver } from './snapshot/drivers.ts';
+import { dumpImage, dumpMajor } from '../scenario/images.ts';
 
 /** pg_dump must be at least the server's major: the installed one closest to `wanted` (the restore's major) that qualifies. */
 function dumpBinaries(sourceMajor: number, wanted: number): PgBin {
@@ -39,20 +40,19 @@ function dumpBinaries(sourceMajor: number, wanted: number): PgBin {
   return requireBinaries(bin.major, DUMP_TOOLS);
 }
 
-// pg_dump must be at least the source's major and no newer than the oldest restore target (pg_restore cannot
-// read a newer archive format): an upgrade rehearsal to one newer major dumps with that major's own pg_dump.
+// pg_dump of the major dumpMajor chooses (scenario/images.ts): a rehearsal of a newer major dumps with its own pg_dump.
 async function dumpRuntime(
   scenario: Scenario,
   source: Source,
   repo: LocalRepository,
   log: Logger,
 ): Promise<{ runtime: Runtime; dispose: () => Promise<void> }> {
-  const targets = scenario.restore.matrix?.version ?? [scenario.restore.version ?? source.major];
-  const wanted = Math.max(source.major, Math.min(...targets));
+  const wanted = dumpMajor(scenario, source.major);
   if (scenario.restore.environment === 'docker' && wanted > source.major) {
     const socket = scenario.source.kind === 'managed' ? (source as ManagedSource).cluster.socketDir : null;
     const mounts = [{ path: repo.root, readOnly: false }, ...(socket ? [{ path: socket, readOnly: false }] : [])];
-    const image = scenario.restore.matrix ? `postgres:${wanted}` : (scenario.restore.image ?? `postgres:${wanted}`);
+    // The image the restore into that major runs in, as the drill plan lists it.
+    const image = dumpImage(scenario, source.major);
     log.info(`dumping with pg_dump ${wanted} from ${image}, as an upgrade to ${wanted} would`);
     const environment = await openEnvironment(
       { kind: 'docker', version: wanted, image, mounts, tools: DUMP_TOOLS, runLabel: `dump-${process.pid}` },

@@ -16,7 +16,8 @@ export interface ChainCheck {
 /** Find each backup of the chain in the repository, verify its files against its manifest, and check the links. */
 export async function chainCheck(repo: LocalRepository, backup: StoredBackup): Promise<ChainCheck> {
   const started = performance.now();
-  const ids = backup.record.physical?.incremental?.chain ?? [];
+  const physical = backup.record.physical;
+  const ids = physical?.incremental?.chain ?? [];
   const stored = await repo.list();
   const found = ids.map((id) => stored.find((b) => b.record.id === id) ?? null);
   const links: ChainLink[] = await Promise.all(
@@ -51,7 +52,9 @@ export async function chainCheck(repo: LocalRepository, backup: StoredBackup): P
     const message = `the incremental chain of ${backup.record.id} cannot be restored: ${findings.join('; ')}`;
     return { check: fail('backup', 'backup:chain', 'exact', expected, findings, message, durationMs), chain: [] };
   }
-  const message = `a full backup and ${ids.length} incremental${ids.length === 1 ? '' : 's'} chain by start LSN, of one cluster (${backup.record.physical!.systemIdentifier}), each intact: ${expected.join(' ← ')}`;
+  // Only a physical record with a chain passes (chainFindings names any other), so the identity is recorded here.
+  const system = physical?.systemIdentifier ?? '(none recorded)';
+  const message = `a full backup and ${ids.length} incremental${ids.length === 1 ? '' : 's'} chain by start LSN, of one cluster (${system}), each intact: ${expected.join(' ← ')}`;
   return {
     check: pass('backup', 'backup:chain', 'exact', expected, expected, message, durationMs),
     chain: found.filter((b): b is StoredBackup => b !== null),

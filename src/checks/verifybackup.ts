@@ -4,6 +4,7 @@ import { ToolError } from '../core/errors.ts';
 import type { Runtime } from '../env/runtime.ts';
 import type { CheckResult } from '../run/result.ts';
 import type { StoredBackup } from '../repository/local-repository.ts';
+import { requirePhysical } from '../repository/backup-record.ts';
 
 /** Run pg_verifybackup of the backup's major in `runtime` (which sees the repository); a mismatch fails naming the file. */
 export async function verifyBackupCheck(backup: StoredBackup, runtime: Runtime): Promise<CheckResult> {
@@ -21,7 +22,7 @@ export async function verifyBackupCheck(backup: StoredBackup, runtime: Runtime):
       message: `pg_verifybackup is not available in ${runtime.describe()}`,
       durationMs: 0,
     };
-  const dir = join(backup.dir, backup.record.physical!.dataDir);
+  const dir = join(backup.dir, requirePhysical(backup.record).dataDir);
   try {
     await runtime.tool('pg_verifybackup', ['--quiet', dir]);
     return {

@@ -11,6 +11,7 @@ import { runSelftest, type SelftestProgress } from '../selftest/runner.ts';
 import { matrixRows, outcomeText } from '../selftest/report/matrix.ts';
 import { writeSelftestReports } from '../selftest/report/write.ts';
 import type { CommandContext } from './context.ts';
+import { verdictExitCode } from './exit-code.ts';
 
 /** Run the self-test, print the matrix, write the reports; 0 only if every fault was caught by the check meant for it. */
 export async function handler(args: Record<string, unknown>, ctx: CommandContext): Promise<number> {
@@ -39,7 +40,7 @@ export async function handler(args: Record<string, unknown>, ctx: CommandContext
     );
   }
   process.stdout.write(`${run.result.verdict.toUpperCase()} selftest: ${run.result.summary}\nreport: ${dir}\n`);
-  return run.exitCode;
+  return verdictExitCode(run);
 }
 
 // The newest PostgreSQL installed here, else the scenario default.

@@ -1,5 +1,4 @@
 // One error base with a stable code from the registry, an optional hint and the cause; exit codes are the CLI's.
-import { exitCodeOf } from '../cli/exit-code.ts';
 import { errorCodes, type ErrorCategory, type ErrorCode, type ErrorCodeOf } from './error-codes.ts';
 
 export { errorCodes, type ErrorCategory, type ErrorCode, type ErrorCodeOf } from './error-codes.ts';
@@ -15,20 +14,7 @@ export class RecoverableError extends Error {
   readonly code: ErrorCode;
   readonly hint: string | undefined;
 
-  constructor(code: ErrorCode, message: string, options?: RecoverableErrorOptions);
-  /** @deprecated the exit code follows from the code's category; pass (code, message, options). */
-  constructor(code: ErrorCode, exitCode: number, message: string, options?: RecoverableErrorOptions);
-  constructor(
-    code: ErrorCode,
-    messageOrExitCode: string | number,
-    messageOrOptions?: string | RecoverableErrorOptions,
-    maybeOptions?: RecoverableErrorOptions,
-  ) {
-    const message = typeof messageOrExitCode === 'string' ? messageOrExitCode : String(messageOrOptions);
-    const options =
-      (typeof messageOrExitCode === 'string'
-        ? (messageOrOptions as RecoverableErrorOptions | undefined)
-        : maybeOptions) ?? {};
+  constructor(code: ErrorCode, message: string, options: RecoverableErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
     this.code = code;
@@ -38,11 +24,6 @@ export class RecoverableError extends Error {
   /** What kind of trouble this is, from the registry. */
   get category(): ErrorCategory {
     return errorCodes[this.code].category;
-  }
-
-  /** @deprecated exit codes are decided by the CLI entry from `category` (src/cli/exit-code.ts). */
-  get exitCode(): number {
-    return exitCodeOf(this.category);
   }
 }
 

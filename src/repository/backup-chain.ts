@@ -82,13 +82,16 @@ function linkFindings(
     findings.push(
       `backup ${child.id} was taken from ${named ?? 'no parent (it is a full backup)'}, but the chain puts ${parent.id} before it`,
     );
-  const parentStart = parseLsn(parent.record.physical?.startLsn ?? '');
-  const childStart = parseLsn(child.record.physical?.startLsn ?? '');
+  // A link may be any stored backup (a dump has no start LSN): an empty one reads as unreadable below.
+  const parentLsn = parent.record.physical?.startLsn ?? '';
+  const childLsn = child.record.physical?.startLsn ?? '';
+  const parentStart = parseLsn(parentLsn);
+  const childStart = parseLsn(childLsn);
   if (parentStart === null || childStart === null)
     findings.push(`backup ${parent.id} or ${child.id} records no readable start LSN`);
   else if (childStart <= parentStart)
     findings.push(
-      `backup ${child.id} starts at LSN ${child.record.physical!.startLsn}, not after its parent ${parent.id}'s start ${parent.record.physical!.startLsn}: the chain is out of order`,
+      `backup ${child.id} starts at LSN ${childLsn}, not after its parent ${parent.id}'s start ${parentLsn}: the chain is out of order`,
     );
   // The server's own word: the child's backup_label names the start it was taken from, the parent's WAL-Ranges its start.
   const from = child.label ? labelLsn(child.label, 'INCREMENTAL FROM LSN') : null;

@@ -1,5 +1,6 @@
 // What the repository stores about one backup (backup.json), beside its files.
 import type { Expectations } from '../expectations/capture.ts';
+import { RecoverableError } from '../core/errors.ts';
 
 export type BackupMethod = 'dump' | 'basebackup' | 'snapshot' | 'external';
 
@@ -112,7 +113,8 @@ export interface SourceRecord {
   server?: string;
 }
 
-export interface BackupRecord {
+/** What every backup record holds, whatever its method. */
+interface BackupRecordBase {
   /** RECORD_FORMAT when written; older records are listed (so prune can remove them) but never restored. */
   formatVersion: number;
   id: string;
@@ -124,12 +126,6 @@ export interface BackupRecord {
   /** Sum of file sizes in the manifest. */
   sizeBytes: number;
   source: SourceRecord;
-  dump?: DumpDetails;
-  /** Basebackups and snapshot backups: WAL range, identity, tablespaces. */
-  physical?: PhysicalDetails;
-  snapshot?: SnapshotDetails;
-  /** Backups another tool keeps: how a drill brings them back. */
-  external?: ExternalDetails;
   /** Relative path of the expectations file, captured with the backup (null: none could be exact). */
   expectationsFile: string | null;
   /**
@@ -139,6 +135,68 @@ export interface BackupRecord {
   historyFile: string | null;
   /** Set when every file but backup.json and manifest.json is encrypted (README: Encryption at rest). */
   encryption?: BackupEncryption;
+}
+
+// The absent details stay declared as `?: undefined`, so `record.physical?.x` reads on any record.
+
+/** A pg_dump backup: the dump and globals, no WAL. */
+export interface DumpBackupRecord extends BackupRecordBase {
+  method: 'dump';
+  dump: DumpDetails;
+  physical?: undefined;
+  snapshot?: undefined;
+  external?: undefined;
+}
+
+/** A pg_basebackup (full, or incremental inside `physical`): WAL range, identity, tablespaces. */
+export interface BasebackupRecord extends BackupRecordBase {
+  method: 'basebackup';
+  physical: PhysicalDetails;
+  dump?: undefined;
+  snapshot?: undefined;
+  external?: undefined;
+}
+
+/** A volume snapshot taken between pg_backup_start and pg_backup_stop: its WAL range, and how to get the volumes back. */
+export interface SnapshotBackupRecord extends BackupRecordBase {
+  method: 'snapshot';
+  physical: PhysicalDetails;
+  snapshot: SnapshotDetails;
+  dump?: undefined;
+  external?: undefined;
+}
+
+/** A backup another tool keeps: where the drill began on the source, and how a drill brings the backup back. */
+export interface ExternalBackupRecord extends BackupRecordBase {
+  method: 'external';
+  physical: PhysicalDetails;
+  external: ExternalDetails;
+  dump?: undefined;
+  snapshot?: undefined;
+}
+
+/** What the repository stores about one backup, by method: each method's details are present exactly for it. */
+export type BackupRecord = DumpBackupRecord | BasebackupRecord | SnapshotBackupRecord | ExternalBackupRecord;
+
+/** A backup restored from a data directory and WAL (basebackup, snapshot, external): it has `physical` details. */
+export type PhysicalBackupRecord = BasebackupRecord | SnapshotBackupRecord | ExternalBackupRecord;
+
+/** Whether a record is of a physical backup, so its `physical` details are present. */
+export function isPhysical(record: BackupRecord): record is PhysicalBackupRecord {
+  return record.method !== 'dump';
+}
+
+/**
+ * The physical details of a record its caller has already established is physical (a drill step of physical backups
+ * only): a dump reaching it is a defect of Recoverable, raised as an internal error rather than read as undefined.
+ */
+export function requirePhysical(record: BackupRecord): PhysicalDetails {
+  if (!isPhysical(record))
+    throw new RecoverableError(
+      'internal',
+      `backup ${record.id} is a dump, but a step of physical backups was given it`,
+    );
+  return record.physical;
 }
 
 /** How a backup's files are encrypted: the format and the id of the key (never the key). */

@@ -18,7 +18,14 @@ import { signBytes } from '../evidence/sign.ts';
 import type { SigningKey } from '../evidence/keys.ts';
 import { stat } from 'node:fs/promises';
 import { fsyncTree, fsyncPath, writeFileAtomic } from './durable.ts';
-import { RECORD_FORMAT, type BackupRecord, type StoredExpectations } from './backup-record.ts';
+import {
+  isPhysical,
+  RECORD_FORMAT,
+  type BackupRecord,
+  type PhysicalBackupRecord,
+  type StoredExpectations,
+} from './backup-record.ts';
+import { checkRecord } from './record-reader.ts';
 import { describeIdentity, identityDifferences, recordIdentity, type SourceIdentity } from './source-identity.ts';
 import type { RepositoryKey } from './cipher/key.ts';
 import { cipherName, encryptBackupFiles, encryptionOf, keyFor } from './cipher/backup-files.ts';
@@ -35,18 +42,28 @@ export interface StagedBackup {
   dir: string;
 }
 
-/** A complete backup in the repository. */
-export interface StoredBackup {
-  record: BackupRecord;
+/** A complete backup in the repository; `R` narrows it to a method (e.g. PhysicalBackupRecord). */
+export interface StoredBackup<R extends BackupRecord = BackupRecord> {
+  record: R;
   dir: string;
 }
 
+/** Whether a stored backup is a physical one (basebackup, snapshot, external): narrows its record for the steps of those. */
+export function isPhysicalBackup(backup: StoredBackup): backup is StoredBackup<PhysicalBackupRecord> {
+  return isPhysical(backup.record);
+}
+
 /** What a backup step hands to `commit`: the repository adds the format, the size and (by default, none) the history. */
-export type RecordDraft = Omit<BackupRecord, 'sizeBytes' | 'formatVersion' | 'historyFile'> & {
-  historyFile?: string | null;
-  /** Ignored: the repository stamps the format it writes. */
-  formatVersion?: number;
-};
+export type RecordDraft = DraftOf<BackupRecord>;
+
+// Per method, so a draft stays a union on `method` (Omit over the union would merge the variants).
+type DraftOf<R> = R extends BackupRecord
+  ? Omit<R, 'sizeBytes' | 'formatVersion' | 'historyFile'> & {
+      historyFile?: string | null;
+      /** Ignored: the repository stamps the format it writes. */
+      formatVersion?: number;
+    }
+  : never;
 
 /** Options of a repository: with a signer, every backup it commits has its manifest signed; with a key, new backups
  * are encrypted and encrypted ones can be read. */
@@ -169,12 +186,15 @@ export class LocalRepository {
     const backups: StoredBackup[] = [];
     for (const name of names) {
       const dir = join(this.backupsDir, name);
+      let parsed: unknown;
       try {
-        const record = JSON.parse(await readFile(join(dir, RECORD_FILE), 'utf8')) as BackupRecord;
-        backups.push({ record, dir });
+        parsed = JSON.parse(await readFile(join(dir, RECORD_FILE), 'utf8'));
       } catch {
         // not a backup this repository wrote, or its record is unreadable: it cannot be restored, so it is not listed
+        continue;
       }
+      // A record that parses but lacks its method's details is a corrupt backup, named rather than passed over.
+      backups.push({ record: checkRecord(parsed, join(dir, RECORD_FILE)), dir });
     }
     return backups;
   }

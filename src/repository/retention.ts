@@ -1,5 +1,5 @@
 // The retention planner (pure): which backups a policy removes, and which WAL no kept backup can read any more.
-import type { BackupRecord } from './backup-record.ts';
+import { isPhysical, type BackupRecord, type PhysicalBackupRecord } from './backup-record.ts';
 import { isHistoryName, parseSegmentName } from './wal-names.ts';
 
 /** What to keep: a backup stays if it is among the newest `keep` OR younger than `maxAgeMs`. */
@@ -169,14 +169,11 @@ export function planWalPruning(
   pruneOrphanWal: boolean,
 ): WalPlan[] {
   return archives.map((archive) => {
-    const readers = kept.filter(
-      (r) => r.physical && archiveOf(r.physical.systemIdentifier, archives) === archive.system,
-    );
+    const reads = (r: PhysicalBackupRecord): boolean =>
+      archiveOf(r.physical.systemIdentifier, archives) === archive.system;
+    const readers = kept.filter(isPhysical).filter(reads);
     if (readers.length > 0) return cutArchive(archive, readers);
-    const gone = pruned.filter(
-      (r) => r.physical && archiveOf(r.physical.systemIdentifier, archives) === archive.system,
-    );
-    return orphanArchive(archive, gone, pruneOrphanWal);
+    return orphanArchive(archive, pruned.filter(isPhysical).filter(reads), pruneOrphanWal);
   });
 }
 
@@ -186,8 +183,8 @@ function archiveOf(system: string, archives: readonly ArchiveListing[]): string 
 }
 
 // Remove what lies before the oldest start segment of the backups reading this archive.
-function cutArchive(archive: ArchiveListing, readers: BackupRecord[]): WalPlan {
-  const sizes = new Set(readers.map((r) => r.physical!.walSegmentSize));
+function cutArchive(archive: ArchiveListing, readers: PhysicalBackupRecord[]): WalPlan {
+  const sizes = new Set(readers.map((r) => r.physical.walSegmentSize));
   if (sizes.size > 1) {
     return untouched(
       archive,
@@ -195,21 +192,21 @@ function cutArchive(archive: ArchiveListing, readers: BackupRecord[]): WalPlan {
     );
   }
   const segSize = [...sizes][0]!;
-  const starts = readers.map((r) => ({ record: r, segNo: segmentNumber(r.physical!.startSegment, segSize) }));
+  const starts = readers.map((r) => ({ record: r, segNo: segmentNumber(r.physical.startSegment, segSize) }));
   const unreadable = starts.find((s) => s.segNo === null);
   if (unreadable)
     return untouched(
       archive,
-      `backup ${unreadable.record.id} has an unreadable start segment "${unreadable.record.physical!.startSegment}": nothing is removed`,
+      `backup ${unreadable.record.id} has an unreadable start segment "${unreadable.record.physical.startSegment}": nothing is removed`,
     );
   const oldest = starts.reduce((a, b) => (b.segNo! < a.segNo! ? b : a));
-  const keptStarts = new Set(readers.map((r) => r.physical!.startSegment));
+  const keptStarts = new Set(readers.map((r) => r.physical.startSegment));
   const plan: WalPlan = {
     system: archive.system,
     kind: 'cut',
     delete: [],
     keep: [],
-    cutSegment: oldest.record.physical!.startSegment,
+    cutSegment: oldest.record.physical.startSegment,
     reason: '',
   };
   for (const file of archive.files) {
@@ -229,7 +226,7 @@ function isBeforeCut(name: string, cutSegNo: bigint, segSize: number, keptStarts
 }
 
 // No kept physical backup reads this archive: keep it whole, or with the flag empty it of all but `.history` files.
-function orphanArchive(archive: ArchiveListing, gone: BackupRecord[], pruneOrphanWal: boolean): WalPlan {
+function orphanArchive(archive: ArchiveListing, gone: PhysicalBackupRecord[], pruneOrphanWal: boolean): WalPlan {
   const why =
     gone.length > 0
       ? `no kept backup reads ${archiveName(archive)} (its ${gone.length} backup${gone.length === 1 ? ' is' : 's are'} pruned)`

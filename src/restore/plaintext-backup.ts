@@ -7,6 +7,7 @@ import type { Logger } from '../core/log.ts';
 import { interruption } from '../core/interrupt.ts';
 import { mapLimit } from '../core/parallel.ts';
 import type { LocalRepository, StoredBackup } from '../repository/local-repository.ts';
+import { isPhysical, type BackupRecord } from '../repository/backup-record.ts';
 import { cipherName, keyFor, PLAINTEXT_FILES } from '../repository/cipher/backup-files.ts';
 import { CiphertextDamagedError, KeyMismatchError } from '../repository/cipher/errors.ts';
 import { decryptFile } from '../repository/cipher/files.ts';
@@ -14,9 +15,9 @@ import { fail, pass } from '../run/check.ts';
 import type { CheckResult } from '../run/result.ts';
 
 /** A backup as a restore reads it; `dispose` removes a decrypted copy (and does nothing otherwise). */
-export interface PlaintextBackup {
-  /** The backup with `dir` pointing at plaintext files. */
-  backup: StoredBackup;
+export interface PlaintextBackup<R extends BackupRecord = BackupRecord> {
+  /** The backup with `dir` pointing at plaintext files (its record as given, so a narrowed one stays narrowed). */
+  backup: StoredBackup<R>;
   /** Directories a restore environment must see besides the repository (the decrypted copy). */
   mounts: Array<{ path: string; readOnly: boolean }>;
   /** The `decrypt` check of an encrypted backup (failed: some file did not authenticate, nothing may be restored); null when not encrypted. */
@@ -30,11 +31,11 @@ export function workDirectory(): string {
 }
 
 /** Decrypt `backup` into a private directory when it is encrypted; otherwise hand back the repository's own, uncopied. */
-export async function openPlaintextBackup(
+export async function openPlaintextBackup<R extends BackupRecord>(
   repo: LocalRepository,
-  backup: StoredBackup,
+  backup: StoredBackup<R>,
   log: Logger,
-): Promise<PlaintextBackup> {
+): Promise<PlaintextBackup<R>> {
   if (!backup.record.encryption) return { backup, mounts: [], check: null, dispose: async () => {} };
   // The wrong key, or none, stops here before anything is decrypted (exit 3 / 2).
   const key = keyFor(backup.record, repo.key);
@@ -61,12 +62,13 @@ export async function openPlaintextBackup(
     for (const e of entries.filter((x) => x.isSymbolicLink()))
       await symlink(await readlink(join(backup.dir, rel(e))), join(dir, rel(e)));
     // A basebackup's tablespace links point where pg_basebackup wrote them: here, at the decrypted copies (pg_verifybackup follows them).
-    const physical = backup.record.physical;
-    for (const t of physical?.tablespaces ?? []) {
-      const link = join(dir, physical!.dataDir, 'pg_tblspc', t.oid);
-      await rm(link, { force: true });
-      await symlink(join(dir, t.path), link);
-    }
+    const { record } = backup;
+    if (isPhysical(record))
+      for (const t of record.physical.tablespaces) {
+        const link = join(dir, record.physical.dataDir, 'pg_tblspc', t.oid);
+        await rm(link, { force: true });
+        await symlink(join(dir, t.path), link);
+      }
     const files = entries
       .filter((e) => e.isFile())
       .map(rel)

@@ -9,6 +9,7 @@ import { mapLimit } from '../core/parallel.ts';
 import { clusterOsUser } from '../core/os-user.ts';
 import type { LocalRepository, StoredBackup } from '../repository/local-repository.ts';
 import { WalArchive } from '../repository/wal-archive.ts';
+import { requirePhysical } from '../repository/backup-record.ts';
 import { isHistoryName } from '../repository/wal-names.ts';
 import { keyFor } from '../repository/cipher/backup-files.ts';
 import { CiphertextDamagedError, KeyMismatchError } from '../repository/cipher/errors.ts';
@@ -39,7 +40,7 @@ export async function openPlaintextWal(
   backup: StoredBackup,
   log: Logger,
 ): Promise<PlaintextWal> {
-  const physical = backup.record.physical!;
+  const physical = requirePhysical(backup.record);
   const stored = WalArchive.forSystem(repo.root, physical.systemIdentifier);
   if (!backup.record.encryption) return { archive: stored, mounts: [], check: null, dispose: async () => {} };
   const key = keyFor(backup.record, repo.key);

@@ -1,7 +1,7 @@
 // A fault: what is injected, at which stage of a backup's life, and which check must catch it.
 import type { Logger } from '../core/log.ts';
 import type { Cluster } from '../env/cluster.ts';
-import type { DrillOutcome } from '../drill/drill.ts';
+import type { DrillVerdict } from '../drill/drill.ts';
 import type { AfterRestoreHook } from '../drill/restore-dump-target.ts';
 import type { CheckResult } from '../run/result.ts';
 import type { Scenario, Target } from '../scenario/types.ts';
@@ -34,7 +34,7 @@ export type DrillRunner = (
   scenario: Scenario,
   afterRestore?: AfterRestoreHook,
   label?: string,
-) => Promise<DrillOutcome>;
+) => Promise<DrillVerdict>;
 
 /** How and where a fault is injected; each returns a description of exactly what it changed. */
 export type Injection =
@@ -57,7 +57,7 @@ export type Injection =
   /** A source of its own, changed before its backup is taken. */
   | {
       stage: 'source';
-      drill(base: Scenario, ctx: FaultContext, run: DrillRunner): Promise<{ injected: string; outcome: DrillOutcome }>;
+      drill(base: Scenario, ctx: FaultContext, run: DrillRunner): Promise<{ injected: string; outcome: DrillVerdict }>;
     };
 
 /** One registered fault: a file of src/selftest/faults/ exports it, registry.ts lists it. */

@@ -1,5 +1,4 @@
 // Pure judgement: which check caught a fault, whether the self-test passed, and the exit code it maps to.
-import { ExitCode } from '../cli/exit-code.ts';
 import type { CheckResult, Verdict } from '../run/result.ts';
 import type { CheckSighting, FaultOutcome, FaultOutcomeKind, MethodRun } from './result.ts';
 
@@ -104,10 +103,4 @@ function describeProblem(fault: FaultOutcome): string {
     case 'caught':
       return `${name} caught`;
   }
-}
-
-/** 0 when the self-test passed, 3 when the machine could not run a drill, else 1. */
-export function selftestExitCode(verdict: Verdict, environmentFault: boolean): number {
-  if (verdict === 'passed') return ExitCode.passed;
-  return environmentFault ? ExitCode.environment : ExitCode.failed;
 }

@@ -5,16 +5,15 @@ import type { Logger } from '../core/log.ts';
 import type { Clock } from '../core/clock.ts';
 import { timeId } from '../core/ids.ts';
 import { InterruptedError, RecoverableError } from '../core/errors.ts';
-import { ExitCode } from '../cli/exit-code.ts';
 import { interruption, throwIfInterrupted } from '../core/interrupt.ts';
-import { runDrill, type DrillOutcome } from '../drill/drill.ts';
+import { drillVerdict, type DrillVerdict } from '../drill/drill.ts';
 import type { AfterRestoreHook } from '../drill/restore-dump-target.ts';
 import type { CheckResult, RunResult } from '../run/result.ts';
 import { allChecks } from '../run/verdict.ts';
 import type { Scenario } from '../scenario/types.ts';
 import type { BackupMethod, DrillRunner, EnvironmentKind, Fault, FaultContext } from './fault.ts';
 import { copyRepository, openBackup } from './inject/backup-copy.ts';
-import { decideSelftest, judgeChecks, selftestExitCode, type Judgement } from './judge.ts';
+import { decideSelftest, judgeChecks, type Judgement } from './judge.ts';
 import { faultsFor } from './registry.ts';
 import { resolveEvidenceKeys } from '../evidence/scenario-keys.ts';
 import {
@@ -60,14 +59,15 @@ export interface SelftestDeps {
   onProgress?: (progress: SelftestProgress) => void;
 }
 
-/** The self-test's result, its exit code, and every drill's own result (evidence for the report). */
+/** The self-test's result, whether the machine stopped it, and every drill's own result (evidence for the report). */
 export interface SelftestRun {
   result: SelftestResult;
-  exitCode: number;
+  /** A clean drill could not run on this machine: the fix is there, not in the backups (the CLI exits 3). */
+  stoppedByEnvironment: boolean;
   drills: Array<{ method: BackupMethod; name: string; result: RunResult }>;
 }
 
-/** Run the self-test; a machine that cannot run the clean drill throws (exit 3), as a drill would. */
+/** Run the self-test; a machine that cannot run the clean drill throws (category environment), as a drill would. */
 export async function runSelftest(options: SelftestOptions, deps: SelftestDeps): Promise<SelftestRun> {
   const startedAt = deps.clock.date();
   const started = deps.clock.now();
@@ -126,7 +126,7 @@ export async function runSelftest(options: SelftestOptions, deps: SelftestDeps):
     weakened: [...(options.weaken?.dropChecks ?? [])],
     methods,
   };
-  return { result, exitCode: selftestExitCode(verdict, environmentFault), drills: session.drills };
+  return { result, stoppedByEnvironment: environmentFault, drills: session.drills };
 }
 
 // What every method's steps share.
@@ -156,7 +156,7 @@ async function runMethod(
   const cleanRun = cleanRunOf(clean, base, Math.round(clock.now() - started));
   session.progress(method, 'clean', cleanRun.verdict, cleanRun.summary);
   // The machine gave out under the clean drill (a container engine gone, say): its faults would only error too.
-  const machineGaveOut = clean.exitCode === ExitCode.environment;
+  const machineGaveOut = clean.stoppedByEnvironment && clean.result.verdict !== 'passed';
   const outcomes: FaultOutcome[] = [];
   for (const fault of faults) {
     throwIfInterrupted();
@@ -184,14 +184,14 @@ function quietLogger(log: Logger): Logger {
 
 // Every drill of the self-test runs the same way, its result kept as evidence.
 function drillRunner(log: Logger, clock: Clock, keep: (name: string, result: RunResult) => void): DrillRunner {
-  return async (scenario: Scenario, afterRestore?: AfterRestoreHook, label?: string): Promise<DrillOutcome> => {
-    const outcome = await runDrill(scenario, { log, clock, ...(afterRestore ? { afterRestore } : {}) });
+  return async (scenario: Scenario, afterRestore?: AfterRestoreHook, label?: string): Promise<DrillVerdict> => {
+    const outcome = await drillVerdict(scenario, { log, clock, ...(afterRestore ? { afterRestore } : {}) });
     keep(label ?? scenario.name, outcome.result);
     return outcome;
   };
 }
 
-function cleanRunOf(clean: DrillOutcome, scenario: Scenario, durationMs: number): CleanRun {
+function cleanRunOf(clean: DrillVerdict, scenario: Scenario, durationMs: number): CleanRun {
   return {
     verdict: clean.result.verdict,
     summary: clean.result.summary,

@@ -89,37 +89,40 @@ function record(
   deleteCommand: string,
 ): BackupRecord {
   const stamp = `${id.slice(0, 4)}-${id.slice(4, 6)}-${id.slice(6, 8)}T00:00:00.000Z`;
-  const full: BackupRecord = {
+  const common = {
     formatVersion: 2,
     id,
-    method,
     scenario: SCENARIO,
     startedAt: stamp,
     finishedAt: stamp,
     durationMs: 1000,
     sizeBytes: 4096,
-    source: { kind: 'managed', major: 15, serverVersion: '15.8', database: 'app', systemIdentifier: SYSTEM },
-    physical: {
-      dataDir: 'data',
-      label: id,
-      startLsn: '0/0',
-      stopLsn: '0/0',
-      timeline: 1,
-      startSegment,
-      stopSegment: startSegment,
-      walSegmentSize: 16 * 1024 * 1024,
-      systemIdentifier: SYSTEM,
-      dataChecksums: true,
-      superuser: 'postgres',
-      tablespaces: [],
-      hazards: [],
-      toolVersion: '15.8',
-    },
+    source: { kind: 'managed' as const, major: 15, serverVersion: '15.8', database: 'app', systemIdentifier: SYSTEM },
     expectationsFile: null,
     historyFile: 'history.json',
   };
-  if (method === 'snapshot') {
-    full.snapshot = {
+  const physical = {
+    dataDir: 'data',
+    label: id,
+    startLsn: '0/0',
+    stopLsn: '0/0',
+    timeline: 1,
+    startSegment,
+    stopSegment: startSegment,
+    walSegmentSize: 16 * 1024 * 1024,
+    systemIdentifier: SYSTEM,
+    dataChecksums: true,
+    superuser: 'postgres',
+    tablespaces: [],
+    hazards: [],
+    toolVersion: '15.8',
+  };
+  if (method === 'basebackup') return { ...common, method, physical };
+  return {
+    ...common,
+    method,
+    physical,
+    snapshot: {
       name: SNAPSHOT_NAME,
       driver: 'command',
       pgdata: '/var/lib/postgresql/data',
@@ -129,9 +132,8 @@ function record(
       spcmapFile: null,
       spcmapSha256: null,
       fromStandby: false,
-    };
-  }
-  return full;
+    },
+  };
 }
 
 async function backupsIn(repo: string): Promise<string[]> {

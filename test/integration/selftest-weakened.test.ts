@@ -9,6 +9,7 @@ import { runSelftest } from '../../src/selftest/runner.ts';
 import { writeSelftestReports } from '../../src/selftest/report/write.ts';
 import { silentLogger } from '../../src/core/log.ts';
 import { systemClock } from '../../src/core/clock.ts';
+import { verdictExitCode } from '../../src/cli/exit-code.ts';
 
 const ws = await workspace();
 after(async () => {
@@ -30,7 +31,7 @@ test('amcheck and fingerprints left out: the page and row faults slip through, t
     },
     { log: silentLogger(), clock: systemClock },
   );
-  assert.equal(run.exitCode, 1);
+  assert.equal(verdictExitCode(run), 1);
   const { result } = run;
   assert.equal(result.verdict, 'failed');
   assert.deepEqual(result.weakened, ['amcheck', 'fingerprints']);

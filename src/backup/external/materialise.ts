@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { lstat, mkdir, readFile, readdir, realpath, rm } from 'node:fs/promises';
 import { join, relative, isAbsolute } from 'node:path';
 import type { Cluster } from '../../env/cluster.ts';
-import type { BackupRecord, ExternalDetails } from '../../repository/backup-record.ts';
+import type { ExternalBackupRecord, ExternalDetails } from '../../repository/backup-record.ts';
 import type { CheckResult } from '../../run/result.ts';
 import { fail, pass } from '../../run/check.ts';
 import { lsnToBigInt } from '../../repository/wal-names.ts';
@@ -18,13 +18,17 @@ export interface ExternalMaterialised {
 }
 
 /** The environment variables the user's restore command receives. */
-export function restoreCommandEnv(record: BackupRecord, cluster: Cluster, targetLabel: string): Record<string, string> {
+export function restoreCommandEnv(
+  record: ExternalBackupRecord,
+  cluster: Cluster,
+  targetLabel: string,
+): Record<string, string> {
   return {
     RECOVERABLE_PGDATA: cluster.dataDir,
     // A private directory beside PGDATA, for tablespaces (pgbackrest --tablespace-map-all, barman --tablespace).
     RECOVERABLE_RESTORE_DIR: cluster.dir,
     RECOVERABLE_PG_MAJOR: String(record.source.major),
-    RECOVERABLE_SYSTEM_IDENTIFIER: record.physical!.systemIdentifier,
+    RECOVERABLE_SYSTEM_IDENTIFIER: record.physical.systemIdentifier,
     RECOVERABLE_TARGET: targetLabel,
     RECOVERABLE_DRILL_ID: record.id,
   };
@@ -41,11 +45,11 @@ export function externalWalCommand(restoreWal: string, dataDir: string): string 
 
 /** Run the user's restore command into `cluster.dataDir`, then check what it left there. */
 export async function materialiseExternal(
-  record: BackupRecord,
+  record: ExternalBackupRecord,
   cluster: Cluster,
   targetLabel: string,
 ): Promise<ExternalMaterialised> {
-  const details = record.external!;
+  const details = record.external;
   const checks: CheckResult[] = [];
   const stop = (check: CheckResult): ExternalMaterialised => ({ checks: [...checks, check], failure: check.message });
   // Step 1: an empty, private PGDATA the cluster's user owns (tools that drop privileges write as that user).
@@ -100,7 +104,7 @@ export async function materialiseExternal(
     ),
   );
   // Step 2: the source's own cluster, never another's backup.
-  checks.push(await systemIdentifierCheck(cluster.dataDir, record.physical!.systemIdentifier));
+  checks.push(await systemIdentifierCheck(cluster.dataDir, record.physical.systemIdentifier));
   if (checks.at(-1)!.status !== 'passed') return { checks, failure: checks.at(-1)!.message };
   // Step 3: tablespaces restored inside the restore's directory, never onto the source's locations.
   const outside = await tablespacesOutside(cluster.dataDir, cluster.dir);

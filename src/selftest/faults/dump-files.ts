@@ -2,7 +2,7 @@
 import { readFile, stat, truncate, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import type { Fault } from '../fault.ts';
-import { flipBytes, largestFile, resealManifest, type BackupCopy } from '../inject/backup-copy.ts';
+import { dumpOf, flipBytes, largestFile, resealManifest, type BackupCopy } from '../inject/backup-copy.ts';
 import { RecoverableError } from '../../core/errors.ts';
 
 // Table data of a directory-format dump, compressed or not.
@@ -10,7 +10,7 @@ const isTableData = (name: string): boolean => /^\d+\.dat(\.gz|\.lz4|\.zst)?$/.t
 
 // The largest table data file of the dump: where damage hurts most.
 async function dumpDataFile(copy: BackupCopy): Promise<string> {
-  return largestFile(join(copy.backup.dir, copy.backup.record.dump!.dumpDir), isTableData);
+  return largestFile(join(copy.backup.dir, dumpOf(copy).dumpDir), isTableData);
 }
 
 export const dumpTruncated: Fault = {
@@ -58,7 +58,7 @@ export const rolesMissing: Fault = {
   injection: {
     stage: 'backup',
     async apply(copy) {
-      const file = join(copy.backup.dir, copy.backup.record.dump!.globalsFile);
+      const file = join(copy.backup.dir, dumpOf(copy).globalsFile);
       const lines = (await readFile(file, 'utf8')).split('\n');
       const kept = lines.filter((line) => !new RegExp(`\\b${OWNER_ROLE}\\b`).test(line));
       if (kept.length === lines.length)

@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path';
 import type { Fault } from '../fault.ts';
 import { resealManifest, type BackupCopy } from '../inject/backup-copy.ts';
 import type { BackupRecord } from '../../repository/backup-record.ts';
+import { checkRecord } from '../../repository/record-reader.ts';
 import { RecoverableError } from '../../core/errors.ts';
 
 const RECORD = 'backup.json';
@@ -40,7 +41,7 @@ export const expectationsMissing: Fault = {
 // Pass a stale backup off as fresh: backup.json says it was taken now, and the manifest is rewritten to match.
 async function backdateConsistently(copy: BackupCopy): Promise<string> {
   const file = join(copy.backup.dir, RECORD);
-  const record = JSON.parse(await readFile(file, 'utf8')) as BackupRecord;
+  const record = checkRecord(JSON.parse(await readFile(file, 'utf8')), file);
   const now = new Date();
   const claimed: BackupRecord = {
     ...record,
@@ -78,7 +79,7 @@ export const foreignBackup: Fault = {
       const dir = join(dirname(copy.backup.dir), id);
       await cp(copy.backup.dir, dir, { recursive: true, preserveTimestamps: true });
       const foreign: BackupRecord = {
-        ...(JSON.parse(await readFile(join(dir, RECORD), 'utf8')) as BackupRecord),
+        ...checkRecord(JSON.parse(await readFile(join(dir, RECORD), 'utf8')), join(dir, RECORD)),
         id,
         scenario: 'another-scenario',
       };

@@ -2,19 +2,19 @@
 import { appendFile, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import type { Fault } from '../fault.ts';
-import { flipBytes, resealManifest, type BackupCopy } from '../inject/backup-copy.ts';
+import { flipBytes, physicalOf, resealManifest, type BackupCopy } from '../inject/backup-copy.ts';
 import { PAGE_SIZE } from '../inject/page-checksum.ts';
 import { RecoverableError } from '../../core/errors.ts';
 
 // Where backup_label is: inside a basebackup's data directory, beside backup.json for a snapshot (bytes of pg_backup_stop).
 function labelPath(copy: BackupCopy): string {
   const { record } = copy.backup;
-  if (record.snapshot) return join(copy.backup.dir, record.snapshot.labelFile);
-  return join(copy.backup.dir, record.physical!.dataDir, 'backup_label');
+  if (record.method === 'snapshot') return join(copy.backup.dir, record.snapshot.labelFile);
+  return join(dataDir(copy), 'backup_label');
 }
 
 function dataDir(copy: BackupCopy): string {
-  return join(copy.backup.dir, copy.backup.record.physical!.dataDir);
+  return join(copy.backup.dir, physicalOf(copy).dataDir);
 }
 
 export const backupLabelDeleted: Fault = {

@@ -16,6 +16,7 @@ import { signBytes } from '../../evidence/sign.ts';
 import type { SigningKey } from '../../evidence/keys.ts';
 import { WalArchive } from '../../repository/wal-archive.ts';
 import { RecoverableError } from '../../core/errors.ts';
+import { isPhysical, type DumpDetails, type PhysicalDetails } from '../../repository/backup-record.ts';
 
 /** One backup in a repository, with what its faults reach for: its files, its WAL archive, its history. */
 export interface BackupCopy {
@@ -46,6 +47,22 @@ export async function openBackup(
     history: await readHistory(repo, backup),
     signer,
   };
+}
+
+/** The physical details of the copy's backup: a fault on a data directory cannot be injected into a dump. */
+export function physicalOf(copy: BackupCopy): PhysicalDetails {
+  const { record } = copy.backup;
+  if (!isPhysical(record))
+    throw new RecoverableError('fault-not-injectable', `backup ${record.id} is a dump: it has no data directory`);
+  return record.physical;
+}
+
+/** The dump details of the copy's backup: a fault on dump files cannot be injected into a physical backup. */
+export function dumpOf(copy: BackupCopy): DumpDetails {
+  const { record } = copy.backup;
+  if (record.method !== 'dump')
+    throw new RecoverableError('fault-not-injectable', `backup ${record.id} is a ${record.method} backup, not a dump`);
+  return record.dump;
 }
 
 /** Copy the whole repository at `from` to `to` (owners and modes kept: a restored server reads the archive as its own user). */

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { discoverBinaries, discoverInstallations, requireBinaries } from '../../../src/env/binaries.ts';
 import { SEARCH_ORDER } from '../../../src/env/bin-layouts.ts';
 import { EnvironmentError, ExitCode } from '../../../src/core/errors.ts';
+import { exitCodeOf } from '../../../src/cli/exit-code.ts';
 
 const REAL = '/usr/lib/postgresql/15/bin';
 const TOOLS = ['postgres', 'initdb', 'pg_ctl', 'psql', 'pg_dump', 'pg_dumpall', 'pg_restore', 'pg_basebackup'];
@@ -183,7 +184,7 @@ test('nothing installed: exit 3 naming every place searched and how to fix it', 
     return null;
   })();
   assert.ok(error instanceof EnvironmentError);
-  assert.equal(error.exitCode, ExitCode.environment);
+  assert.equal(exitCodeOf(error.category), ExitCode.environment);
   assert.match(
     error.message,
     /PostgreSQL 15 binaries are not installed: found none; searched RECOVERABLE_PG_BIN \(unset\), pg_config --bindir, .*usr\/lib\/postgresql\/N\/bin, .*usr\/pgsql-N\/bin, .*opt\/homebrew\/opt\/postgresql@N\/bin, .*Postgres\.app\/Contents\/Versions\/N\/bin, PATH/,

@@ -25,6 +25,7 @@ import {
   startLabelledContainer,
   removeIfPresent,
 } from '../../helpers/docker.ts';
+import { exitCodeOf } from '../../../src/cli/exit-code.ts';
 
 const dockerSkip = requireDockerInCi(await dockerAvailable());
 const MAJORS = [15, 17, 18] as const;
@@ -128,7 +129,7 @@ for (const major of MAJORS) {
               assert.equal(error.toolExitCode, 1);
               assert.match(error.stderrTail, /division by zero/);
               assert.match(error.stderr, /division by zero/);
-              assert.equal(error.exitCode, 1);
+              assert.equal(exitCodeOf(error.category), 1);
               return true;
             },
           );
@@ -198,7 +199,7 @@ test(
       }),
       (error: unknown) => {
         assert.ok(error instanceof EnvironmentError);
-        assert.equal(error.exitCode, 3);
+        assert.equal(exitCodeOf(error.category), 3);
         assert.equal(error.code, 'docker-image-missing');
         assert.equal(error.message, 'image recoverable/postgres:99 is not present and could not be pulled');
         assert.equal(
@@ -220,7 +221,7 @@ test('an engine that does not answer is an environment error (exit 3) naming the
   try {
     await assert.rejects(startDockerRuntime({ image: 'postgres:15', log: silentLogger() }), (error: unknown) => {
       assert.ok(error instanceof EnvironmentError);
-      assert.equal(error.exitCode, 3);
+      assert.equal(exitCodeOf(error.category), 3);
       assert.equal(error.message, 'Docker engine is not reachable at /nonexistent/docker.sock');
       assert.equal(
         error.hint,

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { runUserCommand, UserCommandError } from '../../../src/backup/external/user-command.ts';
+import { exitCodeOf } from '../../../src/cli/exit-code.ts';
 
 test('a failing user command is an error quoting its exit code and stderr, with passwords masked', async () => {
   const failed = await runUserCommand(
@@ -10,7 +11,7 @@ test('a failing user command is an error quoting its exit code and stderr, with 
     10_000,
   ).catch((e: unknown) => e);
   assert.ok(failed instanceof UserCommandError);
-  assert.equal(failed.exitCode, 1, 'the drill fails (exit 1), it is not a usage error');
+  assert.equal(exitCodeOf(failed.category), 1, 'the drill fails (exit 1), it is not a usage error');
   assert.equal(failed.commandExitCode, 55);
   assert.match(
     failed.message,

@@ -3,6 +3,30 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { chainAfter, chooseParent } from '../../../src/backup/incremental.ts';
 import { SYSTEM, chainRecord } from '../repository/incremental-records.ts';
+import type { BackupRecord, DumpDetails, SnapshotDetails } from '../../../src/repository/backup-record.ts';
+
+const DUMP: DumpDetails = {
+  database: 'app',
+  snapshot: '00000003-00000002-1',
+  jobs: 1,
+  globalsFile: 'globals.sql',
+  dumpDir: 'dump',
+  encoding: 'UTF8',
+  collate: 'C',
+  ctype: 'C',
+  pgDumpVersion: '17.7',
+};
+
+const SNAPSHOT: SnapshotDetails = {
+  name: 'snap',
+  driver: 'copy',
+  pgdata: '/pg',
+  labelFile: 'backup_label',
+  labelSha256: 'x',
+  spcmapFile: null,
+  spcmapSha256: null,
+  fromStandby: false,
+};
 
 test('the parent is the newest basebackup of the same scenario and cluster', () => {
   const records = [
@@ -19,14 +43,17 @@ test('no basebackup of this cluster: no parent (the first backup is a full one)'
   assert.equal(chooseParent([], 'shop', SYSTEM), null);
 });
 
-test('dumps, older record formats and encrypted backups are never parents', () => {
-  const dump = { ...chainRecord('c', '0/2000028'), method: 'dump' as const };
+test('dumps, snapshots, older record formats and encrypted backups are never parents', () => {
+  const { physical, ...common } = chainRecord('c', '0/2000028');
+  const dump: BackupRecord = { ...common, method: 'dump', dump: DUMP };
+  // A snapshot of the same cluster has WAL and an identity like a basebackup's, but no backup_manifest to build on.
+  const snapshot: BackupRecord = { ...common, id: 'e', method: 'snapshot', physical, snapshot: SNAPSHOT };
   const old = { ...chainRecord('b', '0/2000028'), formatVersion: 1 };
   const encrypted = {
     ...chainRecord('d', '0/2000028'),
     encryption: { cipher: 'aes-256-gcm-chunked' as const, formatVersion: 1 as const, keyId: 'k', durationMs: 1 },
   };
-  assert.equal(chooseParent([chainRecord('a', '0/2000028'), old, dump, encrypted], 'shop', SYSTEM)?.id, 'a');
+  assert.equal(chooseParent([chainRecord('a', '0/2000028'), old, dump, encrypted, snapshot], 'shop', SYSTEM)?.id, 'a');
 });
 
 test("a new backup's chain is its parent's chain, then the parent", () => {

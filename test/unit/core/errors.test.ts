@@ -84,13 +84,6 @@ test('hasErrorCode matches the code, not the class alone', () => {
   assert.ok(!hasErrorCode(new Error('server-start-failed'), 'server-start-failed'));
 });
 
-test('the old exit-code call still gives the message, not the number', () => {
-  const error = new RecoverableError('internal', 1, 'it broke', { hint: 'look' });
-  assert.equal(error.message, 'it broke');
-  assert.equal(error.hint, 'look');
-  assert.equal(error.category, 'internal');
-});
-
 test("a code outside the registry, or outside its class's category, does not compile", () => {
   // Checked by the typecheck: each line below is an error tsc must report.
   const never = (): RecoverableError[] => [
@@ -98,6 +91,8 @@ test("a code outside the registry, or outside its class's category, does not com
     new RecoverableError('docker-unrechable', 'x'),
     // @ts-expect-error an environment error cannot carry a usage code
     new EnvironmentError('usage', 'x'),
+    // @ts-expect-error the exit code follows from the code's category: an error is never given one
+    new RecoverableError('internal', 1, 'it broke'),
   ];
   assert.equal(typeof never, 'function');
 });

@@ -8,6 +8,7 @@ import { requireLocalBinaries } from '../../../src/drill/local-binaries.ts';
 import { scenarioSchema } from '../../../src/scenario/schema.ts';
 import { normalizeScenario } from '../../../src/scenario/normalize.ts';
 import { EnvironmentError } from '../../../src/core/errors.ts';
+import { exitCodeOf } from '../../../src/cli/exit-code.ts';
 
 const dirs: string[] = [];
 const saved = process.env.RECOVERABLE_PG_BIN;
@@ -41,7 +42,9 @@ test('an incremental scenario without pg_combinebackup here stops with exit 3 na
   assert.throws(
     () => requireLocalBinaries(scenario(true)),
     (error: unknown) =>
-      error instanceof EnvironmentError && error.exitCode === 3 && /lacks pg_combinebackup/.test(error.message),
+      error instanceof EnvironmentError &&
+      exitCodeOf(error.category) === 3 &&
+      /lacks pg_combinebackup/.test(error.message),
   );
   assert.doesNotThrow(() => requireLocalBinaries(scenario(false)));
   process.env.RECOVERABLE_PG_BIN = await fakeBin(true);

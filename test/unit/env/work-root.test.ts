@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureWorkRoot } from '../../../src/env/work-root.ts';
 import { EnvironmentError, ExitCode } from '../../../src/core/errors.ts';
+import { exitCodeOf } from '../../../src/cli/exit-code.ts';
 
 test('a missing work root is created, nested, and passable by the cluster user', async () => {
   const base = await mkdtemp(join(tmpdir(), 'work-root-'));
@@ -28,7 +29,7 @@ test('a work root under a regular file is an environment error naming the path a
     const root = join(base, 'file', 'work');
     await assert.rejects(ensureWorkRoot(root), (error: unknown) => {
       assert.ok(error instanceof EnvironmentError);
-      assert.equal(error.exitCode, ExitCode.environment);
+      assert.equal(exitCodeOf(error.category), ExitCode.environment);
       assert.equal(error.code, 'work-dir-unusable');
       assert.match(error.message, new RegExp(`cannot create the work directory ${root}`));
       assert.match(error.hint ?? '', /RECOVERABLE_WORK_DIR/);

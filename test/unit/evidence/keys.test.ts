@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { ExitCode, ScenarioError } from '../../../src/core/errors.ts';
 import { keyFingerprint, loadSigningKey, loadVerifyKey } from '../../../src/evidence/keys.ts';
 import { resolveEvidenceKeys } from '../../../src/evidence/scenario-keys.ts';
+import { exitCodeOf } from '../../../src/cli/exit-code.ts';
 
 const dir = await mkdtemp(join(tmpdir(), 'recoverable-keys-'));
 after(() => rm(dir, { recursive: true, force: true }));
@@ -56,7 +57,7 @@ test('an unset variable, a missing file, a public key offered to sign, and an RS
     assert.throws(
       load,
       (error: unknown) =>
-        error instanceof ScenarioError && error.exitCode === ExitCode.usage && message.test(error.message),
+        error instanceof ScenarioError && exitCodeOf(error.category) === ExitCode.usage && message.test(error.message),
     );
   }
 });

@@ -8,6 +8,7 @@ import { DatabaseSync } from 'node:sqlite';
 import { execa } from 'execa';
 import { EnvironmentError } from '../../../src/core/errors.ts';
 import { ledgerRunOf } from '../../../src/ledger/ledger-run.ts';
+import { exitCodeOf } from '../../../src/cli/exit-code.ts';
 import { LEDGER_FILE, RunLedger } from '../../../src/ledger/run-ledger.ts';
 import { MIGRATIONS } from '../../../src/ledger/migrations.ts';
 import { NODE } from '../../helpers/cli.ts';
@@ -79,7 +80,7 @@ test('a file that is not an SQLite database is an environment error naming it', 
       (e: unknown) =>
         e instanceof EnvironmentError &&
         e.code === 'ledger-unavailable' &&
-        e.exitCode === 3 &&
+        exitCodeOf(e.category) === 3 &&
         e.message.includes(join(dir, LEDGER_FILE)) &&
         /not a database/.test(e.message),
     );

@@ -13,6 +13,7 @@ import { parseKey } from '../../../src/repository/cipher/key.ts';
 import { fileKeyId } from '../../../src/repository/cipher/files.ts';
 import { KeyMismatchError } from '../../../src/repository/cipher/errors.ts';
 import { neededWal } from '../../../src/restore/plaintext-wal.ts';
+import { exitCodeOf } from '../../../src/cli/exit-code.ts';
 
 const root = await mkdtemp(join(tmpdir(), 'recoverable-encrypted-repository-'));
 after(() => rm(root, { recursive: true, force: true }));
@@ -111,7 +112,7 @@ test('evidence reads back with the key; with none it is exit 2, with another exi
     (e: unknown) => e,
   );
   assert.ok(none instanceof ScenarioError);
-  assert.equal(none.exitCode, ExitCode.usage);
+  assert.equal(exitCodeOf(none.category), ExitCode.usage);
   const other = parseKey(randomBytes(32).toString('hex'), 'other');
   const wrong = await readHistory(new LocalRepository(repo.root, { key: other }), backup).then(
     () => null,

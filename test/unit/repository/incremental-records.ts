@@ -1,5 +1,5 @@
 // Backup records of an incremental chain, for the unit tests of chains, retention and parent choice.
-import type { BackupRecord } from '../../../src/repository/backup-record.ts';
+import type { BasebackupRecord } from '../../../src/repository/backup-record.ts';
 
 export const SYSTEM = '7400000000000000001';
 
@@ -8,7 +8,7 @@ export function chainRecord(
   id: string,
   startLsn: string,
   options: { parent?: string; chain?: string[]; system?: string; scenario?: string; startedAt?: string } = {},
-): BackupRecord {
+): BasebackupRecord {
   const startedAt = options.startedAt ?? '2026-12-01T10:00:00.000Z';
   return {
     formatVersion: 2,

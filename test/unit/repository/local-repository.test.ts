@@ -10,6 +10,7 @@ import { LocalRepository, type RecordDraft, type StoredBackup } from '../../../s
 import { readHistory, writeHistory, type SourceHistory } from '../../../src/repository/history.ts';
 import type { SourceIdentity } from '../../../src/repository/source-identity.ts';
 import type { BackupRecord } from '../../../src/repository/backup-record.ts';
+import { exitCodeOf } from '../../../src/cli/exit-code.ts';
 
 const root = await mkdtemp(join(tmpdir(), 'recoverable-repository-'));
 after(() => rm(root, { recursive: true, force: true }));
@@ -122,7 +123,7 @@ test("an explicit id of another source's backup is refused with exit 2, naming b
   assert.equal((await repo.resolve(own[0]!.record.id, SHOP)).record.id, own[0]!.record.id);
   const error = await refusal(repo.resolve(other.record.id, SHOP));
   assert.ok(error instanceof ScenarioError);
-  assert.equal(error.exitCode, ExitCode.usage);
+  assert.equal(exitCodeOf(error.category), ExitCode.usage);
   assert.match(
     error.message,
     new RegExp(
@@ -201,4 +202,20 @@ test('a backup of the older layout (history outside it) is refused when picked, 
   assert.match(error.message, /was written in an older repository layout \(record format 1, this version reads 2\)/);
   assert.match((error as BackupUnusableError).hint ?? '', /recoverable prune/);
   assert.equal((await repo.list()).length, 1, 'still listed, so prune can remove it');
+});
+
+test('a stored record that says basebackup without its physical details is named as corrupt, not listed as one', async () => {
+  const repo = new LocalRepository(join(root, String(count++)));
+  const backup = await store(repo, draft('20250101T000000Z-aaaaaa', 'shop'));
+  const file = join(backup.dir, 'backup.json');
+  const { physical: _dropped, ...stripped } = JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
+  await writeFile(file, JSON.stringify(stripped));
+  for (const read of [repo.list(), repo.resolve('latest', SHOP), repo.resolve(backup.record.id, SHOP)]) {
+    const error = await refusal(read);
+    assert.ok(error instanceof BackupUnusableError, String(error));
+    assert.equal(
+      error.message,
+      `the backup record ${file} is corrupt: it says method basebackup but lacks its "physical" details`,
+    );
+  }
 });

@@ -1,7 +1,7 @@
 // The retention planner: which backups a policy removes, and where each cluster's WAL is cut.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { BackupRecord } from '../../../src/repository/backup-record.ts';
+import type { BackupRecord, DumpDetails, SnapshotDetails } from '../../../src/repository/backup-record.ts';
 import {
   planRetention,
   planWalPruning,
@@ -16,54 +16,64 @@ const SYSTEM = '7400000000000000001';
 const OTHER_SYSTEM = '7400000000000000002';
 const SEG = 16 * 1024 * 1024;
 
-// A backup taken `daysAgo` days before NOW; physical ones start at `start` (a segment name).
+// A backup taken `daysAgo` days before NOW: a dump, or (with `start`, a segment name) a basebackup or snapshot.
 function backup(
   id: string,
   daysAgo: number,
   options: {
-    method?: BackupRecord['method'];
+    method?: 'basebackup' | 'snapshot';
     start?: string;
     system?: string;
     scenario?: string;
-    snapshot?: BackupRecord['snapshot'];
+    snapshot?: SnapshotDetails;
   } = {},
 ): BackupRecord {
-  const method = options.method ?? (options.start ? 'basebackup' : 'dump');
   const startedAt = new Date(NOW.getTime() - daysAgo * DAY).toISOString();
-  const record: BackupRecord = {
+  const common = {
     formatVersion: 2,
     id,
-    method,
     scenario: options.scenario ?? 'shop',
     startedAt,
     finishedAt: startedAt,
     durationMs: 1000,
     sizeBytes: 1000,
-    source: { kind: 'managed', major: 15, serverVersion: '15.8', database: 'app' },
+    source: { kind: 'managed' as const, major: 15, serverVersion: '15.8', database: 'app' },
     expectationsFile: null,
     historyFile: null,
   };
-  if (options.start) {
-    record.physical = {
-      dataDir: 'data',
-      label: id,
-      startLsn: '0/0',
-      stopLsn: '0/0',
-      timeline: parseInt(options.start.slice(0, 8), 16),
-      startSegment: options.start,
-      stopSegment: options.start,
-      walSegmentSize: SEG,
-      systemIdentifier: options.system ?? SYSTEM,
-      dataChecksums: true,
-      superuser: 'postgres',
-      tablespaces: [],
-      hazards: [],
-      toolVersion: '15.8',
-    };
-  }
-  if (options.snapshot) record.snapshot = options.snapshot;
-  return record;
+  if (!options.start) return { ...common, method: 'dump', dump: DUMP };
+  const physical = {
+    dataDir: 'data',
+    label: id,
+    startLsn: '0/0',
+    stopLsn: '0/0',
+    timeline: parseInt(options.start.slice(0, 8), 16),
+    startSegment: options.start,
+    stopSegment: options.start,
+    walSegmentSize: SEG,
+    systemIdentifier: options.system ?? SYSTEM,
+    dataChecksums: true,
+    superuser: 'postgres',
+    tablespaces: [],
+    hazards: [],
+    toolVersion: '15.8',
+  };
+  if (options.method !== 'snapshot') return { ...common, method: 'basebackup', physical };
+  assert.ok(options.snapshot, 'a snapshot backup needs its snapshot details');
+  return { ...common, method: 'snapshot', physical, snapshot: options.snapshot };
 }
+
+const DUMP: DumpDetails = {
+  database: 'app',
+  snapshot: '00000003-00000002-1',
+  jobs: 1,
+  globalsFile: 'globals.sql',
+  dumpDir: 'dump',
+  encoding: 'UTF8',
+  collate: 'C',
+  ctype: 'C',
+  pgDumpVersion: '15.8',
+};
 
 function seg(timeline: number, n: number): string {
   return (
@@ -249,7 +259,7 @@ test('a repository of dumps only removes backups and no WAL; dumps keep no WAL a
 });
 
 test('snapshot backups: a command driver runs its deleteCommand, btrfs its subvolumes; without either the backup stays as a problem', () => {
-  const snap = (driver: 'command' | 'btrfs' | 'copy', extra: object = {}): BackupRecord['snapshot'] => ({
+  const snap = (driver: 'command' | 'btrfs' | 'copy', extra: object = {}): SnapshotDetails => ({
     name: `snap-${driver}`,
     driver,
     pgdata: '/pg',

@@ -9,6 +9,8 @@ import { WalArchive, WalConflictError } from '../../../src/repository/wal-archiv
 import { parseKey } from '../../../src/repository/cipher/key.ts';
 import { fileKeyId } from '../../../src/repository/cipher/files.ts';
 import { CiphertextDamagedError } from '../../../src/repository/cipher/errors.ts';
+import { RecoverableError } from '../../../src/core/errors.ts';
+import { exitCodeOf } from '../../../src/cli/exit-code.ts';
 
 const SEGMENT = '000000010000000000000003';
 const key = parseKey(randomBytes(32).toString('hex'), 'test');
@@ -38,8 +40,10 @@ test('a segment is stored encrypted under its own name and fetched back as the s
   const keyless = new WalArchive(archive.root, '7000000000000000001');
   await assert.rejects(
     keyless.fetch(SEGMENT, join(dir, 'keyless')),
-    (e: Error & { exitCode?: number }) =>
-      e.exitCode === 2 && e.message === `${SEGMENT} is encrypted (key ${key.id}) and no key was given`,
+    (e: unknown) =>
+      e instanceof RecoverableError &&
+      exitCodeOf(e.category) === 2 &&
+      e.message === `${SEGMENT} is encrypted (key ${key.id}) and no key was given`,
   );
   await assert.rejects(readFile(join(dir, 'keyless')), { code: 'ENOENT' });
 });

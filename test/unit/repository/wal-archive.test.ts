@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { InvalidWalNameError, WalArchive, WalConflictError } from '../../../src/repository/wal-archive.ts';
 import { verifyWalContinuity } from '../../../src/repository/wal-continuity.ts';
 import { segmentsBetween } from '../../../src/repository/wal-names.ts';
+import { exitCodeOf } from '../../../src/cli/exit-code.ts';
 
 const SEGMENT = '000000010000000000000003';
 let scratch: string;
@@ -55,7 +56,7 @@ test('different content under an archived name is a WalConflictError and leaves 
   await assert.rejects(archive.archive(other, SEGMENT), (error: unknown) => {
     assert.ok(error instanceof WalConflictError);
     assert.equal(error.code, 'wal-conflict');
-    assert.equal(error.exitCode, 1);
+    assert.equal(exitCodeOf(error.category), 1);
     assert.equal(error.walName, SEGMENT);
     assert.deepEqual(error.archived.size, 12);
     assert.deepEqual(error.incoming.size, 14);

@@ -9,6 +9,7 @@ import { ScenarioError } from '../../../src/core/errors.ts';
 import { loadScenario } from '../../../src/scenario/load.ts';
 import { loadKey } from '../../../src/repository/cipher/key.ts';
 import { openRepository } from '../../../src/repository/open-repository.ts';
+import { exitCodeOf } from '../../../src/cli/exit-code.ts';
 
 const root = await mkdtemp(join(tmpdir(), 'recoverable-encryption-'));
 after(() => rm(root, { recursive: true, force: true }));
@@ -56,7 +57,7 @@ test('both a file and a variable, or an unknown key source, are refused', async 
 test('snapshots and managed basebackups in containers are refused with encryption (exit 2), basebackups here are not', async () => {
   const snapshot = await load(base('snapshot', 'encryption: { key: { env: K } }'));
   assert.ok(snapshot.result instanceof ScenarioError);
-  assert.equal(snapshot.result.exitCode, 2);
+  assert.equal(exitCodeOf(snapshot.result.category), 2);
   assert.match(snapshot.result.issues.map((i) => i.problem).join('\n'), /volume snapshots outside the repository/);
   const docker = await load(
     base('basebackup', 'encryption: { key: { env: K } }').replace('environment: local', 'environment: docker'),

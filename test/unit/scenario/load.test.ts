@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { ScenarioError } from '../../../src/core/errors.ts';
 import { loadScenario, type LoadScenarioOptions } from '../../../src/scenario/load.ts';
+import { exitCodeOf } from '../../../src/cli/exit-code.ts';
 
 const root = await mkdtemp(join(tmpdir(), 'recoverable-scenario-'));
 after(() => rm(root, { recursive: true, force: true }));
@@ -139,7 +140,7 @@ test('a minimal scenario gets every default', async () => {
 
 test('an unknown field is named by its path and the fix lists the allowed keys', async () => {
   const error = await loadError('name: q\nsource: { managed: {} }\nbackup:\n  jbos: 2\n');
-  assert.equal(error.exitCode, 2);
+  assert.equal(exitCodeOf(error.category), 2);
   const [issue] = error.issues;
   assert.equal(issue?.path, 'backup.jbos');
   assert.equal(issue?.problem, 'unknown field "jbos"');

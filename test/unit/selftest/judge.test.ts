@@ -1,6 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { decideSelftest, judgeChecks, matchesCheck, selftestExitCode } from '../../../src/selftest/judge.ts';
+import { decideSelftest, judgeChecks, matchesCheck } from '../../../src/selftest/judge.ts';
+import { verdictExitCode } from '../../../src/cli/exit-code.ts';
+import type { Verdict } from '../../../src/run/result.ts';
+
+// The CLI's exit code of a self-test with this verdict (cli/selftest.ts).
+const selftestExitCode = (verdict: Verdict, stoppedByEnvironment: boolean): number =>
+  verdictExitCode({ result: { verdict }, stoppedByEnvironment });
 import type { CheckKind, CheckResult } from '../../../src/run/result.ts';
 import type { FaultOutcome, MethodRun } from '../../../src/selftest/result.ts';
 

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { FAULTS, checkFaultNames, faultsFor } from '../../../src/selftest/registry.ts';
 import { BACKUP_METHODS } from '../../../src/selftest/fault.ts';
 import { ExitCode, UsageError } from '../../../src/core/errors.ts';
+import { exitCodeOf } from '../../../src/cli/exit-code.ts';
 
 test('every fault has a unique name, a method it applies to, a check meant to catch it, and what that check must say', () => {
   assert.equal(new Set(FAULTS.map((f) => f.id)).size, FAULTS.length);
@@ -39,7 +40,7 @@ test('an unknown fault name is a usage error (exit 2) that lists every known fau
     () => checkFaultNames(['heap-page-corrupt', 'no-such-fault'], ['dump'], 'local'),
     (error: unknown) => {
       assert.ok(error instanceof UsageError);
-      assert.equal(error.exitCode, ExitCode.usage);
+      assert.equal(exitCodeOf(error.category), ExitCode.usage);
       assert.equal(error.message, 'unknown fault: no-such-fault');
       for (const fault of FAULTS) assert.ok(error.hint?.includes(fault.id), fault.id);
       return true;

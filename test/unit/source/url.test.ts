@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { createServer, type AddressInfo, type Server } from 'node:net';
 import { openUrlSource } from '../../../src/source/url.ts';
 import { EnvironmentError, ExitCode, ScenarioError } from '../../../src/core/errors.ts';
+import { exitCodeOf } from '../../../src/cli/exit-code.ts';
 
 interface Heard {
   startup: Record<string, string>;
@@ -131,7 +132,7 @@ test('a server that cannot be reached: exit 3, the connection string named with 
   ] as const) {
     await assert.rejects(openUrlSource(text), (error: unknown) => {
       assert.ok(error instanceof EnvironmentError, String(error));
-      assert.deepEqual([error.code, error.exitCode], ['source-unreachable', ExitCode.environment]);
+      assert.deepEqual([error.code, exitCodeOf(error.category)], ['source-unreachable', ExitCode.environment]);
       assert.match(error.message, new RegExp(`^cannot connect to the source .*127\\.0\\.0\\.1.*${port}`));
       assert.ok(error.message.includes('***') && !error.message.includes(secret), error.message);
       assert.match(error.hint ?? '', /password is in the environment variable the scenario names/);
@@ -143,7 +144,7 @@ test('a server that cannot be reached: exit 3, the connection string named with 
 test('a malformed connection string: exit 2 at source.url, before any connection, without the password', async () => {
   await assert.rejects(openUrlSource('postgresql://alice:hunter2@db:99999/shop'), (error: unknown) => {
     assert.ok(error instanceof ScenarioError, String(error));
-    assert.equal(error.exitCode, ExitCode.usage);
+    assert.equal(exitCodeOf(error.category), ExitCode.usage);
     assert.equal(error.issues[0]?.path, 'source.url');
     assert.match(error.message, /^source\.url: the port "99999" is not a number from 1 to 65535/);
     assert.ok(!error.message.includes('hunter2'));

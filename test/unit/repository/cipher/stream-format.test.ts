@@ -14,7 +14,8 @@ import {
 import { decryptFile, encryptInPlace, fileKeyId } from '../../../../src/repository/cipher/files.ts';
 import { parseKey, keyIdOf } from '../../../../src/repository/cipher/key.ts';
 import { CiphertextDamagedError, KeyMismatchError } from '../../../../src/repository/cipher/errors.ts';
-import { ExitCode } from '../../../../src/core/errors.ts';
+import { ExitCode, RecoverableError } from '../../../../src/core/errors.ts';
+import { exitCodeOf } from '../../../../src/cli/exit-code.ts';
 
 const key = parseKey(randomBytes(32).toString('hex'), 'test');
 const other = parseKey(randomBytes(32).toString('hex'), 'test');
@@ -55,7 +56,7 @@ async function damaged(sealed: Buffer, name = 'x', label = 'dump/3001.dat.gz'): 
   );
   assert.ok(error instanceof CiphertextDamagedError, `expected a damaged-ciphertext error, got ${String(error)}`);
   assert.equal(error.file, label);
-  assert.equal(error.exitCode, ExitCode.failed);
+  assert.equal(exitCodeOf(error.category), ExitCode.failed);
   assert.match(error.message, /^dump\/3001\.dat\.gz: /);
   return error;
 }
@@ -101,7 +102,7 @@ test('the wrong key is refused from the header before anything is decrypted: exi
   const sealed = await encryptBuffer(Buffer.from('data'), key, 'x', SMALL);
   await assert.rejects(decryptBuffer(sealed, other, 'x', 'dump/toc.dat'), (error: unknown) => {
     assert.ok(error instanceof KeyMismatchError);
-    assert.equal(error.exitCode, ExitCode.environment);
+    assert.equal(exitCodeOf(error.category), ExitCode.environment);
     assert.equal(error.message, `dump/toc.dat was encrypted with key ${key.id}, the scenario's key is ${other.id}`);
     return true;
   });
@@ -121,8 +122,9 @@ test('key ids are stable per key and distinct between keys; keys must be 64 hex 
   ]) {
     assert.throws(
       () => parseKey(bad, 'key.hex'),
-      (error: Error & { exitCode?: number }) => {
-        assert.equal(error.exitCode, ExitCode.usage);
+      (error: unknown) => {
+        assert.ok(error instanceof RecoverableError, String(error));
+        assert.equal(exitCodeOf(error.category), ExitCode.usage);
         assert.match(error.message, /^the encryption key in key\.hex /);
         return true;
       },
