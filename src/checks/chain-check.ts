@@ -2,7 +2,8 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CheckResult } from '../run/result.ts';
-import type { LocalRepository, StoredBackup } from '../repository/local-repository.ts';
+import { isPhysicalBackup, type LocalRepository, type StoredBackup } from '../repository/local-repository.ts';
+import type { PhysicalBackupRecord } from '../repository/backup-record.ts';
 import { chainFindings, type ChainLink } from '../repository/backup-chain.ts';
 import { manifestCheck } from './manifest-check.ts';
 import { fail, pass } from '../run/check.ts';
@@ -10,7 +11,7 @@ import { fail, pass } from '../run/check.ts';
 /** The check, and the chain's backups oldest first (what pg_combinebackup reads before `backup`) when it passed. */
 export interface ChainCheck {
   check: CheckResult;
-  chain: StoredBackup[];
+  chain: Array<StoredBackup<PhysicalBackupRecord>>;
 }
 
 /** Find each backup of the chain in the repository, verify its files against its manifest, and check the links. */
@@ -57,7 +58,8 @@ export async function chainCheck(repo: LocalRepository, backup: StoredBackup): P
   const message = `a full backup and ${ids.length} incremental${ids.length === 1 ? '' : 's'} chain by start LSN, of one cluster (${system}), each intact: ${expected.join(' ← ')}`;
   return {
     check: pass('backup', 'backup:chain', 'exact', expected, expected, message, durationMs),
-    chain: found.filter((b): b is StoredBackup => b !== null),
+    // A record of another method is a finding of chainFindings above: none reaches a passed chain.
+    chain: found.filter((b): b is StoredBackup<PhysicalBackupRecord> => b !== null && isPhysicalBackup(b)),
   };
 }
 

@@ -36,7 +36,8 @@ import { readHistory } from '../repository/history.ts';
 import { missingUpgradeImage, openEnvironment } from '../env/environment.ts';
 import { copyRestoreCommand } from '../source/archive-command.ts';
 import { WalArchive } from '../repository/wal-archive.ts';
-import type { LocalRepository, StoredBackup } from '../repository/local-repository.ts';
+import { isPhysicalBackup, type LocalRepository, type StoredBackup } from '../repository/local-repository.ts';
+import type { PhysicalBackupRecord } from '../repository/backup-record.ts';
 import { openPlaintextBackup, type PlaintextBackup } from '../restore/plaintext-backup.ts';
 import { openPlaintextWal } from '../restore/plaintext-wal.ts';
 
@@ -165,10 +166,10 @@ async function drillSteps(scenario: Scenario, deps: DrillDeps, keys: EvidenceKey
     // Step 5: one restore per target (and version), each into its own disposable environment.
     const restorable: Restorable = { repo, backup, plaintext, shared };
     let rpo: ObjectiveResult | null = null;
-    if (backup.record.method === 'dump') {
-      await restoreDumpTargets(scenario, deps, result, restorable);
+    if (isPhysicalBackup(backup)) {
+      rpo = await restorePhysicalTargets(scenario, deps, result, { ...restorable, backup });
     } else {
-      rpo = await restorePhysicalTargets(scenario, deps, result, restorable);
+      await restoreDumpTargets(scenario, deps, result, restorable);
     }
     // Step 6: objectives against what was measured.
     result.objectives = objectives(
@@ -250,13 +251,16 @@ async function restorePhysicalTargets(
   scenario: Scenario,
   deps: DrillDeps,
   result: RunResult,
-  { repo, backup, plaintext, shared }: Restorable,
+  { repo, backup, plaintext, shared }: Restorable & { backup: StoredBackup<PhysicalBackupRecord> },
 ): Promise<ObjectiveResult | null> {
   const { log, clock } = deps;
+  const physical = backup.record.physical;
+  // The decrypted copy (or the repository's files) under the same record: narrowed with it.
+  const files: StoredBackup<PhysicalBackupRecord> = { record: backup.record, dir: plaintext.backup.dir };
   // A basebackup carries PostgreSQL's own backup_manifest; a snapshot's files are covered by the repository's manifest.
   const phases = [...shared];
   // An incremental backup restores only with its whole chain: found, intact, of one cluster, in order (else nothing is restored).
-  const chain = backup.record.physical?.incremental ? await chainCheck(repo, backup) : null;
+  const chain = physical.incremental ? await chainCheck(repo, backup) : null;
   if (chain) {
     result.checks.push(chain.check);
     phases.push({ name: 'chain', durationMs: chain.check.durationMs });
@@ -277,7 +281,7 @@ async function restorePhysicalTargets(
       log,
     );
     try {
-      const verify = await verifyBackupCheck(plaintext.backup, environment.runtime);
+      const verify = await verifyBackupCheck(files, environment.runtime);
       result.checks.push(verify);
       // Each backup of the chain against its own backup_manifest too: pg_combinebackup reads every one.
       for (const parent of chain?.chain ?? []) {
@@ -307,15 +311,15 @@ async function restorePhysicalTargets(
       result.checks.push(wal.check);
       phases.push({ name: 'decrypt WAL', durationMs: wal.check.durationMs });
     }
-    const archive = wal?.archive ?? WalArchive.forSystem(repo.root, backup.record.physical!.systemIdentifier);
+    const archive = wal?.archive ?? WalArchive.forSystem(repo.root, physical.systemIdentifier);
     // Containers read the archive through one copy made for all of them, never one per target.
     if (external === undefined && scenario.restore.environment === 'docker')
-      containerWal = await ContainerWalCopy.create(archive, backup.record.physical!.startSegment, log);
+      containerWal = await ContainerWalCopy.create(archive, physical.startSegment, log);
     const targets = scenario.restore.targets;
     const total = targets.length;
     // Targets on one timeline replay in turn on one copy where their checks can run read-only in recovery.
     const candidates: ReplayCandidate[] = targets.map((target) => {
-      const resolved = resolveTarget(target, expectations, history, backup.record.physical!.stopLsn);
+      const resolved = resolveTarget(target, expectations, history, physical.stopLsn);
       return { target, checks: scenario.checks, resolved: resolved.ok ? resolved.target : null };
     });
     const plan = planReplay(candidates, everyTargetAlone(scenario, deps, backup));
@@ -336,7 +340,7 @@ async function restorePhysicalTargets(
         {
           repo,
           backup,
-          files: plaintext.backup,
+          files,
           chain: chain?.chain ?? [],
           wal: archive,
           mounts: [...plaintext.mounts, ...(wal?.mounts ?? []), ...(containerWal ? [containerWal.mount] : [])],

@@ -1,6 +1,7 @@
 // What a drill of a scenario needs, worked out once from the scenario and facts about this machine: pure, no processes.
 import type { Scenario } from '../scenario/types.ts';
-import { UPGRADE_TOOLS, upgradeImage } from '../env/environment.ts';
+import { UPGRADE_TOOLS } from '../env/environment.ts';
+import { restoreImage } from '../scenario/images.ts';
 import { DUMP_TOOLS, SERVER_TOOLS } from '../backup/tools.ts';
 
 /** Tools a dump restore runs. */
@@ -80,13 +81,8 @@ export function planDrill(scenario: Scenario, facts: MachineFacts = UNKNOWN_MACH
   };
 }
 
-/** The image a docker restore into `major` runs in: the scenario's own, or one holding both majors of an upgrade, or postgres:<major>. */
-export function restoreImage(scenario: Scenario, major: number): string {
-  // A matrix over docker images names each by its major.
-  const image = scenario.restore.matrix ? undefined : scenario.restore.image;
-  const upgrade = scenario.restore.upgrade;
-  return image ?? (upgrade ? upgradeImage(major, upgrade.to) : `postgres:${major}`);
-}
+/** The image a restore of `major` runs in: one rule, shared with the dump step (scenario/images.ts). */
+export { restoreImage };
 
 // The restore's majors: the matrix's, restore.version, or a managed source's own.
 function restoreMajorsOf(scenario: Scenario): number[] {

@@ -11,6 +11,7 @@ import type { Cluster } from '../env/cluster.ts';
 import { lsnToBigInt } from '../repository/wal-names.ts';
 import { copyRestoreCommand } from '../source/archive-command.ts';
 import type { LocalRepository, StoredBackup } from '../repository/local-repository.ts';
+import type { PhysicalBackupRecord } from '../repository/backup-record.ts';
 import type { SourceHistory } from '../repository/history.ts';
 import type { WalArchive } from '../repository/wal-archive.ts';
 import type { CheckResult, Phase, RestoreResult } from '../run/result.ts';
@@ -40,11 +41,11 @@ export interface PhysicalCopyInput {
   repo: LocalRepository;
   /** Where to restore: local binaries or a container image (default postgres:<major>). */
   environment: { kind: 'local' | 'docker'; image?: string; runLabel: string };
-  backup: StoredBackup;
+  backup: StoredBackup<PhysicalBackupRecord>;
   /** The backup's files as the restore reads them: the repository's, or a decrypted copy. */
-  files: StoredBackup;
+  files: StoredBackup<PhysicalBackupRecord>;
   /** An incremental backup's chain, oldest (the full backup) first: pg_combinebackup reads these, then `files`. */
-  chain?: StoredBackup[];
+  chain?: Array<StoredBackup<PhysicalBackupRecord>>;
   /** The backup's WAL archive as the restore reads it: the repository's, or a decrypted copy. */
   wal: WalArchive;
   /** Directories the environment must see besides the repository (a decrypted copy). */
@@ -124,7 +125,7 @@ async function restoreOnOneCopy(
   done: ((outcome: PhysicalTargetOutcome) => void) | undefined,
 ): Promise<PhysicalTargetOutcome[]> {
   const { backup, targets } = input;
-  const physical = backup.record.physical!;
+  const physical = backup.record.physical;
   const outcomes: PhysicalTargetOutcome[] = [];
   const first = targets[0]!;
   const report = (outcome: PhysicalTargetOutcome): void => {
@@ -258,7 +259,7 @@ async function checkLeg(
 ): Promise<Leg> {
   const { input, log, clock } = context;
   const { backup } = input;
-  const physical = backup.record.physical!;
+  const physical = backup.record.physical;
   const phases = restore.phases;
   if (position > 0)
     phases.push(

@@ -10,6 +10,7 @@ import type { Runtime } from '../env/runtime.ts';
 import { Cluster, privateTempDir } from '../env/cluster.ts';
 import { EnvironmentError, ToolError, hasErrorCode } from '../core/errors.ts';
 import type { StoredBackup } from '../repository/local-repository.ts';
+import type { PhysicalBackupRecord, SnapshotBackupRecord } from '../repository/backup-record.ts';
 import type { CheckResult, Phase, RestoreCopy } from '../run/result.ts';
 import { copyForRestore, priceFullCopy, reflinkAccepted } from './restore-copy.ts';
 import {
@@ -28,9 +29,9 @@ import { readRecoveryLog, type RecoveryEvidence } from './recovery-proof.ts';
 import { externalWalCommand, materialiseExternal } from '../backup/external/materialise.ts';
 
 export interface PhysicalRestoreInput {
-  backup: StoredBackup;
+  backup: StoredBackup<PhysicalBackupRecord>;
   /** An incremental backup's chain, oldest first: the data directory is pg_combinebackup's of these and `backup`. */
-  chain?: StoredBackup[];
+  chain?: Array<StoredBackup<PhysicalBackupRecord>>;
   runtime: Runtime;
   target: RecoveryTarget;
   restoreCommand: string;
@@ -88,7 +89,7 @@ export async function restorePhysical(
   log: Logger,
   clock: Clock,
 ): Promise<PhysicalRestoreOutcome> {
-  const physical = input.backup.record.physical!;
+  const physical = input.backup.record.physical;
   const cluster = await Cluster.adopt(
     input.runtime,
     await privateTempDir('restore', input.runtime),
@@ -117,7 +118,8 @@ export async function restorePhysical(
   try {
     // Step 1: a copy of the backup, copy-on-write where the filesystem allows (never hard links: the server rewrites files in place).
     const copy = await timed(clock, async (): Promise<Materialised | null> => {
-      if (input.backup.record.snapshot) return materialiseSnapshot(input.backup, cluster);
+      const record = input.backup.record;
+      if (record.method === 'snapshot') return materialiseSnapshot({ record, dir: input.backup.dir }, cluster);
       if (input.backup.record.external) {
         const external = await materialiseExternal(
           input.backup.record,
@@ -301,8 +303,12 @@ async function replayLeg(
 }
 
 // cp -a as the invoking user (reflink where it can), then hand the tree to the cluster user; tablespaces re-pointed at their copies.
-async function copyBackup(backup: StoredBackup, cluster: Cluster, clock: Clock): Promise<RestoreCopy> {
-  const physical = backup.record.physical!;
+async function copyBackup(
+  backup: StoredBackup<PhysicalBackupRecord>,
+  cluster: Cluster,
+  clock: Clock,
+): Promise<RestoreCopy> {
+  const physical = backup.record.physical;
   const tablespace = (oid: string): string => join(cluster.dir, 'tablespaces', oid);
   if (physical.tablespaces.length) await mkdir(join(cluster.dir, 'tablespaces'), { recursive: true });
   const copy = await copyForRestore(
@@ -328,11 +334,11 @@ async function copyBackup(backup: StoredBackup, cluster: Cluster, clock: Clock):
 // An incremental chain: pg_combinebackup of the restore's major writes a full data directory (cloning where the
 // filesystem can, so nothing is shared with the repository's files); its refusal is reported in its own words.
 async function combineChain(
-  chain: readonly StoredBackup[],
-  backup: StoredBackup,
+  chain: ReadonlyArray<StoredBackup<PhysicalBackupRecord>>,
+  backup: StoredBackup<PhysicalBackupRecord>,
   cluster: Cluster,
 ): Promise<Materialised> {
-  const dirs = [...chain, backup].map((b) => join(b.dir, b.record.physical!.dataDir));
+  const dirs = [...chain, backup].map((b) => join(b.dir, b.record.physical.dataDir));
   // A reflink of one small file of the backup into the restore's directory tells whether --clone works here.
   const mode = (await reflinkAccepted(cluster.runtime, join(dirs[0]!, 'PG_VERSION'), join(cluster.dir, '.clone-probe')))
     ? '--clone'
@@ -362,9 +368,12 @@ interface Materialised {
   missing: string | null;
 }
 
-async function materialiseSnapshot(backup: StoredBackup, cluster: Cluster): Promise<Materialised> {
-  const details = backup.record.snapshot!;
-  const tablespaces = backup.record.physical!.tablespaces;
+async function materialiseSnapshot(
+  backup: StoredBackup<SnapshotBackupRecord>,
+  cluster: Cluster,
+): Promise<Materialised> {
+  const details = backup.record.snapshot;
+  const tablespaces = backup.record.physical.tablespaces;
   const findings: Array<{ id: string; message: string }> = [];
   const targets = Object.fromEntries(tablespaces.map((t) => [t.oid, join(cluster.dir, 'tablespaces', t.oid)]));
   if (tablespaces.length) await mkdir(join(cluster.dir, 'tablespaces'), { recursive: true });

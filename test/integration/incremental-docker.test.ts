@@ -16,7 +16,8 @@ import { systemClock } from '../../src/core/clock.ts';
 import { capture } from '../../src/backup/managed/basebackup.ts';
 import { pinSession } from '../../src/expectations/session.ts';
 import type { Expectations } from '../../src/expectations/capture.ts';
-import type { BackupRecord } from '../../src/repository/backup-record.ts';
+import { isPhysical, type BackupRecord, type PhysicalBackupRecord } from '../../src/repository/backup-record.ts';
+import type { StoredBackup } from '../../src/repository/local-repository.ts';
 import type { SourceHistory } from '../../src/repository/history.ts';
 import type { CheckResult, RunResult } from '../../src/run/result.ts';
 import { openEnvironment } from '../../src/env/environment.ts';
@@ -342,7 +343,11 @@ test('prune keeps every backup a kept incremental needs, and says why', { skip }
 
 test('a chain pg_combinebackup refuses is reported in its own words, and nothing is started', { skip }, async () => {
   // Past backup:chain (which would name the missing full backup first): what pg_combinebackup itself says.
-  const stored = (id: string) => ({ record: chain.find((r) => r.id === id)!, dir: join(repository, 'backups', id) });
+  const stored = (id: string): StoredBackup<PhysicalBackupRecord> => {
+    const record = chain.find((r) => r.id === id)!;
+    assert.ok(isPhysical(record), `${id} is a basebackup`);
+    return { record, dir: join(repository, 'backups', id) };
+  };
   const environment = await openEnvironment(
     {
       kind: 'docker',

@@ -13,7 +13,7 @@ import type { RunResult, RestoreResult, CheckResult } from '../../src/run/result
 import type { SourceHistory } from '../../src/repository/history.ts';
 import type { BackupRecord } from '../../src/repository/backup-record.ts';
 import { nextSegment } from '../../src/repository/wal-names.ts';
-import { LocalRepository } from '../../src/repository/local-repository.ts';
+import { LocalRepository, isPhysicalBackup } from '../../src/repository/local-repository.ts';
 import { WalArchive } from '../../src/repository/wal-archive.ts';
 import { readHistory } from '../../src/repository/history.ts';
 import { copyRestoreCommand } from '../../src/source/archive-command.ts';
@@ -502,6 +502,7 @@ test('targets given in an order the server refuses: the later one is restored on
   const { repository } = await cloneRepository('one-copy-refused');
   const repo = new LocalRepository(repository);
   const backup = (await repo.list())[0]!;
+  assert.ok(isPhysicalBackup(backup), 'a basebackup');
   const target = (marker: string): Target => ({
     kind: 'marker',
     marker,
@@ -510,7 +511,7 @@ test('targets given in an order the server refuses: the later one is restored on
     checks: [],
     label: `marker:${marker}`,
   });
-  const archive = WalArchive.forSystem(repository, backup.record.physical!.systemIdentifier);
+  const archive = WalArchive.forSystem(repository, backup.record.physical.systemIdentifier);
   const outcomes = await restorePhysicalCopy(
     {
       repo,
