@@ -4,10 +4,13 @@ import { ToolError } from '../core/errors.ts';
 import type { Runtime } from '../env/runtime.ts';
 import type { CheckResult } from '../run/result.ts';
 import type { StoredBackup } from '../repository/local-repository.ts';
-import { requirePhysical } from '../repository/backup-record.ts';
+import type { PhysicalBackupRecord } from '../repository/backup-record.ts';
 
 /** Run pg_verifybackup of the backup's major in `runtime` (which sees the repository); a mismatch fails naming the file. */
-export async function verifyBackupCheck(backup: StoredBackup, runtime: Runtime): Promise<CheckResult> {
+export async function verifyBackupCheck(
+  backup: StoredBackup<PhysicalBackupRecord>,
+  runtime: Runtime,
+): Promise<CheckResult> {
   const started = performance.now();
   const base = {
     id: 'pg_verifybackup',
@@ -22,7 +25,7 @@ export async function verifyBackupCheck(backup: StoredBackup, runtime: Runtime):
       message: `pg_verifybackup is not available in ${runtime.describe()}`,
       durationMs: 0,
     };
-  const dir = join(backup.dir, requirePhysical(backup.record).dataDir);
+  const dir = join(backup.dir, backup.record.physical.dataDir);
   try {
     await runtime.tool('pg_verifybackup', ['--quiet', dir]);
     return {

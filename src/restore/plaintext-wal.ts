@@ -9,7 +9,7 @@ import { mapLimit } from '../core/parallel.ts';
 import { clusterOsUser } from '../core/os-user.ts';
 import type { LocalRepository, StoredBackup } from '../repository/local-repository.ts';
 import { WalArchive } from '../repository/wal-archive.ts';
-import { requirePhysical } from '../repository/backup-record.ts';
+import type { PhysicalBackupRecord } from '../repository/backup-record.ts';
 import { isHistoryName } from '../repository/wal-names.ts';
 import { keyFor } from '../repository/cipher/backup-files.ts';
 import { CiphertextDamagedError, KeyMismatchError } from '../repository/cipher/errors.ts';
@@ -37,10 +37,10 @@ export function neededWal(names: readonly string[], startSegment: string): strin
 /** Decrypt the WAL an encrypted backup needs into a private directory; an unencrypted backup reads the repository's archive. */
 export async function openPlaintextWal(
   repo: LocalRepository,
-  backup: StoredBackup,
+  backup: StoredBackup<PhysicalBackupRecord>,
   log: Logger,
 ): Promise<PlaintextWal> {
-  const physical = requirePhysical(backup.record);
+  const physical = backup.record.physical;
   const stored = WalArchive.forSystem(repo.root, physical.systemIdentifier);
   if (!backup.record.encryption) return { archive: stored, mounts: [], check: null, dispose: async () => {} };
   const key = keyFor(backup.record, repo.key);
