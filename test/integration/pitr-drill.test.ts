@@ -136,6 +136,7 @@ async function drill(
   name: string,
   repository: string,
   targets: string,
+  checks = 'rowcounts, fingerprints, schema',
 ): Promise<{ exitCode: number; result: RunResult; output: string }> {
   const file = await ws.scenario(
     `${name}.yaml`,
@@ -146,7 +147,7 @@ repository: ${repository}
 backup: { method: basebackup, use: latest }
 restore:
   targets: ${targets}
-checks: [rowcounts, fingerprints, schema]
+checks: [${checks}]
 report: { dir: ${ws.dir}/reports-${name}, formats: [json, junit] }
 `,
   );
@@ -359,7 +360,12 @@ const ONE_COPY_TARGETS = `
 
 test('eight targets replay in turn on one copy: each proved by its own log lines, with exact data equal to a copy each', async () => {
   const { repository } = await cloneRepository('one-copy');
-  const { exitCode, result, output } = await drill('one-copy', repository, ONE_COPY_TARGETS);
+  const { exitCode, result, output } = await drill(
+    'one-copy',
+    repository,
+    ONE_COPY_TARGETS,
+    'rowcounts, fingerprints, schema, sequences, large-objects, roles',
+  );
   assert.equal(exitCode, 0, output.slice(-3000));
   // Reported in the scenario's order, replayed in the order of the WAL.
   const order = [
@@ -410,6 +416,17 @@ test('eight targets replay in turn on one copy: each proved by its own log lines
     for (const id of ['recovery:target', 'recovery:backup-label', 'markers', 'checksums', 'wal:continuity']) {
       assert.equal(checkOf(restore, id)?.status, 'passed', `${label}: ${id}: ${checkOf(restore, id)?.message}`);
     }
+    // Every other check passed too, read-only in recovery as after promotion: sequences, large objects, roles, schema.
+    assert.deepEqual(
+      restore.checks.filter((c) => c.status !== 'passed').map((c) => `${c.id}: ${c.message}`),
+      [],
+      label,
+    );
+    for (const kind of ['sequences', 'large-objects', 'roles', 'schema'])
+      assert.ok(
+        restore.checks.some((c) => c.kind === kind),
+        `${label}: ${kind} checked`,
+      );
     // Read in recovery, an unlogged table is judged by its init fork; after promotion, by its rows.
     const scratch = checkOf(restore, 'rowcount:audit.scratch')!;
     assert.equal(scratch.status, 'passed');
