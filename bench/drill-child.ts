@@ -57,8 +57,17 @@ export async function drillRound(sourceUrl: string, dir: string, jobs: number, k
   return { ...child, ...(await readResult(join(dir, 'reports'))) };
 }
 
+/** A `recoverable backup` run: its id, and how its time split as its log says (null when the log does not say). */
+export interface BackupRun extends ChildRun {
+  backupId: string;
+  /** pg_basebackup itself. */
+  basebackupMs: number | null;
+  /** Waiting for the archiver to hold the stop segment, after pg_basebackup exited. */
+  archiveWaitMs: number | null;
+}
+
 /** `recoverable backup` of a basebackup scenario into `dir`/repo (the source archives there already); returns the backup id. */
-export async function physicalBackup(sourceUrl: string, dir: string): Promise<ChildRun & { backupId: string }> {
+export async function physicalBackup(sourceUrl: string, dir: string): Promise<BackupRun> {
   const scenario = join(dir, 'backup.yaml');
   await writeScenario(scenario, dir, [
     'backup: { method: basebackup }',
@@ -67,7 +76,21 @@ export async function physicalBackup(sourceUrl: string, dir: string): Promise<Ch
   const child = await runRecoverable(['backup', scenario], sourceUrl, dir, 'backup');
   const backupId = child.stdout.trim().split('\n').at(-1) ?? '';
   if (!backupId) throw new Error('recoverable backup printed no backup id');
-  return { ...child, backupId };
+  return { ...child, backupId, ...(await backupSplit(join(dir, 'backup.log'))) };
+}
+
+// The backup's "complete" log line carries pg_basebackup's duration and the archive wait (JSON log).
+async function backupSplit(logFile: string): Promise<Pick<BackupRun, 'basebackupMs' | 'archiveWaitMs'>> {
+  for (const line of (await readFile(logFile, 'utf8')).split('\n')) {
+    if (!line.startsWith('{')) continue;
+    const entry = JSON.parse(line) as { basebackupMs?: unknown; archiveWaitMs?: unknown };
+    if (typeof entry.basebackupMs === 'number')
+      return {
+        basebackupMs: entry.basebackupMs,
+        archiveWaitMs: typeof entry.archiveWaitMs === 'number' ? entry.archiveWaitMs : null,
+      };
+  }
+  return { basebackupMs: null, archiveWaitMs: null };
 }
 
 /** Where a physical drill reads and writes, and what it restores to. */
