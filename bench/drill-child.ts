@@ -2,7 +2,8 @@
 import { spawn } from 'node:child_process';
 import { existsSync, createWriteStream } from 'node:fs';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
+import { run } from '../src/core/exec.ts';
 import { fileURLToPath } from 'node:url';
 import { interruption } from '../src/core/interrupt.ts';
 
@@ -10,6 +11,25 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const TIME = '/usr/bin/time';
 
 export const timeAvailable = existsSync(TIME);
+
+/** Which CLI the drills run: the shipped one (dist/, as package.json's bin) or src/ through Node's type stripping. */
+export type CliBuild = 'built' | 'source';
+
+let cliEntry = join(ROOT, 'src/cli/main.ts');
+
+/**
+ * Choose the CLI the drills run; `built` compiles src/ into dist/ first (`npm run build`), so the figures are the
+ * shipped CLI's and never a stale build's. Returns the entry, relative to the checkout.
+ */
+export async function prepareCli(build: CliBuild): Promise<string> {
+  if (build === 'built') {
+    await run(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(ROOT, 'tsconfig.json')], {
+      cwd: ROOT,
+    });
+    cliEntry = join(ROOT, 'dist/cli/main.js');
+  } else cliEntry = join(ROOT, 'src/cli/main.ts');
+  return relative(ROOT, cliEntry);
+}
 
 /** Every CLI run of this bench process (command and peak RSS), for the peak RSS line. */
 export const childRuns: Array<{ command: string; maxRssKb: number | null }> = [];
@@ -152,7 +172,7 @@ async function writeScenario(
 async function runRecoverable(command: string[], sourceUrl: string, dir: string, name: string): Promise<ChildRun> {
   const timeFile = join(dir, `${name}.time.txt`);
   const logFile = join(dir, `${name}.log`);
-  const cli = [process.execPath, join(ROOT, 'src/cli/main.ts'), ...command, '--log-format', 'json'];
+  const cli = [process.execPath, cliEntry, ...command, '--log-format', 'json'];
   const [file, ...args] = timeAvailable ? [TIME, '-v', '-o', timeFile, ...cli] : cli;
 
   const started = performance.now();
