@@ -69,7 +69,7 @@ export function judgeCopies(copies: CopyTiming[], disk: DiskRate | null): void {
     `disk: dd of ${PROBE_MIB} MiB with conv=fdatasync into the work dir (${disk.filesystem}) in ${seconds(disk.ms)}: ${disk.mbPerSecond.toFixed(0)} MB/s`,
   );
   say(
-    `restore copy: median of ${copies.length} drill cop${copies.length === 1 ? 'y' : 'ies'} (cp -a + chown -R), ${(bytes / 1e6).toFixed(0)} MB in ${seconds(ms)}`,
+    `restore copy: median of ${copies.length} drill cop${copies.length === 1 ? 'y' : 'ies'} (reflink probe + cp -a), ${(bytes / 1e6).toFixed(0)} MB in ${seconds(ms)}`,
   );
   const cow = COW_FILESYSTEMS.includes(disk.filesystem);
   // cp shares extents where it can (--reflink=auto is its default since coreutils 9.0); elsewhere it does not fsync,

@@ -2,7 +2,8 @@
 import { spawn } from 'node:child_process';
 import { existsSync, createWriteStream } from 'node:fs';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
+import { run } from '../src/core/exec.ts';
 import { fileURLToPath } from 'node:url';
 import { interruption } from '../src/core/interrupt.ts';
 
@@ -10,6 +11,25 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const TIME = '/usr/bin/time';
 
 export const timeAvailable = existsSync(TIME);
+
+/** Which CLI the drills run: the shipped one (dist/, as package.json's bin) or src/ through Node's type stripping. */
+export type CliBuild = 'built' | 'source';
+
+let cliEntry = join(ROOT, 'src/cli/main.ts');
+
+/**
+ * Choose the CLI the drills run; `built` compiles src/ into dist/ first (`npm run build`), so the figures are the
+ * shipped CLI's and never a stale build's. Returns the entry, relative to the checkout.
+ */
+export async function prepareCli(build: CliBuild): Promise<string> {
+  if (build === 'built') {
+    await run(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(ROOT, 'tsconfig.json')], {
+      cwd: ROOT,
+    });
+    cliEntry = join(ROOT, 'dist/cli/main.js');
+  } else cliEntry = join(ROOT, 'src/cli/main.ts');
+  return relative(ROOT, cliEntry);
+}
 
 /** Every CLI run of this bench process (command and peak RSS), for the peak RSS line. */
 export const childRuns: Array<{ command: string; maxRssKb: number | null }> = [];
@@ -57,8 +77,17 @@ export async function drillRound(sourceUrl: string, dir: string, jobs: number, k
   return { ...child, ...(await readResult(join(dir, 'reports'))) };
 }
 
+/** A `recoverable backup` run: its id, and how its time split as its log says (null when the log does not say). */
+export interface BackupRun extends ChildRun {
+  backupId: string;
+  /** pg_basebackup itself. */
+  basebackupMs: number | null;
+  /** Waiting for the archiver to hold the stop segment, after pg_basebackup exited. */
+  archiveWaitMs: number | null;
+}
+
 /** `recoverable backup` of a basebackup scenario into `dir`/repo (the source archives there already); returns the backup id. */
-export async function physicalBackup(sourceUrl: string, dir: string): Promise<ChildRun & { backupId: string }> {
+export async function physicalBackup(sourceUrl: string, dir: string): Promise<BackupRun> {
   const scenario = join(dir, 'backup.yaml');
   await writeScenario(scenario, dir, [
     'backup: { method: basebackup }',
@@ -67,7 +96,21 @@ export async function physicalBackup(sourceUrl: string, dir: string): Promise<Ch
   const child = await runRecoverable(['backup', scenario], sourceUrl, dir, 'backup');
   const backupId = child.stdout.trim().split('\n').at(-1) ?? '';
   if (!backupId) throw new Error('recoverable backup printed no backup id');
-  return { ...child, backupId };
+  return { ...child, backupId, ...(await backupSplit(join(dir, 'backup.log'))) };
+}
+
+// The backup's "complete" log line carries pg_basebackup's duration and the archive wait (JSON log).
+async function backupSplit(logFile: string): Promise<Pick<BackupRun, 'basebackupMs' | 'archiveWaitMs'>> {
+  for (const line of (await readFile(logFile, 'utf8')).split('\n')) {
+    if (!line.startsWith('{')) continue;
+    const entry = JSON.parse(line) as { basebackupMs?: unknown; archiveWaitMs?: unknown };
+    if (typeof entry.basebackupMs === 'number')
+      return {
+        basebackupMs: entry.basebackupMs,
+        archiveWaitMs: typeof entry.archiveWaitMs === 'number' ? entry.archiveWaitMs : null,
+      };
+  }
+  return { basebackupMs: null, archiveWaitMs: null };
 }
 
 /** Where a physical drill reads and writes, and what it restores to. */
@@ -129,7 +172,7 @@ async function writeScenario(
 async function runRecoverable(command: string[], sourceUrl: string, dir: string, name: string): Promise<ChildRun> {
   const timeFile = join(dir, `${name}.time.txt`);
   const logFile = join(dir, `${name}.log`);
-  const cli = [process.execPath, join(ROOT, 'src/cli/main.ts'), ...command, '--log-format', 'json'];
+  const cli = [process.execPath, cliEntry, ...command, '--log-format', 'json'];
   const [file, ...args] = timeAvailable ? [TIME, '-v', '-o', timeFile, ...cli] : cli;
 
   const started = performance.now();

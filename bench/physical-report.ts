@@ -1,14 +1,14 @@
 // The physical section's comparison with the raw tools: medians phase by phase, what the drill did not check, the ratio.
 import type { RawTiming } from './raw.ts';
 import type { PhysicalRawTiming } from './physical-raw.ts';
-import { timeAvailable, type ChildRun, type DrillRun } from './drill-child.ts';
+import { timeAvailable, type BackupRun, type DrillRun } from './drill-child.ts';
 import { judgeRatio } from './targets.ts';
 import { median, mib, printPhaseTable, say, seconds, signed, sum } from './util.ts';
 
 /** One recoverable side of a physical round: the backup process and the drill process. */
 export interface PhysicalRun {
   totalMs: number;
-  backup: ChildRun;
+  backup: BackupRun;
   drill: DrillRun;
 }
 
@@ -19,10 +19,37 @@ export interface ReportOptions {
   cpRestore: boolean;
 }
 
-const KNOWN_PHASES = ['fetch/verify', 'pg_verifybackup', 'copy', 'WAL replay', 'checksums', 'start', 'checks'];
+/** The drill phases the tables name; any other phase a drill reports is shown as such, so the rows still add up. */
+export const KNOWN_PHASES = ['fetch/verify', 'pg_verifybackup', 'copy', 'WAL replay', 'checksums', 'start', 'checks'];
 
-function continuityMs(d: DrillRun): number {
+/** The wal:continuity check's time (it runs outside the phases). */
+export function continuityMs(d: DrillRun): number {
   return d.checks.find((c) => c.id === 'wal:continuity')?.durationMs ?? 0;
+}
+
+/** A drill phase's time, 0 when the drill did not report it. */
+export function phaseMs(r: PhysicalRun, name: string): number {
+  return r.drill.phases.find((p) => p.name === name)?.durationMs ?? 0;
+}
+
+/** pg_basebackup alone (the whole backup step when the backup's log does not split it). */
+export function basebackupMs(r: PhysicalRun): number {
+  return r.backup.basebackupMs ?? r.drill.backupMs;
+}
+
+/** The wait for the stop segment to reach the archive, after pg_basebackup exited. */
+export function archiveWaitMs(r: PhysicalRun): number {
+  return r.backup.archiveWaitMs ?? 0;
+}
+
+/** The backup process beyond pg_basebackup and the wait: start-up, source facts, the repository's manifest + fsync. */
+export function backupProcessMs(r: PhysicalRun): number {
+  return r.backup.totalMs - basebackupMs(r) - archiveWaitMs(r);
+}
+
+/** The drill process beyond its phases: start-up, chown -R of the copy, reports, removing the cluster. */
+export function drillRestMs(r: PhysicalRun): number {
+  return r.drill.totalMs - sum(r.drill.phases.map((p) => p.durationMs)) - continuityMs(r.drill);
 }
 
 /** Print the raw tools against the drill, phase by phase, and judge the ratio against `target`. */
@@ -32,18 +59,19 @@ export function reportAgainstRaw(
   options: ReportOptions,
   target: number,
 ): void {
-  const phase = (r: PhysicalRun, name: string): number => r.drill.phases.find((p) => p.name === name)?.durationMs ?? 0;
+  const phase = phaseMs;
   const step = (t: RawTiming, name: string): number => t.steps[name] ?? 0;
   const otherNames = [
     ...new Set(drills.flatMap((d) => d.drill.phases.map((p) => p.name)).filter((n) => !KNOWN_PHASES.includes(n))),
   ];
   const rows: Array<[string, (t: RawTiming) => number, (r: PhysicalRun) => number]> = [
-    ['backup: pg_basebackup (drill: + stop segment archived)', (t) => step(t, 'backup'), (r) => r.drill.backupMs],
-    ['backup: process, repository manifest + fsync', () => 0, (r) => r.backup.totalMs - r.drill.backupMs],
+    ['backup: pg_basebackup', (t) => step(t, 'backup'), basebackupMs],
+    ['backup: wait for the stop segment to be archived', () => 0, archiveWaitMs],
+    ['backup: process, source facts, repository manifest + fsync', () => 0, backupProcessMs],
     ['fetch/verify (repository manifest, SHA-256)', () => 0, (r) => phase(r, 'fetch/verify')],
     ['pg_verifybackup', (t) => step(t, 'pg_verifybackup'), (r) => phase(r, 'pg_verifybackup')],
     ['wal:continuity check', () => 0, (r) => continuityMs(r.drill)],
-    ['copy (cp -a; drill: + chown -R)', (t) => step(t, 'copy'), (r) => phase(r, 'copy')],
+    ['copy (cp -a; drill: + reflink probe)', (t) => step(t, 'copy'), (r) => phase(r, 'copy')],
     ['WAL replay to latest (start, replay, promote)', (t) => step(t, 'recovery'), (r) => phase(r, 'WAL replay')],
     ['stop + pg_checksums', (t) => step(t, 'checksums'), (r) => phase(r, 'checksums')],
     ['start again after pg_checksums', () => 0, (r) => phase(r, 'start')],
@@ -55,7 +83,7 @@ export function reportAgainstRaw(
       (r) => sum(r.drill.phases.filter((p) => !KNOWN_PHASES.includes(p.name)).map((p) => p.durationMs)),
     ],
     [
-      'rest (remove; drill process, reports)',
+      'rest (remove; drill process, chown -R, reports)',
       (t) =>
         t.totalMs -
         sum(
@@ -63,7 +91,7 @@ export function reportAgainstRaw(
             .filter(([k]) => k !== 'dispose')
             .map(([, v]) => v),
         ),
-      (r) => r.drill.totalMs - sum(r.drill.phases.map((p) => p.durationMs)) - continuityMs(r.drill),
+      drillRestMs,
     ],
   ];
   if (!otherNames.length)

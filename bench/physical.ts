@@ -14,6 +14,7 @@ import { DATABASE, type RawTiming } from './raw.ts';
 import { rawBasebackup, rawPhysicalRestore, type PhysicalRawTiming } from './physical-raw.ts';
 import { physicalBackup, physicalDrill, timeAvailable } from './drill-child.ts';
 import { reportAgainstRaw, type PhysicalRun } from './physical-report.ts';
+import { reportAgainstBare } from './physical-bare.ts';
 import { pgbackrestRound, PGBACKREST_INSTALL, PGBACKREST_OPTIONS } from './pgbackrest.ts';
 import { archiveInto, attachHistory, writeAfterBackup } from './source-wal.ts';
 import { backupCopyBytes, type CopyTiming } from './disk.ts';
@@ -127,7 +128,7 @@ export async function physicalBench(
         );
         if (options.verbose)
           say(
-            `  (backup.durationMs ${seconds(drill.backupMs)}, ${drill.phases.map((p) => `${p.name} ${seconds(p.durationMs)}`).join(', ')})`,
+            `  (backup.durationMs ${seconds(drill.backupMs)}${backup.basebackupMs === null ? '' : ` = pg_basebackup ${seconds(backup.basebackupMs)} + archive wait ${seconds(backup.archiveWaitMs ?? 0)} + source facts`}, ${drill.phases.map((p) => `${p.name} ${seconds(p.durationMs)}`).join(', ')})`,
           );
       }
       await rm(dir, { recursive: true, force: true, maxRetries: 3 });
@@ -136,18 +137,7 @@ export async function physicalBench(
   }
   if (raw.length) reportAgainstRaw(raw, drills, options, targets.raw);
   const drillMedian = median(drills.map((d) => d.totalMs));
-  if (bare.length) {
-    say('');
-    say(
-      `bare restore (pg_basebackup + cp + recovery, nothing verified): median ${seconds(median(bare.map((t) => t.totalMs)))}`,
-    );
-    judgeRatio(
-      'verified physical drill to latest against the bare restore',
-      drillMedian,
-      median(bare.map((t) => t.totalMs)),
-      targets.bare,
-    );
-  }
+  if (bare.length) reportAgainstBare(bare, drills, targets.bare);
   if (options.sides.has('pgbackrest')) reportPeer(peer, drillMedian, options, targets.peer);
   return copies;
 }

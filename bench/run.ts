@@ -9,6 +9,8 @@
 // The restore copy's rate is judged against the disk's sequential write rate (dd) whenever physical or pitr runs, and the
 // peak RSS of every Recoverable process of the run at the end.
 // Usage: node bench/run.ts [--only SECTIONS] [--scale 20] [--rounds 3] [--jobs 2] [--verbose (each round's steps)]
+//        [--cli built|source (default built: the drills run dist/cli/main.js, compiled by tsc at the start, as shipped;
+//         source: src/cli/main.ts through Node's type stripping, which costs each process a few hundred ms)]
 //        [--work-dir DIR (default: the system's temporary directory; put it on btrfs to judge a copy-on-write copy)]
 //        fingerprint: [--md5 (also time the md5-text algorithm)]
 //        dump: [--no-encryption (default: each round also drills with an encrypted repository, to measure its cost)]
@@ -27,7 +29,7 @@ import { run } from '../src/core/exec.ts';
 import { silentLogger } from '../src/core/log.ts';
 import { interruption } from '../src/core/interrupt.ts';
 import { DATABASE } from './raw.ts';
-import { childRuns, timeAvailable } from './drill-child.ts';
+import { childRuns, prepareCli, timeAvailable, type CliBuild } from './drill-child.ts';
 import { dumpBench } from './dump.ts';
 import { physicalBench, type PhysicalSide } from './physical.ts';
 import { physicalSourceSettings } from './source-wal.ts';
@@ -68,6 +70,7 @@ const { values } = parseArgs({
     encryption: { type: 'boolean', default: true },
     md5: { type: 'boolean', default: false },
     'work-dir': { type: 'string' },
+    cli: { type: 'string', default: 'built' },
   },
 });
 const sections = chosenSections(values.only);
@@ -81,6 +84,7 @@ const physicalSides = new Set<PhysicalSide>([
 ]);
 const wal = sections.has('physical') || sections.has('peers') || sections.has('pitr');
 const needsSource = [...sections].some((s) => s !== 'help');
+const cli = cliBuild(values.cli);
 
 const bin = requireBinaries(PG_MAJOR, [
   'initdb',
@@ -120,6 +124,10 @@ async function main(): Promise<number> {
   // Start-up first, while the machine is quiet: the command line's own cost.
   if (sections.has('help')) benchHelp(TARGETS.helpMs);
   if (!needsSource) return summary(loadAtStart);
+  if ([...sections].some((s) => s === 'dump' || s === 'physical' || s === 'pitr'))
+    say(
+      `recoverable runs as ${await prepareCli(cli)}${cli === 'built' ? ' (compiled from src/ by tsc at the start of this run, as package.json ships it)' : ' (src/ through type stripping; --cli built runs the shipped dist/)'}`,
+    );
   const setupStarted = performance.now();
   // Archiving needs archive_mode, which only a (re)start applies: the physical settings go in before the first start.
   source = await Cluster.init(
@@ -246,4 +254,10 @@ function positive(name: string, value: string): number {
     process.exit(2);
   }
   return n;
+}
+
+function cliBuild(value: string): CliBuild {
+  if (value === 'built' || value === 'source') return value;
+  process.stderr.write(`bench: --cli takes built or source, got ${value}\n`);
+  process.exit(2);
 }

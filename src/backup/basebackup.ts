@@ -92,9 +92,11 @@ export async function takeBasebackup(
       );
     }
     log.info(`pg_basebackup of ${source.describe()}`);
+    const copyStarted = clock.now();
     const result = await runtime.tool('pg_basebackup', args, { env: source.toolEnv() }).catch((error: unknown) => {
       throw replicationRefusal(error, role) ?? error;
     });
+    const basebackupMs = Math.round(clock.now() - copyStarted);
     await relinkTablespaces(join(staged.dir, DATA_DIR), staged.dir, tablespaces);
     const startLsn = match(result.stderr, /write-ahead log start point: ([0-9A-F]+\/[0-9A-F]+) on timeline (\d+)/i);
     const stopLsn = match(result.stderr, /write-ahead log end point: ([0-9A-F]+\/[0-9A-F]+)/i);
@@ -102,16 +104,18 @@ export async function takeBasebackup(
     const startSegment = segmentName(timeline, startLsn, facts.walSegmentSize);
     const stopSegment = segmentName(timeline, stopLsn, facts.walSegmentSize);
     // Step 2: the backup counts only once the archive holds its stop segment.
-    if (options.archiveTimeoutMs !== null)
-      await waitForArchived(
-        source,
-        WalArchive.forSystem(repo.root, facts.systemIdentifier, { key: repo.key }),
-        stopSegment,
-        facts.systemIdentifier,
-        options.archiveTimeoutMs,
-        log,
-        clock,
-      );
+    const archiveWaitMs =
+      options.archiveTimeoutMs === null
+        ? null
+        : await waitForArchived(
+            source,
+            WalArchive.forSystem(repo.root, facts.systemIdentifier, { key: repo.key }),
+            stopSegment,
+            facts.systemIdentifier,
+            options.archiveTimeoutMs,
+            log,
+            clock,
+          );
     // Step 3: what the backup carries that a restore must neutralise, then the metadata and the manifest.
     const hazards = await findHazards(join(staged.dir, DATA_DIR));
     if (options.expectations) {
@@ -168,8 +172,16 @@ export async function takeBasebackup(
     const kind = base
       ? `incremental backup ${backup.record.id} (parent ${base.parent.record.id})`
       : `backup ${backup.record.id}`;
+    // The durations split the backup's time between PostgreSQL's copy and the wait for the archiver.
     log.info(
-      { backup: backup.record.id, startLsn, stopLsn, ...(base ? { parent: base.parent.record.id } : {}) },
+      {
+        backup: backup.record.id,
+        startLsn,
+        stopLsn,
+        basebackupMs,
+        archiveWaitMs,
+        ...(base ? { parent: base.parent.record.id } : {}),
+      },
       `${kind} complete: WAL ${startSegment} to ${stopSegment}`,
     );
     return backup;
@@ -243,7 +255,11 @@ function parseSize(text: string): number {
   return Number(m[1]) * unit;
 }
 
-// Poll the archive for the stop segment; ask the server to switch once if it lingers.
+// How often the archive is looked at: one stat each time, so a short interval costs nothing and the backup ends
+// as soon as the archiver has put the stop segment in place.
+const ARCHIVE_POLL_MS = 50;
+
+/** Poll the archive for the stop segment (asking the server to switch once if it lingers); returns how long it waited, in ms. */
 export async function waitForArchived(
   source: Source,
   archive: WalArchive,
@@ -252,8 +268,9 @@ export async function waitForArchived(
   timeoutMs: number,
   log: Logger,
   clock: Clock = systemClock,
-): Promise<void> {
-  const deadline = clock.now() + timeoutMs;
+): Promise<number> {
+  const started = clock.now();
+  const deadline = started + timeoutMs;
   let switched = false;
   while (!(await archive.has(segment))) {
     if (clock.now() > deadline) {
@@ -279,7 +296,7 @@ export async function waitForArchived(
         await client.end();
       }
     }
-    await clock.sleep(200);
+    await clock.sleep(ARCHIVE_POLL_MS);
   }
   // A segment of the same name from another cluster would make this backup look complete when it is not.
   const owner = await archive.systemIdOf(segment);
@@ -291,6 +308,7 @@ export async function waitForArchived(
       },
     );
   }
+  return Math.round(clock.now() - started);
 }
 
 // pg_stat_archiver in one line, for the message when archiving stalls.
