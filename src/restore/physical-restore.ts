@@ -508,6 +508,8 @@ type EndState = 'shutdown' | 'paused' | 'promoted';
 // What the log of a server that started and already stopped (or never got going) says.
 const SERVER_GONE = /database system is shut down|startup process \(PID \d+\) exited|FATAL:/;
 const SERVER_APPEAR_TIMEOUT_MS = 60_000;
+// How often a replay is looked at: each look is a pg_ctl status or a connection, and a drill of many targets waits often.
+const REPLAY_POLL_MS = 100;
 
 // Start recovery and wait for the end state the action leads to; `failed` when the server died instead.
 async function replayOnce(
@@ -538,7 +540,7 @@ async function replayOnce(
           'recovery-timeout',
           `recovery did not finish within ${Math.round(timeoutMs / 1000)} s`,
         );
-      await clock.sleep(200);
+      await clock.sleep(REPLAY_POLL_MS);
     }
     // A startup process that died (target not reached, WAL missing) also ends in "database system is shut down".
     const log = await logSoFar();
@@ -594,7 +596,7 @@ async function waitFor(
         'recovery-timeout',
         `recovery did not reach its target within ${Math.round(timeoutMs / 1000)} s`,
       );
-    await clock.sleep(200);
+    await clock.sleep(REPLAY_POLL_MS);
   }
 }
 
