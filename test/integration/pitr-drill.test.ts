@@ -159,6 +159,24 @@ report: { dir: ${ws.dir}/reports-${name}, formats: [json, junit] }
   };
 }
 
+// Four bytes inside the second page of the backup's largest relation file: its checksum no longer matches.
+async function damageLargestDataFile(backup: string): Promise<{ file: string }> {
+  const base = join(backup, 'data', 'base');
+  const candidates: Array<{ file: string; size: number }> = [];
+  for (const db of await readdir(base)) {
+    for (const f of await readdir(join(base, db)))
+      if (/^\d+$/.test(f)) candidates.push({ file: join(base, db, f), size: (await stat(join(base, db, f))).size });
+  }
+  const victim = candidates.sort((a, b) => b.size - a.size)[0]!;
+  const handle = await open(victim.file, 'r+');
+  try {
+    await handle.write(Buffer.from([0xde, 0xad, 0xbe, 0xef]), 0, 4, 8192 + 4000);
+  } finally {
+    await handle.close();
+  }
+  return victim;
+}
+
 async function rewriteOurManifest(backup: string): Promise<void> {
   await writeFile(join(backup, MANIFEST_FILE), JSON.stringify(await buildManifest(backup)));
 }
@@ -218,19 +236,7 @@ test("a target later than the end of the archive fails with the server's own mes
 
 test('a changed data file of the backup: the manifests and pg_verifybackup name it, pg_checksums finds the bad block', async () => {
   const { repository, backup } = await cloneRepository('datafile');
-  const base = join(backup, 'data', 'base');
-  const candidates: Array<{ file: string; size: number }> = [];
-  for (const db of await readdir(base)) {
-    for (const f of await readdir(join(base, db)))
-      if (/^\d+$/.test(f)) candidates.push({ file: join(base, db, f), size: (await stat(join(base, db, f))).size });
-  }
-  const victim = candidates.sort((a, b) => b.size - a.size)[0]!;
-  const handle = await open(victim.file, 'r+');
-  try {
-    await handle.write(Buffer.from([0xde, 0xad, 0xbe, 0xef]), 0, 4, 8192 + 4000);
-  } finally {
-    await handle.close();
-  }
+  const victim = await damageLargestDataFile(backup);
   const { exitCode, result } = await drill('datafile', repository, '[immediate]');
   assert.equal(exitCode, 1);
   const relative = victim.file.slice(join(backup, 'data').length + 1);
@@ -469,19 +475,7 @@ test('a WAL segment missing between two targets of one copy: the earlier passes,
 
 test('a bad block in the backup: pg_checksums fails it on a target held in recovery too', async () => {
   const { repository, backup } = await cloneRepository('one-copy-datafile');
-  const base = join(backup, 'data', 'base');
-  const candidates: Array<{ file: string; size: number }> = [];
-  for (const db of await readdir(base)) {
-    for (const f of await readdir(join(base, db)))
-      if (/^\d+$/.test(f)) candidates.push({ file: join(base, db, f), size: (await stat(join(base, db, f))).size });
-  }
-  const victim = candidates.sort((a, b) => b.size - a.size)[0]!;
-  const handle = await open(victim.file, 'r+');
-  try {
-    await handle.write(Buffer.from([0xde, 0xad, 0xbe, 0xef]), 0, 4, 8192 + 4000);
-  } finally {
-    await handle.close();
-  }
+  await damageLargestDataFile(backup);
   const { exitCode, result } = await drill('one-copy-datafile', repository, '[immediate, { marker: batch-1 }]');
   assert.equal(exitCode, 1);
   const immediate = restoreOf(result, 'immediate');

@@ -2,20 +2,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { chainAfter, chooseParent } from '../../../src/backup/incremental.ts';
-import { SYSTEM, chainRecord } from '../repository/incremental-records.ts';
-import type { BackupRecord, DumpDetails, SnapshotDetails } from '../../../src/repository/backup-record.ts';
+import { SYSTEM, chainRecord, dumpDetails } from '../repository/incremental-records.ts';
+import type { BackupRecord, SnapshotDetails } from '../../../src/repository/backup-record.ts';
 
-const DUMP: DumpDetails = {
-  database: 'app',
-  snapshot: '00000003-00000002-1',
-  jobs: 1,
-  globalsFile: 'globals.sql',
-  dumpDir: 'dump',
-  encoding: 'UTF8',
-  collate: 'C',
-  ctype: 'C',
-  pgDumpVersion: '17.7',
-};
+const DUMP = dumpDetails('17.7');
 
 const SNAPSHOT: SnapshotDetails = {
   name: 'snap',

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { isPhysical, requirePhysical, type BackupRecord } from '../../../src/repository/backup-record.ts';
 import { RecoverableError } from '../../../src/core/errors.ts';
 import { isPhysicalBackup } from '../../../src/repository/local-repository.ts';
-import { chainRecord } from './incremental-records.ts';
+import { chainRecord, dumpDetails } from './incremental-records.ts';
 
 const basebackup = chainRecord('20250101T000000Z-aaaaaa', '0/2000028');
 const { physical, ...common } = basebackup;
@@ -12,17 +12,7 @@ const dump: BackupRecord = {
   ...common,
   id: '20250101T000000Z-bbbbbb',
   method: 'dump',
-  dump: {
-    database: 'app',
-    snapshot: '00000003-00000002-1',
-    jobs: 1,
-    globalsFile: 'globals.sql',
-    dumpDir: 'dump',
-    encoding: 'UTF8',
-    collate: 'C',
-    ctype: 'C',
-    pgDumpVersion: '17.7',
-  },
+  dump: dumpDetails('17.7'),
 };
 const external: BackupRecord = {
   ...basebackup,

@@ -1,7 +1,22 @@
 // Backup records of an incremental chain, for the unit tests of chains, retention and parent choice.
-import type { BasebackupRecord } from '../../../src/repository/backup-record.ts';
+import type { BasebackupRecord, DumpDetails } from '../../../src/repository/backup-record.ts';
 
 export const SYSTEM = '7400000000000000001';
+
+/** A dump backup's details, as a dump of database `app` records them. */
+export function dumpDetails(pgDumpVersion = '17.7'): DumpDetails {
+  return {
+    database: 'app',
+    snapshot: '00000003-00000002-1',
+    jobs: 1,
+    globalsFile: 'globals.sql',
+    dumpDir: 'dump',
+    encoding: 'UTF8',
+    collate: 'C',
+    ctype: 'C',
+    pgDumpVersion,
+  };
+}
 
 /** A PostgreSQL 17 basebackup record; `parent` and `chain` make it incremental. */
 export function chainRecord(

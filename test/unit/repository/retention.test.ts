@@ -1,7 +1,8 @@
 // The retention planner: which backups a policy removes, and where each cluster's WAL is cut.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { BackupRecord, DumpDetails, SnapshotDetails } from '../../../src/repository/backup-record.ts';
+import type { BackupRecord, SnapshotDetails } from '../../../src/repository/backup-record.ts';
+import { dumpDetails } from './incremental-records.ts';
 import {
   planRetention,
   planWalPruning,
@@ -63,17 +64,7 @@ function backup(
   return { ...common, method: 'snapshot', physical, snapshot: options.snapshot };
 }
 
-const DUMP: DumpDetails = {
-  database: 'app',
-  snapshot: '00000003-00000002-1',
-  jobs: 1,
-  globalsFile: 'globals.sql',
-  dumpDir: 'dump',
-  encoding: 'UTF8',
-  collate: 'C',
-  ctype: 'C',
-  pgDumpVersion: '15.8',
-};
+const DUMP = dumpDetails('15.8');
 
 function seg(timeline: number, n: number): string {
   return (
