@@ -322,59 +322,70 @@ async function restorePhysicalTargets(
       const resolved = resolveTarget(target, expectations, history, physical.stopLsn);
       return { target, checks: scenario.checks, resolved: resolved.ok ? resolved.target : null };
     });
-    const plan = planReplay(candidates, everyTargetAlone(scenario, deps, backup));
+    const plan = planReplay(candidates, everyTargetAlone(scenario, deps, backup), {
+      liveSource: scenario.source.kind === 'url',
+    });
     for (const { index, why } of plan.alone) log.info(`${targets[index]!.label} gets a copy of its own: ${why}`);
     const outcomes = new Map<Target, PhysicalTargetOutcome>();
-    for (const copy of plan.copies) {
-      throwIfInterrupted();
-      const these = copy.map((i) => targets[i]!);
-      log.info(
-        restoreStarting(
-          outcomes.size + 1,
-          total,
-          `${backup.record.id} to ${these.map((t) => t.label).join(', then ')} in a ${scenario.restore.environment} PostgreSQL ${backup.record.source.major} environment${these.length > 1 ? ', on one copy' : ''}`,
-          elapsed(deps, result),
-        ),
-      );
-      await restorePhysicalCopy(
-        {
-          repo,
-          backup,
-          files,
-          chain: chain?.chain ?? [],
-          wal: archive,
-          mounts: [...plaintext.mounts, ...(wal?.mounts ?? []), ...(containerWal ? [containerWal.mount] : [])],
-          backupExpectations: expectations,
-          history,
-          targets: these,
-          checks: scenario.checks,
-          environment: environmentOf(scenario, result.runId, backup.record.source.major),
-          // A node process per WAL file costs ~0.2 s of replay each: the drill's own archive is read with cp.
-          restoreCommand: external ?? copyRestoreCommand(archive.dir),
-          ownArchive: external === undefined,
-          containerWal,
-          jobs: scenario.backup.jobs,
-          sharedPhases: phases,
-          recoveryTimeoutMs: RECOVERY_TIMEOUT_MS,
-          ...(deps.afterRestore ? { afterRestore: deps.afterRestore } : {}),
-          ...(scenario.restore.upgrade ? { upgrade: scenario.restore.upgrade } : {}),
-        },
-        log,
-        clock,
-        (outcome) => {
-          const target = these.find((t) => t.label === outcome.restore.target && !outcomes.has(t))!;
-          outcomes.set(target, outcome);
-          logRestore(log, outcome.restore);
-          log.info(restoreFinished(outcomes.size, total, outcome.restore, elapsed(deps, result)));
-        },
-      );
+    // Every restore that finished is reported, in the scenario's order, even when a later copy could not be made.
+    const report = (): void => {
+      for (const target of targets) {
+        const outcome = outcomes.get(target);
+        if (outcome) result.restores.push(outcome.restore);
+      }
+    };
+    try {
+      for (const copy of plan.copies) {
+        throwIfInterrupted();
+        const these = copy.map((i) => targets[i]!);
+        log.info(
+          restoreStarting(
+            outcomes.size + 1,
+            total,
+            `${backup.record.id} to ${these.map((t) => t.label).join(', then ')} in a ${scenario.restore.environment} PostgreSQL ${backup.record.source.major} environment${these.length > 1 ? ', on one copy' : ''}`,
+            elapsed(deps, result),
+          ),
+        );
+        await restorePhysicalCopy(
+          {
+            repo,
+            backup,
+            files,
+            chain: chain?.chain ?? [],
+            wal: archive,
+            mounts: [...plaintext.mounts, ...(wal?.mounts ?? []), ...(containerWal ? [containerWal.mount] : [])],
+            backupExpectations: expectations,
+            history,
+            targets: these,
+            checks: scenario.checks,
+            environment: environmentOf(scenario, result.runId, backup.record.source.major),
+            // A node process per WAL file costs ~0.2 s of replay each: the drill's own archive is read with cp.
+            restoreCommand: external ?? copyRestoreCommand(archive.dir),
+            ownArchive: external === undefined,
+            containerWal,
+            jobs: scenario.backup.jobs,
+            sharedPhases: phases,
+            recoveryTimeoutMs: RECOVERY_TIMEOUT_MS,
+            ...(deps.afterRestore ? { afterRestore: deps.afterRestore } : {}),
+            ...(scenario.restore.upgrade ? { upgrade: scenario.restore.upgrade } : {}),
+          },
+          log,
+          clock,
+          (outcome) => {
+            const target = these.find((t) => t.label === outcome.restore.target && !outcomes.has(t))!;
+            outcomes.set(target, outcome);
+            logRestore(log, outcome.restore);
+            log.info(restoreFinished(outcomes.size, total, outcome.restore, elapsed(deps, result)));
+          },
+        );
+      }
+    } finally {
+      report();
     }
-    // The report lists the restores in the scenario's order, whatever order replay reached them in.
     let rpo: ObjectiveResult | null = null;
     for (const target of targets) {
-      const outcome = outcomes.get(target)!;
-      result.restores.push(outcome.restore);
-      if (target.kind === 'latest' && scenario.objectives.rpoMs !== undefined)
+      const outcome = outcomes.get(target);
+      if (outcome && target.kind === 'latest' && scenario.objectives.rpoMs !== undefined)
         rpo = latestRpoObjective(scenario.objectives.rpoMs, history, outcome.lastReplayedCommit);
     }
     return rpo;

@@ -1,6 +1,6 @@
 // Which targets of a physical drill replay in turn on one copy of the backup, and in what order: pure.
 import type { CheckSpec, Target } from '../scenario/types.ts';
-import type { ResolvedTarget, ReplayPosition } from '../restore/resolve-target.ts';
+import { TIME_INCLUSIVE_STEP, type ResolvedTarget, type ReplayPosition } from '../restore/resolve-target.ts';
 
 /** One target as the drill will restore it: the scenario's checks (the target adds its own) and what it resolved to. */
 export interface ReplayCandidate {
@@ -21,8 +21,15 @@ export interface ReplayPlan {
  * read-only while the server is paused in recovery, and only the last of a copy promoted. A target that needs a
  * promoted server ends its copy; one whose pause point is unknown before replaying gets a copy of its own.
  * `everyAlone`: why no target may share a copy in this drill (an upgrade, a fault hook, another tool's backup).
+ * `liveSource`: other sessions wrote beside the markers (a url source), so a commit may fall between a marker's commit
+ * and its restore point: a time target there may stop before the LSN or restore point of the same marker, and a
+ * restartpoint between the two would let a resumed replay run past it unseen. It then starts a copy of its own.
  */
-export function planReplay(candidates: readonly ReplayCandidate[], everyAlone: string | null): ReplayPlan {
+export function planReplay(
+  candidates: readonly ReplayCandidate[],
+  everyAlone: string | null,
+  options: { liveSource?: boolean } = {},
+): ReplayPlan {
   const alone: ReplayPlan['alone'] = [];
   if (everyAlone !== null || candidates.length < 2) {
     if (candidates.length > 1) candidates.forEach((_, index) => alone.push({ index, why: everyAlone! }));
@@ -47,7 +54,24 @@ export function planReplay(candidates: readonly ReplayCandidate[], everyAlone: s
   placed.sort((a, b) => a.position.gap - b.position.gap || a.position.step - b.position.step || a.index - b.index);
   const sorted: number[][] = [];
   let current: number[] = [];
-  for (const { index } of placed) {
+  let previous: ReplayPosition | null = null;
+  for (const { index, position } of placed) {
+    const uncertain =
+      options.liveSource === true &&
+      position.step === TIME_INCLUSIVE_STEP &&
+      previous !== null &&
+      previous.gap === position.gap &&
+      previous.step > 1 &&
+      previous.step < TIME_INCLUSIVE_STEP;
+    if (uncertain && current.length) {
+      sorted.push(current);
+      current = [];
+      alone.push({
+        index,
+        why: `on a live source another commit may come before the ${candidates[index]!.target.label} stop, ahead of the target just before it`,
+      });
+    }
+    previous = position;
     current.push(index);
     if (needsPromotion(candidates[index]!) === null) continue;
     sorted.push(current);
@@ -58,6 +82,7 @@ export function planReplay(candidates: readonly ReplayCandidate[], everyAlone: s
   sorted.forEach((copy, i) => {
     if (copy.length > 1 || placed.length < 2) return;
     const index = copy[0]!;
+    if (alone.some((a) => a.index === index)) return;
     const own = candidates[index]!.target.kind === 'latest' ? null : needsPromotion(candidates[index]!);
     const previous = i > 0 ? sorted[i - 1]!.at(-1)! : null;
     const why =

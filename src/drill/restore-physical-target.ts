@@ -128,11 +128,19 @@ async function restoreOnOneCopy(
   const physical = backup.record.physical;
   const outcomes: PhysicalTargetOutcome[] = [];
   const first = targets[0]!;
-  const report = (outcome: PhysicalTargetOutcome): void => {
+  const held: boolean[] = [];
+  const report = (outcome: PhysicalTargetOutcome, inRecovery: boolean): void => {
     outcomes.push(outcome);
+    held.push(inRecovery);
     // A later target may yet move to a fresh copy: each says how many targets this copy has served so far.
     outcomes.forEach((o, i) => {
-      if (outcomes.length > 1) o.restore.sharedCopy = { first: first.label, position: i + 1, targets: outcomes.length };
+      if (outcomes.length > 1 || held[i])
+        o.restore.sharedCopy = {
+          first: first.label,
+          position: i + 1,
+          targets: outcomes.length,
+          checkedInRecovery: held[i]!,
+        };
     });
     done?.(outcome);
   };
@@ -141,7 +149,7 @@ async function restoreOnOneCopy(
   const firstGoal = resolveTarget(first, input.backupExpectations, input.history, physical.stopLsn);
   if (!firstGoal.ok) {
     firstRestore.checks.push(unresolvedCheck(firstGoal.problem));
-    report({ restore: firstRestore, lastReplayedCommit: null });
+    report({ restore: firstRestore, lastReplayedCommit: null }, false);
     return outcomes;
   }
   // Step 2: the archive must hold every segment from the backup's start to the target.
@@ -227,7 +235,7 @@ async function restoreOnOneCopy(
       log.info(`replay cannot go on to ${target.label} on this copy: it is restored on a fresh one`);
       return outcomes;
     }
-    report(leg.outcome);
+    report(leg.outcome, leg.next !== null);
     if (!leg.next) return outcomes;
     context.replayedBefore += leg.next.phases
       .filter((p) => p.name === 'WAL replay')

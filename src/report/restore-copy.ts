@@ -18,13 +18,14 @@ export function describeCopy(copy: RestoreCopy): string {
   return `${what}; a full copy would write ${formatBytes(copy.bytes)}, about ${formatDuration(full.estimatedMs)} at ${rate} (${full.basis})`;
 }
 
-/** e.g. "target 3 of 8 replayed in turn on the copy first restored to immediate (checked read-only in recovery)". */
+/** e.g. "target 3 of 8 replayed in turn on the copy first restored to immediate (checked read-only while paused in recovery)". */
 export function describeSharedCopy(shared: SharedCopy): string {
-  const how =
-    shared.position < shared.targets
-      ? 'checked read-only while paused in recovery, then replay went on'
-      : 'the last on it, promoted for its checks';
-  return `target ${shared.position} of ${shared.targets} replayed in turn on the copy first restored to ${shared.first} (${how})`;
+  const how = shared.checkedInRecovery ? 'checked read-only while paused in recovery' : 'promoted for its checks';
+  const where =
+    shared.targets > 1
+      ? `target ${shared.position} of ${shared.targets} replayed in turn on the copy first restored to ${shared.first}`
+      : 'the only target its copy served (replay could not go on to the next, which went on a fresh copy)';
+  return `${where} (${how})`;
 }
 
 /** A phase's name, marked when it was spent once for several targets of a shared copy. */

@@ -25,14 +25,19 @@ export interface ResolvedTarget {
 /**
  * Where replay pauses for a target: in `gap` (-1 from the backup's end to the first marker's commit, i from marker i's
  * commit to marker i+1's, MAX_SAFE_INTEGER at the end of the archive), at `step` within it. Within gap i: 0 right after
- * marker i's commit (its xid, or before the first record at its LSN), 1 after the first record at its LSN, 2 after its
- * restore point, 3 before the next commit after its time; 8 before the first commit at marker i+1's time, 9 right
- * before marker i+1's commit (its xid, exclusive). Targets sorted by position can replay in turn on one copy.
+ * marker i's commit (its xid), 1 before the first record at its LSN (the insert position read after the commit, so
+ * never before it), 2 after that record, 3 after its restore point, 4 before the next commit after its time (after the
+ * restore point unless another session committed between them: see replay-groups.ts); 8 before the first commit at
+ * marker i+1's time, 9 right before marker i+1's commit (its xid, exclusive). Sorted by position, targets can replay in
+ * turn on one copy.
  */
 export interface ReplayPosition {
   gap: number;
   step: number;
 }
+
+/** Where a time target (inclusive) at a marker pauses within the marker's gap. */
+export const TIME_INCLUSIVE_STEP = 4;
 
 /** The position of `latest`: after every other. */
 export const END_OF_ARCHIVE: ReplayPosition = { gap: Number.MAX_SAFE_INTEGER, step: 0 };
@@ -180,11 +185,11 @@ function markerPosition(index: number, via: 'xid' | 'time' | 'lsn' | 'name', inc
     case 'xid':
       return inclusive ? { gap: index, step: 0 } : { gap: index - 1, step: 9 };
     case 'lsn':
-      return { gap: index, step: inclusive ? 1 : 0 };
+      return { gap: index, step: inclusive ? 2 : 1 };
     case 'name':
-      return { gap: index, step: 2 };
+      return { gap: index, step: 3 };
     case 'time':
-      return inclusive ? { gap: index, step: 3 } : { gap: index - 1, step: 8 };
+      return inclusive ? { gap: index, step: TIME_INCLUSIVE_STEP } : { gap: index - 1, step: 8 };
   }
 }
 

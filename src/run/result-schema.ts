@@ -77,7 +77,12 @@ const restore = z.strictObject({
   phases: z.array(phase),
   copy: copy.optional().describe("physical restores: how the backup's files were copied"),
   sharedCopy: z
-    .strictObject({ first: z.string(), position: z.number().int().min(1), targets: z.number().int().min(2) })
+    .strictObject({
+      first: z.string(),
+      position: z.number().int().min(1),
+      targets: z.number().int().min(1),
+      checkedInRecovery: z.boolean().describe('checked read-only while paused in recovery; false: promoted'),
+    })
     .optional()
     .describe("targets replayed in order on one copy: the first target, this one's place, how many"),
   checks: z.array(check),

@@ -70,8 +70,10 @@ export interface SharedCopy {
   first: string;
   /** 1 for the first target, 2 for the next one replay went on to, ... */
   position: number;
-  /** How many targets replayed on this copy. */
+  /** How many targets replayed on this copy (1: the next one the copy could not go on to went on a fresh copy). */
   targets: number;
+  /** Its checks ran read-only while the server was paused in recovery; false: on the promoted server. */
+  checkedInRecovery: boolean;
 }
 
 export interface ReachedTarget {

@@ -147,7 +147,7 @@ checks: [rowcounts, fingerprints, schema]
       // One container and one copy: immediate and batch-2 checked in recovery, latest promoted for amcheck.
       assert.deepEqual(
         result.restores.map((r) => r.sharedCopy),
-        [1, 2, 3].map((position) => ({ first: 'immediate', position, targets: 3 })),
+        [1, 2, 3].map((position) => ({ first: 'immediate', position, targets: 3, checkedInRecovery: position < 3 })),
       );
       assert.equal(
         result.restores.find((r) => r.target === 'latest')?.checks.find((c) => c.id === 'amcheck')?.status,

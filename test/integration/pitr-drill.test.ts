@@ -398,7 +398,11 @@ test('eight targets replay in turn on one copy: each proved by its own log lines
     ],
   );
   for (const [i, label] of order.entries())
-    assert.deepEqual(restoreOf(result, label).sharedCopy, { first: 'immediate', position: i + 1, targets: 8 }, label);
+    assert.deepEqual(
+      restoreOf(result, label).sharedCopy,
+      { first: 'immediate', position: i + 1, targets: 8, checkedInRecovery: label !== 'latest' },
+      label,
+    );
   // One copy spent: the others count it in their recovery time, marked as reused.
   const copies = result.restores.flatMap((r) => r.phases.filter((p) => p.name === 'copy'));
   assert.equal(copies.filter((p) => !p.reused).length, 1, JSON.stringify(copies));
@@ -465,7 +469,12 @@ test('a WAL segment missing between two targets of one copy: the earlier passes,
     assert.equal(checkOf(restore, label === 'latest' ? 'markers' : 'recovery:target')!.status, 'failed', label);
   }
   // The server would not go on from immediate, so batch-2 was restored on a fresh copy, where it failed in its own right.
-  assert.equal(restoreOf(result, 'immediate').sharedCopy, undefined);
+  assert.deepEqual(restoreOf(result, 'immediate').sharedCopy, {
+    first: 'immediate',
+    position: 1,
+    targets: 1,
+    checkedInRecovery: true,
+  });
   assert.equal(restoreOf(result, 'marker:batch-2').sharedCopy, undefined);
   assert.match(
     checkOf(restoreOf(result, 'marker:batch-2'), 'recovery:target')!.message,
@@ -550,8 +559,15 @@ test('targets given in an order the server refuses: the later one is restored on
     outcomes.map((o) => o.restore.target),
     ['marker:batch-2', 'marker:batch-1'],
   );
+  // batch-2 was held in recovery for batch-1, which the copy could not go back to: batch-1 has a copy of its own.
+  assert.deepEqual(outcomes[0]!.restore.sharedCopy, {
+    first: 'marker:batch-2',
+    position: 1,
+    targets: 1,
+    checkedInRecovery: true,
+  });
+  assert.equal(outcomes[1]!.restore.sharedCopy, undefined);
   for (const { restore } of outcomes) {
-    assert.equal(restore.sharedCopy, undefined, `${restore.target}: a copy of its own`);
     for (const id of ['recovery:target', 'markers', 'rowcount:shop.order_lines', 'fingerprint:shop.order_lines'])
       assert.equal(
         checkOf(restore, id)?.status,

@@ -86,7 +86,7 @@ test('targets at markers, immediate and latest replay on one copy in the order o
   assert.deepEqual(plan.alone, []);
 });
 
-test('at one marker: right after its commit, then after the first record at its LSN, its restore point, then its time', () => {
+test('at one marker: right after its commit, before then after the first record at its LSN, its restore point, then its time', () => {
   const c = candidates([
     { marker: 'b', via: 'time' },
     { marker: 'b', via: 'name' },
@@ -98,8 +98,8 @@ test('at one marker: right after its commit, then after the first record at its 
   ]);
   assert.deepEqual(labels(c, planReplay(c, null).copies), [
     [
-      'marker:b via lsn (exclusive)',
       'marker:b',
+      'marker:b via lsn (exclusive)',
       'marker:b via lsn',
       'marker:b via name',
       'marker:b via time',
@@ -169,4 +169,24 @@ test('unlogged tables are read in recovery through their init forks; an unlogged
     },
   };
   assert.match(needsPromotion(withSequence) ?? '', /unlogged sequence/);
+});
+
+test('on a live source a time target does not follow the LSN or restore point of its own marker on one copy', () => {
+  const c = candidates([
+    { marker: 'b', via: 'name' },
+    { marker: 'b', via: 'time' },
+    { marker: 'a' },
+    { marker: 'c', via: 'time' },
+    'latest',
+  ]);
+  // Managed: nothing commits beside a marker, so its time stop is after its restore point.
+  assert.deepEqual(labels(c, planReplay(c, null).copies), [
+    ['marker:a', 'marker:b via name', 'marker:b via time', 'marker:c via time', 'latest'],
+  ]);
+  const live = planReplay(c, null, { liveSource: true });
+  assert.deepEqual(labels(c, live.copies), [
+    ['marker:a', 'marker:b via name'],
+    ['marker:b via time', 'marker:c via time', 'latest'],
+  ]);
+  assert.match(live.alone.find((a) => a.index === 1)!.why, /another commit may come before the marker:b via time stop/);
 });

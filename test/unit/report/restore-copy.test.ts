@@ -62,7 +62,7 @@ test('the Markdown and HTML reports state the copy of a physical restore, and no
 test('a restore on a shared copy says where it stands, and its shared phases are marked in both reports', () => {
   const second = restore({
     target: 'marker:batch-1',
-    sharedCopy: { first: 'immediate', position: 2, targets: 3 },
+    sharedCopy: { first: 'immediate', position: 2, targets: 3, checkedInRecovery: true },
     phases: [
       { name: 'copy', durationMs: 2000, reused: true },
       { name: 'WAL replay', durationMs: 500 },
@@ -70,14 +70,19 @@ test('a restore on a shared copy says where it stands, and its shared phases are
   });
   const result = { ...passingResult(), restores: [second] };
   const line =
-    'target 2 of 3 replayed in turn on the copy first restored to immediate (checked read-only while paused in recovery, then replay went on)';
+    'target 2 of 3 replayed in turn on the copy first restored to immediate (checked read-only while paused in recovery)';
   for (const report of [renderMarkdown(result), renderHtml(result)]) {
     assert.ok(report.includes(line), 'the shared copy is named');
     assert.ok(report.includes('copy (shared)'), 'the reused copy phase is marked');
     assert.ok(!report.includes('WAL replay (shared)'), 'its own replay is not');
   }
   assert.match(
-    describeSharedCopy({ first: 'immediate', position: 3, targets: 3 }),
-    /the last on it, promoted for its checks/,
+    describeSharedCopy({ first: 'immediate', position: 3, targets: 3, checkedInRecovery: false }),
+    /target 3 of 3 .*\(promoted for its checks\)$/,
+  );
+  // The copy ended after a target checked in recovery (the next went on a fresh copy): still said.
+  assert.match(
+    describeSharedCopy({ first: 'immediate', position: 1, targets: 1, checkedInRecovery: true }),
+    /^the only target its copy served .*\(checked read-only while paused in recovery\)$/,
   );
 });
