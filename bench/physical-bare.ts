@@ -25,7 +25,8 @@ const WHY: Record<string, string> = {
     'SHA-256 file checksums in backup_manifest (bare: CRC-32C), which pg_verifybackup and the repository rely on',
   'backup: wait for the stop segment to be archived': 'a backup counts only once the WAL to restore it is archived',
   'fetch/verify (repository manifest)': 'the repository manifest, checked before anything is restored',
-  pg_verifybackup: 'every file against backup_manifest, and the WAL parses',
+  'pg_verifybackup (drill: the wait after the copy it runs beside)':
+    'every file against backup_manifest, and the WAL parses',
   'wal:continuity check': 'the archive holds every segment from the backup to the target',
   'stop (drill: + pg_checksums)': 'every page of the restored cluster against its data checksum',
   'start again after pg_checksums': 'pg_checksums needs the server stopped; the checks need it running',
@@ -41,7 +42,12 @@ export function reportAgainstBare(bare: PhysicalRawTiming[], drills: PhysicalRun
     ['backup: wait for the stop segment to be archived', none, archiveWaitMs, 'verification'],
     ['backup: process, source facts, repository manifest + fsync', none, backupProcessMs, 'overhead'],
     ['fetch/verify (repository manifest)', none, (r) => phaseMs(r, 'fetch/verify'), 'verification'],
-    ['pg_verifybackup', none, (r) => phaseMs(r, 'pg_verifybackup'), 'verification'],
+    [
+      'pg_verifybackup (drill: the wait after the copy it runs beside)',
+      none,
+      (r) => phaseMs(r, 'pg_verifybackup'),
+      'verification',
+    ],
     ['wal:continuity check', none, (r) => continuityMs(r.drill), 'verification'],
     ['copy (cp -a; drill: + reflink probe)', (t) => step(t, 'copy'), (r) => phaseMs(r, 'copy'), 'work'],
     [

@@ -69,7 +69,11 @@ export function reportAgainstRaw(
     ['backup: wait for the stop segment to be archived', () => 0, archiveWaitMs],
     ['backup: process, source facts, repository manifest + fsync', () => 0, backupProcessMs],
     ['fetch/verify (repository manifest, SHA-256)', () => 0, (r) => phase(r, 'fetch/verify')],
-    ['pg_verifybackup', (t) => step(t, 'pg_verifybackup'), (r) => phase(r, 'pg_verifybackup')],
+    [
+      'pg_verifybackup (drill: the wait after the copy it runs beside)',
+      (t) => step(t, 'pg_verifybackup'),
+      (r) => phase(r, 'pg_verifybackup'),
+    ],
     ['wal:continuity check', () => 0, (r) => continuityMs(r.drill)],
     ['copy (cp -a; drill: + reflink probe)', (t) => step(t, 'copy'), (r) => phase(r, 'copy')],
     ['WAL replay to latest (start, replay, promote)', (t) => step(t, 'recovery'), (r) => phase(r, 'WAL replay')],

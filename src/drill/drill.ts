@@ -13,6 +13,7 @@ import {
   type RestoreResult,
   type ObjectiveResult,
   type Phase,
+  type CheckResult,
 } from '../run/result.ts';
 import { coverageOf, decideVerdict, summarize } from '../run/verdict.ts';
 import { manifestCheck } from '../checks/manifest-check.ts';
@@ -40,6 +41,7 @@ import { isPhysicalBackup, type LocalRepository, type StoredBackup } from '../re
 import type { PhysicalBackupRecord } from '../repository/backup-record.ts';
 import { openPlaintextBackup, type PlaintextBackup } from '../restore/plaintext-backup.ts';
 import { openPlaintextWal } from '../restore/plaintext-wal.ts';
+import { AlongsideCopy } from '../restore/alongside.ts';
 
 export interface DrillDeps {
   log: Logger;
@@ -253,7 +255,7 @@ async function restorePhysicalTargets(
   result: RunResult,
   { repo, backup, plaintext, shared }: Restorable & { backup: StoredBackup<PhysicalBackupRecord> },
 ): Promise<ObjectiveResult | null> {
-  const { log, clock } = deps;
+  const { log } = deps;
   const physical = backup.record.physical;
   // The decrypted copy (or the repository's files) under the same record: narrowed with it.
   const files: StoredBackup<PhysicalBackupRecord> = { record: backup.record, dir: plaintext.backup.dir };
@@ -266,38 +268,104 @@ async function restorePhysicalTargets(
     phases.push({ name: 'chain', durationMs: chain.check.durationMs });
     if (chain.check.status !== 'passed') return null;
   }
-  if (backup.record.method === 'basebackup') {
-    // An upgrade rehearsal's image holds both majors: the backup's own major verifies it.
-    const upgradeTo = scenario.restore.upgrade ? { upgradeTo: scenario.restore.upgrade.to } : {};
-    const environment = await openEnvironment(
-      {
-        ...environmentOf(scenario, result.runId, backup.record.source.major),
-        version: backup.record.source.major,
-        ...upgradeTo,
-        mounts: [{ path: repo.root, readOnly: true }, ...plaintext.mounts],
-        tools: [],
-        runLabel: result.runId,
-      },
-      log,
+  // pg_verifybackup reads the backup while the first restore copies it; that restore waits for it before replay.
+  const verifying =
+    backup.record.method === 'basebackup'
+      ? new AlongsideCopy('pg_verifybackup', deps.clock, () =>
+          verifyBasebackup(scenario, result.runId, { repo, files, chain: chain?.chain ?? [], plaintext }, log),
+        )
+      : null;
+  // Its checks keep their place among the drill's, ahead of the restores', whenever they finish.
+  const verifiedAt = result.checks.length;
+  let restored = false;
+  try {
+    const rpo = await restorePhysicalCopies(
+      scenario,
+      deps,
+      result,
+      { repo, backup, plaintext, files, chain, phases },
+      verifying,
     );
-    try {
-      const verify = await verifyBackupCheck(files, environment.runtime);
-      result.checks.push(verify);
-      // Each backup of the chain against its own backup_manifest too: pg_combinebackup reads every one.
-      for (const parent of chain?.chain ?? []) {
-        const check = await verifyBackupCheck(parent, environment.runtime);
-        result.checks.push({
-          ...check,
-          id: `pg_verifybackup:${parent.record.id}`,
-          message: `backup ${parent.record.id} of the chain: ${check.message}`,
-        });
-        verify.durationMs += check.durationMs;
-      }
-      phases.push({ name: 'pg_verifybackup', durationMs: verify.durationMs });
-    } finally {
-      await environment.dispose();
-    }
+    restored = true;
+    return rpo;
+  } finally {
+    // A failure to verify is reported; a failure of the restores, if any, is the one thrown.
+    const checks = await verifying?.result().catch((error: unknown) => {
+      if (restored) throw error;
+      return [];
+    });
+    result.checks.splice(verifiedAt, 0, ...(checks ?? []));
   }
+}
+
+/** pg_verifybackup of a basebackup, and of every backup of its chain (pg_combinebackup reads each), in an environment of its own. */
+async function verifyBasebackup(
+  scenario: Scenario,
+  runId: string,
+  {
+    repo,
+    files,
+    chain,
+    plaintext,
+  }: {
+    repo: LocalRepository;
+    files: StoredBackup<PhysicalBackupRecord>;
+    chain: Array<StoredBackup<PhysicalBackupRecord>>;
+    plaintext: PlaintextBackup;
+  },
+  log: Logger,
+): Promise<CheckResult[]> {
+  const major = files.record.source.major;
+  log.info(`pg_verifybackup checks backup ${files.record.id} while the first restore copies it`);
+  // An upgrade rehearsal's image holds both majors: the backup's own major verifies it.
+  const upgradeTo = scenario.restore.upgrade ? { upgradeTo: scenario.restore.upgrade.to } : {};
+  const environment = await openEnvironment(
+    {
+      ...environmentOf(scenario, runId, major),
+      version: major,
+      ...upgradeTo,
+      mounts: [{ path: repo.root, readOnly: true }, ...plaintext.mounts],
+      tools: [],
+      runLabel: runId,
+    },
+    log,
+  );
+  try {
+    const checks = [await verifyBackupCheck(files, environment.runtime)];
+    for (const parent of chain) {
+      const check = await verifyBackupCheck(parent, environment.runtime);
+      checks.push({
+        ...check,
+        id: `pg_verifybackup:${parent.record.id}`,
+        message: `backup ${parent.record.id} of the chain: ${check.message}`,
+      });
+    }
+    return checks;
+  } finally {
+    await environment.dispose();
+  }
+}
+
+/** What every copy of a physical drill reads: the backup as stored and as restored, its chain, the phases spent before. */
+interface PhysicalRestorable {
+  repo: LocalRepository;
+  backup: StoredBackup<PhysicalBackupRecord>;
+  plaintext: PlaintextBackup;
+  files: StoredBackup<PhysicalBackupRecord>;
+  chain: { chain: Array<StoredBackup<PhysicalBackupRecord>> } | null;
+  phases: Phase[];
+}
+
+// WAL replay to each target on the copies the plan makes; returns the measured RPO if `latest` ran.
+async function restorePhysicalCopies(
+  scenario: Scenario,
+  deps: DrillDeps,
+  result: RunResult,
+  { repo, backup, plaintext, files, chain, phases }: PhysicalRestorable,
+  verifying: AlongsideCopy<CheckResult[]> | null,
+): Promise<ObjectiveResult | null> {
+  const { log, clock } = deps;
+  const physical = backup.record.physical;
   const expectations = (await repo.readExpectations(backup))?.expectations ?? null;
   const history = await readHistory(repo, backup);
   // Another tool's WAL archive: the external backup's restoreWal as recorded, or the url source's restoreCommand.
@@ -366,6 +434,7 @@ async function restorePhysicalTargets(
             jobs: scenario.backup.jobs,
             sharedPhases: phases,
             recoveryTimeoutMs: RECOVERY_TIMEOUT_MS,
+            ...(verifying ? { alongsideCopy: verifying } : {}),
             ...(deps.afterRestore ? { afterRestore: deps.afterRestore } : {}),
             ...(scenario.restore.upgrade ? { upgrade: scenario.restore.upgrade } : {}),
           },

@@ -35,6 +35,7 @@ import { restoredMarkersCheck } from '../checks/markers.ts';
 import type { AfterRestoreHook } from './restore-dump-target.ts';
 import type { ContainerWalCopy } from './container-wal.ts';
 import { upgradeAfterRecovery, upgradeNeedsNewerMajor } from './upgrade-target.ts';
+import type { BesideCopy } from '../restore/alongside.ts';
 
 /** Targets for one copy, in the order replay reaches them (drill/replay-groups.ts decides which and in what order). */
 export interface PhysicalCopyInput {
@@ -66,6 +67,8 @@ export interface PhysicalCopyInput {
   afterRestore?: AfterRestoreHook;
   /** After recovery: pg_upgrade into a newer major, whose cluster the data checks then run on. */
   upgrade?: UpgradeSpec;
+  /** pg_verifybackup running beside the first copy: each copy's first restore counts its wait after the copy. */
+  alongsideCopy?: BesideCopy;
 }
 
 /** A restore's result, and its last replayed commit time (for RPO). */
@@ -214,6 +217,7 @@ async function restoreOnOneCopy(
           recoveryTimeoutMs: input.recoveryTimeoutMs,
           targetLabel: target.label,
           holdInRecovery: index < targets.length - 1,
+          ...(input.alongsideCopy ? { alongsideCopy: input.alongsideCopy } : {}),
         };
         if (from === null) {
           context.copyPhases.push({ name: 'environment', durationMs: Math.round(clock.now() - started) });

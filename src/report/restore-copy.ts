@@ -28,7 +28,13 @@ export function describeSharedCopy(shared: SharedCopy): string {
   return `${where} (${how})`;
 }
 
-/** A phase's name, marked when it was spent once for several targets of a shared copy. */
+/**
+ * A phase's name, marked when it was spent once for several targets of a shared copy, and when it ran beside another
+ * phase (its duration is then only the wait after that one), e.g. "pg_verifybackup (beside the copy, 630 ms in all; the wait after it)".
+ */
 export function phaseName(phase: Phase): string {
-  return phase.reused ? `${phase.name} (shared)` : phase.name;
+  const name = phase.reused ? `${phase.name} (shared)` : phase.name;
+  if (!phase.alongside) return name;
+  const { phase: beside, ranMs } = phase.alongside;
+  return `${name} (beside the ${beside}${ranMs === undefined ? '' : `, ${formatDuration(ranMs)} in all`}; the wait after it)`;
 }

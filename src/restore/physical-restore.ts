@@ -27,6 +27,7 @@ import {
 import { readConfigTree } from './config-files.ts';
 import { readRecoveryLog, type RecoveryEvidence } from './recovery-proof.ts';
 import { externalWalCommand, materialiseExternal } from '../backup/external/materialise.ts';
+import type { BesideCopy } from './alongside.ts';
 
 export interface PhysicalRestoreInput {
   backup: StoredBackup<PhysicalBackupRecord>;
@@ -46,6 +47,8 @@ export interface PhysicalRestoreInput {
    * the last restore of a copy, checked on a promoted server as always.
    */
   holdInRecovery?: boolean;
+  /** Work running beside the copy (pg_verifybackup): waited for once the copy is made, before the server starts. */
+  alongsideCopy?: BesideCopy;
 }
 
 /** Where replay stopped, as the server itself reports it. */
@@ -144,6 +147,7 @@ export async function restorePhysical(
             : 'copy',
       durationMs: copy.durationMs,
     });
+    if (input.alongsideCopy) phases.push(await input.alongsideCopy.phaseAfterCopy(clock));
     if (outcome.copy) outcome.copy = await priceFullCopy(outcome.copy, cluster.dir);
     if (copy.value) {
       outcome.snapshotFindings = copy.value.findings;

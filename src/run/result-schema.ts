@@ -27,6 +27,12 @@ const phase = z.strictObject({
     .boolean()
     .optional()
     .describe("spent once for a copy several targets replayed on in turn; counted in each one's recovery time"),
+  alongside: z
+    .strictObject({ phase: z.string(), ranMs: duration.optional() })
+    .optional()
+    .describe(
+      'ran at the same time as the named phase (pg_verifybackup beside the copy): durationMs counts only the wait once that phase had ended; ranMs is how long it ran in all',
+    ),
 });
 
 const copy = z.strictObject({

@@ -62,6 +62,11 @@ export interface Phase {
    * targets): counted in each of those restores' recovery time, as a restore to that target alone would spend it.
    */
   reused?: boolean;
+  /**
+   * Ran at the same time as another phase of the restore (pg_verifybackup beside the copy): `durationMs` counts only
+   * the wait once that phase had ended, and `ranMs` is how long it ran in all (absent when it failed to run).
+   */
+  alongside?: { phase: string; ranMs?: number };
 }
 
 /** Targets on one timeline replayed in order on one copy: where this restore stands among them. */

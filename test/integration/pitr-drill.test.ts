@@ -109,6 +109,27 @@ test('scenarios/pitr.yaml passes: every target reached where asked, proved by th
   assert.match(rpo!.basis, /^measured/);
 });
 
+test('pg_verifybackup runs beside the first copy: every restore counts the wait after its copy once, the check keeps its place', () => {
+  const verify = pitr.checks.find((c) => c.id === 'pg_verifybackup')!;
+  const ids = pitr.checks.map((c) => c.id);
+  assert.equal(ids.indexOf('pg_verifybackup'), ids.indexOf('manifest') + 1, ids.join(', '));
+  for (const restore of pitr.restores) {
+    const names = restore.phases.map((p) => p.name);
+    const at = names.indexOf('pg_verifybackup');
+    assert.equal(names.lastIndexOf('pg_verifybackup'), at, `${restore.target}: counted once (${names.join(', ')})`);
+    assert.equal(names[at - 1], 'copy', `${restore.target}: right after its copy (${names.join(', ')})`);
+    assert.ok(names.indexOf('WAL replay') > at, `${restore.target}: before its replay (${names.join(', ')})`);
+    const phase = restore.phases[at]!;
+    assert.equal(phase.alongside?.phase, 'copy');
+    const ran = phase.alongside.ranMs!;
+    assert.ok(ran >= verify.durationMs, `${restore.target}: ran ${ran} ms, its environment and pg_verifybackup`);
+    assert.ok(
+      phase.durationMs <= ran,
+      `${restore.target}: waited ${phase.durationMs} ms, at most the ${ran} ms it ran`,
+    );
+  }
+});
+
 // The stop line each target of scenarios/pitr.yaml must log, in the server's words.
 function expectedStops(): Record<string, RegExp> {
   const [b1, b2] = history.markers;

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { describeCopy, describeSharedCopy } from '../../../src/report/restore-copy.ts';
+import { describeCopy, describeSharedCopy, phaseName } from '../../../src/report/restore-copy.ts';
 import { renderMarkdown } from '../../../src/report/markdown.ts';
 import { renderHtml } from '../../../src/report/html.ts';
 import { passingResult, restore } from './sample-result.ts';
@@ -85,4 +85,16 @@ test('a restore on a shared copy says where it stands, and its shared phases are
     describeSharedCopy({ first: 'immediate', position: 1, targets: 1, checkedInRecovery: true }),
     /^the only target its copy served .*\(checked read-only while paused in recovery\)$/,
   );
+});
+
+test('phaseName says a phase ran beside another and counts only the wait after it', () => {
+  assert.equal(
+    phaseName({ name: 'pg_verifybackup', durationMs: 12, alongside: { phase: 'copy', ranMs: 630 } }),
+    'pg_verifybackup (beside the copy, 630 ms in all; the wait after it)',
+  );
+  assert.equal(
+    phaseName({ name: 'pg_verifybackup', durationMs: 12, reused: true, alongside: { phase: 'copy' } }),
+    'pg_verifybackup (shared) (beside the copy; the wait after it)',
+  );
+  assert.equal(phaseName({ name: 'copy', durationMs: 700 }), 'copy');
 });
