@@ -27,6 +27,12 @@ export interface CopyTiming {
   ms: number;
 }
 
+// The filesystem's type as mounted (ext4, btrfs, xfs); `stat -f` names ext4 "ext2/ext3" (they share one magic number).
+async function filesystemOf(dir: string): Promise<string> {
+  const mounted = await run('findmnt', ['-n', '-o', 'FSTYPE', '-T', dir]).catch(() => null);
+  return mounted?.stdout.trim() || (await run('stat', ['-f', '-c', '%T', dir])).stdout.trim();
+}
+
 /** `dd if=/dev/zero bs=1M count=1024 conv=fdatasync` into `dir`: every byte on the disk before the clock stops. */
 export async function sequentialWriteRate(dir: string): Promise<DiskRate> {
   const file = join(dir, 'dd-probe');
@@ -35,7 +41,7 @@ export async function sequentialWriteRate(dir: string): Promise<DiskRate> {
   const ms = performance.now() - started;
   await rm(file, { force: true });
   const bytes = PROBE_MIB * 1024 * 1024;
-  const filesystem = (await run('stat', ['-f', '-c', '%T', dir])).stdout.trim();
+  const filesystem = await filesystemOf(dir);
   return { bytes, ms, mbPerSecond: bytes / 1e6 / (ms / 1000), filesystem };
 }
 
