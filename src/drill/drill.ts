@@ -37,8 +37,8 @@ import { readHistory } from '../repository/history.ts';
 import { missingUpgradeImage, openEnvironment } from '../env/environment.ts';
 import { copyRestoreCommand } from '../source/archive-command.ts';
 import { WalArchive } from '../repository/wal-archive.ts';
-import { isPhysicalBackup, type LocalRepository, type StoredBackup } from '../repository/local-repository.ts';
-import type { PhysicalBackupRecord } from '../repository/backup-record.ts';
+import type { LocalRepository, StoredBackup } from '../repository/local-repository.ts';
+import type { DumpBackupRecord, PhysicalBackupRecord } from '../repository/backup-record.ts';
 import { openPlaintextBackup, type PlaintextBackup } from '../restore/plaintext-backup.ts';
 import { openPlaintextWal } from '../restore/plaintext-wal.ts';
 import { AlongsideCopy } from '../restore/alongside.ts';
@@ -168,10 +168,14 @@ async function drillSteps(scenario: Scenario, deps: DrillDeps, keys: EvidenceKey
     // Step 5: one restore per target (and version), each into its own disposable environment.
     const restorable: Restorable = { repo, backup, plaintext, shared };
     let rpo: ObjectiveResult | null = null;
-    if (isPhysicalBackup(backup)) {
-      rpo = await restorePhysicalTargets(scenario, deps, result, { ...restorable, backup });
+    const record = backup.record;
+    if (record.method === 'dump') {
+      await restoreDumpTargets(scenario, deps, result, { ...restorable, backup: { record, dir: backup.dir } });
     } else {
-      await restoreDumpTargets(scenario, deps, result, restorable);
+      rpo = await restorePhysicalTargets(scenario, deps, result, {
+        ...restorable,
+        backup: { record, dir: backup.dir },
+      });
     }
     // Step 6: objectives against what was measured.
     result.objectives = objectives(
@@ -200,7 +204,7 @@ async function restoreDumpTargets(
   scenario: Scenario,
   deps: DrillDeps,
   result: RunResult,
-  { repo, backup, plaintext, shared }: Restorable,
+  { repo, backup, plaintext, shared }: Restorable & { backup: StoredBackup<DumpBackupRecord> },
 ): Promise<void> {
   const versions = scenario.restore.matrix?.version ?? [scenario.restore.version ?? backup.record.source.major];
   const total = versions.length * scenario.restore.targets.length;
@@ -219,7 +223,7 @@ async function restoreDumpTargets(
         {
           repo,
           backup,
-          files: plaintext.backup,
+          files: { record: backup.record, dir: plaintext.backup.dir },
           mounts: plaintext.mounts,
           target,
           version,

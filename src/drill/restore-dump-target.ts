@@ -7,6 +7,7 @@ import { openEnvironment } from '../env/environment.ts';
 import { scoped, settleRestore } from './restore-shape.ts';
 import { RESTORE_TOOLS } from './plan.ts';
 import type { StoredBackup, LocalRepository } from '../repository/local-repository.ts';
+import type { DumpBackupRecord } from '../repository/backup-record.ts';
 import type { CheckResult, Phase, RestoreResult } from '../run/result.ts';
 import type { CheckSpec, Target } from '../scenario/types.ts';
 import { restoreDump, type DumpRestoreOptions } from '../restore/dump-restore.ts';
@@ -23,9 +24,9 @@ export interface DumpTargetInput {
   repo: LocalRepository;
   /** Where to restore: local binaries or a container image (default postgres:<version>). */
   environment: { kind: 'local' | 'docker'; image?: string; runLabel: string };
-  backup: StoredBackup;
+  backup: StoredBackup<DumpBackupRecord>;
   /** The backup's files as the restore reads them: the repository's, or a decrypted copy. */
-  files: StoredBackup;
+  files: StoredBackup<DumpBackupRecord>;
   /** Directories the environment must see besides the repository (a decrypted copy). */
   mounts: Array<{ path: string; readOnly: boolean }>;
   target: Target;
@@ -47,7 +48,7 @@ export async function restoreDumpTarget(input: DumpTargetInput, log: Logger, clo
     environment: { kind: 'local', version },
     reached: {
       kind: 'immediate',
-      proof: `pg_dump snapshot ${backup.record.dump?.snapshot ?? '?'} taken ${backup.record.startedAt}: a dump restores exactly to the snapshot it was taken in`,
+      proof: `pg_dump snapshot ${backup.record.dump.snapshot} taken ${backup.record.startedAt}: a dump restores exactly to the snapshot it was taken in`,
     },
     phases,
     checks,

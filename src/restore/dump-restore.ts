@@ -7,6 +7,7 @@ import { ToolError } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
 import type { Cluster } from '../env/cluster.ts';
 import type { StoredBackup } from '../repository/local-repository.ts';
+import type { DumpBackupRecord } from '../repository/backup-record.ts';
 import { ident, pinnedToolEnv } from '../expectations/session.ts';
 import { timed, type Clock } from '../core/clock.ts';
 import type { Phase } from '../run/result.ts';
@@ -30,15 +31,13 @@ export interface DumpRestoreOutcome {
 
 /** Restore `backup` into the running `cluster`; tool errors become findings, not exceptions. */
 export async function restoreDump(
-  backup: StoredBackup,
+  backup: StoredBackup<DumpBackupRecord>,
   cluster: Cluster,
   options: DumpRestoreOptions,
   log: Logger,
   clock: Clock,
 ): Promise<DumpRestoreOutcome> {
   const dump = backup.record.dump;
-  // Cannot happen: callers restore a dump only after dispatching on the record's method.
-  if (!dump) throw new Error(`backup ${backup.record.id} is not a dump backup`);
   const phases: Phase[] = [];
 
   // Step 1: roles and tablespaces, the tablespaces moved into this environment's own directory.
