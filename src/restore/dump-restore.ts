@@ -3,6 +3,7 @@
 import { join } from 'node:path';
 import { readFile } from 'node:fs/promises';
 import { relocateTablespaces, tablespaceDirName, type RelocatedTablespace } from './globals-tablespaces.ts';
+import { firstBackslashLine, newKey, psqlErrorLines, restrictedScript } from './globals-script.ts';
 import { ToolError } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
 import type { Cluster } from '../env/cluster.ts';
@@ -114,16 +115,49 @@ async function restoreGlobals(
   } finally {
     await admin.end();
   }
+  // psql's backslash commands would run on this host: the file runs restricted, or not at all when it holds one and
+  // this psql cannot restrict them. As the cluster's user, never as the drill's.
+  const restricts = await psqlRestricts(cluster);
+  const unsafe = restricts ? null : firstBackslashLine(relocated.sql);
+  if (unsafe)
+    return {
+      errors: [
+        ...relocated.problems,
+        `the globals file was not run: its line ${unsafe.line} holds a backslash (${unsafe.text}), which psql would run as a command on this host, and ${cluster.runtime.describe()}'s psql cannot refuse them (\\restrict came with PostgreSQL 13.22, 14.19, 15.14, 16.10 and 17.6): restore with a client of one of those minors or later`,
+      ],
+      tablespaces: relocated.tablespaces,
+    };
   const run = await cluster.runtime.tool('psql', ['-X', '-q', '-d', cluster.conninfo('postgres'), '-f', '-'], {
-    input: relocated.sql,
+    input: restricts ? restrictedScript(relocated.sql) : relocated.sql,
     label: 'psql (globals)',
+    asClusterUser: true,
   });
   // The restore cluster's own superuser already exists, so that error is expected.
   const own = new RegExp(`role "${cluster.connection.user}" already exists`);
   return {
-    errors: [...relocated.problems, ...errorLines(run.stderr).filter((line) => !own.test(line))],
+    errors: [
+      ...relocated.problems,
+      ...psqlErrorLines(run.stderr).map((line) => `psql refused a line of the globals file: ${line}`),
+      ...errorLines(run.stderr).filter((line) => !own.test(line)),
+    ],
     tablespaces: relocated.tablespaces,
   };
+}
+
+// Whether this psql knows \restrict (it refuses every other backslash command until \unrestrict with the same key).
+async function psqlRestricts(cluster: Cluster): Promise<boolean> {
+  const key = newKey();
+  try {
+    await cluster.runtime.tool(
+      'psql',
+      ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', cluster.conninfo('postgres'), '-f', '-'],
+      { input: `\\restrict ${key}\n\\unrestrict ${key}\n`, label: 'psql (\\restrict probe)', asClusterUser: true },
+    );
+    return true;
+  } catch (error) {
+    if (error instanceof ToolError) return false;
+    throw error;
+  }
 }
 
 // A fresh cluster already has postgres and template1: a dump of one of them replaces it.

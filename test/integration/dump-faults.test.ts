@@ -3,6 +3,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile, writeFile, readdir, stat, truncate, open } from 'node:fs/promises';
 import { join } from 'node:path';
+import { tmpdir } from 'node:os';
 import { cli } from '../helpers/cli.ts';
 import { workspace, dumpScenario, type Workspace } from '../helpers/workspace.ts';
 import { loadScenario } from '../../src/scenario/load.ts';
@@ -124,6 +125,28 @@ test('a role missing from the globals makes the restore with owners fail, naming
   const roles = check(result, 'roles');
   assert.equal(roles?.status, 'failed');
   assert.match(roles!.message, /shop_owner/);
+});
+
+test('backslash commands written into the globals file never run on the drill host, and the restore fails naming them', async () => {
+  const { repository, backup } = await cloneRepository('globals-commands');
+  // Where the cluster's user could write, were the commands run (as it, or as the drill's user).
+  const marker = join(tmpdir(), `recoverable-globals-commands-${process.pid}`);
+  const globals = join(backup, 'globals.sql');
+  // Without pg_dumpall's own \restrict line (whoever edits the file removes it), at a line's start and in mid-line.
+  const lines = (await readFile(globals, 'utf8')).split('\n').filter((line) => !/^\\(un)?restrict /.test(line));
+  lines.push(`\\! touch ${marker}-shell`, `select 1 \\o | touch ${marker}-pipe`, 'select 2;');
+  await writeFile(globals, lines.join('\n'));
+  await writeFile(join(backup, MANIFEST_FILE), JSON.stringify(await buildManifest(backup)));
+  const { exitCode, result } = await drillCli(repository, 'globals-commands');
+  assert.equal(exitCode, 1);
+  assert.equal(check(result, 'manifest')?.status, 'passed', 'an unsigned repository: only the content can tell');
+  await assert.rejects(stat(`${marker}-shell`), /ENOENT/, '\\! did not run');
+  await assert.rejects(stat(`${marker}-pipe`), /ENOENT/, '\\o | did not run');
+  const globalsCheck = check(result, 'restore:globals');
+  assert.equal(globalsCheck?.status, 'failed');
+  assert.match(globalsCheck!.message, /psql refused a line of the globals file: .*backslash commands are restricted/);
+  // The roles the file creates still come back: only the commands were refused.
+  assert.equal(check(result, 'roles')?.status, 'passed', check(result, 'roles')?.message);
 });
 
 // Change the restored database between restore and checks, as damage or a bad restore would.
