@@ -74,7 +74,8 @@ export async function restoreDumpTarget(input: DumpTargetInput, log: Logger, clo
       await cluster.start();
       phases.push({ name: 'environment', durationMs: Math.round(clock.now() - started) });
       // Step 2: globals, pg_restore, analyze.
-      const restored = await restoreDump(input.files, cluster, input.options, log, clock);
+      const sourceBootstrap = await bootstrapOf(input);
+      const restored = await restoreDump(input.files, cluster, { ...input.options, sourceBootstrap }, log, clock);
       phases.push(...restored.phases);
       // What pg_restore warned about, and what the server itself logged as a warning while restoring.
       const serverWarnings = (await cluster.readLog())
@@ -126,4 +127,15 @@ export async function restoreDumpTarget(input: DumpTargetInput, log: Logger, clo
     },
     result,
   );
+}
+
+// The source's bootstrap superuser as the backup's expectations name it (none: expectations missing or of an older kind).
+async function bootstrapOf(input: DumpTargetInput): Promise<string | null> {
+  const stored = await input.repo.readExpectations(input.backup).catch(() => null);
+  const roles: unknown[] = stored?.expectations.roles ?? [];
+  const bootstrap = roles.find(
+    (r): r is { name: string; bootstrap: true } =>
+      typeof r === 'object' && r !== null && 'bootstrap' in r && r.bootstrap === true,
+  );
+  return bootstrap?.name ?? null;
 }

@@ -17,6 +17,8 @@ export interface DumpRestoreOptions {
   jobs: number;
   noOwner: boolean;
   noPrivileges: boolean;
+  /** The source's bootstrap superuser (the role initdb made), as its expectations name it; null when they do not. */
+  sourceBootstrap?: string | null;
 }
 
 /** What went wrong while restoring, as the tools said it; empty arrays when all went well. */
@@ -42,7 +44,9 @@ export async function restoreDump(
   const phases: Phase[] = [];
 
   // Step 1: roles and tablespaces, the tablespaces moved into this environment's own directory.
-  const globals = await timed(clock, () => restoreGlobals(cluster, join(backup.dir, dump.globalsFile)));
+  const globals = await timed(clock, () =>
+    restoreGlobals(cluster, join(backup.dir, dump.globalsFile), options.sourceBootstrap ?? null, log),
+  );
   phases.push({ name: 'restore globals', durationMs: globals.durationMs });
 
   // Step 2: the database with its own properties (owner, settings, grants, comment, locale, per-role settings):
@@ -93,6 +97,8 @@ export async function restoreDump(
 async function restoreGlobals(
   cluster: Cluster,
   file: string,
+  sourceBootstrap: string | null,
+  log: Logger,
 ): Promise<{ errors: string[]; tablespaces: RelocatedTablespace[] }> {
   const root = join(cluster.dir, 'tablespaces');
   const taken = new Set<string>();
@@ -115,6 +121,16 @@ async function restoreGlobals(
   } finally {
     await admin.end();
   }
+  // A source whose bootstrap superuser has another name and which has a role named like this environment's (a managed
+  // service's "postgres" without SUPERUSER): its globals would strip this environment's superuser of its rights. The
+  // environment's bootstrap role takes the source's bootstrap name instead, so every role comes back as it was.
+  const own = cluster.connection.user;
+  if (sourceBootstrap && sourceBootstrap !== own && createdRoles(relocated.sql).has(own)) {
+    log.info(
+      `the source's bootstrap superuser is ${sourceBootstrap} and its ${own} is another role: this environment's bootstrap superuser is renamed ${sourceBootstrap}`,
+    );
+    await renameBootstrap(cluster, sourceBootstrap);
+  }
   // psql's backslash commands would run on this host: the file runs restricted, or not at all when it holds one and
   // this psql cannot restrict them. As the cluster's user, never as the drill's.
   const restricts = await psqlRestricts(cluster);
@@ -133,15 +149,48 @@ async function restoreGlobals(
     asClusterUser: true,
   });
   // The restore cluster's own superuser already exists, so that error is expected.
-  const own = new RegExp(`role "${cluster.connection.user}" already exists`);
+  const exists = new RegExp(`role "${cluster.connection.user}" already exists`);
   return {
     errors: [
       ...relocated.problems,
       ...psqlErrorLines(run.stderr).map((line) => `psql refused a line of the globals file: ${line}`),
-      ...errorLines(run.stderr).filter((line) => !own.test(line)),
+      ...errorLines(run.stderr).filter((line) => !exists.test(line)),
     ],
     tablespaces: relocated.tablespaces,
   };
+}
+
+/** The roles a pg_dumpall globals file creates (`CREATE ROLE name;`, the name quoted as pg_dumpall quotes it). */
+export function createdRoles(sql: string): Set<string> {
+  const names = new Set<string>();
+  for (const m of sql.matchAll(/^CREATE ROLE ("(?:[^"]|"")+"|[^\s;"]+);$/gm))
+    names.add(m[1]!.startsWith('"') ? m[1]!.slice(1, -1).replace(/""/g, '"') : m[1]!);
+  return names;
+}
+
+// Rename the environment's bootstrap role (the one the drill connects as) through a superuser of a moment, dropped after.
+async function renameBootstrap(cluster: Cluster, name: string): Promise<void> {
+  const own = cluster.connection.user;
+  const helper = `recoverable_rename_${newKey().slice(0, 16)}`;
+  const as = async (user: string, sql: string): Promise<void> => {
+    cluster.connection.user = user;
+    const client = await cluster.connect('postgres');
+    try {
+      await client.query(sql);
+    } finally {
+      await client.end();
+    }
+  };
+  await as(own, `create role ${ident(helper)} superuser login`);
+  try {
+    await as(helper, `alter role ${ident(own)} rename to ${ident(name)}`);
+    cluster.connection.user = name;
+  } catch (error) {
+    cluster.connection.user = own;
+    throw error;
+  } finally {
+    await as(cluster.connection.user, `drop role ${ident(helper)}`);
+  }
 }
 
 // Whether this psql knows \restrict (it refuses every other backslash command until \unrestrict with the same key).

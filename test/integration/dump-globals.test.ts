@@ -121,6 +121,53 @@ test('a dump taken by a non-superuser backup role passes with roles bounded and 
   }
 });
 
+test('a source whose bootstrap superuser is not postgres and whose postgres is an ordinary role restores with every role as it was', async () => {
+  const repository = join(ws.dir, 'repo-bootstrap');
+  const { cluster, url } = await sourceCluster(repository);
+  try {
+    // As a managed service has it: the bootstrap superuser is "admin", and "postgres" is a role without SUPERUSER.
+    const as = async (user: string, sql: string): Promise<void> => {
+      cluster.connection.user = user;
+      const client = await cluster.connect('postgres');
+      try {
+        await client.query(sql);
+      } finally {
+        await client.end();
+      }
+    };
+    await as('postgres', 'create role renamer superuser login');
+    await as('renamer', 'alter role postgres rename to admin');
+    await as('admin', 'drop role renamer');
+    await as('admin', 'create role postgres login nosuperuser createdb createrole');
+    await as('admin', 'create database app owner postgres');
+    cluster.connection.user = 'postgres';
+    const client = await cluster.connect('app');
+    try {
+      await client.query(`create table items (id int primary key, name text);
+        insert into items select i, 'item ' || i from generate_series(1, 200) i`);
+    } finally {
+      await client.end();
+    }
+    cluster.connection.user = 'admin';
+    const source = url.replace('user=postgres', 'user=admin').replace('dbname=postgres', 'dbname=app');
+    const result = await drill(
+      'bootstrap',
+      urlScenario('bootstrap', source, repository).replace('roles]', 'roles, amcheck]'),
+    );
+    assert.equal(result.verdict, 'passed', result.summary);
+    for (const id of ['restore:globals', 'restore:pg_restore', 'roles', 'amcheck', 'database:owner'])
+      assert.equal(check(result, id).status, 'passed', `${id}: ${check(result, id).message}`);
+    assert.match(check(result, 'roles').message, /^all \d+ roles match/);
+    assert.doesNotMatch(
+      check(result, 'roles').message,
+      /own bootstrap superuser/,
+      'no role of the restore is tolerated',
+    );
+  } finally {
+    await cluster.dispose();
+  }
+});
+
 // The managed source puts part of the shop into tablespace "archive", outside its PGDATA.
 // A drill of the stored backup runs as the scenario that took it: `use` picks only a scenario's own backups.
 function tablespaceScenario(name: string, use?: string): string {

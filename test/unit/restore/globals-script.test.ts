@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { firstBackslashLine, newKey, psqlErrorLines, restrictedScript } from '../../../src/restore/globals-script.ts';
+import { createdRoles } from '../../../src/restore/dump-restore.ts';
 
 const DUMPALL = [
   '--',
@@ -53,4 +54,14 @@ test("psql's own errors are told from the server's", () => {
     'psql:<stdin>:7: error: backslash commands are restricted; only \\unrestrict is allowed',
     'psql:<stdin>:11: error: invalid command \\foo',
   ]);
+});
+
+test('the roles a globals file creates, named as pg_dumpall quotes them', () => {
+  const sql = [
+    'CREATE ROLE admin;',
+    'CREATE ROLE "Weird ""one""";',
+    'ALTER ROLE admin WITH SUPERUSER;',
+    '  CREATE ROLE no;',
+  ];
+  assert.deepEqual([...createdRoles(sql.join('\n'))], ['admin', 'Weird "one"']);
 });
