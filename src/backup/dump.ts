@@ -117,6 +117,10 @@ export async function takeDumpBackup(
       const expectations = (settled[1] as PromiseFulfilledResult<Awaited<ReturnType<typeof captureExpectations>>>)
         .value;
       const dumpVersion = (settled[3] as PromiseFulfilledResult<string>).value;
+      // What the tools left out or doubted, in their words: the drill reports it, and fails what was not dumped.
+      const warnings = [settled[0], settled[2]].flatMap((step) =>
+        step.status === 'fulfilled' ? toolWarnings(step.value.stderr) : [],
+      );
       expectations.sequences = markUnmovedDuringDump(sequences, await readSequences());
       await client.query('commit');
       // Step 3: store the expectations next to the dump, then make the backup visible.
@@ -146,6 +150,7 @@ export async function takeDumpBackup(
           collate: info.collate,
           ctype: info.ctype,
           pgDumpVersion: dumpVersion,
+          ...(warnings.length ? { warnings } : {}),
         },
         expectationsFile: EXPECTATIONS_FILE,
       });
@@ -155,6 +160,15 @@ export async function takeDumpBackup(
       await Promise.all([client, ...scanSessions].map((c) => c.end().catch(() => undefined)));
     }
   });
+}
+
+/** pg_dump's and pg_dumpall's warnings ("pg_dump: warning: ..."), each once, without the program's prefix. */
+export function toolWarnings(stderr: string): string[] {
+  const lines = stderr.split('\n').flatMap((line) => {
+    const m = /^(pg_dump(?:all)?): warning: (.+)$/.exec(line.trim());
+    return m ? [`${m[1]}: ${m[2]}`] : [];
+  });
+  return [...new Set(lines)];
 }
 
 // Something the backup role may not read: the backup cannot be complete, and the fix is a grant on the source (exit 3).

@@ -1,4 +1,5 @@
 // One restore of a dump backup into a fresh local environment, with its checks.
+import { fail, pass } from '../run/check.ts';
 import type { Logger } from '../core/log.ts';
 import { timed, type Clock } from '../core/clock.ts';
 import { BackupUnusableError } from '../core/errors.ts';
@@ -93,6 +94,11 @@ export async function restoreDumpTarget(input: DumpTargetInput, log: Logger, clo
       checks.push(
         restoreStepCheck('restore:pg_restore', `pg_restore completed without errors`, restored.restoreErrors),
       );
+      const dumpWarnings = backup.record.dump.warnings ?? [];
+      if (dumpWarnings.length) {
+        result.warnings = [...(result.warnings ?? []), ...dumpWarnings.map((w) => `when the backup was taken, ${w}`)];
+        checks.push(dumpLeftOutCheck(dumpWarnings));
+      }
       if (input.afterRestore) await input.afterRestore(cluster, restored.database);
       // Step 3: tablespaces in this environment's own directory, then the checks against the backup's expectations.
       const tablespaces = await readTablespaceLocations(cluster);
@@ -138,4 +144,31 @@ async function bootstrapOf(input: DumpTargetInput): Promise<string | null> {
       typeof r === 'object' && r !== null && 'bootstrap' in r && r.bootstrap === true,
   );
   return bootstrap?.name ?? null;
+}
+
+/**
+ * What pg_dump said it did not dump (subscriptions for a backup role that is not a superuser, ...): the restore cannot
+ * have it, so the backup fails naming it. Its other warnings are reported, not judged.
+ */
+export function dumpLeftOutCheck(warnings: readonly string[]): CheckResult {
+  const leftOut = warnings.filter((w) => /\bnot dumped\b/.test(w));
+  return leftOut.length
+    ? fail(
+        'backup',
+        'backup:pg_dump-left-out',
+        'exact',
+        'everything dumped',
+        leftOut,
+        `the dump left out what the source has: ${leftOut.join('; ')}`,
+        0,
+      )
+    : pass(
+        'backup',
+        'backup:pg_dump-left-out',
+        'exact',
+        'everything dumped',
+        'everything dumped',
+        `pg_dump left nothing out (its warnings: ${warnings.join('; ')})`,
+        0,
+      );
 }

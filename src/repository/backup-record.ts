@@ -17,6 +17,8 @@ export interface DumpDetails {
   ctype: string;
   /** pg_dump's version (must not be older than the server's). */
   pgDumpVersion: string;
+  /** What pg_dump and pg_dumpall warned of while taking it ("subscriptions not dumped ..."); absent when nothing. */
+  warnings?: string[];
 }
 
 /** A tablespace of a physical backup: its OID, name, where it lived on the source, and where it is in the backup. */

@@ -168,6 +168,49 @@ test('a source whose bootstrap superuser is not postgres and whose postgres is a
   }
 });
 
+test('what pg_dump says it did not dump (a subscription, for a backup role without SUPERUSER) fails the backup naming it', async () => {
+  const repository = join(ws.dir, 'repo-left-out');
+  const { cluster, url } = await sourceCluster(repository);
+  try {
+    const admin = await cluster.connect('postgres');
+    try {
+      await admin.query('create database subs');
+      await admin.query('create role lp_dump login in role pg_read_all_data');
+    } finally {
+      await admin.end();
+    }
+    const subs = await cluster.connect('subs');
+    try {
+      await subs.query('create table items (id int primary key)');
+      await subs.query(`create subscription sub1 connection 'host=192.0.2.1 dbname=none' publication pub_x
+        with (connect = false, enabled = false, create_slot = false, slot_name = none)`);
+    } finally {
+      await subs.end();
+    }
+    const as = (role: string): string =>
+      url.replace('user=postgres', `user=${role}`).replace('dbname=postgres', 'dbname=subs');
+    const limited = await drill('left-out', urlScenario('left-out', as('lp_dump'), repository));
+    assert.equal(limited.verdict, 'failed', limited.summary);
+    const leftOut = check(limited, 'backup:pg_dump-left-out');
+    assert.equal(leftOut.status, 'failed');
+    assert.match(leftOut.message, /the dump left out what the source has: pg_dump: subscriptions not dumped/);
+    assert.ok(
+      (limited.restores[0]!.warnings ?? []).some((w) =>
+        /^when the backup was taken, pg_dump: subscriptions not dumped/.test(w),
+      ),
+    );
+    // A superuser dumps the subscription: nothing is left out, and no such check is needed.
+    const full = await drill('dumped', urlScenario('dumped', as('postgres'), repository));
+    assert.equal(
+      full.restores[0]!.checks.find((c) => c.id === 'backup:pg_dump-left-out'),
+      undefined,
+    );
+    assert.ok(!(full.restores[0]!.warnings ?? []).some((w) => /not dumped/.test(w)));
+  } finally {
+    await cluster.dispose();
+  }
+});
+
 // The managed source puts part of the shop into tablespace "archive", outside its PGDATA.
 // A drill of the stored backup runs as the scenario that took it: `use` picks only a scenario's own backups.
 function tablespaceScenario(name: string, use?: string): string {
