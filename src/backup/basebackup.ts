@@ -92,6 +92,9 @@ export async function takeBasebackup(
       );
     }
     log.info(`pg_basebackup of ${source.describe()}`);
+    // The tool's version line is asked beside the copy, not after it: the backup is complete sooner.
+    const toolVersion = runtime.tool('pg_basebackup', ['--version']).then((r) => r.stdout.trim());
+    toolVersion.catch(() => undefined); // awaited below; a failed copy must not leave it unhandled
     const copyStarted = clock.now();
     const result = await runtime.tool('pg_basebackup', args, { env: source.toolEnv() }).catch((error: unknown) => {
       throw replicationRefusal(error, role) ?? error;
@@ -129,7 +132,6 @@ export async function takeBasebackup(
     }
     const finishedAt = clock.date().toISOString();
     const durationMs = Math.round(clock.now() - started);
-    const toolVersion = (await runtime.tool('pg_basebackup', ['--version'])).stdout.trim();
     // Step 4: a managed source's markers, inside the backup before it is committed: no backup without its history.
     const historyFile = options.afterBackup
       ? await writeHistory(
@@ -159,7 +161,7 @@ export async function takeBasebackup(
         superuser: facts.superuser,
         tablespaces,
         hazards,
-        toolVersion,
+        toolVersion: await toolVersion,
         ...(base
           ? {
               incremental: incrementalDetails(base, await readFile(join(staged.dir, DATA_DIR, 'backup_label'), 'utf8')),
