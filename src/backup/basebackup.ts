@@ -12,13 +12,12 @@ import { systemClock, type Clock } from '../core/clock.ts';
 import type { Runtime } from '../env/runtime.ts';
 import type { Source } from '../source/source.ts';
 import type { LocalRepository, StoredBackup } from '../repository/local-repository.ts';
-import type { StoredExpectations, TablespaceRecord } from '../repository/backup-record.ts';
+import { EXPECTATIONS_FILE, type StoredExpectations, type TablespaceRecord } from '../repository/backup-record.ts';
 import type { Expectations } from '../expectations/capture.ts';
 import { writeHistory, type SourceHistory } from '../repository/history.ts';
 import { sourceRecord } from '../source/source-record.ts';
 import { WalArchive } from '../repository/wal-archive.ts';
 import { segmentName } from '../repository/wal-names.ts';
-import { EXPECTATIONS_FILE } from './dump.ts';
 import { incrementalBase, incrementalDetails } from './incremental.ts';
 
 export const DATA_DIR = 'data';
