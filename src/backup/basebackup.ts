@@ -1,4 +1,5 @@
 // Basebackup: pg_basebackup plain format with a manifest, WAL streamed; complete once its stop segment is archived.
+import type pg from 'pg';
 import { pgClient } from '../core/pg-client.ts';
 import { dirname, join, relative } from 'node:path';
 import { readFile, writeFile, mkdir, rm, symlink } from 'node:fs/promises';
@@ -11,13 +12,12 @@ import { systemClock, type Clock } from '../core/clock.ts';
 import type { Runtime } from '../env/runtime.ts';
 import type { Source } from '../source/source.ts';
 import type { LocalRepository, StoredBackup } from '../repository/local-repository.ts';
-import type { StoredExpectations, TablespaceRecord } from '../repository/backup-record.ts';
+import { EXPECTATIONS_FILE, type StoredExpectations, type TablespaceRecord } from '../repository/backup-record.ts';
 import type { Expectations } from '../expectations/capture.ts';
 import { writeHistory, type SourceHistory } from '../repository/history.ts';
 import { sourceRecord } from '../source/source-record.ts';
 import { WalArchive } from '../repository/wal-archive.ts';
 import { segmentName } from '../repository/wal-names.ts';
-import { EXPECTATIONS_FILE } from './dump.ts';
 import { incrementalBase, incrementalDetails } from './incremental.ts';
 
 export const DATA_DIR = 'data';
@@ -56,9 +56,12 @@ export async function takeBasebackup(
 ): Promise<StoredBackup> {
   const startedAt = clock.date();
   const started = clock.now();
-  const role = await requireReplication(source);
+  // One connection for the role's grant and the source's facts: each connection is a round trip and a backend start.
+  const { role, facts } = await withSourceClient(source, async (client) => {
+    const role = await requireReplication(source, client);
+    return { role, facts: await sourceFacts(source, client) };
+  });
   return repo.writeBackup(timeId(startedAt), async (staged) => {
-    const facts = await sourceFacts(source);
     const label = `recoverable ${staged.id}`;
     // Step 1: pg_basebackup, tablespaces mapped into the backup so nothing is written over the source's own paths.
     const tablespaces: TablespaceRecord[] = facts.tablespaces.map((t) => ({
@@ -92,6 +95,9 @@ export async function takeBasebackup(
       );
     }
     log.info(`pg_basebackup of ${source.describe()}`);
+    // The tool's version line is asked beside the copy, not after it: the backup is complete sooner.
+    const toolVersion = runtime.tool('pg_basebackup', ['--version']).then((r) => r.stdout.trim());
+    toolVersion.catch(() => undefined); // awaited below; a failed copy must not leave it unhandled
     const copyStarted = clock.now();
     const result = await runtime.tool('pg_basebackup', args, { env: source.toolEnv() }).catch((error: unknown) => {
       throw replicationRefusal(error, role) ?? error;
@@ -129,7 +135,6 @@ export async function takeBasebackup(
     }
     const finishedAt = clock.date().toISOString();
     const durationMs = Math.round(clock.now() - started);
-    const toolVersion = (await runtime.tool('pg_basebackup', ['--version'])).stdout.trim();
     // Step 4: a managed source's markers, inside the backup before it is committed: no backup without its history.
     const historyFile = options.afterBackup
       ? await writeHistory(
@@ -159,7 +164,7 @@ export async function takeBasebackup(
         superuser: facts.superuser,
         tablespaces,
         hazards,
-        toolVersion,
+        toolVersion: await toolVersion,
         ...(base
           ? {
               incremental: incrementalDetails(base, await readFile(join(staged.dir, DATA_DIR, 'backup_label'), 'utf8')),
@@ -222,26 +227,32 @@ function match(text: string, re: RegExp): string {
   return m[1];
 }
 
-// Facts of the source a restore needs: identity, WAL geometry, checksums, superuser, tablespaces.
-export async function sourceFacts(source: Source): Promise<SourceFacts> {
+// Facts of the source a restore needs: identity, WAL geometry, checksums, superuser, tablespaces (over `client` when given).
+export async function sourceFacts(source: Source, client?: pg.Client): Promise<SourceFacts> {
+  if (!client) return withSourceClient(source, (own) => sourceFacts(source, own));
+  const { rows } = await client.query<{ sysid: string; segsize: string; checksums: string; superuser: string }>(
+    `select (select system_identifier::text from pg_control_system()) as sysid, current_setting('wal_segment_size') as segsize,
+            current_setting('data_checksums') as checksums, (select rolname from pg_roles where oid = 10) as superuser`,
+  );
+  const spc = await client.query<{ oid: string; name: string; location: string }>(
+    `select oid::text, spcname as name, pg_tablespace_location(oid) as location from pg_tablespace where spcname not in ('pg_default', 'pg_global') order by oid`,
+  );
+  const r = rows[0]!;
+  return {
+    systemIdentifier: r.sysid,
+    walSegmentSize: parseSize(r.segsize),
+    dataChecksums: r.checksums === 'on',
+    superuser: r.superuser,
+    tablespaces: spc.rows,
+  };
+}
+
+// One short connection to the source, ended whatever happens.
+async function withSourceClient<T>(source: Source, body: (client: pg.Client) => Promise<T>): Promise<T> {
   const client = pgClient(source.clientConfig());
   await client.connect();
   try {
-    const { rows } = await client.query<{ sysid: string; segsize: string; checksums: string; superuser: string }>(
-      `select (select system_identifier::text from pg_control_system()) as sysid, current_setting('wal_segment_size') as segsize,
-              current_setting('data_checksums') as checksums, (select rolname from pg_roles where oid = 10) as superuser`,
-    );
-    const spc = await client.query<{ oid: string; name: string; location: string }>(
-      `select oid::text, spcname as name, pg_tablespace_location(oid) as location from pg_tablespace where spcname not in ('pg_default', 'pg_global') order by oid`,
-    );
-    const r = rows[0]!;
-    return {
-      systemIdentifier: r.sysid,
-      walSegmentSize: parseSize(r.segsize),
-      dataChecksums: r.checksums === 'on',
-      superuser: r.superuser,
-      tablespaces: spc.rows,
-    };
+    return await body(client);
   } finally {
     await client.end();
   }

@@ -11,7 +11,7 @@ import type { Clock } from '../core/clock.ts';
 import type { Runtime } from '../env/runtime.ts';
 import type { Source } from '../source/source.ts';
 import type { LocalRepository, StoredBackup } from '../repository/local-repository.ts';
-import type { StoredExpectations } from '../repository/backup-record.ts';
+import { EXPECTATIONS_FILE, type StoredExpectations } from '../repository/backup-record.ts';
 import { captureExpectations, captureSequences } from '../expectations/capture.ts';
 import { markUnmovedDuringDump } from '../expectations/sequence-position.ts';
 import { pinSession } from '../expectations/session.ts';
@@ -27,7 +27,6 @@ export interface DumpBackupOptions {
 
 export const GLOBALS_FILE = 'globals.sql';
 export const DUMP_DIR = 'db.dump';
-export const EXPECTATIONS_FILE = 'expectations.json';
 
 /** Take a dump backup of `source` into `repo`; visible only once complete. */
 export async function takeDumpBackup(

@@ -5,22 +5,19 @@ import type { Clock } from '../core/clock.ts';
 import { discoverBinaries, requireBinaries, type PgBin } from '../env/binaries.ts';
 import { EnvironmentError, ScenarioError } from '../core/errors.ts';
 import type { LocalRepository, StoredBackup } from '../repository/local-repository.ts';
-import { startManagedSource, type ManagedSource } from '../source/managed.ts';
+import type { ManagedSource } from '../source/managed.ts';
 import { LocalRuntime } from '../env/local-runtime.ts';
 import { openEnvironment } from '../env/environment.ts';
 import type { Runtime } from '../env/runtime.ts';
 import { openUrlSource } from '../source/url.ts';
 import type { Source } from '../source/source.ts';
-import { takeDumpBackup } from './dump.ts';
 import { takeBasebackup } from './basebackup.ts';
 import { backupToolRuntime, socketDirectories } from './tool-runtime.ts';
-import { takeManagedBasebackup } from './managed/basebackup.ts';
-import { takeManagedSnapshot } from './managed/snapshot.ts';
-import { managedRuntime } from './managed/runtime.ts';
-import { takeSnapshotBackup } from './snapshot/take.ts';
 import { DUMP_TOOLS } from './tools.ts';
-import { snapshotDriver } from './snapshot/drivers.ts';
 import { dumpImage, dumpMajor } from '../scenario/images.ts';
+
+// Each method's own steps (a dump's expectations capture, a managed source's cluster, a snapshot's drivers) are
+// imported when that method runs: a backup loads only what it takes.
 
 /** pg_dump must be at least the server's major: the installed one closest to `wanted` (the restore's major) that qualifies. */
 function dumpBinaries(sourceMajor: number, wanted: number): PgBin {
@@ -92,6 +89,10 @@ async function urlToolRuntime(
 /** Start or open the scenario's source. */
 export async function openSource(scenario: Scenario, repo: LocalRepository, log: Logger): Promise<Source> {
   if (scenario.source.kind === 'managed') {
+    const [{ managedRuntime }, { startManagedSource }] = await Promise.all([
+      import('./managed/runtime.ts'),
+      import('../source/managed.ts'),
+    ]);
     const { runtime, dispose } = await managedRuntime(scenario, repo, DUMP_TOOLS, log);
     log.info(`starting managed PostgreSQL ${runtime.version} source (${runtime.kind})`);
     return startManagedSource(scenario.source, runtime, log, { disposeRuntime: dispose });
@@ -115,13 +116,16 @@ export async function takeBackup(
     );
   }
   if (scenario.backup.method === 'snapshot') {
-    if (scenario.source.kind === 'managed') return takeManagedSnapshot(scenario, repo, log, clock);
+    if (scenario.source.kind === 'managed')
+      return (await import('./managed/snapshot.ts')).takeManagedSnapshot(scenario, repo, log, clock);
     return takeUrlSnapshot(scenario, repo, log, clock);
   }
   if (scenario.backup.method === 'basebackup') {
-    if (scenario.source.kind === 'managed') return takeManagedBasebackup(scenario, repo, log, clock);
+    if (scenario.source.kind === 'managed')
+      return (await import('./managed/basebackup.ts')).takeManagedBasebackup(scenario, repo, log, clock);
     return takeUrlBasebackup(scenario, repo, log, clock);
   }
+  const { takeDumpBackup } = await import('./dump.ts');
   const source = await openSource(scenario, repo, log);
   try {
     const fingerprints =
@@ -187,6 +191,10 @@ async function takeUrlSnapshot(
   clock: Clock,
 ): Promise<StoredBackup> {
   const snap = scenario.backup.snapshot!;
+  const [{ takeSnapshotBackup }, { snapshotDriver }] = await Promise.all([
+    import('./snapshot/take.ts'),
+    import('./snapshot/drivers.ts'),
+  ]);
   const source = await openSource(scenario, repo, log);
   try {
     const external = scenario.source.kind === 'url' && scenario.source.restoreCommand !== undefined;

@@ -1,27 +1,18 @@
 // `recoverable drill <scenario...>`: the main job.
-import { join } from 'node:path';
-import { appendFile } from 'node:fs/promises';
 import { loadDrillScenario } from '../drill/drill-environment.ts';
 import { drillVerdict } from '../drill/drill.ts';
-import { writeReports } from '../report/write.ts';
-import { renderMarkdown } from '../report/markdown.ts';
-import { endLine } from '../report/end-line.ts';
-import { errorAnnotations, stepSummaryFile } from '../report/github.ts';
 import { systemClock } from '../core/clock.ts';
 import { ExitCode, verdictExitCode } from './exit-code.ts';
-import { redactDeep, redactSecrets } from '../core/redact.ts';
+import { redactSecrets } from '../core/redact.ts';
 import { resolveEvidenceKeys } from '../evidence/scenario-keys.ts';
-import { writeEvidence } from '../evidence/bundle.ts';
 import type { CommandContext } from './context.ts';
-import { recordRun } from './drill-record.ts';
 import { exportMetrics, metricsTargets, withNewestBackups } from './metrics-output.ts';
 import type { ScenarioRuns } from '../metrics/drill-metrics.ts';
-import type { RunResult } from '../run/result.ts';
 
 /** Run each scenario's drill; the exit code is the worst of them (3 > 1 > 0). */
 export async function handler(args: Record<string, unknown>, ctx: CommandContext): Promise<number> {
   const files = args.scenario as string[];
-  const metrics = metricsTargets(args);
+  const metrics = await metricsTargets(args);
   const flag = args.environment as 'local' | 'docker' | undefined;
   // Load every scenario first: a bad one stops the run before anything starts.
   const scenarios = [];
@@ -30,6 +21,9 @@ export async function handler(args: Record<string, unknown>, ctx: CommandContext
     // Keys too: a missing or misplaced key is exit 2 before any drill starts.
     scenarios.push({ scenario, keys: resolveEvidenceKeys(scenario) });
   }
+  // Ledger, reporters and evidence load while the first drill runs (mostly waiting on PostgreSQL), not before it.
+  const finishing = import('./drill-finish.ts');
+  finishing.catch(() => undefined); // awaited after the drill; a drill that throws first must not leave it unhandled
   let worst = 0;
   const exported: ScenarioRuns[] = [];
   for (const { scenario, keys } of scenarios) {
@@ -39,16 +33,9 @@ export async function handler(args: Record<string, unknown>, ctx: CommandContext
     const verdict = await drillVerdict(scenario, { log, clock: systemClock, keys });
     const { result } = verdict;
     const exitCode = verdictExitCode(verdict);
-    // The verdict is final: record it, then render the reports with the scenario's history from the ledger.
-    const recorded = recordRun(scenario.repository, result, exitCode, log);
-    if (recorded.history) result.history = recorded.history;
-    const dir = join(scenario.report.dir, result.runId);
-    await writeReports(result, dir, scenario.report.formats);
-    // Last: the evidence bundle lists (and signs) every report file just written.
-    await writeEvidence(dir, result.runId, keys.signer);
-    await publishToGitHub(result, args['step-summary'] !== false);
-    process.stdout.write(`${endLine(result)}\nreport: ${dir}\n`);
-    const problems = [...recorded.problems];
+    const { finishDrill } = await finishing;
+    const recorded = await finishDrill(scenario, result, exitCode, keys.signer, log, args['step-summary'] !== false);
+    const problems = recorded.problems;
     if (recorded.metrics && (metrics.file !== null || metrics.pushgateway !== null)) {
       await withNewestBackups([recorded.metrics], scenario.repository).then(
         (runs) => exported.push(...runs),
@@ -75,14 +62,4 @@ function worse(a: number, b: number): number {
 
 function rank(code: number): number {
   return code === 3 ? 3 : code === 1 ? 2 : code === 0 ? 0 : 1;
-}
-
-// Inside GitHub Actions: the summary on the job page, and an annotation per failure on the run.
-async function publishToGitHub(unredacted: RunResult, summaryWanted: boolean): Promise<void> {
-  if (process.env.GITHUB_ACTIONS !== 'true') return;
-  // As every report: tool output quoted in a message may hold a connection string.
-  const result = redactDeep(unredacted);
-  const file = stepSummaryFile(process.env, summaryWanted);
-  if (file) await appendFile(file, `${renderMarkdown(result)}\n`);
-  for (const line of errorAnnotations(result)) process.stdout.write(`${line}\n`);
 }

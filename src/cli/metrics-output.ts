@@ -1,6 +1,6 @@
 // Write and push the drill metrics of the scenarios a command covers, read from the ledger.
-import { drillRegistry, type ScenarioRuns } from '../metrics/drill-metrics.ts';
-import { checkMetricsTargets, pushMetrics, writeMetricsFile } from '../metrics/export.ts';
+// prom-client (and what it loads) is imported only when metrics go somewhere: most drills export none.
+import type { ScenarioRuns } from '../metrics/drill-metrics.ts';
 import type { RunLedger } from '../ledger/run-ledger.ts';
 import { LocalRepository } from '../repository/local-repository.ts';
 
@@ -11,11 +11,13 @@ export interface MetricsTargets {
 }
 
 /** The metrics targets the command line asked for; refused (exit 2) when they cannot work. */
-export function metricsTargets(args: Record<string, unknown>): MetricsTargets {
+export async function metricsTargets(args: Record<string, unknown>): Promise<MetricsTargets> {
   const targets = {
     file: args['metrics-file'] === undefined ? null : String(args['metrics-file']),
     pushgateway: args.pushgateway === undefined ? null : String(args.pushgateway),
   };
+  if (targets.file === null && targets.pushgateway === null) return targets;
+  const { checkMetricsTargets } = await import('../metrics/export.ts');
   checkMetricsTargets(targets.file, targets.pushgateway);
   return targets;
 }
@@ -49,6 +51,11 @@ export async function exportMetrics(
   now: Date,
 ): Promise<Error[]> {
   const failures: Error[] = [];
+  if (targets.file === null && targets.pushgateway === null) return failures;
+  const [{ drillRegistry }, { pushMetrics, writeMetricsFile }] = await Promise.all([
+    import('../metrics/drill-metrics.ts'),
+    import('../metrics/export.ts'),
+  ]);
   if (targets.file !== null)
     await writeMetricsFile(drillRegistry(runs, now), targets.file).catch((e: unknown) => failures.push(asError(e)));
   if (targets.pushgateway !== null) {

@@ -12,7 +12,7 @@ import { exportMetrics, metricsTargets, scenarioRuns, withNewestBackups } from '
 export async function handler(args: Record<string, unknown>, ctx: CommandContext): Promise<number> {
   // 1. Read the flags and the scope before opening anything.
   const maxAgeMs = maxAge(args['max-age']);
-  const targets = metricsTargets(args);
+  const targets = await metricsTargets(args);
   const scope = await ledgerScope(args, ctx.cwd);
   const now = new Date();
   // 2. Judge each scenario from the ledger (no ledger is no proof); read what the metrics need while it is open.

@@ -103,6 +103,9 @@ export interface ExternalDetails {
 /** The record format: 2 keeps the history inside the backup, under its manifest, and the source's identity. */
 export const RECORD_FORMAT = 2;
 
+/** The file a backup's exact expectations are stored in, beside its record (any method that captures them). */
+export const EXPECTATIONS_FILE = 'expectations.json';
+
 /** The source a backup was taken from: what `backup.use` matches a scenario against. */
 export interface SourceRecord {
   kind: 'managed' | 'url';

@@ -5,14 +5,18 @@ import { MissingGrantError } from '../core/errors.ts';
 import type { Source } from './source.ts';
 import { backupFunctions, replicationGrantFor, snapshotGrantsMissing } from './missing-grant.ts';
 
-/** A basebackup streams through a WAL sender: the role needs REPLICATION (pg_hba.conf must allow it too: see the tool's refusal). Returns the role. */
-export async function requireReplication(source: Source): Promise<string> {
-  const { role, replication } = await asSource(source, async (client) => {
-    const { rows } = await client.query<{ role: string; replication: boolean }>(
+/**
+ * A basebackup streams through a WAL sender: the role needs REPLICATION (pg_hba.conf must allow it too: see the tool's
+ * refusal). Returns the role. Asks over `client` when given (a connection the caller goes on using), else its own.
+ */
+export async function requireReplication(source: Source, client?: pg.Client): Promise<string> {
+  const ask = async (c: pg.Client) => {
+    const { rows } = await c.query<{ role: string; replication: boolean }>(
       'select current_user as role, rolsuper or rolreplication as replication from pg_roles where rolname = current_user',
     );
     return rows[0]!;
-  });
+  };
+  const { role, replication } = client ? await ask(client) : await asSource(source, ask);
   if (replication) return role;
   const needed = replicationGrantFor('must be superuser or replication role', role)!;
   throw new MissingGrantError(

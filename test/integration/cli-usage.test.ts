@@ -55,6 +55,17 @@ test('a missing scenario file exits 2 and says which file', async () => {
   assert.match(run.stderr, /absent\.yaml/);
 });
 
+test('a metrics target that cannot work exits 2 naming it before anything starts (drill and status alike)', async () => {
+  const file = await ws.scenario('metrics.yaml', dumpScenario(ws));
+  const drill = await cli(['drill', file, '--metrics-file', join(ws.dir, 'drill.txt')], { env: ws.env });
+  assert.equal(drill.exitCode, 2, drill.stderr);
+  assert.match(drill.stderr, /--metrics-file .*drill\.txt does not end in \.prom/);
+  await assertNothingStarted();
+  const status = await cli(['status', file, '--max-age', '1h', '--pushgateway', 'ftp://gateway'], { env: ws.env });
+  assert.equal(status.exitCode, 2, status.stderr);
+  assert.match(status.stderr, /--pushgateway is not an http\(s\) URL/);
+});
+
 test('an unknown command exits 2 with usage help', async () => {
   const run = await cli(['drlil'], { env: ws.env });
   assert.equal(run.exitCode, 2);

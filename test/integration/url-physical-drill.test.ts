@@ -107,6 +107,8 @@ test("a socket URL source is backed up and drilled; the backup's recovery comman
   assert.equal(record.source.kind, 'url');
   assert.equal(record.historyFile, null, 'a url source keeps no history, and its record says so');
   assert.match(record.source.systemIdentifier ?? '', /^\d+$/);
+  // Asked beside the copy, the tool's version line still reaches the record whole.
+  assert.match(record.physical?.toolVersion ?? '', /^pg_basebackup \(PostgreSQL\) \d+\.\d+/);
   const warnings = result!.restores[0]!.warnings ?? [];
   assert.ok(
     warnings.includes(

@@ -1,7 +1,7 @@
 // A shared repository: backup.use picks only the scenario's own backups, and evidence is trusted only as the manifest says.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
@@ -223,4 +223,22 @@ test('a stored record that says basebackup without its physical details is named
       `the backup record ${file} is corrupt: it says method basebackup but lacks its "physical" details`,
     );
   }
+});
+
+test("a committed backup's size is every byte it held at the commit, nested files and PostgreSQL's delegated ones included", async () => {
+  const repo = new LocalRepository(join(root, String(count++)));
+  const id = '20250101T000000Z-aaaaaa';
+  const backup = await repo.writeBackup(id, async (staged) => {
+    await mkdir(join(staged.dir, 'data', 'base', '1'), { recursive: true });
+    await mkdir(join(staged.dir, 'data', 'pg_wal'), { recursive: true });
+    await writeFile(join(staged.dir, 'data', 'base', '1', '1259'), Buffer.alloc(8192 * 3));
+    await writeFile(join(staged.dir, 'data', 'pg_wal', '000000010000000000000002'), Buffer.alloc(4096));
+    await writeFile(join(staged.dir, 'data', 'backup_manifest'), '{}\n');
+    await writeFile(join(staged.dir, 'data', 'PG_VERSION'), '15\n');
+    return repo.commit(staged, draft(id, 'shop'));
+  });
+  assert.equal(backup.record.sizeBytes, 8192 * 3 + 4096 + 3 + 3);
+  // The record says what the stored files hold (backup.json and manifest.json came after the count).
+  const stored = JSON.parse(await readFile(join(backup.dir, 'backup.json'), 'utf8')) as BackupRecord;
+  assert.equal(stored.sizeBytes, 8192 * 3 + 4096 + 3 + 3);
 });
