@@ -38,6 +38,8 @@ export const SESSION_GUARDS: readonly SessionGuard[] = [
   { name: 'default_transaction_read_only', value: 'off', since: 9 },
   // A server in recovery refuses serializable transactions (checks of a recovery target run there).
   { name: 'default_transaction_isolation', value: 'read committed', since: 9 },
+  // A role under a row-level security policy would count and hash only the rows it may see: refused, as pg_dump is.
+  { name: 'row_security', value: 'off', since: 9 },
 ];
 
 /** The guards a server of `major` knows (an unknown name in startup options would refuse the connection). */

@@ -44,7 +44,17 @@ before(async () => {
   try {
     await admin.query(`create database ${DATABASE}`);
     const owner = await cluster.connect(DATABASE);
-    await owner.query('create table locked (id int)').finally(() => owner.end());
+    await owner
+      .query(
+        `create table locked (id int);
+         create role policed login;
+         create table cards (id int, holder name);
+         insert into cards select g, 'someone' from generate_series(1, 5) g;
+         alter table cards enable row level security;
+         create policy own_cards on cards using (holder = current_user);
+         grant select on cards to policed`,
+      )
+      .finally(() => owner.end());
     for (const [name, value] of Object.entries(DATABASE_SETTINGS))
       await admin.query(`alter database ${DATABASE} set ${name} = '${value}'`);
     for (const [name, value] of Object.entries(ROLE_SETTINGS))
@@ -226,4 +236,28 @@ test('a guard the server does not know refuses the connection: the options follo
   const own = pgClient({ ...config, options: guardOptions(15) });
   await own.connect();
   await own.end();
+});
+
+test('a role under a row-level security policy is refused the table, not shown part of it', async () => {
+  const { options: _guards, ...config } = cluster.clientConfig(DATABASE);
+  const plain = pgClient({ ...config, user: 'policed' });
+  await plain.connect();
+  try {
+    const { rows } = await plain.query<{ n: number }>('select count(*)::int as n from cards');
+    assert.equal(rows[0]!.n, 0, 'unguarded, the policy hides every row without a word');
+    await pinSession(plain);
+    await assert.rejects(
+      plain.query('select count(*) from cards'),
+      /query would be affected by row-level security policy for table "cards"/,
+    );
+  } finally {
+    await plain.end();
+  }
+  const owner = await cluster.connect(DATABASE);
+  try {
+    const { rows } = await owner.query<{ n: number }>('select count(*)::int as n from cards');
+    assert.equal(rows[0]!.n, 5, 'the superuser reads every row');
+  } finally {
+    await owner.end();
+  }
 });

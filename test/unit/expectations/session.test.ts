@@ -9,7 +9,7 @@ import {
   startupOptions,
 } from '../../../src/expectations/session.ts';
 
-test('every guard neutralises: timeouts off, writes allowed, read committed', () => {
+test('every guard neutralises: timeouts off, writes allowed, read committed, no rows hidden by a policy', () => {
   assert.deepEqual(Object.fromEntries(SESSION_GUARDS.map((g) => [g.name, g.value])), {
     statement_timeout: '0',
     lock_timeout: '0',
@@ -18,6 +18,7 @@ test('every guard neutralises: timeouts off, writes allowed, read committed', ()
     transaction_timeout: '0',
     default_transaction_read_only: 'off',
     default_transaction_isolation: 'read committed',
+    row_security: 'off',
   });
 });
 
