@@ -1,7 +1,7 @@
 // The session guards on every major the images hold: each server takes the startup options its major knows (13 has
 // no idle_session_timeout, only 17+ has transaction_timeout), transaction_timeout is disarmed both at startup and by
 // pinSession inside a running transaction, and amcheck (pg_amcheck, or the amcheck functions on 13) checks a database
-// set read-only with short timeouts.
+// set read-only with short timeouts and an empty search_path.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, rm, chmod } from 'node:fs/promises';
@@ -36,13 +36,15 @@ after(async () => {
 
 const DATABASE = 'guarded';
 
-// What a DBA may set on a database of this major: every timeout it knows short, writes refused.
+// What a DBA may set on a database of this major: every timeout it knows short, writes refused, no search path.
 function settingsFor(major: number): string[] {
   const settings = [
     "statement_timeout = '300ms'",
     "idle_in_transaction_session_timeout = '1s'",
     'default_transaction_read_only = on',
     'default_transaction_isolation = serializable',
+    // Hardened so no schema is searched but pg_catalog: nothing to create an extension in without naming a schema.
+    "search_path = ''",
   ];
   if (major >= 14) settings.push("idle_session_timeout = '1s'");
   if (major >= 17) settings.push("transaction_timeout = '500ms'");
@@ -59,7 +61,7 @@ async function longTransaction(client: pg.Client, afterBegin?: (client: pg.Clien
 
 for (const major of MAJORS) {
   test(
-    `postgres:${major}: guarded sessions and amcheck work in a database set read-only with short timeouts`,
+    `postgres:${major}: guarded sessions and amcheck work in a database set read-only, with short timeouts and no search path`,
     { skip: imageSkip.get(major) ?? true },
     async () => {
       const runtime = await startDockerRuntime({
@@ -113,6 +115,10 @@ for (const major of MAJORS) {
 
           const result = await amcheck(cluster, DATABASE, { heapallindexed: true, jobs: 1 });
           assert.equal(result.status, 'passed', result.message);
+          assert.match(
+            result.message,
+            major >= 14 ? /^pg_amcheck found no corruption/ : /^[1-9]\d* btree indexes verified/,
+          );
         } finally {
           await cluster.dispose();
         }
