@@ -1,10 +1,11 @@
 // Drills of a source whose database and roles carry settings that would cancel, end or refuse Recoverable's own
-// sessions (statement and lock timeouts, idle timeouts, read-only and serializable defaults): dump and basebackup
+// sessions (statement and lock timeouts, idle timeouts, read-only and serializable defaults, an empty search_path): dump and basebackup
 // drills, of a managed and of a url source, pass, and the restored database still carries every setting, compared.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { existsSync } from 'node:fs';
 import { cli } from '../helpers/cli.ts';
 import { latestResult } from '../helpers/results.ts';
 import { workspace, type Workspace } from '../helpers/workspace.ts';
@@ -22,6 +23,7 @@ const DATABASE_SETTINGS = [
   "idle_session_timeout = '1s'",
   'default_transaction_read_only = on',
   'default_transaction_isolation = serializable',
+  "search_path = ''",
 ];
 // What the restored database must still carry, as pg_db_role_setting spells it.
 const EXPECTED_DATABASE_SETTINGS = [
@@ -30,6 +32,7 @@ const EXPECTED_DATABASE_SETTINGS = [
   'idle_in_transaction_session_timeout=1s',
   'idle_session_timeout=1s',
   'lock_timeout=200ms',
+  'search_path=""',
   'statement_timeout=300ms',
 ];
 
@@ -105,8 +108,8 @@ restore:
   targets: ${targets}
 checks:
   [rowcounts, fingerprints, schema, sequences, large-objects, roles, { amcheck: { heapallindexed: true } },
-   { sql: { name: database settings, query: "${SETTINGS_QUERY}", expect: "${EXPECTED_DATABASE_SETTINGS.join('; ')}" } },
-   { sql: { name: superuser settings, query: "${SUPERUSER_SETTINGS_QUERY}", expect: "${EXPECTED_SUPERUSER_SETTINGS}" } },
+   { sql: { name: database settings, query: "${SETTINGS_QUERY}", expect: '${EXPECTED_DATABASE_SETTINGS.join('; ')}' } },
+   { sql: { name: superuser settings, query: "${SUPERUSER_SETTINGS_QUERY}", expect: '${EXPECTED_SUPERUSER_SETTINGS}' } },
    { sql: { name: rows, query: "select count(*) from public.wide", expect: ${ROWS} } }]
 report: { dir: ${ws.dir}/reports-${name}, formats: [json] }
 `;
@@ -115,6 +118,10 @@ report: { dir: ${ws.dir}/reports-${name}, formats: [json] }
 async function drill(name: string, source: 'managed' | 'url', method: 'dump' | 'basebackup'): Promise<RunResult> {
   const file = await ws.scenario(`${name}.yaml`, scenario(name, source, method));
   const run = await cli(['drill', file], { cwd: ws.dir, env: ws.env });
+  assert.ok(
+    existsSync(join(ws.dir, `reports-${name}`)),
+    `no report (exit ${run.exitCode}): ${run.stderr.slice(-2000)}`,
+  );
   const result = await latestResult(join(ws.dir, `reports-${name}`), name);
   const bad = result.restores.flatMap((r) => r.checks).filter((c) => c.status !== 'passed' && c.status !== 'skipped');
   assert.deepEqual(
