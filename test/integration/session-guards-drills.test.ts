@@ -1,7 +1,7 @@
 // Drills of a source whose database and roles carry settings that would cancel, end or refuse Recoverable's own
 // sessions (statement and lock timeouts, idle timeouts, read-only and serializable defaults, an empty search_path):
 // dump, basebackup and snapshot drills, of a managed and of a url source, pass, and the restored database still
-// carries every setting.
+// carries every setting; one reset after the restore fails the comparison, naming it.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
@@ -12,6 +12,11 @@ import { latestResult } from '../helpers/results.ts';
 import { workspace, type Workspace } from '../helpers/workspace.ts';
 import { sourceCluster } from '../helpers/source-cluster.ts';
 import type { Cluster } from '../../src/env/cluster.ts';
+import { loadScenario } from '../../src/scenario/load.ts';
+import { runDrill } from '../../src/drill/drill.ts';
+import { silentLogger } from '../../src/core/log.ts';
+import { systemClock } from '../../src/core/clock.ts';
+import { ident } from '../../src/expectations/session.ts';
 import type { CheckResult, RunResult } from '../../src/run/result.ts';
 
 // Enough rows that counting and hashing them takes longer than the statement timeout, and pg_dump longer than the
@@ -179,6 +184,41 @@ test('a managed source: the basebackup drill passes, at a marker checked in reco
 
 test('a url source: the dump drill passes and the restored database carries the settings', async () => {
   assertSettingsCarried(await drill('guarded-url-dump', 'url', 'dump'));
+});
+
+test('a guarded setting lost in the restore fails, naming it: the guards hide nothing from the comparison', async () => {
+  // The managed dump drill's own backup (backup.use picks only its scenario's), restored again and changed.
+  const file = await ws.scenario(
+    'guarded-managed-dump-lost.yaml',
+    scenario('guarded-managed-dump', 'managed', 'dump').replace('  jobs: 2', '  jobs: 2\n  use: latest'),
+  );
+  const { result } = await runDrill(await loadScenario(file), {
+    log: silentLogger(),
+    clock: systemClock,
+    afterRestore: async (cluster, database) => {
+      const client = await cluster.connect(database);
+      try {
+        await client.query(`alter database ${ident(database)} reset statement_timeout`);
+        await client.query('alter role postgres reset default_transaction_read_only');
+      } finally {
+        await client.end();
+      }
+    },
+  });
+  const checks = result.restores.flatMap((r) => r.checks);
+  const settings = checks.find((c) => c.id === 'database:settings');
+  assert.equal(settings?.status, 'failed');
+  assert.match(settings.message, /backup .*statement_timeout=300ms.*, restored (?!.*statement_timeout)/);
+  const roles = checks.find((c) => c.id === 'roles');
+  assert.equal(roles?.status, 'failed');
+  assert.match(roles.message, /differ from the backup: postgres \(settings\)/);
+  const role = checks.find((c) => c.id === 'role:postgres');
+  assert.equal(role?.status, 'failed');
+  assert.equal(
+    role.message,
+    `role postgres: settings: backup ${EXPECTED_SUPERUSER_SETTINGS}, restored idle_in_transaction_session_timeout=1s; statement_timeout=300ms`,
+  );
+  assert.equal(result.verdict, 'failed');
 });
 
 // A url source's physical backup records no expectations: the sql checks read the settings back instead.
