@@ -1,5 +1,7 @@
 // Structural check of heap and btree: pg_amcheck (PG >= 14) or the amcheck functions.
+import type pg from 'pg';
 import { ToolError } from '../core/errors.ts';
+import { ident } from '../expectations/session.ts';
 import type { Cluster } from '../env/cluster.ts';
 import type { CheckResult } from '../run/result.ts';
 
@@ -59,15 +61,29 @@ async function amcheckFunctions(
   const client = await cluster.connect(database);
   const base = { id: 'amcheck', kind: 'amcheck' as const, exactness: 'exact' as const, expected: 'no corruption' };
   try {
-    await client.query('create extension if not exists amcheck');
+    let schema: string;
+    try {
+      schema = await installedAmcheck(client);
+    } catch (error) {
+      return {
+        ...base,
+        status: 'errored',
+        message: `the amcheck extension could not be installed: ${(error as Error).message}`,
+        durationMs: Math.round(performance.now() - started),
+      };
+    }
     const { rows } = await client.query<{ oid: number; name: string }>(
-      `select c.oid, c.oid::regclass::text as name from pg_index i join pg_class c on c.oid = i.indexrelid join pg_am a on a.oid = c.relam
+      `select c.oid, c.oid::regclass::text as name from pg_catalog.pg_index i join pg_catalog.pg_class c on c.oid = i.indexrelid
+         join pg_catalog.pg_am a on a.oid = c.relam
         where a.amname = 'btree' and c.relkind = 'i' and c.relpersistence <> 't' and i.indisvalid`,
     );
     const findings: string[] = [];
     for (const index of rows) {
       try {
-        await client.query('select bt_index_parent_check($1::regclass, $2)', [index.oid, heapallindexed]);
+        await client.query(`select ${ident(schema)}.bt_index_parent_check($1::regclass, $2)`, [
+          index.oid,
+          heapallindexed,
+        ]);
       } catch (error) {
         findings.push(`${index.name}: ${(error as Error).message}`);
       }
@@ -90,4 +106,15 @@ async function amcheckFunctions(
   } finally {
     await client.end();
   }
+}
+
+// Where amcheck's functions are: installed into pg_catalog as pg_amcheck does (the database's search_path may name no
+// schema to create in), or wherever the restored database already has it.
+async function installedAmcheck(client: pg.Client): Promise<string> {
+  await client.query('create extension if not exists amcheck with schema pg_catalog');
+  const { rows } = await client.query<{ schema: string }>(
+    `select n.nspname as schema from pg_catalog.pg_extension e join pg_catalog.pg_namespace n on n.oid = e.extnamespace
+      where e.extname = 'amcheck'`,
+  );
+  return rows[0]!.schema;
 }

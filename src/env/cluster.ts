@@ -14,6 +14,7 @@ import type { Runtime } from './runtime.ts';
 import { ToolError } from '../core/errors.ts';
 import { freeLoopbackPort } from './port.ts';
 import { ensureWorkRoot } from './work-root.ts';
+import { guardOptions } from '../expectations/session.ts';
 
 /** How to reach a cluster: loopback TCP with the superuser's generated password. */
 export interface ConnectionInfo {
@@ -235,14 +236,17 @@ export class Cluster {
     }
   }
 
-  /** A connected client to `database` over the private socket (the caller ends it). */
+  /** A connected client to `database` over the private socket, guarded against the database's and role's settings (the caller ends it). */
   async connect(database = 'postgres'): Promise<pg.Client> {
     const client = pgClient(this.clientConfig(database));
     await client.connect();
     return client;
   }
 
-  /** node-postgres settings for this cluster: the private socket directory, trust inside it. */
+  /**
+   * node-postgres settings for this cluster: the private socket directory, trust inside it, and startup options that
+   * neutralise what a restored (or fixture's) ALTER DATABASE/ROLE ... SET would do to Recoverable's own sessions.
+   */
   clientConfig(database = 'postgres'): pg.ClientConfig {
     return {
       host: this.socketDir,
@@ -250,6 +254,7 @@ export class Cluster {
       user: this.connection.user,
       database,
       application_name: 'recoverable',
+      options: guardOptions(this.runtime.major),
     };
   }
 
@@ -258,9 +263,14 @@ export class Cluster {
     return `host='${this.socketDir}' port=${this.connection.port} user=${this.connection.user} dbname='${database.replace(/'/g, "\\'")}'`;
   }
 
-  /** libpq environment for tools that take a database name rather than a conninfo (pg_amcheck). */
+  /** libpq environment for tools that take a database name rather than a conninfo (pg_amcheck), guarded as connect() is. */
   toolEnv(): Record<string, string> {
-    return { PGHOST: this.socketDir, PGPORT: String(this.connection.port), PGUSER: this.connection.user };
+    return {
+      PGHOST: this.socketDir,
+      PGPORT: String(this.connection.port),
+      PGUSER: this.connection.user,
+      PGOPTIONS: guardOptions(this.runtime.major),
+    };
   }
 
   /** The server log so far (empty when there is none yet). */
