@@ -63,7 +63,7 @@ export async function restoreDump(
   const restore = await timed(clock, async () => {
     try {
       // Materialized views are refreshed in these sessions: with the settings the expectations were captured under.
-      stderr = (await cluster.runtime.tool('pg_restore', args, { env: pinnedToolEnv() })).stderr;
+      stderr = (await cluster.runtime.tool('pg_restore', args, { env: pinnedToolEnv(cluster.runtime.major) })).stderr;
     } catch (error) {
       if (!(error instanceof ToolError)) throw error;
       stderr = error.stderr;
@@ -145,6 +145,7 @@ async function restoreGlobals(
     };
   const run = await cluster.runtime.tool('psql', ['-X', '-q', '-d', cluster.conninfo('postgres'), '-f', '-'], {
     input: restricts ? restrictedScript(relocated.sql) : relocated.sql,
+    env: cluster.toolEnv(),
     label: 'psql (globals)',
     asClusterUser: true,
   });
@@ -200,7 +201,12 @@ async function psqlRestricts(cluster: Cluster): Promise<boolean> {
     await cluster.runtime.tool(
       'psql',
       ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', cluster.conninfo('postgres'), '-f', '-'],
-      { input: `\\restrict ${key}\n\\unrestrict ${key}\n`, label: 'psql (\\restrict probe)', asClusterUser: true },
+      {
+        input: `\\restrict ${key}\n\\unrestrict ${key}\n`,
+        env: cluster.toolEnv(),
+        label: 'psql (\\restrict probe)',
+        asClusterUser: true,
+      },
     );
     return true;
   } catch (error) {

@@ -118,7 +118,7 @@ async function loadFixture(cluster: Cluster, database: string, file: string): Pr
     await cluster.runtime.tool(
       'psql',
       ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', cluster.conninfo(database), '-f', file],
-      { label: `psql -f ${file}` },
+      { env: cluster.toolEnv(), label: `psql -f ${file}` },
     );
   } catch (error) {
     if (error instanceof ToolError)

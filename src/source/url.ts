@@ -5,6 +5,7 @@ import { EnvironmentError, ScenarioError } from '../core/errors.ts';
 import { redactSecrets } from '../core/redact.ts';
 import { serverVersion, type Source } from './source.ts';
 import { databaseOf, parseConnection, withDatabase, withoutPassword } from './connection-string.ts';
+import { guardOptions } from '../expectations/session.ts';
 
 /** Connect once to learn the version and the database; exit 2 for a malformed string, 3 when the server is unreachable. */
 export async function openUrlSource(url: string): Promise<Source> {
@@ -57,9 +58,14 @@ export async function openUrlSource(url: string): Promise<Source> {
     database,
     major: version.major,
     serverVersion: version.version,
-    clientConfig: (db = database) => config(db),
+    // Every session and tool of ours meets none of the source's timeouts or read-only defaults (after the URL's own
+    // options, so ours win).
+    clientConfig: (db = database) => {
+      const own = config(db);
+      return { ...own, options: [own.options, guardOptions(version.major)].filter(Boolean).join(' ') };
+    },
     conninfo: (db = database) => withDatabase(stripped, db),
-    toolEnv: () => (password ? { PGPASSWORD: password } : {}),
+    toolEnv: () => ({ ...(password ? { PGPASSWORD: password } : {}), PGOPTIONS: guardOptions(version.major) }),
     describe: () => `PostgreSQL ${version.version} at ${redactSecrets(stripped)}`,
     dispose: async () => {},
   };

@@ -243,10 +243,6 @@ test('a managed source: the snapshot drill passes, at a marker checked in recove
 
 // pg_backup_start's checkpoint outlasts the statement timeout, and its session then waits idle while the volumes are
 // copied: every session of a url source must be guarded, not only the capture's.
-test(
-  'a url source: the snapshot drill passes and the restored cluster carries the settings',
-  { todo: 'src/source/url.ts: clientConfig must carry options: guardOptions(major), as Cluster.clientConfig does' },
-  async () => {
-    assertSettingsReadBack(await drill('guarded-url-snapshot', 'url', 'snapshot'));
-  },
-);
+test('a url source: the snapshot drill passes and the restored cluster carries the settings', async () => {
+  assertSettingsReadBack(await drill('guarded-url-snapshot', 'url', 'snapshot'));
+});
