@@ -13,6 +13,7 @@ import { matviewsReadBy, type LowerMatview } from './matview-nesting.ts';
 import { countTable } from './table-scan.ts';
 import { scanOnSessions } from './scan-sessions.ts';
 import { fingerprintPlan, type FingerprintAlgorithm } from './row-hash.ts';
+import { CAPTURED } from './coverage.ts';
 
 export type { CaptureOptions, Expectations, SequenceExpectation, TableExpectation } from './types.ts';
 
@@ -96,6 +97,7 @@ async function captureWithPinnedPath(
     ).rows.map((r) => r.e),
     roles: await readRoles(client),
     databaseProperties: await readDatabaseProperties(client),
+    coverage: [...CAPTURED],
   };
 }
 

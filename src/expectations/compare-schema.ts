@@ -4,6 +4,10 @@ import { fail, pass } from '../run/check.ts';
 import type { Expectations, SchemaObject } from './types.ts';
 import { normaliseForUpgrade } from './schema-upgrade-rules.ts';
 import { excerpt } from './schema-excerpt.ts';
+import { coveredObjects, uncovered, uncoveredNote, type CoverageAspect } from './coverage.ts';
+
+// Coverage aspects compared by the schema checks.
+const SCHEMA_ASPECTS: ReadonlySet<CoverageAspect> = new Set<CoverageAspect>(['initial-privileges']);
 
 /** Aspects a restore was told not to bring back (pg_restore --no-owner / --no-privileges). */
 export interface NotRestored {
@@ -46,13 +50,22 @@ export function compareSchemaObjects(
   }
   const from = major(expected.serverVersion);
   const to = major(actual.serverVersion);
-  const normalised = normaliseForUpgrade(expected.schemaObjects, actual.schemaObjects, from, to, {
-    deparsedHere: options.deparsedHere ?? {},
-  });
+  // Kinds the backup did not capture are left out on both sides; the result says what was not compared.
+  const notCovered = uncoveredNote(uncovered(expected).filter((a) => SCHEMA_ASPECTS.has(a)));
+  const normalised = normaliseForUpgrade(
+    coveredObjects(expected.schemaObjects, expected),
+    coveredObjects(actual.schemaObjects, expected),
+    from,
+    to,
+    {
+      deparsedHere: options.deparsedHere ?? {},
+    },
+  );
   // The reasons are in the rules (schema-upgrade-rules.ts); the report names which ones applied.
   const notes = normalised.applied.length
     ? [`normalised for ${from} → ${to}: ${normalised.applied.map((rule) => rule.id).join(', ')}`]
     : [];
+  if (notCovered) notes.push(notCovered);
   const want = withoutUnrestored(normalised.expected, options.notRestored, notes);
   const got = withoutUnrestored(normalised.actual, options.notRestored, notes);
   const suffix = notes.length ? ` (${notes.join('; ')})` : '';
@@ -192,8 +205,8 @@ function withoutUnrestored(
   if (!notes.includes(note)) notes.push(note);
   return (
     objects
-      // --no-privileges skips ALTER DEFAULT PRIVILEGES too.
-      .filter((o) => !(privileges && o.kind === 'default privileges'))
+      // --no-privileges skips ALTER DEFAULT PRIVILEGES too; changed initial privileges are nothing but an ACL.
+      .filter((o) => !(privileges && o.kind === 'default privileges') && o.kind !== 'privileges')
       .map((o) => {
         const definition = { ...o.definition };
         if (owners) delete definition.owner;

@@ -20,6 +20,7 @@ import {
   publicationsQuery,
   schemasQuery,
 } from './schema-database-objects.ts';
+import { initialPrivilegesQuery } from './schema-initial-privileges.ts';
 
 /**
  * Definitions of every user object in the connected database. Run with search_path pinned to pg_catalog, so that
@@ -45,6 +46,7 @@ export async function captureSchemaObjects(client: pg.Client, scope: CaptureScop
     eventTriggersQuery(),
     foreignDataQuery(),
     castsAndLanguagesQuery(),
+    initialPrivilegesQuery(),
   ];
   const objects: SchemaObject[] = [];
   for (const sql of queries) {

@@ -85,6 +85,11 @@ export interface Expectations {
   roles: RoleExpectation[];
   /** The database's own properties (absent in expectations stored before they were captured). */
   databaseProperties?: DatabaseProperties;
+  /**
+   * Aspects this capture covered beyond those every stored expectation holds (see coverage.ts); absent in
+   * expectations stored before it was recorded, which cover none of them.
+   */
+  coverage?: string[];
 }
 
 /** One schema object: a stable identity and its definition, one entry per aspect (owner, acl, definition, ...). */
