@@ -61,8 +61,8 @@ export interface SequenceExpectation {
   /** Its storage was rewritten after creation (ALTER SEQUENCE): its initial state is then no longer known to be its start. */
   rewritten?: boolean;
   /**
-   * Read before pg_dump started and again after it ended, at the same position, and it does not cycle: pg_dump
-   * read exactly this, so a restore of that dump must set exactly this.
+   * Read before pg_dump started and again after it ended, at the same position: pg_dump read exactly this, so a
+   * restore of that dump must set exactly this (a cycling one too; stored before that, a cycling one is never marked).
    */
   unmovedDuringDump?: boolean;
 }

@@ -1,5 +1,5 @@
 // Dump drills over a source with what pg_dump carries beyond user schemas' plain objects: changed privileges of
-// pg_catalog objects and extension members. A drill as taken passes; each change made after the restore fails,
+// pg_catalog objects and extension members, a cycling sequence's position. A drill as taken passes; each change made after the restore fails,
 // naming the object.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -14,6 +14,8 @@ import { systemClock } from '../../src/core/clock.ts';
 import type { CheckResult, RunResult } from '../../src/run/result.ts';
 
 let ws: Workspace;
+// The drill as taken, run once: later tests read its checks beside their own faults.
+let clean: RunResult;
 
 const FIXTURE = `\\set ON_ERROR_STOP on
 SET client_min_messages = warning;
@@ -25,6 +27,9 @@ CREATE EXTENSION pg_trgm WITH SCHEMA ext;
 GRANT EXECUTE ON FUNCTION pg_catalog.pg_ls_dir(text) TO catalog_monitor;
 REVOKE EXECUTE ON FUNCTION ext.similarity(text, text) FROM PUBLIC;
 GRANT SELECT (relname) ON pg_catalog.pg_class TO catalog_monitor;
+-- A cycling sequence no workload moves: its position is exactly what the dump holds.
+CREATE SEQUENCE public.ticket_no AS integer MINVALUE 1 MAXVALUE 1000000 CYCLE;
+SELECT setval('public.ticket_no', 500010);
 COMMIT;
 `;
 
@@ -85,7 +90,7 @@ async function drill(name: string, alter?: string): Promise<RunResult> {
 }
 
 test('the drill as taken passes, comparing the changed initial privileges', async () => {
-  const result = await drill('clean');
+  const result = (clean = await drill('clean'));
   const bad = result.restores.flatMap((r) => r.checks).filter((c) => c.status !== 'passed' && c.status !== 'skipped');
   assert.deepEqual(
     bad.map((c) => `${c.id}: ${c.message}`),
@@ -111,4 +116,15 @@ test('privileges of pg_catalog objects and extension members changed after the r
   assert.match(objects.message, /privileges on function ext\.similarity\(text, text\)/);
   assert.match(objects.message, /privileges on function pg_catalog\.pg_ls_dir\(text\)/);
   assert.match(objects.message, /unexpected 1: privileges on function pg_catalog\.pg_read_file\(text\)/);
+});
+
+test("a cycling sequence that did not move while pg_dump ran must come back at the dump's position", async () => {
+  const kept = check(clean, 'sequence:public.ticket_no');
+  assert.equal(kept.status, 'passed', kept.message);
+  assert.equal(kept.exactness, 'exact');
+  const result = await drill('sequence-reset', "select setval('public.ticket_no', 1, false)");
+  const reset = check(result, 'sequence:public.ticket_no');
+  assert.equal(reset.status, 'failed');
+  assert.equal(reset.exactness, 'exact');
+  assert.match(reset.message, /sequence public\.ticket_no at 1 \(not yet called\), the dump set it to 500010/);
 });
