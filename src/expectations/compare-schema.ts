@@ -7,7 +7,14 @@ import { excerpt } from './schema-excerpt.ts';
 import { coveredObjects, uncovered, uncoveredNote, type CoverageAspect } from './coverage.ts';
 
 // Coverage aspects compared by the schema checks.
-const SCHEMA_ASPECTS: ReadonlySet<CoverageAspect> = new Set<CoverageAspect>(['initial-privileges']);
+const SCHEMA_ASPECTS: ReadonlySet<CoverageAspect> = new Set<CoverageAspect>([
+  'initial-privileges',
+  'text-search',
+  'operator-classes',
+  'conversions-methods-transforms',
+  'extension-schemas',
+  'subscriptions',
+]);
 
 /** Aspects a restore was told not to bring back (pg_restore --no-owner / --no-privileges). */
 export interface NotRestored {

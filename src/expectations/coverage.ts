@@ -5,6 +5,11 @@ import type { Expectations, SchemaObject } from './types.ts';
 /** Aspects captured since expectations began recording their coverage, in the words a report uses. */
 export const COVERAGE = {
   'initial-privileges': 'privileges of pg_catalog objects and extension members',
+  'text-search': 'text search configurations, dictionaries, templates and parsers',
+  'operator-classes': 'operator classes and families',
+  'conversions-methods-transforms': 'conversions, access methods and transforms',
+  'extension-schemas': "extensions' schemas and comments",
+  subscriptions: 'subscriptions',
 } as const;
 
 /** One aspect a capture may cover. */
@@ -16,6 +21,17 @@ export const CAPTURED: readonly CoverageAspect[] = Object.keys(COVERAGE) as Cove
 // Schema object kinds that exist only since an aspect was captured.
 const KIND_ASPECT: Readonly<Record<string, CoverageAspect>> = {
   privileges: 'initial-privileges',
+  'text search configuration': 'text-search',
+  'text search dictionary': 'text-search',
+  'text search template': 'text-search',
+  'text search parser': 'text-search',
+  'operator family': 'operator-classes',
+  'operator class': 'operator-classes',
+  conversion: 'conversions-methods-transforms',
+  'access method': 'conversions-methods-transforms',
+  transform: 'conversions-methods-transforms',
+  extension: 'extension-schemas',
+  subscription: 'subscriptions',
 };
 
 /** Whether the backup's expectations cover `aspect` (stored before coverage was recorded: none of them). */

@@ -21,6 +21,9 @@ import {
   schemasQuery,
 } from './schema-database-objects.ts';
 import { initialPrivilegesQuery } from './schema-initial-privileges.ts';
+import { textSearchQuery } from './schema-text-search.ts';
+import { conversionsAndMethodsQuery, operatorClassesQuery } from './schema-operator-classes.ts';
+import { extensionsQuery, subscriptionsQuery } from './schema-extensions-subscriptions.ts';
 
 /**
  * Definitions of every user object in the connected database. Run with search_path pinned to pg_catalog, so that
@@ -47,6 +50,11 @@ export async function captureSchemaObjects(client: pg.Client, scope: CaptureScop
     foreignDataQuery(),
     castsAndLanguagesQuery(),
     initialPrivilegesQuery(),
+    textSearchQuery(scope),
+    operatorClassesQuery(scope),
+    conversionsAndMethodsQuery(scope),
+    extensionsQuery(),
+    subscriptionsQuery(scope),
   ];
   const objects: SchemaObject[] = [];
   for (const sql of queries) {

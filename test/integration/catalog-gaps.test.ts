@@ -30,7 +30,19 @@ GRANT SELECT (relname) ON pg_catalog.pg_class TO catalog_monitor;
 -- A cycling sequence no workload moves: its position is exactly what the dump holds.
 CREATE SEQUENCE public.ticket_no AS integer MINVALUE 1 MAXVALUE 1000000 CYCLE;
 SELECT setval('public.ticket_no', 500010);
+-- Object classes beyond tables and routines.
+CREATE TEXT SEARCH DICTIONARY public.my_simple (TEMPLATE = pg_catalog.simple, STOPWORDS = english);
+CREATE TEXT SEARCH CONFIGURATION public.my_cfg (COPY = pg_catalog.english);
+ALTER TEXT SEARCH CONFIGURATION public.my_cfg ALTER MAPPING FOR asciiword WITH public.my_simple, english_stem;
+CREATE TEXT SEARCH TEMPLATE public.my_tmpl (LEXIZE = dsimple_lexize, INIT = dsimple_init);
+CREATE TEXT SEARCH PARSER public.my_prs (START = prsd_start, GETTOKEN = prsd_nexttoken, END = prsd_end, LEXTYPES = prsd_lextype);
+CREATE OPERATOR FAMILY public.my_fam USING btree;
+CREATE OPERATOR CLASS public.rev_int_ops FOR TYPE int4 USING btree AS OPERATOR 1 >, OPERATOR 3 =, OPERATOR 5 <, FUNCTION 1 btint4cmp(int4, int4);
+CREATE CONVERSION public.my_conv FOR 'LATIN1' TO 'UTF8' FROM iso8859_1_to_utf8;
+CREATE ACCESS METHOD heap2 TYPE TABLE HANDLER heap_tableam_handler;
 COMMIT;
+CREATE SUBSCRIPTION sub1 CONNECTION 'host=127.0.0.1 port=1 dbname=nowhere' PUBLICATION pub_x
+  WITH (connect = false, enabled = false, create_slot = false, slot_name = NONE);
 `;
 
 before(async () => {
@@ -68,7 +80,8 @@ const check = (result: RunResult, id: string): CheckResult => {
   return found;
 };
 
-async function drill(name: string, alter?: string): Promise<RunResult> {
+// Each statement on its own: some (DROP SUBSCRIPTION) refuse to run in a transaction block.
+async function drill(name: string, alter?: string | string[]): Promise<RunResult> {
   const file = await ws.scenario(`${name}.yaml`, scenario('\n  use: latest'));
   const { result } = await runDrill(await loadScenario(file), {
     log: silentLogger(),
@@ -78,7 +91,7 @@ async function drill(name: string, alter?: string): Promise<RunResult> {
           afterRestore: async (cluster, database) => {
             const client = await cluster.connect(database);
             try {
-              await client.query(alter);
+              for (const statement of typeof alter === 'string' ? [alter] : alter) await client.query(statement);
             } finally {
               await client.end();
             }
@@ -89,7 +102,7 @@ async function drill(name: string, alter?: string): Promise<RunResult> {
   return result;
 }
 
-test('the drill as taken passes, comparing the changed initial privileges', async () => {
+test('the drill as taken passes, comparing every captured object class', async () => {
   const result = (clean = await drill('clean'));
   const bad = result.restores.flatMap((r) => r.checks).filter((c) => c.status !== 'passed' && c.status !== 'skipped');
   assert.deepEqual(
@@ -97,7 +110,21 @@ test('the drill as taken passes, comparing the changed initial privileges', asyn
     [],
   );
   assert.equal(result.verdict, 'passed');
-  assert.match(check(result, 'schema:objects').message, /privileges: 3/);
+  const objects = check(result, 'schema:objects').message;
+  for (const counted of [
+    'privileges: 3',
+    'text search configuration: 1',
+    'text search dictionary: 1',
+    'text search template: 1',
+    'text search parser: 1',
+    'operator family: 2',
+    'operator class: 1',
+    'conversion: 1',
+    'access method: 1',
+    'extension: 2',
+    'subscription: 1',
+  ])
+    assert.ok(objects.includes(counted), `${counted} in ${objects}`);
   assert.doesNotMatch(check(result, 'schema:objects').message, /not compared/);
 });
 
@@ -127,4 +154,44 @@ test("a cycling sequence that did not move while pg_dump ran must come back at t
   assert.equal(reset.status, 'failed');
   assert.equal(reset.exactness, 'exact');
   assert.match(reset.message, /sequence public\.ticket_no at 1 \(not yet called\), the dump set it to 500010/);
+});
+
+test('text search, operator family, conversion, access method, extension schema and subscription changes fail, each by name', async () => {
+  const result = await drill('object-classes', [
+    'alter text search configuration public.my_cfg alter mapping for asciiword with english_stem',
+    "comment on text search dictionary public.my_simple is 'changed'",
+    'drop text search parser public.my_prs',
+    'drop operator family public.my_fam using btree',
+    'alter operator family public.rev_int_ops using btree add function 4 (int4, int4) btequalimage(oid)',
+    'drop conversion public.my_conv',
+    'drop access method heap2',
+    'alter extension pg_trgm set schema public',
+    'drop subscription sub1',
+  ]);
+  assert.equal(result.verdict, 'failed');
+  const objects = check(result, 'schema:objects');
+  assert.equal(objects.status, 'failed');
+  for (const name of [
+    'text search parser public.my_prs',
+    'operator family public.my_fam using btree',
+    'conversion public.my_conv',
+    'access method heap2',
+    'subscription sub1',
+  ])
+    assert.ok(objects.message.includes(name), `${name} missing in: ${objects.message}`);
+  const definitions = check(result, 'schema:definitions');
+  assert.equal(definitions.status, 'failed');
+  assert.match(
+    definitions.message,
+    /text search configuration public\.my_cfg: mapping: backup "asciiword: public\.my_simple, english_stem;/,
+  );
+  assert.match(
+    definitions.message,
+    /text search dictionary public\.my_simple: comment: backup \(none\), restored "changed"/,
+  );
+  assert.match(
+    definitions.message,
+    /operator family public\.rev_int_ops using btree: functions: backup "…int4cmp\(integer,integer\)", restored "…int4cmp\(integer,integer\), 4 \(integer, integer\) btequalimage\(oid\)"/,
+  );
+  assert.match(definitions.message, /extension pg_trgm: schema: backup "ext", restored "public"/);
 });
