@@ -10,6 +10,10 @@ export const COVERAGE = {
   'conversions-methods-transforms': 'conversions, access methods and transforms',
   'extension-schemas': "extensions' schemas and comments",
   subscriptions: 'subscriptions',
+  'large-object-metadata': "large objects' owners, privileges and comments",
+  tablespaces: "tablespaces' owners, privileges, options and comments",
+  'role-comments': 'role comments',
+  'extension-members': "extension members' definitions and comments",
 } as const;
 
 /** One aspect a capture may cover. */
@@ -32,6 +36,7 @@ const KIND_ASPECT: Readonly<Record<string, CoverageAspect>> = {
   transform: 'conversions-methods-transforms',
   extension: 'extension-schemas',
   subscription: 'subscriptions',
+  'extension member': 'extension-members',
 };
 
 /** Whether the backup's expectations cover `aspect` (stored before coverage was recorded: none of them). */

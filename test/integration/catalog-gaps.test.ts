@@ -1,5 +1,6 @@
 // Dump drills over a source with what pg_dump carries beyond user schemas' plain objects: changed privileges of
-// pg_catalog objects and extension members, a cycling sequence's position. A drill as taken passes; each change made after the restore fails,
+// pg_catalog objects and extension members, a cycling sequence's position, object classes beyond tables and
+// routines, large objects' and tablespaces' metadata, role comments. A drill as taken passes; each change made after the restore fails,
 // naming the object.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -40,7 +41,18 @@ CREATE OPERATOR FAMILY public.my_fam USING btree;
 CREATE OPERATOR CLASS public.rev_int_ops FOR TYPE int4 USING btree AS OPERATOR 1 >, OPERATOR 3 =, OPERATOR 5 <, FUNCTION 1 btint4cmp(int4, int4);
 CREATE CONVERSION public.my_conv FOR 'LATIN1' TO 'UTF8' FROM iso8859_1_to_utf8;
 CREATE ACCESS METHOD heap2 TYPE TABLE HANDLER heap_tableam_handler;
+-- Large objects' and tablespaces' owners, privileges, options and comments; role comments.
+CREATE ROLE catalog_lo_owner NOLOGIN;
+COMMENT ON ROLE catalog_monitor IS 'reads the catalog';
+SELECT lo_from_bytea(424242, 'hello large object');
+ALTER LARGE OBJECT 424242 OWNER TO catalog_lo_owner;
+GRANT SELECT, UPDATE ON LARGE OBJECT 424242 TO catalog_monitor;
+COMMENT ON LARGE OBJECT 424242 IS 'invoice scan';
+SELECT lo_from_bytea(424243, 'plain');
 COMMIT;
+ALTER TABLESPACE catalog_ts SET (random_page_cost = 1.1);
+GRANT CREATE ON TABLESPACE catalog_ts TO catalog_monitor;
+COMMENT ON TABLESPACE catalog_ts IS 'fast disk';
 CREATE SUBSCRIPTION sub1 CONNECTION 'host=127.0.0.1 port=1 dbname=nowhere' PUBLICATION pub_x
   WITH (connect = false, enabled = false, create_slot = false, slot_name = NONE);
 `;
@@ -66,6 +78,7 @@ source:
     version: 15
     fixtures: [${ws.dir}/fixtures/shop.sql, ${ws.dir}/fixtures/catalog.sql]
     workload: { seed: 5, transactions: 30 }
+    tablespaces: [catalog_ts]
 repository: ${ws.dir}/repo
 backup:
   method: dump${use}
@@ -125,6 +138,9 @@ test('the drill as taken passes, comparing every captured object class', async (
     'subscription: 1',
   ])
     assert.ok(objects.includes(counted), `${counted} in ${objects}`);
+  assert.match(check(result, 'large-objects:metadata').message, /large objects' comment, owner, acl match: 4 with/);
+  assert.match(check(result, 'tablespaces').message, /all 1 tablespaces match/);
+  assert.match(check(result, 'roles').message, /, comments/);
   assert.doesNotMatch(check(result, 'schema:objects').message, /not compared/);
 });
 
@@ -194,4 +210,40 @@ test('text search, operator family, conversion, access method, extension schema 
     /operator family public\.rev_int_ops using btree: functions: backup "…int4cmp\(integer,integer\)", restored "…int4cmp\(integer,integer\), 4 \(integer, integer\) btequalimage\(oid\)"/,
   );
   assert.match(definitions.message, /extension pg_trgm: schema: backup "ext", restored "public"/);
+});
+
+test("large objects' owner, privileges and comment, a tablespace's and a role's comment changed after the restore fail, each by name", async () => {
+  const result = await drill('cluster-objects', [
+    'revoke all on large object 424242 from catalog_monitor',
+    'alter large object 424242 owner to postgres',
+    'comment on large object 424242 is null',
+    'comment on large object 424243 is $$new$$',
+    'revoke create on tablespace catalog_ts from catalog_monitor',
+    'alter tablespace catalog_ts reset (random_page_cost)',
+    'comment on tablespace catalog_ts is null',
+    'alter tablespace catalog_ts owner to catalog_monitor',
+    'comment on role catalog_monitor is null',
+  ]);
+  assert.equal(result.verdict, 'failed');
+  const lo = check(result, 'large-objects:metadata');
+  assert.equal(lo.status, 'failed');
+  assert.match(
+    lo.message,
+    /large object 424242: comment: backup "invoice scan", restored \(none\); owner: backup "catalog_lo_owner", restored "postgres"; acl: backup "catalog_lo_owner=rw\/catalog_lo_owner catalog_monitor=rw\/catalog_lo_owner", restored "postgres=rw\/postgres"/,
+  );
+  assert.match(lo.message, /large object 424243: presence: backup absent, restored present/);
+  assert.equal(check(result, 'large-objects').status, 'passed', 'the content is untouched');
+  const ts = check(result, 'tablespaces');
+  assert.equal(ts.status, 'failed');
+  for (const part of [
+    'tablespace catalog_ts: owner: backup "postgres", restored "catalog_monitor"',
+    'acl: backup "catalog_monitor=C/postgres postgres=C/postgres", restored "catalog_monitor=C/catalog_monitor"',
+    'comment: backup "fast disk", restored (none)',
+    'options: backup "random_page_cost=1.1", restored (none)',
+  ])
+    assert.ok(ts.message.includes(part), `${part} in ${ts.message}`);
+  assert.match(
+    check(result, 'role:catalog_monitor').message,
+    /role catalog_monitor: comment: backup "reads the catalog", restored none/,
+  );
 });

@@ -90,3 +90,28 @@ test('a restore told not to bring privileges back does not compare changed initi
   const [objects] = compare(stored([TABLE, GRANTED], [...CAPTURED]), stored([TABLE], [...CAPTURED]), true);
   assert.equal(objects!.status, 'passed', objects!.message);
 });
+
+test("an old backup's large objects, roles and tablespaces compare what they did and name what they could not", async () => {
+  const { compareExpectations } = await import('../../../src/expectations/compare.ts');
+  const old = stored([]);
+  const now: Expectations = {
+    ...stored([], [...CAPTURED]),
+    largeObjects: { count: 0, fingerprint: null, metadata: [{ oid: '1', owner: 'x', acl: '', comment: 'c' }] },
+    tablespaces: [{ name: 'ts1', owner: 'x', acl: '', options: '', comment: null }],
+  };
+  const results = compareExpectations(old, now, {
+    exactness: 'exact',
+    kinds: new Set(['large-objects', 'roles']),
+    unloggedEmpty: false,
+    durationMs: 1,
+  });
+  assert.deepEqual(
+    results.filter((r) => !r.id.startsWith('database:')).map((r) => [r.id, r.status]),
+    [
+      ['large-objects', 'passed'],
+      ['roles', 'passed'],
+    ],
+  );
+  assert.match(results[0]!.message, /not compared: large objects' owners, privileges and comments \(the backup's/);
+  assert.match(results[1]!.message, /not compared: tablespaces' owners, privileges, options and comments/);
+});
