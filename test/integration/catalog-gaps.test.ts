@@ -136,6 +136,7 @@ test('the drill as taken passes, comparing every captured object class', async (
     'access method: 1',
     'extension: 2',
     'subscription: 1',
+    'extension member: ',
   ])
     assert.ok(objects.includes(counted), `${counted} in ${objects}`);
   assert.match(check(result, 'large-objects:metadata').message, /large objects' comment, owner, acl match: 4 with/);
@@ -245,5 +246,64 @@ test("large objects' owner, privileges and comment, a tablespace's and a role's 
   assert.match(
     check(result, 'role:catalog_monitor').message,
     /role catalog_monitor: comment: backup "reads the catalog", restored none/,
+  );
+});
+
+test('extension members changed after the restore fail, each by name, saying a dump cannot carry such changes', async () => {
+  const result = await drill('extension-members', [
+    'alter function ext.similarity(text, text) set search_path = pg_catalog',
+    'alter function ext.show_trgm(text) security definer',
+    "comment on function ext.word_similarity(text, text) is 'our note'",
+  ]);
+  assert.equal(result.verdict, 'failed');
+  const definitions = check(result, 'schema:definitions');
+  assert.equal(definitions.status, 'failed');
+  assert.match(definitions.message, /^3 object definitions differ/);
+  for (const name of [
+    'extension member pg_trgm: function ext.similarity(text,text): definition:',
+    'extension member pg_trgm: function ext.show_trgm(text): definition:',
+    'extension member pg_trgm: function ext.word_similarity(text,text): comment: backup (none), restored "our note"',
+    'a dump carries only CREATE EXTENSION',
+  ])
+    assert.ok(definitions.message.includes(name), `${name} in ${definitions.message}`);
+});
+
+test('extension members changed on the source fail the dump drill, each by name: the dump carries only CREATE EXTENSION', async () => {
+  await writeFile(
+    join(ws.dir, 'fixtures/members.sql'),
+    `\\set ON_ERROR_STOP on
+CREATE EXTENSION pg_trgm;
+ALTER FUNCTION public.similarity(text, text) SET search_path = pg_catalog;
+ALTER FUNCTION public.show_trgm(text) SECURITY DEFINER;
+COMMENT ON FUNCTION public.word_similarity(text, text) IS 'our note';
+`,
+  );
+  const file = await ws.scenario(
+    'members.yaml',
+    scenario()
+      .replace('name: catalog-gaps', 'name: catalog-members')
+      .replace(/fixtures: \[.*\]/, `fixtures: [${ws.dir}/fixtures/members.sql]`)
+      .replace(/\n    workload: .*\n    tablespaces: .*/, '\n    workload: { seed: 5, transactions: 0 }')
+      .replace(`${ws.dir}/repo`, `${ws.dir}/repo-members`),
+  );
+  const { result } = await runDrill(await loadScenario(file), { log: silentLogger(), clock: systemClock });
+  assert.equal(result.verdict, 'failed');
+  const definitions = check(result, 'schema:definitions');
+  assert.equal(definitions.status, 'failed');
+  assert.match(definitions.message, /^3 object definitions differ/);
+  for (const name of [
+    'extension member pg_trgm: function public.similarity(text,text): definition:',
+    'extension member pg_trgm: function public.show_trgm(text): definition:',
+    'extension member pg_trgm: function public.word_similarity(text,text): comment: backup "our note", restored (none)',
+    'a dump carries only CREATE EXTENSION',
+  ])
+    assert.ok(definitions.message.includes(name), `${name} in ${definitions.message}`);
+  const others = result.restores
+    .flatMap((r) => r.checks)
+    .filter((c) => c.status !== 'passed' && c.id !== 'schema:definitions');
+  assert.deepEqual(
+    others.map((c) => `${c.id}: ${c.message}`),
+    [],
+    'nothing else fails',
   );
 });
