@@ -283,7 +283,7 @@ COMMENT ON FUNCTION public.word_similarity(text, text) IS 'our note';
     scenario()
       .replace('name: catalog-gaps', 'name: catalog-members')
       .replace(/fixtures: \[.*\]/, `fixtures: [${ws.dir}/fixtures/members.sql]`)
-      .replace(/\n    workload: .*\n    tablespaces: .*/, '\n    workload: { seed: 5, transactions: 0 }')
+      .replace(/\n {4}workload: .*\n {4}tablespaces: .*/, '\n    workload: { seed: 5, transactions: 0 }')
       .replace(`${ws.dir}/repo`, `${ws.dir}/repo-members`),
   );
   const { result } = await runDrill(await loadScenario(file), { log: silentLogger(), clock: systemClock });
