@@ -4,6 +4,7 @@ import { fail, pass } from '../run/check.ts';
 import type { Expectations, SchemaObject } from './types.ts';
 import { normaliseForUpgrade } from './schema-upgrade-rules.ts';
 import { excerpt } from './schema-excerpt.ts';
+import { OPTIONS_NOT_READABLE } from './schema-database-objects.ts';
 import { coveredObjects, uncovered, uncoveredNote, type CoverageAspect } from './coverage.ts';
 
 // Coverage aspects compared by the schema checks.
@@ -61,9 +62,10 @@ export function compareSchemaObjects(
   // Kinds the backup did not capture are left out on both sides; the result says what was not compared.
   const notCovered = uncoveredNote(uncovered(expected).filter((a) => SCHEMA_ASPECTS.has(a)));
   const members = comparableMembers(expected, actual, from !== to);
+  const unread = unreadableMappingOptions(expected.schemaObjects);
   const normalised = normaliseForUpgrade(
-    members.keep(coveredObjects(expected.schemaObjects, expected)),
-    members.keep(coveredObjects(actual.schemaObjects, expected)),
+    members.keep(coveredObjects(unread.strip(expected.schemaObjects), expected)),
+    members.keep(coveredObjects(unread.strip(actual.schemaObjects), expected)),
     from,
     to,
     {
@@ -85,7 +87,36 @@ export function compareSchemaObjects(
   ];
   for (const c of checks)
     if (c.status === 'failed' && /extension member /.test(c.message)) c.message += ` (${MEMBERS_LOST})`;
-  return checks;
+  return unread.result ? [...checks, { ...unread.result, durationMs }] : checks;
+}
+
+// Options of a user mapping the backup role could not read: pg_dump could not dump them either. Neither side's are
+// compared, and a result says so: never a match.
+function unreadableMappingOptions(objects: readonly SchemaObject[]): {
+  strip: (objects: SchemaObject[]) => SchemaObject[];
+  result?: Omit<CheckResult, 'durationMs'>;
+} {
+  const names = new Set(
+    objects.filter((o) => o.definition['option names'] === OPTIONS_NOT_READABLE).map((o) => o.name),
+  );
+  const strip = (list: SchemaObject[]): SchemaObject[] =>
+    list.map((o) => {
+      if (!names.has(o.name)) return o;
+      const { 'option names': _unread, ...definition } = o.definition;
+      return { ...o, definition };
+    });
+  if (!names.size) return { strip };
+  return {
+    strip,
+    result: {
+      id: 'schema:user-mapping-options',
+      kind: 'schema',
+      status: 'skipped',
+      exactness: 'not-available',
+      expected: [...names],
+      message: `options of ${[...names].join(', ')} not compared: the backup role could not read them (pg_user_mappings shows them only to the mapped user, the server's owner or a superuser), so pg_dump could not dump them either; take the backup as a superuser to carry them`,
+    },
+  };
 }
 
 const MEMBERS_LOST =
