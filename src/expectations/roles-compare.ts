@@ -77,7 +77,7 @@ export function compareRoles(
         bound,
         expected.length,
         expected.length,
-        `all ${expected.length} roles match: attributes, memberships, settings, validity, connection limits${comparePasswords ? ', passwords' : ''}${comments ? ', comments' : ''}${note}${ownNote}`,
+        `all ${expected.length} roles match: attributes, memberships, settings, validity, connection limits${comments ? ', comments' : ''}${comparePasswords ? ', passwords' : ''}${note}${ownNote}`,
         durationMs,
       ),
     );

@@ -48,7 +48,7 @@ test('identical roles pass exactly, and say what was compared', () => {
   assert.equal(results[0]!.exactness, 'exact');
   assert.match(
     results[0]!.message,
-    /all 3 roles match: attributes, memberships, settings, validity, connection limits, passwords, comments$/,
+    /all 3 roles match: attributes, memberships, settings, validity, connection limits, comments, passwords$/,
   );
 });
 
@@ -178,7 +178,7 @@ test("a role's comment is compared when the backup captured it, and said not com
   assert.match(detail!.message, /role app_user: comment: backup "the application login", restored none/);
   const same = compareRoles([commented], [{ ...commented }], 'exact', 1)[0]!;
   assert.equal(same.status, 'passed');
-  assert.match(same.message, /connection limits, passwords, comments$/);
+  assert.match(same.message, /connection limits, comments, passwords$/);
   // Stored before comments were captured: not compared, and said so.
   const { comment: _dropped, ...old } = commented;
   const before = compareRoles([old], [{ ...commented, comment: 'other' }], 'exact', 1)[0]!;
