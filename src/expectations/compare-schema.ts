@@ -77,10 +77,10 @@ export function compareSchemaObjects(
     ? [`normalised for ${from} → ${to}: ${normalised.applied.map((rule) => rule.id).join(', ')}`]
     : [];
   if (notCovered) notes.push(notCovered);
-  if (members.note) notes.push(members.note);
   const want = withoutUnrestored(normalised.expected, options.notRestored, notes);
   const got = withoutUnrestored(normalised.actual, options.notRestored, notes);
-  const suffix = notes.length ? ` (${notes.join('; ')})` : '';
+  // What was left out stands apart from the normalisations, which read last.
+  const suffix = `${members.note ? ` (${members.note})` : ''}${notes.length ? ` (${notes.join('; ')})` : ''}`;
   const checks = [
     presence(want, got, exactness, durationMs, suffix),
     definitions(want, got, exactness, durationMs, suffix),

@@ -16,24 +16,24 @@ export function extensionsQuery(): string {
  * may hold a password). Whether one is enabled is left out: pg_dump restores every subscription disabled.
  */
 export function subscriptionsQuery(scope: CaptureScope): string {
+  // Options a major did not have read as what it did: no binary transfer, no streaming, no two-phase, no disabling.
+  const v14 = scope.versionNum >= 140000;
   const v15 = scope.versionNum >= 150000;
   const definition = definitionOf([
     ['owner', 'pg_get_userbyid(s.subowner)'],
     ['publications', `array_to_string(array(select quote_ident(p) from unnest(s.subpublications) p order by 1), ', ')`],
     ['slot name', `coalesce(s.subslotname::text, 'none')`],
     ['synchronous commit', 's.subsynccommit'],
-    ['binary', 's.subbinary'],
+    ['binary', v14 ? 's.subbinary' : "'false'"],
     // A boolean until 16, then a letter (f, t, p).
     [
       'streaming',
-      `case s.substream::text when 'false' then 'off' when 'f' then 'off' when 'true' then 'on' when 't' then 'on' when 'p' then 'parallel' end`,
+      v14
+        ? `case s.substream::text when 'false' then 'off' when 'f' then 'off' when 'true' then 'on' when 't' then 'on' when 'p' then 'parallel' end`
+        : "'off'",
     ],
-    ...(v15
-      ? ([
-          ['two phase', `s.subtwophasestate <> 'd'`],
-          ['disable on error', 's.subdisableonerr'],
-        ] as const)
-      : []),
+    ['two phase', v15 ? `s.subtwophasestate <> 'd'` : "'false'"],
+    ['disable on error', v15 ? 's.subdisableonerr' : "'false'"],
     ['comment', commentOf('pg_subscription', 's.oid')],
   ]);
   return `select 'subscription' as kind, 'subscription ' || quote_ident(s.subname) as name, ${definition} as def
