@@ -131,15 +131,31 @@ function comparableMembers(
 ): { keep: (objects: SchemaObject[]) => SchemaObject[]; note: string } {
   const versions = new Set(actual.extensions);
   const moved = acrossMajors ? [] : expected.extensions.filter((e) => !versions.has(e)).map((e) => e.split(' ')[0]!);
-  const skipped = new Set(moved);
+  // An extension in another schema renames every member: the extension's own schema aspect says it once.
+  const schemaOf = (objects: readonly SchemaObject[] | undefined): Map<string, string | undefined> =>
+    new Map(
+      (objects ?? [])
+        .filter((o) => o.kind === 'extension')
+        .map((o) => [o.name.slice('extension '.length), o.definition.schema]),
+    );
+  const here = schemaOf(actual.schemaObjects);
+  const relocated = [...schemaOf(expected.schemaObjects)]
+    .filter(([name, schema]) => here.has(name) && here.get(name) !== schema)
+    .map(([name]) => name);
+  const skipped = new Set([...moved, ...relocated]);
   const extensionOf = (o: SchemaObject): string => o.name.slice('extension member '.length).split(': ')[0]!;
   const keep = (objects: SchemaObject[]): SchemaObject[] =>
     objects.filter((o) => o.kind !== 'extension member' || (!acrossMajors && !skipped.has(extensionOf(o))));
   const note = acrossMajors
     ? 'extension members not compared: the restored server runs another major, whose extension scripts may differ'
-    : moved.length
-      ? `members of ${moved.join(', ')} not compared: the restored extension version differs`
-      : '';
+    : [
+        moved.length ? `members of ${moved.join(', ')} not compared: the restored extension version differs` : '',
+        relocated.length
+          ? `members of ${relocated.join(', ')} not compared: the restored extension is in another schema`
+          : '',
+      ]
+        .filter(Boolean)
+        .join('; ');
   return { keep, note };
 }
 

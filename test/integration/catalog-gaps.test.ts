@@ -6,7 +6,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { cli } from '../helpers/cli.ts';
+import { cli, ROOT } from '../helpers/cli.ts';
 import { workspace, type Workspace } from '../helpers/workspace.ts';
 import { loadScenario } from '../../src/scenario/load.ts';
 import { runDrill } from '../../src/drill/drill.ts';
@@ -18,48 +18,8 @@ let ws: Workspace;
 // The drill as taken, run once: later tests read its checks beside their own faults.
 let clean: RunResult;
 
-const FIXTURE = `\\set ON_ERROR_STOP on
-SET client_min_messages = warning;
-BEGIN;
-CREATE ROLE catalog_monitor NOLOGIN;
-CREATE SCHEMA ext;
-CREATE EXTENSION pg_trgm WITH SCHEMA ext;
--- Privileges pg_dump carries as GRANT / REVOKE against pg_init_privs.
-GRANT EXECUTE ON FUNCTION pg_catalog.pg_ls_dir(text) TO catalog_monitor;
-REVOKE EXECUTE ON FUNCTION ext.similarity(text, text) FROM PUBLIC;
-GRANT SELECT (relname) ON pg_catalog.pg_class TO catalog_monitor;
--- A cycling sequence no workload moves: its position is exactly what the dump holds.
-CREATE SEQUENCE public.ticket_no AS integer MINVALUE 1 MAXVALUE 1000000 CYCLE;
-SELECT setval('public.ticket_no', 500010);
--- Object classes beyond tables and routines.
-CREATE TEXT SEARCH DICTIONARY public.my_simple (TEMPLATE = pg_catalog.simple, STOPWORDS = english);
-CREATE TEXT SEARCH CONFIGURATION public.my_cfg (COPY = pg_catalog.english);
-ALTER TEXT SEARCH CONFIGURATION public.my_cfg ALTER MAPPING FOR asciiword WITH public.my_simple, english_stem;
-CREATE TEXT SEARCH TEMPLATE public.my_tmpl (LEXIZE = dsimple_lexize, INIT = dsimple_init);
-CREATE TEXT SEARCH PARSER public.my_prs (START = prsd_start, GETTOKEN = prsd_nexttoken, END = prsd_end, LEXTYPES = prsd_lextype);
-CREATE OPERATOR FAMILY public.my_fam USING btree;
-CREATE OPERATOR CLASS public.rev_int_ops FOR TYPE int4 USING btree AS OPERATOR 1 >, OPERATOR 3 =, OPERATOR 5 <, FUNCTION 1 btint4cmp(int4, int4);
-CREATE CONVERSION public.my_conv FOR 'LATIN1' TO 'UTF8' FROM iso8859_1_to_utf8;
-CREATE ACCESS METHOD heap2 TYPE TABLE HANDLER heap_tableam_handler;
--- Large objects' and tablespaces' owners, privileges, options and comments; role comments.
-CREATE ROLE catalog_lo_owner NOLOGIN;
-COMMENT ON ROLE catalog_monitor IS 'reads the catalog';
-SELECT lo_from_bytea(424242, 'hello large object');
-ALTER LARGE OBJECT 424242 OWNER TO catalog_lo_owner;
-GRANT SELECT, UPDATE ON LARGE OBJECT 424242 TO catalog_monitor;
-COMMENT ON LARGE OBJECT 424242 IS 'invoice scan';
-SELECT lo_from_bytea(424243, 'plain');
-COMMIT;
-ALTER TABLESPACE catalog_ts SET (random_page_cost = 1.1);
-GRANT CREATE ON TABLESPACE catalog_ts TO catalog_monitor;
-COMMENT ON TABLESPACE catalog_ts IS 'fast disk';
-CREATE SUBSCRIPTION sub1 CONNECTION 'host=127.0.0.1 port=1 dbname=nowhere' PUBLICATION pub_x
-  WITH (connect = false, enabled = false, create_slot = false, slot_name = NONE);
-`;
-
 before(async () => {
   ws = await workspace();
-  await writeFile(join(ws.dir, 'fixtures/catalog.sql'), FIXTURE);
   const taken = await cli(['backup', await ws.scenario('backup.yaml', scenario())], { cwd: ws.dir, env: ws.env });
   assert.equal(taken.exitCode, 0, taken.stderr);
 });
@@ -76,7 +36,7 @@ function scenario(use = ''): string {
 source:
   managed:
     version: 15
-    fixtures: [${ws.dir}/fixtures/shop.sql, ${ws.dir}/fixtures/catalog.sql]
+    fixtures: [${ws.dir}/fixtures/shop.sql, ${join(ROOT, 'test/fixtures/catalog-gaps.sql')}]
     workload: { seed: 5, transactions: 30 }
     tablespaces: [catalog_ts]
 repository: ${ws.dir}/repo

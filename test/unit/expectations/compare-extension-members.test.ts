@@ -61,3 +61,17 @@ test('a backup stored before members were captured compares none of them', () =>
   assert.equal(objects!.status, 'passed', objects!.message);
   assert.match(objects!.message, /not compared: extension members' definitions and comments/);
 });
+
+test("members of an extension restored into another schema are not compared one by one: the extension's schema fails", () => {
+  const extension = (schema: string): SchemaObject => ({
+    kind: 'extension',
+    name: 'extension pg_trgm',
+    definition: { schema },
+  });
+  const moved = { ...PLAIN, name: 'extension member pg_trgm: function public.similarity(text,text)' };
+  const [objects, definitions] = compare(side([extension('ext'), PLAIN]), side([extension('public'), moved]));
+  assert.equal(objects!.status, 'passed', objects!.message);
+  assert.match(objects!.message, /members of pg_trgm not compared: the restored extension is in another schema/);
+  assert.equal(definitions!.status, 'failed');
+  assert.match(definitions!.message, /extension pg_trgm: schema: backup "ext", restored "public"/);
+});
