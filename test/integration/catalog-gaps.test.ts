@@ -267,3 +267,25 @@ COMMENT ON FUNCTION public.word_similarity(text, text) IS 'our note';
     'nothing else fails',
   );
 });
+
+test('a physical drill of the same source passes: a copy of the files carries every one of these as it was', async () => {
+  const file = await ws.scenario(
+    'physical.yaml',
+    scenario()
+      .replace('name: catalog-gaps', 'name: catalog-physical')
+      .replace('method: dump', 'method: basebackup')
+      .replace(`${ws.dir}/repo`, `${ws.dir}/repo-physical`),
+  );
+  const { result } = await runDrill(await loadScenario(file), { log: silentLogger(), clock: systemClock });
+  const bad = result.restores.flatMap((r) => r.checks).filter((c) => c.status !== 'passed' && c.status !== 'skipped');
+  assert.deepEqual(
+    bad.map((c) => `${c.id}: ${c.message}`),
+    [],
+  );
+  assert.equal(result.verdict, 'passed');
+  const objects = check(result, 'schema:objects').message;
+  for (const counted of ['privileges: 3', 'extension member: ', 'subscription: 1', 'text search configuration: 1'])
+    assert.ok(objects.includes(counted), `${counted} in ${objects}`);
+  for (const id of ['large-objects:metadata', 'tablespaces', 'sequence:public.ticket_no'])
+    assert.equal(check(result, id).status, 'passed', id);
+});
