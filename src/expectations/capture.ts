@@ -13,6 +13,8 @@ import { matviewsReadBy, type LowerMatview } from './matview-nesting.ts';
 import { countTable } from './table-scan.ts';
 import { scanOnSessions } from './scan-sessions.ts';
 import { fingerprintPlan, type FingerprintAlgorithm } from './row-hash.ts';
+import { CAPTURED } from './coverage.ts';
+import { readLargeObjectMetadata, readTablespaces } from './cluster-objects.ts';
 
 export type { CaptureOptions, Expectations, SequenceExpectation, TableExpectation } from './types.ts';
 
@@ -87,7 +89,10 @@ async function captureWithPinnedPath(
     ...(algorithm ? { fingerprintAlgorithm: algorithm } : {}),
     tables: withPartitionTrees(tables, roots),
     sequences: options.sequences ?? (await readSequences(client, scope)),
-    largeObjects: await readLargeObjects(client, options.largeObjectContent),
+    largeObjects: {
+      ...(await readLargeObjects(client, options.largeObjectContent)),
+      metadata: await readLargeObjectMetadata(client),
+    },
     schemaObjects: await captureSchemaObjects(client, scope),
     extensions: (
       await client.query<{ e: string }>(
@@ -96,6 +101,8 @@ async function captureWithPinnedPath(
     ).rows.map((r) => r.e),
     roles: await readRoles(client),
     databaseProperties: await readDatabaseProperties(client),
+    tablespaces: await readTablespaces(client),
+    coverage: [...CAPTURED],
   };
 }
 

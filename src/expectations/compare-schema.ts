@@ -4,6 +4,19 @@ import { fail, pass } from '../run/check.ts';
 import type { Expectations, SchemaObject } from './types.ts';
 import { normaliseForUpgrade } from './schema-upgrade-rules.ts';
 import { excerpt } from './schema-excerpt.ts';
+import { OPTIONS_NOT_READABLE } from './schema-database-objects.ts';
+import { coveredObjects, uncovered, uncoveredNote, type CoverageAspect } from './coverage.ts';
+
+// Coverage aspects compared by the schema checks.
+const SCHEMA_ASPECTS: ReadonlySet<CoverageAspect> = new Set<CoverageAspect>([
+  'initial-privileges',
+  'text-search',
+  'operator-classes',
+  'conversions-methods-transforms',
+  'extension-schemas',
+  'subscriptions',
+  'extension-members',
+]);
 
 /** Aspects a restore was told not to bring back (pg_restore --no-owner / --no-privileges). */
 export interface NotRestored {
@@ -46,17 +59,104 @@ export function compareSchemaObjects(
   }
   const from = major(expected.serverVersion);
   const to = major(actual.serverVersion);
-  const normalised = normaliseForUpgrade(expected.schemaObjects, actual.schemaObjects, from, to, {
-    deparsedHere: options.deparsedHere ?? {},
-  });
+  // Kinds the backup did not capture are left out on both sides; the result says what was not compared.
+  const notCovered = uncoveredNote(uncovered(expected).filter((a) => SCHEMA_ASPECTS.has(a)));
+  const members = comparableMembers(expected, actual, from !== to);
+  const unread = unreadableMappingOptions(expected.schemaObjects);
+  const normalised = normaliseForUpgrade(
+    members.keep(coveredObjects(unread.strip(expected.schemaObjects), expected)),
+    members.keep(coveredObjects(unread.strip(actual.schemaObjects), expected)),
+    from,
+    to,
+    {
+      deparsedHere: options.deparsedHere ?? {},
+    },
+  );
   // The reasons are in the rules (schema-upgrade-rules.ts); the report names which ones applied.
   const notes = normalised.applied.length
     ? [`normalised for ${from} → ${to}: ${normalised.applied.map((rule) => rule.id).join(', ')}`]
     : [];
+  if (notCovered) notes.push(notCovered);
   const want = withoutUnrestored(normalised.expected, options.notRestored, notes);
   const got = withoutUnrestored(normalised.actual, options.notRestored, notes);
-  const suffix = notes.length ? ` (${notes.join('; ')})` : '';
-  return [presence(want, got, exactness, durationMs, suffix), definitions(want, got, exactness, durationMs, suffix)];
+  // What was left out stands apart from the normalisations, which read last.
+  const suffix = `${members.note ? ` (${members.note})` : ''}${notes.length ? ` (${notes.join('; ')})` : ''}`;
+  const checks = [
+    presence(want, got, exactness, durationMs, suffix),
+    definitions(want, got, exactness, durationMs, suffix),
+  ];
+  for (const c of checks)
+    if (c.status === 'failed' && /extension member /.test(c.message)) c.message += ` (${MEMBERS_LOST})`;
+  return unread.result ? [...checks, { ...unread.result, durationMs }] : checks;
+}
+
+// Options of a user mapping the backup role could not read: pg_dump could not dump them either. Neither side's are
+// compared, and a result says so: never a match.
+function unreadableMappingOptions(objects: readonly SchemaObject[]): {
+  strip: (objects: SchemaObject[]) => SchemaObject[];
+  result?: Omit<CheckResult, 'durationMs'>;
+} {
+  const names = new Set(
+    objects.filter((o) => o.definition['option names'] === OPTIONS_NOT_READABLE).map((o) => o.name),
+  );
+  const strip = (list: SchemaObject[]): SchemaObject[] =>
+    list.map((o) => {
+      if (!names.has(o.name)) return o;
+      const { 'option names': _unread, ...definition } = o.definition;
+      return { ...o, definition };
+    });
+  if (!names.size) return { strip };
+  return {
+    strip,
+    result: {
+      id: 'schema:user-mapping-options',
+      kind: 'schema',
+      status: 'skipped',
+      exactness: 'not-available',
+      expected: [...names],
+      message: `options of ${[...names].join(', ')} not compared: the backup role could not read them (pg_user_mappings shows them only to the mapped user, the server's owner or a superuser), so pg_dump could not dump them either; take the backup as a superuser to carry them`,
+    },
+  };
+}
+
+const MEMBERS_LOST =
+  'an extension member differs: a dump carries only CREATE EXTENSION, so a member changed on the source comes back as the extension script makes it';
+
+// Extension members are what the extension's script makes them only for the same script: the same major and the
+// same extension version on both sides. Members of others are not compared, and the result says which.
+function comparableMembers(
+  expected: Expectations,
+  actual: Expectations,
+  acrossMajors: boolean,
+): { keep: (objects: SchemaObject[]) => SchemaObject[]; note: string } {
+  const versions = new Set(actual.extensions);
+  const moved = acrossMajors ? [] : expected.extensions.filter((e) => !versions.has(e)).map((e) => e.split(' ')[0]!);
+  // An extension in another schema renames every member: the extension's own schema aspect says it once.
+  const schemaOf = (objects: readonly SchemaObject[] | undefined): Map<string, string | undefined> =>
+    new Map(
+      (objects ?? [])
+        .filter((o) => o.kind === 'extension')
+        .map((o) => [o.name.slice('extension '.length), o.definition.schema]),
+    );
+  const here = schemaOf(actual.schemaObjects);
+  const relocated = [...schemaOf(expected.schemaObjects)]
+    .filter(([name, schema]) => here.has(name) && here.get(name) !== schema)
+    .map(([name]) => name);
+  const skipped = new Set([...moved, ...relocated]);
+  const extensionOf = (o: SchemaObject): string => o.name.slice('extension member '.length).split(': ')[0]!;
+  const keep = (objects: SchemaObject[]): SchemaObject[] =>
+    objects.filter((o) => o.kind !== 'extension member' || (!acrossMajors && !skipped.has(extensionOf(o))));
+  const note = acrossMajors
+    ? 'extension members not compared: the restored server runs another major, whose extension scripts may differ'
+    : [
+        moved.length ? `members of ${moved.join(', ')} not compared: the restored extension version differs` : '',
+        relocated.length
+          ? `members of ${relocated.join(', ')} not compared: the restored extension is in another schema`
+          : '',
+      ]
+        .filter(Boolean)
+        .join('; ');
+  return { keep, note };
 }
 
 // Presence: objects of the backup that did not come back, and objects the backup did not have.
@@ -192,8 +292,8 @@ function withoutUnrestored(
   if (!notes.includes(note)) notes.push(note);
   return (
     objects
-      // --no-privileges skips ALTER DEFAULT PRIVILEGES too.
-      .filter((o) => !(privileges && o.kind === 'default privileges'))
+      // --no-privileges skips ALTER DEFAULT PRIVILEGES too; changed initial privileges are nothing but an ACL.
+      .filter((o) => !(privileges && o.kind === 'default privileges') && o.kind !== 'privileges')
       .map((o) => {
         const definition = { ...o.definition };
         if (owners) delete definition.owner;

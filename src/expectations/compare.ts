@@ -8,6 +8,8 @@ import { compareSchemaObjects, type NotRestored } from './compare-schema.ts';
 import { compareSequences } from './compare-sequences.ts';
 import { relationKey } from './names.ts';
 import { STORED_BEFORE_ALGORITHMS } from './row-hash.ts';
+import { covers, uncoveredNote } from './coverage.ts';
+import { compareLargeObjectMetadata, compareTablespaces } from './cluster-objects-compare.ts';
 
 export interface CompareOptions {
   exactness: Exactness;
@@ -182,7 +184,9 @@ export function compareExpectations(
             exactness,
             w.count,
             a.count,
-            `${a.count} large objects, content identical`,
+            `${a.count} large objects, content identical${
+              covers(expected, 'large-object-metadata') ? '' : ` (${uncoveredNote(['large-object-metadata'])})`
+            }`,
             perTable,
           )
         : fail(
@@ -198,7 +202,25 @@ export function compareExpectations(
           ),
     );
   }
-  if (options.kinds.has('roles')) results.push(...compareRoles(expected.roles, actual.roles, exactness, perTable));
+  if (options.kinds.has('large-objects') && covers(expected, 'large-object-metadata')) {
+    const { notRestored } = options;
+    results.push(
+      compareLargeObjectMetadata(expected.largeObjects.metadata ?? [], actual.largeObjects.metadata ?? [], {
+        exactness,
+        durationMs: perTable,
+        ...(notRestored ? { notRestored } : {}),
+      }),
+    );
+  }
+  if (options.kinds.has('roles')) {
+    results.push(...compareRoles(expected.roles, actual.roles, exactness, perTable));
+    // Tablespaces come back with the roles, from the globals.
+    if (covers(expected, 'tablespaces'))
+      results.push(
+        compareTablespaces(expected.tablespaces ?? [], actual.tablespaces ?? [], { exactness, durationMs: perTable }),
+      );
+    else results[results.findIndex((r) => r.id === 'roles')]!.message += ` (${uncoveredNote(['tablespaces'])})`;
+  }
   results.push(
     ...compareDatabaseProperties(expected.database, expected.databaseProperties, actual.databaseProperties, {
       kinds: options.kinds,

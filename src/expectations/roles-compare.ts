@@ -5,7 +5,8 @@ import type { RoleExpectation, RoleMembership, RolePassword } from './roles.ts';
 
 /** One property of a role that differs, with both sides as a person reads them. */
 export interface RoleDifference {
-  property: 'role' | 'attributes' | 'connection limit' | 'valid until' | 'password' | 'memberships' | 'settings';
+  property:
+    'role' | 'attributes' | 'connection limit' | 'valid until' | 'password' | 'memberships' | 'settings' | 'comment';
   backup: string;
   restored: string;
 }
@@ -61,9 +62,12 @@ export function compareRoles(
     differing.set(extra.name, [{ property: 'role', backup: 'absent', restored: `present (${describeRole(extra)})` }]);
   }
   const results: CheckResult[] = [];
-  const note = comparePasswords
-    ? ''
-    : ` (passwords not compared: ${passwordsUnknown(expected) ? 'the backup did not read them' : 'the restore could not read them'})`;
+  const comments = expected.every((r) => r.comment !== undefined);
+  const note = `${
+    comparePasswords
+      ? ''
+      : ` (passwords not compared: ${passwordsUnknown(expected) ? 'the backup did not read them' : 'the restore could not read them'})`
+  }${comments ? '' : " (comments not compared: the backup's expectations predate them: a new backup compares them)"}`;
   if (differing.size === 0) {
     const ownNote = own ? `; ${own.name} is the restore environment's own bootstrap superuser` : '';
     results.push(
@@ -73,7 +77,7 @@ export function compareRoles(
         bound,
         expected.length,
         expected.length,
-        `all ${expected.length} roles match: attributes, memberships, settings, validity, connection limits${comparePasswords ? ', passwords' : ''}${note}${ownNote}`,
+        `all ${expected.length} roles match: attributes, memberships, settings, validity, connection limits${comments ? ', comments' : ''}${comparePasswords ? ', passwords' : ''}${note}${ownNote}`,
         durationMs,
       ),
     );
@@ -151,6 +155,13 @@ export function roleDifferences(
     ),
   );
   differ('settings', list(want.settings), list(got.settings), sameItems(want.settings, got.settings));
+  // Expectations stored before comments were captured have none to compare.
+  if (want.comment !== undefined && got.comment !== undefined)
+    differ(
+      'comment',
+      want.comment === null ? 'none' : JSON.stringify(want.comment),
+      got.comment === null ? 'none' : JSON.stringify(got.comment),
+    );
   return diffs;
 }
 

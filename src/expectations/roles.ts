@@ -35,6 +35,8 @@ export interface RoleExpectation {
   settings: string[];
   /** The cluster's bootstrap superuser (OID 10), the role initdb made. */
   bootstrap: boolean;
+  /** COMMENT ON ROLE (absent in expectations stored before comments were captured: then not compared). */
+  comment?: string | null;
 }
 
 // CREATE ROLE keywords for attributes that are not the default, in the order pg_dumpall writes them.
@@ -58,8 +60,10 @@ export async function readRoles(client: pg.Client): Promise<RoleExpectation[]> {
     connlimit: number;
     valid: string | null;
     bootstrap: boolean;
+    comment: string | null;
   }>(
     `select r.rolname as name, ${ATTRIBUTES} as attributes, r.rolconnlimit as connlimit, r.oid = 10 as bootstrap,
+            pg_catalog.shobj_description(r.oid, 'pg_authid') as comment,
             case when r.rolvaliduntil is null then null when isfinite(r.rolvaliduntil) then to_char(r.rolvaliduntil at time zone 'UTC', 'YYYY-MM-DD HH24:MI:SS.US "UTC"')
                  else r.rolvaliduntil::text end as valid
        from pg_catalog.pg_roles r where r.rolname !~ '^pg_' order by r.rolname collate "C"`,
@@ -76,6 +80,7 @@ export async function readRoles(client: pg.Client): Promise<RoleExpectation[]> {
     memberOf: memberships.get(r.name) ?? [],
     settings: settings.get(r.name) ?? [],
     bootstrap: r.bootstrap,
+    comment: r.comment,
   }));
 }
 

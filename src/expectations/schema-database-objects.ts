@@ -10,6 +10,9 @@ import {
   type CaptureScope,
 } from './schema-scope.ts';
 
+/** A user mapping's option names as captured by a role that may not read them (see foreignDataQuery). */
+export const OPTIONS_NOT_READABLE = 'not readable by the capturing role';
+
 // Objects without a schema are the user's when created after initdb (oids from FirstNormalObjectId).
 const CREATED_BY_USER = (oid: string): string => `${oid} >= 16384`;
 
@@ -105,11 +108,15 @@ export function foreignDataQuery(): string {
     ['acl', aclText('s.srvacl', "'S'", 's.srvowner')],
     ['comment', commentOf('pg_foreign_server', 's.oid')],
   ]);
-  // pg_user_mappings, as pg_dump reads it: the catalog itself is superuser-only; options show where the role may see them.
+  // pg_user_mappings, as pg_dump reads it: the catalog itself is superuser-only, and the view shows options only to
+  // the mapped user, the server's owner or a superuser; to any other role they read NULL, which is not "none".
+  const readable = `((um.umuser <> 0 and um.usename = current_user and (pg_has_role(s.srvowner, 'USAGE') or has_server_privilege(s.oid, 'USAGE')))
+                     or (um.umuser = 0 and pg_has_role(s.srvowner, 'USAGE')) or (select rolsuper from pg_roles where rolname = current_user))`;
   const mapping = definitionOf([
     [
       'option names',
-      `(select string_agg(split_part(o, '=', 1), ', ' order by o collate "C") from unnest(um.umoptions) o)`,
+      `case when ${readable} then (select string_agg(split_part(o, '=', 1), ', ' order by o collate "C") from unnest(um.umoptions) o)
+            else '${OPTIONS_NOT_READABLE}' end`,
     ],
   ]);
   return `select 'foreign-data wrapper' as kind, 'foreign-data wrapper ' || quote_ident(w.fdwname) as name, ${wrapper} as def

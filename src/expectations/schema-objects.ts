@@ -20,6 +20,11 @@ import {
   publicationsQuery,
   schemasQuery,
 } from './schema-database-objects.ts';
+import { initialPrivilegesQuery } from './schema-initial-privileges.ts';
+import { textSearchQuery } from './schema-text-search.ts';
+import { conversionsAndMethodsQuery, operatorClassesQuery } from './schema-operator-classes.ts';
+import { extensionsQuery, subscriptionsQuery } from './schema-extensions-subscriptions.ts';
+import { extensionMembersQuery } from './schema-extension-members.ts';
 
 /**
  * Definitions of every user object in the connected database. Run with search_path pinned to pg_catalog, so that
@@ -45,6 +50,13 @@ export async function captureSchemaObjects(client: pg.Client, scope: CaptureScop
     eventTriggersQuery(),
     foreignDataQuery(),
     castsAndLanguagesQuery(),
+    initialPrivilegesQuery(),
+    textSearchQuery(scope),
+    operatorClassesQuery(scope),
+    conversionsAndMethodsQuery(scope),
+    extensionsQuery(),
+    subscriptionsQuery(scope),
+    extensionMembersQuery(),
   ];
   const objects: SchemaObject[] = [];
   for (const sql of queries) {

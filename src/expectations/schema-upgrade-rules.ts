@@ -53,6 +53,25 @@ export const UPGRADE_RULES: readonly UpgradeRule[] = [
     applies: changedIn(18),
     apply: (expected, actual) => ({ expected, actual: actual.filter((o) => o.kind !== 'not-null constraint') }),
   },
+  {
+    id: 'subscription-streaming-default',
+    reason:
+      'PostgreSQL 18 made streaming = parallel the default for new subscriptions, and an older pg_dump writes no streaming option for one that does not stream: restored there, it streams in parallel',
+    applies: changedIn(18),
+    apply: (expected, actual) => {
+      const off = new Set(
+        expected.filter((o) => o.kind === 'subscription' && o.definition.streaming === 'off').map((o) => o.name),
+      );
+      return {
+        expected,
+        actual: actual.map((o) =>
+          off.has(o.name) && o.definition.streaming === 'parallel'
+            ? { ...o, definition: { ...o.definition, streaming: 'off' } }
+            : o,
+        ),
+      };
+    },
+  },
 ];
 
 /** The rules that apply to a restore from major `from` into major `to` (none within one major). */

@@ -3,6 +3,7 @@ import type { RoleExpectation } from './roles.ts';
 import type { DatabaseProperties } from './database-properties.ts';
 import type pg from 'pg';
 import type { FingerprintAlgorithm } from './row-hash.ts';
+import type { LargeObjectMetadata, TablespaceExpectation } from './cluster-objects.ts';
 
 export interface TableExpectation {
   schema: string;
@@ -61,8 +62,8 @@ export interface SequenceExpectation {
   /** Its storage was rewritten after creation (ALTER SEQUENCE): its initial state is then no longer known to be its start. */
   rewritten?: boolean;
   /**
-   * Read before pg_dump started and again after it ended, at the same position, and it does not cycle: pg_dump
-   * read exactly this, so a restore of that dump must set exactly this.
+   * Read before pg_dump started and again after it ended, at the same position: pg_dump read exactly this, so a
+   * restore of that dump must set exactly this (a cycling one too; stored before that, a cycling one is never marked).
    */
   unmovedDuringDump?: boolean;
 }
@@ -74,7 +75,12 @@ export interface Expectations {
   fingerprintAlgorithm?: FingerprintAlgorithm;
   tables: TableExpectation[];
   sequences: SequenceExpectation[];
-  largeObjects: { count: number; fingerprint: string | null };
+  largeObjects: {
+    count: number;
+    fingerprint: string | null;
+    /** Those not owned by the database's owner or with privileges or a comment (absent when not captured). */
+    metadata?: LargeObjectMetadata[];
+  };
   /**
    * Every user object with its definition as the catalog deparses it, sorted by name. Absent from expectations
    * stored before definitions were captured: such a backup's schema cannot be compared by definition.
@@ -85,6 +91,13 @@ export interface Expectations {
   roles: RoleExpectation[];
   /** The database's own properties (absent in expectations stored before they were captured). */
   databaseProperties?: DatabaseProperties;
+  /** The cluster's tablespaces (absent in expectations stored before they were captured). */
+  tablespaces?: TablespaceExpectation[];
+  /**
+   * Aspects this capture covered beyond those every stored expectation holds (see coverage.ts); absent in
+   * expectations stored before it was recorded, which cover none of them.
+   */
+  coverage?: string[];
 }
 
 /** One schema object: a stable identity and its definition, one entry per aspect (owner, acl, definition, ...). */

@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { compareSchemaObjects, differencesOf } from '../../../src/expectations/compare-schema.ts';
 import type { Expectations, SchemaObject } from '../../../src/expectations/types.ts';
+import { CAPTURED } from '../../../src/expectations/coverage.ts';
 
 const object = (kind: string, name: string, definition: Record<string, string>): SchemaObject => ({
   kind,
@@ -18,6 +19,7 @@ function expectations(objects: SchemaObject[] | undefined, serverVersion = '15.1
     largeObjects: { count: 0, fingerprint: null },
     extensions: [],
     roles: [],
+    coverage: [...CAPTURED],
     ...(objects ? { schemaObjects: objects } : {}),
   };
 }

@@ -63,12 +63,19 @@ test('a sequence that did not move while pg_dump ran must come back exactly: ahe
   assert.equal(one(want, down('-37'), true).status, 'passed');
 });
 
-test('a cycling sequence is bounded (it may wrap), and still fails when its parameters changed', () => {
+test('a cycling sequence is bounded (it may wrap) unless it did not move during the dump, and fails when its parameters changed', () => {
   const cycling = seq('cycle_seq', '2', { maxValue: '3', cycle: true });
   const wrapped = one(cycling, { ...cycling, lastValue: '1' });
   assert.equal(wrapped.status, 'passed');
   assert.equal(wrapped.exactness, 'bounded');
   assert.match(wrapped.message, /cycles between 1 and 3/);
+  // Unmoved while pg_dump ran: the dump holds exactly that position, so a restore must set exactly it.
+  const unmoved = { ...cycling, unmovedDuringDump: true };
+  const reset = one(unmoved, { ...cycling, lastValue: '1', isCalled: false });
+  assert.equal(reset.status, 'failed');
+  assert.equal(reset.exactness, 'exact');
+  assert.match(reset.message, /sequence hostile\.cycle_seq at 1 \(not yet called\), the dump set it to 2/);
+  assert.equal(one(unmoved, { ...cycling }).status, 'passed');
   const changed = one(cycling, { ...cycling, maxValue: '4' });
   assert.equal(changed.status, 'failed');
   assert.match(changed.message, /restored with other parameters: maximum 4 \(backup: 3\)/);

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { compareExpectations, type CompareOptions } from '../../../src/expectations/compare.ts';
 import type { Expectations, TableExpectation } from '../../../src/expectations/types.ts';
 import type { CheckResult } from '../../../src/run/result.ts';
+import { CAPTURED } from '../../../src/expectations/coverage.ts';
 
 const base = (over: Partial<Expectations> = {}): Expectations => ({
   database: 'app',
@@ -15,6 +16,8 @@ const base = (over: Partial<Expectations> = {}): Expectations => ({
   extensions: [],
   roles: [],
   schemaObjects: [],
+  tablespaces: [],
+  coverage: [...CAPTURED],
   ...over,
 });
 const table = (

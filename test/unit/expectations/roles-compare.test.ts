@@ -20,6 +20,7 @@ function role(name: string, extra: Partial<RoleExpectation> = {}): RoleExpectati
     memberOf: [],
     settings: [],
     bootstrap: false,
+    comment: null,
     ...extra,
   };
 }
@@ -47,7 +48,7 @@ test('identical roles pass exactly, and say what was compared', () => {
   assert.equal(results[0]!.exactness, 'exact');
   assert.match(
     results[0]!.message,
-    /all 3 roles match: attributes, memberships, settings, validity, connection limits, passwords$/,
+    /all 3 roles match: attributes, memberships, settings, validity, connection limits, comments, passwords$/,
   );
 });
 
@@ -166,4 +167,24 @@ test('expectations that list roles by name only cannot be compared: errored, nev
   const results = compareRoles(legacy, backup, 'exact', 0);
   assert.equal(results[0]!.status, 'errored');
   assert.match(results[0]!.message, /take a new backup/);
+});
+
+test("a role's comment is compared when the backup captured it, and said not compared when it did not", () => {
+  const commented = role('app_user', { comment: 'the application login' });
+  const lost = roleDifferences(commented, { ...commented, comment: null }, true);
+  assert.deepEqual(lost, [{ property: 'comment', backup: '"the application login"', restored: 'none' }]);
+  const [summary, detail] = compareRoles([commented], [{ ...commented, comment: null }], 'exact', 1);
+  assert.equal(summary!.status, 'failed');
+  assert.match(detail!.message, /role app_user: comment: backup "the application login", restored none/);
+  const same = compareRoles([commented], [{ ...commented }], 'exact', 1)[0]!;
+  assert.equal(same.status, 'passed');
+  assert.match(same.message, /connection limits, comments, passwords$/);
+  // Stored before comments were captured: not compared, and said so.
+  const { comment: _dropped, ...old } = commented;
+  const before = compareRoles([old], [{ ...commented, comment: 'other' }], 'exact', 1)[0]!;
+  assert.equal(before.status, 'passed');
+  assert.match(
+    before.message,
+    /comments not compared: the backup's expectations predate them: a new backup compares them/,
+  );
 });

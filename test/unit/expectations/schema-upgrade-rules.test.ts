@@ -34,11 +34,17 @@ test('every rule says why, and applies only from an older source into the major 
   );
   assert.deepEqual(
     upgradeRules(15, 18).map((r) => r.id),
-    ['view-deparse', 'domain-not-null-constraint', 'maintain-privilege', 'not-null-constraint'],
+    [
+      'view-deparse',
+      'domain-not-null-constraint',
+      'maintain-privilege',
+      'not-null-constraint',
+      'subscription-streaming-default',
+    ],
   );
   assert.deepEqual(
     upgradeRules(17, 18).map((r) => r.id),
-    ['view-deparse', 'not-null-constraint'],
+    ['view-deparse', 'not-null-constraint', 'subscription-streaming-default'],
   );
   assert.deepEqual(
     upgradeRules(13, 14).map((r) => r.id),
@@ -116,5 +122,32 @@ test("a view definition is taken in the restored server's words when it could de
     normaliseForUpgrade(expected, actual, 17, 17, { deparsedHere: { 'view shop.v': 'x' } }).expected,
     expected,
     'never within one major',
+  );
+});
+
+test('a subscription that did not stream may stream in parallel after a restore into 18, and only that', () => {
+  const sub = (name: string, streaming: string): SchemaObject => ({
+    kind: 'subscription',
+    name: `subscription ${name}`,
+    definition: { streaming },
+  });
+  const { actual, applied } = normaliseForUpgrade(
+    [sub('off', 'off'), sub('on', 'on')],
+    [sub('off', 'parallel'), sub('on', 'parallel')],
+    15,
+    18,
+  );
+  assert.deepEqual(
+    actual.map((o) => o.definition.streaming),
+    ['off', 'parallel'],
+    'a subscription that streamed keeps its restored value, and differs',
+  );
+  assert.deepEqual(
+    applied.map((r) => r.id),
+    ['subscription-streaming-default'],
+  );
+  assert.equal(
+    normaliseForUpgrade([sub('off', 'off')], [sub('off', 'parallel')], 15, 17).actual[0]!.definition.streaming,
+    'parallel',
   );
 });

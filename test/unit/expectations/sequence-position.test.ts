@@ -35,15 +35,22 @@ const seq = (name: string, lastValue: string, extra: Partial<SequenceExpectation
   ...extra,
 });
 
-test('a sequence is marked unmoved during the dump only when it read the same before and after, and does not cycle', () => {
+test('a sequence is marked unmoved during the dump only when it read the same before and after, a cycling one too', () => {
   const before = [
     seq('same', '5'),
     seq('moved', '5'),
     seq('called', '5', { isCalled: false }),
     seq('cycles', '2', { cycle: true }),
+    seq('cycled', '2', { cycle: true }),
     seq('gone', '1'),
   ];
-  const after = [seq('same', '5'), seq('moved', '6'), seq('called', '5'), seq('cycles', '2', { cycle: true })];
+  const after = [
+    seq('same', '5'),
+    seq('moved', '6'),
+    seq('called', '5'),
+    seq('cycles', '2', { cycle: true }),
+    seq('cycled', '1', { cycle: true }),
+  ];
   const marked = markUnmovedDuringDump(before, after);
   assert.deepEqual(
     marked.map((s) => [s.name, s.unmovedDuringDump === true]),
@@ -51,13 +58,14 @@ test('a sequence is marked unmoved during the dump only when it read the same be
       ['same', true],
       ['moved', false],
       ['called', false],
-      ['cycles', false],
+      ['cycles', true],
+      ['cycled', false],
       ['gone', false],
     ],
   );
   assert.deepEqual(
     marked.map((s) => s.lastValue),
-    ['5', '5', '5', '2', '1'],
+    ['5', '5', '5', '2', '2', '1'],
     'the positions read before pg_dump started are kept',
   );
 });
