@@ -1,6 +1,7 @@
 // A url source: the password reaches the server and the tools' PGPASSWORD, never a connection string, a description or an
 // error. The server here is a few lines of the wire protocol in this process (no PostgreSQL): it asks for a cleartext
 // password, records what it was sent, and answers the version query.
+import { guardOptions } from '../../../src/expectations/session.ts';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type AddressInfo, type Server } from 'node:net';
@@ -105,7 +106,7 @@ test('a URL with a percent-encoded password: the server gets it decoded, the too
   assert.deepEqual(heard.passwords, ['p@ss w:rd']);
   assert.deepEqual([heard.startup.user, heard.startup.database], ['alice', 'shop']);
   assert.deepEqual([source.kind, source.database, source.major, source.serverVersion], ['url', 'shop', 15, '15.14']);
-  assert.deepEqual(source.toolEnv(), { PGPASSWORD: 'p@ss w:rd' });
+  assert.deepEqual(source.toolEnv(), { PGPASSWORD: 'p@ss w:rd', PGOPTIONS: guardOptions(15) });
   assert.equal(source.conninfo(), `postgresql://alice@127.0.0.1:${port}/shop`);
   assert.equal(source.conninfo('other db'), `postgresql://alice@127.0.0.1:${port}/other%20db`);
   assert.equal(source.describe(), `PostgreSQL 15.14 at postgresql://alice@127.0.0.1:${port}/shop`);
@@ -119,7 +120,7 @@ test('a conninfo with a quoted password: the server gets it unquoted; the connin
   const source = await openUrlSource(`host=127.0.0.1 port=${port} user=alice dbname=shop password=' it\\'s a secret '`);
   assert.deepEqual(heard.passwords, [" it's a secret "], 'spaces at either end are part of it');
   assert.equal(heard.startup.database, 'shop');
-  assert.deepEqual(source.toolEnv(), { PGPASSWORD: " it's a secret " });
+  assert.deepEqual(source.toolEnv(), { PGPASSWORD: " it's a secret ", PGOPTIONS: guardOptions(15) });
   assert.equal(source.conninfo(), `host='127.0.0.1' port='${port}' user='alice' dbname='shop'`);
   assert.ok(!source.describe().includes('secret'), source.describe());
 });
