@@ -296,6 +296,7 @@ async function restorePhysicalTargets(
     // A failure to verify is reported; a failure of the restores, if any, is the one thrown.
     const checks = await verifying?.result().catch((error: unknown) => {
       if (restored) throw error;
+      log.warn(`pg_verifybackup could not run either: ${(error as Error).message}`);
       return [];
     });
     result.checks.splice(verifiedAt, 0, ...(checks ?? []));

@@ -260,7 +260,7 @@ export class Cluster {
 
   /** A libpq conninfo for client tools (`-d`), without any password. */
   conninfo(database = 'postgres'): string {
-    return `host='${this.socketDir}' port=${this.connection.port} user=${this.connection.user} dbname='${database.replace(/'/g, "\\'")}'`;
+    return `host='${this.socketDir}' port=${this.connection.port} user='${this.connection.user.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}' dbname='${database.replace(/'/g, "\\'")}'`;
   }
 
   /** libpq environment for tools that take a database name rather than a conninfo (pg_amcheck), guarded as connect() is. */

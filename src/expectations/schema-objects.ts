@@ -55,7 +55,7 @@ export async function captureSchemaObjects(client: pg.Client, scope: CaptureScop
     operatorClassesQuery(scope),
     conversionsAndMethodsQuery(scope),
     extensionsQuery(),
-    subscriptionsQuery(scope),
+    ...(scope.subscriptionsReadable === false ? [] : [subscriptionsQuery(scope)]),
     extensionMembersQuery(),
   ];
   const objects: SchemaObject[] = [];

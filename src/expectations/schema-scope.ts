@@ -10,13 +10,43 @@ export interface CaptureScope {
   markerRelations: string[];
   /** The tagged marker schema, when Recoverable created it and nothing else lives there. */
   markerSchema: string | null;
+  /**
+   * Whether the capturing role may read every pg_subscription column the capture reads (before 14 only six are
+   * granted to all; a query naming another is refused whatever its rows). False: subscriptions are not captured.
+   */
+  subscriptionsReadable?: boolean;
+}
+
+/** The pg_subscription columns the capture reads on a server of this version. */
+export function subscriptionColumns(versionNum: number): string[] {
+  return [
+    'oid',
+    'subdbid',
+    'subname',
+    'subowner',
+    'subpublications',
+    'subslotname',
+    'subsynccommit',
+    ...(versionNum >= 140000 ? ['subbinary', 'substream'] : []),
+    ...(versionNum >= 150000 ? ['subtwophasestate', 'subdisableonerr'] : []),
+  ];
 }
 
 /** Resolve the scope on this connection. */
 export async function resolveScope(client: pg.Client): Promise<CaptureScope> {
   const { rows } = await client.query<{ v: string }>("select current_setting('server_version_num') as v");
+  const versionNum = Number(rows[0]!.v);
   const markers = await markerObjects(client);
-  return { versionNum: Number(rows[0]!.v), markerRelations: markers.relations, markerSchema: markers.schema };
+  const readable = await client.query<{ ok: boolean }>(
+    `select bool_and(has_column_privilege('pg_catalog.pg_subscription', c, 'select')) as ok from unnest($1::text[]) c`,
+    [subscriptionColumns(versionNum)],
+  );
+  return {
+    versionNum,
+    markerRelations: markers.relations,
+    markerSchema: markers.schema,
+    subscriptionsReadable: readable.rows[0]!.ok,
+  };
 }
 
 // Names starting with pg_ are reserved for the system (pg_catalog, pg_toast, pg_temp_N): users cannot create them.

@@ -3,7 +3,7 @@
 import { join } from 'node:path';
 import { readFile } from 'node:fs/promises';
 import { relocateTablespaces, tablespaceDirName, type RelocatedTablespace } from './globals-tablespaces.ts';
-import { firstBackslashLine, newKey, psqlErrorLines, restrictedScript } from './globals-script.ts';
+import { firstBackslashLine, newKey, psqlErrorLines, restrictedScript, withoutDumpallGuard } from './globals-script.ts';
 import { ToolError } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
 import type { Cluster } from '../env/cluster.ts';
@@ -125,11 +125,22 @@ async function restoreGlobals(
   // service's "postgres" without SUPERUSER): its globals would strip this environment's superuser of its rights. The
   // environment's bootstrap role takes the source's bootstrap name instead, so every role comes back as it was.
   const own = cluster.connection.user;
-  if (sourceBootstrap && sourceBootstrap !== own && createdRoles(relocated.sql).has(own)) {
+  // Renamed whenever the names differ: the owner and grantor in the ACLs of built-in objects name it too.
+  if (sourceBootstrap && sourceBootstrap !== own) {
     log.info(
-      `the source's bootstrap superuser is ${sourceBootstrap} and its ${own} is another role: this environment's bootstrap superuser is renamed ${sourceBootstrap}`,
+      `the source's bootstrap superuser is ${sourceBootstrap}${createdRoles(relocated.sql).has(own) ? ` and its ${own} is another role` : ''}: this environment's bootstrap superuser is renamed ${sourceBootstrap}`,
     );
-    await renameBootstrap(cluster, sourceBootstrap);
+    try {
+      await renameBootstrap(cluster, sourceBootstrap);
+    } catch (error) {
+      return {
+        errors: [
+          ...relocated.problems,
+          `the globals file was not run: this environment's bootstrap superuser could not take the source's name ${sourceBootstrap}: ${(error as Error).message}`,
+        ],
+        tablespaces: relocated.tablespaces,
+      };
+    }
   }
   // psql's backslash commands would run on this host: the file runs restricted, or not at all when it holds one and
   // this psql cannot restrict them. As the cluster's user, never as the drill's.
@@ -144,13 +155,14 @@ async function restoreGlobals(
       tablespaces: relocated.tablespaces,
     };
   const run = await cluster.runtime.tool('psql', ['-X', '-q', '-d', cluster.conninfo('postgres'), '-f', '-'], {
-    input: restricts ? restrictedScript(relocated.sql) : relocated.sql,
+    input: restricts ? restrictedScript(relocated.sql) : withoutDumpallGuard(relocated.sql),
     env: cluster.toolEnv(),
     label: 'psql (globals)',
     asClusterUser: true,
   });
   // The restore cluster's own superuser already exists, so that error is expected.
-  const exists = new RegExp(`role "${cluster.connection.user}" already exists`);
+  const user = cluster.connection.user.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const exists = new RegExp(`role "${user}" already exists`);
   return {
     errors: [
       ...relocated.problems,
@@ -210,7 +222,8 @@ async function psqlRestricts(cluster: Cluster): Promise<boolean> {
     );
     return true;
   } catch (error) {
-    if (error instanceof ToolError) return false;
+    // Only an unknown command says the client is too old; anything else (a connection refused) is the restore's.
+    if (error instanceof ToolError && /invalid command \\restrict/.test(error.stderr)) return false;
     throw error;
   }
 }

@@ -7,11 +7,15 @@ const DUMPALL_GUARD = /^\\(?:un)?restrict [A-Za-z0-9]+[ \t]*$/;
 
 /** The psql script that runs `sql` with every backslash command refused but the closing `\unrestrict` of `key`. */
 export function restrictedScript(sql: string, key: string = newKey()): string {
-  const body = sql
+  return `\\restrict ${key}\n${withoutDumpallGuard(sql)}\n\\unrestrict ${key}\n`;
+}
+
+/** `sql` without pg_dumpall's own `\restrict`/`\unrestrict` lines (a psql that does not know them errs on them). */
+export function withoutDumpallGuard(sql: string): string {
+  return sql
     .split('\n')
     .filter((line) => !DUMPALL_GUARD.test(line))
     .join('\n');
-  return `\\restrict ${key}\n${body}\n\\unrestrict ${key}\n`;
 }
 
 /** A key no file written before this run can hold: 64 random hexadecimal digits. */

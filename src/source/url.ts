@@ -53,6 +53,10 @@ export async function openUrlSource(url: string): Promise<Source> {
   } finally {
     await client.end();
   }
+  const guards = guardOptions(version.major);
+  // A pooler (PgBouncer, a cloud proxy) may refuse the options startup parameter: its sessions then go unguarded, as
+  // pg_dump's own do not need them, rather than not at all.
+  const guarded = await acceptsOptions({ ...config(database), options: guards });
   return {
     kind: 'url',
     database,
@@ -62,11 +66,27 @@ export async function openUrlSource(url: string): Promise<Source> {
     // options, so ours win).
     clientConfig: (db = database) => {
       const own = config(db);
-      return { ...own, options: [own.options, guardOptions(version.major)].filter(Boolean).join(' ') };
+      return guarded ? { ...own, options: [own.options, guards].filter(Boolean).join(' ') } : own;
     },
     conninfo: (db = database) => withDatabase(stripped, db),
-    toolEnv: () => ({ ...(password ? { PGPASSWORD: password } : {}), PGOPTIONS: guardOptions(version.major) }),
+    toolEnv: () => ({ ...(password ? { PGPASSWORD: password } : {}), ...(guarded ? { PGOPTIONS: guards } : {}) }),
     describe: () => `PostgreSQL ${version.version} at ${redactSecrets(stripped)}`,
     dispose: async () => {},
   };
+}
+
+// Whether the server (or what stands in front of it) takes startup options; any other failure is the source's.
+async function acceptsOptions(config: pg.ClientConfig): Promise<boolean> {
+  const client = pgClient(config);
+  try {
+    await client.connect();
+    return true;
+  } catch (cause) {
+    if (/unsupported startup parameter/i.test((cause as Error).message)) return false;
+    throw new EnvironmentError('source-unreachable', `cannot connect to the source: ${(cause as Error).message}`, {
+      cause,
+    });
+  } finally {
+    await client.end().catch(() => undefined);
+  }
 }

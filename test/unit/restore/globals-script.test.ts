@@ -65,3 +65,12 @@ test('the roles a globals file creates, named as pg_dumpall quotes them', () => 
   ];
   assert.deepEqual([...createdRoles(sql.join('\n'))], ['admin', 'Weird "one"']);
 });
+
+test("for a psql that knows no \\restrict, pg_dumpall's guard lines are taken out and nothing else", () => {
+  assert.equal(
+    withoutDumpallGuard(DUMPALL),
+    DUMPALL.split('\n')
+      .filter((l) => !/restrict/.test(l))
+      .join('\n'),
+  );
+});

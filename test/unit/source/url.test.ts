@@ -47,7 +47,9 @@ function versionRows(version: string, number: string): Buffer {
   ]);
 }
 
-async function fakeServer(): Promise<{ server: Server; port: number; heard: Heard }> {
+async function fakeServer(
+  behaviour: { refuseOptions?: boolean } = {},
+): Promise<{ server: Server; port: number; heard: Heard }> {
   const heard: Heard = { startup: {}, passwords: [] };
   const server = createServer((socket) => {
     let pending = Buffer.alloc(0);
@@ -62,9 +64,16 @@ async function fakeServer(): Promise<{ server: Server; port: number; heard: Hear
             .subarray(8, length - 1)
             .toString('utf8')
             .split('\0');
+          heard.startup = {};
           for (let i = 0; i + 1 < fields.length; i += 2) heard.startup[fields[i]!] = fields[i + 1]!;
           pending = pending.subarray(length);
           started = true;
+          // As PgBouncer answers a startup parameter it does not track.
+          if (behaviour.refuseOptions && heard.startup.options !== undefined) {
+            const fields = ['SFATAL', 'C08P01', 'Munsupported startup parameter: options'].map(cstring);
+            socket.end(message('E', Buffer.concat([...fields, Buffer.from([0])])));
+            return;
+          }
           socket.write(message('R', int32(3)));
           continue;
         }
@@ -103,8 +112,11 @@ test('a URL with a percent-encoded password: the server gets it decoded, the too
   const { server, port, heard } = await fakeServer();
   t.after(() => server.close());
   const source = await openUrlSource(`postgresql://alice:p%40ss%20w%3Ard@127.0.0.1:${port}/shop`);
-  assert.deepEqual(heard.passwords, ['p@ss w:rd']);
+  // The version probe, then a session with the guards as startup options: the same decoded password each time.
+  assert.deepEqual(heard.passwords, ['p@ss w:rd', 'p@ss w:rd']);
   assert.deepEqual([heard.startup.user, heard.startup.database], ['alice', 'shop']);
+  assert.equal(heard.startup.options, guardOptions(15));
+  assert.equal(source.clientConfig().options, guardOptions(15));
   assert.deepEqual([source.kind, source.database, source.major, source.serverVersion], ['url', 'shop', 15, '15.14']);
   assert.deepEqual(source.toolEnv(), { PGPASSWORD: 'p@ss w:rd', PGOPTIONS: guardOptions(15) });
   assert.equal(source.conninfo(), `postgresql://alice@127.0.0.1:${port}/shop`);
@@ -118,11 +130,20 @@ test('a conninfo with a quoted password: the server gets it unquoted; the connin
   const { server, port, heard } = await fakeServer();
   t.after(() => server.close());
   const source = await openUrlSource(`host=127.0.0.1 port=${port} user=alice dbname=shop password=' it\\'s a secret '`);
-  assert.deepEqual(heard.passwords, [" it's a secret "], 'spaces at either end are part of it');
+  assert.deepEqual(heard.passwords, [" it's a secret ", " it's a secret "], 'spaces at either end are part of it');
   assert.equal(heard.startup.database, 'shop');
   assert.deepEqual(source.toolEnv(), { PGPASSWORD: " it's a secret ", PGOPTIONS: guardOptions(15) });
   assert.equal(source.conninfo(), `host='127.0.0.1' port='${port}' user='alice' dbname='shop'`);
   assert.ok(!source.describe().includes('secret'), source.describe());
+});
+
+test('a pooler that refuses startup options: the source still opens, its sessions and tools without the guards', async (t) => {
+  const { server, port, heard } = await fakeServer({ refuseOptions: true });
+  t.after(() => server.close());
+  const source = await openUrlSource(`postgresql://alice:pw@127.0.0.1:${port}/shop`);
+  assert.equal(heard.startup.options, guardOptions(15), 'the guards were offered');
+  assert.equal(source.clientConfig().options, undefined);
+  assert.deepEqual(source.toolEnv(), { PGPASSWORD: 'pw' });
 });
 
 test('a server that cannot be reached: exit 3, the connection string named with its password masked', async () => {
