@@ -1,6 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { firstBackslashLine, newKey, psqlErrorLines, restrictedScript } from '../../../src/restore/globals-script.ts';
+import {
+  firstBackslashLine,
+  newKey,
+  psqlErrorLines,
+  restrictedScript,
+  withoutDumpallGuard,
+} from '../../../src/restore/globals-script.ts';
 import { createdRoles } from '../../../src/restore/dump-restore.ts';
 
 const DUMPALL = [
