@@ -75,7 +75,10 @@ export async function restoreDumpTarget(input: DumpTargetInput, log: Logger, clo
       await cluster.start();
       phases.push({ name: 'environment', durationMs: Math.round(clock.now() - started) });
       // Step 2: globals, pg_restore, analyze.
-      const sourceBootstrap = await bootstrapOf(input);
+      // Read (and checked against the manifest) once: the restore needs the source's bootstrap name, the checks the rest.
+      const stored = input.repo.readExpectations(backup);
+      stored.catch(() => undefined); // its failure is the checks' to report, after the restore
+      const sourceBootstrap = bootstrapOf(await stored.catch(() => null));
       const restored = await restoreDump(input.files, cluster, { ...input.options, sourceBootstrap }, log, clock);
       phases.push(...restored.phases);
       // What pg_restore warned about, and what the server itself logged as a warning while restoring.
@@ -104,7 +107,7 @@ export async function restoreDumpTarget(input: DumpTargetInput, log: Logger, clo
       const tablespaces = await readTablespaceLocations(cluster);
       if (restored.tablespaces.length || tablespaces.length)
         checks.push(tablespaceLocationsCheck(cluster.dir, restored.tablespaces, tablespaces));
-      const expected = await input.repo.readExpectations(backup);
+      const expected = await stored;
       if (!expected) throw new BackupUnusableError(`backup ${backup.record.id} has no expectations to compare with`);
       if (passwordsUnknown(expected.expectations.roles))
         result.warnings = [...(result.warnings ?? []), PASSWORDS_NOT_DUMPED];
@@ -136,9 +139,8 @@ export async function restoreDumpTarget(input: DumpTargetInput, log: Logger, clo
 }
 
 // The source's bootstrap superuser as the backup's expectations name it (none: expectations missing or of an older kind).
-async function bootstrapOf(input: DumpTargetInput): Promise<string | null> {
-  const stored = await input.repo.readExpectations(input.backup).catch(() => null);
-  const roles: unknown[] = stored?.expectations.roles ?? [];
+function bootstrapOf(stored: { expectations: { roles: readonly unknown[] } } | null): string | null {
+  const roles: readonly unknown[] = stored?.expectations.roles ?? [];
   const bootstrap = roles.find(
     (r): r is { name: string; bootstrap: true } =>
       typeof r === 'object' && r !== null && 'bootstrap' in r && r.bootstrap === true,

@@ -22,7 +22,7 @@ const dockerSkip = requireDockerInCi(await dockerAvailable());
 const MAJORS = [13, 17, 18] as const;
 const imageSkip = new Map<number, string | false>();
 for (const major of MAJORS)
-  imageSkip.set(major, dockerSkip || (await requireImage(`postgres:${major}`, { requiredInCi: false })));
+  imageSkip.set(major, dockerSkip || (await requireImage(`postgres:${major}`, { requiredInCi: true })));
 
 let root: string;
 before(async () => {
