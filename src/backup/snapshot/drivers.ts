@@ -1,7 +1,8 @@
 // The built-in snapshot drivers (btrfs, copy) and the user's own commands.
-import { cp, mkdir, readdir, rm } from 'node:fs/promises';
+import { mkdir, readdir, rm } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
-import { join, relative, sep } from 'node:path';
+import { join, sep } from 'node:path';
+import { copyLiveTree } from './live-copy.ts';
 import { run } from '../../core/exec.ts';
 import { RecoverableError, ToolError } from '../../core/errors.ts';
 import type { SnapshotSpec } from '../../scenario/types.ts';
@@ -29,10 +30,31 @@ const EMPTIED = [
 ];
 const DROPPED = ['postmaster.pid', 'postmaster.opts'];
 
-/** Whether a path inside PGDATA belongs in a backup. */
+// Left out of a live copy's top level too, as pg_basebackup leaves them out: temporary files the server renames into
+// place, and a label, map or manifest that belongs to an earlier backup (a copy of one would mislead recovery).
+const NOT_COPIED = [
+  'postgresql.auto.conf.tmp',
+  'current_logfiles.tmp',
+  'backup_label',
+  'tablespace_map',
+  'backup_manifest',
+  'backup_manifest.tmp',
+];
+
+/**
+ * Whether a path inside a tablespace belongs in a backup: temporary files never do, nor relcache init files (and their
+ * temporary versions), which the server rebuilds at start.
+ */
+export function keepInTablespaceBackup(relativePath: string): boolean {
+  const name = relativePath.split(sep).at(-1)!;
+  return !name.startsWith('pgsql_tmp') && !name.startsWith('pg_internal.init');
+}
+
+/** Whether a path inside PGDATA belongs in a backup copied from the running server. */
 export function keepInBackup(relativePath: string): boolean {
+  if (!keepInTablespaceBackup(relativePath)) return false;
   const parts = relativePath.split(sep);
-  if (parts.length === 1 && DROPPED.includes(parts[0]!)) return false;
+  if (parts.length === 1 && (DROPPED.includes(parts[0]!) || NOT_COPIED.includes(parts[0]!))) return false;
   if (
     parts.length >= 2 &&
     EMPTIED.includes(parts[0]!) &&
@@ -58,19 +80,11 @@ export async function scrubDataDir(dataDir: string): Promise<void> {
 export const copyDriver: SnapshotDriver = {
   kind: 'copy',
   async take(input: SnapshotTakeInput) {
-    const filter =
-      (root: string) =>
-      (src: string): boolean =>
-        keepInBackup(relative(root, src));
-    await cp(input.pgdata, join(input.stagedDir, 'data'), {
-      recursive: true,
-      preserveTimestamps: true,
-      filter: filter(input.pgdata),
-      verbatimSymlinks: true,
-    });
-    for (const [oid, location] of Object.entries(input.tablespaces)) {
-      await cp(location, join(input.stagedDir, 'tablespaces', oid), { recursive: true, preserveTimestamps: true });
-    }
+    await copyLiveTree(input.pgdata, join(input.stagedDir, 'data'), keepInBackup);
+    if (Object.keys(input.tablespaces).length > 0)
+      await mkdir(join(input.stagedDir, 'tablespaces'), { recursive: true });
+    for (const [oid, location] of Object.entries(input.tablespaces))
+      await copyLiveTree(location, join(input.stagedDir, 'tablespaces', oid), keepInTablespaceBackup);
     return {};
   },
   async restore(input: SnapshotRestoreInput) {
