@@ -30,6 +30,7 @@ export function conninfoToConfig(conninfo: string): pg.ClientConfig {
   if (k.user) config.user = k.user;
   if (k.password) config.password = k.password;
   if (k.dbname) config.database = k.dbname;
+  if (k.options) config.options = k.options;
   if (k.connect_timeout) config.connectionTimeoutMillis = Number(k.connect_timeout) * 1000;
   if (k.sslmode && k.sslmode !== 'disable')
     config.ssl =

@@ -42,12 +42,17 @@ export function parseConnection(text: string): ConnectionParse {
 
 /** The same connection string without its password (for tools' `-d`; they get it through PGPASSWORD). */
 export function withoutPassword(text: string): string {
-  return rewrite(text, (key) => key !== 'password', undefined);
+  return rewrite(text, (key) => key !== 'password', {});
 }
 
 /** The same connection string pointed at another database. */
 export function withDatabase(text: string, database: string): string {
-  return rewrite(text, (key) => key !== 'dbname', database);
+  return rewrite(text, (key) => key !== 'dbname', { dbname: database });
+}
+
+/** The same connection string with these startup options in place of its own (libpq prefers them to PGOPTIONS). */
+export function withOptions(text: string, options: string): string {
+  return rewrite(text, (key) => key !== 'options', { options });
 }
 
 /** The database a connection string names, as libpq defaults it (the user's name), else postgres. */
@@ -101,7 +106,7 @@ function parseUrl(text: string): ConnectionParse {
   // node-postgres reads URLs with its own parser: what it cannot read would fail only at connect time.
   // (sslmode is left out: node-postgres checks it against certificate files, and warns, when it connects.)
   try {
-    parseForNodePostgres(rewrite(text, (key) => key !== 'sslmode', undefined));
+    parseForNodePostgres(rewrite(text, (key) => key !== 'sslmode', {}));
   } catch (error) {
     return bad(`node-postgres cannot read the URL (${(error as Error).message})`);
   }
@@ -205,20 +210,22 @@ function conninfoPairs(text: string): Array<[string, string]> | { problem: strin
   }
 }
 
-// Drop the keywords `keep` refuses; with `database`, set dbname (a URL's path, a conninfo's dbname=).
-function rewrite(text: string, keep: (key: string) => boolean, database: string | undefined): string {
+// Drop the keywords `keep` refuses, then set those in `set` (dbname: a URL's path, a conninfo's dbname=).
+function rewrite(text: string, keep: (key: string) => boolean, set: { dbname?: string; options?: string }): string {
   if (!SCHEME.test(text)) {
     const pairs = conninfoPairs(text);
     // Cannot happen: scenario loading refuses a conninfo that does not parse (source/url.ts).
     if ('problem' in pairs) throw new Error(`malformed conninfo: ${pairs.problem}`);
     const kept = pairs.filter(([k]) => keep(k.toLowerCase()));
-    if (database !== undefined) kept.push(['dbname', database]);
+    if (set.dbname !== undefined) kept.push(['dbname', set.dbname]);
+    if (set.options !== undefined) kept.push(['options', set.options]);
     return kept.map(([k, v]) => `${k}='${v.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`).join(' ');
   }
   const parts = splitUrl(text);
   const userinfo = parts.userinfo === null ? null : keep('password') ? parts.userinfo : parts.userinfo.split(':')[0]!;
-  const path = database !== undefined ? encodeURIComponent(database) : parts.path;
+  const path = set.dbname !== undefined ? encodeURIComponent(set.dbname) : parts.path;
   const params = parts.params.filter(([k]) => keep(safeDecode(k).toLowerCase()));
+  if (set.options !== undefined) params.push(['options', encodeURIComponent(set.options)]);
   const query = params.map(([k, v]) => (v === NO_VALUE ? k : `${k}=${v}`)).join('&');
   return `${parts.scheme}${userinfo === null ? '' : `${userinfo}@`}${parts.hostspec}${path === null ? '' : `/${path}`}${query ? `?${query}` : ''}`;
 }

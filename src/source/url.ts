@@ -4,7 +4,7 @@ import { pgClient, conninfoToConfig } from '../core/pg-client.ts';
 import { EnvironmentError, ScenarioError } from '../core/errors.ts';
 import { redactSecrets } from '../core/redact.ts';
 import { serverVersion, type Source } from './source.ts';
-import { databaseOf, parseConnection, withDatabase, withoutPassword } from './connection-string.ts';
+import { databaseOf, parseConnection, withDatabase, withOptions, withoutPassword } from './connection-string.ts';
 import { guardOptions } from '../expectations/session.ts';
 
 /** Connect once to learn the version and the database; exit 2 for a malformed string, 3 when the server is unreachable. */
@@ -17,15 +17,14 @@ export async function openUrlSource(url: string): Promise<Source> {
   }
   const database = databaseOf(parsed.keywords);
   const password = parsed.keywords.password;
-  const stripped = withoutPassword(url);
   // URLs go to node-postgres whole (socket URLs included); a conninfo is given as fields (node-postgres does not parse key=value strings).
-  const config = (db: string): pg.ClientConfig =>
+  const config = (text: string, db: string): pg.ClientConfig =>
     parsed.form === 'url'
-      ? { connectionString: withDatabase(url, db), application_name: 'recoverable' }
-      : { ...conninfoToConfig(url), database: db, application_name: 'recoverable' };
+      ? { connectionString: withDatabase(text, db), application_name: 'recoverable' }
+      : { ...conninfoToConfig(text), database: db, application_name: 'recoverable' };
   let client;
   try {
-    client = pgClient(config(database));
+    client = pgClient(config(url, database));
   } catch (cause) {
     // node-postgres refuses some settings only here (sslmode=verify-ca without sslrootcert, unreadable certificate files).
     const problem = `node-postgres cannot use it: ${redactSecrets((cause as Error).message)}`;
@@ -53,24 +52,23 @@ export async function openUrlSource(url: string): Promise<Source> {
   } finally {
     await client.end();
   }
-  const guards = guardOptions(version.major);
-  // A pooler (PgBouncer, a cloud proxy) may refuse the options startup parameter: its sessions then go unguarded, as
-  // pg_dump's own do not need them, rather than not at all.
-  const guarded = await acceptsOptions({ ...config(database), options: guards });
+  // Every session and tool of ours meets none of the source's timeouts or read-only defaults: the guards go into the
+  // string's own options, after what it sets, so ours win (libpq takes a string's options over PGOPTIONS, and
+  // node-postgres a URL's over its config's). A pooler (PgBouncer, a cloud proxy) may refuse the options startup
+  // parameter: its sessions then go unguarded, as pg_dump's own do not need them, rather than not at all.
+  const guardedUrl = withOptions(url, [parsed.keywords.options, guardOptions(version.major)].filter(Boolean).join(' '));
+  const guarded = await acceptsOptions(config(guardedUrl, database));
+  const effective = guarded ? guardedUrl : url;
+  const stripped = withoutPassword(effective);
   return {
     kind: 'url',
     database,
     major: version.major,
     serverVersion: version.version,
-    // Every session and tool of ours meets none of the source's timeouts or read-only defaults (after the URL's own
-    // options, so ours win).
-    clientConfig: (db = database) => {
-      const own = config(db);
-      return guarded ? { ...own, options: [own.options, guards].filter(Boolean).join(' ') } : own;
-    },
+    clientConfig: (db = database) => config(effective, db),
     conninfo: (db = database) => withDatabase(stripped, db),
-    toolEnv: () => ({ ...(password ? { PGPASSWORD: password } : {}), ...(guarded ? { PGOPTIONS: guards } : {}) }),
-    describe: () => `PostgreSQL ${version.version} at ${redactSecrets(stripped)}`,
+    toolEnv: () => (password ? { PGPASSWORD: password } : {}),
+    describe: () => `PostgreSQL ${version.version} at ${redactSecrets(withoutPassword(url))}`,
     dispose: async () => {},
   };
 }

@@ -71,7 +71,7 @@ ${DATABASE_SETTINGS.map((s) => `ALTER DATABASE :"db" SET ${s};`).join('\n')}
 
 let ws: Workspace;
 let url: Cluster | undefined;
-let urlConninfo = '';
+let urlConnection = '';
 
 before(async () => {
   ws = await workspace();
@@ -79,7 +79,10 @@ before(async () => {
   await writeFile(join(ws.dir, 'fixtures/guarded.sql'), guardedFixture());
   const source = await sourceCluster(join(ws.dir, 'repo-url'));
   url = source.cluster;
-  urlConninfo = source.url;
+  // A URL whose own startup options would cancel and refuse our sessions too: node-postgres takes a URL's options over
+  // its config's, libpq a string's over PGOPTIONS, so the guards must join them in the string.
+  const own = encodeURIComponent("-c statement_timeout=300ms -c default_transaction_read_only=on -c search_path=''");
+  urlConnection = `postgresql://postgres@/postgres?host=${encodeURIComponent(url.socketDir)}&port=${url.connection.port}&options=${own}`;
   await url.runtime.tool('psql', ['-X', '-q', '-d', url.conninfo(), '-f', join(ws.dir, 'fixtures/shop.sql')]);
   await url.runtime.tool('psql', ['-X', '-q', '-d', url.conninfo(), '-f', join(ws.dir, 'fixtures/guarded.sql')]);
 });
@@ -99,7 +102,7 @@ function scenario(name: string, source: 'managed' | 'url', method: 'dump' | 'bas
     version: 15
     fixtures: [${ws.dir}/fixtures/shop.sql, ${ws.dir}/fixtures/guarded.sql]
     workload: { seed: 5, transactions: 60 }`
-      : `url: "${urlConninfo}"`;
+      : `url: "${urlConnection}"`;
   // A marker target is checked while the restore is paused in recovery, where serializable is refused.
   const targets = method !== 'dump' && source === 'managed' ? '[immediate, { marker: batch-1 }]' : '[immediate]';
   return `name: ${name}

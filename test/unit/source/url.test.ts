@@ -3,6 +3,7 @@
 // password, records what it was sent, and answers the version query.
 import { guardOptions } from '../../../src/expectations/session.ts';
 import { test } from 'node:test';
+import pg from 'pg';
 import assert from 'node:assert/strict';
 import { createServer, type AddressInfo, type Server } from 'node:net';
 import { openUrlSource } from '../../../src/source/url.ts';
@@ -99,6 +100,12 @@ async function fakeServer(
   return { server, port: (server.address() as AddressInfo).port, heard };
 }
 
+// The options node-postgres would send for a config (a URL's own options override the config's there).
+function optionsSent(config: pg.ClientConfig): string | undefined {
+  return (new pg.Client(config) as unknown as { connectionParameters: { options?: string } }).connectionParameters
+    .options;
+}
+
 // A port on which nothing listens: bound once, then released.
 async function closedPort(): Promise<number> {
   const server = createServer();
@@ -116,11 +123,13 @@ test('a URL with a percent-encoded password: the server gets it decoded, the too
   assert.deepEqual(heard.passwords, ['p@ss w:rd', 'p@ss w:rd']);
   assert.deepEqual([heard.startup.user, heard.startup.database], ['alice', 'shop']);
   assert.equal(heard.startup.options, guardOptions(15));
-  assert.equal(source.clientConfig().options, guardOptions(15));
+  assert.equal(optionsSent(source.clientConfig()), guardOptions(15));
   assert.deepEqual([source.kind, source.database, source.major, source.serverVersion], ['url', 'shop', 15, '15.14']);
-  assert.deepEqual(source.toolEnv(), { PGPASSWORD: 'p@ss w:rd', PGOPTIONS: guardOptions(15) });
-  assert.equal(source.conninfo(), `postgresql://alice@127.0.0.1:${port}/shop`);
-  assert.equal(source.conninfo('other db'), `postgresql://alice@127.0.0.1:${port}/other%20db`);
+  // The tools get the guards in the string itself: libpq prefers a string's options to PGOPTIONS.
+  assert.deepEqual(source.toolEnv(), { PGPASSWORD: 'p@ss w:rd' });
+  const guards = encodeURIComponent(guardOptions(15));
+  assert.equal(source.conninfo(), `postgresql://alice@127.0.0.1:${port}/shop?options=${guards}`);
+  assert.equal(source.conninfo('other db'), `postgresql://alice@127.0.0.1:${port}/other%20db?options=${guards}`);
   assert.equal(source.describe(), `PostgreSQL 15.14 at postgresql://alice@127.0.0.1:${port}/shop`);
   for (const text of [source.conninfo(), source.describe()]) assert.ok(!/p%40ss|p@ss/.test(text), text);
   await source.dispose();
@@ -132,9 +141,29 @@ test('a conninfo with a quoted password: the server gets it unquoted; the connin
   const source = await openUrlSource(`host=127.0.0.1 port=${port} user=alice dbname=shop password=' it\\'s a secret '`);
   assert.deepEqual(heard.passwords, [" it's a secret ", " it's a secret "], 'spaces at either end are part of it');
   assert.equal(heard.startup.database, 'shop');
-  assert.deepEqual(source.toolEnv(), { PGPASSWORD: " it's a secret ", PGOPTIONS: guardOptions(15) });
-  assert.equal(source.conninfo(), `host='127.0.0.1' port='${port}' user='alice' dbname='shop'`);
+  assert.deepEqual(source.toolEnv(), { PGPASSWORD: " it's a secret " });
+  assert.equal(
+    source.conninfo(),
+    `host='127.0.0.1' port='${port}' user='alice' options='${guardOptions(15).replace(/\\/g, '\\\\')}' dbname='shop'`,
+  );
   assert.ok(!source.describe().includes('secret'), source.describe());
+});
+
+test("a string's own startup options stay, and the guards follow them so they win, in sessions and tools alike", async (t) => {
+  const { server, port, heard } = await fakeServer();
+  t.after(() => server.close());
+  const own = '-c statement_timeout=300ms -c search_path=shop';
+  const merged = `${own} ${guardOptions(15)}`;
+  const url = await openUrlSource(`postgresql://alice@127.0.0.1:${port}/shop?options=${encodeURIComponent(own)}`);
+  assert.equal(heard.startup.options, merged, 'the session the source opened');
+  assert.equal(optionsSent(url.clientConfig()), merged);
+  assert.equal(url.conninfo(), `postgresql://alice@127.0.0.1:${port}/shop?options=${encodeURIComponent(merged)}`);
+  assert.deepEqual(url.toolEnv(), {});
+  const conninfo = await openUrlSource(`host=127.0.0.1 port=${port} user=alice dbname=shop options='${own}'`);
+  assert.equal(heard.startup.options, merged);
+  assert.equal(optionsSent(conninfo.clientConfig()), merged);
+  const quoted = merged.replace(/\\/g, '\\\\');
+  assert.equal(conninfo.conninfo(), `host='127.0.0.1' port='${port}' user='alice' options='${quoted}' dbname='shop'`);
 });
 
 test('a pooler that refuses startup options: the source still opens, its sessions and tools without the guards', async (t) => {
@@ -142,7 +171,8 @@ test('a pooler that refuses startup options: the source still opens, its session
   t.after(() => server.close());
   const source = await openUrlSource(`postgresql://alice:pw@127.0.0.1:${port}/shop`);
   assert.equal(heard.startup.options, guardOptions(15), 'the guards were offered');
-  assert.equal(source.clientConfig().options, undefined);
+  assert.equal(optionsSent(source.clientConfig()), undefined);
+  assert.equal(source.conninfo(), `postgresql://alice@127.0.0.1:${port}/shop`);
   assert.deepEqual(source.toolEnv(), { PGPASSWORD: 'pw' });
 });
 
