@@ -38,16 +38,43 @@ const OBJECTS = `
 const sorted = (acl: string): string =>
   `coalesce((select string_agg(a::text, ' ' order by a::text collate "C") from unnest(${acl}) a), '')`;
 
+// An ACL's items as aclitem text, the role `from` spelled as the bootstrap superuser (oid 10), duplicates once.
+// A role's spelling in an aclitem is read off one made for it (`name=U/name`), quoted exactly as the item quotes it.
+function aclTextAsBootstrap(acl: string, defaultKind: string, from: string): string {
+  const spelled = (role: string): string =>
+    `(select left(t, (length(t) - 3) / 2) from (select makeaclitem(${role}, ${role}, 'USAGE', false)::text as t) s)`;
+  const grantee = `case when left(a::text, length(f.name) + 1) = f.name || '=' then f.boot || substr(a::text, length(f.name) + 1) else a::text end`;
+  const item = `case when right(g, length(f.name) + 1) = '/' || f.name then left(g, length(g) - length(f.name)) || f.boot else g end`;
+  return `coalesce((select string_agg(distinct m collate "C", ' ' order by m collate "C")
+                      from (select ${spelled(from)} as name, ${spelled('10::oid')} as boot) f,
+                           unnest(coalesce(${acl}, acldefault(${defaultKind}, ${from}))) a,
+                           lateral (select ${grantee} as g) gr,
+                           lateral (select ${item} as m) it), '')`;
+}
+
 /**
  * Objects of pg_catalog (the schema itself included) and extension members whose privileges are not their initial
  * ones, with their privileges now. Which privileges are initial differs between majors and extension versions, so
  * only the change is an object here: one the source did not change is absent on both sides.
+ *
+ * A dump recreates an extension as the role that restores it, the bootstrap superuser: members that belonged to
+ * another superuser, their extension's owner, come back belonging to the bootstrap, and so do the grants made on them.
+ * Such members' privileges are spelled with that owner as the bootstrap, on both sides, so a sound restore compares
+ * equal and a grant or revoke lost still differs. A member whose owner is not a superuser, or not its extension's
+ * owner, is spelled as it is: a dump cannot give it back that owner, and the comparison says so.
  */
 export function initialPrivilegesQuery(): string {
+  const plain = aclText('o.acl', 'o.dk', 'o.owner');
   return `select 'privileges' as kind, 'privileges on ' || o.what || ' ' || o.ident as name,
-                 jsonb_build_object('acl', ${aclText('o.acl', 'o.dk', 'o.owner')}) as def
+                 jsonb_build_object('acl', case when ext.as_bootstrap then ${aclTextAsBootstrap('o.acl', 'o.dk', 'o.owner')} else ${plain} end) as def
             from (${OBJECTS}) o left join pg_init_privs ip on ip.classoid = o.classid and ip.objoid = o.objid and ip.objsubid = o.objsubid
+                 cross join lateral (
+                   select o.owner <> 10
+                          and exists (select 1 from pg_roles r where r.oid = o.owner and r.rolsuper)
+                          and exists (select 1 from pg_depend member join pg_extension x on x.oid = member.refobjid
+                                       where member.classid = o.memberclass and member.objid = o.memberoid and member.deptype = 'e'
+                                         and member.refclassid = 'pg_extension'::regclass and x.extowner = o.owner) as as_bootstrap) ext
            where (o.nsp = 'pg_catalog'
                   or exists (select 1 from pg_depend member where member.classid = o.memberclass and member.objid = o.memberoid and member.deptype = 'e'))
-             and ${aclText('o.acl', 'o.dk', 'o.owner')} <> ${sorted('coalesce(ip.initprivs, acldefault(o.dk, o.owner))')}`;
+             and ${plain} <> ${sorted('coalesce(ip.initprivs, acldefault(o.dk, o.owner))')}`;
 }

@@ -56,7 +56,7 @@ report: { dir: ${ws.dir}/reports, formats: [json] }
       );
       assert.equal(result.restores[0]!.environment.version, major);
       const objects = checks.find((c) => c.id === 'schema:objects')!.message;
-      for (const counted of ['privileges: 3', 'text search configuration: 1', 'operator class: 1', 'subscription: 1'])
+      for (const counted of ['privileges: 5', 'text search configuration: 1', 'operator class: 1', 'subscription: 1'])
         assert.ok(objects.includes(counted), `${counted} in ${objects}`);
       for (const id of ['large-objects:metadata', 'tablespaces', 'sequence:public.ticket_no'])
         assert.equal(checks.find((c) => c.id === id)?.status, 'passed', id);
