@@ -1,7 +1,7 @@
 // The managed source's workload: short, seeded transactions over fixtures/shop.sql, so that the same
 // seed on a fresh load always ends in the same content (and the same fingerprints).
 import type pg from 'pg';
-import { RecoverableError } from '../core/errors.ts';
+import { RecoverableError, ScenarioError } from '../core/errors.ts';
 import { createPrng, type Prng } from './prng.ts';
 
 /** What a workload run did; `inserted`, `updated` and `deleted` count rows its statements touched directly. */
@@ -84,10 +84,25 @@ function assertCount(name: string, value: number, min: number): void {
     throw new RangeError(`workload ${name} must be an integer >= ${min}, got ${value}`);
 }
 
+const SHOP_FIX = 'list fixtures/shop.sql first in source.managed.fixtures (your own fixtures after it)';
+
 // Read the keys to work on, in a stable order, so the PRNG draws map to the same rows on every load.
 async function loadState(client: pg.Client, prng: Prng): Promise<WorkloadState> {
-  const ids = async (sql: string): Promise<string[]> =>
-    (await client.query<{ id: string }>(sql)).rows.map((row) => row.id);
+  const ids = async (sql: string): Promise<string[]> => {
+    try {
+      return (await client.query<{ id: string }>(sql)).rows.map((row) => row.id);
+    } catch (error) {
+      // The fixtures did not create the shop's tables (undefined table or schema): the scenario's to mend.
+      const { code, message } = error as { code?: string; message: string };
+      if (code === '42P01' || code === '3F000')
+        throw new ScenarioError(
+          `source.managed.workload: the workload writes to the shop's tables, and ${message}`,
+          [{ path: 'source.managed.workload', problem: `the fixtures do not create the shop's tables`, fix: SHOP_FIX }],
+          { hint: SHOP_FIX },
+        );
+      throw error;
+    }
+  };
   const customerIds = (await ids('SELECT id::text AS id FROM shop.customers ORDER BY id')).map(Number);
   const productIds = (await ids('SELECT id::text AS id FROM shop.products ORDER BY id')).map(Number);
   const orderIds = await ids('SELECT id::text AS id FROM shop.orders ORDER BY id');

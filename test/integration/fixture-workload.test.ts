@@ -12,6 +12,8 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import { runWorkload, type WorkloadSummary } from '../../src/source/workload.ts';
+import { ExitCode, ScenarioError } from '../../src/core/errors.ts';
+import { exitCodeOf } from '../../src/cli/exit-code.ts';
 
 const run = promisify(execFile);
 const PG_BIN = process.env['RECOVERABLE_PG_BIN'] ?? '/usr/lib/postgresql/15/bin';
@@ -196,5 +198,29 @@ test(
 
     assert.notDeepEqual(other.hashes, first.hashes);
     assert.notEqual(other.hashes['shop.orders'], first.hashes['shop.orders']);
+  },
+);
+
+test(
+  "a database without the shop's tables: a scenario error (exit 2) naming the field and the fix, not an internal one",
+  { skip: process.env.CI ? false : missingBinaries },
+  async () => {
+    assert.ok(cluster);
+    const client = await cluster.connect('postgres');
+    try {
+      await assert.rejects(runWorkload(client, { seed: 1, transactions: 5 }), (error: unknown) => {
+        assert.ok(error instanceof ScenarioError, String(error));
+        assert.equal(exitCodeOf(error.category), ExitCode.usage);
+        assert.match(error.message, /^source\.managed\.workload: .*relation "shop\.customers" does not exist/);
+        assert.deepEqual(
+          error.issues.map((i) => i.path),
+          ['source.managed.workload'],
+        );
+        assert.match(error.hint ?? '', /fixtures\/shop\.sql first in source\.managed\.fixtures/);
+        return true;
+      });
+    } finally {
+      await client.end();
+    }
   },
 );
