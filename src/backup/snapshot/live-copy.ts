@@ -3,12 +3,20 @@
 // that vanishes between the listing and its copy is left out, as pg_basebackup leaves it out: replaying the WAL from
 // the backup's start recreates whatever the restored cluster still needs. Anything else that fails stops the copy.
 import { copyFile, lstat, mkdir, readdir, readlink, symlink, utimes } from 'node:fs/promises';
+import { lstatSync } from 'node:fs';
 import { join } from 'node:path';
 
-/** Whether an error says this source path is no longer there (the server removed it during the copy). */
-function vanished(error: unknown, source: string): boolean {
+/** Whether an error says this source path is no longer there (the server removed it during the copy), and it is not. */
+export function vanished(error: unknown, source: string): boolean {
   const failure = error as NodeJS.ErrnoException | undefined;
-  return failure?.code === 'ENOENT' && failure.path === source;
+  if (failure?.code !== 'ENOENT' || failure.path !== source) return false;
+  // copyFile names the source for a missing target directory too: only a source that is really gone counts.
+  try {
+    lstatSync(source);
+    return false;
+  } catch {
+    return true;
+  }
 }
 
 /**

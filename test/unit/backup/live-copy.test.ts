@@ -1,10 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, mkdir, readFile, readlink, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
+import { copyFile, mkdtemp, mkdir, readFile, readlink, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
 import { existsSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { copyLiveTree } from '../../../src/backup/snapshot/live-copy.ts';
+import { copyLiveTree, vanished } from '../../../src/backup/snapshot/live-copy.ts';
 import { keepInBackup, keepInTablespaceBackup } from '../../../src/backup/snapshot/drivers.ts';
 
 async function tree(t: { after: (fn: () => Promise<void>) => void }): Promise<{ root: string; from: string }> {
@@ -89,4 +89,19 @@ test('a backup copied from the running server leaves out what pg_basebackup leav
   assert.equal(keepInTablespaceBackup(join('PG_15_202209061', 'pgsql_tmp')), false);
   assert.equal(keepInTablespaceBackup(join('PG_15_202209061', '5', 'pg_internal.init')), false);
   assert.equal(keepInTablespaceBackup(join('PG_15_202209061', '5', '16390')), true);
+});
+
+test('only a source that is really gone has vanished: copyFile names the source for a missing target directory too', async (t) => {
+  const { root, from } = await tree(t);
+  const source = join(from, 'PG_VERSION');
+  const missingTarget = await copyFile(source, join(root, 'no-such-dir', 'PG_VERSION')).catch(
+    (error: unknown) => error,
+  );
+  assert.equal((missingTarget as NodeJS.ErrnoException).code, 'ENOENT');
+  assert.equal((missingTarget as NodeJS.ErrnoException).path, source);
+  assert.equal(vanished(missingTarget, source), false);
+  const gone = join(from, 'gone');
+  const missingSource = await copyFile(gone, join(root, 'copy')).catch((error: unknown) => error);
+  assert.equal(vanished(missingSource, gone), true);
+  assert.equal(vanished(missingSource, source), false, 'another path');
 });
