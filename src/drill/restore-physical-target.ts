@@ -28,7 +28,7 @@ import { resolveTarget, type ResolvedTarget } from '../restore/resolve-target.ts
 import { runRestoreChecks } from '../checks/run-checks.ts';
 import { containerIsolationCheck } from '../checks/isolation.ts';
 import { relationFilesCheck } from '../checks/relation-files.ts';
-import { walContinuityCheck, readWalContinuity } from '../checks/wal-continuity.ts';
+import { walContinuityCheck, readWalContinuity, replayedToEndCheck } from '../checks/wal-continuity.ts';
 import { recoveryChecks } from '../checks/recovery.ts';
 import { snapshotChecks, combineChecks } from '../checks/snapshot.ts';
 import { restoredMarkersCheck } from '../checks/markers.ts';
@@ -156,8 +156,13 @@ async function restoreOnOneCopy(
     return outcomes;
   }
   // Step 2: the archive must hold every segment from the backup's start to the target.
-  if (input.ownArchive)
-    firstRestore.checks.push(walContinuityCheck(await readWalContinuity(input.wal, physical, firstGoal.target.endLsn)));
+  // The archive's end on the followed timelines, as the continuity check found it before replay (`latest` must reach it).
+  const archiveEnds: Array<string | undefined> = [];
+  if (input.ownArchive) {
+    const facts = await readWalContinuity(input.wal, physical, firstGoal.target.endLsn);
+    firstRestore.checks.push(walContinuityCheck(facts));
+    archiveEnds[0] = facts.continuity.last;
+  }
   // Step 3: an environment of the backup's major (a missing engine or image: exit 3), then copy, neutralise, replay, prove.
   const started = clock.now();
   const chain = input.chain ?? [];
@@ -199,8 +204,11 @@ async function restoreOnOneCopy(
       const resolved = resolveTarget(target, input.backupExpectations, input.history, physical.stopLsn);
       if (!resolved.ok) return outcomes;
       goal = resolved.target;
-      if (input.ownArchive)
-        restore.checks.push(walContinuityCheck(await readWalContinuity(input.wal, physical, goal.endLsn)));
+      if (input.ownArchive) {
+        const facts = await readWalContinuity(input.wal, physical, goal.endLsn);
+        restore.checks.push(walContinuityCheck(facts));
+        archiveEnds[index] = facts.continuity.last;
+      }
     }
     const from = previous;
     const leg = await settleRestore<Leg>(
@@ -225,13 +233,13 @@ async function restoreOnOneCopy(
           const outcome = await restorePhysical(legInput, log, clock);
           clusters.use(outcome.cluster);
           context.copyPhases.push(...outcome.phases.filter((p) => !REPLAY_PHASES.has(p.name)));
-          return checkLeg(context, target, goal, restore, outcome, legInput, index);
+          return checkLeg(context, target, goal, restore, outcome, legInput, index, archiveEnds[index]);
         }
         const outcome = await resumeReplay(from, legInput, log, clock);
         // Refused, or stopped short of where the copy already was: replay never goes back on a copy.
         if (outcome.failure || wentBack(from, outcome))
           return { outcome: { restore, lastReplayedCommit: null }, next: null, refused: true };
-        return checkLeg(context, target, goal, restore, outcome, legInput, index);
+        return checkLeg(context, target, goal, restore, outcome, legInput, index, archiveEnds[index]);
       },
       { outcome: { restore, lastReplayedCommit: null }, next: null },
     );
@@ -268,6 +276,7 @@ async function checkLeg(
   outcome: PhysicalRestoreOutcome,
   legInput: PhysicalRestoreInput,
   position: number,
+  archiveEnd: string | undefined,
 ): Promise<Leg> {
   const { input, log, clock } = context;
   const { backup } = input;
@@ -291,13 +300,18 @@ async function checkLeg(
   );
   // The recovery checks go here, once pg_checksums has run (after the data checks, for a target held in recovery).
   const recoveryAt = checks.length;
-  const recovery = (): CheckResult[] =>
-    recoveryChecks(
+  const recovery = (): CheckResult[] => [
+    ...recoveryChecks(
       outcome,
       goal.recovery,
       { dataChecksums: physical.dataChecksums, checksumsRan: context.checksums },
       backup.record.snapshot?.fromStandby ?? false,
-    );
+    ),
+    // With the drill's own archive, `latest` is proved only when replay reached the archive's end.
+    ...(input.ownArchive && goal.recovery.kind === 'latest' && !outcome.failure
+      ? [replayedToEndCheck(archiveEnd, outcome.state?.replayLsn ?? null, physical.walSegmentSize)]
+      : []),
+  ];
   restore.reached = reached(target.kind, outcome);
   if (outcome.neutralised.length) restore.warnings = outcome.neutralised.map((n) => `removed from the restore: ${n}`);
   if (outcome.failure) {

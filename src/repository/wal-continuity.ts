@@ -23,8 +23,12 @@ export interface WalContinuityOptions {
   startSegment: string;
   /** Last segment needed; default: the last one archived on the target timeline. */
   endSegment?: string;
-  /** Timeline to follow to; default: `endSegment`'s, else the newest archived timeline descending from the start. */
-  timeline?: number;
+  /**
+   * Timeline to follow to; default: `endSegment`'s, else the newest archived timeline descending from the start.
+   * `latest` is that newest timeline whatever the end's (as a server with recovery_target_timeline 'latest' chooses):
+   * the end then counts only by its position.
+   */
+  timeline?: number | 'latest';
   segSize?: number;
 }
 
@@ -38,6 +42,13 @@ export interface WalContinuity {
   partialOnly: string[];
   /** Timelines followed, oldest first. */
   timelines: number[];
+  /** The segment ranges recovery reads, in order (names inclusive), one per timeline followed. */
+  ranges: Array<{ first: string; last: string }>;
+  /**
+   * Timelines the path leaves at a switch although the archive holds their segments past it: the archive holds two
+   * histories after that point (a clone promoted into the same archive, a split brain), and recovery follows one.
+   */
+  forks: string[];
   first?: string;
   last?: string;
   message: string;
@@ -67,6 +78,7 @@ export async function verifyWalContinuity(
 
   // Find the path from the start's timeline to the target through the target's history file.
   let legs: TimelineLeg[];
+  let forks: string[] = [];
   if (target === start.timeline) {
     legs = [{ timeline: target, from: start.segNo, to: end?.segNo }];
   } else {
@@ -81,8 +93,46 @@ export async function verifyWalContinuity(
     const planned = planLegs(start, target, history, segSize, end?.segNo);
     if ('problem' in planned) return unfollowable(start.timeline, target, planned.problem, []);
     legs = planned.legs;
+    forks = forksOf(start, history, held, segSize, end?.segNo);
   }
-  return checkLegs(legs, held, segSize, start);
+  return checkLegs(legs, held, segSize, start, forks);
+}
+
+/**
+ * Timelines on the path from `start` that the archive holds past the segment where the path leaves them (pure). The
+ * switch's own segment is left alone: the old timeline's copy of it may hold the end of a clean failover.
+ */
+export function forksOf(
+  start: WalSegment,
+  history: readonly TimelineSwitch[],
+  held: { segments: Map<number, Set<bigint>> },
+  segSize: number,
+  endSegNo?: bigint,
+): string[] {
+  const first = history.findIndex((entry) => entry.timeline === start.timeline);
+  if (first === -1) return [];
+  const forks: string[] = [];
+  for (const entry of history.slice(first)) {
+    const switchSeg = entry.switchLsn / BigInt(segSize);
+    // An end before the switch never leaves this timeline: which branch follows does not matter to it.
+    if (endSegNo !== undefined && endSegNo < switchSeg) continue;
+    const beyond = [...(held.segments.get(entry.timeline) ?? [])].filter((n) => n > switchSeg).sort(compareBig);
+    if (!beyond.length) continue;
+    const from = segmentNameFromNumber(entry.timeline, beyond[0]!, segSize);
+    const to = segmentNameFromNumber(entry.timeline, beyond[beyond.length - 1]!, segSize);
+    forks.push(
+      `timeline ${entry.timeline} goes on past ${lsnText(entry.switchLsn)}, where the followed timeline branched off it (${beyond.length === 1 ? from : `${beyond.length} segments, ${from} to ${to}`})`,
+    );
+  }
+  return forks;
+}
+
+function compareBig(a: bigint, b: bigint): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function lsnText(lsn: bigint): string {
+  return `${(lsn >> 32n).toString(16).toUpperCase()}/${(lsn & 0xffffffffn).toString(16).toUpperCase()}`;
 }
 
 /** The stretches of each timeline recovery reads from `start` to `target`, given the target's history (pure). */
@@ -116,8 +166,15 @@ export function planLegs(
 }
 
 // Walk every needed segment and describe what is there and what is not.
-function checkLegs(legs: TimelineLeg[], held: ArchiveIndex, segSize: number, start: WalSegment): WalContinuity {
+function checkLegs(
+  legs: TimelineLeg[],
+  held: ArchiveIndex,
+  segSize: number,
+  start: WalSegment,
+  forks: string[],
+): WalContinuity {
   const missing: string[] = [];
+  const ranges: Array<{ first: string; last: string }> = [];
   const partialOnly: string[] = [];
   let present = 0;
   let first: string | undefined;
@@ -136,6 +193,11 @@ function checkLegs(legs: TimelineLeg[], held: ArchiveIndex, segSize: number, sta
         `the WAL range from ${segmentNameFromNumber(leg.timeline, leg.from, segSize)} to ${segmentNameFromNumber(leg.timeline, to, segSize)} spans more than ${MAX_SEGMENTS} segments`,
         { hint: 'check the --to segment' },
       );
+    if (to >= leg.from)
+      ranges.push({
+        first: segmentNameFromNumber(leg.timeline, leg.from, segSize),
+        last: segmentNameFromNumber(leg.timeline, to, segSize),
+      });
     for (let segNo = leg.from; segNo <= to; segNo++) {
       const name = segmentNameFromNumber(leg.timeline, segNo, segSize);
       first ??= name;
@@ -149,7 +211,16 @@ function checkLegs(legs: TimelineLeg[], held: ArchiveIndex, segSize: number, sta
     }
   }
   const timelines = legs.map((leg) => leg.timeline);
-  const result: WalContinuity = { ok: missing.length === 0, missing, present, partialOnly, timelines, message: '' };
+  const result: WalContinuity = {
+    ok: missing.length === 0 && forks.length === 0,
+    missing,
+    present,
+    partialOnly,
+    timelines,
+    ranges,
+    forks,
+    message: '',
+  };
   if (first !== undefined) result.first = first;
   if (last !== undefined) result.last = last;
   result.message = describe(result, held, start, segSize);
@@ -158,6 +229,8 @@ function checkLegs(legs: TimelineLeg[], held: ArchiveIndex, segSize: number, sta
 
 function describe(result: WalContinuity, held: ArchiveIndex, start: WalSegment, segSize: number): string {
   const across = result.timelines.length > 1 ? ` across timelines ${result.timelines.join(' → ')}` : '';
+  if (result.forks.length && !result.missing.length)
+    return `WAL forks: the archive holds two histories and recovery follows timeline ${result.timelines.join(' → ')}: ${result.forks.join('; ')}; writes on the other branch are not in this restore (a clone or an old primary archiving into the same archive: give it its own --system in archive_command)`;
   if (result.ok) {
     if (result.present === 0)
       return `WAL continuous: no segment needed yet on timeline ${result.timelines.join(' → ')} from ${segmentNameFromNumber(start.timeline, start.segNo, segSize)}`;
@@ -170,7 +243,8 @@ function describe(result: WalContinuity, held: ArchiveIndex, start: WalSegment, 
   const partial = result.partialOnly.length
     ? `; ${result.partialOnly.join(', ')} archived only as .partial (the unfinished end of a timeline, not a complete segment)`
     : '';
-  return `WAL gap: ${what} (${describeHeld(held, result.timelines)})${partial}`;
+  const forks = result.forks.length ? `; WAL forks: ${result.forks.join('; ')}` : '';
+  return `WAL gap: ${what} (${describeHeld(held, result.timelines)})${partial}${forks}`;
 }
 
 // "archive has 3..4 and 6..9": runs of segment numbers (hex), per timeline when several are followed.
@@ -202,7 +276,16 @@ function joinWords(items: string[]): string {
 }
 
 function unfollowable(from: number, target: number, message: string, missing: string[]): WalContinuity {
-  return { ok: false, missing, present: 0, partialOnly: [], timelines: [from, target], message: `WAL gap: ${message}` };
+  return {
+    ok: false,
+    missing,
+    present: 0,
+    partialOnly: [],
+    timelines: [from, target],
+    ranges: [],
+    forks: [],
+    message: `WAL gap: ${message}`,
+  };
 }
 
 interface ArchiveIndex {
@@ -240,13 +323,13 @@ async function targetTimeline(
   held: ArchiveIndex,
   start: WalSegment,
   end: WalSegment | undefined,
-  asked: number | undefined,
+  asked: number | 'latest' | undefined,
   segSize: number,
 ): Promise<number> {
-  if (asked !== undefined && end !== undefined && asked !== end.timeline)
+  if (typeof asked === 'number' && end !== undefined && asked !== end.timeline)
     throw new UsageError(`the end segment is on timeline ${end.timeline}, not on the requested timeline ${asked}`);
-  if (asked !== undefined) return asked;
-  if (end !== undefined) return end.timeline;
+  if (typeof asked === 'number') return asked;
+  if (end !== undefined && asked !== 'latest') return end.timeline;
   for (const timeline of [...held.histories].sort((a, b) => b - a)) {
     if (timeline <= start.timeline) break;
     const history = await readHistory(archive, timeline);

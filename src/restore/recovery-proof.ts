@@ -62,10 +62,13 @@ export function stopMatchesTarget(target: RecoveryTarget, evidence: RecoveryEvid
         ? null
         : `expected a stop at restore point "${target.name}", the log says ${stop ? `"${stop}"` : 'nothing about stopping'}`;
     case 'xid': {
-      const want = `${target.inclusive ? 'after' : 'before'} commit of transaction ${target.xid},`;
-      return stop && stop.includes(want)
+      // A transaction that rolled back ends in an abort record: the server stops there as it does at a commit.
+      const side = target.inclusive ? 'after' : 'before';
+      return stop &&
+        (stop.includes(`${side} commit of transaction ${target.xid},`) ||
+          stop.includes(`${side} abort of transaction ${target.xid},`))
         ? null
-        : `expected "recovery stopping ${want} ...", the log says ${stop ? `"${stop}"` : 'nothing about stopping'}`;
+        : `expected "recovery stopping ${side} commit (or abort) of transaction ${target.xid}, ...", the log says ${stop ? `"${stop}"` : 'nothing about stopping'}`;
     }
     case 'lsn': {
       // The server stops at the first record at or past the target: after it when inclusive, before it when not.

@@ -12,7 +12,7 @@ import { buildManifest, MANIFEST_FILE } from '../../src/repository/manifest.ts';
 import type { RunResult, RestoreResult, CheckResult } from '../../src/run/result.ts';
 import type { SourceHistory } from '../../src/repository/history.ts';
 import type { BackupRecord } from '../../src/repository/backup-record.ts';
-import { nextSegment } from '../../src/repository/wal-names.ts';
+import { lsnToBigInt, nextSegment } from '../../src/repository/wal-names.ts';
 import { LocalRepository, isPhysicalBackup } from '../../src/repository/local-repository.ts';
 import { WalArchive } from '../../src/repository/wal-archive.ts';
 import { readHistory } from '../../src/repository/history.ts';
@@ -245,6 +245,52 @@ test("a WAL segment overwritten with garbage: not this cluster's WAL, and replay
   const restore = result.restores[0]!;
   assert.match(checkOf(restore, 'wal:continuity')!.message, new RegExp(`not this cluster's: ${victim}`));
   assert.equal(checkOf(restore, 'recovery:target')!.status, 'failed');
+});
+
+test('a WAL segment whose tail is zeroed (its header intact): latest stops quietly at the damage, and the drill says so', async () => {
+  const { repository, wal } = await cloneRepository('zeroed');
+  // The backup's last segment, zeroed from where the backup ends: consistency is still reached, and the server reads
+  // the zeros as the end of WAL, so the marked batches in the segments after it are never replayed.
+  const victim = record.physical!.stopSegment;
+  assert.ok(victim < history.end.lastSegment, `${victim} lies before the archive's end ${history.end.lastSegment}`);
+  const size = (await stat(join(wal, victim))).size;
+  const from = Number(lsnToBigInt(record.physical!.stopLsn) % BigInt(size));
+  const handle = await open(join(wal, victim), 'r+');
+  try {
+    await handle.write(Buffer.alloc(size - from), 0, size - from, from);
+  } finally {
+    await handle.close();
+  }
+  const { exitCode, result } = await drill('zeroed', repository, '[latest]', 'rowcounts');
+  assert.equal(exitCode, 1);
+  const restore = result.restores[0]!;
+  // Every segment is there and this cluster's, and the server calls what it replayed complete: only the end tells.
+  assert.equal(checkOf(restore, 'wal:continuity')!.status, 'passed');
+  assert.equal(checkOf(restore, 'recovery:target')!.status, 'passed');
+  const end = checkOf(restore, 'wal:replayed-to-end')!;
+  assert.equal(end.status, 'failed');
+  assert.match(end.message, new RegExp(`although the archive holds WAL up to ${history.end.lastSegment}`));
+});
+
+test('the archive holds a branch: timeline 1 goes on past the point timeline 2 forked from it, and latest fails naming the fork', async () => {
+  const { repository, wal } = await cloneRepository('fork');
+  // Timeline 2 forks where the backup ends (as a clone promoted there and archiving here would), while timeline 1
+  // goes on past that segment.
+  const forkSegment = record.physical!.stopSegment;
+  assert.ok(forkSegment < history.end.lastSegment, `timeline 1 goes on past ${forkSegment}`);
+  await writeFile(join(wal, '00000002.history'), `1\t${record.physical!.stopLsn}\tno recovery target specified\n`);
+  for (const name of await readdir(wal))
+    if (/^00000001[0-9A-F]{16}$/.test(name) && name.slice(8) >= forkSegment.slice(8))
+      execFileSync('cp', ['-a', join(wal, name), join(wal, `00000002${name.slice(8)}`)]);
+  const { exitCode, result } = await drill('fork', repository, '[latest]', 'rowcounts');
+  assert.equal(exitCode, 1);
+  const continuity = checkOf(result.restores[0]!, 'wal:continuity')!;
+  assert.equal(continuity.status, 'failed');
+  assert.match(
+    continuity.message,
+    /^WAL forks: the archive holds two histories and recovery follows timeline 1 → 2: timeline 1 goes on past /,
+  );
+  assert.equal(result.verdict, 'failed');
 });
 
 test("a target later than the end of the archive fails with the server's own message", async () => {

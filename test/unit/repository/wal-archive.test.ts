@@ -165,6 +165,8 @@ test('continuity: every segment from the start to the newest archived is present
     present: 7,
     partialOnly: [],
     timelines: [1],
+    ranges: [{ first: '000000010000000000000003', last: '000000010000000000000009' }],
+    forks: [],
     first: '000000010000000000000003',
     last: '000000010000000000000009',
     message: 'WAL continuous: 7 segments from 000000010000000000000003 to 000000010000000000000009',
@@ -236,9 +238,50 @@ test('continuity follows a timeline switch through the .history file', async () 
     'WAL gap: 000000020000000000000006 missing (archive has 3..5 on timeline 1; 7..8 on timeline 2)',
   );
 
+  assert.deepEqual(result.ranges, [
+    { first: '000000010000000000000003', last: '000000010000000000000005' },
+    { first: '000000020000000000000006', last: '000000020000000000000008' },
+  ]);
+  assert.deepEqual(result.forks, [], "timeline 1's own copy of the switch segment is no fork");
+
   const onOne = await verifyWalContinuity(archive, { startSegment: '000000010000000000000003', timeline: 1 });
   assert.equal(onOne.ok, true, 'timeline 1 alone, up to its last complete segment');
   assert.equal(onOne.last, '000000010000000000000005');
+});
+
+test('continuity: a timeline that goes on past the point another branched off it is a fork, named, and not ok', async () => {
+  // Timeline 2 (a clone promoted at 0/6000120) archives beside timeline 1, which goes on writing to segment 9.
+  const history = { '00000002.history': '1\t0/6000120\tno recovery target specified\n' };
+  const archive = await archiveHolding([...tl1('03', '09'), ...tl2('06', '08')], history);
+  const result = await verifyWalContinuity(archive, { startSegment: '000000010000000000000003' });
+  assert.equal(result.ok, false);
+  assert.deepEqual(result.missing, []);
+  assert.deepEqual(result.timelines, [1, 2]);
+  assert.deepEqual(result.forks, [
+    'timeline 1 goes on past 0/6000120, where the followed timeline branched off it (3 segments, 000000010000000000000007 to 000000010000000000000009)',
+  ]);
+  assert.match(result.message, /^WAL forks: the archive holds two histories and recovery follows timeline 1 → 2: /);
+  assert.match(result.message, /give it its own --system in archive_command/);
+  // Asked for timeline 1 alone, there is no other branch on the path.
+  const onOne = await verifyWalContinuity(archive, { startSegment: '000000010000000000000003', timeline: 1 });
+  assert.equal(onOne.ok, true);
+  // Following the newest timeline as the server does, an end before the switch never leaves timeline 1: no fork; an
+  // end after it is on timeline 2's side of the fork.
+  const before = await verifyWalContinuity(archive, {
+    startSegment: '000000010000000000000003',
+    endSegment: '000000010000000000000005',
+    timeline: 'latest',
+  });
+  assert.deepEqual([before.ok, before.forks], [true, []]);
+  assert.equal(before.last, '000000010000000000000005');
+  const after = await verifyWalContinuity(archive, {
+    startSegment: '000000010000000000000003',
+    endSegment: '000000010000000000000007',
+    timeline: 'latest',
+  });
+  assert.equal(after.ok, false);
+  assert.equal(after.last, '000000020000000000000007');
+  assert.equal(after.forks.length, 1);
 });
 
 test('continuity cannot follow a timeline without its .history, nor from a start after the switch', async () => {

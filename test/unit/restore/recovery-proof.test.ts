@@ -94,7 +94,7 @@ test('an xid target is proven only by a stop on that transaction, after it when 
   );
   assert.match(
     stopMatchesTarget(exclusive, stopping('recovery stopping after commit of transaction 901, time x')) ?? '',
-    /expected "recovery stopping before commit of transaction 901, \.\.\."/,
+    /expected "recovery stopping before commit \(or abort\) of transaction 901, \.\.\."/,
     'inclusive ignored is caught',
   );
   assert.match(
@@ -103,6 +103,17 @@ test('an xid target is proven only by a stop on that transaction, after it when 
     'another transaction whose id starts alike',
   );
   assert.match(stopMatchesTarget(inclusive, stopping(null)) ?? '', /the log says nothing about stopping/);
+});
+
+test('an xid target of a transaction that rolled back is proven by the stop at its abort record', () => {
+  const inclusive = { kind: 'xid', xid: '727', inclusive: true } as const;
+  const exclusive = { ...inclusive, inclusive: false } as const;
+  const abort = (side: string, xid = '727'): RecoveryEvidence =>
+    stopping(`recovery stopping ${side} abort of transaction ${xid}, time 2026-12-02 17:45:59.873526+00`);
+  assert.equal(stopMatchesTarget(inclusive, abort('after')), null);
+  assert.equal(stopMatchesTarget(exclusive, abort('before')), null);
+  assert.match(stopMatchesTarget(exclusive, abort('after')) ?? '', /expected/, 'the side still counts');
+  assert.match(stopMatchesTarget(inclusive, abort('after', '7270')) ?? '', /expected/, 'another transaction');
 });
 
 test('an LSN target is proven by a stop at or past it, in the direction its inclusiveness asks, whatever the LSN spelling', () => {
