@@ -95,8 +95,25 @@ export function coverageOf(result: Pick<RunResult, 'checks' | 'restores'>, reque
         reasons: wanted ? [...new Set(skipped.map((c) => c.message))].slice(0, 5) : ['not requested by the scenario'],
       };
     })
-    .filter((c) => c.requested || COMPARISONS.some((k) => k.kind === c.kind));
+    .filter((c) => c.requested || COMPARISONS.some((k) => k.kind === c.kind))
+    .concat(UNCOMPARED);
 }
+
+// What no check compares, said in every run so a pass is never read as covering it.
+const UNCOMPARED: readonly Coverage[] = [
+  {
+    kind: 'server-settings',
+    noun: 'server settings (postgresql.conf, ALTER SYSTEM)',
+    requested: true,
+    ran: 0,
+    passed: 0,
+    skipped: 0,
+    errored: 0,
+    reasons: [
+      "no check compares them: a dump does not carry them, and a physical copy carries its files under the repository's manifest but nothing reads the settings back",
+    ],
+  },
+];
 
 // One line that says why the verdict is what it is, naming exactly what was compared and what was not.
 export function summarize(result: RunResult, coverage: readonly Coverage[] = result.coverage ?? []): string {

@@ -42,6 +42,18 @@ test('with only an SQL assertion the summary does not claim the backup matches',
   assert.match(summary, /not compared: .*row counts \(not requested\).*roles \(not requested\)/);
 });
 
+test('server settings are named as compared by no check, in the summary and the coverage, whatever was asked', () => {
+  const result = run([check('rowcounts', 'passed')]);
+  const coverage = coverageOf(result, new Set(['rowcounts']));
+  const settings = coverage.find((c) => c.kind === 'server-settings');
+  assert.ok(settings);
+  assert.deepEqual([settings.requested, settings.ran], [true, 0]);
+  assert.match(
+    summarize(result, coverage),
+    /not compared: .*server settings \(postgresql\.conf, ALTER SYSTEM\) \(no check compares them: a dump does not carry them/,
+  );
+});
+
 test('skipped comparisons are named with their reason, never counted as compared', () => {
   const result = run([check('rowcounts', 'passed'), check('fingerprints', 'skipped', 'no exact expectation at xid:5')]);
   const coverage = coverageOf(result, new Set(['rowcounts', 'fingerprints']));
