@@ -338,7 +338,7 @@ const commands: Array<{
         .option('method', {
           choices: ['dump', 'basebackup', 'snapshot', 'all'] as const,
           default: 'all',
-          describe: 'backup method(s) to test',
+          describe: 'backup method(s) to test (repeat it for several: --method basebackup --method snapshot)',
         })
         .option('environment', {
           choices: ['local', 'docker'] as const,

@@ -15,7 +15,11 @@ import { verdictExitCode } from './exit-code.ts';
 
 /** Run the self-test, print the matrix, write the reports; 0 only if every fault was caught by the check meant for it. */
 export async function handler(args: Record<string, unknown>, ctx: CommandContext): Promise<number> {
-  const methods: readonly BackupMethod[] = args.method === 'all' ? BACKUP_METHODS : [args.method as BackupMethod];
+  // --method may be given more than once (--method basebackup --method snapshot); `all` wins.
+  const asked = [args.method].flat() as string[];
+  const methods: readonly BackupMethod[] = asked.includes('all')
+    ? BACKUP_METHODS
+    : BACKUP_METHODS.filter((m) => asked.includes(m));
   const environment = args.environment as EnvironmentKind;
   const version = args.version === undefined ? defaultVersion() : Number(args.version);
   if (!Number.isInteger(version) || version < 13 || version > 18)

@@ -1,14 +1,16 @@
-// Faults in the WAL archive a physical backup restores from: a segment missing, overwritten, or gone from its own window.
+// Faults in the WAL archive a physical backup restores from: a segment missing, overwritten, cut short, or gone from
+// its own window.
 import { randomBytes } from 'node:crypto';
-import { readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { open, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Fault } from '../fault.ts';
 import type { BackupCopy } from '../inject/backup-copy.ts';
-import { isSegmentName, nextSegment } from '../../repository/wal-names.ts';
+import { isSegmentName, lsnToBigInt, nextSegment } from '../../repository/wal-names.ts';
 import { normalizeTarget } from '../../scenario/normalize.ts';
 import { RecoverableError } from '../../core/errors.ts';
 
 const CONTINUITY = 'wal:continuity';
+const REPLAYED_TO_END = 'wal:replayed-to-end';
 const latest = normalizeTarget('latest');
 const immediate = normalizeTarget('immediate');
 
@@ -61,6 +63,36 @@ export const walSegmentCorrupt: Fault = {
       const size = (await stat(join(dir, victim))).size;
       await writeFile(join(dir, victim), randomBytes(size));
       return `${victim} overwritten with ${size} random bytes`;
+    },
+  },
+};
+
+export const walSegmentTailZeroed: Fault = {
+  id: 'wal-segment-tail-zeroed',
+  family: 'wal',
+  injects:
+    "the backup's stop segment zeroed from where the backup ends (its header and the backup's own WAL intact), with WAL archived after it; restored to latest",
+  reason: /although the archive holds WAL up to/,
+  caughtBy: { basebackup: REPLAYED_TO_END, snapshot: REPLAYED_TO_END },
+  injection: {
+    stage: 'archive',
+    targets: [latest],
+    async apply(copy) {
+      const { dir, physical } = archiveOf(copy);
+      const victim = physical.stopSegment;
+      const later = (await readdir(dir)).filter((n) => isSegmentName(n) && n > victim);
+      // Nothing archived after the stop segment: a quiet end of replay there would lose nothing to catch.
+      if (!later.length)
+        throw new RecoverableError('fault-not-injectable', `the archive ${dir} holds no segment after ${victim}`);
+      const size = (await stat(join(dir, victim))).size;
+      const from = Number(lsnToBigInt(physical.stopLsn) % BigInt(size));
+      const handle = await open(join(dir, victim), 'r+');
+      try {
+        await handle.write(Buffer.alloc(size - from), 0, size - from, from);
+      } finally {
+        await handle.close();
+      }
+      return `${victim} zeroed from byte ${from} (the backup's end, ${physical.stopLsn}); ${later.length} segment(s) archived after it`;
     },
   },
 };
