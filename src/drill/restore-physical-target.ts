@@ -296,7 +296,7 @@ async function checkLeg(
       outcome,
       goal.recovery,
       { dataChecksums: physical.dataChecksums, checksumsRan: context.checksums },
-      backup.record.snapshot?.fromStandby ?? false,
+      backup.record.snapshot?.fromStandby ?? physical.fromStandby ?? false,
     );
   restore.reached = reached(target.kind, outcome);
   if (outcome.neutralised.length) restore.warnings = outcome.neutralised.map((n) => `removed from the restore: ${n}`);
