@@ -18,7 +18,7 @@ import type { Expectations } from '../expectations/capture.ts';
 import { writeHistory, type SourceHistory } from '../repository/history.ts';
 import { sourceRecord } from '../source/source-record.ts';
 import { WalArchive } from '../repository/wal-archive.ts';
-import { lsnToBigInt, segmentName } from '../repository/wal-names.ts';
+import { segmentName } from '../repository/wal-names.ts';
 import { incrementalBase, incrementalDetails } from './incremental.ts';
 
 export const DATA_DIR = 'data';
@@ -111,7 +111,8 @@ export async function takeBasebackup(
     const stopLsn = match(result.stderr, /write-ahead log end point: ([0-9A-F]+\/[0-9A-F]+)/i);
     const timeline = Number(match(result.stderr, /on timeline (\d+)/i));
     const startSegment = segmentName(timeline, startLsn, facts.walSegmentSize);
-    const stopSegment = stopSegmentName(timeline, stopLsn, facts.walSegmentSize);
+    // The segment holding the stop point, even on a boundary (a standby's often is): recovery reads it before it stops.
+    const stopSegment = segmentName(timeline, stopLsn, facts.walSegmentSize);
     // Step 2: the backup counts only once the archive holds its stop segment.
     const archiveWaitMs =
       options.archiveTimeoutMs === null
@@ -224,15 +225,6 @@ function replicationRefusal(error: unknown, role: string): MissingGrantError | n
     cause: error,
     hint: needed.grants.join('; '),
   });
-}
-
-/**
- * The segment holding the last byte of WAL a backup needs: the one before `stopLsn` when it ends exactly on a segment
- * boundary, as a standby's stop point often does (PostgreSQL names the stop file the same way).
- */
-export function stopSegmentName(timeline: number, stopLsn: string, segSize: number): string {
-  const lsn = lsnToBigInt(stopLsn);
-  return segmentName(timeline, lsn > 0n ? lsn - 1n : lsn, segSize);
 }
 
 function match(text: string, re: RegExp): string {

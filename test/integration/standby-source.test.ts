@@ -15,6 +15,9 @@ import { EnvironmentError, errorCodes } from '../../src/core/errors.ts';
 import { openUrlSource } from '../../src/source/url.ts';
 import { switchWal } from '../../src/source/wal-switch.ts';
 import type { Source } from '../../src/source/source.ts';
+import { systemIdentifier } from '../../src/source/managed.ts';
+import { archiveCommand } from '../../src/source/archive-command.ts';
+import { confValue } from '../../src/restore/recovery-config.ts';
 import type { Cluster } from '../../src/env/cluster.ts';
 import type { BackupRecord } from '../../src/repository/backup-record.ts';
 import type { RunResult } from '../../src/run/result.ts';
@@ -25,6 +28,7 @@ let primary: Cluster;
 let standby: Cluster;
 let standbyUrl: string;
 let rows = 0;
+let committedBefore = 0;
 
 before(async () => {
   ws = await workspace();
@@ -34,6 +38,8 @@ before(async () => {
   const client = await primary.connect();
   try {
     await client.query('create table t (id int primary key, v text)');
+    // Written to (outside the checked table) when a test makes the primary finish a segment.
+    await client.query('create table beat (at timestamptz default now())');
   } finally {
     await client.end();
   }
@@ -106,13 +112,36 @@ async function committed(): Promise<string[]> {
   return existsSync(dir) ? (await readdir(dir)).filter((n) => !n.startsWith('.')) : [];
 }
 
-// pg_basebackup is done once its staging copy holds backup_manifest: from then on the backup waits for the archive.
-async function copied(): Promise<boolean> {
+// Whether a staged backup holds `file` yet: data/backup_manifest once pg_basebackup is done, label/backup_label once a
+// snapshot's stop returned; from then on the backup waits for the archive.
+async function staged(file: string): Promise<boolean> {
   const dir = join(repository, 'backups');
   if (!existsSync(dir)) return false;
-  for (const n of await readdir(dir))
-    if (n.startsWith('.') && existsSync(join(dir, n, 'data', 'backup_manifest'))) return true;
+  for (const n of await readdir(dir)) if (n.startsWith('.') && existsSync(join(dir, n, file))) return true;
   return false;
+}
+
+// While a drill runs: once the backup waits for the archive (`file` staged) and has waited 4 s, the primary writes and
+// switches WAL each second until the backup is committed, so the standby's stop segment (the one after a boundary stop
+// too) is finished and archived only then.
+function primaryFinishesLater(file: string): (running: Promise<unknown>) => Promise<void> {
+  return async (running) => {
+    let settled = false;
+    void running.finally(() => (settled = true));
+    while (!settled && !(await staged(file))) await sleep(100);
+    if (settled) return;
+    await sleep(4_000);
+    const client = await primary.connect();
+    try {
+      while (!settled && (await committed()).length === committedBefore) {
+        await client.query('insert into beat default values');
+        await client.query('select pg_switch_wal()');
+        await sleep(1_000);
+      }
+    } finally {
+      await client.end();
+    }
+  };
 }
 
 test('a standby whose primary never finishes the stop segment fails within backup.archiveTimeout by name (exit 3), never asked to switch WAL', async () => {
@@ -141,23 +170,12 @@ test('a standby whose primary never finishes the stop segment fails within backu
 
 test('a standby is backed up and drilled to immediate and latest once its primary switches WAL; the record says it came from a standby', async () => {
   await writeOnPrimary(700);
-  const { exitCode, output, result } = await drill('standby-drill', '{ method: basebackup }', async (running) => {
-    let settled = false;
-    void running.finally(() => (settled = true));
-    // The primary switches only after the copy, and after the backup has waited 4 s: the wait is what is tested.
-    while (!settled && !(await copied())) await sleep(100);
-    if (settled) return;
-    await sleep(4_000);
-    const client = await primary.connect();
-    try {
-      while (!settled && (await committed()).length === 0) {
-        await client.query('select pg_switch_wal()');
-        await sleep(1_000);
-      }
-    } finally {
-      await client.end();
-    }
-  });
+  committedBefore = (await committed()).length;
+  const { exitCode, output, result } = await drill(
+    'standby-drill',
+    '{ method: basebackup }',
+    primaryFinishesLater('data/backup_manifest'),
+  );
   assert.equal(exitCode, 0, output.slice(-3000));
   assert.equal(result?.verdict, 'passed');
   assert.match(output, /where WAL cannot be switched: waiting up to 300 s/);
@@ -232,5 +250,68 @@ test('a WAL switch is asked of a primary only: a standby is recognised and spare
     });
   } finally {
     await gone.dispose();
+  }
+});
+
+test('a snapshot of a standby that archives its own WAL (archive_mode = always) waits for the archive without switching WAL there, and drills', async () => {
+  const system = await systemIdentifier(primary);
+  const { cluster: archiving, url } = await standbyCluster(primary, {
+    hot_standby: 'on',
+    archive_mode: 'always',
+    archive_command: confValue(archiveCommand(repository, system)),
+  });
+  try {
+    await writeOnPrimary(300);
+    // Ended by a switch, the standby's replay (and so its backup's stop point) sits on a segment boundary: the stop
+    // segment is the next one, which the primary finishes only later.
+    const client = await primary.connect();
+    try {
+      await client.query('select pg_switch_wal()');
+    } finally {
+      await client.end();
+    }
+    await caughtUp(primary, archiving);
+    const before = await committed();
+    committedBefore = before.length;
+    const file = await ws.scenario(
+      'standby-snapshot.yaml',
+      `name: standby-snapshot
+source: { url: "${url}" }
+repository: ${repository}
+backup: { method: snapshot, snapshot: { driver: copy, allowStandby: true }, archiveTimeout: 60s }
+restore:
+  targets:
+    - { immediate: true, checks: [{ sql: { query: "select count(*) from t", expect: ${rows} } }] }
+checks: [amcheck]
+report: { dir: ${ws.dir}/reports-standby-snapshot, formats: [json] }
+`,
+    );
+    const running = cli(['drill', file], { cwd: ws.dir, env: ws.env });
+    const helper = primaryFinishesLater('label/backup_label')(running);
+    const run = await running;
+    await helper;
+    const result = await latestResult(join(ws.dir, 'reports-standby-snapshot'), 'standby-snapshot');
+    const failed = [...result.checks, ...result.restores.flatMap((r) => r.checks)].filter(
+      (c) => c.status !== 'passed' && c.status !== 'skipped',
+    );
+    assert.equal(
+      run.exitCode,
+      0,
+      `${failed.map((c) => `${c.id}: ${c.message}`).join('\n')}\n${(run.stdout + run.stderr).slice(-2000)}`,
+    );
+    assert.equal(result.verdict, 'passed');
+    const id = (await committed()).find((n) => !before.includes(n))!;
+    const record = JSON.parse(await readFile(join(repository, 'backups', id, 'backup.json'), 'utf8')) as BackupRecord;
+    assert.equal(record.snapshot?.fromStandby, true);
+    assert.ok(existsSync(join(repository, 'wal', system, record.physical!.stopSegment)));
+    assert.equal(
+      BigInt(`0x${record.physical!.stopLsn.split('/')[1]}`) % 16777216n,
+      0n,
+      `the stop point ${record.physical!.stopLsn} is on a boundary`,
+    );
+    assert.match(run.stdout + run.stderr, /where WAL cannot be switched: waiting up to 60 s/);
+    assert.doesNotMatch(await archiving.readLog(), /recovery is in progress/);
+  } finally {
+    await archiving.dispose();
   }
 });

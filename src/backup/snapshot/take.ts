@@ -13,7 +13,7 @@ import { EXPECTATIONS_FILE, type StoredExpectations, type TablespaceRecord } fro
 import type { Expectations } from '../../expectations/capture.ts';
 import { WalArchive } from '../../repository/wal-archive.ts';
 import { segmentName } from '../../repository/wal-names.ts';
-import { sourceFacts, stopSegmentName, waitForArchived, type AfterBackup } from '../basebackup.ts';
+import { sourceFacts, waitForArchived, type AfterBackup } from '../basebackup.ts';
 import { writeHistory } from '../../repository/history.ts';
 import { sourceRecord } from '../../source/source-record.ts';
 import { startBackup, stopBackup, labelTimeline } from './backup-api.ts';
@@ -107,11 +107,7 @@ export async function takeSnapshotBackup(
       await writeFile(join(staged.dir, LABEL_DIR, 'backup_label'), stop.labelfile, { mode: 0o600 });
       if (stop.spcmapfile)
         await writeFile(join(staged.dir, LABEL_DIR, 'tablespace_map'), stop.spcmapfile, { mode: 0o600 });
-      const stopSegment = stopSegmentName(
-        labelTimeline(stop.labelfile) ?? timeline,
-        stop.stopLsn,
-        facts.walSegmentSize,
-      );
+      const stopSegment = segmentName(labelTimeline(stop.labelfile) ?? timeline, stop.stopLsn, facts.walSegmentSize);
       // A standby is never asked to switch WAL: it cannot; its archiver (archive_mode = always) or its primary's must.
       if (options.archiveTimeoutMs !== null)
         await waitForArchived(

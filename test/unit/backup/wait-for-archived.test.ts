@@ -3,7 +3,7 @@
 // (never a standby) to switch WAL, and names every way that can go wrong.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { stopSegmentName, waitForArchived, type ArchiveWait } from '../../../src/backup/basebackup.ts';
+import { waitForArchived, type ArchiveWait } from '../../../src/backup/basebackup.ts';
 import { BackupUnusableError, EnvironmentError, hintOf } from '../../../src/core/errors.ts';
 import { silentLogger } from '../../../src/core/log.ts';
 import type { Source } from '../../../src/source/source.ts';
@@ -185,13 +185,4 @@ test('a failed switch ends the wait with its own error, not a generic one', asyn
     (error: unknown) => error === refused,
   );
   assert.ok(clock.now() > 3_000 && clock.now() < 3_200, `gave up at ${clock.now()} ms`);
-});
-
-test("the stop segment is the one holding the stop point's last byte: a boundary belongs to the segment before", () => {
-  const size = 16 * 1024 * 1024;
-  assert.equal(stopSegmentName(1, '0/3000000', size), '000000010000000000000002');
-  assert.equal(stopSegmentName(1, '0/3000001', size), '000000010000000000000003');
-  assert.equal(stopSegmentName(1, '0/2FFFFFF', size), '000000010000000000000002');
-  assert.equal(stopSegmentName(2, '1/0', size), '0000000200000000000000FF');
-  assert.equal(stopSegmentName(1, '0/3000000', 64 * 1024 * 1024), '000000010000000000000000');
 });
