@@ -14,6 +14,7 @@ import { caughtUp, standbyCluster } from '../helpers/standby-cluster.ts';
 import { EnvironmentError, errorCodes } from '../../src/core/errors.ts';
 import { openUrlSource } from '../../src/source/url.ts';
 import { switchWal } from '../../src/source/wal-switch.ts';
+import { preflightSource } from '../../src/source/preflight.ts';
 import type { Source } from '../../src/source/source.ts';
 import { systemIdentifier } from '../../src/source/managed.ts';
 import { archiveCommand } from '../../src/source/archive-command.ts';
@@ -313,5 +314,21 @@ report: { dir: ${ws.dir}/reports-standby-snapshot, formats: [json] }
     assert.doesNotMatch(await archiving.readLog(), /recovery is in progress/);
   } finally {
     await archiving.dispose();
+  }
+});
+
+test('doctor reads a standby as a standby: a basebackup is ready without archiving there, with what the primary must do', async () => {
+  const source = await openUrlSource(standbyUrl);
+  try {
+    const preflight = await preflightSource(source);
+    const basebackup = preflight.methods.find((m) => m.method === 'basebackup')!;
+    assert.equal(basebackup.ready, true, basebackup.missing.join('; '));
+    assert.match(basebackup.notes.join('\n'), /the source is a standby: its primary must archive into the repository/);
+    const snapshot = preflight.methods.find((m) => m.method === 'snapshot')!;
+    assert.deepEqual(snapshot.missing, [
+      "ALTER SYSTEM SET archive_mode = 'always' (restart) on the standby, and backup.snapshot.allowStandby: true",
+    ]);
+  } finally {
+    await source.dispose();
   }
 });
