@@ -4,7 +4,8 @@ import { pgClient } from '../core/pg-client.ts';
 import { dirname, join, relative } from 'node:path';
 import { readFile, writeFile, mkdir, rm, symlink } from 'node:fs/promises';
 import { timeId } from '../core/ids.ts';
-import { BackupUnusableError, MissingGrantError, ToolError } from '../core/errors.ts';
+import { BackupUnusableError, EnvironmentError, MissingGrantError, ToolError } from '../core/errors.ts';
+import { switchWal, type WalSwitchOutcome } from '../source/wal-switch.ts';
 import { requireReplication } from '../source/role-privileges.ts';
 import { replicationGrantFor } from '../source/missing-grant.ts';
 import type { Logger } from '../core/log.ts';
@@ -43,6 +44,8 @@ export interface SourceFacts {
   dataChecksums: boolean;
   superuser: string;
   tablespaces: Array<{ oid: string; name: string; location: string }>;
+  /** pg_is_in_recovery(): the source is a standby (or still recovering). */
+  inRecovery: boolean;
 }
 
 /** Take a basebackup of `source` into `repo`; visible only when complete and its stop segment archived. */
@@ -94,7 +97,7 @@ export async function takeBasebackup(
         `--tablespace-mapping=${t.sourceLocation.replace(/=/g, '\\=')}=${join(staged.dir, t.path).replace(/=/g, '\\=')}`,
       );
     }
-    log.info(`pg_basebackup of ${source.describe()}`);
+    log.info(`pg_basebackup of ${source.describe()}${facts.inRecovery ? ', a standby' : ''}`);
     // The tool's version line is asked beside the copy, not after it: the backup is complete sooner.
     const toolVersion = runtime.tool('pg_basebackup', ['--version']).then((r) => r.stdout.trim());
     toolVersion.catch(() => undefined); // awaited below; a failed copy must not leave it unhandled
@@ -108,6 +111,7 @@ export async function takeBasebackup(
     const stopLsn = match(result.stderr, /write-ahead log end point: ([0-9A-F]+\/[0-9A-F]+)/i);
     const timeline = Number(match(result.stderr, /on timeline (\d+)/i));
     const startSegment = segmentName(timeline, startLsn, facts.walSegmentSize);
+    // The segment holding the stop point, even on a boundary (a standby's often is): recovery reads it before it stops.
     const stopSegment = segmentName(timeline, stopLsn, facts.walSegmentSize);
     // Step 2: the backup counts only once the archive holds its stop segment.
     const archiveWaitMs =
@@ -115,10 +119,13 @@ export async function takeBasebackup(
         ? null
         : await waitForArchived(
             source,
-            WalArchive.forSystem(repo.root, facts.systemIdentifier, { key: repo.key }),
-            stopSegment,
-            facts.systemIdentifier,
-            options.archiveTimeoutMs,
+            {
+              archive: WalArchive.forSystem(repo.root, facts.systemIdentifier, { key: repo.key }),
+              segment: stopSegment,
+              system: facts.systemIdentifier,
+              timeoutMs: options.archiveTimeoutMs,
+              standby: facts.inRecovery,
+            },
             log,
             clock,
           );
@@ -164,6 +171,7 @@ export async function takeBasebackup(
         superuser: facts.superuser,
         tablespaces,
         hazards,
+        ...(facts.inRecovery ? { fromStandby: true } : {}),
         toolVersion: await toolVersion,
         ...(base
           ? {
@@ -185,6 +193,7 @@ export async function takeBasebackup(
         stopLsn,
         basebackupMs,
         archiveWaitMs,
+        ...(facts.inRecovery ? { fromStandby: true } : {}),
         ...(base ? { parent: base.parent.record.id } : {}),
       },
       `${kind} complete: WAL ${startSegment} to ${stopSegment}`,
@@ -230,9 +239,16 @@ function match(text: string, re: RegExp): string {
 // Facts of the source a restore needs: identity, WAL geometry, checksums, superuser, tablespaces (over `client` when given).
 export async function sourceFacts(source: Source, client?: pg.Client): Promise<SourceFacts> {
   if (!client) return withSourceClient(source, (own) => sourceFacts(source, own));
-  const { rows } = await client.query<{ sysid: string; segsize: string; checksums: string; superuser: string }>(
+  const { rows } = await client.query<{
+    sysid: string;
+    segsize: string;
+    checksums: string;
+    superuser: string;
+    in_recovery: boolean;
+  }>(
     `select (select system_identifier::text from pg_control_system()) as sysid, current_setting('wal_segment_size') as segsize,
-            current_setting('data_checksums') as checksums, (select rolname from pg_roles where oid = 10) as superuser`,
+            current_setting('data_checksums') as checksums, (select rolname from pg_roles where oid = 10) as superuser,
+            pg_is_in_recovery() as in_recovery`,
   );
   const spc = await client.query<{ oid: string; name: string; location: string }>(
     `select oid::text, spcname as name, pg_tablespace_location(oid) as location from pg_tablespace where spcname not in ('pg_default', 'pg_global') order by oid`,
@@ -244,6 +260,7 @@ export async function sourceFacts(source: Source, client?: pg.Client): Promise<S
     dataChecksums: r.checksums === 'on',
     superuser: r.superuser,
     tablespaces: spc.rows,
+    inRecovery: r.in_recovery,
   };
 }
 
@@ -269,42 +286,54 @@ function parseSize(text: string): number {
 // How often the archive is looked at: one stat each time, so a short interval costs nothing and the backup ends
 // as soon as the archiver has put the stop segment in place.
 const ARCHIVE_POLL_MS = 50;
+// How long the archiver gets on its own before the source is asked to switch WAL (a primary only).
+const SWITCH_AFTER_MS = 3000;
 
-/** Poll the archive for the stop segment (asking the server to switch once if it lingers); returns how long it waited, in ms. */
+/** What a backup waits for: its stop segment, in this archive, written by this cluster, within the timeout. */
+export interface ArchiveWait {
+  archive: WalArchive;
+  segment: string;
+  /** The source's system identifier: the archived segment must carry it. */
+  system: string;
+  timeoutMs: number;
+  /** The source is in recovery: WAL cannot be switched there, its primary (or its own archiver) must get there. */
+  standby: boolean;
+  /** How WAL is switched on the source; a seam for tests. */
+  switchWal?: (source: Source) => Promise<WalSwitchOutcome>;
+}
+
+/**
+ * Poll the archive for the stop segment; a primary is asked once to switch WAL if the segment lingers, a standby never
+ * is (it cannot). Returns how long it waited, in ms.
+ */
 export async function waitForArchived(
   source: Source,
-  archive: WalArchive,
-  segment: string,
-  system: string,
-  timeoutMs: number,
+  wait: ArchiveWait,
   log: Logger,
   clock: Clock = systemClock,
 ): Promise<number> {
+  const { archive, segment, system, timeoutMs, standby } = wait;
   const started = clock.now();
   const deadline = started + timeoutMs;
-  let switched = false;
+  let asked = false;
   while (!(await archive.has(segment))) {
-    if (clock.now() > deadline) {
-      throw new BackupUnusableError(
-        `the backup's stop segment ${segment} never reached the archive in ${Math.round(timeoutMs / 1000)} s (${await archiverState(source)})`,
-        {
-          hint: 'check archive_command on the source and the server log for why archiving fails',
-        },
-      );
-    }
-    if (!switched && clock.now() > deadline - timeoutMs + 3000) {
-      switched = true;
-      log.debug(`asking the source to switch WAL so ${segment} is archived`);
-      const client = pgClient(source.clientConfig());
-      await client.connect();
-      try {
-        await client.query('select pg_switch_wal()');
-      } catch (error) {
+    if (clock.now() > deadline) throw await neverArchived(source, segment, timeoutMs, standby);
+    if (!asked && clock.now() > started + SWITCH_AFTER_MS) {
+      asked = true;
+      if (standby) {
+        log.info(
+          `the source is a standby, where WAL cannot be switched: waiting up to ${Math.round(timeoutMs / 1000)} s for its primary to finish ${segment} and for it to be archived`,
+        );
+      } else {
+        log.debug(`asking the source to switch WAL so ${segment} is archived`);
+        const outcome = await (wait.switchWal ?? switchWal)(source);
         // A least-privilege role may not switch: the backup's stop already switched, so the archiver gets there alone.
-        if ((error as { code?: string }).code !== '42501') throw error;
-        log.debug('the backup role may not call pg_switch_wal(): waiting for the archiver');
-      } finally {
-        await client.end();
+        if (outcome === 'not-permitted')
+          log.debug('the backup role may not call pg_switch_wal(): waiting for the archiver');
+        if (outcome === 'in-recovery')
+          log.info(
+            `the source went into recovery: waiting for its primary to finish ${segment} and for it to be archived`,
+          );
       }
     }
     await clock.sleep(ARCHIVE_POLL_MS);
@@ -320,6 +349,28 @@ export async function waitForArchived(
     );
   }
   return Math.round(clock.now() - started);
+}
+
+// The stop segment never came: on a primary the archiver failed; on a standby the primary never finished the segment.
+async function neverArchived(
+  source: Source,
+  segment: string,
+  timeoutMs: number,
+  standby: boolean,
+): Promise<BackupUnusableError | EnvironmentError> {
+  const waited = `${Math.round(timeoutMs / 1000)} s`;
+  if (!standby)
+    return new BackupUnusableError(
+      `the backup's stop segment ${segment} never reached the archive in ${waited} (${await archiverState(source)})`,
+      { hint: 'check archive_command on the source and the server log for why archiving fails' },
+    );
+  return new EnvironmentError(
+    'standby-wal-unarchived',
+    `the backup's stop segment ${segment} never reached the archive in ${waited}: the source is a standby, where WAL cannot be switched, and its primary did not finish that segment and archive it here (the standby's ${await archiverState(source)})`,
+    {
+      hint: "switch WAL on the primary while the backup waits (`SELECT pg_switch_wal()` there), or set archive_timeout on the primary shorter than backup.archiveTimeout; the segment must reach this repository through the primary's archive_command or, with archive_mode = always on the standby, through the standby's",
+    },
+  );
 }
 
 // pg_stat_archiver in one line, for the message when archiving stalls.

@@ -92,7 +92,15 @@ export const errorCodes = {
     category: 'environment',
     hint: 'check the source URL, that the server runs and accepts the connection',
   },
+  'standby-wal-unarchived': {
+    category: 'environment',
+    hint: 'have the primary finish the segment (`SELECT pg_switch_wal()` there, or a short archive_timeout) and archive it here',
+  },
   'summarize-wal-off': { category: 'environment', hint: 'set summarize_wal = on on the source and reload it' },
+  'wal-switch-failed': {
+    category: 'environment',
+    hint: "read the source's server log for why pg_switch_wal() failed, or set archive_timeout on the source",
+  },
   'work-dir-unreachable': {
     category: 'environment',
     hint: 'set RECOVERABLE_WORK_DIR to a directory the postgres OS user can reach',

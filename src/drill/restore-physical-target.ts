@@ -305,7 +305,7 @@ async function checkLeg(
       outcome,
       goal.recovery,
       { dataChecksums: physical.dataChecksums, checksumsRan: context.checksums },
-      backup.record.snapshot?.fromStandby ?? false,
+      backup.record.snapshot?.fromStandby ?? physical.fromStandby ?? false,
     ),
     // With the drill's own archive, `latest` is proved only when replay reached the archive's end.
     ...(input.ownArchive && goal.recovery.kind === 'latest' && !outcome.failure

@@ -47,6 +47,8 @@ export interface PhysicalDetails {
   tablespaces: TablespaceRecord[];
   /** Files the backup carried that a restore must not use as-is (standby.signal, primary_conninfo). */
   hazards: string[];
+  /** Taken from a standby (pg_is_in_recovery()): its standby.signal is carried by nature, not held against it. */
+  fromStandby?: boolean;
   toolVersion: string;
   /** Set on an incremental basebackup (PostgreSQL 17+): what pg_combinebackup needs before it. */
   incremental?: IncrementalDetails;

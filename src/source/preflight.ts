@@ -46,6 +46,8 @@ interface RoleFacts {
 
 interface ServerFacts {
   walLevel: string;
+  /** pg_is_in_recovery(): a standby, whose WAL its primary archives (or itself, with archive_mode = always). */
+  inRecovery?: boolean;
   archiveMode: string;
   archiveCommand: string;
   databaseBytes: number;
@@ -108,8 +110,9 @@ async function serverFacts(client: pg.Client, role: RoleFacts): Promise<ServerFa
     archive_command: string;
     summarize_wal: string;
     bytes: string;
+    in_recovery: boolean;
   }>(
-    `select current_setting('wal_level') as wal_level, current_setting('archive_mode') as archive_mode,
+    `select current_setting('wal_level') as wal_level, current_setting('archive_mode') as archive_mode, pg_is_in_recovery() as in_recovery,
             coalesce(current_setting('summarize_wal', true), '') as summarize_wal,
             coalesce(current_setting('archive_command', true), '') as archive_command, pg_database_size(current_database()) as bytes`,
   );
@@ -140,6 +143,7 @@ async function serverFacts(client: pg.Client, role: RoleFacts): Promise<ServerFa
   const s = settings.rows[0]!;
   return {
     walLevel: s.wal_level,
+    inRecovery: s.in_recovery,
     archiveMode: s.archive_mode,
     archiveCommand: s.archive_command,
     databaseBytes: Number(s.bytes),
@@ -183,7 +187,12 @@ export function methodReadiness(role: RoleFacts, server: ServerFacts, major: num
   const walNotes: string[] = [];
   const walMissing: string[] = [];
   if (server.walLevel === 'minimal') walMissing.push("ALTER SYSTEM SET wal_level = 'replica' (restart)");
-  if (server.archiveMode === 'off')
+  // A standby archives nothing with archive_mode = on: its primary's archive_command feeds the repository.
+  if (server.inRecovery && server.archiveMode !== 'always')
+    walNotes.push(
+      "the source is a standby: its primary must archive into the repository (or set archive_mode = 'always' here), and a backup completes only once the primary finishes the stop segment (archive_timeout there, or SELECT pg_switch_wal() there)",
+    );
+  else if (server.archiveMode === 'off')
     walMissing.push(
       "ALTER SYSTEM SET archive_mode = 'on' (restart) and an archive_command that feeds the repository (recoverable archive-wal %p %f --repository <dir>), or set source.restoreCommand for another tool's archive",
     );
@@ -200,6 +209,10 @@ export function methodReadiness(role: RoleFacts, server: ServerFacts, major: num
       major,
     ),
     ...walMissing,
+    // A snapshot of a standby needs the standby to archive what it replays: its stop does not wait otherwise.
+    ...(server.inRecovery && server.archiveMode !== 'always'
+      ? ["ALTER SYSTEM SET archive_mode = 'always' (restart) on the standby, and backup.snapshot.allowStandby: true"]
+      : []),
   ];
   return [
     { method: 'dump', ready: dumpMissing.length === 0, missing: dumpMissing, notes: dumpNotes },
@@ -214,6 +227,16 @@ export function methodReadiness(role: RoleFacts, server: ServerFacts, major: num
           : []),
       ],
     },
-    { method: 'snapshot', ready: snapshotMissing.length === 0, missing: snapshotMissing, notes: walNotes },
+    {
+      method: 'snapshot',
+      ready: snapshotMissing.length === 0,
+      missing: snapshotMissing,
+      notes: [
+        ...walNotes,
+        ...(server.inRecovery && server.archiveMode === 'always'
+          ? ['the source is a standby archiving its own WAL: set backup.snapshot.allowStandby: true']
+          : []),
+      ],
+    },
   ];
 }

@@ -108,13 +108,17 @@ export async function takeSnapshotBackup(
       if (stop.spcmapfile)
         await writeFile(join(staged.dir, LABEL_DIR, 'tablespace_map'), stop.spcmapfile, { mode: 0o600 });
       const stopSegment = segmentName(labelTimeline(stop.labelfile) ?? timeline, stop.stopLsn, facts.walSegmentSize);
+      // A standby is never asked to switch WAL: it cannot; its archiver (archive_mode = always) or its primary's must.
       if (options.archiveTimeoutMs !== null)
         await waitForArchived(
           source,
-          WalArchive.forSystem(repo.root, facts.systemIdentifier),
-          stopSegment,
-          facts.systemIdentifier,
-          options.archiveTimeoutMs,
+          {
+            archive: WalArchive.forSystem(repo.root, facts.systemIdentifier),
+            segment: stopSegment,
+            system: facts.systemIdentifier,
+            timeoutMs: options.archiveTimeoutMs,
+            standby: place.standby,
+          },
           log,
           clock,
         );

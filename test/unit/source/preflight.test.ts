@@ -73,3 +73,32 @@ test('grants per method, quoted for the role, by major: pg_read_all_data from 14
   assert.equal(of(replication, 'basebackup').ready, true);
   assert.equal(of(replication, 'dump').ready, true, 'a role with BYPASSRLS reads row-level security tables in full');
 });
+
+test("a standby needs no archive_mode of its own for a basebackup (its primary archives), but a snapshot needs 'always' there", () => {
+  for (const archiveMode of ['off', 'on']) {
+    const standby = methodReadiness({ ...role, superuser: true }, { ...server, archiveMode, inRecovery: true }, 15);
+    assert.equal(of(standby, 'basebackup').ready, true, `archive_mode ${archiveMode} on a standby`);
+    assert.match(of(standby, 'basebackup').notes.join(), /the source is a standby: its primary must archive/);
+    assert.match(of(standby, 'basebackup').notes.join(), /archive_timeout there, or SELECT pg_switch_wal\(\) there/);
+    assert.equal(of(standby, 'snapshot').ready, false);
+    assert.deepEqual(of(standby, 'snapshot').missing, [
+      "ALTER SYSTEM SET archive_mode = 'always' (restart) on the standby, and backup.snapshot.allowStandby: true",
+    ]);
+  }
+  const archiving = methodReadiness(
+    { ...role, superuser: true },
+    { ...server, archiveMode: 'always', inRecovery: true },
+    15,
+  );
+  assert.equal(of(archiving, 'basebackup').ready, true);
+  assert.doesNotMatch(of(archiving, 'basebackup').notes.join(), /its primary must archive/);
+  assert.equal(of(archiving, 'snapshot').ready, true);
+  assert.match(of(archiving, 'snapshot').notes.join(), /allowStandby: true/);
+  // A primary with archive_mode off is still told to archive.
+  const primary = methodReadiness(
+    { ...role, superuser: true },
+    { ...server, archiveMode: 'off', inRecovery: false },
+    15,
+  );
+  assert.equal(of(primary, 'basebackup').ready, false);
+});
