@@ -15,6 +15,7 @@ import { ToolError } from '../core/errors.ts';
 import { freeLoopbackPort } from './port.ts';
 import { ensureWorkRoot } from './work-root.ts';
 import { guardOptions } from '../expectations/session.ts';
+import { postmasterPidOf, serverState } from './server-state.ts';
 
 /** How to reach a cluster: loopback TCP with the superuser's generated password. */
 export interface ConnectionInfo {
@@ -210,15 +211,29 @@ export class Cluster {
     });
   }
 
-  /** Whether the server is running: `pg_ctl status` (exit 0), which works wherever the runtime's processes live. */
+  /**
+   * Whether the server is running: `pg_ctl status` (works wherever the runtime's processes live). Only its exit 3, a
+   * pid file gone, or a postmaster no longer alive (kill -0 on the pid file's first line) mean stopped; a pid file
+   * still empty (just created) is a server starting.
+   */
   async isRunning(): Promise<boolean> {
     if (!existsSync(join(this.dataDir, 'postmaster.pid'))) return false;
+    let statusExit: number | undefined = 0;
     try {
       await this.runtime.tool('pg_ctl', ['-D', this.dataDir, 'status'], {
         asClusterUser: true,
         cleanup: true,
         label: 'pg_ctl status',
       });
+    } catch (error) {
+      if (!(error instanceof ToolError)) throw error;
+      statusExit = error.toolExitCode;
+    }
+    if (statusExit === 0) return true;
+    const state = serverState({ statusExit, pidLine: await this.pidFileFirstLine() });
+    if (typeof state === 'string') return state === 'running';
+    try {
+      await this.runtime.system('kill', ['-0', String(state.probe)], { cleanup: true, label: 'kill -0' });
       return true;
     } catch (error) {
       if (error instanceof ToolError) return false;
@@ -226,14 +241,17 @@ export class Cluster {
     }
   }
 
-  private async postmasterPid(): Promise<number | null> {
+  private async pidFileFirstLine(): Promise<string | null> {
     try {
-      const first = (await readFile(join(this.dataDir, 'postmaster.pid'), 'utf8')).split('\n')[0];
-      const pid = Number(first);
-      return Number.isInteger(pid) && pid > 0 ? pid : null;
+      return (await readFile(join(this.dataDir, 'postmaster.pid'), 'utf8')).split('\n')[0]!;
     } catch {
       return null;
     }
+  }
+
+  private async postmasterPid(): Promise<number | null> {
+    const first = await this.pidFileFirstLine();
+    return first === null ? null : postmasterPidOf(first);
   }
 
   /** A connected client to `database` over the private socket, guarded against the database's and role's settings (the caller ends it). */
