@@ -14,7 +14,7 @@ import type { Runtime } from './runtime.ts';
 import { ToolError } from '../core/errors.ts';
 import { freeLoopbackPort } from './port.ts';
 import { ensureWorkRoot } from './work-root.ts';
-import { guardOptions } from '../expectations/session.ts';
+import { guardsFor, startupOptions } from '../expectations/session.ts';
 import { postmasterPidOf, serverState } from './server-state.ts';
 
 /** How to reach a cluster: loopback TCP with the superuser's generated password. */
@@ -36,6 +36,12 @@ export interface InitOptions {
 }
 
 const SUPERUSER = 'postgres';
+
+/**
+ * How long a session on a restored cluster waits for a lock before it fails (55P03): a restore may hold a prepared
+ * transaction's locks, and no check may wait on them unbounded. A source keeps the guards' lock_timeout 0.
+ */
+export const RESTORED_LOCK_TIMEOUT = '60s';
 
 /** Make a private (0700) temporary directory under the runtime's work root, owned by the cluster's user. */
 export async function privateTempDir(prefix: string, runtime: Runtime): Promise<string> {
@@ -77,6 +83,7 @@ export class Cluster {
   readonly log: Logger;
   private readonly clock: Clock;
   private disposing: Promise<void> | null = null;
+  private lockWait = '0';
   private readonly unregister: () => void;
 
   private constructor(runtime: Runtime, dir: string, password: string, log: Logger, clock: Clock) {
@@ -140,6 +147,7 @@ export class Cluster {
   ): Promise<Cluster> {
     const cluster = new Cluster(runtime, dir, '', log, clock);
     cluster.connection.user = superuser;
+    cluster.boundLockWaits();
     await cluster.prepareDirs();
     return cluster;
   }
@@ -254,6 +262,27 @@ export class Cluster {
     return first === null ? null : postmasterPidOf(first);
   }
 
+  /**
+   * Make every later session and tool of this cluster give up waiting for a lock after `timeout` (a restored cluster:
+   * a data directory adopted is one from the start; a cluster a dump was restored into becomes one before its checks).
+   */
+  boundLockWaits(timeout: string = RESTORED_LOCK_TIMEOUT): void {
+    this.lockWait = timeout;
+  }
+
+  /** The lock_timeout this cluster's sessions carry: '0' (unbounded, a source) unless {@link boundLockWaits} was called. */
+  get lockTimeout(): string {
+    return this.lockWait;
+  }
+
+  // The session guards, with this cluster's lock_timeout in place of theirs.
+  private guardOptions(): string {
+    return startupOptions({
+      ...Object.fromEntries(guardsFor(this.runtime.major).map((guard) => [guard.name, guard.value])),
+      lock_timeout: this.lockWait,
+    });
+  }
+
   /** A connected client to `database` over the private socket, guarded against the database's and role's settings (the caller ends it). */
   async connect(database = 'postgres'): Promise<pg.Client> {
     const client = pgClient(this.clientConfig(database));
@@ -272,7 +301,7 @@ export class Cluster {
       user: this.connection.user,
       database,
       application_name: 'recoverable',
-      options: guardOptions(this.runtime.major),
+      options: this.guardOptions(),
     };
   }
 
@@ -287,7 +316,7 @@ export class Cluster {
       PGHOST: this.socketDir,
       PGPORT: String(this.connection.port),
       PGUSER: this.connection.user,
-      PGOPTIONS: guardOptions(this.runtime.major),
+      PGOPTIONS: this.guardOptions(),
     };
   }
 
