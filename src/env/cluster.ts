@@ -15,7 +15,7 @@ import { ToolError } from '../core/errors.ts';
 import { freeLoopbackPort } from './port.ts';
 import { ensureWorkRoot } from './work-root.ts';
 import { guardsFor, startupOptions } from '../expectations/session.ts';
-import { postmasterPidOf, serverState } from './server-state.ts';
+import { postmasterPidOf, probeSaysAlive, serverState } from './server-state.ts';
 
 /** How to reach a cluster: loopback TCP with the superuser's generated password. */
 export interface ConnectionInfo {
@@ -241,11 +241,11 @@ export class Cluster {
     const state = serverState({ statusExit, pidLine: await this.pidFileFirstLine() });
     if (typeof state === 'string') return state === 'running';
     try {
-      await this.runtime.system('kill', ['-0', String(state.probe)], { cleanup: true, label: 'kill -0' });
+      await this.signal('0', state.probe);
       return true;
     } catch (error) {
-      if (error instanceof ToolError) return false;
-      throw error;
+      if (!(error instanceof ToolError)) throw error;
+      return probeSaysAlive(error.toolExitCode);
     }
   }
 
@@ -369,11 +369,19 @@ export class Cluster {
     const pid = await this.postmasterPid();
     if (pid === null) return;
     try {
-      await this.runtime.system('kill', ['-KILL', String(pid)], { cleanup: true, label: 'kill' });
+      await this.signal('KILL', pid);
     } catch {
       return; // already gone
     }
     for (let i = 0; i < 50 && (await this.isRunning()); i++) await this.clock.sleep(100);
+  }
+
+  // kill through the shell: a container image may have no kill binary, only the builtin.
+  private async signal(signal: string, pid: number): Promise<void> {
+    await this.runtime.system('sh', ['-c', `kill -${signal} "$1"`, 'sh', String(pid)], {
+      cleanup: true,
+      label: `kill -${signal}`,
+    });
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

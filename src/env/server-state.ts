@@ -27,3 +27,12 @@ export function postmasterPidOf(firstLine: string): number | null {
   const pid = Number(text);
   return Number.isSafeInteger(pid) && pid > 0 ? pid : null;
 }
+
+/**
+ * Whether a failed `kill -0 <pid>` still leaves the postmaster alive: exit 1 is "no such process" (the probe runs as
+ * root, so never "not permitted"); any other failure (no shell, a runtime hiccup) settles nothing, and the server is
+ * taken as still there, to be looked at again.
+ */
+export function probeSaysAlive(killExit: number | undefined): boolean {
+  return killExit !== 1;
+}

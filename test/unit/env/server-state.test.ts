@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { postmasterPidOf, serverState } from '../../../src/env/server-state.ts';
+import { postmasterPidOf, probeSaysAlive, serverState } from '../../../src/env/server-state.ts';
 
 test('pg_ctl status exit 0 is running, exit 3 is stopped, whatever the pid file says', () => {
   assert.equal(serverState({ statusExit: 0, pidLine: '' }), 'running');
@@ -35,4 +35,11 @@ test("the pid file's first line gives a pid only when it is a positive integer",
   assert.equal(postmasterPidOf('-5'), null);
   assert.equal(postmasterPidOf('1e3'), null);
   assert.equal(postmasterPidOf('99999999999999999999'), null);
+});
+
+test('a kill -0 that exits 1 is a dead postmaster; a probe that could not run (126, 127, killed) is not a verdict', () => {
+  assert.equal(probeSaysAlive(1), false);
+  assert.equal(probeSaysAlive(127), true);
+  assert.equal(probeSaysAlive(126), true);
+  assert.equal(probeSaysAlive(undefined), true);
 });
