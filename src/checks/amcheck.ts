@@ -67,7 +67,7 @@ export async function amcheck(cluster: Cluster, database: string, options: Amche
 function preparedNote(prepared: readonly PreparedTransaction[], plan: AmcheckPlan, lockTimeout: string): string {
   if (!prepared.length) return '';
   const child = plan.childCheckOnly.length
-    ? `; their locks block bt_index_parent_check, so ${plan.childCheckOnly.map(relationText).join(', ')} ${plan.childCheckOnly.length === 1 ? 'was' : 'were'} checked with bt_index_check (no --parent-check)`
+    ? `; ${prepared.length === 1 ? 'its' : 'their'} locks block bt_index_parent_check, so ${plan.childCheckOnly.map(relationText).join(', ')} ${plan.childCheckOnly.length === 1 ? 'was' : 'were'} checked with bt_index_check (no --parent-check)`
     : '';
   return ` (the restore holds prepared transaction${prepared.length === 1 ? '' : 's'} ${describePrepared(prepared)}, part of the backed-up state${child}; lock waits bounded by lock_timeout ${lockTimeout})`;
 }

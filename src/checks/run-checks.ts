@@ -141,13 +141,13 @@ export async function runRestoreChecks(ctx: RestoreCheckContext, specs: readonly
         } else {
           try {
             await pinRestored(ctx.cluster, other);
-            results.push(await sqlCheck(other, spec, index));
+            results.push(lockContext(await sqlCheck(other, spec, index), prepared));
           } finally {
             await other.end();
           }
         }
       } else {
-        results.push(await sqlCheck(client, spec, index));
+        results.push(lockContext(await sqlCheck(client, spec, index), prepared));
       }
       index++;
     }
@@ -163,6 +163,15 @@ export async function runRestoreChecks(ctx: RestoreCheckContext, specs: readonly
     );
   }
   return results;
+}
+
+// An assertion that gave up on a lock names the prepared transactions that may hold it.
+function lockContext(result: CheckResult, prepared: readonly PreparedTransaction[]): CheckResult {
+  if (result.status !== 'errored' || !prepared.length || !/lock timeout/i.test(result.message)) return result;
+  return {
+    ...result,
+    message: `${result.message} (the restore holds prepared transactions, as the source did at backup time: ${describePrepared(prepared)})`,
+  };
 }
 
 // SQLSTATE of a statement cancelled by lock_timeout.

@@ -2,7 +2,7 @@
 // named before anything waits on it, and any other lock wait ends at the cluster's lock_timeout as an errored check.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, chmod } from 'node:fs/promises';
+import { mkdtemp, rm, chmod, open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Cluster } from '../../../src/env/cluster.ts';
@@ -12,6 +12,7 @@ import { silentLogger } from '../../../src/core/log.ts';
 import { runRestoreChecks } from '../../../src/checks/run-checks.ts';
 import type { Expectations } from '../../../src/expectations/capture.ts';
 import type { CheckResult } from '../../../src/run/result.ts';
+import type { CheckSpec } from '../../../src/scenario/types.ts';
 
 let root: string;
 let cluster: Cluster;
@@ -58,7 +59,7 @@ const empty: Expectations = {
   roles: [],
 };
 
-function checks(): Promise<CheckResult[]> {
+function checks(...more: CheckSpec[]): Promise<CheckResult[]> {
   return runRestoreChecks(
     {
       cluster,
@@ -69,7 +70,7 @@ function checks(): Promise<CheckResult[]> {
       jobs: 1,
       log: silentLogger(),
     },
-    [{ kind: 'rowcounts' }, { kind: 'amcheck', heapallindexed: false }],
+    [{ kind: 'rowcounts' }, ...more, { kind: 'amcheck', heapallindexed: false }],
   );
 }
 
@@ -89,12 +90,19 @@ test('a cluster made with init (a source) keeps lock_timeout 0; its checks bound
   assert.match(cluster.toolEnv().PGOPTIONS!, /-c lock_timeout=60s(\s|$)/);
 });
 
-test('a prepared ALTER TABLE: the comparisons and amcheck are errored at once, naming the gid, the table and the mode', async () => {
+test('a prepared ALTER TABLE: the comparisons and amcheck are errored at once naming the gid, the table and the mode; an assertion reading it ends at lock_timeout naming the gid', async () => {
   await sql("begin; alter table u add column z int; prepare transaction 'ddl'");
   try {
+    cluster.boundLockWaits('2s');
     const started = performance.now();
-    const results = await checks();
-    assert.ok(performance.now() - started < 30_000, 'nothing waited for lock_timeout');
+    const results = await checks({ kind: 'sql', name: 'u read', query: 'select count(*) from u', expect: 0 });
+    assert.ok(performance.now() - started < 30_000, 'only the assertion reading u waited, for lock_timeout');
+    const read = byId(results, 'sql:1:u read');
+    assert.equal(read.status, 'errored');
+    assert.match(
+      read.message,
+      /lock timeout \(the restore holds prepared transactions, .*'ddl' \(in database postgres/,
+    );
     const compared = byId(results, 'expectations:locked');
     assert.equal(compared.status, 'errored');
     assert.equal(compared.kind, 'rowcounts');
@@ -129,5 +137,34 @@ test('a lock held by no prepared transaction ends at lock_timeout: errored check
   } finally {
     await holder.query('rollback');
     await holder.end();
+  }
+});
+
+test("corruption in an index a prepared transaction's lock keeps from the parent check still fails amcheck", async () => {
+  await sql("begin; insert into t values (1000); prepare transaction 'pending'");
+  const [path] = await sql("select pg_relation_filepath('t_pkey') as path", 'checkpoint');
+  const file = join(cluster.dataDir, (JSON.parse(path!) as Array<{ path: string }>)[0]!.path);
+  await cluster.stop('fast');
+  // Block 1 is t_pkey's only leaf (the root); its second item's key becomes larger than every later one.
+  const handle = await open(file, 'r+');
+  try {
+    const page = Buffer.alloc(8192);
+    await handle.read(page, 0, 8192, 8192);
+    const itemOffset = page.readUInt32LE(24 + 4) & 0x7fff;
+    assert.equal(page.readInt32LE(itemOffset + 8), 2, 'the second item holds key 2');
+    const key = Buffer.alloc(4);
+    key.writeInt32LE(1_000_000);
+    await handle.write(key, 0, 4, 8192 + itemOffset + 8);
+  } finally {
+    await handle.close();
+  }
+  await cluster.start();
+  try {
+    const amcheck = byId(await checks(), 'amcheck');
+    assert.equal(amcheck.status, 'failed', amcheck.message);
+    assert.match(amcheck.message, /^corruption found: .*t_pkey/);
+    assert.match(amcheck.message, /prepared transaction 'pending'.*public\.t_pkey was checked with bt_index_check/);
+  } finally {
+    await sql("rollback prepared 'pending'");
   }
 });
