@@ -2,7 +2,7 @@
 import type pg from 'pg';
 import type { Logger } from '../core/log.ts';
 import type { Cluster } from '../env/cluster.ts';
-import type { CheckResult, Exactness } from '../run/result.ts';
+import type { CheckKind, CheckResult, Exactness } from '../run/result.ts';
 import type { CheckSpec } from '../scenario/types.ts';
 import { captureExpectations, invalidIndexes, type Expectations } from '../expectations/capture.ts';
 import { compareExpectations } from '../expectations/compare.ts';
@@ -13,6 +13,13 @@ import { pinSession } from '../expectations/session.ts';
 import { relationKey } from '../expectations/names.ts';
 import { STORED_BEFORE_ALGORITHMS } from '../expectations/row-hash.ts';
 import { amcheck } from './amcheck.ts';
+import {
+  amcheckPlan,
+  describePrepared,
+  preparedTransactions,
+  relationText,
+  type PreparedTransaction,
+} from './prepared-transactions.ts';
 import { sqlCheck } from './sql-check.ts';
 
 export interface RestoreCheckContext {
@@ -28,42 +35,75 @@ export interface RestoreCheckContext {
   notRestored?: NotRestored;
 }
 
-const COMPARED = ['rowcounts', 'fingerprints', 'schema', 'sequences', 'large-objects', 'roles'];
+const COMPARED: readonly CheckKind[] = ['rowcounts', 'fingerprints', 'schema', 'sequences', 'large-objects', 'roles'];
 
 /** Run every check the scenario (and the target) asks for, in a fixed order: data, structure, assertions. */
 export async function runRestoreChecks(ctx: RestoreCheckContext, specs: readonly CheckSpec[]): Promise<CheckResult[]> {
   const kinds = new Set<string>(specs.map((s) => s.kind));
   const results: CheckResult[] = [];
+  // A restore may hold a prepared transaction's locks: no check waits on them unbounded (a dump's target was made
+  // with Cluster.init, so it is told here that it is a restored cluster; a bound already set stays).
+  if (ctx.cluster.lockTimeout === '0') ctx.cluster.boundLockWaits();
   const client = await ctx.cluster.connect(ctx.database);
+  let prepared: PreparedTransaction[];
   try {
-    await pinSession(client);
+    await pinRestored(ctx.cluster, client);
+    prepared = await preparedTransactions(client);
+    if (prepared.length)
+      ctx.log.warn(
+        { prepared: prepared.map((x) => x.gid) },
+        `the restore holds prepared transactions, as the source did at backup time: ${describePrepared(prepared)}`,
+      );
+    const unreadable = amcheckPlan(prepared).unreadable;
+    const compared = COMPARED.filter((k) => kinds.has(k));
     // Step 1: expectations of the restored database, compared with the backup's.
-    if (COMPARED.some((k) => kinds.has(k))) {
+    if (compared.length && unreadable.length) {
+      // Counting or hashing a table a prepared transaction holds in ACCESS EXCLUSIVE mode would only wait on it.
+      results.push(
+        notCompared(
+          compared,
+          `prepared transaction ${unreadable.map((r) => `'${r.gid}' holds ${r.mode} on ${relationText(r)}`).join(', ')}`,
+          prepared,
+        ),
+      );
+    } else if (compared.length) {
       const started = performance.now();
       // Views the backup could not predict (they read stale materialized views) are measured against their own query here.
       const queryResults = new Set(ctx.expected.tables.filter((t) => t.refreshedOverStale).map((t) => relationKey(t)));
       // Fingerprints computed as the backup's were (stored backups keep theirs, whatever this version's default).
       const fingerprintAlgorithm = ctx.expected.fingerprintAlgorithm ?? STORED_BEFORE_ALGORITHMS;
-      const actual = await withScanSessions(ctx, (scanSessions) =>
-        captureExpectations(client, {
-          fingerprints: kinds.has('fingerprints'),
-          fingerprintAlgorithm,
-          largeObjectContent: kinds.has('large-objects'),
-          queryResults,
-          scanSessions,
-        }),
-      );
-      const deparsedHere = kinds.has('schema') ? await deparseBackupViews(client, ctx.expected, actual) : {};
-      results.push(
-        ...compareExpectations(ctx.expected, actual, {
-          exactness: ctx.exactness,
-          kinds,
-          unloggedEmpty: ctx.physical,
-          durationMs: performance.now() - started,
-          deparsedHere,
-          ...(ctx.notRestored ? { notRestored: ctx.notRestored } : {}),
-        }),
-      );
+      try {
+        const actual = await withScanSessions(ctx, (scanSessions) =>
+          captureExpectations(client, {
+            fingerprints: kinds.has('fingerprints'),
+            fingerprintAlgorithm,
+            largeObjectContent: kinds.has('large-objects'),
+            queryResults,
+            scanSessions,
+          }),
+        );
+        const deparsedHere = kinds.has('schema') ? await deparseBackupViews(client, ctx.expected, actual) : {};
+        results.push(
+          ...compareExpectations(ctx.expected, actual, {
+            exactness: ctx.exactness,
+            kinds,
+            unloggedEmpty: ctx.physical,
+            durationMs: performance.now() - started,
+            deparsedHere,
+            ...(ctx.notRestored ? { notRestored: ctx.notRestored } : {}),
+          }),
+        );
+      } catch (error) {
+        if ((error as { code?: string }).code !== LOCK_NOT_AVAILABLE) throw error;
+        results.push(
+          notCompared(
+            compared,
+            `a lock was not granted within lock_timeout ${ctx.cluster.lockTimeout} (${(error as Error).message})`,
+            prepared,
+            performance.now() - started,
+          ),
+        );
+      }
     }
     // Step 2: every index usable (a failed CREATE INDEX leaves an invalid one behind).
     if (kinds.has('schema')) {
@@ -100,14 +140,14 @@ export async function runRestoreChecks(ctx: RestoreCheckContext, specs: readonly
           });
         } else {
           try {
-            await pinSession(other);
-            results.push(await sqlCheck(other, spec, index));
+            await pinRestored(ctx.cluster, other);
+            results.push(lockContext(await sqlCheck(other, spec, index), prepared));
           } finally {
             await other.end();
           }
         }
       } else {
-        results.push(await sqlCheck(client, spec, index));
+        results.push(lockContext(await sqlCheck(client, spec, index), prepared));
       }
       index++;
     }
@@ -118,9 +158,49 @@ export async function runRestoreChecks(ctx: RestoreCheckContext, specs: readonly
   const am = specs.find((s): s is Extract<CheckSpec, { kind: 'amcheck' }> => s.kind === 'amcheck');
   if (am) {
     ctx.log.info('amcheck: verifying heap, TOAST and btree structure');
-    results.push(await amcheck(ctx.cluster, ctx.database, { heapallindexed: am.heapallindexed, jobs: ctx.jobs }));
+    results.push(
+      await amcheck(ctx.cluster, ctx.database, { heapallindexed: am.heapallindexed, jobs: ctx.jobs, prepared }),
+    );
   }
   return results;
+}
+
+// An assertion that gave up on a lock names the prepared transactions that may hold it.
+function lockContext(result: CheckResult, prepared: readonly PreparedTransaction[]): CheckResult {
+  if (result.status !== 'errored' || !prepared.length || !/lock timeout/i.test(result.message)) return result;
+  return {
+    ...result,
+    message: `${result.message} (the restore holds prepared transactions, as the source did at backup time: ${describePrepared(prepared)})`,
+  };
+}
+
+// SQLSTATE of a statement cancelled by lock_timeout.
+const LOCK_NOT_AVAILABLE = '55P03';
+
+// The guards and pinned settings, then the restored cluster's bounded lock wait (the guards' own lock_timeout is 0).
+async function pinRestored(cluster: Cluster, client: pg.Client): Promise<void> {
+  await pinSession(client);
+  await client.query("select pg_catalog.set_config('lock_timeout', $1, false)", [cluster.lockTimeout]);
+}
+
+// The comparisons a lock kept from running: errored (missing evidence), naming the lock and the prepared transactions.
+function notCompared(
+  kinds: readonly CheckKind[],
+  why: string,
+  prepared: readonly PreparedTransaction[],
+  durationMs = 0,
+): CheckResult {
+  return {
+    id: 'expectations:locked',
+    kind: kinds[0]!,
+    status: 'errored',
+    message: `${kinds.join(', ')} not compared: ${why}${
+      prepared.length
+        ? `; the restore holds prepared transactions, as the source did at backup time: ${describePrepared(prepared)} (COMMIT PREPARED or ROLLBACK PREPARED on the source releases their locks)`
+        : ''
+    }`,
+    durationMs: Math.round(durationMs),
+  };
 }
 
 // The restored cluster is quiescent: `jobs` sessions in all count and hash its tables side by side.
@@ -135,7 +215,7 @@ async function withScanSessions<T>(
       const session = await ctx.cluster.connect(ctx.database).catch(() => null);
       if (!session) break;
       sessions.push(session);
-      await pinSession(session);
+      await pinRestored(ctx.cluster, session);
     }
     return await capture(sessions);
   } finally {

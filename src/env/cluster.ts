@@ -14,7 +14,8 @@ import type { Runtime } from './runtime.ts';
 import { ToolError } from '../core/errors.ts';
 import { freeLoopbackPort } from './port.ts';
 import { ensureWorkRoot } from './work-root.ts';
-import { guardOptions } from '../expectations/session.ts';
+import { guardsFor, startupOptions } from '../expectations/session.ts';
+import { postmasterPidOf, probeSaysAlive, serverState } from './server-state.ts';
 
 /** How to reach a cluster: loopback TCP with the superuser's generated password. */
 export interface ConnectionInfo {
@@ -35,6 +36,12 @@ export interface InitOptions {
 }
 
 const SUPERUSER = 'postgres';
+
+/**
+ * How long a session on a restored cluster waits for a lock before it fails (55P03): a restore may hold a prepared
+ * transaction's locks, and no check may wait on them unbounded. A source keeps the guards' lock_timeout 0.
+ */
+export const RESTORED_LOCK_TIMEOUT = '60s';
 
 /** Make a private (0700) temporary directory under the runtime's work root, owned by the cluster's user. */
 export async function privateTempDir(prefix: string, runtime: Runtime): Promise<string> {
@@ -76,6 +83,7 @@ export class Cluster {
   readonly log: Logger;
   private readonly clock: Clock;
   private disposing: Promise<void> | null = null;
+  private lockWait = '0';
   private readonly unregister: () => void;
 
   private constructor(runtime: Runtime, dir: string, password: string, log: Logger, clock: Clock) {
@@ -139,6 +147,7 @@ export class Cluster {
   ): Promise<Cluster> {
     const cluster = new Cluster(runtime, dir, '', log, clock);
     cluster.connection.user = superuser;
+    cluster.boundLockWaits();
     await cluster.prepareDirs();
     return cluster;
   }
@@ -210,30 +219,68 @@ export class Cluster {
     });
   }
 
-  /** Whether the server is running: `pg_ctl status` (exit 0), which works wherever the runtime's processes live. */
+  /**
+   * Whether the server is running: `pg_ctl status` (works wherever the runtime's processes live). Only its exit 3, a
+   * pid file gone, or a postmaster no longer alive (kill -0 on the pid file's first line) mean stopped; a pid file
+   * still empty (just created) is a server starting.
+   */
   async isRunning(): Promise<boolean> {
     if (!existsSync(join(this.dataDir, 'postmaster.pid'))) return false;
+    let statusExit: number | undefined = 0;
     try {
       await this.runtime.tool('pg_ctl', ['-D', this.dataDir, 'status'], {
         asClusterUser: true,
         cleanup: true,
         label: 'pg_ctl status',
       });
+    } catch (error) {
+      if (!(error instanceof ToolError)) throw error;
+      statusExit = error.toolExitCode;
+    }
+    if (statusExit === 0) return true;
+    const state = serverState({ statusExit, pidLine: await this.pidFileFirstLine() });
+    if (typeof state === 'string') return state === 'running';
+    try {
+      await this.signal('0', state.probe);
       return true;
     } catch (error) {
-      if (error instanceof ToolError) return false;
-      throw error;
+      if (!(error instanceof ToolError)) throw error;
+      return probeSaysAlive(error.toolExitCode);
+    }
+  }
+
+  private async pidFileFirstLine(): Promise<string | null> {
+    try {
+      return (await readFile(join(this.dataDir, 'postmaster.pid'), 'utf8')).split('\n')[0]!;
+    } catch {
+      return null;
     }
   }
 
   private async postmasterPid(): Promise<number | null> {
-    try {
-      const first = (await readFile(join(this.dataDir, 'postmaster.pid'), 'utf8')).split('\n')[0];
-      const pid = Number(first);
-      return Number.isInteger(pid) && pid > 0 ? pid : null;
-    } catch {
-      return null;
-    }
+    const first = await this.pidFileFirstLine();
+    return first === null ? null : postmasterPidOf(first);
+  }
+
+  /**
+   * Make every later session and tool of this cluster give up waiting for a lock after `timeout` (a restored cluster:
+   * a data directory adopted is one from the start; a cluster a dump was restored into becomes one before its checks).
+   */
+  boundLockWaits(timeout: string = RESTORED_LOCK_TIMEOUT): void {
+    this.lockWait = timeout;
+  }
+
+  /** The lock_timeout this cluster's sessions carry: '0' (unbounded, a source) unless {@link boundLockWaits} was called. */
+  get lockTimeout(): string {
+    return this.lockWait;
+  }
+
+  // The session guards, with this cluster's lock_timeout in place of theirs.
+  private guardOptions(): string {
+    return startupOptions({
+      ...Object.fromEntries(guardsFor(this.runtime.major).map((guard) => [guard.name, guard.value])),
+      lock_timeout: this.lockWait,
+    });
   }
 
   /** A connected client to `database` over the private socket, guarded against the database's and role's settings (the caller ends it). */
@@ -254,7 +301,7 @@ export class Cluster {
       user: this.connection.user,
       database,
       application_name: 'recoverable',
-      options: guardOptions(this.runtime.major),
+      options: this.guardOptions(),
     };
   }
 
@@ -269,7 +316,7 @@ export class Cluster {
       PGHOST: this.socketDir,
       PGPORT: String(this.connection.port),
       PGUSER: this.connection.user,
-      PGOPTIONS: guardOptions(this.runtime.major),
+      PGOPTIONS: this.guardOptions(),
     };
   }
 
@@ -322,11 +369,19 @@ export class Cluster {
     const pid = await this.postmasterPid();
     if (pid === null) return;
     try {
-      await this.runtime.system('kill', ['-KILL', String(pid)], { cleanup: true, label: 'kill' });
+      await this.signal('KILL', pid);
     } catch {
       return; // already gone
     }
     for (let i = 0; i < 50 && (await this.isRunning()); i++) await this.clock.sleep(100);
+  }
+
+  // kill through the shell: a container image may have no kill binary, only the builtin.
+  private async signal(signal: string, pid: number): Promise<void> {
+    await this.runtime.system('sh', ['-c', `kill -${signal} "$1"`, 'sh', String(pid)], {
+      cleanup: true,
+      label: `kill -${signal}`,
+    });
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
