@@ -2,7 +2,7 @@
 import { UsageError } from '../core/errors.ts';
 import { appliesTo, type BackupMethod, type EnvironmentKind, type Fault } from './fault.ts';
 import { dumpTampered, dumpTruncated, rolesMissing } from './faults/dump-files.ts';
-import { walSegmentCorrupt, walSegmentMissing, walSegmentTailZeroed, walWindowMissing } from './faults/wal.ts';
+import { walFork, walSegmentCorrupt, walSegmentMissing, walSegmentTailZeroed, walWindowMissing } from './faults/wal.ts';
 import { archiveOverwrite } from './faults/archiving.ts';
 import { backupFileTampered, backupLabelDeleted, backupLabelEdited, standbySignal } from './faults/physical-files.ts';
 import { tablespaceMapMissing, tablespaceMissing } from './faults/tablespaces.ts';
@@ -39,6 +39,7 @@ export const FAULTS: readonly Fault[] = [
   walSegmentMissing,
   walSegmentCorrupt,
   walSegmentTailZeroed,
+  walFork,
   walWindowMissing,
   archiveOverwrite,
   targetBeyondArchive,

@@ -1,7 +1,7 @@
 // Faults in the WAL archive a physical backup restores from: a segment missing, overwritten, cut short, or gone from
 // its own window.
 import { randomBytes } from 'node:crypto';
-import { open, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { copyFile, open, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Fault } from '../fault.ts';
 import type { BackupCopy } from '../inject/backup-copy.ts';
@@ -93,6 +93,34 @@ export const walSegmentTailZeroed: Fault = {
         await handle.close();
       }
       return `${victim} zeroed from byte ${from} (the backup's end, ${physical.stopLsn}); ${later.length} segment(s) archived after it`;
+    },
+  },
+};
+
+export const walFork: Fault = {
+  id: 'wal-fork',
+  family: 'wal',
+  injects:
+    'a timeline 2 branched off where the backup ends (its history file and its copies of the segments from there), while timeline 1 goes on past that segment, as a clone promoted into the same archive leaves it; restored to latest',
+  reason: /WAL forks: .*timeline 1 goes on past/,
+  caughtBy: { basebackup: CONTINUITY, snapshot: CONTINUITY },
+  injection: {
+    stage: 'archive',
+    targets: [latest],
+    async apply(copy) {
+      const { dir, physical } = archiveOf(copy);
+      if (physical.timeline !== 1)
+        throw new RecoverableError('fault-not-injectable', `the backup is on timeline ${physical.timeline}, not 1`);
+      const names = await readdir(dir);
+      const branched = names.filter((n) => isSegmentName(n) && n.startsWith('00000001') && n >= physical.stopSegment);
+      if (!branched.some((n) => n > physical.stopSegment))
+        throw new RecoverableError(
+          'fault-not-injectable',
+          `the archive ${dir} holds no segment after ${physical.stopSegment}`,
+        );
+      await writeFile(join(dir, '00000002.history'), `1\t${physical.stopLsn}\tno recovery target specified\n`);
+      for (const name of branched) await copyFile(join(dir, name), join(dir, `00000002${name.slice(8)}`));
+      return `timeline 2 branched at ${physical.stopLsn} with ${branched.length} segment(s); timeline 1 goes on to ${branched.at(-1)}`;
     },
   },
 };
