@@ -93,14 +93,19 @@ export async function removeIfPresent(id: string): Promise<void> {
     .catch(() => undefined);
 }
 
-/** Containers Recoverable labelled whose work dir lies under `workDir` (a test's runs): none may be left after it. */
+/**
+ * Containers Recoverable labelled whose work dir lies under `workDir` (a test's runs): none may be left after it. One
+ * listing with the label in it: a container of another test removed between a listing and an inspect is no error.
+ */
 export function containersUnder(workDir: string): string[] {
-  return execFileSync('docker', ['ps', '-aq', '--filter', 'label=org.recoverable=true'], { encoding: 'utf8' })
+  return execFileSync(
+    'docker',
+    ['ps', '-a', '--filter', 'label=org.recoverable=true', '--format', '{{.ID}}\t{{.Label "org.recoverable.workdir"}}'],
+    { encoding: 'utf8' },
+  )
     .split('\n')
     .filter(Boolean)
-    .filter((id) =>
-      execFileSync('docker', ['inspect', '-f', '{{index .Config.Labels "org.recoverable.workdir"}}', id], {
-        encoding: 'utf8',
-      }).includes(workDir),
-    );
+    .map((line) => line.split('\t'))
+    .filter(([, dir]) => (dir ?? '').includes(workDir))
+    .map(([id]) => id!);
 }
