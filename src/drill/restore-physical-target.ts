@@ -17,6 +17,7 @@ import type { WalArchive } from '../repository/wal-archive.ts';
 import type { CheckResult, Phase, RestoreResult } from '../run/result.ts';
 import type { CheckSpec, Target, UpgradeSpec } from '../scenario/types.ts';
 import type { Expectations } from '../expectations/capture.ts';
+import { emptyExpectations } from '../expectations/types.ts';
 import {
   restorePhysical,
   resumeReplay,
@@ -474,18 +475,5 @@ function reached(kind: string, outcome: PhysicalRestoreOutcome): RestoreResult['
       : {}),
     ...(outcome.state?.lastReplayedCommit ? { time: outcome.state.lastReplayedCommit } : {}),
     proof: proof || 'no proof in the server log',
-  };
-}
-
-function emptyExpectations(): Expectations {
-  return {
-    database: '',
-    serverVersion: '',
-    tables: [],
-    sequences: [],
-    largeObjects: { count: 0, fingerprint: null },
-    schemaObjects: [],
-    extensions: [],
-    roles: [],
   };
 }

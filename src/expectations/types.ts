@@ -100,6 +100,20 @@ export interface Expectations {
   coverage?: string[];
 }
 
+/** Expectations of nothing: the structural checks alone run against them (a target without exact expectations). */
+export function emptyExpectations(): Expectations {
+  return {
+    database: '',
+    serverVersion: '',
+    tables: [],
+    sequences: [],
+    largeObjects: { count: 0, fingerprint: null },
+    schemaObjects: [],
+    extensions: [],
+    roles: [],
+  };
+}
+
 /** One schema object: a stable identity and its definition, one entry per aspect (owner, acl, definition, ...). */
 export interface SchemaObject {
   /** What it is: schema, table, column, index, constraint, function, trigger, policy, ... */

@@ -10,7 +10,7 @@ import { requireBinaries } from '../../../src/env/binaries.ts';
 import { LocalRuntime } from '../../../src/env/local-runtime.ts';
 import { silentLogger } from '../../../src/core/log.ts';
 import { runRestoreChecks } from '../../../src/checks/run-checks.ts';
-import type { Expectations } from '../../../src/expectations/capture.ts';
+import { emptyExpectations } from '../../../src/expectations/types.ts';
 import type { CheckResult } from '../../../src/run/result.ts';
 import type { CheckSpec } from '../../../src/scenario/types.ts';
 
@@ -48,23 +48,12 @@ async function sql(...statements: string[]): Promise<string[]> {
   }
 }
 
-const empty: Expectations = {
-  database: '',
-  serverVersion: '',
-  tables: [],
-  sequences: [],
-  largeObjects: { count: 0, fingerprint: null },
-  schemaObjects: [],
-  extensions: [],
-  roles: [],
-};
-
 function checks(...more: CheckSpec[]): Promise<CheckResult[]> {
   return runRestoreChecks(
     {
       cluster,
       database: 'postgres',
-      expected: empty,
+      expected: emptyExpectations(),
       exactness: 'exact',
       physical: true,
       jobs: 1,
